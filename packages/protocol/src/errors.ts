@@ -1,0 +1,67 @@
+/**
+ * Error codes carried by `error` frames and admin API error bodies. The strings are stable: clients
+ * switch on them, so a code is never renamed or reused. docs/protocol.md holds the table.
+ */
+export const ErrorCode = {
+  // The frame itself
+  BadFrame: 'bad_frame',
+  UnknownType: 'unknown_type',
+  InvalidField: 'invalid_field',
+  InvalidUtf8: 'invalid_utf8',
+  Flood: 'flood',
+  // Streams
+  InvalidStream: 'invalid_stream',
+  NotJoined: 'not_joined',
+  AlreadyJoined: 'already_joined',
+  TooManyStreams: 'too_many_streams',
+  // Identity
+  Unauthenticated: 'unauthenticated',
+  Forbidden: 'forbidden',
+  TokenInvalid: 'token_invalid',
+  TokenExpired: 'token_expired',
+  // Chat and reactions
+  ChatEmpty: 'chat_empty',
+  ChatTooLong: 'chat_too_long',
+  ChatControlChars: 'chat_control_chars',
+  RateLimited: 'rate_limited',
+  ReactionNotAllowed: 'reaction_not_allowed',
+  // The server
+  Internal: 'internal',
+  Unavailable: 'unavailable',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const codes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+/** True when `value` is one of the documented error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && codes.has(value);
+}
+
+export interface RoarErrorOptions {
+  cause?: unknown;
+  /** For `rate_limited`: when the same action will be accepted again. */
+  retryAfterMs?: number;
+  /** The `ref` of the request that failed, so the error frame can be matched to it. */
+  ref?: number | undefined;
+}
+
+/** Base class of every error Roar raises on purpose: a stable `code` and a human message. */
+export class RoarError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfterMs: number | undefined;
+  readonly ref: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: RoarErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+    this.ref = options.ref;
+  }
+}
+
+/** The bytes of a frame could not be turned into a valid message. */
+export class ProtocolError extends RoarError {}
+
+/** A well-formed request that the rules refuse (too long, not joined, not allowed...). */
+export class RejectedError extends RoarError {}

@@ -1,0 +1,12 @@
+export * from './errors.js';
+export * from './close-codes.js';
+export * from './limits.js';
+export * from './version.js';
+export type * from './messages.js';
+export * from './text.js';
+export * from './display.js';
+export * from './validate.js';
+export { EncodedEvent } from './encoded-event.js';
+export * from './codec.js';
+export { pack, unpack } from './msgpack.js';
+export * from './report.js';

@@ -1,0 +1,159 @@
+import type { ErrorCode } from './errors.js';
+
+/** Who wrote a message, as viewers see it. `roles` carries badges (moderator, broadcaster...). */
+export interface UserRef {
+  id: string;
+  name: string;
+  roles?: string[];
+}
+
+/** A viewer count as pushed to clients and served by `GET /v1/streams/{id}/viewers`. */
+export interface ViewerCount {
+  /** Connections watching now, summed over every gateway. */
+  total: number;
+  /** Display text, e.g. "1.2M watching". */
+  text: string;
+  /** Estimated distinct viewers since the stream started (HyperLogLog). */
+  uniques?: number;
+  /** Highest `total` seen. */
+  peak?: number;
+}
+
+// ---- Events: what happens in a stream, delivered to viewers inside `batch` frames ----
+
+export interface ChatEvent {
+  type: 'chat';
+  /** Server-assigned, unique, increasing per gateway; used to resume after a reconnect. */
+  id: string;
+  /** Server time in ms since the epoch. */
+  ts: number;
+  user: UserRef;
+  text: string;
+}
+
+/** Reactions counted over one window, summed across gateways: one event per window, not per tap. */
+export interface ReactionsEvent {
+  type: 'reactions';
+  counts: Record<string, number>;
+  windowMs: number;
+}
+
+export interface ViewersEvent extends ViewerCount {
+  type: 'viewers';
+}
+
+export type StreamEvent = ChatEvent | ReactionsEvent | ViewersEvent;
+
+// ---- Client → server ----
+
+/** Join a stream. `since` is the last chat id the client saw, to resume after a reconnect. */
+export interface JoinRequest {
+  type: 'join';
+  ref?: number;
+  stream: string;
+  since?: string;
+}
+
+export interface LeaveRequest {
+  type: 'leave';
+  ref?: number;
+  stream: string;
+}
+
+export interface ChatRequest {
+  type: 'chat';
+  ref?: number;
+  stream: string;
+  text: string;
+}
+
+export interface ReactRequest {
+  type: 'react';
+  ref?: number;
+  stream: string;
+  emoji: string;
+}
+
+export interface PingRequest {
+  type: 'ping';
+  ref?: number;
+}
+
+export type ClientMessage = JoinRequest | LeaveRequest | ChatRequest | ReactRequest | PingRequest;
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- Server → client ----
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  /** Protocol version. */
+  v: number;
+  /** This connection's id, for support and logs. */
+  session: string;
+  /** The authenticated user, or null for an anonymous viewer. */
+  user: UserRef | null;
+  /** Most streams one connection may join. */
+  maxStreams: number;
+}
+
+export interface JoinedMessage {
+  type: 'joined';
+  ref?: number;
+  stream: string;
+  viewers: ViewerCount;
+  /** Recent chat, oldest first: the last N messages, or what was missed after `since`. */
+  history: ChatEvent[];
+  /** True when `since` was found and `history` holds exactly the messages after it. */
+  resumed: boolean;
+  /** True when `since` was given but is older than the window: messages were missed. */
+  gap: boolean;
+  /** Emoji this stream accepts as reactions. */
+  reactions: string[];
+}
+
+export interface LeftMessage {
+  type: 'left';
+  ref?: number;
+  stream: string;
+}
+
+/** Success reply to a request that carried a `ref`. For chat, the message's id and time. */
+export interface AckMessage {
+  type: 'ack';
+  ref: number;
+  id?: string;
+  ts?: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  ref?: number;
+  code: ErrorCode;
+  message: string;
+  stream?: string;
+  /** For `rate_limited`: milliseconds until the same action is accepted again. */
+  retryAfterMs?: number;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  ref?: number;
+  ts: number;
+}
+
+/** Everything that happened in one stream during one fanout tick, in order. */
+export interface BatchMessage {
+  type: 'batch';
+  stream: string;
+  events: StreamEvent[];
+}
+
+export type ServerMessage =
+  | WelcomeMessage
+  | JoinedMessage
+  | LeftMessage
+  | AckMessage
+  | ErrorMessage
+  | PongMessage
+  | BatchMessage;
+export type ServerMessageType = ServerMessage['type'];

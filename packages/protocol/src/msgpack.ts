@@ -1,0 +1,36 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * The one msgpack configuration used on every wire: plain maps (no msgpackr records, so any
+ * msgpack library can read Roar frames) and minimal map headers.
+ */
+export const packr = new Packr({ useRecords: false, variableMapSize: true, mapsAsObjects: true });
+
+/** Encodes a value to msgpack bytes. */
+export function pack(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decodes one msgpack value; throws when the bytes are not exactly one value. */
+export function unpack(bytes: Uint8Array): unknown {
+  return packr.unpack(bytes);
+}
+
+/** msgpack array header for `n` elements. */
+export function arrayHeader(n: number): Uint8Array {
+  if (n < 16) return Uint8Array.of(0x90 | n);
+  if (n < 0x10000) return Uint8Array.of(0xdc, n >> 8, n & 0xff);
+  return Uint8Array.of(0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

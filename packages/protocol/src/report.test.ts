@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError } from './errors.js';
+import { pack } from './msgpack.js';
+import { decodeReactionReport, decodeReport, encodeReactionReport, encodeReport } from './report.js';
+
+describe('gateway reports', () => {
+  it('round-trips a report with its stream list and uniques', () => {
+    const report = {
+      gateway: 'gw-1',
+      seq: 4,
+      intervalMs: 1000,
+      dict: 2,
+      streams: ['a', 'b', 'c'],
+      counts: Uint32Array.of(0, 5, 4_000_000_000),
+      uniques: [[1, ['u1', 'anon-xyz']]] as [number, string[]][],
+    };
+    expect(decodeReport(encodeReport(report))).toEqual(report);
+  });
+
+  it('round-trips a counts-only report and a goodbye', () => {
+    const report = { gateway: 'g', seq: 1, intervalMs: 500, dict: 1, counts: Uint32Array.of(7), bye: true };
+    expect(decodeReport(encodeReport(report))).toEqual(report);
+  });
+
+  it('rejects malformed reports', () => {
+    expect(() => decodeReport(new Uint8Array([0xc1]))).toThrow(ProtocolError);
+    expect(() => decodeReport(pack({ v: 1, g: 'g', s: 1, d: 1, c: new Uint8Array(3) }))).toThrow(
+      /u32/,
+    );
+    expect(() =>
+      decodeReport(pack({ v: 1, g: 'g', s: 1, d: 1, c: new Uint8Array(4), l: ['a', 'b'] })),
+    ).toThrow(/match/);
+  });
+
+  it('round-trips reaction reports', () => {
+    const r = { gateway: 'g', streams: ['a'], counts: [{ '🔥': 3, '👏': 1 }] };
+    expect(decodeReactionReport(encodeReactionReport(r))).toEqual(r);
+    expect(() => decodeReactionReport(pack({ v: 1, g: 'g', l: ['a'], c: [] }))).toThrow(ProtocolError);
+  });
+});

@@ -1,0 +1,118 @@
+import { ErrorCode, ProtocolError } from './errors.js';
+import { pack, unpack } from './msgpack.js';
+import { isPlainObject } from './validate.js';
+
+/**
+ * A gateway's periodic report to the aggregator for one partition of streams. Built for fan-in:
+ * stream ids travel only when the gateway's set of streams changed (or every few reports, so a
+ * restarted aggregator catches up); otherwise a report is a packed array of local counts.
+ */
+export interface GatewayReport {
+  gateway: string;
+  /** Increases by one per report from this gateway (per partition). */
+  seq: number;
+  /** The reporting interval, so the aggregator can expire a silent gateway. */
+  intervalMs: number;
+  /** Version of the stream list; `counts[i]` is the local count of `streams[i]` of this version. */
+  dict: number;
+  /** The stream list of version `dict`, when it changed or is being repeated. */
+  streams?: string[];
+  /** Local viewer counts, one per stream of the list. */
+  counts: Uint32Array;
+  /** Viewer identities first seen on this gateway since the last report, by stream index. */
+  uniques?: [index: number, ids: string[]][];
+  /** The gateway is shutting down: drop its counts now rather than at expiry. */
+  bye?: boolean;
+}
+
+/** Reaction counts of one window from one gateway, only for streams that had reactions. */
+export interface ReactionReport {
+  gateway: string;
+  streams: string[];
+  counts: Record<string, number>[];
+}
+
+interface WireReport {
+  v: 1;
+  g: string;
+  s: number;
+  i: number;
+  d: number;
+  l?: string[];
+  c: Uint8Array;
+  u?: [number, string[]][];
+  b?: true;
+}
+
+export function encodeReport(report: GatewayReport): Uint8Array {
+  const counts = new Uint8Array(report.counts.length * 4);
+  const view = new DataView(counts.buffer);
+  for (let i = 0; i < report.counts.length; i++) view.setUint32(i * 4, report.counts[i] ?? 0, true);
+  const wire: WireReport = {
+    v: 1,
+    g: report.gateway,
+    s: report.seq,
+    i: report.intervalMs,
+    d: report.dict,
+    c: counts,
+  };
+  if (report.streams) wire.l = report.streams;
+  if (report.uniques && report.uniques.length > 0) wire.u = report.uniques;
+  if (report.bye) wire.b = true;
+  return pack(wire);
+}
+
+function bad(message: string, cause?: unknown): ProtocolError {
+  return new ProtocolError(ErrorCode.BadFrame, `bad gateway report: ${message}`, { cause });
+}
+
+export function decodeReport(bytes: Uint8Array): GatewayReport {
+  let value: unknown;
+  try {
+    value = unpack(bytes);
+  } catch (cause) {
+    throw bad('not msgpack', cause);
+  }
+  if (!isPlainObject(value) && !(typeof value === 'object' && value !== null)) throw bad('not a map');
+  const w = value as Partial<WireReport>;
+  if (w.v !== 1 || typeof w.g !== 'string' || typeof w.s !== 'number' || typeof w.d !== 'number') {
+    throw bad('missing header fields');
+  }
+  if (!(w.c instanceof Uint8Array) || w.c.length % 4 !== 0) throw bad('counts are not u32s');
+  const view = new DataView(w.c.buffer, w.c.byteOffset, w.c.byteLength);
+  const counts = new Uint32Array(w.c.length / 4);
+  for (let i = 0; i < counts.length; i++) counts[i] = view.getUint32(i * 4, true);
+  if (w.l !== undefined && (!Array.isArray(w.l) || w.l.length !== counts.length)) {
+    throw bad('stream list does not match counts');
+  }
+  const report: GatewayReport = {
+    gateway: w.g,
+    seq: w.s,
+    intervalMs: typeof w.i === 'number' ? w.i : 1000,
+    dict: w.d,
+    counts,
+  };
+  if (w.l) report.streams = w.l;
+  if (Array.isArray(w.u)) report.uniques = w.u;
+  if (w.b === true) report.bye = true;
+  return report;
+}
+
+export function encodeReactionReport(report: ReactionReport): Uint8Array {
+  return pack({ v: 1, g: report.gateway, l: report.streams, c: report.counts });
+}
+
+export function decodeReactionReport(bytes: Uint8Array): ReactionReport {
+  let value: unknown;
+  try {
+    value = unpack(bytes);
+  } catch (cause) {
+    throw bad('not msgpack', cause);
+  }
+  const w = value as { v?: unknown; g?: unknown; l?: unknown; c?: unknown };
+  if (w.v !== 1 || typeof w.g !== 'string' || !Array.isArray(w.l) || !Array.isArray(w.c)) {
+    throw bad('missing reaction fields');
+  }
+  if (w.l.length !== w.c.length) throw bad('reaction streams and counts differ in length');
+  return { gateway: w.g, streams: w.l as string[], counts: w.c as Record<string, number>[] };
+}
