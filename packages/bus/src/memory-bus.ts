@@ -1,0 +1,140 @@
+import {
+  BusClosedError,
+  logHandlerError,
+  type Bus,
+  type BusHandler,
+  type BusStatus,
+  type BusStatusListener,
+  type Subscription,
+} from './bus.js';
+import { SubjectTrie } from './subject-trie.js';
+
+interface MemorySubscription {
+  bus: MemoryBus;
+  handler: BusHandler;
+  active: boolean;
+}
+
+/**
+ * An in-process broker: the bus of the embedded single-process mode, and of fast multi-gateway
+ * tests. Each `connect()` is one client, like one NATS connection. Fault injection:
+ * `disconnect(bus)` drops a client's traffic until `reconnect(bus)`; `failPublish` drops chosen
+ * messages, as a broker under trouble would.
+ */
+export class MemoryBroker {
+  readonly #subs = new SubjectTrie<MemorySubscription>();
+  /** Return true to drop a message on its way (fault injection). */
+  failPublish: ((subject: string, payload: Uint8Array) => boolean) | undefined;
+
+  connect(): MemoryBus {
+    return new MemoryBus(this);
+  }
+
+  disconnect(bus: MemoryBus): void {
+    bus.setConnected(false, 'disconnected by the test broker');
+  }
+
+  reconnect(bus: MemoryBus): void {
+    bus.setConnected(true, '');
+  }
+
+  /** @internal */
+  addSubscription(pattern: string, sub: MemorySubscription): void {
+    this.#subs.add(pattern, sub);
+  }
+
+  /** @internal */
+  removeSubscription(pattern: string, sub: MemorySubscription): void {
+    this.#subs.remove(pattern, sub);
+  }
+
+  /** @internal */
+  route(subject: string, payload: Uint8Array): void {
+    if (this.failPublish?.(subject, payload)) return;
+    const matches = this.#subs.match(subject);
+    if (matches.length === 0) return;
+    // Asynchronous like a network broker, so nothing may rely on delivery inside publish().
+    queueMicrotask(() => {
+      for (const sub of matches) {
+        if (!sub.active || !sub.bus.connected) continue;
+        try {
+          sub.handler(payload, subject);
+        } catch (error) {
+          sub.bus.onError(error, subject);
+        }
+      }
+    });
+  }
+}
+
+export class MemoryBus implements Bus {
+  readonly #broker: MemoryBroker;
+  readonly #listeners = new Set<BusStatusListener>();
+  readonly #subs = new Map<MemorySubscription, string>();
+  #connected = true;
+  #closed = false;
+  onError: (error: unknown, subject: string) => void = logHandlerError;
+
+  constructor(broker: MemoryBroker = new MemoryBroker()) {
+    this.#broker = broker;
+  }
+
+  get connected(): boolean {
+    return this.#connected && !this.#closed;
+  }
+
+  publish(subject: string, payload: Uint8Array): void {
+    if (this.#closed) throw new BusClosedError();
+    if (!this.#connected) return; // lost, as on a real broker connection that is down
+    this.#broker.route(subject, payload);
+  }
+
+  subscribe(subject: string, handler: BusHandler): Subscription {
+    if (this.#closed) throw new BusClosedError();
+    const sub: MemorySubscription = { bus: this, handler, active: true };
+    this.#subs.set(sub, subject);
+    this.#broker.addSubscription(subject, sub);
+    return {
+      unsubscribe: () => {
+        if (!sub.active) return;
+        sub.active = false;
+        this.#subs.delete(sub);
+        this.#broker.removeSubscription(subject, sub);
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    if (this.#closed) throw new BusClosedError();
+    // Deliveries are queued as microtasks; let them run before reporting the bus flushed.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  onStatus(listener: BusStatusListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    for (const [sub, subject] of this.#subs) {
+      sub.active = false;
+      this.#broker.removeSubscription(subject, sub);
+    }
+    this.#subs.clear();
+    this.#emit({ type: 'closed' });
+  }
+
+  /** @internal used by MemoryBroker's fault injection */
+  setConnected(connected: boolean, reason: string): void {
+    if (this.#closed || connected === this.#connected) return;
+    this.#connected = connected;
+    this.#emit(connected ? { type: 'reconnected' } : { type: 'disconnected', reason });
+  }
+
+  #emit(status: BusStatus): void {
+    for (const l of this.#listeners) l(status);
+  }
+}
