@@ -1,0 +1,114 @@
+import type { ViewerCount } from '@roar/protocol';
+import type {
+  ChatHistory,
+  HistoryEntry,
+  Leases,
+  Store,
+  StoreOptions,
+  StreamStats,
+  UniqueCounter,
+} from './store.js';
+
+class MemoryHistory implements ChatHistory {
+  readonly #streams = new Map<string, HistoryEntry[]>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  async append(stream: string, entries: readonly HistoryEntry[]): Promise<void> {
+    let list = this.#streams.get(stream);
+    if (!list) this.#streams.set(stream, (list = []));
+    list.push(...entries);
+    if (list.length > this.#capacity) list.splice(0, list.length - this.#capacity);
+  }
+
+  async recent(stream: string, limit: number): Promise<HistoryEntry[]> {
+    const list = this.#streams.get(stream) ?? [];
+    return limit <= 0 ? [] : list.slice(-limit);
+  }
+
+  async remove(stream: string, id: string): Promise<boolean> {
+    const list = this.#streams.get(stream);
+    const i = list?.findIndex((e) => e.id === id) ?? -1;
+    if (!list || i < 0) return false;
+    list.splice(i, 1);
+    return true;
+  }
+
+  async clear(stream: string): Promise<void> {
+    this.#streams.delete(stream);
+  }
+}
+
+/** Exact sets: the embedded mode holds one process's viewers, where exactness costs little. */
+class MemoryUniques implements UniqueCounter {
+  readonly #sets = new Map<string, Set<string>>();
+
+  async add(stream: string, ids: readonly string[]): Promise<void> {
+    let set = this.#sets.get(stream);
+    if (!set) this.#sets.set(stream, (set = new Set()));
+    for (const id of ids) set.add(id);
+  }
+
+  async count(stream: string): Promise<number> {
+    return this.#sets.get(stream)?.size ?? 0;
+  }
+}
+
+class MemoryStats implements StreamStats {
+  readonly #peaks = new Map<string, number>();
+  readonly #totals = new Map<string, ViewerCount>();
+
+  async raisePeak(stream: string, value: number): Promise<number> {
+    const peak = Math.max(this.#peaks.get(stream) ?? 0, value);
+    this.#peaks.set(stream, peak);
+    return peak;
+  }
+
+  async peak(stream: string): Promise<number> {
+    return this.#peaks.get(stream) ?? 0;
+  }
+
+  async saveTotals(stream: string, totals: ViewerCount): Promise<void> {
+    this.#totals.set(stream, { ...totals });
+  }
+
+  async totals(stream: string): Promise<ViewerCount | undefined> {
+    const t = this.#totals.get(stream);
+    return t && { ...t };
+  }
+}
+
+class MemoryLeases implements Leases {
+  readonly #leases = new Map<string, { owner: string; until: number }>();
+
+  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const lease = this.#leases.get(name);
+    if (lease && lease.until > now && lease.owner !== owner) return false;
+    this.#leases.set(name, { owner, until: now + ttlMs });
+    return true;
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    if (this.#leases.get(name)?.owner === owner) this.#leases.delete(name);
+  }
+
+  async holder(name: string): Promise<string | undefined> {
+    const lease = this.#leases.get(name);
+    return lease && lease.until > Date.now() ? lease.owner : undefined;
+  }
+}
+
+/** The in-process store of the embedded mode and of unit tests. */
+export function createMemoryStore(options: StoreOptions): Store {
+  return {
+    history: new MemoryHistory(options.historyCapacity),
+    uniques: new MemoryUniques(),
+    stats: new MemoryStats(),
+    leases: new MemoryLeases(),
+    async close() {},
+  };
+}

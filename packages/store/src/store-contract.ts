@@ -1,0 +1,128 @@
+import { sleep } from '@roar/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HistoryEntry, Store } from './store.js';
+
+/** The capacity every contract fixture must be created with. */
+export const CONTRACT_HISTORY_CAPACITY = 10;
+
+export interface StoreFixture {
+  /** A store with `historyCapacity: CONTRACT_HISTORY_CAPACITY` and a prefix of its own. */
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+const entry = (id: string, body = id): HistoryEntry => ({
+  id,
+  bytes: new Uint8Array([...new TextEncoder().encode(body), 0x00, 0xff, 0x80]),
+});
+
+/**
+ * The behaviour every `Store` implementation promises (see the interfaces in store.ts), run once
+ * per implementation.
+ */
+export function describeStoreContract(name: string, factory: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let store: Store;
+    beforeEach(async () => {
+      fx = await factory();
+      store = fx.store;
+    });
+    afterEach(async () => {
+      await fx.dispose();
+    });
+
+    describe('history', () => {
+      it('returns the newest entries oldest first, with their bytes intact', async () => {
+        await store.history.append('s', [entry('1'), entry('2')]);
+        await store.history.append('s', [entry('3')]);
+        expect(await store.history.recent('s', 2)).toEqual([entry('2'), entry('3')]);
+        expect(await store.history.recent('s', 50)).toEqual([entry('1'), entry('2'), entry('3')]);
+        expect(await store.history.recent('s', 0)).toEqual([]);
+        expect(await store.history.recent('unknown', 5)).toEqual([]);
+      });
+
+      it('keeps at most the capacity, dropping the oldest', async () => {
+        const ids = Array.from({ length: CONTRACT_HISTORY_CAPACITY + 5 }, (_, i) => String(i));
+        await store.history.append('cap', ids.slice(0, 7).map((id) => entry(id)));
+        await store.history.append('cap', ids.slice(7).map((id) => entry(id)));
+        const kept = await store.history.recent('cap', 100);
+        expect(kept.map((e) => e.id)).toEqual(ids.slice(-CONTRACT_HISTORY_CAPACITY));
+      });
+
+      it('keeps streams apart', async () => {
+        await store.history.append('a', [entry('x')]);
+        expect(await store.history.recent('b', 10)).toEqual([]);
+      });
+
+      it('removes one message by id and clears a stream', async () => {
+        await store.history.append('m', [entry('1'), entry('2'), entry('3')]);
+        expect(await store.history.remove('m', '2')).toBe(true);
+        expect(await store.history.remove('m', '2')).toBe(false);
+        expect(await store.history.remove('m', 'nope')).toBe(false);
+        expect((await store.history.recent('m', 10)).map((e) => e.id)).toEqual(['1', '3']);
+        await store.history.clear('m');
+        expect(await store.history.recent('m', 10)).toEqual([]);
+      });
+
+      it('does not confuse an id with another id that starts the same', async () => {
+        await store.history.append('p', [entry('ab'), entry('a')]);
+        expect(await store.history.remove('p', 'a')).toBe(true);
+        expect((await store.history.recent('p', 10)).map((e) => e.id)).toEqual(['ab']);
+      });
+    });
+
+    describe('uniques', () => {
+      it('counts each identity once', async () => {
+        await store.uniques.add('u', ['a', 'b', 'a']);
+        await store.uniques.add('u', ['b', 'c']);
+        expect(await store.uniques.count('u')).toBe(3);
+        expect(await store.uniques.count('other')).toBe(0);
+      });
+
+      it('estimates 20,000 identities within 2%', async () => {
+        const ids = Array.from({ length: 20_000 }, (_, i) => `viewer-${i}`);
+        for (let i = 0; i < ids.length; i += 5000) await store.uniques.add('big', ids.slice(i, i + 5000));
+        const count = await store.uniques.count('big');
+        expect(Math.abs(count - 20_000) / 20_000).toBeLessThan(0.02);
+      });
+    });
+
+    describe('stats', () => {
+      it('only ever raises the peak', async () => {
+        expect(await store.stats.peak('p')).toBe(0);
+        expect(await store.stats.raisePeak('p', 10)).toBe(10);
+        expect(await store.stats.raisePeak('p', 4)).toBe(10);
+        expect(await store.stats.raisePeak('p', 12)).toBe(12);
+        expect(await store.stats.peak('p')).toBe(12);
+      });
+
+      it('keeps the latest totals per stream', async () => {
+        expect(await store.stats.totals('t')).toBeUndefined();
+        await store.stats.saveTotals('t', { total: 5, text: '5 watching', uniques: 7, peak: 9 });
+        await store.stats.saveTotals('t', { total: 6, text: '6 watching', uniques: 8, peak: 9 });
+        expect(await store.stats.totals('t')).toEqual({ total: 6, text: '6 watching', uniques: 8, peak: 9 });
+      });
+    });
+
+    describe('leases', () => {
+      it('gives a lease to one owner at a time, renews it for that owner, and lets it expire', async () => {
+        expect(await store.leases.acquire('p0', 'agg-a', 300)).toBe(true);
+        expect(await store.leases.acquire('p0', 'agg-b', 300)).toBe(false);
+        expect(await store.leases.acquire('p0', 'agg-a', 300)).toBe(true);
+        expect(await store.leases.holder('p0')).toBe('agg-a');
+        await sleep(400);
+        expect(await store.leases.holder('p0')).toBeUndefined();
+        expect(await store.leases.acquire('p0', 'agg-b', 300)).toBe(true);
+      });
+
+      it('releases only for the holder', async () => {
+        await store.leases.acquire('p1', 'agg-a', 10_000);
+        await store.leases.release('p1', 'agg-b');
+        expect(await store.leases.holder('p1')).toBe('agg-a');
+        await store.leases.release('p1', 'agg-a');
+        expect(await store.leases.acquire('p1', 'agg-b', 10_000)).toBe(true);
+      });
+    });
+  });
+}
