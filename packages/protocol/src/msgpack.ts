@@ -4,7 +4,13 @@ import { Packr } from 'msgpackr';
  * The one msgpack configuration used on every wire: plain maps (no msgpackr records, so any
  * msgpack library can read Roar frames) and minimal map headers.
  */
-export const packr = new Packr({ useRecords: false, variableMapSize: true, mapsAsObjects: true });
+export const packr = new Packr({
+  useRecords: false,
+  variableMapSize: true,
+  mapsAsObjects: true,
+  // msgpackr's default for undefined is an extension other readers do not know.
+  encodeUndefinedAsNil: true,
+});
 
 /** Encodes a value to msgpack bytes. */
 export function pack(value: unknown): Uint8Array {

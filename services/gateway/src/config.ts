@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, EnvReader, type Env, type LogLevel } from '@roar/runtime';
+
+export type Mode = 'embedded' | 'gateway';
+
+/** Everything a gateway can be told, validated at start. docs/configuration.md lists each one. */
+export interface GatewayConfig {
+  mode: Mode;
+  host: string;
+  port: number;
+  gatewayId: string;
+  logLevel: LogLevel;
+  natsUrl: string;
+  redisUrl: string;
+  prefix: string;
+  partitions: number;
+
+  tickMs: number;
+  reactionWindowMs: number;
+  countIntervalMs: number;
+  reportIntervalMs: number;
+  historyOnJoin: number;
+  historyCapacity: number;
+  maxStreamsPerConnection: number;
+  streamLingerMs: number;
+  viewersMaxAgeS: number;
+
+  chatRatePerS: number;
+  chatBurst: number;
+  reactionRatePerS: number;
+  reactionBurst: number;
+  frameRatePerS: number;
+  frameBurst: number;
+  reactions: string[];
+
+  allowAnonymous: boolean;
+  anonymousChat: boolean;
+  anonymousReactions: boolean;
+  jwtSecret: string | undefined;
+  jwtPublicKey: string | undefined;
+  jwtJwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  devLogin: boolean;
+
+  maxPayloadBytes: number;
+  idleTimeoutS: number;
+  maxBackpressureBytes: number;
+}
+
+export const DEFAULT_REACTIONS = ['👏', '🔥', '😂', '😮', '😢', '❤️', '🎉'];
+
+/** Reads and checks the configuration; throws `ConfigError` naming the first bad variable. */
+export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
+  const env = new EnvReader(source);
+  const mode = env.oneOf<Mode>('ROAR_MODE', 'embedded', ['embedded', 'gateway']);
+  const tickMs = env.int('ROAR_TICK_MS', 50, 5, 1000);
+  const config: GatewayConfig = {
+    mode,
+    host: env.string('ROAR_HOST', '127.0.0.1'),
+    port: env.int('ROAR_PORT', 8080, 0, 65535),
+    gatewayId: env.string(
+      'ROAR_GATEWAY_ID',
+      `gw-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}-${randomBytes(2).toString('hex')}`,
+      /^[A-Za-z0-9_-]{1,64}$/,
+    ),
+    logLevel: env.oneOf<LogLevel>('ROAR_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
+    natsUrl: env.string('ROAR_NATS_URL', 'nats://127.0.0.1:4222'),
+    redisUrl: env.string('ROAR_REDIS_URL', 'redis://127.0.0.1:6379'),
+    prefix: env.string('ROAR_PREFIX', 'roar', /^[A-Za-z0-9_-]{1,32}$/),
+    partitions: env.int('ROAR_AGG_PARTITIONS', 1, 1, 1024),
+
+    tickMs,
+    reactionWindowMs: env.int('ROAR_REACTION_WINDOW_MS', 250, tickMs, 10_000),
+    countIntervalMs: env.int('ROAR_COUNT_INTERVAL_MS', 1000, tickMs, 60_000),
+    reportIntervalMs: env.int('ROAR_REPORT_INTERVAL_MS', 1000, 100, 60_000),
+    historyOnJoin: env.int('ROAR_HISTORY_ON_JOIN', 50, 0, 500),
+    historyCapacity: env.int('ROAR_HISTORY_CAPACITY', 200, 1, 10_000),
+    maxStreamsPerConnection: env.int('ROAR_MAX_STREAMS_PER_CONNECTION', 10, 1, 100),
+    streamLingerMs: env.int('ROAR_STREAM_LINGER_MS', 5000, 0, 600_000),
+    viewersMaxAgeS: env.int('ROAR_VIEWERS_MAX_AGE_S', 1, 0, 3600),
+
+    chatRatePerS: env.number('ROAR_CHAT_RATE', 1, 0.01, 1000),
+    chatBurst: env.int('ROAR_CHAT_BURST', 3, 1, 1000),
+    reactionRatePerS: env.number('ROAR_REACTION_RATE', 5, 0.01, 1000),
+    reactionBurst: env.int('ROAR_REACTION_BURST', 10, 1, 1000),
+    frameRatePerS: env.number('ROAR_FRAME_RATE', 20, 1, 10_000),
+    frameBurst: env.int('ROAR_FRAME_BURST', 40, 1, 10_000),
+    reactions: env.list('ROAR_REACTIONS', DEFAULT_REACTIONS),
+
+    allowAnonymous: env.bool('ROAR_ALLOW_ANONYMOUS', true),
+    anonymousChat: env.bool('ROAR_ANONYMOUS_CHAT', false),
+    anonymousReactions: env.bool('ROAR_ANONYMOUS_REACTIONS', false),
+    jwtSecret: env.optionalString('ROAR_JWT_SECRET'),
+    jwtPublicKey: env.optionalString('ROAR_JWT_PUBLIC_KEY'),
+    jwtJwksUrl: env.optionalString('ROAR_JWT_JWKS_URL'),
+    jwtIssuer: env.optionalString('ROAR_JWT_ISSUER'),
+    jwtAudience: env.optionalString('ROAR_JWT_AUDIENCE'),
+    devLogin: false,
+
+    maxPayloadBytes: env.int('ROAR_MAX_PAYLOAD_BYTES', 4096, 512, 1 << 20),
+    idleTimeoutS: env.int('ROAR_IDLE_TIMEOUT_S', 60, 8, 960),
+    maxBackpressureBytes: env.int('ROAR_MAX_BACKPRESSURE_BYTES', 1 << 20, 16 << 10, 64 << 20),
+  };
+  const keyless = !config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksUrl;
+  // Embedded mode with no key is a development setup: without a login there is no way to chat.
+  config.devLogin = env.bool('ROAR_DEV_LOGIN', mode === 'embedded' && keyless);
+  if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
+    throw new ConfigError('ROAR_JWT_SECRET must be at least 32 characters (HS256 needs 256 bits)');
+  }
+  if (config.jwtJwksUrl !== undefined && !/^https?:\/\//.test(config.jwtJwksUrl)) {
+    throw new ConfigError(`ROAR_JWT_JWKS_URL must be an http(s) URL (got "${config.jwtJwksUrl}")`);
+  }
+  if (config.reactions.length === 0 || config.reactions.some((r) => [...r].length > 16)) {
+    throw new ConfigError('ROAR_REACTIONS must list emoji of at most 16 characters');
+  }
+  if (mode === 'gateway' && keyless && !config.allowAnonymous) {
+    throw new ConfigError('ROAR_ALLOW_ANONYMOUS=false needs a JWT key (ROAR_JWT_SECRET, _PUBLIC_KEY or _JWKS_URL)');
+  }
+  env.rejectUnknown('ROAR_');
+  return config;
+}

@@ -1,0 +1,289 @@
+import type { Bus, Subjects } from '@roar/bus';
+import {
+  CloseCode,
+  EncodedEvent,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  RoarError,
+  validateChatText,
+  type ChatEvent,
+  type ChatRequest,
+  type ErrorMessage,
+  type JoinRequest,
+  type LeaveRequest,
+  type ReactRequest,
+  type ServerMessage,
+} from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import type { GatewayConfig } from './config.js';
+import type { HistoryWriter } from './history-writer.js';
+import { badgesFor } from './identity.js';
+import type { MessageIds } from './message-ids.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { RecentEntry } from './recent-chat.js';
+import { topicOf, type Session, type Socket } from './socket.js';
+import type { StreamRegistry } from './stream-registry.js';
+import { RateLimiter, TokenBucket } from './token-bucket.js';
+
+/** Malformed frames tolerated before the connection is closed as a broken client. */
+export const MAX_BAD_FRAMES = 10;
+/** Frames dropped in a row, for exceeding the frame rate, before the connection is closed. */
+export const MAX_FLOOD_DROPS = 100;
+
+export interface ConnectionHandlerOptions {
+  config: GatewayConfig;
+  registry: StreamRegistry;
+  history: HistoryWriter;
+  bus: Bus;
+  subjects: Subjects;
+  metrics: GatewayMetrics;
+  ids: MessageIds;
+  log: Logger;
+  now: () => number;
+}
+
+/**
+ * The protocol, per connection: what each client message does and what the client is told.
+ * Every request is answered by exactly one reply carrying its `ref` (ack, joined, left, pong or
+ * error); requests without a `ref` get a reply only when they fail.
+ */
+export class ConnectionHandler {
+  readonly #o: ConnectionHandlerOptions;
+  readonly chatLimiter: RateLimiter;
+  readonly reactionLimiter: RateLimiter;
+  readonly #open = new Set<Socket>();
+
+  constructor(options: ConnectionHandlerOptions) {
+    this.#o = options;
+    this.chatLimiter = new RateLimiter(options.config.chatRatePerS, options.config.chatBurst);
+    this.reactionLimiter = new RateLimiter(options.config.reactionRatePerS, options.config.reactionBurst);
+  }
+
+  get openSockets(): ReadonlySet<Socket> {
+    return this.#open;
+  }
+
+  open(ws: Socket): void {
+    const s = ws.getUserData();
+    s.open = true;
+    this.#open.add(ws);
+    this.#o.metrics.connections.inc();
+    if (s.authError) {
+      const code = s.authError.code === ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized;
+      this.#send(ws, { type: 'error', code: s.authError.code, message: s.authError.message });
+      this.#end(ws, code, s.authError.code);
+      return;
+    }
+    const { identity } = s;
+    this.#send(ws, {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      session: s.id,
+      user: identity.anonymous
+        ? null
+        : { id: identity.userId ?? identity.key, name: identity.name, roles: [...identity.roles] },
+      maxStreams: this.#o.config.maxStreamsPerConnection,
+    });
+  }
+
+  close(ws: Socket): void {
+    const s = ws.getUserData();
+    if (!s.open) return;
+    s.open = false;
+    this.#open.delete(ws);
+    this.#o.metrics.connections.dec();
+    const now = this.#o.now();
+    for (const stream of s.streams) {
+      const state = this.#o.registry.get(stream);
+      if (state) this.#o.registry.release(state, now);
+      this.#o.metrics.leaves.inc();
+    }
+    s.streams = [];
+  }
+
+  message(ws: Socket, data: ArrayBuffer): void {
+    const s = ws.getUserData();
+    if (!s.open) return;
+    const now = this.#o.now();
+    this.#o.metrics.framesIn.inc();
+    s.frames ??= new TokenBucket(this.#o.config.frameRatePerS, this.#o.config.frameBurst, now);
+    if (!s.frames.take(now)) {
+      s.floodDrops++;
+      if (s.floodDrops > MAX_FLOOD_DROPS) return this.#end(ws, CloseCode.Flood, 'flood');
+      // One error per burst of drops, not one per dropped frame: answering a flood is a flood.
+      if (s.floodDrops === 1) {
+        this.#reject(ws, new ProtocolError(ErrorCode.Flood, 'too many frames; slow down', {
+          retryAfterMs: s.frames.retryAfterMs(now),
+        }));
+      }
+      return;
+    }
+    s.floodDrops = 0;
+
+    let request;
+    try {
+      request = s.codec.decodeClient(data);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      s.badFrames++;
+      this.#reject(ws, error);
+      if (s.badFrames > MAX_BAD_FRAMES) this.#end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
+      return;
+    }
+    try {
+      switch (request.type) {
+        case 'join':
+          return this.#join(ws, s, request);
+        case 'leave':
+          return this.#leave(ws, s, request, now);
+        case 'chat':
+          return this.#chat(ws, s, request, now);
+        case 'react':
+          return this.#react(ws, s, request, now);
+        case 'ping':
+          return this.#send(ws, { type: 'pong', ...(request.ref !== undefined ? { ref: request.ref } : {}), ts: now });
+      }
+    } catch (error) {
+      if (!(error instanceof RoarError)) throw error;
+      this.#reject(ws, error, request.ref, 'stream' in request ? request.stream : undefined);
+    }
+  }
+
+  #join(ws: Socket, s: Session, req: JoinRequest): void {
+    const { stream } = req;
+    if (s.streams.includes(stream)) throw new RoarError(ErrorCode.AlreadyJoined, `already joined ${stream}`);
+    if (s.streams.length >= this.#o.config.maxStreamsPerConnection) {
+      throw new RoarError(ErrorCode.TooManyStreams, `at most ${this.#o.config.maxStreamsPerConnection} streams per connection`);
+    }
+    s.streams.push(stream);
+    const state = this.#o.registry.acquire(stream, s.identity.key);
+    this.#o.metrics.joins.inc();
+    void state.ready.then(() => {
+      // The viewer may have gone, or left the stream, while history loaded.
+      if (!s.open || !s.streams.includes(stream)) return;
+      let history: RecentEntry[];
+      let resumed = false;
+      let gap = false;
+      if (req.since !== undefined) {
+        const missed = state.recent.after(req.since);
+        resumed = missed !== undefined;
+        gap = !resumed;
+        history = missed ?? state.recent.last(this.#o.config.historyOnJoin);
+      } else {
+        history = state.recent.last(this.#o.config.historyOnJoin);
+      }
+      const frame = s.codec.encodeJoined(
+        {
+          type: 'joined',
+          ...(req.ref !== undefined ? { ref: req.ref } : {}),
+          stream,
+          viewers: state.viewerCount(),
+          resumed,
+          gap,
+          reactions: this.#o.config.reactions,
+        },
+        history.map((e) => e.event),
+      );
+      // History and subscription in one step: every later event comes in a batch, none twice.
+      ws.cork(() => {
+        ws.send(frame, s.codec.binary);
+        ws.subscribe(topicOf(s.codec, stream));
+      });
+      this.#o.metrics.framesOut.inc();
+    });
+  }
+
+  #leave(ws: Socket, s: Session, req: LeaveRequest, now: number): void {
+    const i = s.streams.indexOf(req.stream);
+    if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
+    s.streams.splice(i, 1);
+    ws.unsubscribe(topicOf(s.codec, req.stream));
+    const state = this.#o.registry.get(req.stream);
+    if (state) this.#o.registry.release(state, now);
+    this.#o.metrics.leaves.inc();
+    this.#send(ws, { type: 'left', ...(req.ref !== undefined ? { ref: req.ref } : {}), stream: req.stream });
+  }
+
+  #chat(ws: Socket, s: Session, req: ChatRequest, now: number): void {
+    const { config, metrics } = this.#o;
+    try {
+      if (!s.streams.includes(req.stream)) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
+      if (s.identity.anonymous && !config.anonymousChat) {
+        throw new RoarError(ErrorCode.Unauthenticated, 'sign in to chat');
+      }
+      const text = validateChatText(req.text);
+      const wait = this.chatLimiter.take(s.identity.key, now);
+      if (wait > 0) {
+        throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
+      }
+      if (!this.#o.bus.connected) throw new RoarError(ErrorCode.Unavailable, 'chat is briefly unavailable; try again');
+      const badges = badgesFor(s.identity, req.stream);
+      const event: ChatEvent = {
+        type: 'chat',
+        id: this.#o.ids.next(now),
+        ts: now,
+        user: {
+          id: s.identity.userId ?? s.identity.key,
+          name: s.identity.name,
+          ...(badges ? { roles: badges } : {}),
+        },
+        text,
+      };
+      const bytes = EncodedEvent.of(event).msgpack;
+      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
+      this.#o.history.add(req.stream, { id: event.id, bytes });
+      metrics.chat.inc({ result: 'accepted', reason: '' });
+      if (req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref, id: event.id, ts: now });
+    } catch (error) {
+      if (error instanceof RoarError) metrics.chat.inc({ result: 'rejected', reason: error.code });
+      throw error;
+    }
+  }
+
+  #react(ws: Socket, s: Session, req: ReactRequest, now: number): void {
+    const { config, metrics } = this.#o;
+    try {
+      if (!s.streams.includes(req.stream)) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before reacting`);
+      if (s.identity.anonymous && !config.anonymousReactions) {
+        throw new RoarError(ErrorCode.Unauthenticated, 'sign in to react');
+      }
+      if (!config.reactions.includes(req.emoji)) {
+        throw new RoarError(ErrorCode.ReactionNotAllowed, `${req.emoji} is not a reaction of this stream`);
+      }
+      const wait = this.reactionLimiter.take(s.identity.key, now);
+      if (wait > 0) throw new RoarError(ErrorCode.RateLimited, 'reacting too fast', { retryAfterMs: wait });
+      this.#o.registry.get(req.stream)?.countReaction(req.emoji);
+      metrics.reactions.inc({ result: 'accepted', reason: '' });
+      if (req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref });
+    } catch (error) {
+      if (error instanceof RoarError) metrics.reactions.inc({ result: 'rejected', reason: error.code });
+      throw error;
+    }
+  }
+
+  #reject(ws: Socket, error: RoarError, ref = error.ref, stream?: string): void {
+    this.#o.metrics.rejectedFrames.inc({ code: error.code });
+    const message: ErrorMessage = { type: 'error', code: error.code, message: error.message };
+    if (ref !== undefined) message.ref = ref;
+    if (stream !== undefined) message.stream = stream;
+    if (error.retryAfterMs !== undefined) message.retryAfterMs = error.retryAfterMs;
+    this.#send(ws, message);
+  }
+
+  #send(ws: Socket, message: ServerMessage): void {
+    const codec = ws.getUserData().codec;
+    ws.send(codec.encodeServer(message), codec.binary);
+    this.#o.metrics.framesOut.inc();
+  }
+
+  #end(ws: Socket, code: number, reason: string): void {
+    this.#o.metrics.closes.inc({ code: String(code) });
+    ws.end(code, reason);
+  }
+
+  /** Closes every connection with `code`, for shutdown. */
+  endAll(code: number, reason: string): void {
+    for (const ws of [...this.#open]) this.#end(ws, code, reason);
+  }
+}

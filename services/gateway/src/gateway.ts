@@ -1,0 +1,185 @@
+import { Subjects, type Bus } from '@roar/bus';
+import { CloseCode } from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import type { Store } from '@roar/store';
+import { Authenticator } from './auth.js';
+import type { GatewayConfig } from './config.js';
+import { ConnectionHandler } from './connection-handler.js';
+import { devLogin } from './dev-login.js';
+import { Fanout } from './fanout.js';
+import { HistoryWriter } from './history-writer.js';
+import { httpRoutes } from './http-routes.js';
+import { MessageIds } from './message-ids.js';
+import { GatewayMetrics } from './metrics.js';
+import { Reporter } from './reporter.js';
+import { StreamRegistry } from './stream-registry.js';
+import { UwsTransport } from './transport-uws.js';
+import { decideUpgrade } from './upgrade.js';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  bus: Bus;
+  store: Store;
+  log: Logger;
+  /** The HS256 secret dev login signs with, when dev login is on. */
+  devSecret?: string;
+  now?: () => number;
+}
+
+/**
+ * One gateway shard: WebSocket and HTTP on one port, local streams, per-tick fanout, reports to
+ * the aggregator. It owns neither the bus nor the store; whoever started it closes those.
+ */
+export class Gateway {
+  readonly config: GatewayConfig;
+  readonly metrics: GatewayMetrics;
+  readonly registry: StreamRegistry;
+  readonly connections: ConnectionHandler;
+  readonly #transport: UwsTransport;
+  readonly #fanout: Fanout;
+  readonly #history: HistoryWriter;
+  readonly #reporter: Reporter;
+  readonly #deps: GatewayDeps;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #port = 0;
+  #draining = false;
+
+  private constructor(deps: GatewayDeps) {
+    const { config, bus, store, log } = deps;
+    const now = deps.now ?? Date.now;
+    this.#deps = deps;
+    this.config = config;
+    this.metrics = new GatewayMetrics({ gateway: config.gatewayId });
+    const subjects = new Subjects(config.prefix);
+    this.#transport = new UwsTransport({
+      maxPayloadBytes: config.maxPayloadBytes,
+      idleTimeoutS: config.idleTimeoutS,
+      maxBackpressureBytes: config.maxBackpressureBytes,
+      onError: (error, where) => log.error('handler failed', { where, error }),
+    });
+    this.#fanout = new Fanout(this.#transport, this.metrics, config.countIntervalMs);
+    this.#history = new HistoryWriter(store, this.metrics, log);
+    this.registry = new StreamRegistry({
+      bus,
+      store,
+      subjects,
+      partitions: config.partitions,
+      historyCapacity: config.historyCapacity,
+      lingerMs: config.streamLingerMs,
+      metrics: this.metrics,
+      log,
+      onPending: (state) => this.#fanout.markDirty(state),
+      onForget: (state) => this.#fanout.forget(state),
+    });
+    this.#reporter = new Reporter({
+      bus,
+      subjects,
+      gatewayId: config.gatewayId,
+      partitions: config.partitions,
+      reportIntervalMs: config.reportIntervalMs,
+    });
+    this.connections = new ConnectionHandler({
+      config,
+      registry: this.registry,
+      history: this.#history,
+      bus,
+      subjects,
+      metrics: this.metrics,
+      ids: new MessageIds(),
+      log,
+      now,
+    });
+
+    const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
+    const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
+    this.#transport.websocket('/ws', {
+      upgrade: (req) => decideUpgrade(req, config, auth, this.metrics),
+      open: (ws) => this.connections.open(ws),
+      message: (ws, data) => this.connections.message(ws, data),
+      close: (ws) => this.connections.close(ws),
+    });
+    for (const route of httpRoutes({
+      registry: this.registry,
+      store,
+      metrics: this.metrics,
+      config,
+      now,
+      ready: () => !this.#draining && bus.connected && this.#port > 0,
+    })) {
+      this.#transport.route(route);
+    }
+    if (devSecret) {
+      this.#transport.route({ method: 'post', pattern: '/dev/token', handler: devLogin(devSecret), maxBodyBytes: 4096 });
+    }
+
+    this.metrics.busConnected.set(bus.connected ? 1 : 0);
+    bus.onStatus((status) => {
+      this.metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
+      log.info('bus status', { status: status.type });
+    });
+
+    this.#every(config.tickMs, () => {
+      this.#fanout.flush(now());
+      this.#history.flush();
+    });
+    this.#every(config.reportIntervalMs, () => {
+      const t = now();
+      this.#reporter.reportCounts(this.registry.values(), t);
+      this.registry.sweep(t);
+      this.metrics.streams.set(this.registry.size);
+    });
+    this.#every(config.reactionWindowMs, () => this.#reporter.reportReactions(this.registry.values()));
+    this.#every(10_000, () => {
+      const t = now();
+      this.connections.chatLimiter.sweep(t);
+      this.connections.reactionLimiter.sweep(t);
+    });
+  }
+
+  /** Builds a gateway and starts listening; resolves once the port is open. */
+  static async start(deps: GatewayDeps): Promise<Gateway> {
+    const gateway = new Gateway(deps);
+    gateway.#port = await gateway.#transport.listen(deps.config.host, deps.config.port);
+    deps.log.info('gateway listening', {
+      gateway: deps.config.gatewayId,
+      host: deps.config.host,
+      port: gateway.#port,
+      mode: deps.config.mode,
+    });
+    return gateway;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /**
+   * Stops admitting, tells every client to reconnect elsewhere, reports zero viewers so the
+   * total drops at once rather than at expiry, and writes pending history.
+   */
+  async stop(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#transport.stopListening();
+    this.connections.endAll(CloseCode.ServerRestart, 'server restarting');
+    for (const t of this.#timers) clearInterval(t);
+    this.#fanout.flush(Number.MAX_SAFE_INTEGER);
+    this.#reporter.reportCounts(this.registry.values(), Date.now(), true);
+    await this.#history.drain();
+    this.registry.close();
+    await this.#deps.bus.flush().catch(() => undefined);
+    this.#transport.close();
+  }
+
+  #every(ms: number, fn: () => void): void {
+    this.#timers.push(
+      setInterval(() => {
+        try {
+          fn();
+        } catch (error) {
+          this.#deps.log.error('timer task failed', { error });
+        }
+      }, ms),
+    );
+  }
+}

@@ -1,0 +1,51 @@
+import type { Codec, RoarError } from '@roar/protocol';
+import type { Identity } from './identity.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/**
+ * Per-connection state, kept as the WebSocket's user data (no wrapper object per connection:
+ * idle connections must stay small). Fields that only active clients need are created lazily.
+ */
+export interface Session {
+  readonly id: string;
+  readonly identity: Identity;
+  readonly codec: Codec;
+  readonly ip: string;
+  /** Streams joined (or being joined), at most `maxStreamsPerConnection`. */
+  streams: string[];
+  open: boolean;
+  /** Set when the token was refused: the connection is told why and closed at open. */
+  authError: RoarError | undefined;
+  /** Frame-rate bucket, made on the first frame received. */
+  frames: TokenBucket | undefined;
+  /** Frames dropped in a row for exceeding the frame rate. */
+  floodDrops: number;
+  /** Malformed frames received. */
+  badFrames: number;
+}
+
+/**
+ * The part of a WebSocket the gateway uses; uWebSockets.js sockets satisfy it, and only the
+ * transport module knows that.
+ */
+export interface Socket {
+  send(message: Uint8Array | string, isBinary?: boolean): number;
+  subscribe(topic: string): boolean;
+  unsubscribe(topic: string): boolean;
+  isSubscribed(topic: string): boolean;
+  end(code?: number, shortMessage?: string): void;
+  getBufferedAmount(): number;
+  getUserData(): Session;
+  cork(cb: () => void): unknown;
+}
+
+/** Topic-based fanout: one call writes a frame to every socket subscribed to the topic. */
+export interface Publisher {
+  publish(topic: string, frame: Uint8Array | string, isBinary: boolean): void;
+  subscribers(topic: string): number;
+}
+
+/** The uWS topic of a stream for one codec: each codec's frames are encoded once per tick. */
+export function topicOf(codec: Codec, stream: string): string {
+  return codec.binary ? `m/${stream}` : `j/${stream}`;
+}

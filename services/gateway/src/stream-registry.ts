@@ -1,0 +1,163 @@
+import { partitionOf, type Bus, type Subjects } from '@roar/bus';
+import {
+  EncodedEvent,
+  type ChatEvent,
+  type StreamEvent,
+  type ViewerCount,
+  type ViewersEvent,
+} from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import type { Store } from '@roar/store';
+import type { GatewayMetrics } from './metrics.js';
+import { StreamState } from './stream-state.js';
+
+export interface StreamRegistryOptions {
+  bus: Bus;
+  store: Store;
+  subjects: Subjects;
+  partitions: number;
+  historyCapacity: number;
+  lingerMs: number;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /** Called when a stream has something to send in the next tick. */
+  onPending: (state: StreamState) => void;
+  /** Called before a stream is forgotten. */
+  onForget: (state: StreamState) => void;
+}
+
+/**
+ * The streams this gateway holds. A stream's bus subscription exists from its first local viewer
+ * until `lingerMs` after its last one left (so a viewer who reconnects at once costs nothing), and
+ * its history is read from the store once, however many viewers join at the same moment.
+ */
+export class StreamRegistry {
+  readonly #streams = new Map<string, StreamState>();
+  readonly #o: StreamRegistryOptions;
+
+  constructor(options: StreamRegistryOptions) {
+    this.#o = options;
+  }
+
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  get(stream: string): StreamState | undefined {
+    return this.#streams.get(stream);
+  }
+
+  values(): IterableIterator<StreamState> {
+    return this.#streams.values();
+  }
+
+  /** Counts one more local viewer of `stream`, creating and subscribing the stream if needed. */
+  acquire(stream: string, identityKey: string): StreamState {
+    let state = this.#streams.get(stream);
+    if (!state) {
+      state = new StreamState(stream, partitionOf(stream, this.#o.partitions), this.#o.historyCapacity);
+      this.#streams.set(stream, state);
+      this.#open(state);
+    }
+    state.viewers++;
+    state.emptySince = undefined;
+    state.noteIdentity(identityKey);
+    return state;
+  }
+
+  release(state: StreamState, now: number): void {
+    if (state.viewers <= 0) return;
+    state.viewers--;
+    if (state.viewers === 0) state.emptySince = now;
+  }
+
+  /**
+   * Forgets streams that have been empty for the linger time and whose zero count has reached the
+   * aggregator, unsubscribing from the bus.
+   */
+  sweep(now: number): void {
+    for (const state of this.#streams.values()) {
+      if (state.viewers > 0 || state.emptySince === undefined) continue;
+      if (now - state.emptySince < this.#o.lingerMs || state.lastReportedAt <= state.emptySince) continue;
+      state.subscription?.unsubscribe();
+      this.#streams.delete(state.id);
+      this.#o.onForget(state);
+    }
+  }
+
+  close(): void {
+    for (const state of this.#streams.values()) state.subscription?.unsubscribe();
+    this.#streams.clear();
+  }
+
+  #open(state: StreamState): void {
+    const { bus, subjects, store, metrics, log, historyCapacity } = this.#o;
+    state.subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject) =>
+      this.#onBusMessage(state, payload, subject),
+    );
+    metrics.busSubscriptions.inc();
+    const history = store.history.recent(state.id, historyCapacity).then(
+      (entries) => {
+        state.recent.seed(
+          entries.map((e) => ({ id: e.id, event: EncodedEvent.fromMsgpack<ChatEvent>(e.bytes) })),
+        );
+      },
+      (error: unknown) => {
+        // Viewers still join and chat flows; they miss the scrollback, and the metric says so.
+        metrics.historyLoadFailures.inc();
+        log.warn('history load failed', { stream: state.id, error });
+      },
+    );
+    const totals = store.stats.totals(state.id).then(
+      (totals) => {
+        state.totals ??= totals;
+      },
+      (error: unknown) => {
+        metrics.storeReadFailures.inc();
+        log.debug('totals load failed', { stream: state.id, error });
+      },
+    );
+    state.ready = Promise.all([history, totals]).then(() => undefined);
+  }
+
+  #onBusMessage(state: StreamState, payload: Uint8Array, subject: string): void {
+    const parsed = this.#o.subjects.parseStream(subject);
+    let encoded: EncodedEvent;
+    let event: StreamEvent;
+    try {
+      encoded = EncodedEvent.fromMsgpack(payload);
+      event = encoded.event;
+    } catch (error) {
+      this.#o.metrics.badBusMessages.inc();
+      this.#o.log.warn('undecodable bus message', { subject, error });
+      return;
+    }
+    if (!parsed || typeof event !== 'object' || event === null || event.type !== expectedType(parsed.kind)) {
+      if (parsed?.kind !== 'mod') this.#o.metrics.badBusMessages.inc();
+      return;
+    }
+    if (event.type === 'viewers') {
+      const totals: ViewerCount = { total: event.total, text: event.text };
+      if (event.uniques !== undefined) totals.uniques = event.uniques;
+      if (event.peak !== undefined) totals.peak = event.peak;
+      state.totals = totals;
+      state.pendingViewers = encoded as EncodedEvent<ViewersEvent>;
+    } else {
+      state.enqueue(encoded);
+    }
+    this.#o.onPending(state);
+  }
+}
+
+function expectedType(kind: string): StreamEvent['type'] | undefined {
+  switch (kind) {
+    case 'chat':
+      return 'chat';
+    case 'reactions':
+      return 'reactions';
+    case 'viewers':
+      return 'viewers';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+import type { Subscription } from '@roar/bus';
+import {
+  viewersText,
+  type EncodedEvent,
+  type StreamEvent,
+  type ViewerCount,
+  type ViewersEvent,
+} from '@roar/protocol';
+import { RecentChat } from './recent-chat.js';
+
+/** Identities remembered per stream to avoid re-sending them for uniques; a traffic saving only. */
+const SEEN_LIMIT = 100_000;
+
+/** One stream as this gateway holds it: local viewers, pending fanout, recent chat, counters. */
+export class StreamState {
+  readonly id: string;
+  readonly partition: number;
+  readonly recent: RecentChat;
+  /** Local viewers: exact, changed on join, leave and close. */
+  viewers = 0;
+  /** When the last local viewer left; undefined while someone watches. */
+  emptySince: number | undefined;
+  /** When this stream was last included in a report to the aggregator. */
+  lastReportedAt = 0;
+  subscription: Subscription | undefined;
+  /** Settles when recent history and totals are loaded (once per stream, shared by all joins). */
+  ready: Promise<void> = Promise.resolve();
+  /** Events received this tick, to go out in the next batch. */
+  pending: EncodedEvent[] = [];
+  /** The newest count, waiting for its push slot (counts are latest-value, never queued). */
+  pendingViewers: EncodedEvent<ViewersEvent> | undefined;
+  lastViewersPush = 0;
+  /** The newest totals from the aggregator. */
+  totals: ViewerCount | undefined;
+  /** Reactions counted locally in the current window, for the next reaction report. */
+  reactions = new Map<string, number>();
+  /** Identities first seen here since the last report. */
+  newIdentities: string[] = [];
+  #seen = new Set<string>();
+
+  constructor(id: string, partition: number, historyCapacity: number) {
+    this.id = id;
+    this.partition = partition;
+    this.recent = new RecentChat(historyCapacity);
+  }
+
+  noteIdentity(key: string): void {
+    if (this.#seen.has(key)) return;
+    if (this.#seen.size >= SEEN_LIMIT) this.#seen.clear();
+    this.#seen.add(key);
+    this.newIdentities.push(key);
+  }
+
+  countReaction(emoji: string): void {
+    this.reactions.set(emoji, (this.reactions.get(emoji) ?? 0) + 1);
+  }
+
+  /** What a joining viewer is told: the cluster total if known, else this gateway's count. */
+  viewerCount(): ViewerCount {
+    if (this.totals) return this.totals;
+    return { total: this.viewers, text: viewersText(this.viewers) };
+  }
+
+  enqueue(event: EncodedEvent<StreamEvent>): void {
+    this.pending.push(event);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * A token bucket: `burst` tokens, refilled at `ratePerS`. Time is passed in, so the same bucket
+ * works on real and test clocks and costs no timer.
+ */
+export class TokenBucket {
+  #tokens: number;
+  #at: number;
+
+  constructor(
+    readonly ratePerS: number,
+    readonly burst: number,
+    now: number,
+  ) {
+    this.#tokens = burst;
+    this.#at = now;
+  }
+
+  #refill(now: number): void {
+    if (now > this.#at) {
+      this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) * this.ratePerS) / 1000);
+      this.#at = now;
+    }
+  }
+
+  /** Takes one token if there is one. */
+  take(now: number): boolean {
+    this.#refill(now);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Milliseconds until one token is available (0 if one is). */
+  retryAfterMs(now: number): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.ratePerS);
+  }
+
+  /** True when the bucket is full, i.e. forgetting it changes nothing. */
+  isFull(now: number): boolean {
+    this.#refill(now);
+    return this.#tokens >= this.burst;
+  }
+}
+
+/**
+ * One bucket per key (a user), created on first use. `sweep` forgets full buckets, so memory
+ * follows active senders, not everyone who ever sent.
+ */
+export class RateLimiter {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly ratePerS: number,
+    readonly burst: number,
+  ) {}
+
+  /** Takes a token for `key`; returns 0 when allowed, else the milliseconds to wait. */
+  take(key: string, now: number): number {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) this.#buckets.set(key, (bucket = new TokenBucket(this.ratePerS, this.burst, now)));
+    return bucket.take(now) ? 0 : Math.max(1, bucket.retryAfterMs(now));
+  }
+
+  sweep(now: number): void {
+    for (const [key, bucket] of this.#buckets) if (bucket.isFull(now)) this.#buckets.delete(key);
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+}

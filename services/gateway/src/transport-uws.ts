@@ -1,0 +1,218 @@
+// The only module that imports uWebSockets.js: swapping the build (the registry repack for the
+// upstream release) is the one-line dependency change in package.json.
+import {
+  App,
+  us_listen_socket_close,
+  us_socket_local_port,
+  type HttpRequest as UwsRequest,
+  type HttpResponse as UwsResponse,
+  type TemplatedApp,
+  type WebSocket,
+  type us_listen_socket,
+  type us_socket,
+} from 'uWebSockets.js';
+import { jsonError, statusLine, type HttpReply, type HttpRequest, type Route } from './http.js';
+import type { Publisher, Session, Socket } from './socket.js';
+
+export interface UpgradeRequest {
+  query: URLSearchParams;
+  header(name: string): string | undefined;
+  ip: string;
+}
+
+export type UpgradeResult = { session: Session; protocol: string } | { reject: HttpReply };
+
+export interface WebSocketHandlers {
+  /** Decides an upgrade: a session to open, or an HTTP reply refusing it. */
+  upgrade(req: UpgradeRequest): UpgradeResult | Promise<UpgradeResult>;
+  open(ws: Socket): void;
+  message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void;
+  close(ws: Socket, code: number): void;
+  drain?(ws: Socket): void;
+}
+
+export interface TransportOptions {
+  maxPayloadBytes: number;
+  idleTimeoutS: number;
+  maxBackpressureBytes: number;
+  onError: (error: unknown, where: string) => void;
+}
+
+const decoder = new TextDecoder();
+
+/** uWebSockets.js: WebSocket and HTTP on one port, topic publish for fanout. */
+export class UwsTransport implements Publisher {
+  readonly #app: TemplatedApp;
+  readonly #options: TransportOptions;
+  #listen: us_listen_socket | undefined;
+
+  constructor(options: TransportOptions) {
+    this.#app = App();
+    this.#options = options;
+  }
+
+  websocket(path: string, handlers: WebSocketHandlers): void {
+    const { onError } = this.#options;
+    this.#app.ws<Session>(path, {
+      maxPayloadLength: this.#options.maxPayloadBytes,
+      idleTimeout: this.#options.idleTimeoutS,
+      sendPingsAutomatically: true,
+      maxBackpressure: this.#options.maxBackpressureBytes,
+      closeOnBackpressureLimit: false,
+      upgrade: (res, req, context) => {
+        // Everything from `req` must be read now: it is only valid until the first await.
+        const headers = readHeaders(req);
+        const upgrade: UpgradeRequest = {
+          query: new URLSearchParams(req.getQuery() ?? ''),
+          header: (name) => headers.get(name),
+          ip: decoder.decode(res.getRemoteAddressAsText()),
+        };
+        const key = headers.get('sec-websocket-key') ?? '';
+        const extensions = headers.get('sec-websocket-extensions') ?? '';
+        let aborted = false;
+        res.onAborted(() => {
+          aborted = true;
+        });
+        const finish = (result: UpgradeResult): void => {
+          if (aborted) return;
+          res.cork(() => {
+            if ('reject' in result) writeReply(res, result.reject);
+            else res.upgrade(result.session, key, result.protocol, extensions, context);
+          });
+        };
+        Promise.resolve()
+          .then(() => handlers.upgrade(upgrade))
+          .then(finish, (error: unknown) => {
+            onError(error, 'upgrade');
+            finish({ reject: jsonError(500, 'internal', 'upgrade failed') });
+          });
+      },
+      open: (ws) => guard(onError, 'open', () => handlers.open(ws as unknown as Socket)),
+      message: (ws, data, isBinary) =>
+        guard(onError, 'message', () => handlers.message(ws as unknown as Socket, data, isBinary)),
+      close: (ws, code) => guard(onError, 'close', () => handlers.close(ws as unknown as Socket, code)),
+      drain: (ws: WebSocket<Session>) => guard(onError, 'drain', () => handlers.drain?.(ws as unknown as Socket)),
+    });
+  }
+
+  route(route: Route): void {
+    const names = [...route.pattern.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
+    const register = this.#app[route.method].bind(this.#app) as (
+      pattern: string,
+      handler: (res: UwsResponse, req: UwsRequest) => void,
+    ) => TemplatedApp;
+    register(route.pattern, (res, req) => {
+      const headers = readHeaders(req);
+      const params: Record<string, string> = {};
+      names.forEach((name, i) => (params[name] = req.getParameter(i) ?? ''));
+      const method = req.getMethod();
+      const request: HttpRequest = {
+        method,
+        path: req.getUrl(),
+        query: new URLSearchParams(req.getQuery() ?? ''),
+        params,
+        header: (name) => headers.get(name),
+        body: undefined,
+        ip: decoder.decode(res.getRemoteAddressAsText()),
+      };
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const respond = (reply: HttpReply): void => {
+        if (!aborted) res.cork(() => writeReply(res, reply));
+      };
+      const run = (): void => {
+        Promise.resolve()
+          .then(() => route.handler(request))
+          .then(respond, (error: unknown) => {
+            this.#options.onError(error, `${method} ${route.pattern}`);
+            respond(jsonError(500, 'internal', 'internal error'));
+          });
+      };
+      if (method === 'get' || method === 'head' || method === 'options' || method === 'delete') return run();
+      readBody(res, route.maxBodyBytes ?? 64 * 1024, (body) => {
+        if (body === 'too-large') return respond(jsonError(413, 'body_too_large', 'request body is too large'));
+        request.body = body;
+        run();
+      });
+    });
+  }
+
+  publish(topic: string, frame: Uint8Array | string, isBinary: boolean): void {
+    this.#app.publish(topic, frame, isBinary);
+  }
+
+  subscribers(topic: string): number {
+    return this.#app.numSubscribers(topic);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.#listen = socket;
+        resolve(us_socket_local_port(socket as unknown as us_socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections; open ones stay until closed. */
+  stopListening(): void {
+    if (this.#listen) us_listen_socket_close(this.#listen);
+    this.#listen = undefined;
+  }
+
+  /** Closes everything, including open connections, at once. */
+  close(): void {
+    this.stopListening();
+    this.#app.close();
+  }
+}
+
+function readHeaders(req: UwsRequest): Map<string, string> {
+  const headers = new Map<string, string>();
+  req.forEach((k, v) => headers.set(k, v));
+  return headers;
+}
+
+function readBody(res: UwsResponse, max: number, done: (body: Uint8Array | 'too-large') => void): void {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let finished = false;
+  res.onData((chunk, isLast) => {
+    if (finished) return;
+    size += chunk.byteLength;
+    if (size > max) {
+      finished = true;
+      return done('too-large');
+    }
+    // uWS reuses the chunk's memory after this callback returns, so it is copied.
+    chunks.push(new Uint8Array(chunk.slice(0)));
+    if (isLast) {
+      finished = true;
+      const body = new Uint8Array(size);
+      let offset = 0;
+      for (const c of chunks) {
+        body.set(c, offset);
+        offset += c.length;
+      }
+      done(body);
+    }
+  });
+}
+
+function writeReply(res: UwsResponse, reply: HttpReply): void {
+  res.writeStatus(statusLine(reply.status));
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+  res.end(reply.body ?? '');
+}
+
+function guard(onError: (error: unknown, where: string) => void, where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    // A bug in one connection's handling must not take the process (and every viewer) down.
+    onError(error, where);
+  }
+}
