@@ -1,5 +1,6 @@
 // Lint config shared by every workspace (each runs `eslint .` from its own folder).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -9,28 +10,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: {
-        console: 'readonly',
-        process: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        setImmediate: 'readonly',
-        queueMicrotask: 'readonly',
-        TextEncoder: 'readonly',
-        TextDecoder: 'readonly',
-        URL: 'readonly',
-        URLSearchParams: 'readonly',
-        Buffer: 'readonly',
-        AbortController: 'readonly',
-        AbortSignal: 'readonly',
-        fetch: 'readonly',
-        performance: 'readonly',
-        structuredClone: 'readonly',
-      },
-    },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': [
@@ -40,5 +20,10 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
       eqeqeq: ['error', 'smart'],
     },
+  },
+  {
+    // Pages and scripts that run in the browser.
+    files: ['**/public/**/*.js', 'packages/client/src/**', 'packages/overlay/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

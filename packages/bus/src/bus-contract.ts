@@ -48,13 +48,22 @@ export function describeBusContract(name: string, factory: () => Promise<BusFixt
       fx.b.subscribe(`${prefix}.s.*.chat`, (_p, s) => star.push(s));
       fx.b.subscribe(`${prefix}.s.>`, (_p, s) => tail.push(s));
       await fx.b.flush();
-      for (const s of [`${prefix}.s.a.chat`, `${prefix}.s.b.viewers`, `${prefix}.s.c.chat.x`, `${prefix}.s`]) {
+      for (const s of [
+        `${prefix}.s.a.chat`,
+        `${prefix}.s.b.viewers`,
+        `${prefix}.s.c.chat.x`,
+        `${prefix}.s`,
+      ]) {
         fx.a.publish(s, bytes('x'));
       }
       await waitFor(() => tail.length === 3 && star.length === 1, { message: 'wildcards matched' });
       await fx.a.flush();
       expect(star).toEqual([`${prefix}.s.a.chat`]);
-      expect(tail.sort()).toEqual([`${prefix}.s.a.chat`, `${prefix}.s.b.viewers`, `${prefix}.s.c.chat.x`]);
+      expect(tail.sort()).toEqual([
+        `${prefix}.s.a.chat`,
+        `${prefix}.s.b.viewers`,
+        `${prefix}.s.c.chat.x`,
+      ]);
     });
 
     it('keeps the order of one publisher on one subject', async () => {
@@ -136,7 +145,10 @@ export function describeBusContract(name: string, factory: () => Promise<BusFixt
       fx.b.subscribe(`${prefix}.r`, (p) => got.push(text(p)));
       await fx.b.flush();
       await fx.restartBroker();
-      await waitFor(() => fx.a.connected && fx.b.connected, { timeoutMs: 15_000, message: 'reconnected' });
+      await waitFor(() => fx.a.connected && fx.b.connected, {
+        timeoutMs: 15_000,
+        message: 'reconnected',
+      });
       await fx.b.flush();
       await waitFor(
         async () => {

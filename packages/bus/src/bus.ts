@@ -8,9 +8,7 @@ export interface Subscription {
 
 /** Connection state changes, in order. */
 export type BusStatus =
-  | { type: 'disconnected'; reason: string }
-  | { type: 'reconnected' }
-  | { type: 'closed' };
+  { type: 'disconnected'; reason: string } | { type: 'reconnected' } | { type: 'closed' };
 
 export type BusStatusListener = (status: BusStatus) => void;
 

@@ -7,7 +7,10 @@ describe('Subjects', () => {
     const s = new Subjects('test1');
     expect(s.stream('final-2026', 'chat')).toBe('test1.s.final-2026.chat');
     expect(s.streamAll('x')).toBe('test1.s.x.*');
-    expect(s.parseStream('test1.s.final-2026.viewers')).toEqual({ stream: 'final-2026', kind: 'viewers' });
+    expect(s.parseStream('test1.s.final-2026.viewers')).toEqual({
+      stream: 'final-2026',
+      kind: 'viewers',
+    });
     expect(s.parseStream('other.s.x.chat')).toBeUndefined();
     expect(s.parseStream('test1.s.x.bogus')).toBeUndefined();
     expect(s.report(3)).toBe('test1.agg.report.3');

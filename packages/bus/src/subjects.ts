@@ -53,7 +53,8 @@ export class Subjects {
     const dot = rest.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const kind = rest.slice(dot + 1);
-    if (kind !== 'chat' && kind !== 'reactions' && kind !== 'viewers' && kind !== 'mod') return undefined;
+    if (kind !== 'chat' && kind !== 'reactions' && kind !== 'viewers' && kind !== 'mod')
+      return undefined;
     return { stream: rest.slice(0, dot), kind };
   }
 }

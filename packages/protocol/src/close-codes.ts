@@ -38,5 +38,12 @@ export function shouldReconnect(code: number): boolean {
   if (code >= 4000 && code < 4500) return true;
   if (code >= 4500 && code < 5000) return false;
   // 1005 (no status) and 1006 (abnormal, e.g. a dropped network) are never sent by the server.
-  return code === 1001 || code === 1005 || code === 1006 || code === 1011 || code === 1012 || code === 1013;
+  return (
+    code === 1001 ||
+    code === 1005 ||
+    code === 1006 ||
+    code === 1011 ||
+    code === 1012 ||
+    code === 1013
+  );
 }

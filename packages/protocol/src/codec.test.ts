@@ -33,12 +33,21 @@ describe.each<[string, Codec]>([
   });
 
   it('round-trips server messages', () => {
-    const msg: ServerMessage = { type: 'error', ref: 2, code: 'rate_limited', message: 'slow down', retryAfterMs: 800 };
+    const msg: ServerMessage = {
+      type: 'error',
+      ref: 2,
+      code: 'rate_limited',
+      message: 'slow down',
+      retryAfterMs: 800,
+    };
     expect(codec.decodeServer(toBytes(codec.encodeServer(msg)))).toEqual(msg);
   });
 
   it('splices pre-encoded events into batch frames', () => {
-    const events = [EncodedEvent.of(chat('a', 'one')), EncodedEvent.fromMsgpack(pack(chat('b', 'two')))];
+    const events = [
+      EncodedEvent.of(chat('a', 'one')),
+      EncodedEvent.fromMsgpack(pack(chat('b', 'two'))),
+    ];
     const frame = codec.encodeBatch({ type: 'batch', stream: 'final' }, events);
     expect(codec.decodeServer(toBytes(frame))).toEqual({
       type: 'batch',
@@ -50,7 +59,9 @@ describe.each<[string, Codec]>([
   it('splices large batches (array headers past 15 and 65535 elements)', () => {
     for (const n of [0, 15, 16, 70_000]) {
       const events = Array.from({ length: n }, (_, i) => EncodedEvent.of(chat(String(i), 'x')));
-      const decoded = codec.decodeServer(toBytes(codec.encodeBatch({ type: 'batch', stream: 's' }, events)));
+      const decoded = codec.decodeServer(
+        toBytes(codec.encodeBatch({ type: 'batch', stream: 's' }, events)),
+      );
       expect(decoded.type === 'batch' && decoded.events.length).toBe(n);
     }
   });

@@ -164,7 +164,10 @@ class JsonCodec implements Codec {
 
 export const msgpackCodec: Codec = new MsgpackCodec();
 export const jsonCodec: Codec = new JsonCodec();
-export const codecs: Readonly<Record<CodecName, Codec>> = { msgpack: msgpackCodec, json: jsonCodec };
+export const codecs: Readonly<Record<CodecName, Codec>> = {
+  msgpack: msgpackCodec,
+  json: jsonCodec,
+};
 
 /**
  * Picks the codec for a WebSocket handshake from the client's `Sec-WebSocket-Protocol` offer.

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from './errors.js';
 import { pack } from './msgpack.js';
-import { decodeReactionReport, decodeReport, encodeReactionReport, encodeReport } from './report.js';
+import {
+  decodeReactionReport,
+  decodeReport,
+  encodeReactionReport,
+  encodeReport,
+} from './report.js';
 
 describe('gateway reports', () => {
   it('round-trips a report with its stream list and uniques', () => {
@@ -18,7 +23,14 @@ describe('gateway reports', () => {
   });
 
   it('round-trips a counts-only report and a goodbye', () => {
-    const report = { gateway: 'g', seq: 1, intervalMs: 500, dict: 1, counts: Uint32Array.of(7), bye: true };
+    const report = {
+      gateway: 'g',
+      seq: 1,
+      intervalMs: 500,
+      dict: 1,
+      counts: Uint32Array.of(7),
+      bye: true,
+    };
     expect(decodeReport(encodeReport(report))).toEqual(report);
   });
 
@@ -35,6 +47,8 @@ describe('gateway reports', () => {
   it('round-trips reaction reports', () => {
     const r = { gateway: 'g', streams: ['a'], counts: [{ '🔥': 3, '👏': 1 }] };
     expect(decodeReactionReport(encodeReactionReport(r))).toEqual(r);
-    expect(() => decodeReactionReport(pack({ v: 1, g: 'g', l: ['a'], c: [] }))).toThrow(ProtocolError);
+    expect(() => decodeReactionReport(pack({ v: 1, g: 'g', l: ['a'], c: [] }))).toThrow(
+      ProtocolError,
+    );
   });
 });

@@ -73,7 +73,8 @@ export function decodeReport(bytes: Uint8Array): GatewayReport {
   } catch (cause) {
     throw bad('not msgpack', cause);
   }
-  if (!isPlainObject(value) && !(typeof value === 'object' && value !== null)) throw bad('not a map');
+  if (!isPlainObject(value) && !(typeof value === 'object' && value !== null))
+    throw bad('not a map');
   const w = value as Partial<WireReport>;
   if (w.v !== 1 || typeof w.g !== 'string' || typeof w.s !== 'number' || typeof w.d !== 'number') {
     throw bad('missing header fields');

@@ -35,7 +35,10 @@ export function validateChatText(text: string, maxChars: number = Limits.chatMax
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new RejectedError(ErrorCode.ChatEmpty, 'chat text is empty');
   if (codePointLength(trimmed) > maxChars) {
-    throw new RejectedError(ErrorCode.ChatTooLong, `chat text is longer than ${maxChars} characters`);
+    throw new RejectedError(
+      ErrorCode.ChatTooLong,
+      `chat text is longer than ${maxChars} characters`,
+    );
   }
   if (FORBIDDEN.test(trimmed)) {
     throw new RejectedError(ErrorCode.ChatControlChars, 'chat text contains control characters');

@@ -14,13 +14,18 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('parseClientMessage', () => {
   it('accepts every message type with exactly its fields', () => {
-    expect(parseClientMessage({ type: 'join', ref: 1, stream: 'final-2026', since: 'abc' })).toEqual({
+    expect(
+      parseClientMessage({ type: 'join', ref: 1, stream: 'final-2026', since: 'abc' }),
+    ).toEqual({
       type: 'join',
       ref: 1,
       stream: 'final-2026',
       since: 'abc',
     });
-    expect(parseClientMessage({ type: 'leave', stream: 's' })).toEqual({ type: 'leave', stream: 's' });
+    expect(parseClientMessage({ type: 'leave', stream: 's' })).toEqual({
+      type: 'leave',
+      stream: 's',
+    });
     expect(parseClientMessage({ type: 'chat', ref: 7, stream: 's', text: 'hi' })).toEqual({
       type: 'chat',
       ref: 7,
@@ -44,7 +49,9 @@ describe('parseClientMessage', () => {
   it('rejects unknown types and unknown fields', () => {
     expect(codeOf(() => parseClientMessage({ type: 'hack' }))).toBe(ErrorCode.UnknownType);
     expect(codeOf(() => parseClientMessage({ type: 'toString' }))).toBe(ErrorCode.UnknownType);
-    expect(codeOf(() => parseClientMessage({ type: 'ping', extra: 1 }))).toBe(ErrorCode.InvalidField);
+    expect(codeOf(() => parseClientMessage({ type: 'ping', extra: 1 }))).toBe(
+      ErrorCode.InvalidField,
+    );
     expect(codeOf(() => parseClientMessage({ stream: 's' }))).toBe(ErrorCode.InvalidField);
   });
 
@@ -58,15 +65,25 @@ describe('parseClientMessage', () => {
       expect((e as ProtocolError).ref).toBe(9);
       expect((e as ProtocolError).message).toContain('text');
     }
-    expect(codeOf(() => parseClientMessage({ type: 'ping', ref: -1 }))).toBe(ErrorCode.InvalidField);
-    expect(codeOf(() => parseClientMessage({ type: 'ping', ref: 1.5 }))).toBe(ErrorCode.InvalidField);
-    expect(codeOf(() => parseClientMessage({ type: 'ping', ref: 2 ** 32 }))).toBe(ErrorCode.InvalidField);
-    expect(codeOf(() => parseClientMessage({ type: 'join', stream: 5 }))).toBe(ErrorCode.InvalidField);
+    expect(codeOf(() => parseClientMessage({ type: 'ping', ref: -1 }))).toBe(
+      ErrorCode.InvalidField,
+    );
+    expect(codeOf(() => parseClientMessage({ type: 'ping', ref: 1.5 }))).toBe(
+      ErrorCode.InvalidField,
+    );
+    expect(codeOf(() => parseClientMessage({ type: 'ping', ref: 2 ** 32 }))).toBe(
+      ErrorCode.InvalidField,
+    );
+    expect(codeOf(() => parseClientMessage({ type: 'join', stream: 5 }))).toBe(
+      ErrorCode.InvalidField,
+    );
   });
 
   it('rejects invalid stream ids', () => {
     for (const stream of ['', 'a.b', 'a b', 'x'.repeat(65), 'über', 'a*', 'a>']) {
-      expect(codeOf(() => parseClientMessage({ type: 'join', stream }))).toBe(ErrorCode.InvalidStream);
+      expect(codeOf(() => parseClientMessage({ type: 'join', stream }))).toBe(
+        ErrorCode.InvalidStream,
+      );
     }
   });
 
@@ -80,9 +97,9 @@ describe('parseClientMessage', () => {
     expect(
       codeOf(() => parseClientMessage({ type: 'chat', stream: 's', text: 'x'.repeat(1001) })),
     ).toBe(ErrorCode.InvalidField);
-    expect(codeOf(() => parseClientMessage({ type: 'react', stream: 's', emoji: 'x'.repeat(40) }))).toBe(
-      ErrorCode.InvalidField,
-    );
+    expect(
+      codeOf(() => parseClientMessage({ type: 'react', stream: 's', emoji: 'x'.repeat(40) })),
+    ).toBe(ErrorCode.InvalidField);
   });
 
   it('treats __proto__ as the unknown field it is', () => {

@@ -34,7 +34,12 @@ function readRef(fields: Fields): number | undefined {
   return ref;
 }
 
-function readString(fields: Fields, key: string, maxChars: number, ref: number | undefined): string {
+function readString(
+  fields: Fields,
+  key: string,
+  maxChars: number,
+  ref: number | undefined,
+): string {
   const value = fields[key];
   if (typeof value !== 'string') throw fail(ErrorCode.InvalidField, `${key} must be a string`, ref);
   // A cheap cap before any per-character work; exact limits are checked by the rules that own them.
@@ -47,7 +52,8 @@ function readString(fields: Fields, key: string, maxChars: number, ref: number |
 
 function readStream(fields: Fields, ref: number | undefined): string {
   const stream = fields.stream;
-  if (typeof stream !== 'string') throw fail(ErrorCode.InvalidField, 'stream must be a string', ref);
+  if (typeof stream !== 'string')
+    throw fail(ErrorCode.InvalidField, 'stream must be a string', ref);
   if (!isStreamId(stream)) {
     throw fail(ErrorCode.InvalidStream, 'stream must be 1-64 characters of A-Z a-z 0-9 _ -', ref);
   }
@@ -91,7 +97,10 @@ export function parseClientMessage(value: unknown): ClientMessage {
       return withRef({ type: kind, stream: readStream(value, ref) }, ref);
     case 'chat': {
       const stream = readStream(value, ref);
-      return withRef({ type: kind, stream, text: readString(value, 'text', Limits.chatMaxChars, ref) }, ref);
+      return withRef(
+        { type: kind, stream, text: readString(value, 'text', Limits.chatMaxChars, ref) },
+        ref,
+      );
     }
     case 'react': {
       const stream = readStream(value, ref);

@@ -10,7 +10,13 @@ describe('EnvReader', () => {
   });
 
   it('parses values and names the variable when one is malformed', () => {
-    const env = new EnvReader({ ROAR_PORT: '80a', ROAR_ON: 'maybe', ROAR_MODE: 'x', ROAR_N: '3', ROAR_L: 'a, b,,c' });
+    const env = new EnvReader({
+      ROAR_PORT: '80a',
+      ROAR_ON: 'maybe',
+      ROAR_MODE: 'x',
+      ROAR_N: '3',
+      ROAR_L: 'a, b,,c',
+    });
     expect(() => env.int('ROAR_PORT', 1, 0, 65535)).toThrow(/ROAR_PORT must be an integer/);
     expect(() => env.bool('ROAR_ON', false)).toThrow(ConfigError);
     expect(() => env.oneOf('ROAR_MODE', 'a', ['a', 'b'])).toThrow(/ROAR_MODE must be one of a, b/);

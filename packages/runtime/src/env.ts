@@ -30,7 +30,8 @@ export class EnvReader {
 
   string(name: string, fallback: string, pattern?: RegExp): string {
     const v = this.#raw(name) ?? fallback;
-    if (pattern && !pattern.test(v)) throw new ConfigError(`${name} must match ${pattern} (got "${v}")`);
+    if (pattern && !pattern.test(v))
+      throw new ConfigError(`${name} must match ${pattern} (got "${v}")`);
     return v;
   }
 

@@ -34,7 +34,8 @@ export class Logger {
     if (ORDER[level] < this.#min) return;
     const record: LogFields = { t: new Date().toISOString(), level, msg, ...this.#base, ...fields };
     for (const [k, v] of Object.entries(record)) {
-      if (v instanceof Error) record[k] = { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
+      if (v instanceof Error)
+        record[k] = { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
     }
     const line = `${JSON.stringify(record)}\n`;
     if (ORDER[level] >= ORDER.error) process.stderr.write(line);

@@ -44,8 +44,14 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('keeps at most the capacity, dropping the oldest', async () => {
         const ids = Array.from({ length: CONTRACT_HISTORY_CAPACITY + 5 }, (_, i) => String(i));
-        await store.history.append('cap', ids.slice(0, 7).map((id) => entry(id)));
-        await store.history.append('cap', ids.slice(7).map((id) => entry(id)));
+        await store.history.append(
+          'cap',
+          ids.slice(0, 7).map((id) => entry(id)),
+        );
+        await store.history.append(
+          'cap',
+          ids.slice(7).map((id) => entry(id)),
+        );
         const kept = await store.history.recent('cap', 100);
         expect(kept.map((e) => e.id)).toEqual(ids.slice(-CONTRACT_HISTORY_CAPACITY));
       });
@@ -82,7 +88,8 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it('estimates 20,000 identities within 2%', async () => {
         const ids = Array.from({ length: 20_000 }, (_, i) => `viewer-${i}`);
-        for (let i = 0; i < ids.length; i += 5000) await store.uniques.add('big', ids.slice(i, i + 5000));
+        for (let i = 0; i < ids.length; i += 5000)
+          await store.uniques.add('big', ids.slice(i, i + 5000));
         const count = await store.uniques.count('big');
         expect(Math.abs(count - 20_000) / 20_000).toBeLessThan(0.02);
       });
@@ -101,7 +108,12 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await store.stats.totals('t')).toBeUndefined();
         await store.stats.saveTotals('t', { total: 5, text: '5 watching', uniques: 7, peak: 9 });
         await store.stats.saveTotals('t', { total: 6, text: '6 watching', uniques: 8, peak: 9 });
-        expect(await store.stats.totals('t')).toEqual({ total: 6, text: '6 watching', uniques: 8, peak: 9 });
+        expect(await store.stats.totals('t')).toEqual({
+          total: 6,
+          text: '6 watching',
+          uniques: 8,
+          peak: 9,
+        });
       });
     });
 

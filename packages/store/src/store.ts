@@ -25,7 +25,7 @@ export interface ChatHistory {
 export interface UniqueCounter {
   /** Adds viewer identities; adding one twice counts it once. */
   add(stream: string, ids: readonly string[]): Promise<void>;
-  /** The estimated number of distinct identities added, within 1.5% at 10^6. */
+  /** The estimated number of distinct identities added (Redis: 0.29% standard error, see RedisUniques). */
   count(stream: string): Promise<number>;
 }
 

@@ -20,7 +20,10 @@ export class ManagedProcess {
   readonly exited: Promise<number | null>;
 
   constructor(command: string, args: readonly string[], env?: NodeJS.ProcessEnv) {
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    this.child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ?? process.env,
+    });
     const keep = (chunk: Buffer): void => {
       this.#output = (this.#output + chunk.toString('utf8')).slice(-20_000);
     };
@@ -43,8 +46,10 @@ export class ManagedProcess {
     for (;;) {
       const match = this.#output.match(pattern);
       if (match) return match;
-      if (!this.running) throw new Error(`process exited before printing ${pattern}:\n${this.#output}`);
-      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.#output}`);
+      if (!this.running)
+        throw new Error(`process exited before printing ${pattern}:\n${this.#output}`);
+      if (Date.now() > deadline)
+        throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.#output}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

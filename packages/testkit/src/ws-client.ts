@@ -37,6 +37,8 @@ export class TestClient {
   readonly messages: ServerMessage[] = [];
   /** Raw frames that failed to decode (a server bug if ever non-empty). */
   readonly undecodable: unknown[] = [];
+  /** Errors the socket reported (protocol errors, resets). */
+  readonly errors: Error[] = [];
   readonly closed: Promise<Closed>;
   #nextRef = 1;
   #closedValue: Closed | undefined;
@@ -46,11 +48,14 @@ export class TestClient {
     this.codec = codec;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       try {
-        this.messages.push(codec.decodeServer(isBinary ? new Uint8Array(data) : data.toString('utf8')));
+        this.messages.push(
+          codec.decodeServer(isBinary ? new Uint8Array(data) : data.toString('utf8')),
+        );
       } catch (error) {
         this.undecodable.push(error);
       }
     });
+    socket.on('error', (error) => this.errors.push(error));
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         this.#closedValue = { code, reason: reason.toString('utf8') };
@@ -137,17 +142,26 @@ export class TestClient {
   /** Every event received in `batch` frames for `stream`, in order. */
   events(stream: string): StreamEvent[] {
     const out: StreamEvent[] = [];
-    for (const m of this.messages) if (m.type === 'batch' && m.stream === stream) out.push(...m.events);
+    for (const m of this.messages)
+      if (m.type === 'batch' && m.stream === stream) out.push(...m.events);
     return out;
   }
 
   /** Events of one type for `stream`. */
-  eventsOf<K extends StreamEvent['type']>(stream: string, type: K): Extract<StreamEvent, { type: K }>[] {
-    return this.events(stream).filter((e): e is Extract<StreamEvent, { type: K }> => e.type === type);
+  eventsOf<K extends StreamEvent['type']>(
+    stream: string,
+    type: K,
+  ): Extract<StreamEvent, { type: K }>[] {
+    return this.events(stream).filter(
+      (e): e is Extract<StreamEvent, { type: K }> => e.type === type,
+    );
   }
 
   async close(code = 1000): Promise<Closed> {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+    if (
+      this.socket.readyState === WebSocket.OPEN ||
+      this.socket.readyState === WebSocket.CONNECTING
+    ) {
       this.socket.close(code);
     }
     return this.closed;

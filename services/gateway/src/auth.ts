@@ -49,7 +49,8 @@ export class Authenticator {
     }
     if (config.jwtJwksUrl) {
       this.#jwks = createRemoteJWKSet(new URL(config.jwtJwksUrl), { cacheMaxAge: 10 * 60_000 });
-      for (const alg of ['RS256', 'ES256']) if (!this.algorithms.includes(alg)) this.algorithms.push(alg);
+      for (const alg of ['RS256', 'ES256'])
+        if (!this.algorithms.includes(alg)) this.algorithms.push(alg);
     }
     this.#issuer = config.jwtIssuer;
     this.#audience = config.jwtAudience;
@@ -62,7 +63,8 @@ export class Authenticator {
   /** Verifies `token` and returns the identity it carries; throws `AuthError` otherwise. */
   async verify(token: string): Promise<Identity> {
     if (!this.enabled) throw new AuthError(ErrorCode.TokenInvalid, 'this server accepts no tokens');
-    if (token.length > MAX_TOKEN_CHARS) throw new AuthError(ErrorCode.TokenInvalid, 'token is too long');
+    if (token.length > MAX_TOKEN_CHARS)
+      throw new AuthError(ErrorCode.TokenInvalid, 'token is too long');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header, input) => this.#keyFor(header, input), {
@@ -87,8 +89,12 @@ export class Authenticator {
     if (header.alg === this.#publicAlg && this.#publicKey && (!this.#jwks || !header.kid)) {
       return this.#publicKey;
     }
-    if (this.#jwks && (header.alg === 'RS256' || header.alg === 'ES256')) return this.#jwks(header, input);
-    throw new AuthError(ErrorCode.TokenInvalid, `token algorithm ${String(header.alg)} is not accepted`);
+    if (this.#jwks && (header.alg === 'RS256' || header.alg === 'ES256'))
+      return this.#jwks(header, input);
+    throw new AuthError(
+      ErrorCode.TokenInvalid,
+      `token algorithm ${String(header.alg)} is not accepted`,
+    );
   }
 }
 
@@ -102,7 +108,10 @@ const SUB = /^[\x21-\x7e]{1,128}$/;
 function identityFromClaims(payload: JWTPayload): Identity {
   const sub = payload.sub;
   if (typeof sub !== 'string' || !SUB.test(sub)) {
-    throw new AuthError(ErrorCode.TokenInvalid, 'token sub must be 1-128 printable ASCII characters');
+    throw new AuthError(
+      ErrorCode.TokenInvalid,
+      'token sub must be 1-128 printable ASCII characters',
+    );
   }
   const rawName = payload.name;
   const name =
@@ -114,7 +123,9 @@ function identityFromClaims(payload: JWTPayload): Identity {
       : sub;
   const rawRoles = payload.roles;
   const roles = Array.isArray(rawRoles)
-    ? rawRoles.filter((r): r is string => typeof r === 'string' && /^[a-z]+(:[A-Za-z0-9_*-]{1,64})?$/.test(r))
+    ? rawRoles.filter(
+        (r): r is string => typeof r === 'string' && /^[a-z]+(:[A-Za-z0-9_*-]{1,64})?$/.test(r),
+      )
     : [];
   return { key: `u:${sub}`, userId: sub, name, roles, anonymous: false };
 }

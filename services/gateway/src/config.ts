@@ -116,7 +116,9 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     throw new ConfigError('ROAR_REACTIONS must list emoji of at most 16 characters');
   }
   if (mode === 'gateway' && keyless && !config.allowAnonymous) {
-    throw new ConfigError('ROAR_ALLOW_ANONYMOUS=false needs a JWT key (ROAR_JWT_SECRET, _PUBLIC_KEY or _JWKS_URL)');
+    throw new ConfigError(
+      'ROAR_ALLOW_ANONYMOUS=false needs a JWT key (ROAR_JWT_SECRET, _PUBLIC_KEY or _JWKS_URL)',
+    );
   }
   env.rejectUnknown('ROAR_');
   return config;

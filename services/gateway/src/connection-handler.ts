@@ -16,6 +16,7 @@ import {
   type ServerMessage,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
+import { AuthError, type Authenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { HistoryWriter } from './history-writer.js';
 import { badgesFor } from './identity.js';
@@ -30,9 +31,12 @@ import { RateLimiter, TokenBucket } from './token-bucket.js';
 export const MAX_BAD_FRAMES = 10;
 /** Frames dropped in a row, for exceeding the frame rate, before the connection is closed. */
 export const MAX_FLOOD_DROPS = 100;
+/** Frames a client may send before its welcome (while its token is verified). */
+export const MAX_BACKLOG_FRAMES = 16;
 
 export interface ConnectionHandlerOptions {
   config: GatewayConfig;
+  auth: Authenticator;
   registry: StreamRegistry;
   history: HistoryWriter;
   bus: Bus;
@@ -57,7 +61,10 @@ export class ConnectionHandler {
   constructor(options: ConnectionHandlerOptions) {
     this.#o = options;
     this.chatLimiter = new RateLimiter(options.config.chatRatePerS, options.config.chatBurst);
-    this.reactionLimiter = new RateLimiter(options.config.reactionRatePerS, options.config.reactionBurst);
+    this.reactionLimiter = new RateLimiter(
+      options.config.reactionRatePerS,
+      options.config.reactionBurst,
+    );
   }
 
   get openSockets(): ReadonlySet<Socket> {
@@ -69,21 +76,63 @@ export class ConnectionHandler {
     s.open = true;
     this.#open.add(ws);
     this.#o.metrics.connections.inc();
-    if (s.authError) {
-      const code = s.authError.code === ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized;
-      this.#send(ws, { type: 'error', code: s.authError.code, message: s.authError.message });
-      this.#end(ws, code, s.authError.code);
-      return;
+    if (s.authError) return this.#refuse(ws, s.authError);
+    const token = s.token;
+    if (token === undefined) {
+      this.#o.metrics.connectionsTotal.inc({ result: 'accepted' });
+      return this.#welcome(ws, s);
     }
+    s.token = undefined;
+    this.#o.auth.verify(token).then(
+      (identity) => {
+        if (!s.open) return;
+        s.identity = identity;
+        this.#o.metrics.connectionsTotal.inc({ result: 'accepted' });
+        this.#welcome(ws, s);
+      },
+      (error: unknown) => {
+        if (!s.open) return;
+        if (!(error instanceof AuthError))
+          this.#o.log.error('token verification failed', { error });
+        this.#refuse(
+          ws,
+          error instanceof AuthError ? error : new AuthError(ErrorCode.Internal, 'sign-in failed'),
+        );
+      },
+    );
+  }
+
+  /** Tells the client why it cannot stay, then closes with a do-not-reconnect code. */
+  #refuse(ws: Socket, error: RoarError): void {
+    this.#o.metrics.connectionsTotal.inc({ result: 'refused_auth' });
+    const code =
+      error.code === ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized;
+    ws.cork(() => {
+      this.#send(ws, { type: 'error', code: error.code, message: error.message });
+      this.#end(ws, code, error.code);
+    });
+  }
+
+  #welcome(ws: Socket, s: Session): void {
     const { identity } = s;
-    this.#send(ws, {
-      type: 'welcome',
-      v: PROTOCOL_VERSION,
-      session: s.id,
-      user: identity.anonymous
-        ? null
-        : { id: identity.userId ?? identity.key, name: identity.name, roles: [...identity.roles] },
-      maxStreams: this.#o.config.maxStreamsPerConnection,
+    s.ready = true;
+    const backlog = s.backlog;
+    s.backlog = undefined;
+    ws.cork(() => {
+      this.#send(ws, {
+        type: 'welcome',
+        v: PROTOCOL_VERSION,
+        session: s.id,
+        user: identity.anonymous
+          ? null
+          : {
+              id: identity.userId ?? identity.key,
+              name: identity.name,
+              roles: [...identity.roles],
+            },
+        maxStreams: this.#o.config.maxStreamsPerConnection,
+      });
+      for (const frame of backlog ?? []) if (s.open) this.#frame(ws, s, frame);
     });
   }
 
@@ -105,6 +154,17 @@ export class ConnectionHandler {
   message(ws: Socket, data: ArrayBuffer): void {
     const s = ws.getUserData();
     if (!s.open) return;
+    if (!s.ready) {
+      // The token is still being checked; keep a few frames (copied: uWS reuses the buffer).
+      s.backlog ??= [];
+      if (s.backlog.length >= MAX_BACKLOG_FRAMES) return this.#end(ws, CloseCode.Flood, 'flood');
+      s.backlog.push(new Uint8Array(data.slice(0)));
+      return;
+    }
+    this.#frame(ws, s, data);
+  }
+
+  #frame(ws: Socket, s: Session, data: ArrayBuffer | Uint8Array): void {
     const now = this.#o.now();
     this.#o.metrics.framesIn.inc();
     s.frames ??= new TokenBucket(this.#o.config.frameRatePerS, this.#o.config.frameBurst, now);
@@ -113,9 +173,12 @@ export class ConnectionHandler {
       if (s.floodDrops > MAX_FLOOD_DROPS) return this.#end(ws, CloseCode.Flood, 'flood');
       // One error per burst of drops, not one per dropped frame: answering a flood is a flood.
       if (s.floodDrops === 1) {
-        this.#reject(ws, new ProtocolError(ErrorCode.Flood, 'too many frames; slow down', {
-          retryAfterMs: s.frames.retryAfterMs(now),
-        }));
+        this.#reject(
+          ws,
+          new ProtocolError(ErrorCode.Flood, 'too many frames; slow down', {
+            retryAfterMs: s.frames.retryAfterMs(now),
+          }),
+        );
       }
       return;
     }
@@ -128,7 +191,8 @@ export class ConnectionHandler {
       if (!(error instanceof ProtocolError)) throw error;
       s.badFrames++;
       this.#reject(ws, error);
-      if (s.badFrames > MAX_BAD_FRAMES) this.#end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
+      if (s.badFrames > MAX_BAD_FRAMES)
+        this.#end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
       return;
     }
     try {
@@ -142,7 +206,11 @@ export class ConnectionHandler {
         case 'react':
           return this.#react(ws, s, request, now);
         case 'ping':
-          return this.#send(ws, { type: 'pong', ...(request.ref !== undefined ? { ref: request.ref } : {}), ts: now });
+          return this.#send(ws, {
+            type: 'pong',
+            ...(request.ref !== undefined ? { ref: request.ref } : {}),
+            ts: now,
+          });
       }
     } catch (error) {
       if (!(error instanceof RoarError)) throw error;
@@ -152,9 +220,13 @@ export class ConnectionHandler {
 
   #join(ws: Socket, s: Session, req: JoinRequest): void {
     const { stream } = req;
-    if (s.streams.includes(stream)) throw new RoarError(ErrorCode.AlreadyJoined, `already joined ${stream}`);
+    if (s.streams.includes(stream))
+      throw new RoarError(ErrorCode.AlreadyJoined, `already joined ${stream}`);
     if (s.streams.length >= this.#o.config.maxStreamsPerConnection) {
-      throw new RoarError(ErrorCode.TooManyStreams, `at most ${this.#o.config.maxStreamsPerConnection} streams per connection`);
+      throw new RoarError(
+        ErrorCode.TooManyStreams,
+        `at most ${this.#o.config.maxStreamsPerConnection} streams per connection`,
+      );
     }
     s.streams.push(stream);
     const state = this.#o.registry.acquire(stream, s.identity.key);
@@ -202,13 +274,18 @@ export class ConnectionHandler {
     const state = this.#o.registry.get(req.stream);
     if (state) this.#o.registry.release(state, now);
     this.#o.metrics.leaves.inc();
-    this.#send(ws, { type: 'left', ...(req.ref !== undefined ? { ref: req.ref } : {}), stream: req.stream });
+    this.#send(ws, {
+      type: 'left',
+      ...(req.ref !== undefined ? { ref: req.ref } : {}),
+      stream: req.stream,
+    });
   }
 
   #chat(ws: Socket, s: Session, req: ChatRequest, now: number): void {
     const { config, metrics } = this.#o;
     try {
-      if (!s.streams.includes(req.stream)) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
+      if (!s.streams.includes(req.stream))
+        throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
       if (s.identity.anonymous && !config.anonymousChat) {
         throw new RoarError(ErrorCode.Unauthenticated, 'sign in to chat');
       }
@@ -217,7 +294,8 @@ export class ConnectionHandler {
       if (wait > 0) {
         throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
       }
-      if (!this.#o.bus.connected) throw new RoarError(ErrorCode.Unavailable, 'chat is briefly unavailable; try again');
+      if (!this.#o.bus.connected)
+        throw new RoarError(ErrorCode.Unavailable, 'chat is briefly unavailable; try again');
       const badges = badgesFor(s.identity, req.stream);
       const event: ChatEvent = {
         type: 'chat',
@@ -234,7 +312,8 @@ export class ConnectionHandler {
       this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
       this.#o.history.add(req.stream, { id: event.id, bytes });
       metrics.chat.inc({ result: 'accepted', reason: '' });
-      if (req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref, id: event.id, ts: now });
+      if (req.ref !== undefined)
+        this.#send(ws, { type: 'ack', ref: req.ref, id: event.id, ts: now });
     } catch (error) {
       if (error instanceof RoarError) metrics.chat.inc({ result: 'rejected', reason: error.code });
       throw error;
@@ -244,20 +323,26 @@ export class ConnectionHandler {
   #react(ws: Socket, s: Session, req: ReactRequest, now: number): void {
     const { config, metrics } = this.#o;
     try {
-      if (!s.streams.includes(req.stream)) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before reacting`);
+      if (!s.streams.includes(req.stream))
+        throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before reacting`);
       if (s.identity.anonymous && !config.anonymousReactions) {
         throw new RoarError(ErrorCode.Unauthenticated, 'sign in to react');
       }
       if (!config.reactions.includes(req.emoji)) {
-        throw new RoarError(ErrorCode.ReactionNotAllowed, `${req.emoji} is not a reaction of this stream`);
+        throw new RoarError(
+          ErrorCode.ReactionNotAllowed,
+          `${req.emoji} is not a reaction of this stream`,
+        );
       }
       const wait = this.reactionLimiter.take(s.identity.key, now);
-      if (wait > 0) throw new RoarError(ErrorCode.RateLimited, 'reacting too fast', { retryAfterMs: wait });
+      if (wait > 0)
+        throw new RoarError(ErrorCode.RateLimited, 'reacting too fast', { retryAfterMs: wait });
       this.#o.registry.get(req.stream)?.countReaction(req.emoji);
       metrics.reactions.inc({ result: 'accepted', reason: '' });
       if (req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref });
     } catch (error) {
-      if (error instanceof RoarError) metrics.reactions.inc({ result: 'rejected', reason: error.code });
+      if (error instanceof RoarError)
+        metrics.reactions.inc({ result: 'rejected', reason: error.code });
       throw error;
     }
   }

@@ -24,7 +24,10 @@ export function devLogin(secret: string): HttpHandler {
     if (typeof name !== 'string' || !/^[\p{L}\p{N}_ .-]{1,32}$/u.test(name)) {
       return jsonError(400, 'invalid_field', 'name must be 1-32 letters, digits, spaces, _ . -');
     }
-    if (roles !== undefined && (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string' && ROLE.test(r)))) {
+    if (
+      roles !== undefined &&
+      (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string' && ROLE.test(r)))
+    ) {
       return jsonError(400, 'invalid_field', 'roles must be an array like ["moderator:my-stream"]');
     }
     const sub = `dev-${name.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;

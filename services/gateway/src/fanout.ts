@@ -43,7 +43,8 @@ export class Fanout {
       for (const e of events) {
         const event = e.event;
         // Delivered now, so history from here on includes it; joiners never get it twice.
-        if (event.type === 'chat') state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
+        if (event.type === 'chat')
+          state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
       }
     }
   }
@@ -52,12 +53,20 @@ export class Fanout {
     const binaryTopic = topicOf(msgpackCodec, stream);
     const binaryViewers = this.#publisher.subscribers(binaryTopic);
     if (binaryViewers > 0) {
-      this.#publisher.publish(binaryTopic, msgpackCodec.encodeBatch({ type: 'batch', stream }, events), true);
+      this.#publisher.publish(
+        binaryTopic,
+        msgpackCodec.encodeBatch({ type: 'batch', stream }, events),
+        true,
+      );
     }
     const textTopic = topicOf(jsonCodec, stream);
     const textViewers = this.#publisher.subscribers(textTopic);
     if (textViewers > 0) {
-      this.#publisher.publish(textTopic, jsonCodec.encodeBatch({ type: 'batch', stream }, events), false);
+      this.#publisher.publish(
+        textTopic,
+        jsonCodec.encodeBatch({ type: 'batch', stream }, events),
+        false,
+      );
     }
     this.#metrics.batches.inc();
     this.#metrics.framesOut.inc(binaryViewers + textViewers);

@@ -78,8 +78,11 @@ export class Gateway {
       partitions: config.partitions,
       reportIntervalMs: config.reportIntervalMs,
     });
+    const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
+    const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
     this.connections = new ConnectionHandler({
       config,
+      auth,
       registry: this.registry,
       history: this.#history,
       bus,
@@ -90,10 +93,8 @@ export class Gateway {
       now,
     });
 
-    const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
-    const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
     this.#transport.websocket('/ws', {
-      upgrade: (req) => decideUpgrade(req, config, auth, this.metrics),
+      upgrade: (req) => decideUpgrade(req, config, this.metrics),
       open: (ws) => this.connections.open(ws),
       message: (ws, data) => this.connections.message(ws, data),
       close: (ws) => this.connections.close(ws),
@@ -109,7 +110,12 @@ export class Gateway {
       this.#transport.route(route);
     }
     if (devSecret) {
-      this.#transport.route({ method: 'post', pattern: '/dev/token', handler: devLogin(devSecret), maxBodyBytes: 4096 });
+      this.#transport.route({
+        method: 'post',
+        pattern: '/dev/token',
+        handler: devLogin(devSecret),
+        maxBodyBytes: 4096,
+      });
     }
 
     this.metrics.busConnected.set(bus.connected ? 1 : 0);
@@ -128,7 +134,9 @@ export class Gateway {
       this.registry.sweep(t);
       this.metrics.streams.set(this.registry.size);
     });
-    this.#every(config.reactionWindowMs, () => this.#reporter.reportReactions(this.registry.values()));
+    this.#every(config.reactionWindowMs, () =>
+      this.#reporter.reportReactions(this.registry.values()),
+    );
     this.#every(10_000, () => {
       const t = now();
       this.connections.chatLimiter.sweep(t);

@@ -33,7 +33,11 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
       if (!spec) return { status: 404 };
       let file = files.get(spec.file);
       if (!file) files.set(spec.file, (file = readFile(new URL(spec.file, PUBLIC))));
-      return { status: 200, headers: { 'content-type': spec.type, 'cache-control': 'no-cache' }, body: await file };
+      return {
+        status: 200,
+        headers: { 'content-type': spec.type, 'cache-control': 'no-cache' },
+        body: await file,
+      };
     };
   };
   return [
@@ -41,7 +45,8 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
     {
       method: 'get',
       pattern: '/readyz',
-      handler: () => (o.ready() ? { status: 200, body: 'ready' } : { status: 503, body: 'not ready' }),
+      handler: () =>
+        o.ready() ? { status: 200, body: 'ready' } : { status: 503, body: 'not ready' },
     },
     {
       method: 'get',
@@ -57,6 +62,10 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
       pattern: '/v1/streams/:id/viewers',
       handler: viewersEndpoint(o.registry, o.store, o.metrics, o.config.viewersMaxAgeS, o.now),
     },
-    ...Object.keys(STATIC).map((path): Route => ({ method: 'get', pattern: path, handler: serve(path) })),
+    ...Object.keys(STATIC).map((path): Route => ({
+      method: 'get',
+      pattern: path,
+      handler: serve(path),
+    })),
   ];
 }

@@ -54,7 +54,11 @@ export function statusLine(status: number): string {
 }
 
 /** A JSON reply; errors use `{ error: { code, message } }` everywhere. */
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpReply {
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpReply {
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
@@ -62,6 +66,11 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-export function jsonError(status: number, code: string, message: string, headers?: Record<string, string>): HttpReply {
+export function jsonError(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): HttpReply {
   return json(status, { error: { code, message } }, headers);
 }

@@ -18,8 +18,14 @@ export function badgesFor(identity: Identity, stream: string): string[] | undefi
     const name = colon < 0 ? role : role.slice(0, colon);
     const scope = colon < 0 ? undefined : role.slice(colon + 1);
     if (scope !== undefined && scope !== stream && scope !== '*') continue;
-    if (name === 'admin' || name === 'moderator' || name === 'broadcaster' || name === 'subscriber') {
-      (badges ??= []).includes(name) || badges.push(name);
+    if (
+      name === 'admin' ||
+      name === 'moderator' ||
+      name === 'broadcaster' ||
+      name === 'subscriber'
+    ) {
+      badges ??= [];
+      if (!badges.includes(name)) badges.push(name);
     }
   }
   return badges;

@@ -6,23 +6,47 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: 'roar_connections', help: 'Open WebSocket connections', registers: [this.registry] });
+  readonly connections = new Gauge({
+    name: 'roar_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
   readonly connectionsTotal = new Counter({
     name: 'roar_connections_total',
     help: 'WebSocket upgrades by result (accepted, refused_auth, refused_protocol)',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
-  readonly streams = new Gauge({ name: 'roar_streams', help: 'Streams held by this gateway', registers: [this.registry] });
-  readonly joins = new Counter({ name: 'roar_joins_total', help: 'Stream joins', registers: [this.registry] });
-  readonly leaves = new Counter({ name: 'roar_leaves_total', help: 'Stream leaves, including by disconnect', registers: [this.registry] });
-  readonly framesIn = new Counter({ name: 'roar_frames_in_total', help: 'Frames received from clients', registers: [this.registry] });
+  readonly streams = new Gauge({
+    name: 'roar_streams',
+    help: 'Streams held by this gateway',
+    registers: [this.registry],
+  });
+  readonly joins = new Counter({
+    name: 'roar_joins_total',
+    help: 'Stream joins',
+    registers: [this.registry],
+  });
+  readonly leaves = new Counter({
+    name: 'roar_leaves_total',
+    help: 'Stream leaves, including by disconnect',
+    registers: [this.registry],
+  });
+  readonly framesIn = new Counter({
+    name: 'roar_frames_in_total',
+    help: 'Frames received from clients',
+    registers: [this.registry],
+  });
   readonly framesOut = new Counter({
     name: 'roar_frames_out_total',
     help: 'Frames written to clients (a batch published to n viewers counts n)',
     registers: [this.registry],
   });
-  readonly batches = new Counter({ name: 'roar_batches_total', help: 'Batch frames encoded (once per stream per tick per codec set)', registers: [this.registry] });
+  readonly batches = new Counter({
+    name: 'roar_batches_total',
+    help: 'Batch frames encoded (once per stream per tick per codec set)',
+    registers: [this.registry],
+  });
   readonly rejectedFrames = new Counter({
     name: 'roar_rejected_frames_total',
     help: 'Client frames answered with an error, by error code',
@@ -47,9 +71,21 @@ export class GatewayMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
-  readonly busSubscriptions = new Counter({ name: 'roar_bus_subscriptions_total', help: 'Per-stream bus subscriptions made', registers: [this.registry] });
-  readonly busConnected = new Gauge({ name: 'roar_bus_connected', help: '1 while the bus connection is up', registers: [this.registry] });
-  readonly badBusMessages = new Counter({ name: 'roar_bad_bus_messages_total', help: 'Bus messages that could not be decoded', registers: [this.registry] });
+  readonly busSubscriptions = new Counter({
+    name: 'roar_bus_subscriptions_total',
+    help: 'Per-stream bus subscriptions made',
+    registers: [this.registry],
+  });
+  readonly busConnected = new Gauge({
+    name: 'roar_bus_connected',
+    help: '1 while the bus connection is up',
+    registers: [this.registry],
+  });
+  readonly badBusMessages = new Counter({
+    name: 'roar_bad_bus_messages_total',
+    help: 'Bus messages that could not be decoded',
+    registers: [this.registry],
+  });
   readonly historyLoadFailures = new Counter({
     name: 'roar_history_load_failures_total',
     help: 'Streams whose recent chat could not be read from the store (viewers joined without it)',
@@ -60,7 +96,11 @@ export class GatewayMetrics {
     help: 'Chat messages that could not be written to the store (missing from history, delivered live)',
     registers: [this.registry],
   });
-  readonly storeReadFailures = new Counter({ name: 'roar_store_read_failures_total', help: 'Other store reads that failed', registers: [this.registry] });
+  readonly storeReadFailures = new Counter({
+    name: 'roar_store_read_failures_total',
+    help: 'Other store reads that failed',
+    registers: [this.registry],
+  });
 
   constructor(labels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(labels);

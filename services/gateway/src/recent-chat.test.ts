@@ -4,7 +4,13 @@ import { RecentChat, type RecentEntry } from './recent-chat.js';
 
 const entry = (id: string): RecentEntry => ({
   id,
-  event: EncodedEvent.of<ChatEvent>({ type: 'chat', id, ts: 1, user: { id: 'u', name: 'u' }, text: id }),
+  event: EncodedEvent.of<ChatEvent>({
+    type: 'chat',
+    id,
+    ts: 1,
+    user: { id: 'u', name: 'u' },
+    text: id,
+  }),
 });
 const ids = (entries: RecentEntry[] | undefined): string[] | undefined => entries?.map((e) => e.id);
 

@@ -64,6 +64,8 @@ export class RecentChat {
   }
 
   #window(): RecentEntry[] {
-    return this.#entries.length > this.capacity ? this.#entries.slice(-this.capacity) : this.#entries;
+    return this.#entries.length > this.capacity
+      ? this.#entries.slice(-this.capacity)
+      : this.#entries;
   }
 }

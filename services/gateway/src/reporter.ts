@@ -41,13 +41,16 @@ export class Reporter {
       if (!list) byPartition.set(s.partition, (list = []));
       list.push(s);
     }
-    for (const partition of this.#dicts.keys()) if (!byPartition.has(partition)) byPartition.set(partition, []);
+    for (const partition of this.#dicts.keys())
+      if (!byPartition.has(partition)) byPartition.set(partition, []);
 
     for (const [partition, list] of byPartition) {
       let dict = this.#dicts.get(partition);
-      if (!dict) this.#dicts.set(partition, (dict = { version: 0, streams: [], sinceSent: 0, seq: 0 }));
+      if (!dict)
+        this.#dicts.set(partition, (dict = { version: 0, streams: [], sinceSent: 0, seq: 0 }));
       const ids = list.map((s) => s.id);
-      const changed = ids.length !== dict.streams.length || ids.some((id, i) => id !== dict.streams[i]);
+      const changed =
+        ids.length !== dict.streams.length || ids.some((id, i) => id !== dict.streams[i]);
       if (changed) {
         dict.version++;
         dict.streams = ids;

@@ -8,13 +8,22 @@ import type { TokenBucket } from './token-bucket.js';
  */
 export interface Session {
   readonly id: string;
-  readonly identity: Identity;
+  /** Anonymous until the token (if any) is verified, just after open. */
+  identity: Identity;
+  /** The bearer token, kept only until it is verified. */
+  token: string | undefined;
+  /** True once the welcome is sent: frames before that wait in `backlog`. */
+  ready: boolean;
+  /** Frames received while the token was being verified, copied (uWS reuses their memory). */
+  backlog: Uint8Array[] | undefined;
   readonly codec: Codec;
   readonly ip: string;
   /** Streams joined (or being joined), at most `maxStreamsPerConnection`. */
   streams: string[];
   open: boolean;
-  /** Set when the token was refused: the connection is told why and closed at open. */
+  /** Set by the transport when the socket closed; no handler may touch it afterwards. */
+  closed: boolean;
+  /** Set when the connection must be refused at open (no token where one is required). */
   authError: RoarError | undefined;
   /** Frame-rate bucket, made on the first frame received. */
   frames: TokenBucket | undefined;

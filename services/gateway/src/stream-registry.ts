@@ -55,7 +55,11 @@ export class StreamRegistry {
   acquire(stream: string, identityKey: string): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
-      state = new StreamState(stream, partitionOf(stream, this.#o.partitions), this.#o.historyCapacity);
+      state = new StreamState(
+        stream,
+        partitionOf(stream, this.#o.partitions),
+        this.#o.historyCapacity,
+      );
       this.#streams.set(stream, state);
       this.#open(state);
     }
@@ -78,7 +82,8 @@ export class StreamRegistry {
   sweep(now: number): void {
     for (const state of this.#streams.values()) {
       if (state.viewers > 0 || state.emptySince === undefined) continue;
-      if (now - state.emptySince < this.#o.lingerMs || state.lastReportedAt <= state.emptySince) continue;
+      if (now - state.emptySince < this.#o.lingerMs || state.lastReportedAt <= state.emptySince)
+        continue;
       state.subscription?.unsubscribe();
       this.#streams.delete(state.id);
       this.#o.onForget(state);
@@ -132,7 +137,12 @@ export class StreamRegistry {
       this.#o.log.warn('undecodable bus message', { subject, error });
       return;
     }
-    if (!parsed || typeof event !== 'object' || event === null || event.type !== expectedType(parsed.kind)) {
+    if (
+      !parsed ||
+      typeof event !== 'object' ||
+      event === null ||
+      event.type !== expectedType(parsed.kind)
+    ) {
       if (parsed?.kind !== 'mod') this.#o.metrics.badBusMessages.inc();
       return;
     }

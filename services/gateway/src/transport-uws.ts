@@ -23,8 +23,8 @@ export interface UpgradeRequest {
 export type UpgradeResult = { session: Session; protocol: string } | { reject: HttpReply };
 
 export interface WebSocketHandlers {
-  /** Decides an upgrade: a session to open, or an HTTP reply refusing it. */
-  upgrade(req: UpgradeRequest): UpgradeResult | Promise<UpgradeResult>;
+  /** Decides an upgrade, synchronously: a session to open, or an HTTP reply refusing it. */
+  upgrade(req: UpgradeRequest): UpgradeResult;
   open(ws: Socket): void;
   message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void;
   close(ws: Socket, code: number): void;
@@ -59,39 +59,42 @@ export class UwsTransport implements Publisher {
       sendPingsAutomatically: true,
       maxBackpressure: this.#options.maxBackpressureBytes,
       closeOnBackpressureLimit: false,
+      // Upgrades are decided synchronously, inside the handler. uWS closes some sockets upgraded
+      // asynchronously (res.cork(() => res.upgrade(...)) after an await) right after their
+      // open handler (uWebSockets issue #1928, fixed upstream by PR #1929 but not in this build);
+      // anything slow, such as verifying a token, happens after the open instead.
       upgrade: (res, req, context) => {
-        // Everything from `req` must be read now: it is only valid until the first await.
         const headers = readHeaders(req);
         const upgrade: UpgradeRequest = {
           query: new URLSearchParams(req.getQuery() ?? ''),
           header: (name) => headers.get(name),
           ip: decoder.decode(res.getRemoteAddressAsText()),
         };
-        const key = headers.get('sec-websocket-key') ?? '';
-        const extensions = headers.get('sec-websocket-extensions') ?? '';
-        let aborted = false;
-        res.onAborted(() => {
-          aborted = true;
-        });
-        const finish = (result: UpgradeResult): void => {
-          if (aborted) return;
-          res.cork(() => {
-            if ('reject' in result) writeReply(res, result.reject);
-            else res.upgrade(result.session, key, result.protocol, extensions, context);
-          });
-        };
-        Promise.resolve()
-          .then(() => handlers.upgrade(upgrade))
-          .then(finish, (error: unknown) => {
-            onError(error, 'upgrade');
-            finish({ reject: jsonError(500, 'internal', 'upgrade failed') });
-          });
+        let result: UpgradeResult;
+        try {
+          result = handlers.upgrade(upgrade);
+        } catch (error) {
+          onError(error, 'upgrade');
+          result = { reject: jsonError(500, 'internal', 'upgrade failed') };
+        }
+        if ('reject' in result) return writeReply(res, result.reject);
+        res.upgrade(
+          result.session,
+          headers.get('sec-websocket-key') ?? '',
+          result.protocol,
+          headers.get('sec-websocket-extensions') ?? '',
+          context,
+        );
       },
       open: (ws) => guard(onError, 'open', () => handlers.open(ws as unknown as Socket)),
       message: (ws, data, isBinary) =>
         guard(onError, 'message', () => handlers.message(ws as unknown as Socket, data, isBinary)),
-      close: (ws, code) => guard(onError, 'close', () => handlers.close(ws as unknown as Socket, code)),
-      drain: (ws: WebSocket<Session>) => guard(onError, 'drain', () => handlers.drain?.(ws as unknown as Socket)),
+      close: (ws, code) => {
+        ws.getUserData().closed = true;
+        guard(onError, 'close', () => handlers.close(ws as unknown as Socket, code));
+      },
+      drain: (ws: WebSocket<Session>) =>
+        guard(onError, 'drain', () => handlers.drain?.(ws as unknown as Socket)),
     });
   }
 
@@ -130,9 +133,11 @@ export class UwsTransport implements Publisher {
             respond(jsonError(500, 'internal', 'internal error'));
           });
       };
-      if (method === 'get' || method === 'head' || method === 'options' || method === 'delete') return run();
+      if (method === 'get' || method === 'head' || method === 'options' || method === 'delete')
+        return run();
       readBody(res, route.maxBodyBytes ?? 64 * 1024, (body) => {
-        if (body === 'too-large') return respond(jsonError(413, 'body_too_large', 'request body is too large'));
+        if (body === 'too-large')
+          return respond(jsonError(413, 'body_too_large', 'request body is too large'));
         request.body = body;
         run();
       });
@@ -176,7 +181,11 @@ function readHeaders(req: UwsRequest): Map<string, string> {
   return headers;
 }
 
-function readBody(res: UwsResponse, max: number, done: (body: Uint8Array | 'too-large') => void): void {
+function readBody(
+  res: UwsResponse,
+  max: number,
+  done: (body: Uint8Array | 'too-large') => void,
+): void {
   const chunks: Uint8Array[] = [];
   let size = 0;
   let finished = false;
@@ -208,7 +217,11 @@ function writeReply(res: UwsResponse, reply: HttpReply): void {
   res.end(reply.body ?? '');
 }
 
-function guard(onError: (error: unknown, where: string) => void, where: string, fn: () => void): void {
+function guard(
+  onError: (error: unknown, where: string) => void,
+  where: string,
+  fn: () => void,
+): void {
   try {
     fn();
   } catch (error) {

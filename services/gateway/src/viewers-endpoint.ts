@@ -49,7 +49,9 @@ export function viewersEndpoint(
     try {
       count = await lookup(stream);
     } catch {
-      return jsonError(503, 'unavailable', 'the count is briefly unavailable', { 'retry-after': '1' });
+      return jsonError(503, 'unavailable', 'the count is briefly unavailable', {
+        'retry-after': '1',
+      });
     }
     const body = { stream, ...(count ?? { total: 0, text: viewersText(0) }) };
     const text = JSON.stringify(body);

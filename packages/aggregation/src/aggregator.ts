@@ -1,0 +1,200 @@
+import { partitionOf, type Subscription } from '@roar/bus';
+import {
+  decodeReactionReport,
+  decodeReport,
+  pack,
+  type GatewayReport,
+  type ReactionReport,
+  type ReactionsEvent,
+} from '@roar/protocol';
+import { aggregatorConfig, type AggregatorConfig, type AggregatorOptions } from './options.js';
+import { Partition, type StreamSnapshot } from './partition.js';
+import { createStats, type AggregatorStats } from './stats.js';
+import { StoreWriter } from './store-writer.js';
+import { TotalsPublisher } from './totals-publisher.js';
+
+interface Owned {
+  part: Partition;
+  subs: Subscription[];
+}
+
+/**
+ * Sums the gateways' periodic reports into per-stream totals, unique viewers, peaks and reaction
+ * bursts, for the partitions it owns, and publishes them on each stream's subjects.
+ *
+ * Guarantees:
+ * - a total is the sum of the latest counts of every live gateway; a gateway is live until it says
+ *   goodbye or stays silent for more than `expiryIntervals` of its own report interval;
+ * - a stream's viewers event is published at most once per `publishIntervalMs`, only when its
+ *   total or unique count changed, and not before `warmupMs` after `own()`;
+ * - reactions are published as one event per stream per `reactionWindowMs`, summed over gateways;
+ * - nothing received from the bus and no store failure throws out of it: both are counted in
+ *   `stats` (and passed to `onError`), and counting and publishing carry on without the store;
+ * - all work happens in bus handlers and in `tick()`; nothing runs after `stop()`.
+ */
+export class Aggregator {
+  /** Counters for metrics; see `AggregatorStats`. */
+  readonly stats: AggregatorStats = createStats();
+  readonly #cfg: AggregatorConfig;
+  readonly #owned = new Map<number, Owned>();
+  readonly #writer: StoreWriter;
+  readonly #publisher: TotalsPublisher;
+  #lastReactionFlush: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: AggregatorOptions) {
+    this.#cfg = aggregatorConfig(options);
+    const cfg = this.#cfg;
+    this.#writer = new StoreWriter(cfg.store, this.stats, cfg.publishIntervalMs, cfg.onError);
+    this.#publisher = new TotalsPublisher(cfg, this.stats, this.#writer);
+    this.#lastReactionFlush = cfg.now();
+  }
+
+  /** Partitions owned now, in ascending order. */
+  get partitions(): number[] {
+    return [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Starts consuming partition `p`. Its totals are published only after `warmupMs`, then every
+   * stream once and changes from then on. Idempotent.
+   */
+  own(p: number): void {
+    if (this.#owned.has(p)) return;
+    if (!Number.isInteger(p) || p < 0 || p >= this.#cfg.partitions) {
+      throw new RangeError(`partition ${p} is outside 0..${this.#cfg.partitions - 1}`);
+    }
+    const { bus, subjects } = this.#cfg;
+    const part = new Partition(p, this.#cfg.now(), this.stats, {
+      onNewStream: (record, table) => this.#writer.loadStored(record, table),
+      onIds: (record, table, ids) => this.#writer.addIds(record, table, ids),
+    });
+    const subs = [
+      bus.subscribe(subjects.report(p), (payload) => this.#onReport(part, payload)),
+      bus.subscribe(subjects.reactionReport(p), (payload) => this.#onReactions(part, payload)),
+    ];
+    this.#owned.set(p, { part, subs });
+  }
+
+  /** Stops consuming and publishing partition `p` and frees its state at once. Idempotent. */
+  disown(p: number): void {
+    const owned = this.#owned.get(p);
+    if (!owned) return;
+    this.#owned.delete(p);
+    for (const sub of owned.subs) sub.unsubscribe();
+    owned.part.close();
+  }
+
+  /**
+   * Applies one decoded report to an owned partition: the bus handler's path after decoding,
+   * open for replay tools and benchmarks. Reports for partitions not owned are ignored. Keeps
+   * `report.counts` (as the next report's baseline), so the caller must not reuse that array.
+   */
+  ingest(partition: number, report: GatewayReport): void {
+    const owned = this.#owned.get(partition);
+    if (owned) owned.part.ingest(report, this.#cfg.now());
+  }
+
+  /**
+   * One step of the aggregator's clock: expires silent gateways, publishes due totals, flushes the
+   * reaction window when due, forgets idle streams and starts the batched store writes. `start()`
+   * calls it every `tickMs`; tests call it directly with an injected `now`.
+   */
+  tick(): void {
+    const cfg = this.#cfg;
+    const now = cfg.now();
+    const flushReactions = now - this.#lastReactionFlush >= cfg.reactionWindowMs;
+    if (flushReactions) this.#lastReactionFlush = now;
+    let streams = 0;
+    let gateways = 0;
+    for (const { part } of this.#owned.values()) {
+      part.expire(now, cfg.expiryIntervals);
+      this.#publisher.run(part, now);
+      if (flushReactions) this.#publishReactions(part);
+      if (now - part.lastSweepAt >= cfg.publishIntervalMs) part.sweep(now, cfg.forgetAfterMs);
+      streams += part.table.size;
+      gateways += part.gateways.size;
+    }
+    this.#writer.flush(now);
+    this.stats.streams = streams;
+    this.stats.gateways = gateways;
+  }
+
+  /** Runs `tick()` every `tickMs` until `stop()`. Idempotent. */
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        this.stats.handlerErrors++;
+        this.#cfg.onError(error, 'tick');
+      }
+    }, this.#cfg.tickMs);
+  }
+
+  /** Stops the timer and disowns every partition. Store calls already started may still settle. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const p of [...this.#owned.keys()]) this.disown(p);
+  }
+
+  /** The current figures of a stream of an owned partition; undefined when not held here. */
+  snapshot(stream: string): StreamSnapshot | undefined {
+    return this.#owned.get(partitionOf(stream, this.#cfg.partitions))?.part.snapshot(stream);
+  }
+
+  #onReport(part: Partition, payload: Uint8Array): void {
+    if (part.closed) return;
+    let report: GatewayReport;
+    try {
+      report = decodeReport(payload);
+    } catch {
+      this.stats.decodeErrors++;
+      return;
+    }
+    this.#guard('report', () => part.ingest(report, this.#cfg.now()));
+  }
+
+  #onReactions(part: Partition, payload: Uint8Array): void {
+    if (part.closed) return;
+    let report: ReactionReport;
+    try {
+      report = decodeReactionReport(payload);
+    } catch {
+      this.stats.decodeErrors++;
+      return;
+    }
+    this.stats.reactionReports++;
+    this.#guard('reactions', () => part.reactions.add(report));
+  }
+
+  #publishReactions(part: Partition): void {
+    const { bus, subjects, reactionWindowMs } = this.#cfg;
+    for (const [stream, sums] of part.reactions.take()) {
+      const event: ReactionsEvent = {
+        type: 'reactions',
+        counts: Object.fromEntries(sums),
+        windowMs: reactionWindowMs,
+      };
+      try {
+        bus.publish(subjects.stream(stream, 'reactions'), pack(event));
+        this.stats.reactionBursts++;
+      } catch (error) {
+        this.stats.publishErrors++;
+        this.#cfg.onError(error, 'bus.publish');
+      }
+    }
+  }
+
+  /** A bug in handling one message must cost that message, not the subscription. */
+  #guard(where: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.stats.handlerErrors++;
+      this.#cfg.onError(error, where);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import type { GatewayReport } from '@roar/protocol';
+import { applyCounts, dropCounts, GatewayCounts, installList } from './gateway-counts.js';
+import { ReactionWindow } from './reaction-window.js';
+import { RecordQueue } from './record-queue.js';
+import type { AggregatorStats } from './stats.js';
+import { StreamTable, type StreamRecord } from './stream-table.js';
+
+/**
+ * A seq this far below the last one seen cannot be reordering (the bus keeps a publisher's order)
+ * and is taken as the gateway having restarted under the same id.
+ */
+const RESTART_GAP = 10;
+
+/** What a partition hands to the store side; kept as callbacks so counting never waits on I/O. */
+export interface PartitionHooks {
+  /** A stream was seen for the first time (load its stored figures). */
+  onNewStream(record: StreamRecord, table: StreamTable): void;
+  /** Viewer identities for a stream's unique counter. */
+  onIds(record: StreamRecord, table: StreamTable, ids: readonly string[]): void;
+}
+
+/** Figures of one stream, as the admin stats API shows them. */
+export interface StreamSnapshot {
+  total: number;
+  uniques: number;
+  peak: number;
+  /** Live gateways whose current stream list holds the stream. */
+  gateways: number;
+}
+
+/** The counting state of one owned partition: its streams, its gateways and its reaction window. */
+export class Partition {
+  readonly table: StreamTable;
+  readonly gateways = new Map<string, GatewayCounts>();
+  readonly reactions: ReactionWindow;
+  /** Streams to publish at the next tick (or once their stored figures load); each at most once. */
+  due: StreamRecord[] = [];
+  /** Streams published within the last interval, oldest first (`record.cooling`). */
+  readonly cooling = new RecordQueue();
+  /** False until the warm-up after `own()` has passed. */
+  warm = false;
+  closed = false;
+  lastSweepAt: number;
+  readonly #stats: AggregatorStats;
+  readonly #hooks: PartitionHooks;
+
+  constructor(
+    readonly id: number,
+    readonly ownedAt: number,
+    stats: AggregatorStats,
+    hooks: PartitionHooks,
+  ) {
+    this.#stats = stats;
+    this.#hooks = hooks;
+    this.table = new StreamTable((record) => hooks.onNewStream(record, this.table));
+    this.reactions = new ReactionWindow(stats);
+    this.lastSweepAt = ownedAt;
+  }
+
+  /** Applies one decoded report. Never throws on bad content: it is counted and skipped. */
+  ingest(report: GatewayReport, now: number): void {
+    const stats = this.#stats;
+    stats.reports++;
+    let gw = this.gateways.get(report.gateway);
+    if (gw && report.seq <= gw.seq) {
+      if (report.seq + RESTART_GAP >= gw.seq) {
+        stats.staleReports++;
+        return;
+      }
+      stats.gatewayRestarts++;
+      this.#remove(gw);
+      gw = undefined;
+    }
+    if (report.bye) {
+      if (gw) this.#remove(gw);
+      stats.byes++;
+      return;
+    }
+    if (gw) gw.touch(report.seq, now, report.intervalMs);
+    else {
+      gw = new GatewayCounts(report.gateway, report.seq, now, report.intervalMs);
+      this.gateways.set(gw.id, gw);
+    }
+    if (report.streams && !(gw.hasList && gw.dict === report.dict)) {
+      if (!installList(gw, this.table, report.dict, report.streams, now)) {
+        stats.badReports++;
+        return;
+      }
+    }
+    if (!gw.hasList || gw.dict !== report.dict) {
+      // Keep the gateway's previous counts: stale by a report or two, but closer than nothing.
+      stats.unknownDict++;
+      return;
+    }
+    if (report.counts.length !== gw.slots.length) {
+      stats.badReports++;
+      return;
+    }
+    applyCounts(gw, this.table, report.counts);
+    stats.entries += report.counts.length;
+    if (report.uniques) this.#ingestIds(gw, report.uniques);
+  }
+
+  /** Drops gateways silent for more than `expiryIntervals` of their own interval. */
+  expire(now: number, expiryIntervals: number): void {
+    for (const gw of this.gateways.values()) {
+      if (now - gw.lastSeen > expiryIntervals * gw.intervalMs) {
+        this.#remove(gw);
+        this.#stats.expiredGateways++;
+      }
+    }
+  }
+
+  /**
+   * Frees streams that sit at zero, published as zero (or never published), held by no gateway
+   * and waited on by no store call, continuously for `forgetAfterMs`.
+   */
+  sweep(now: number, forgetAfterMs: number): void {
+    this.lastSweepAt = now;
+    const { totals, refs, dirty } = this.table;
+    for (const r of this.table.records()) {
+      const s = r.slot;
+      const idle =
+        totals[s] === 0 &&
+        refs[s] === 0 &&
+        dirty[s] === 0 &&
+        !r.pending &&
+        !r.cooling &&
+        r.storeRefs === 0 &&
+        r.publishedTotal <= 0;
+      if (!idle) r.idleSince = Number.NaN;
+      else if (Number.isNaN(r.idleSince)) r.idleSince = now;
+      if (idle && now - r.idleSince >= forgetAfterMs) {
+        this.table.forget(r);
+        this.#stats.forgottenStreams++;
+      }
+    }
+  }
+
+  snapshot(stream: string): StreamSnapshot | undefined {
+    const r = this.table.get(stream);
+    if (!r) return undefined;
+    const total = this.table.totals[r.slot]!;
+    return {
+      total,
+      uniques: r.uniques,
+      peak: Math.max(r.peak, total),
+      gateways: this.table.refs[r.slot]!,
+    };
+  }
+
+  /** Stops counting; late store results for its streams are dropped. */
+  close(): void {
+    this.closed = true;
+    this.table.kill();
+  }
+
+  #remove(gw: GatewayCounts): void {
+    dropCounts(gw, this.table);
+    this.gateways.delete(gw.id);
+  }
+
+  #ingestIds(gw: GatewayCounts, uniques: readonly (readonly [number, string[]])[]): void {
+    for (const entry of uniques) {
+      const index: unknown = Array.isArray(entry) ? entry[0] : undefined;
+      const ids: unknown = Array.isArray(entry) ? entry[1] : undefined;
+      const slot = typeof index === 'number' ? gw.slots[index] : undefined;
+      const record = slot === undefined ? undefined : this.table.record(slot);
+      if (!record || !Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+        this.#stats.badReports++;
+        continue;
+      }
+      this.#stats.uniqueIds += ids.length;
+      this.#hooks.onIds(record, this.table, ids as string[]);
+    }
+  }
+}

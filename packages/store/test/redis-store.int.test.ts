@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { RedisServer, waitFor } from '@roar/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRedisStore,
+  type RedisStore,
+  StoreUnavailableError,
+  type RedisStoreOptions,
+} from '../src/index.js';
+import { CONTRACT_HISTORY_CAPACITY, describeStoreContract } from '../src/store-contract.js';
+
+let server: RedisServer;
+let stores = 0;
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+
+afterAll(async () => {
+  await server?.[Symbol.asyncDispose]();
+});
+
+/** A connected store with a prefix no other test uses. */
+async function openStore(options: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
+  const store = createRedisStore({
+    url: server.url,
+    prefix: `t${process.pid}-${++stores}`,
+    historyCapacity: CONTRACT_HISTORY_CAPACITY,
+    ...options,
+  });
+  await store.ready();
+  return store;
+}
+
+/** Every key under `prefix`, read with SCAN by a client of the test's own. */
+async function keysUnder(prefix: string): Promise<string[]> {
+  const redis = new Redis(server.url);
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return found.sort();
+  } finally {
+    await redis.quit();
+  }
+}
+
+describeStoreContract('redis', async () => {
+  const store = await openStore();
+  return { store, dispose: () => store.close() };
+});
+
+describe('RedisStore', () => {
+  it(
+    'estimates 1,000,000 distinct viewers within 1.5%, whatever the ids look like',
+    { timeout: 120_000 },
+    async () => {
+      const store = await openStore();
+      try {
+        const n = 1_000_000;
+        // Three id shapes; `viewer-<n>` put a single Redis sketch 3.1% off, which sharding cures.
+        const shapes: [string, (i: number) => string][] = [
+          ['u:<n>', (i) => `u:${i}`],
+          ['viewer-<n>', (i) => `viewer-${i}`],
+          ['a:<random>', () => `a:${randomUUID()}`],
+        ];
+        for (const [shape, make] of shapes) {
+          const stream = `big-${shape.replace(/[^a-z]/g, '')}`;
+          const started = performance.now();
+          for (let start = 0; start < n; start += 100_000) {
+            await store.uniques.add(
+              stream,
+              Array.from({ length: 100_000 }, (_, i) => make(start + i)),
+            );
+          }
+          const insertMs = performance.now() - started;
+          const count = await store.uniques.count(stream);
+          const error = Math.abs(count - n) / n;
+          console.log(
+            `HLL at 10^6 (${shape}): estimate ${count}, error ${(error * 100).toFixed(3)}%, ` +
+              `insert ${insertMs.toFixed(0)} ms`,
+          );
+          expect(error).toBeLessThan(0.015);
+        }
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  it('fails every call fast while Redis is down and recovers without being recreated', async () => {
+    const outages: Error[] = [];
+    const store = await openStore({ onConnectionError: (error) => outages.push(error) });
+    try {
+      await store.history.append('live', [{ id: '1', bytes: new Uint8Array([1]) }]);
+      await server.stop();
+
+      const calls: Record<string, () => Promise<unknown>> = {
+        'history.append': () =>
+          store.history.append('live', [{ id: '2', bytes: new Uint8Array([2]) }]),
+        'history.recent': () => store.history.recent('live', 10),
+        'history.remove': () => store.history.remove('live', '1'),
+        'history.clear': () => store.history.clear('live'),
+        'uniques.add': () => store.uniques.add('live', ['a', 'b']),
+        'uniques.count': () => store.uniques.count('live'),
+        'stats.raisePeak': () => store.stats.raisePeak('live', 5),
+        'stats.peak': () => store.stats.peak('live'),
+        'stats.saveTotals': () => store.stats.saveTotals('live', { total: 1, text: '1 watching' }),
+        'stats.totals': () => store.stats.totals('live'),
+        'leases.acquire': () => store.leases.acquire('p0', 'agg-a', 1000),
+        'leases.release': () => store.leases.release('p0', 'agg-a'),
+        'leases.holder': () => store.leases.holder('p0'),
+      };
+      let slowest = 0;
+      for (const [name, call] of Object.entries(calls)) {
+        const started = performance.now();
+        const error: unknown = await call().then(
+          () => new Error(`${name} resolved while Redis was down`),
+          (rejection: unknown) => rejection,
+        );
+        const elapsed = performance.now() - started;
+        slowest = Math.max(slowest, elapsed);
+        expect(error, name).toBeInstanceOf(StoreUnavailableError);
+        expect((error as StoreUnavailableError).cause, name).toBeInstanceOf(Error);
+        expect(elapsed, name).toBeLessThan(1500);
+      }
+      console.log(`Redis down: slowest failure ${slowest.toFixed(1)} ms`);
+      expect(store.connected).toBe(false);
+      // A clean shutdown closes the socket without an error; the first refused reconnect reports.
+      await waitFor(() => outages.length > 0, { message: 'the outage to be reported' });
+
+      await server.start();
+      await waitFor(() => store.connected, { timeoutMs: 5000, message: 'the store to reconnect' });
+      expect(outages.length).toBe(1);
+      // The restarted server is empty and has lost its script cache; scripts must load again.
+      expect(await store.leases.acquire('p0', 'agg-a', 10_000)).toBe(true);
+      expect(await store.stats.raisePeak('live', 7)).toBe(7);
+      await store.history.append('live', [{ id: '3', bytes: new Uint8Array([3]) }]);
+      expect(await store.history.remove('live', '3')).toBe(true);
+      await store.uniques.add('live', ['a']);
+      expect(await store.uniques.count('live')).toBe(1);
+    } finally {
+      await store.close();
+      // Leaves the shared server up for whatever runs next, even after a failure above.
+      await server.start();
+    }
+  });
+
+  it('fails a call after commandTimeoutMs when Redis is up but does not answer', async () => {
+    const store = await openStore({ commandTimeoutMs: 200 });
+    const blocker = new Redis(server.url);
+    try {
+      // A script that spins for 800 ms stalls the single-threaded server for every client.
+      const spin = blocker.eval(
+        `local t = redis.call('TIME'); local start = t[1] * 1e6 + t[2]
+         repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start > 800000
+         return 1`,
+        0,
+      );
+      await waitFor(async () => (await store.uniques.count('slow').catch(() => -1)) === -1, {
+        message: 'the server to stall',
+      });
+      const started = performance.now();
+      const error: unknown = await store.stats
+        .peak('slow')
+        .catch((rejection: unknown) => rejection);
+      const elapsed = performance.now() - started;
+      console.log(`Redis stalled: call failed after ${elapsed.toFixed(0)} ms (timeout 200 ms)`);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(elapsed).toBeLessThan(600);
+      await spin;
+      expect(await store.stats.peak('slow')).toBe(0);
+    } finally {
+      await blocker.quit();
+      await store.close();
+    }
+  });
+
+  it('round-trips any bytes exactly, including NUL, 0xff and invalid UTF-8', async () => {
+    const store = await openStore();
+    try {
+      const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const entries = [
+        { id: 'all-bytes', bytes: every },
+        { id: 'nul-first', bytes: new Uint8Array([0x00, 0x00, 0x01]) },
+        { id: 'bad-utf8', bytes: new Uint8Array([0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf8, 0xff, 0xfe]) },
+        { id: 'empty', bytes: new Uint8Array([]) },
+        { id: 'ünï-✓', bytes: new Uint8Array([0xff, 0x00]) },
+      ];
+      await store.history.append('bin', entries);
+      const back = await store.history.recent('bin', 10);
+      expect(back.map((e) => e.id)).toEqual(entries.map((e) => e.id));
+      back.forEach((e, i) => {
+        expect(Buffer.from(e.bytes).equals(Buffer.from(entries[i]?.bytes ?? []))).toBe(true);
+        expect(e.bytes).toBeInstanceOf(Uint8Array);
+      });
+      await expect(
+        store.history.append('bin', [{ id: 'a\0b', bytes: new Uint8Array([1]) }]),
+      ).rejects.toThrow(/NUL/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps every key under its prefix, a stream’s keys in one hash tag', async () => {
+    const store = await openStore({ totalsTtlSeconds: 120 });
+    const prefix = store.keys.prefix;
+    try {
+      await store.history.append('final-2026', [{ id: '1', bytes: new Uint8Array([1]) }]);
+      await store.uniques.add('final-2026', ['v1']);
+      await store.stats.raisePeak('final-2026', 3);
+      await store.stats.saveTotals('final-2026', { total: 3, text: '3 watching' });
+      await store.leases.acquire('agg-p0', 'agg-a', 10_000);
+
+      const keys = await keysUnder(prefix);
+      // One identity lands in one of the stream's uniques shards.
+      expect(keys.filter((k) => !/:uniques:[0-7]$/.test(k))).toEqual([
+        `${prefix}:lease:agg-p0`,
+        `${prefix}:s:{final-2026}:history`,
+        `${prefix}:s:{final-2026}:stats`,
+      ]);
+      expect(keys.filter((k) => k.startsWith(`${prefix}:s:{final-2026}:uniques:`))).toHaveLength(1);
+      const redis = new Redis(server.url);
+      try {
+        const ttl = await redis.ttl(store.keys.stats('final-2026'));
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(120);
+      } finally {
+        await redis.quit();
+      }
+      await expect(store.history.recent('a{b}', 1)).rejects.toThrow(/invalid stream id/);
+      expect(() =>
+        createRedisStore({ url: server.url, prefix: 'x{y}', historyCapacity: 1 }),
+      ).toThrow(/prefix/);
+    } finally {
+      await store.close();
+    }
+  });
+});

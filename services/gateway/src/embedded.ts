@@ -1,0 +1,62 @@
+import { Aggregator } from '@roar/aggregation';
+import { MemoryBroker, Subjects } from '@roar/bus';
+import type { Logger } from '@roar/runtime';
+import { createMemoryStore } from '@roar/store';
+import { randomBytes } from 'node:crypto';
+import type { GatewayConfig } from './config.js';
+import { Gateway } from './gateway.js';
+
+export interface Embedded {
+  gateway: Gateway;
+  aggregator: Aggregator;
+  /** The secret dev tokens are signed with (dev login only). */
+  devSecret: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Roar in one process with no external services: a gateway and the aggregator joined by the
+ * in-memory bus, state in the memory store. The gateway reports to the aggregator over the bus
+ * exactly as it does to a separate aggregator service.
+ */
+export async function startEmbedded(config: GatewayConfig, log: Logger): Promise<Embedded> {
+  const broker = new MemoryBroker();
+  const store = createMemoryStore({ historyCapacity: config.historyCapacity });
+  const aggregatorBus = broker.connect();
+  const aggregator = new Aggregator({
+    bus: aggregatorBus,
+    store,
+    subjects: new Subjects(config.prefix),
+    partitions: config.partitions,
+    reportIntervalMs: config.reportIntervalMs,
+    publishIntervalMs: config.countIntervalMs,
+    reactionWindowMs: config.reactionWindowMs,
+    // It starts with the only gateway there is: no stream list can be missing.
+    warmupMs: 0,
+    onError: (error, where) => log.warn('aggregator error', { where, error }),
+  });
+  for (let p = 0; p < config.partitions; p++) aggregator.own(p);
+  aggregator.start();
+  const devSecret =
+    config.devLogin && !config.jwtSecret ? randomBytes(32).toString('base64url') : undefined;
+  const gatewayBus = broker.connect();
+  const gateway = await Gateway.start({
+    config,
+    bus: gatewayBus,
+    store,
+    log,
+    ...(devSecret ? { devSecret } : {}),
+  });
+  return {
+    gateway,
+    aggregator,
+    devSecret,
+    async stop() {
+      await gateway.stop();
+      aggregator.stop();
+      await gatewayBus.close();
+      await aggregatorBus.close();
+      await store.close();
+    },
+  };
+}
