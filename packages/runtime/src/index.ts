@@ -1,3 +1,4 @@
 export * from './env.js';
 export * from './log.js';
 export * from './shutdown.js';
+export * from './shared-settings.js';

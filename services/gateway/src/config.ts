@@ -1,25 +1,23 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, EnvReader, type Env, type LogLevel } from '@roar/runtime';
+import {
+  ConfigError,
+  EnvReader,
+  readSharedSettings,
+  type Env,
+  type SharedSettings,
+} from '@roar/runtime';
 
 export type Mode = 'embedded' | 'gateway';
 
 /** Everything a gateway can be told, validated at start. docs/configuration.md lists each one. */
-export interface GatewayConfig {
+export interface GatewayConfig extends SharedSettings {
   mode: Mode;
   host: string;
   port: number;
   gatewayId: string;
-  logLevel: LogLevel;
-  natsUrl: string;
-  redisUrl: string;
-  prefix: string;
-  partitions: number;
 
   tickMs: number;
-  reactionWindowMs: number;
-  countIntervalMs: number;
-  reportIntervalMs: number;
   historyOnJoin: number;
   historyCapacity: number;
   maxStreamsPerConnection: number;
@@ -57,6 +55,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   const mode = env.oneOf<Mode>('ROAR_MODE', 'embedded', ['embedded', 'gateway']);
   const tickMs = env.int('ROAR_TICK_MS', 50, 5, 1000);
   const config: GatewayConfig = {
+    ...readSharedSettings(env, tickMs),
     mode,
     host: env.string('ROAR_HOST', '127.0.0.1'),
     port: env.int('ROAR_PORT', 8080, 0, 65535),
@@ -65,16 +64,8 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
       `gw-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}-${randomBytes(2).toString('hex')}`,
       /^[A-Za-z0-9_-]{1,64}$/,
     ),
-    logLevel: env.oneOf<LogLevel>('ROAR_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
-    natsUrl: env.string('ROAR_NATS_URL', 'nats://127.0.0.1:4222'),
-    redisUrl: env.string('ROAR_REDIS_URL', 'redis://127.0.0.1:6379'),
-    prefix: env.string('ROAR_PREFIX', 'roar', /^[A-Za-z0-9_-]{1,32}$/),
-    partitions: env.int('ROAR_AGG_PARTITIONS', 1, 1, 1024),
 
     tickMs,
-    reactionWindowMs: env.int('ROAR_REACTION_WINDOW_MS', 250, tickMs, 10_000),
-    countIntervalMs: env.int('ROAR_COUNT_INTERVAL_MS', 1000, tickMs, 60_000),
-    reportIntervalMs: env.int('ROAR_REPORT_INTERVAL_MS', 1000, 100, 60_000),
     historyOnJoin: env.int('ROAR_HISTORY_ON_JOIN', 50, 0, 500),
     historyCapacity: env.int('ROAR_HISTORY_CAPACITY', 200, 1, 10_000),
     maxStreamsPerConnection: env.int('ROAR_MAX_STREAMS_PER_CONNECTION', 10, 1, 100),

@@ -1,0 +1,35 @@
+import type { EnvReader } from './env.js';
+import type { LogLevel } from './log.js';
+
+/**
+ * Settings every Roar process of one deployment must agree on (gateways and aggregators), read
+ * in one place so their names and defaults cannot drift apart. docs/configuration.md lists them.
+ */
+export interface SharedSettings {
+  logLevel: LogLevel;
+  natsUrl: string;
+  redisUrl: string;
+  /** Prefix of every NATS subject and Redis key. */
+  prefix: string;
+  /** Aggregator partitions; streams are spread over them by hash. */
+  partitions: number;
+  /** How often gateways report their counts. */
+  reportIntervalMs: number;
+  /** Most one viewer-count push per stream per this long. */
+  countIntervalMs: number;
+  /** Reactions are summed and sent as one burst per this window. */
+  reactionWindowMs: number;
+}
+
+export function readSharedSettings(env: EnvReader, minWindowMs = 10): SharedSettings {
+  return {
+    logLevel: env.oneOf<LogLevel>('ROAR_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
+    natsUrl: env.string('ROAR_NATS_URL', 'nats://127.0.0.1:4222'),
+    redisUrl: env.string('ROAR_REDIS_URL', 'redis://127.0.0.1:6379'),
+    prefix: env.string('ROAR_PREFIX', 'roar', /^[A-Za-z0-9_-]{1,32}$/),
+    partitions: env.int('ROAR_AGG_PARTITIONS', 1, 1, 1024),
+    reportIntervalMs: env.int('ROAR_REPORT_INTERVAL_MS', 1000, 100, 60_000),
+    countIntervalMs: env.int('ROAR_COUNT_INTERVAL_MS', 1000, minWindowMs, 60_000),
+    reactionWindowMs: env.int('ROAR_REACTION_WINDOW_MS', 250, minWindowMs, 10_000),
+  };
+}
