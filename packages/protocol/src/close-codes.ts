@@ -7,9 +7,9 @@
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
-  /** A text frame that is not valid UTF-8 (closed by the WebSocket layer). */
+  /** Not sent by Roar's gateway (it drops such connections; clients see 1006); listed for peers. */
   InvalidPayload: 1007,
-  /** A frame larger than the server's maximum payload (closed by the WebSocket layer). */
+  /** Not sent by Roar's gateway (it drops such connections; clients see 1006); listed for peers. */
   MessageTooBig: 1009,
   InternalError: 1011,
 

@@ -8,6 +8,7 @@ export const ErrorCode = {
   UnknownType: 'unknown_type',
   InvalidField: 'invalid_field',
   InvalidUtf8: 'invalid_utf8',
+  FrameTooLarge: 'frame_too_large',
   Flood: 'flood',
   // Streams
   InvalidStream: 'invalid_stream',

@@ -31,6 +31,11 @@ import { RateLimiter, TokenBucket } from './token-bucket.js';
 export const MAX_BAD_FRAMES = 10;
 /** Frames dropped in a row, for exceeding the frame rate, before the connection is closed. */
 export const MAX_FLOOD_DROPS = 100;
+/**
+ * Frames above `maxPayloadBytes` get a `frame_too_large` error; frames above this many times that
+ * are cut by the transport, which drops the connection (clients see 1006).
+ */
+export const MAX_PAYLOAD_CUT_FACTOR = 4;
 /** Frames a client may send before its welcome (while its token is verified). */
 export const MAX_BACKLOG_FRAMES = 16;
 
@@ -184,6 +189,19 @@ export class ConnectionHandler {
     }
     s.floodDrops = 0;
 
+    if (data.byteLength > this.#o.config.maxPayloadBytes) {
+      s.badFrames++;
+      this.#reject(
+        ws,
+        new ProtocolError(
+          ErrorCode.FrameTooLarge,
+          `frames are limited to ${this.#o.config.maxPayloadBytes} bytes`,
+        ),
+      );
+      if (s.badFrames > MAX_BAD_FRAMES)
+        this.#end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
+      return;
+    }
     let request;
     try {
       request = s.codec.decodeClient(data);

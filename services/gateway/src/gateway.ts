@@ -4,11 +4,11 @@ import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import { Authenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
-import { ConnectionHandler } from './connection-handler.js';
+import { ConnectionHandler, MAX_PAYLOAD_CUT_FACTOR } from './connection-handler.js';
 import { devLogin } from './dev-login.js';
 import { Fanout } from './fanout.js';
 import { HistoryWriter } from './history-writer.js';
-import { httpRoutes } from './http-routes.js';
+import { httpRoutes, notFound } from './http-routes.js';
 import { MessageIds } from './message-ids.js';
 import { GatewayMetrics } from './metrics.js';
 import { Reporter } from './reporter.js';
@@ -52,7 +52,8 @@ export class Gateway {
     this.metrics = new GatewayMetrics({ gateway: config.gatewayId });
     const subjects = new Subjects(config.prefix);
     this.#transport = new UwsTransport({
-      maxPayloadBytes: config.maxPayloadBytes,
+      // The transport drops connections above this; frames between the two get a typed error.
+      maxPayloadBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
       idleTimeoutS: config.idleTimeoutS,
       maxBackpressureBytes: config.maxBackpressureBytes,
       onError: (error, where) => log.error('handler failed', { where, error }),
@@ -117,6 +118,7 @@ export class Gateway {
         maxBodyBytes: 4096,
       });
     }
+    this.#transport.route(notFound);
 
     this.metrics.busConnected.set(bus.connected ? 1 : 0);
     bus.onStatus((status) => {

@@ -1,7 +1,7 @@
 import type { Store } from '@roar/store';
 import { readFile } from 'node:fs/promises';
 import type { GatewayConfig } from './config.js';
-import { type HttpReply, type Route } from './http.js';
+import { jsonError, type HttpReply, type Route } from './http.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { viewersEndpoint } from './viewers-endpoint.js';
@@ -69,3 +69,11 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
     })),
   ];
 }
+
+/** Registered after every other route: whatever none of them matched. */
+export const notFound: Route = {
+  method: 'any',
+  pattern: '/*',
+  handler: (req) =>
+    jsonError(404, 'not_found', `no route for ${req.method.toUpperCase()} ${req.path}`),
+};

@@ -130,7 +130,8 @@ export class StreamRegistry {
     let encoded: EncodedEvent;
     let event: StreamEvent;
     try {
-      encoded = EncodedEvent.fromMsgpack(payload);
+      // A copy: NATS hands out views into its read buffer, which kept history would pin.
+      encoded = EncodedEvent.fromMsgpack(payload.slice());
       event = encoded.event;
     } catch (error) {
       this.#o.metrics.badBusMessages.inc();

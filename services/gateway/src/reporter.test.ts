@@ -1,0 +1,84 @@
+import { MemoryBroker, Subjects, partitionOf } from '@roar/bus';
+import { decodeReactionReport, decodeReport, type GatewayReport } from '@roar/protocol';
+import { describe, expect, it } from 'vitest';
+import { DICT_REPEAT_EVERY, Reporter } from './reporter.js';
+import { StreamState } from './stream-state.js';
+
+async function setup(partitions = 1) {
+  const broker = new MemoryBroker();
+  const bus = broker.connect();
+  const subjects = new Subjects('t');
+  const reports: GatewayReport[] = [];
+  bus.subscribe('t.agg.report.*', (p) => reports.push(decodeReport(p)));
+  const reporter = new Reporter({
+    bus,
+    subjects,
+    gatewayId: 'g1',
+    partitions,
+    reportIntervalMs: 1000,
+  });
+  const state = (id: string, viewers: number): StreamState => {
+    const s = new StreamState(id, partitionOf(id, partitions), 10);
+    s.viewers = viewers;
+    return s;
+  };
+  return { bus, reporter, reports, state, broker };
+}
+
+describe('Reporter', () => {
+  it('sends the stream list only when it changes, and every few reports', async () => {
+    const { bus, reporter, reports, state } = await setup();
+    const a = state('a', 3);
+    const b = state('b', 5);
+    for (let i = 0; i < DICT_REPEAT_EVERY + 1; i++) reporter.reportCounts([a, b], 1000 * i);
+    await bus.flush();
+    expect(reports.map((r) => r.streams !== undefined)).toEqual([true, false, false, true]);
+    expect(reports.every((r) => r.dict === 1)).toBe(true);
+    expect([...(reports[1]?.counts ?? [])]).toEqual([3, 5]);
+    reporter.reportCounts([a], 5000);
+    await bus.flush();
+    expect(reports.at(-1)).toMatchObject({ dict: 2, streams: ['a'] });
+    expect(reports.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports an emptied partition once, then stops; bye reports zeros', async () => {
+    const { bus, reporter, reports, state } = await setup();
+    reporter.reportCounts([state('a', 1)], 0);
+    reporter.reportCounts([], 1000);
+    reporter.reportCounts([], 2000);
+    reporter.reportCounts([state('z', 4)], 3000, true);
+    await bus.flush();
+    expect(reports.map((r) => r.streams)).toEqual([['a'], [], ['z']]);
+    expect(reports.at(-1)).toMatchObject({ bye: true });
+    expect([...(reports.at(-1)?.counts ?? [])]).toEqual([0]);
+  });
+
+  it('sends new identities once and splits by partition', async () => {
+    const { bus, reporter, reports, state } = await setup(4);
+    const states = ['s1', 's2', 's3', 's4', 's5', 's6'].map((id) => state(id, 1));
+    states[0]?.noteIdentity('u:a');
+    states[0]?.noteIdentity('u:a');
+    reporter.reportCounts(states, 0);
+    reporter.reportCounts(states, 1000);
+    await bus.flush();
+    const partitions = new Set(states.map((s) => s.partition));
+    expect(reports.length).toBe(partitions.size * 2);
+    const withUniques = reports.filter((r) => r.uniques);
+    expect(withUniques).toHaveLength(1);
+    expect(withUniques[0]?.uniques?.[0]?.[1]).toEqual(['u:a']);
+  });
+
+  it('sends reactions per window and resets them', async () => {
+    const { bus, reporter, state } = await setup();
+    const got: unknown[] = [];
+    bus.subscribe('t.agg.react.*', (p) => got.push(decodeReactionReport(p)));
+    const s = state('r', 1);
+    s.countReaction('🔥');
+    s.countReaction('🔥');
+    s.countReaction('👏');
+    reporter.reportReactions([s, state('quiet', 1)]);
+    reporter.reportReactions([s]);
+    await bus.flush();
+    expect(got).toEqual([{ gateway: 'g1', streams: ['r'], counts: [{ '🔥': 2, '👏': 1 }] }]);
+  });
+});
