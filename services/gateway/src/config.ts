@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   ConfigError,
@@ -13,6 +13,8 @@ export type Mode = 'embedded' | 'gateway';
 /** Everything a gateway can be told, validated at start. docs/configuration.md lists each one. */
 export interface GatewayConfig extends SharedSettings {
   mode: Mode;
+  /** Gateway shards (worker threads) in this process, all on one port. */
+  workers: number;
   host: string;
   port: number;
   gatewayId: string;
@@ -57,6 +59,8 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   const config: GatewayConfig = {
     ...readSharedSettings(env, tickMs),
     mode,
+    // The memory bus cannot cross threads, so embedded mode is one shard.
+    workers: env.int('ROAR_WORKERS', mode === 'embedded' ? 1 : availableParallelism(), 1, 256),
     host: env.string('ROAR_HOST', '127.0.0.1'),
     port: env.int('ROAR_PORT', 8080, 0, 65535),
     gatewayId: env.string(
@@ -109,6 +113,16 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   if (mode === 'gateway' && keyless && !config.allowAnonymous) {
     throw new ConfigError(
       'ROAR_ALLOW_ANONYMOUS=false needs a JWT key (ROAR_JWT_SECRET, _PUBLIC_KEY or _JWKS_URL)',
+    );
+  }
+  if (config.workers > 1 && config.port === 0) {
+    throw new ConfigError(
+      'ROAR_PORT must be a fixed port when ROAR_WORKERS > 1 (all workers share it)',
+    );
+  }
+  if (mode === 'embedded' && config.workers > 1) {
+    throw new ConfigError(
+      'ROAR_WORKERS must be 1 in embedded mode (its in-memory bus is per thread)',
     );
   }
   env.rejectUnknown('ROAR_');

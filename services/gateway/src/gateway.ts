@@ -23,6 +23,8 @@ export interface GatewayDeps {
   log: Logger;
   /** The HS256 secret dev login signs with, when dev login is on. */
   devSecret?: string;
+  /** Serves /metrics for every worker of the process (multi-core mode). */
+  clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
   now?: () => number;
 }
 
@@ -107,6 +109,7 @@ export class Gateway {
       config,
       now,
       ready: () => !this.#draining && bus.connected && this.#port > 0,
+      ...(deps.clusterMetrics ? { clusterMetrics: deps.clusterMetrics } : {}),
     })) {
       this.#transport.route(route);
     }

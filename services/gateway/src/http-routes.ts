@@ -14,6 +14,8 @@ export interface HttpRoutesOptions {
   now: () => number;
   /** True while the gateway should receive new viewers. */
   ready: () => boolean;
+  /** Metrics of every worker of this process, when there are several. */
+  clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
 }
 
 const PUBLIC = new URL('../public/', import.meta.url);
@@ -51,11 +53,17 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
     {
       method: 'get',
       pattern: '/metrics',
-      handler: async () => ({
-        status: 200,
-        headers: { 'content-type': o.metrics.registry.contentType },
-        body: await o.metrics.registry.metrics(),
-      }),
+      handler: async () => {
+        if (o.clusterMetrics) {
+          const { text, contentType } = await o.clusterMetrics();
+          return { status: 200, headers: { 'content-type': contentType }, body: text };
+        }
+        return {
+          status: 200,
+          headers: { 'content-type': o.metrics.registry.contentType },
+          body: await o.metrics.registry.metrics(),
+        };
+      },
     },
     {
       method: 'get',

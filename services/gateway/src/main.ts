@@ -2,23 +2,42 @@
 import { connectNatsBus } from '@roar/bus';
 import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
 import { createRedisStore } from '@roar/store';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
 import { startEmbedded } from './embedded.js';
 import { Gateway } from './gateway.js';
+import { WorkerLink, WorkerSupervisor } from './workers.js';
 
-async function startDistributed(config: GatewayConfig, log: Logger): Promise<() => Promise<void>> {
-  const bus = await connectNatsBus({ servers: config.natsUrl, name: config.gatewayId });
+/**
+ * One gateway shard over NATS and Redis. In a worker thread, the supervisor tells it to stop and
+ * serves /metrics for all workers.
+ */
+async function startShard(
+  config: GatewayConfig,
+  log: Logger,
+  inWorker: boolean,
+): Promise<() => Promise<void>> {
+  const bus = await connectNatsBus({ servers: config.natsUrl.split(','), name: config.gatewayId });
   const store = createRedisStore({
     url: config.redisUrl,
     prefix: config.prefix,
     historyCapacity: config.historyCapacity,
   });
-  const gateway = await Gateway.start({ config, bus, store, log });
-  return async () => {
+  let link: WorkerLink | undefined;
+  const gateway = await Gateway.start({
+    config,
+    bus,
+    store,
+    log,
+    ...(inWorker ? { clusterMetrics: () => (link as WorkerLink).clusterMetrics() } : {}),
+  });
+  const stop = async (): Promise<void> => {
     await gateway.stop();
     await bus.close();
     await store.close();
   };
+  if (inWorker) link = new WorkerLink(stop, () => gateway.metrics.registry.getMetricsAsJSON());
+  return stop;
 }
 
 async function main(): Promise<void> {
@@ -32,17 +51,34 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (!isMainThread) {
+    const index = (workerData as { index: number }).index;
+    config = { ...config, gatewayId: `${config.gatewayId}-${index}` };
+    const log = new Logger(config.logLevel, {
+      service: 'gateway',
+      gateway: config.gatewayId,
+      worker: index,
+    });
+    await startShard(config, log, true);
+    return;
+  }
   const log = new Logger(config.logLevel, { service: 'gateway', gateway: config.gatewayId });
-  let stop: () => Promise<void>;
   if (config.mode === 'embedded') {
     const embedded = await startEmbedded(config, log);
     if (embedded.devSecret) log.warn('dev login is on: anyone can mint tokens at POST /dev/token');
     log.info(`Roar is running: open http://${config.host}:${embedded.gateway.port}/`);
-    stop = embedded.stop;
+    onShutdownSignal(embedded.stop, log);
+  } else if (config.workers > 1) {
+    const supervisor = new WorkerSupervisor({
+      script: new URL(import.meta.url),
+      workers: config.workers,
+      log,
+    });
+    log.info('gateway workers started', { workers: supervisor.size });
+    onShutdownSignal(() => supervisor.stop(), log);
   } else {
-    stop = await startDistributed(config, log);
+    onShutdownSignal(await startShard(config, log, false), log);
   }
-  onShutdownSignal(stop, log);
 }
 
 main().catch((error: unknown) => {
