@@ -116,8 +116,9 @@ describe('identity: HS256', () => {
 describe('identity: RS256 public key and ES256 JWKS', () => {
   let jwksServer: Server;
   let jwksUrl: string;
-  let esKey: CryptoKey;
-  let rsKey: CryptoKey;
+  type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  let esKey: PrivateKey;
+  let rsKey: PrivateKey;
   let rsPublicPem: string;
 
   beforeAll(async () => {

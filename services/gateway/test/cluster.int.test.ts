@@ -1,4 +1,4 @@
-import { NatsServer, RedisServer, waitFor, type TestClient } from '@roar/testkit';
+import { NatsServer, RedisServer, freePort, waitFor, type TestClient } from '@roar/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   REPORT_MS,
@@ -68,6 +68,32 @@ describe('gateways over real NATS and Redis', () => {
     for (const v of viewers) await totalIs(v, 's', 3);
     const res = await fetch(`http://127.0.0.1:${b.port}/v1/streams/s/viewers`);
     expect(await res.json()).toMatchObject({ total: 3, text: '3 watching' });
+    void agg;
+  });
+
+  it('runs several worker shards on one port, each reporting, with merged metrics', async () => {
+    const p = prefix();
+    await using agg = await aggregatorInProcess(nats, redis, p);
+    const port = String(await freePort());
+    await using multi = await gatewayProcess({
+      ...clusterEnv(nats, redis, p),
+      ROAR_WORKERS: '2',
+      ROAR_PORT: port,
+    });
+    await multi.process?.waitForOutput(
+      /"worker":1.*"msg":"gateway listening"|"msg":"gateway listening".*"worker":1/,
+      10_000,
+    );
+    // The kernel spreads connections over the workers; enough of them reach both.
+    const viewers: TestClient[] = [];
+    for (let i = 0; i < 12; i++) viewers.push(await multi.viewer('w'));
+    await totalIs(viewers[0] as TestClient, 'w', 12);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const shards = [...metrics.matchAll(/^roar_connections\{gateway="([^"]+)"\} (\d+)/gm)];
+    expect(shards.map((m) => m[1]).sort()).toHaveLength(2);
+    expect(shards.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(12);
+    // All 12 on one shard has odds of 1 in 2,048 with an even spread.
+    expect(shards.every((m) => Number(m[2]) > 0)).toBe(true);
     void agg;
   });
 
