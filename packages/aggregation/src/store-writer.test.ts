@@ -13,6 +13,21 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
     uniques: { add: fail, count: fail },
     stats: { raisePeak: fail, peak: fail, saveTotals: fail, totals: fail },
     leases: { acquire: fail, release: fail, holder: fail },
+    moderation: {
+      putBan: fail,
+      removeBan: fail,
+      listBans: fail,
+      getSettings: fail,
+      putSettings: fail,
+      setPin: fail,
+      getPin: fail,
+      appendAudit: fail,
+      listAudit: fail,
+      hold: fail,
+      listHeld: fail,
+      takeHeld: fail,
+      claimRequest: fail,
+    },
     close: async () => undefined,
   };
 }

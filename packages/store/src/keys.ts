@@ -1,4 +1,5 @@
 import { isStreamId } from '@roar/protocol';
+import { GLOBAL_SCOPE, type Scope } from './moderation.js';
 
 /**
  * Every Redis key Roar uses, built from one prefix so tests and tenants never collide:
@@ -8,9 +9,21 @@ import { isStreamId } from '@roar/protocol';
  * - `<prefix>:s:{<stream>}:stats`    hash: `peak` (decimal) and `totals` (JSON `ViewerCount`)
  * - `<prefix>:lease:<name>`          string holding the lease owner, with a PX expiry
  *
+ * Moderation (see redis-moderation.ts for why each has the shape it has):
+ *
+ * - `<prefix>:s:{<stream>}:bans`     hash userId → JSON `Ban`; `<prefix>:global:bans` for `'*'`
+ * - `<prefix>:s:{<stream>}:settings` string, JSON `Partial<StreamSettings>`
+ * - `<prefix>:s:{<stream>}:pin`      string `id NUL msgpack-bytes`, as a history element
+ * - `<prefix>:s:{<stream>}:audit`    Redis Stream, field `e` = JSON entry; `<prefix>:global:audit`
+ * - `<prefix>:s:{<stream>}:held`     hash message id → `JSON NUL msgpack-bytes`
+ * - `<prefix>:s:{<stream>}:held-order`  list of the held ids, oldest first
+ * - `<prefix>:claim:<key>`           string `1` with a PX expiry
+ *
  * The braces are a Redis Cluster hash tag: only `<stream>` is hashed, so all of one stream's keys
  * share a slot and a script or MULTI may touch several of them. Stream ids cannot contain braces
- * (see `isStreamId`), which keeps the tag intact. Leases carry no tag, so partitions spread out.
+ * (see `isStreamId`), which keeps the tag intact. Leases and claims carry no tag, so they spread
+ * out. The global scope's keys carry none either: no script touches one of them together with
+ * another key, and `global` outside braces cannot meet a stream's `{global}`.
  */
 export class Keys {
   readonly prefix: string;
@@ -35,6 +48,39 @@ export class Keys {
     return this.#stream(stream, 'stats');
   }
 
+  /** Bans of one stream, or the service-wide ones for `GLOBAL_SCOPE`. */
+  bans(scope: Scope): string {
+    return this.#scoped(scope, 'bans');
+  }
+
+  settings(stream: string): string {
+    return this.#stream(stream, 'settings');
+  }
+
+  pin(stream: string): string {
+    return this.#stream(stream, 'pin');
+  }
+
+  /** The audit log of one stream, or the service-wide one for `GLOBAL_SCOPE`. */
+  audit(scope: Scope): string {
+    return this.#scoped(scope, 'audit');
+  }
+
+  /** The held messages of a stream; `heldOrder` holds their order and shares the hash tag. */
+  held(stream: string): string {
+    return this.#stream(stream, 'held');
+  }
+
+  heldOrder(stream: string): string {
+    return this.#stream(stream, 'held-order');
+  }
+
+  /** An idempotency claim; `key` is 1–200 of `A–Z a–z 0–9 _ . : -`. */
+  claim(key: string): string {
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`invalid request key "${key}"`);
+    return `${this.prefix}:claim:${key}`;
+  }
+
   lease(name: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(name)) throw new Error(`invalid lease name "${name}"`);
     return `${this.prefix}:lease:${name}`;
@@ -45,8 +91,15 @@ export class Keys {
     return `${this.prefix}:*`;
   }
 
-  #stream(stream: string, kind: 'history' | 'uniques' | 'stats'): string {
+  #scoped(scope: Scope, kind: 'bans' | 'audit'): string {
+    return scope === GLOBAL_SCOPE ? `${this.prefix}:global:${kind}` : this.#stream(scope, kind);
+  }
+
+  #stream(stream: string, kind: StreamKeyKind): string {
     if (!isStreamId(stream)) throw new Error(`invalid stream id "${stream}"`);
     return `${this.prefix}:s:{${stream}}:${kind}`;
   }
 }
+
+type StreamKeyKind =
+  'history' | 'uniques' | 'stats' | 'bans' | 'settings' | 'pin' | 'audit' | 'held' | 'held-order';

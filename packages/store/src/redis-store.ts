@@ -1,15 +1,25 @@
-import { ErrorCode, RoarError, type ViewerCount } from '@roar/protocol';
-import { Redis, type ChainableCommander } from 'ioredis';
+import type { ViewerCount } from '@roar/protocol';
+import { Redis } from 'ioredis';
 import { Keys } from './keys.js';
-import type {
-  ChatHistory,
-  HistoryEntry,
-  Leases,
-  Store,
-  StoreOptions,
-  StreamStats,
-  UniqueCounter,
+import type { ModerationStore } from './moderation.js';
+import {
+  moderationScripts,
+  RedisModeration,
+  type ModerationScriptCommands,
+} from './redis-moderation.js';
+import { attempt, decodeEntry, encodeEntry, exec, StoreUnavailableError } from './redis-shared.js';
+import {
+  storeDefaults,
+  type ChatHistory,
+  type HistoryEntry,
+  type Leases,
+  type Store,
+  type StoreOptions,
+  type StreamStats,
+  type UniqueCounter,
 } from './store.js';
+
+export { StoreUnavailableError };
 
 export interface RedisStoreOptions extends StoreOptions {
   /** Where Redis is, e.g. `redis://127.0.0.1:6379/0`. */
@@ -31,19 +41,6 @@ const defaults = { prefix: 'roar', commandTimeoutMs: 1000, totalsTtlSeconds: 360
 
 /** Ids per PFADD: large enough to amortise round trips, small enough not to stall Redis. */
 const PFADD_CHUNK = 10_000;
-const NUL = Buffer.from([0]);
-
-/**
- * Redis could not do what was asked: it is down, unreachable, too slow (past `commandTimeoutMs`)
- * or it refused the command. `cause` holds the ioredis error. Calls fail with it instead of
- * waiting for Redis to come back, so callers can count failures and carry on.
- */
-export class StoreUnavailableError extends RoarError {
-  constructor(operation: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(ErrorCode.Unavailable, `store unavailable: ${operation} failed: ${reason}`, { cause });
-  }
-}
 
 // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
 // script cache, so they survive an outage without being reloaded by hand.
@@ -102,40 +99,6 @@ interface Backend {
   keys: Keys;
   historyCapacity: number;
   totalsTtlSeconds: number;
-}
-
-async function attempt<T>(operation: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new StoreUnavailableError(operation, error);
-  }
-}
-
-/** Runs a pipeline or MULTI and fails on the first failed command, as one call should. */
-async function exec(batch: ChainableCommander): Promise<unknown[]> {
-  const replies = await batch.exec();
-  if (!replies) throw new Error('transaction aborted');
-  return replies.map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
-  });
-}
-
-function encodeEntry({ id, bytes }: HistoryEntry): Buffer {
-  if (id.includes('\0')) throw new Error(`history id ${JSON.stringify(id)} contains NUL`);
-  return Buffer.concat([Buffer.from(id, 'utf8'), NUL, bytes]);
-}
-
-function decodeEntry(element: Buffer): HistoryEntry {
-  const separator = element.indexOf(0);
-  if (separator < 0) throw new Error('history element without an id separator');
-  // A copy, because the reply is a view of the socket's read chunk, which a cached entry would
-  // pin; and a plain Uint8Array, the type that was appended (a Buffer is not deeply equal to it).
-  return {
-    id: element.toString('utf8', 0, separator),
-    bytes: new Uint8Array(element.subarray(separator + 1)),
-  };
 }
 
 function decodeTotals(json: string): ViewerCount {
@@ -347,6 +310,7 @@ export class RedisStore implements Store {
   readonly uniques: UniqueCounter;
   readonly stats: StreamStats;
   readonly leases: Leases;
+  readonly moderation: ModerationStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: Redis;
@@ -365,6 +329,14 @@ export class RedisStore implements Store {
     const totalsTtlSeconds = positiveInteger(
       'totalsTtlSeconds',
       options.totalsTtlSeconds ?? defaults.totalsTtlSeconds,
+    );
+    const auditCapacity = positiveInteger(
+      'auditCapacity',
+      options.auditCapacity ?? storeDefaults.auditCapacity,
+    );
+    const heldCapacity = positiveInteger(
+      'heldCapacity',
+      options.heldCapacity ?? storeDefaults.heldCapacity,
     );
     this.keys = new Keys(options.prefix ?? defaults.prefix);
     const onConnectionError = options.onConnectionError ?? warnConnectionError;
@@ -385,7 +357,7 @@ export class RedisStore implements Store {
       disconnectTimeout: 200,
       // Never gives up: the store is long-lived, and Redis coming back must be noticed.
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-      scripts,
+      scripts: { ...scripts, ...moderationScripts },
     });
     // Without a listener, ioredis's connection errors would be unhandled and crash the process.
     redis.on('error', (error: Error) => {
@@ -399,8 +371,9 @@ export class RedisStore implements Store {
     this.#redis = redis;
 
     // The cast names what `scripts` just defined; ioredis types cannot see them.
+    const scripted = redis as Redis & ScriptCommands & ModerationScriptCommands;
     const backend: Backend = {
-      redis: redis as Redis & ScriptCommands,
+      redis: scripted,
       keys: this.keys,
       historyCapacity,
       totalsTtlSeconds,
@@ -409,6 +382,12 @@ export class RedisStore implements Store {
     this.uniques = new RedisUniques(backend);
     this.stats = new RedisStats(backend);
     this.leases = new RedisLeases(backend);
+    this.moderation = new RedisModeration({
+      redis: scripted,
+      keys: this.keys,
+      auditCapacity,
+      heldCapacity,
+    });
   }
 
   /** True while commands can reach Redis; for health checks. */

@@ -1,12 +1,18 @@
 import { sleep } from '@roar/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeModerationContract } from './moderation-contract.js';
 import type { HistoryEntry, Store } from './store.js';
+
+export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-contract.js';
 
 /** The capacity every contract fixture must be created with. */
 export const CONTRACT_HISTORY_CAPACITY = 10;
 
 export interface StoreFixture {
-  /** A store with `historyCapacity: CONTRACT_HISTORY_CAPACITY` and a prefix of its own. */
+  /**
+   * A store with a prefix of its own and `historyCapacity: CONTRACT_HISTORY_CAPACITY`,
+   * `auditCapacity: CONTRACT_AUDIT_CAPACITY`, `heldCapacity: CONTRACT_HELD_CAPACITY`.
+   */
   store: Store;
   dispose(): Promise<void>;
 }
@@ -135,6 +141,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store.leases.release('p1', 'agg-a');
         expect(await store.leases.acquire('p1', 'agg-b', 10_000)).toBe(true);
       });
+    });
+
+    describe('moderation', () => {
+      describeModerationContract(() => store.moderation);
     });
   });
 }

@@ -1,4 +1,5 @@
 import type { ViewerCount } from '@roar/protocol';
+import type { ModerationStore } from './moderation.js';
 
 /** One chat message as stored: its id and the msgpack bytes of its `ChatEvent`, never re-encoded. */
 export interface HistoryEntry {
@@ -58,10 +59,18 @@ export interface Store {
   readonly uniques: UniqueCounter;
   readonly stats: StreamStats;
   readonly leases: Leases;
+  readonly moderation: ModerationStore;
   close(): Promise<void>;
 }
 
 export interface StoreOptions {
   /** Most chat messages kept per stream (the resume window). */
   historyCapacity: number;
+  /** Most audit entries kept per scope (oldest dropped first); default 10,000. */
+  auditCapacity?: number;
+  /** Most messages held per stream for moderators (oldest dropped first); default 1,000. */
+  heldCapacity?: number;
 }
+
+/** Defaults of the optional `StoreOptions`, the same for every implementation. */
+export const storeDefaults = { auditCapacity: 10_000, heldCapacity: 1_000 } as const;

@@ -4,14 +4,43 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRedisStore,
+  GLOBAL_SCOPE,
   type RedisStore,
   StoreUnavailableError,
   type RedisStoreOptions,
 } from '../src/index.js';
-import { CONTRACT_HISTORY_CAPACITY, describeStoreContract } from '../src/store-contract.js';
+import {
+  CONTRACT_AUDIT_CAPACITY,
+  CONTRACT_HELD_CAPACITY,
+  CONTRACT_HISTORY_CAPACITY,
+  describeStoreContract,
+} from '../src/store-contract.js';
 
 let server: RedisServer;
 let stores = 0;
+
+/** One call of each moderation method, the held message put before it is taken. */
+function moderationCalls(store: RedisStore): Record<string, () => Promise<unknown>> {
+  const m = store.moderation;
+  const message = { id: 'h1', bytes: new Uint8Array([0, 1]), stream: 'live', at: 1, reason: 'r' };
+  return {
+    'moderation.putBan': () =>
+      m.putBan({ userId: 'u1', scope: 'live', until: null, reason: '', by: 'm', at: 1 }),
+    'moderation.removeBan': () => m.removeBan(GLOBAL_SCOPE, 'u1'),
+    'moderation.listBans': () => m.listBans('live', Date.now()),
+    'moderation.putSettings': () => m.putSettings('live', { slowModeS: 3 }),
+    'moderation.getSettings': () => m.getSettings('live'),
+    'moderation.setPin': () => m.setPin('live', { id: 'p', bytes: new Uint8Array([1]) }),
+    'moderation.getPin': () => m.getPin('live'),
+    'moderation.appendAudit': () =>
+      m.appendAudit({ at: 1, scope: GLOBAL_SCOPE, actor: 'key:ops', action: 'ban' }),
+    'moderation.listAudit': () => m.listAudit(GLOBAL_SCOPE, 10),
+    'moderation.hold': () => m.hold(message),
+    'moderation.listHeld': () => m.listHeld('live'),
+    'moderation.takeHeld': () => m.takeHeld('live', 'h1'),
+    'moderation.claimRequest': () => m.claimRequest('req-1', 1000),
+  };
+}
 
 beforeAll(async () => {
   server = await RedisServer.start();
@@ -27,6 +56,8 @@ async function openStore(options: Partial<RedisStoreOptions> = {}): Promise<Redi
     url: server.url,
     prefix: `t${process.pid}-${++stores}`,
     historyCapacity: CONTRACT_HISTORY_CAPACITY,
+    auditCapacity: CONTRACT_AUDIT_CAPACITY,
+    heldCapacity: CONTRACT_HELD_CAPACITY,
     ...options,
   });
   await store.ready();
@@ -115,6 +146,7 @@ describe('RedisStore', () => {
         'leases.acquire': () => store.leases.acquire('p0', 'agg-a', 1000),
         'leases.release': () => store.leases.release('p0', 'agg-a'),
         'leases.holder': () => store.leases.holder('p0'),
+        ...moderationCalls(store),
       };
       let slowest = 0;
       for (const [name, call] of Object.entries(calls)) {
@@ -144,6 +176,14 @@ describe('RedisStore', () => {
       expect(await store.history.remove('live', '3')).toBe(true);
       await store.uniques.add('live', ['a']);
       expect(await store.uniques.count('live')).toBe(1);
+      for (const [name, call] of Object.entries(moderationCalls(store)))
+        await call().catch((error: unknown) =>
+          expect.fail(`${name} failed after the restart: ${String(error)}`),
+        );
+      expect(await store.moderation.listHeld('live')).toEqual([]);
+      expect((await store.moderation.listBans('live', Date.now())).map((b) => b.userId)).toEqual([
+        'u1',
+      ]);
     } finally {
       await store.close();
       // Leaves the shared server up for whatever runs next, even after a failure above.
@@ -237,6 +277,123 @@ describe('RedisStore', () => {
       expect(() =>
         createRedisStore({ url: server.url, prefix: 'x{y}', historyCapacity: 1 }),
       ).toThrow(/prefix/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps moderation keys under the prefix: a stream’s in its hash tag, global ones apart', async () => {
+    const store = await openStore();
+    const { prefix } = store.keys;
+    const m = store.moderation;
+    try {
+      const t = Date.now();
+      await m.putBan({ userId: 'u', scope: 'cup', until: null, reason: '', by: 'm', at: t });
+      await m.putBan({ userId: 'u', scope: GLOBAL_SCOPE, until: null, reason: '', by: 'm', at: t });
+      await m.putSettings('cup', { emoteOnly: true });
+      await m.setPin('cup', { id: 'p', bytes: new Uint8Array([1]) });
+      await m.appendAudit({ at: t, scope: 'cup', actor: 'm', action: 'ban' });
+      await m.appendAudit({ at: t, scope: GLOBAL_SCOPE, actor: 'm', action: 'ban' });
+      await m.hold({ id: 'h', bytes: new Uint8Array([2]), stream: 'cup', at: t, reason: 'r' });
+      await m.claimRequest('req-9', 10_000);
+
+      expect(await keysUnder(prefix)).toEqual([
+        `${prefix}:claim:req-9`,
+        `${prefix}:global:audit`,
+        `${prefix}:global:bans`,
+        `${prefix}:s:{cup}:audit`,
+        `${prefix}:s:{cup}:bans`,
+        `${prefix}:s:{cup}:held`,
+        `${prefix}:s:{cup}:held-order`,
+        `${prefix}:s:{cup}:pin`,
+        `${prefix}:s:{cup}:settings`,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('expires a scope of timeouts after the last one ends, never one with a permanent ban', async () => {
+    const store = await openStore();
+    const m = store.moderation;
+    const redis = new Redis(server.url);
+    try {
+      const t = Date.now();
+      const timeout = { scope: 'tt', reason: '', by: 'm', at: t };
+      await m.putBan({ ...timeout, userId: 'a', until: t + 60_000 });
+      await m.putBan({ ...timeout, userId: 'b', until: t + 120_000 });
+      await m.putBan({ ...timeout, userId: 'c', until: t + 30_000 });
+      const expiresAt = await redis.pexpiretime(store.keys.bans('tt'));
+      // The last timeout's end plus a grace period for clocks that disagree.
+      expect(expiresAt).toBeGreaterThan(t + 120_000);
+      expect(expiresAt).toBeLessThanOrEqual(t + 120_000 + 2 * 3_600_000);
+
+      await m.putBan({ ...timeout, userId: 'p', until: null });
+      expect(await redis.pttl(store.keys.bans('tt'))).toBe(-1);
+      await m.putBan({ ...timeout, userId: 'd', until: t + 1000 });
+      expect(await redis.pttl(store.keys.bans('tt'))).toBe(-1);
+    } finally {
+      await redis.quit();
+      await store.close();
+    }
+  });
+
+  it('sweeps ended bans when listing, but not a ban put again since', async () => {
+    const store = await openStore();
+    const m = store.moderation;
+    const redis = new Redis(server.url);
+    try {
+      const t = Date.now();
+      const key = store.keys.bans('sw');
+      await m.putBan({ userId: 'gone', scope: 'sw', until: t - 1, reason: '', by: 'm', at: t });
+      await m.putBan({ userId: 'kept', scope: 'sw', until: null, reason: '', by: 'm', at: t });
+      expect((await m.listBans('sw', t)).map((b) => b.userId)).toEqual(['kept']);
+      expect(await redis.hkeys(key)).toEqual(['kept']);
+      // A `now` ahead of the clock hides a running timeout from that reader only.
+      await m.putBan({
+        userId: 'soon',
+        scope: 'sw',
+        until: t + 60_000,
+        reason: '',
+        by: 'm',
+        at: t,
+      });
+      expect((await m.listBans('sw', t + 120_000)).map((b) => b.userId)).toEqual(['kept']);
+      expect((await redis.hkeys(key)).sort()).toEqual(['kept', 'soon']);
+    } finally {
+      await redis.quit();
+      await store.close();
+    }
+  });
+
+  it('throws plain errors for caller mistakes before sending anything', async () => {
+    const store = await openStore();
+    const m = store.moderation;
+    try {
+      const mistakes: [string, () => Promise<unknown>, RegExp][] = [
+        ['bad scope', () => m.listBans('a{b}', 0), /invalid stream id/],
+        ['bad stream', () => m.getSettings('x y'), /invalid stream id/],
+        ['bad before', () => m.listAudit('s', 5, 'abc'), /invalid audit id/],
+        ['huge before', () => m.listAudit('s', 5, '18446744073709551616-0'), /invalid audit id/],
+        ['bad claim key', () => m.claimRequest('has space', 1000), /invalid request key/],
+        ['bad claim ttl', () => m.claimRequest('k', 0), /ttlMs/],
+        [
+          'bad until',
+          () => m.putBan({ userId: 'u', scope: 's', until: NaN, reason: '', by: 'm', at: 1 }),
+          /until/,
+        ],
+        ['NUL in pin id', () => m.setPin('s', { id: 'a\0', bytes: new Uint8Array() }), /NUL/],
+      ];
+      for (const [name, call, message] of mistakes) {
+        const error: unknown = await call().then(
+          () => new Error(`${name} resolved`),
+          (rejection: unknown) => rejection,
+        );
+        expect(error, name).not.toBeInstanceOf(StoreUnavailableError);
+        expect(String(error), name).toMatch(message);
+      }
+      // Nothing can precede the first possible id.
+      expect(await m.listAudit('s', 5, '0-0')).toEqual([]);
     } finally {
       await store.close();
     }

@@ -1,0 +1,100 @@
+import type { HistoryEntry } from './store.js';
+
+/** `'*'` is the scope of service-wide bans and audit entries. */
+export type Scope = string;
+export const GLOBAL_SCOPE = '*';
+
+/** A ban in one stream or everywhere. A timeout is a ban with an end. */
+export interface Ban {
+  userId: string;
+  scope: Scope;
+  /** When it ends (ms since the epoch), or null for a permanent ban. */
+  until: number | null;
+  reason: string;
+  /** Who issued it (user id or API key name). */
+  by: string;
+  /** When it was issued. */
+  at: number;
+}
+
+/** Per-stream chat rules; the store keeps only what a moderator set, defaults come from config. */
+export interface StreamSettings {
+  chatEnabled: boolean;
+  /** Seconds a non-moderator must wait between messages; 0 = off. */
+  slowModeS: number;
+  emoteOnly: boolean;
+  subscribersOnly: boolean;
+  followersOnly: boolean;
+  /** Reject a message equal to one of the stream's recent messages. */
+  uniqueChat: boolean;
+  /** Seconds non-moderators' messages are held before publishing, so moderators can remove them. */
+  holdS: number;
+  /** Most characters per message, at most the protocol's 500. */
+  maxLength: number;
+  /** Reactions this stream accepts. */
+  reactions: string[];
+  reactionsEnabled: boolean;
+  /** Terms refused in chat, matched after case folding and Unicode normalisation. */
+  bannedTerms: string[];
+  /** Links in chat: allowed, refused, or only from moderators. */
+  links: 'allow' | 'block' | 'moderators';
+}
+
+export interface AuditEntry {
+  /** Assigned by the store, increasing within a scope. */
+  id: string;
+  at: number;
+  scope: Scope;
+  /** Who acted: a user id, or `key:<name>` for an API key. */
+  actor: string;
+  action: string;
+  /** The user or message acted on. */
+  target?: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+/** A chat message waiting for a moderator (held by a check, or by the non-moderator delay). */
+export interface HeldMessage extends HistoryEntry {
+  stream: string;
+  at: number;
+  /** Why it is held (the rule or check that held it). */
+  reason: string;
+}
+
+/**
+ * Moderation state: Redis holds the truth, gateways cache it. Every method is atomic on its own;
+ * `takeHeld` and `claimRequest` are exactly-once across all callers.
+ */
+export interface ModerationStore {
+  /** Creates or replaces the ban of `userId` in `scope`. */
+  putBan(ban: Ban): Promise<void>;
+  /** Removes a ban; true when there was one. */
+  removeBan(scope: Scope, userId: string): Promise<boolean>;
+  /** Bans in `scope` that have not ended at `now`, oldest first; ended ones are not returned. */
+  listBans(scope: Scope, now: number): Promise<Ban[]>;
+
+  /** The settings a moderator stored for `stream` (only the fields set), or undefined. */
+  getSettings(stream: string): Promise<Partial<StreamSettings> | undefined>;
+  /** Replaces the stored settings of `stream`. */
+  putSettings(stream: string, settings: Partial<StreamSettings>): Promise<void>;
+
+  /** Pins a message (its stored bytes), or unpins with null. */
+  setPin(stream: string, entry: HistoryEntry | null): Promise<void>;
+  getPin(stream: string): Promise<HistoryEntry | undefined>;
+
+  /** Appends an audit entry (the store assigns `id`); keeps at most `auditCapacity` per scope. */
+  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>;
+  /** Newest first; `before` (an id) pages back. */
+  listAudit(scope: Scope, limit: number, before?: string): Promise<AuditEntry[]>;
+
+  /** Puts a message in its stream's held queue (at most `heldCapacity`; the oldest drops out). */
+  hold(message: HeldMessage): Promise<void>;
+  /** Held messages of a stream, oldest first. */
+  listHeld(stream: string): Promise<HeldMessage[]>;
+  /** Removes and returns one held message; only one caller ever gets it. */
+  takeHeld(stream: string, id: string): Promise<HeldMessage | undefined>;
+
+  /** True the first time `key` is claimed within `ttlMs`: replayed admin actions are refused. */
+  claimRequest(key: string, ttlMs: number): Promise<boolean>;
+}
