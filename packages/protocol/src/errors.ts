@@ -26,6 +26,8 @@ export const ErrorCode = {
   ChatControlChars: 'chat_control_chars',
   RateLimited: 'rate_limited',
   ReactionNotAllowed: 'reaction_not_allowed',
+  /** The server is shedding load: chat is read-only for viewers for now. */
+  ReadOnly: 'read_only',
   // The server
   Internal: 'internal',
   Unavailable: 'unavailable',

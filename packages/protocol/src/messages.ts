@@ -146,6 +146,26 @@ export interface BatchMessage {
   type: 'batch';
   stream: string;
   events: StreamEvent[];
+  /**
+   * Present when chat is sampled: the fraction of the stream's chat messages delivered lately
+   * (e.g. 0.2). Clients can say "chat is sampled"; priority messages are never sampled out.
+   */
+  sampled?: number;
+}
+
+/** The gateway's degradation level changed (0 = normal, 5 = admission closed). */
+export interface StatusMessage {
+  type: 'status';
+  level: number;
+  /** What the level turns off, for display: e.g. "chat is read-only". */
+  text: string;
+}
+
+/** Sent before a server-initiated close: reconnect after `delayMs` (plus the client's jitter). */
+export interface ReconnectMessage {
+  type: 'reconnect';
+  delayMs: number;
+  reason: string;
 }
 
 export type ServerMessage =
@@ -155,5 +175,7 @@ export type ServerMessage =
   | AckMessage
   | ErrorMessage
   | PongMessage
-  | BatchMessage;
+  | BatchMessage
+  | StatusMessage
+  | ReconnectMessage;
 export type ServerMessageType = ServerMessage['type'];

@@ -35,6 +35,8 @@ export class TestClient {
   readonly socket: WebSocket;
   /** Every decoded server message, in arrival order. */
   readonly messages: ServerMessage[] = [];
+  /** When each message of `messages` arrived (Date.now()), for latency measurements. */
+  readonly arrivals: number[] = [];
   /** Raw frames that failed to decode (a server bug if ever non-empty). */
   readonly undecodable: unknown[] = [];
   /** Errors the socket reported (protocol errors, resets). */
@@ -48,9 +50,9 @@ export class TestClient {
     this.codec = codec;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       try {
-        this.messages.push(
-          codec.decodeServer(isBinary ? new Uint8Array(data) : data.toString('utf8')),
-        );
+        const message = codec.decodeServer(isBinary ? new Uint8Array(data) : data.toString('utf8'));
+        this.messages.push(message);
+        this.arrivals.push(Date.now());
       } catch (error) {
         this.undecodable.push(error);
       }

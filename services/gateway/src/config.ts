@@ -46,7 +46,25 @@ export interface GatewayConfig extends SharedSettings {
 
   maxPayloadBytes: number;
   idleTimeoutS: number;
+
+  /** Chat messages per second a viewer receives per stream before sampling. */
+  chatBudgetPerS: number;
+  softBackpressureBytes: number;
   maxBackpressureBytes: number;
+  slowClientMaxMs: number;
+  admissionRatePerS: number;
+  admissionBurst: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  retryAfterS: number;
+  drainWindowMs: number;
+  ladderLoopDelayMs: number;
+  ladderBufferedBytes: number;
+  ladderCpu: number;
+  ladderUpMs: number;
+  ladderDownMs: number;
+  /** A degradation level to hold from the start (operators and tests); undefined = measured. */
+  pinnedLevel: number | undefined;
 }
 
 export const DEFAULT_REACTIONS = ['👏', '🔥', '😂', '😮', '😢', '❤️', '🎉'];
@@ -96,8 +114,29 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
 
     maxPayloadBytes: env.int('ROAR_MAX_PAYLOAD_BYTES', 4096, 512, 1 << 20),
     idleTimeoutS: env.int('ROAR_IDLE_TIMEOUT_S', 60, 8, 960),
-    maxBackpressureBytes: env.int('ROAR_MAX_BACKPRESSURE_BYTES', 1 << 20, 16 << 10, 64 << 20),
+
+    chatBudgetPerS: env.number('ROAR_CHAT_BUDGET', 25, 1, 1000),
+    softBackpressureBytes: env.int('ROAR_SOFT_BACKPRESSURE_BYTES', 256 << 10, 4 << 10, 64 << 20),
+    maxBackpressureBytes: env.int('ROAR_MAX_BACKPRESSURE_BYTES', 1 << 20, 16 << 10, 256 << 20),
+    slowClientMaxMs: env.int('ROAR_SLOW_CLIENT_MAX_MS', 10_000, 100, 600_000),
+    admissionRatePerS: env.number('ROAR_ADMISSION_RATE', 1000, 1, 1_000_000),
+    admissionBurst: env.int('ROAR_ADMISSION_BURST', 2000, 1, 1_000_000),
+    maxConnections: env.int('ROAR_MAX_CONNECTIONS', 19_000, 1, 10_000_000),
+    maxConnectionsPerIp: env.int('ROAR_MAX_CONNECTIONS_PER_IP', 1000, 1, 10_000_000),
+    retryAfterS: env.int('ROAR_RETRY_AFTER_S', 2, 1, 3600),
+    drainWindowMs: env.int('ROAR_DRAIN_WINDOW_MS', 10_000, 0, 600_000),
+    ladderLoopDelayMs: env.int('ROAR_LADDER_LOOP_DELAY_MS', 100, 1, 60_000),
+    ladderBufferedBytes: env.int('ROAR_LADDER_BUFFERED_BYTES', 512 << 20, 1 << 20, 64 << 30),
+    ladderCpu: env.number('ROAR_LADDER_CPU', 0.9, 0.05, 64),
+    ladderUpMs: env.int('ROAR_LADDER_UP_MS', 2000, 0, 600_000),
+    ladderDownMs: env.int('ROAR_LADDER_DOWN_MS', 15_000, 0, 3_600_000),
+    pinnedLevel: undefined,
   };
+  const level = env.optionalString('ROAR_LEVEL');
+  if (level !== undefined) config.pinnedLevel = env.int('ROAR_LEVEL', 0, 0, 5);
+  if (config.softBackpressureBytes >= config.maxBackpressureBytes) {
+    throw new ConfigError('ROAR_SOFT_BACKPRESSURE_BYTES must be below ROAR_MAX_BACKPRESSURE_BYTES');
+  }
   const keyless = !config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksUrl;
   // Embedded mode with no key is a development setup: without a login there is no way to chat.
   config.devLogin = env.bool('ROAR_DEV_LOGIN', mode === 'embedded' && keyless);

@@ -16,14 +16,17 @@ import {
   type ServerMessage,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
+import type { Admission } from './admission.js';
 import { AuthError, type Authenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { HistoryWriter } from './history-writer.js';
-import { badgesFor } from './identity.js';
+import { badgesFor, hasRole } from './identity.js';
 import type { MessageIds } from './message-ids.js';
+import type { OwnMessages } from './own-messages.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RecentEntry } from './recent-chat.js';
-import { topicOf, type Session, type Socket } from './socket.js';
+import type { SlowClients } from './slow-clients.js';
+import { globalTopicOf, topicOf, type Session, type Socket } from './socket.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter, TokenBucket } from './token-bucket.js';
 
@@ -42,6 +45,9 @@ export const MAX_BACKLOG_FRAMES = 16;
 export interface ConnectionHandlerOptions {
   config: GatewayConfig;
   auth: Authenticator;
+  admission: Admission;
+  slow: SlowClients;
+  own: OwnMessages;
   registry: StreamRegistry;
   history: HistoryWriter;
   bus: Bus;
@@ -62,6 +68,10 @@ export class ConnectionHandler {
   readonly chatLimiter: RateLimiter;
   readonly reactionLimiter: RateLimiter;
   readonly #open = new Set<Socket>();
+  /** Degradation level 4: only moderators, broadcasters and admins may chat. */
+  readOnly = false;
+  /** The current degradation status, told to every connection at its welcome. */
+  status: ServerMessage | undefined;
 
   constructor(options: ConnectionHandlerOptions) {
     this.#o = options;
@@ -80,6 +90,7 @@ export class ConnectionHandler {
     const s = ws.getUserData();
     s.open = true;
     this.#open.add(ws);
+    this.#o.admission.opened(s.ip);
     this.#o.metrics.connections.inc();
     if (s.authError) return this.#refuse(ws, s.authError);
     const token = s.token;
@@ -137,6 +148,8 @@ export class ConnectionHandler {
             },
         maxStreams: this.#o.config.maxStreamsPerConnection,
       });
+      ws.subscribe(globalTopicOf(s.codec));
+      if (this.status) this.#send(ws, this.status);
       for (const frame of backlog ?? []) if (s.open) this.#frame(ws, s, frame);
     });
   }
@@ -146,6 +159,8 @@ export class ConnectionHandler {
     if (!s.open) return;
     s.open = false;
     this.#open.delete(ws);
+    this.#o.admission.closedConnection(s.ip);
+    this.#o.slow.forget(ws);
     this.#o.metrics.connections.dec();
     const now = this.#o.now();
     for (const stream of s.streams) {
@@ -278,7 +293,7 @@ export class ConnectionHandler {
       // History and subscription in one step: every later event comes in a batch, none twice.
       ws.cork(() => {
         ws.send(frame, s.codec.binary);
-        ws.subscribe(topicOf(s.codec, stream));
+        ws.subscribe(topicOf(s.codec, stream, s.slowSince !== undefined));
       });
       this.#o.metrics.framesOut.inc();
     });
@@ -289,6 +304,7 @@ export class ConnectionHandler {
     if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
     s.streams.splice(i, 1);
     ws.unsubscribe(topicOf(s.codec, req.stream));
+    ws.unsubscribe(topicOf(s.codec, req.stream, true));
     const state = this.#o.registry.get(req.stream);
     if (state) this.#o.registry.release(state, now);
     this.#o.metrics.leaves.inc();
@@ -306,6 +322,12 @@ export class ConnectionHandler {
         throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
       if (s.identity.anonymous && !config.anonymousChat) {
         throw new RoarError(ErrorCode.Unauthenticated, 'sign in to chat');
+      }
+      if (this.readOnly && !isPrivileged(s, req.stream)) {
+        throw new RoarError(
+          ErrorCode.ReadOnly,
+          'chat is read-only for a moment: the stream is very busy',
+        );
       }
       const text = validateChatText(req.text);
       const wait = this.chatLimiter.take(s.identity.key, now);
@@ -329,6 +351,7 @@ export class ConnectionHandler {
       const bytes = EncodedEvent.of(event).msgpack;
       this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
       this.#o.history.add(req.stream, { id: event.id, bytes });
+      this.#o.own.add(event.id, ws, now);
       metrics.chat.inc({ result: 'accepted', reason: '' });
       if (req.ref !== undefined)
         this.#send(ws, { type: 'ack', ref: req.ref, id: event.id, ts: now });
@@ -389,4 +412,40 @@ export class ConnectionHandler {
   endAll(code: number, reason: string): void {
     for (const ws of [...this.#open]) this.#end(ws, code, reason);
   }
+
+  /**
+   * Closes every connection with 4000 (reconnect), spread evenly over `windowMs` in random
+   * order, so a deploy does not send the whole audience to the other gateways in one instant.
+   * Each connection is told a small extra delay to spread its slice too.
+   */
+  async drain(windowMs: number): Promise<void> {
+    const sockets = [...this.#open];
+    for (let i = sockets.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [sockets[i], sockets[j]] = [sockets[j] as Socket, sockets[i] as Socket];
+    }
+    const slices = Math.max(1, Math.floor(windowMs / DRAIN_STEP_MS));
+    const perSlice = Math.ceil(sockets.length / slices);
+    for (let i = 0; i < sockets.length; i += perSlice) {
+      for (const ws of sockets.slice(i, i + perSlice)) {
+        if (!ws.getUserData().open) continue;
+        ws.cork(() => {
+          this.#send(ws, {
+            type: 'reconnect',
+            delayMs: Math.floor(Math.random() * DRAIN_STEP_MS),
+            reason: 'draining',
+          });
+          this.#end(ws, CloseCode.ServerRestart, 'server restarting');
+        });
+      }
+      if (i + perSlice < sockets.length) await new Promise((r) => setTimeout(r, DRAIN_STEP_MS));
+    }
+  }
+}
+
+const DRAIN_STEP_MS = 100;
+
+/** Moderators, the broadcaster and admins keep their voice when chat is read-only. */
+function isPrivileged(s: Session, stream: string): boolean {
+  return ['admin', 'moderator', 'broadcaster'].some((role) => hasRole(s.identity, role, stream));
 }

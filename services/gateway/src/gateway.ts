@@ -1,5 +1,4 @@
 import { Subjects, type Bus } from '@roar/bus';
-import { CloseCode } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import { Authenticator } from './auth.js';
@@ -7,6 +6,8 @@ import type { GatewayConfig } from './config.js';
 import { ConnectionHandler, MAX_PAYLOAD_CUT_FACTOR } from './connection-handler.js';
 import { devLogin } from './dev-login.js';
 import { Fanout } from './fanout.js';
+import { LoadControl } from './load-control.js';
+import { OwnMessages } from './own-messages.js';
 import { HistoryWriter } from './history-writer.js';
 import { httpRoutes, notFound } from './http-routes.js';
 import { MessageIds } from './message-ids.js';
@@ -37,6 +38,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly registry: StreamRegistry;
   readonly connections: ConnectionHandler;
+  readonly load: LoadControl;
   readonly #transport: UwsTransport;
   readonly #fanout: Fanout;
   readonly #history: HistoryWriter;
@@ -60,7 +62,22 @@ export class Gateway {
       maxBackpressureBytes: config.maxBackpressureBytes,
       onError: (error, where) => log.error('handler failed', { where, error }),
     });
-    this.#fanout = new Fanout(this.#transport, this.metrics, config.countIntervalMs);
+    const own = new OwnMessages();
+    this.#fanout = new Fanout({
+      publisher: this.#transport,
+      metrics: this.metrics,
+      own,
+      countIntervalMs: config.countIntervalMs,
+      chatBudgetPerS: config.chatBudgetPerS,
+    });
+    this.load = new LoadControl({
+      config,
+      metrics: this.metrics,
+      log,
+      fanout: this.#fanout,
+      publisher: this.#transport,
+      now,
+    });
     this.#history = new HistoryWriter(store, this.metrics, log);
     this.registry = new StreamRegistry({
       bus,
@@ -86,6 +103,9 @@ export class Gateway {
     this.connections = new ConnectionHandler({
       config,
       auth,
+      admission: this.load.admission,
+      slow: this.load.slow,
+      own,
       registry: this.registry,
       history: this.#history,
       bus,
@@ -97,11 +117,14 @@ export class Gateway {
     });
 
     this.#transport.websocket('/ws', {
-      upgrade: (req) => decideUpgrade(req, config, this.metrics),
+      upgrade: (req) => decideUpgrade(req, config, this.metrics, this.load.admission, now()),
       open: (ws) => this.connections.open(ws),
       message: (ws, data) => this.connections.message(ws, data),
       close: (ws) => this.connections.close(ws),
+      drain: (ws) => this.load.slow.drained(ws),
+      dropped: (ws) => this.load.slow.close(ws),
     });
+    this.load.attach(this.connections);
     for (const route of httpRoutes({
       registry: this.registry,
       store,
@@ -142,10 +165,13 @@ export class Gateway {
     this.#every(config.reactionWindowMs, () =>
       this.#reporter.reportReactions(this.registry.values()),
     );
+    this.#every(250, () => this.load.sweepSlowClients());
+    this.#every(500, () => this.load.samplePressure());
     this.#every(10_000, () => {
       const t = now();
       this.connections.chatLimiter.sweep(t);
       this.connections.reactionLimiter.sweep(t);
+      own.sweep(t, 10_000);
     });
   }
 
@@ -167,15 +193,18 @@ export class Gateway {
   }
 
   /**
-   * Stops admitting, tells every client to reconnect elsewhere, reports zero viewers so the
-   * total drops at once rather than at expiry, and writes pending history.
+   * Graceful drain: stops admitting, closes every client with "reconnect" spread over the drain
+   * window (no herd on the other gateways), reports zero viewers so the total drops at once
+   * rather than at expiry, and writes pending history.
    */
   async stop(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
+    this.load.startDraining();
     this.#transport.stopListening();
-    this.connections.endAll(CloseCode.ServerRestart, 'server restarting');
+    await this.connections.drain(this.config.drainWindowMs);
     for (const t of this.#timers) clearInterval(t);
+    this.load.stop();
     this.#fanout.flush(Number.MAX_SAFE_INTEGER);
     this.#reporter.reportCounts(this.registry.values(), Date.now(), true);
     await this.#history.drain();

@@ -96,6 +96,49 @@ export class GatewayMetrics {
     help: 'Chat messages that could not be written to the store (missing from history, delivered live)',
     registers: [this.registry],
   });
+  readonly slowClients = new Counter({
+    name: 'roar_slow_clients_total',
+    help: 'Slow connections by action: demoted to priority frames, recovered, closed (4001)',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly skippedFrames = new Counter({
+    name: 'roar_skipped_frames_total',
+    help: 'Frames slow connections did not get, by class (chat, reactions)',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+  readonly sampledOut = new Counter({
+    name: 'roar_chat_sampled_out_total',
+    help: 'Chat messages left out of fanout by sampling (counted once per stream per gateway)',
+    registers: [this.registry],
+  });
+  readonly sampledStreams = new Gauge({
+    name: 'roar_chat_sampled_streams',
+    help: 'Streams whose chat is being sampled',
+    registers: [this.registry],
+  });
+  readonly samplingRatioMin = new Gauge({
+    name: 'roar_chat_sampling_ratio_min',
+    help: 'Lowest fraction of chat delivered over the streams of this gateway (1 = none sampled)',
+    registers: [this.registry],
+  });
+  readonly admissionRefused = new Counter({
+    name: 'roar_admission_refused_total',
+    help: 'Upgrades refused with 503 by admission control, by reason (rate, max_connections, max_per_ip, closed)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly degradationLevel = new Gauge({
+    name: 'roar_degradation_level',
+    help: 'Degradation level, 0 (normal) to 5 (admission closed)',
+    registers: [this.registry],
+  });
+  readonly bufferedBytes = new Gauge({
+    name: 'roar_outbound_buffered_bytes',
+    help: 'Bytes waiting in all connections’ send buffers',
+    registers: [this.registry],
+  });
   readonly storeReadFailures = new Counter({
     name: 'roar_store_read_failures_total',
     help: 'Other store reads that failed',

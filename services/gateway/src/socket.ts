@@ -31,6 +31,8 @@ export interface Session {
   floodDrops: number;
   /** Malformed frames received. */
   badFrames: number;
+  /** Since when the connection is slow (on the priority tier); undefined when it keeps up. */
+  slowSince: number | undefined;
 }
 
 /**
@@ -54,7 +56,16 @@ export interface Publisher {
   subscribers(topic: string): number;
 }
 
-/** The uWS topic of a stream for one codec: each codec's frames are encoded once per tick. */
-export function topicOf(codec: Codec, stream: string): string {
-  return codec.binary ? `m/${stream}` : `j/${stream}`;
+/**
+ * The uWS topic of a stream for one codec (each codec's frames are encoded once per tick), on the
+ * full tier or the priority tier that slow connections are moved to.
+ */
+export function topicOf(codec: Codec, stream: string, priorityTier = false): string {
+  const topic = codec.binary ? `m/${stream}` : `j/${stream}`;
+  return priorityTier ? `${topic}!` : topic;
+}
+
+/** Every connection of a codec listens here for gateway-wide news (the degradation level). */
+export function globalTopicOf(codec: Codec): string {
+  return codec.binary ? 'g/m' : 'g/j';
 }

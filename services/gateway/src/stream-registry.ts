@@ -147,7 +147,9 @@ export class StreamRegistry {
       if (parsed?.kind !== 'mod') this.#o.metrics.badBusMessages.inc();
       return;
     }
-    if (event.type === 'viewers') {
+    if (event.type === 'reactions') {
+      state.mergeReactions(event);
+    } else if (event.type === 'viewers') {
       const totals: ViewerCount = { total: event.total, text: event.text };
       if (event.uniques !== undefined) totals.uniques = event.uniques;
       if (event.peak !== undefined) totals.peak = event.peak;

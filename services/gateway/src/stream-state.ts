@@ -2,10 +2,12 @@ import type { Subscription } from '@roar/bus';
 import {
   viewersText,
   type EncodedEvent,
+  type ReactionsEvent,
   type StreamEvent,
   type ViewerCount,
   type ViewersEvent,
 } from '@roar/protocol';
+import type { ChatSampler } from './chat-sampler.js';
 import { RecentChat } from './recent-chat.js';
 
 /** Identities remembered per stream to avoid re-sending them for uniques; a traffic saving only. */
@@ -30,6 +32,11 @@ export class StreamState {
   /** The newest count, waiting for its push slot (counts are latest-value, never queued). */
   pendingViewers: EncodedEvent<ViewersEvent> | undefined;
   lastViewersPush = 0;
+  /** Reaction bursts not sent yet, merged (under pressure they go out less often). */
+  pendingReactions: ReactionsEvent | undefined;
+  lastReactionsPush = 0;
+  /** Made when the stream first has chat to sample. */
+  sampler: ChatSampler | undefined;
   /** The newest totals from the aggregator. */
   totals: ViewerCount | undefined;
   /** Reactions counted locally in the current window, for the next reaction report. */
@@ -63,5 +70,20 @@ export class StreamState {
 
   enqueue(event: EncodedEvent<StreamEvent>): void {
     this.pending.push(event);
+  }
+
+  /** Adds a burst to the one waiting, so a slower push loses no taps. */
+  mergeReactions(burst: ReactionsEvent): void {
+    if (!this.pendingReactions) {
+      this.pendingReactions = {
+        type: 'reactions',
+        counts: { ...burst.counts },
+        windowMs: burst.windowMs,
+      };
+      return;
+    }
+    const counts = this.pendingReactions.counts;
+    for (const [emoji, n] of Object.entries(burst.counts)) counts[emoji] = (counts[emoji] ?? 0) + n;
+    this.pendingReactions.windowMs += burst.windowMs;
   }
 }

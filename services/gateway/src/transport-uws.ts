@@ -28,7 +28,10 @@ export interface WebSocketHandlers {
   open(ws: Socket): void;
   message(ws: Socket, data: ArrayBuffer, isBinary: boolean): void;
   close(ws: Socket, code: number): void;
+  /** The socket's send buffer drained. */
   drain?(ws: Socket): void;
+  /** A frame was dropped because the socket's buffer passed the hard limit. */
+  dropped?(ws: Socket): void;
 }
 
 export interface TransportOptions {

@@ -1,5 +1,6 @@
 import { ErrorCode, RoarError, isAnonId, negotiateCodec } from '@roar/protocol';
 import { randomBytes } from 'node:crypto';
+import type { Admission } from './admission.js';
 import type { GatewayConfig } from './config.js';
 import { jsonError } from './http.js';
 import type { Identity } from './identity.js';
@@ -17,7 +18,24 @@ export function decideUpgrade(
   req: UpgradeRequest,
   config: GatewayConfig,
   metrics: GatewayMetrics,
+  admission: Admission,
+  now: number,
 ): UpgradeResult {
+  // First, before any per-connection work: a storm must cost as little as possible to refuse.
+  const verdict = admission.check(req.ip, now);
+  if (!verdict.ok) {
+    metrics.connectionsTotal.inc({ result: 'refused_admission' });
+    return {
+      reject: jsonError(
+        503,
+        'overloaded',
+        `not admitting new connections (${verdict.reason}); retry later`,
+        {
+          'retry-after': String(verdict.retryAfterS),
+        },
+      ),
+    };
+  }
   const offer = req.header('sec-websocket-protocol');
   const codec = negotiateCodec(offer);
   if (!codec) {
@@ -56,6 +74,7 @@ export function decideUpgrade(
       frames: undefined,
       floodDrops: 0,
       badFrames: 0,
+      slowSince: undefined,
     },
     protocol: offer ? codec.subprotocol : '',
   };

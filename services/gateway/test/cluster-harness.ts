@@ -39,6 +39,9 @@ export function clusterEnv(
     ROAR_COUNT_INTERVAL_MS: '100',
     ROAR_REACTION_WINDOW_MS: '100',
     ROAR_STREAM_LINGER_MS: '200',
+    ROAR_DRAIN_WINDOW_MS: '0',
+    ROAR_LADDER_CPU: '64',
+    ROAR_LADDER_LOOP_DELAY_MS: '5000',
   };
 }
 

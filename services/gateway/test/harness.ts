@@ -15,6 +15,10 @@ const FAST: Record<string, string> = {
   ROAR_REPORT_INTERVAL_MS: '100',
   ROAR_COUNT_INTERVAL_MS: '100',
   ROAR_REACTION_WINDOW_MS: '100',
+  ROAR_DRAIN_WINDOW_MS: '0',
+  // Tests share a busy machine: keep the ladder from reacting to the test run itself.
+  ROAR_LADDER_CPU: '64',
+  ROAR_LADDER_LOOP_DELAY_MS: '5000',
 };
 
 export interface TestServer extends AsyncDisposable {

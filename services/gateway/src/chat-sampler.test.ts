@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ChatSampler } from './chat-sampler.js';
+
+describe('ChatSampler', () => {
+  it('passes everything under the budget', () => {
+    const s = new ChatSampler(25, 0);
+    for (let t = 0; t < 2000; t += 50) expect(s.select([1], t)).toEqual([1]);
+    expect(s.ratio).toBe(1);
+  });
+
+  it('caps delivery at the budget over time, keeping order', () => {
+    const s = new ChatSampler(25, 0);
+    let delivered = 0;
+    for (let t = 0; t <= 10_000; t += 50) {
+      const tick = Array.from({ length: 10 }, (_, i) => t * 100 + i); // 200 messages/s
+      const out = s.select(tick, t);
+      expect(out).toEqual([...out].sort((a, b) => a - b));
+      delivered += out.length;
+    }
+    // 10 s at 25/s, plus the initial one-second burst.
+    expect(delivered).toBeGreaterThanOrEqual(250);
+    expect(delivered).toBeLessThanOrEqual(25 * 10 + 25 + 1);
+    expect(s.ratio).toBeGreaterThan(0.1);
+    expect(s.ratio).toBeLessThan(0.15);
+  });
+
+  it('samples fairly: every position has the same chance', () => {
+    const s = new ChatSampler(10, 0);
+    const hits = new Array<number>(20).fill(0);
+    let t = 0;
+    for (let round = 0; round < 4000; round++) {
+      t += 200; // 2 tokens per round
+      for (const i of s.select(
+        Array.from({ length: 20 }, (_, i) => i),
+        t,
+      ))
+        hits[i]!++;
+    }
+    const mean = hits.reduce((a, b) => a + b, 0) / hits.length;
+    for (const h of hits) expect(Math.abs(h - mean) / mean).toBeLessThan(0.2);
+  });
+
+  it('follows a budget change', () => {
+    const s = new ChatSampler(25, 0);
+    s.select(new Array(100).fill(0), 0);
+    s.budgetPerS = 10;
+    let delivered = 0;
+    for (let t = 50; t <= 5000; t += 50) delivered += s.select(new Array(10).fill(0), t).length;
+    expect(delivered).toBeLessThanOrEqual(10 * 5 + 10);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Samples one stream's chat when it outruns what a person can read: a token bucket of
+ * `budgetPerS` messages per second (burst of one second's worth), and a uniform random choice
+ * among the tick's messages when there are more than tokens. Order is kept.
+ */
+export class ChatSampler {
+  budgetPerS: number;
+  #tokens: number;
+  #at: number;
+  #offered = 0;
+  #delivered = 0;
+  #windowStart: number;
+  #ratio = 1;
+
+  constructor(budgetPerS: number, now: number) {
+    this.budgetPerS = budgetPerS;
+    this.#tokens = budgetPerS;
+    this.#at = now;
+    this.#windowStart = now;
+  }
+
+  /** The fraction of chat delivered over the last full second (1 when nothing was dropped). */
+  get ratio(): number {
+    return this.#ratio;
+  }
+
+  /** Chooses which of `items` go out now; `random` is injectable for tests. */
+  select<T>(items: readonly T[], now: number, random: () => number = Math.random): T[] {
+    if (now > this.#at) {
+      this.#tokens = Math.min(
+        this.budgetPerS,
+        this.#tokens + ((now - this.#at) * this.budgetPerS) / 1000,
+      );
+      this.#at = now;
+    }
+    const n = items.length;
+    const k = Math.min(n, Math.floor(this.#tokens));
+    this.#tokens -= k;
+    this.#count(n, k, now);
+    if (k === n) return [...items];
+    // Selection sampling: each item kept with probability (still needed / still left).
+    const out: T[] = [];
+    let needed = k;
+    for (let i = 0; i < n && needed > 0; i++) {
+      if (random() * (n - i) < needed) {
+        out.push(items[i] as T);
+        needed--;
+      }
+    }
+    return out;
+  }
+
+  #count(offered: number, delivered: number, now: number): void {
+    if (now - this.#windowStart >= 1000) {
+      this.#ratio = this.#offered === 0 ? 1 : this.#delivered / this.#offered;
+      this.#offered = 0;
+      this.#delivered = 0;
+      this.#windowStart = now;
+    }
+    this.#offered += offered;
+    this.#delivered += delivered;
+    // A dropped message shows at once, not a second later.
+    if (delivered < offered) this.#ratio = Math.min(this.#ratio, this.#delivered / this.#offered);
+  }
+}

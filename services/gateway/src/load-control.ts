@@ -1,0 +1,134 @@
+import { jsonCodec, msgpackCodec, type StatusMessage } from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Admission } from './admission.js';
+import type { GatewayConfig } from './config.js';
+import type { ConnectionHandler } from './connection-handler.js';
+import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
+import type { Fanout } from './fanout.js';
+import type { GatewayMetrics } from './metrics.js';
+import { SlowClients } from './slow-clients.js';
+import { globalTopicOf, type Publisher } from './socket.js';
+
+export interface LoadControlOptions {
+  config: GatewayConfig;
+  metrics: GatewayMetrics;
+  log: Logger;
+  fanout: Fanout;
+  publisher: Publisher;
+  now: () => number;
+}
+
+/** How much slower counts go at level 1, and how much less chat a viewer gets at level 3. */
+const COUNT_SLOWDOWN = 5;
+const CHAT_BUDGET_CUT = 2.5;
+
+/**
+ * Everything that keeps a gateway standing under load, in the order the seeds set: admission
+ * control for connection storms, priority shedding for slow clients, and the degradation ladder
+ * driven by measured pressure (event-loop delay, buffered bytes, CPU) — counter freshness goes
+ * first, then reaction detail, then chat volume, then new chat, then new viewers.
+ */
+export class LoadControl {
+  readonly admission: Admission;
+  readonly slow: SlowClients;
+  readonly ladder: DegradationLadder;
+  readonly #o: LoadControlOptions;
+  readonly #loopDelay: IntervalHistogram;
+  #connections: ConnectionHandler | undefined;
+  #cpu = process.cpuUsage();
+  #cpuAt = performance.now();
+  #buffered = 0;
+  #draining = false;
+
+  constructor(options: LoadControlOptions) {
+    const { config, metrics } = options;
+    this.#o = options;
+    this.admission = new Admission(
+      {
+        ratePerS: config.admissionRatePerS,
+        burst: config.admissionBurst,
+        maxConnections: config.maxConnections,
+        maxPerIp: config.maxConnectionsPerIp,
+        retryAfterS: config.retryAfterS,
+      },
+      metrics,
+      options.now(),
+    );
+    this.slow = new SlowClients(
+      {
+        softBytes: config.softBackpressureBytes,
+        hardBytes: config.maxBackpressureBytes,
+        maxSlowMs: config.slowClientMaxMs,
+      },
+      metrics,
+    );
+    this.ladder = new DegradationLadder(
+      {
+        limits: {
+          loopDelayMs: config.ladderLoopDelayMs,
+          bufferedBytes: config.ladderBufferedBytes,
+          cpu: config.ladderCpu,
+        },
+        upAfterMs: config.ladderUpMs,
+        downAfterMs: config.ladderDownMs,
+        calmFactor: 0.6,
+      },
+      (level, previous, why) => this.#apply(level, previous, why),
+    );
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay.enable();
+  }
+
+  attach(connections: ConnectionHandler): void {
+    this.#connections = connections;
+    if (this.#o.config.pinnedLevel !== undefined) this.ladder.pin(this.#o.config.pinnedLevel);
+  }
+
+  /** Checks every connection's send buffer (every 250 ms). */
+  sweepSlowClients(): void {
+    if (!this.#connections) return;
+    this.#buffered = this.slow.sweep(this.#connections.openSockets, this.#o.now());
+    this.#o.metrics.bufferedBytes.set(this.#buffered);
+  }
+
+  /** Measures pressure and feeds the ladder (every 500 ms). */
+  samplePressure(): void {
+    const usage = process.cpuUsage(this.#cpu);
+    const at = performance.now();
+    const cpu = (usage.user + usage.system) / 1000 / Math.max(1, at - this.#cpuAt);
+    this.#cpu = process.cpuUsage();
+    this.#cpuAt = at;
+    const loopDelayMs = this.#loopDelay.count > 0 ? this.#loopDelay.percentile(99) / 1e6 : 0;
+    this.#loopDelay.reset();
+    this.ladder.sample({ loopDelayMs, bufferedBytes: this.#buffered, cpu }, this.#o.now());
+  }
+
+  /** Stops admitting for good (shutdown). */
+  startDraining(): void {
+    this.#draining = true;
+    this.admission.closed = true;
+  }
+
+  stop(): void {
+    this.#loopDelay.disable();
+  }
+
+  #apply(level: number, previous: number, why: string): void {
+    const { config, fanout, metrics, log, publisher } = this.#o;
+    fanout.countIntervalMs = config.countIntervalMs * (level >= 1 ? COUNT_SLOWDOWN : 1);
+    fanout.reactionIntervalMs = level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0;
+    fanout.chatBudgetPerS = config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1);
+    this.admission.closed = this.#draining || level >= 5;
+    metrics.degradationLevel.set(level);
+    const status: StatusMessage = { type: 'status', level, text: LEVEL_TEXT[level] ?? 'degraded' };
+    if (this.#connections) {
+      this.#connections.readOnly = level >= 4;
+      this.#connections.status = level > 0 ? status : undefined;
+    }
+    for (const codec of [msgpackCodec, jsonCodec]) {
+      publisher.publish(globalTopicOf(codec), codec.encodeServer(status), codec.binary);
+    }
+    log.warn('degradation level changed', { level, previous, why, text: status.text });
+  }
+}

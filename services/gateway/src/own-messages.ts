@@ -1,0 +1,32 @@
+import type { Socket } from './socket.js';
+
+/**
+ * Chat messages this gateway accepted, by id, until their fanout: a sender always sees its own
+ * message, so one that sampling leaves out is sent to its sender's connection directly.
+ */
+export class OwnMessages {
+  readonly #pending = new Map<string, { ws: Socket; at: number }>();
+
+  add(id: string, ws: Socket, now: number): void {
+    this.#pending.set(id, { ws, at: now });
+  }
+
+  /** The sender's socket, once; undefined for messages from other gateways. */
+  take(id: string): Socket | undefined {
+    const entry = this.#pending.get(id);
+    if (!entry) return undefined;
+    this.#pending.delete(id);
+    return entry.ws;
+  }
+
+  /** Forgets messages that never came back from the bus (it was down), so the map stays small. */
+  sweep(now: number, maxAgeMs: number): void {
+    for (const [id, entry] of this.#pending) {
+      if (now - entry.at > maxAgeMs) this.#pending.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+}

@@ -1,0 +1,98 @@
+import { CloseCode } from '@roar/protocol';
+import type { GatewayMetrics } from './metrics.js';
+import { topicOf, type Socket } from './socket.js';
+
+export interface SlowClientOptions {
+  /** Above this many buffered bytes a client gets only priority frames and counts. */
+  softBytes: number;
+  /** Above this it is closed at once. */
+  hardBytes: number;
+  /** Closed after this long above the soft limit. */
+  maxSlowMs: number;
+}
+
+/**
+ * Backpressure by priority. A client whose send buffer passes the soft limit moves to its
+ * streams' priority topics (moderation, priority chat, the latest count) until it drains below a
+ * quarter of the limit; one that stays slow too long, or passes the hard limit, is closed with
+ * 4001 (reconnect). The others never wait for it: uWS buffers per socket.
+ */
+export class SlowClients {
+  readonly #o: SlowClientOptions;
+  readonly #metrics: GatewayMetrics;
+  #slow = 0;
+
+  constructor(options: SlowClientOptions, metrics: GatewayMetrics) {
+    this.#o = options;
+    this.#metrics = metrics;
+  }
+
+  /** Connections currently on the priority tier. */
+  get slow(): number {
+    return this.#slow;
+  }
+
+  /** Checks every socket; returns the bytes buffered across them (a pressure signal). */
+  sweep(sockets: Iterable<Socket>, now: number): number {
+    let total = 0;
+    for (const ws of sockets) {
+      const s = ws.getUserData();
+      if (!s.open) continue;
+      const buffered = ws.getBufferedAmount();
+      total += buffered;
+      if (buffered > this.#o.hardBytes) {
+        this.close(ws);
+      } else if (s.slowSince === undefined) {
+        if (buffered > this.#o.softBytes) this.#demote(ws, now);
+      } else if (buffered < this.#o.softBytes / 4) {
+        this.#promote(ws);
+      } else if (now - s.slowSince > this.#o.maxSlowMs) {
+        this.close(ws);
+      }
+    }
+    return total;
+  }
+
+  /** A drained socket may be ready to get everything again. */
+  drained(ws: Socket): void {
+    const s = ws.getUserData();
+    if (s.open && s.slowSince !== undefined && ws.getBufferedAmount() < this.#o.softBytes / 4)
+      this.#promote(ws);
+  }
+
+  /** Closes a slow consumer: it should reconnect, and will resume from its last message. */
+  close(ws: Socket): void {
+    const s = ws.getUserData();
+    if (!s.open) return;
+    if (s.slowSince !== undefined) this.#slow--;
+    s.slowSince = undefined;
+    this.#metrics.slowClients.inc({ action: 'closed' });
+    this.#metrics.closes.inc({ code: String(CloseCode.SlowConsumer) });
+    ws.end(CloseCode.SlowConsumer, 'slow consumer');
+  }
+
+  /** Called when a connection closes for any reason. */
+  forget(ws: Socket): void {
+    if (ws.getUserData().slowSince !== undefined) this.#slow--;
+  }
+
+  #demote(ws: Socket, now: number): void {
+    const s = ws.getUserData();
+    s.slowSince = now;
+    this.#slow++;
+    this.#metrics.slowClients.inc({ action: 'demoted' });
+    for (const stream of s.streams) {
+      if (ws.unsubscribe(topicOf(s.codec, stream))) ws.subscribe(topicOf(s.codec, stream, true));
+    }
+  }
+
+  #promote(ws: Socket): void {
+    const s = ws.getUserData();
+    s.slowSince = undefined;
+    this.#slow--;
+    this.#metrics.slowClients.inc({ action: 'recovered' });
+    for (const stream of s.streams) {
+      if (ws.unsubscribe(topicOf(s.codec, stream, true))) ws.subscribe(topicOf(s.codec, stream));
+    }
+  }
+}
