@@ -18,6 +18,7 @@ export interface FanoutOptions {
   own: OwnMessages;
   countIntervalMs: number;
   chatBudgetPerS: number;
+  stormTickMs: number;
   random?: () => number;
 }
 
@@ -51,11 +52,14 @@ export class Fanout {
   reactionIntervalMs = 0;
   /** Chat messages per second a viewer of one stream receives at most (priority chat aside). */
   chatBudgetPerS: number;
+  /** While a stream's chat is sampled, its frames go out at most this often. */
+  stormTickMs: number;
 
   constructor(options: FanoutOptions) {
     this.#o = options;
     this.countIntervalMs = options.countIntervalMs;
     this.chatBudgetPerS = options.chatBudgetPerS;
+    this.stormTickMs = options.stormTickMs;
   }
 
   markDirty(state: StreamState): void {
@@ -68,6 +72,16 @@ export class Fanout {
 
   flush(now: number): void {
     for (const state of this.#dirty) {
+      // A stream in a chat storm goes out in fewer, fuller frames: a reader cannot tell 50 ms
+      // from 200 ms, and frames, not messages, are what a viewer costs. Priority news does not wait.
+      if (
+        state.sampler !== undefined &&
+        state.sampler.ratio < 1 &&
+        now - state.lastFlushAt < this.stormTickMs &&
+        !state.pending.some((e) => e.event.type !== 'chat' || isPriorityChat(e.event))
+      ) {
+        continue;
+      }
       const events = state.pending;
       state.pending = [];
       if (state.pendingReactions && now - state.lastReactionsPush >= this.reactionIntervalMs) {
@@ -86,6 +100,7 @@ export class Fanout {
   }
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
+    state.lastFlushAt = now;
     const ordinary: EncodedEvent[] = [];
     for (const e of events) {
       const event = e.event;

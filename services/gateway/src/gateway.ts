@@ -69,6 +69,7 @@ export class Gateway {
       own,
       countIntervalMs: config.countIntervalMs,
       chatBudgetPerS: config.chatBudgetPerS,
+      stormTickMs: config.stormTickMs,
     });
     this.load = new LoadControl({
       config,

@@ -35,6 +35,8 @@ export class StreamState {
   /** Reaction bursts not sent yet, merged (under pressure they go out less often). */
   pendingReactions: ReactionsEvent | undefined;
   lastReactionsPush = 0;
+  /** When the stream's last frame went out. */
+  lastFlushAt = 0;
   /** Made when the stream first has chat to sample. */
   sampler: ChatSampler | undefined;
   /** The newest totals from the aggregator. */
