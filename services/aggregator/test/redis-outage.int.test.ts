@@ -1,0 +1,120 @@
+import { partitionLeaseName } from '@roar/aggregation';
+import { connectNatsBus, Subjects } from '@roar/bus';
+import { createRedisStore } from '@roar/store';
+import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeGateway, metric, readyz, startService, uniquePrefix, ViewerWatch } from './harness.js';
+
+let nats: NatsServer;
+let redis: RedisServer;
+const cleanup: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
+});
+afterAll(async () => {
+  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
+});
+afterEach(async () => {
+  // A test that failed while the server was down must not take the rest of the file with it.
+  if (!redis.running) await redis.start();
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+// The Redis client retries with a backoff of up to 2 s; room for a loaded machine.
+const RECONNECT = { timeoutMs: 10_000 };
+
+const ids = (tag: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${tag}-${i}`);
+
+async function world(): Promise<{ subjects: Subjects; watch: ViewerWatch; g1: FakeGateway }> {
+  const subjects = new Subjects(uniquePrefix());
+  const watch = await ViewerWatch.open(nats.url, subjects);
+  cleanup.push(() => watch.close());
+  const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+  cleanup.push(() => gwBus.close());
+  const g1 = new FakeGateway('g1', gwBus, subjects, 1).set('s', 100).start();
+  cleanup.push(() => g1.silence());
+  return { subjects, watch, g1 };
+}
+
+describe('Redis down', () => {
+  it('does not stop the count; store errors show in /metrics; uniques work again after', async () => {
+    const { subjects, watch, g1 } = await world();
+    const svc = await startService({
+      ROAR_PREFIX: subjects.prefix,
+      ROAR_NATS_URL: nats.url,
+      ROAR_REDIS_URL: redis.url,
+    });
+    cleanup.push(() => svc.stop());
+    await watch.until('s', (e) => e.total === 100, 'the total');
+    g1.addIds('s', ids('before', 5));
+    await watch.until('s', (e) => e.uniques === 5, 'uniques');
+
+    await redis.stop();
+    await waitFor(async () => (await metric(svc.port, 'roar_agg_redis_connected')) === 0, {
+      message: 'redis_connected falling to 0',
+    });
+    const storeErrors = await metric(svc.port, 'roar_agg_store_errors_total');
+    for (const total of [120, 130, 125]) {
+      g1.set('s', total);
+      await watch.until('s', (e) => e.total === total, `total ${total} during the outage`);
+    }
+    expect(await readyz(svc.port)).toEqual({ status: 200, owned: [0], nats: true, redis: false });
+    // Each publish tries to save the totals, and fails.
+    expect(await metric(svc.port, 'roar_agg_store_errors_total')).toBeGreaterThan(storeErrors);
+    expect(await metric(svc.port, 'roar_agg_leases_kept_total')).toBeGreaterThan(0);
+    expect(await metric(svc.port, 'roar_agg_partitions_lost_total')).toBe(0);
+
+    await redis.start();
+    await waitFor(async () => (await readyz(svc.port)).redis, {
+      ...RECONNECT,
+      message: 'redis reachable again',
+    });
+    // The test server keeps nothing on disk, so the sketches start empty again; the published
+    // count never goes down, so it shows once the new identities outnumber the old.
+    g1.addIds('s', ids('after', 8));
+    await watch.until('s', (e) => e.uniques === 8 && e.total === 125, 'uniques counted again');
+    expect(watch.latest('s')?.peak).toBe(130);
+  });
+
+  it('is no reason not to start: a lone aggregator counts without it', async () => {
+    const { subjects, watch, g1 } = await world();
+    await redis.stop();
+    const startedAt = Date.now();
+    const svc = await startService({
+      ROAR_PREFIX: subjects.prefix,
+      ROAR_NATS_URL: nats.url,
+      ROAR_REDIS_URL: redis.url,
+    });
+    cleanup.push(() => svc.stop());
+    const startMs = Date.now() - startedAt;
+    await watch.until('s', (e) => e.total === 100, 'the total without Redis');
+    expect(await readyz(svc.port)).toEqual({ status: 200, owned: [0], nats: true, redis: false });
+    expect(await metric(svc.port, 'roar_agg_leases_claimed_blind_total')).toBeGreaterThan(0);
+
+    await redis.start();
+    await waitFor(async () => (await readyz(svc.port)).redis, {
+      ...RECONNECT,
+      message: 'redis reachable',
+    });
+    // Its next renewal turns the blind lease into a real one, and a second instance stays standby.
+    const store = createRedisStore({ url: redis.url, prefix: subjects.prefix, historyCapacity: 1 });
+    cleanup.push(() => store.close());
+    await store.ready();
+    await waitFor(async () => (await store.leases.holder(partitionLeaseName(0))) === svc.id, {
+      message: 'the lease held in Redis',
+    });
+    const standby = await startService({
+      ROAR_PREFIX: subjects.prefix,
+      ROAR_NATS_URL: nats.url,
+      ROAR_REDIS_URL: redis.url,
+    });
+    cleanup.push(() => standby.stop());
+    g1.set('s', 140);
+    await watch.until('s', (e) => e.total === 140, 'the total after Redis came back');
+    expect((await readyz(standby.port)).owned).toEqual([]);
+    expect((await readyz(svc.port)).owned).toEqual([0]);
+    console.info(`start with Redis down took ${startMs} ms`);
+  });
+});
