@@ -1,0 +1,107 @@
+import type { ChatEvent, ViewerCount, WelcomeMessage } from '@roar/protocol';
+import type { RoarClientError } from './errors.js';
+
+/** Where the connection is. `open` means the server welcomed the client, not just a socket. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** A change of connection state; `closeCode` says what ended the previous connection. */
+export interface StatusChange {
+  state: ConnectionState;
+  /** For `reconnecting`: 1 for the first retry after a drop, then 2, 3... */
+  attempt?: number;
+  /** The close code that ended the previous connection, when there was one. */
+  closeCode?: number;
+  /** For `reconnecting`: how long the client waits before dialling again. */
+  delayMs?: number;
+}
+
+/** A stream was joined, first or again after a reconnect. */
+export interface StreamJoined {
+  stream: string;
+  viewers: ViewerCount;
+  /** Messages in the server's history the client had not delivered yet, oldest first. */
+  history: ChatEvent[];
+  /** True when the server resumed from the last message seen: nothing was missed. */
+  resumed: boolean;
+  /** True when messages were missed: the last one seen is older than the server's window. */
+  gap: boolean;
+  /** Emoji this stream accepts as reactions. */
+  reactions: string[];
+}
+
+/** One chat message, delivered once per stream, in the order the server sent it. */
+export interface StreamChat {
+  stream: string;
+  event: ChatEvent;
+}
+
+/** One aggregation window of reactions on a stream: a burst, not one event per tap. */
+export interface StreamReactions {
+  stream: string;
+  /** Taps per emoji over one window, summed over every viewer. */
+  counts: Record<string, number>;
+  windowMs: number;
+}
+
+/** A stream's viewer count, delivered as soon as it arrives (never held for playback). */
+export interface StreamViewers {
+  stream: string;
+  viewers: ViewerCount;
+}
+
+/** Messages of a stream were missed while disconnected and could not be recovered. */
+export interface StreamGap {
+  stream: string;
+}
+
+/** Every event `RoarClient.on` delivers, by name. */
+export interface RoarClientEvents {
+  status: StatusChange;
+  welcome: WelcomeMessage;
+  joined: StreamJoined;
+  chat: StreamChat;
+  reactions: StreamReactions;
+  viewers: StreamViewers;
+  error: RoarClientError;
+  gap: StreamGap;
+}
+
+/** A listener for one event type; what it throws is reported, not passed to the client. */
+export type Listener<T> = (event: T) => void;
+
+/**
+ * A typed event emitter. Listeners run synchronously in the order they were added; one that throws
+ * does not stop the others or the client (the error is rethrown on a later task, as EventTarget
+ * reports it), because a bug in app code must not corrupt the connection's state.
+ */
+export class Emitter<Events extends object> {
+  readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  on<K extends keyof Events>(type: K, listener: Listener<Events[K]>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    // Stored under `never` so one map holds every event type; `emit` restores the type by key.
+    const stored = listener as Listener<never>;
+    set.add(stored);
+    return () => {
+      set.delete(stored);
+    };
+  }
+
+  emit<K extends keyof Events>(type: K, event: Events[K]): void {
+    const set = this.#listeners.get(type);
+    if (!set || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as Listener<Events[K]>)(event);
+      } catch (error) {
+        setTimeout(() => {
+          throw error;
+        }, 0);
+      }
+    }
+  }
+}

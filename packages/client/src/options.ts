@@ -1,0 +1,152 @@
+import { codecs, isAnonId, type Codec, type CodecName } from '@roar/protocol';
+import { defaultStorage, loadAnonId, type KeyValueStorage } from './anon-id.js';
+import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
+import { systemClock, type Clock } from './clock.js';
+import { ClientErrorCode, RoarClientError } from './errors.js';
+import { DEFAULT_MAX_HELD, type PlaybackOptions } from './playback.js';
+import type { TransportFactory } from './transport.js';
+import { WebSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
+
+/** Everything a `RoarClient` can be told. Only `url` is required. */
+export interface RoarClientOptions {
+  /** The WebSocket endpoint, `ws://` or `wss://`, e.g. `wss://roar.example.com/ws`. */
+  url: string;
+  /**
+   * A signed-in user's JWT. A function is called before every connection attempt, so it can
+   * return a fresh token; an empty string means anonymous. Omit for an anonymous viewer.
+   */
+  token?: string | (() => string | Promise<string>);
+  /**
+   * The anonymous viewer id sent when there is no token. `'auto'` (the default) generates a random
+   * id once and keeps it in `storage` under `roar.anonId`, so a device counts as one unique viewer
+   * across reconnects and reloads.
+   */
+  anonId?: string;
+  /** Where `'auto'` keeps the anonymous id. Default `localStorage` when present, else memory. */
+  storage?: KeyValueStorage;
+  /** Wire format. Default `msgpack` (smaller, faster); `json` is easier to read in devtools. */
+  codec?: CodecName;
+  /** WebSocket constructor. Default `globalThis.WebSocket`; on Node 20 pass the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Replaces the WebSocket transport entirely (a fallback transport, a test double). */
+  transport?: TransportFactory;
+  /** Reconnect backoff; see `BackoffOptions` for the defaults. */
+  reconnect?: BackoffOptions;
+  /** How long a request waits for its reply, and a connection for its welcome. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Hold chat and reactions until the video player reaches them. Off by default. */
+  playback?: PlaybackOptions;
+  /** Time source, for tests and simulations. Default the system clock. */
+  clock?: Clock;
+  /** Uniform random numbers in [0, 1), for backoff jitter; for tests. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Most requests waiting for replies at once; a client past it has stopped reading them. */
+export const MAX_IN_FLIGHT = 256;
+/** Chat ids remembered per stream to drop duplicates; more than a resume can replay. */
+export const DEDUPE_WINDOW = 1_000;
+/** How often the clock offset is re-estimated while playback alignment is on. */
+export const CLOCK_PING_INTERVAL_MS = 30_000;
+/** Longest server-suggested reconnect delay honoured; a larger one is a bug, not a plan. */
+export const MAX_RECONNECT_HINT_MS = 10 * 60_000;
+
+export interface ResolvedOptions {
+  url: string;
+  token: RoarClientOptions['token'];
+  anonId: string;
+  codec: Codec;
+  transport: TransportFactory;
+  reconnect: Required<BackoffOptions>;
+  requestTimeoutMs: number;
+  playback: { latencyMs: () => number; maxHeld: number } | undefined;
+  clock: Clock;
+  random: () => number;
+}
+
+function invalid(message: string): RoarClientError {
+  return new RoarClientError(ClientErrorCode.InvalidArgument, message);
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw invalid(`${name} must be a positive number`);
+  return value;
+}
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new RoarClientError(ClientErrorCode.InvalidArgument, `url is not a URL: ${url}`, {
+      cause,
+    });
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw invalid(`url must start with ws:// or wss:// (got ${parsed.protocol})`);
+  }
+  return url;
+}
+
+function pickTransport(options: RoarClientOptions): TransportFactory {
+  if (options.transport) return options.transport;
+  const WebSocket =
+    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WebSocket) {
+    throw invalid('this runtime has no WebSocket: pass one as options.WebSocket (on Node 20, ws)');
+  }
+  return () => new WebSocketTransport(WebSocket);
+}
+
+/** Applies the defaults and checks every option; throws `invalid_argument` naming the bad one. */
+export function resolveOptions(options: RoarClientOptions): ResolvedOptions {
+  const random = options.random ?? Math.random;
+  const codecName = options.codec ?? 'msgpack';
+  if (!Object.hasOwn(codecs, codecName)) throw invalid('codec must be msgpack or json');
+  const codec = codecs[codecName];
+  const anonOption = options.anonId ?? 'auto';
+  if (anonOption !== 'auto' && !isAnonId(anonOption)) {
+    throw invalid('anonId must be "auto" or 8-64 characters of A-Z a-z 0-9 _ -');
+  }
+  const token = options.token;
+  if (token !== undefined && typeof token !== 'string' && typeof token !== 'function') {
+    throw invalid('token must be a string or a function');
+  }
+  const r = options.reconnect ?? {};
+  const reconnect: Required<BackoffOptions> = {
+    initialDelayMs: positive(
+      'reconnect.initialDelayMs',
+      r.initialDelayMs,
+      BACKOFF_DEFAULTS.initialDelayMs,
+    ),
+    maxDelayMs: positive('reconnect.maxDelayMs', r.maxDelayMs, BACKOFF_DEFAULTS.maxDelayMs),
+    multiplier: positive('reconnect.multiplier', r.multiplier, BACKOFF_DEFAULTS.multiplier),
+    resetAfterMs: positive('reconnect.resetAfterMs', r.resetAfterMs, BACKOFF_DEFAULTS.resetAfterMs),
+  };
+  if (reconnect.multiplier < 1) throw invalid('reconnect.multiplier must be at least 1');
+  let playback: ResolvedOptions['playback'];
+  if (options.playback) {
+    const { latencyMs, maxHeld } = options.playback;
+    if (typeof latencyMs !== 'function' && !(Number.isFinite(latencyMs) && latencyMs >= 0)) {
+      throw invalid('playback.latencyMs must be a number of ms (0 or more) or a function');
+    }
+    playback = {
+      latencyMs: typeof latencyMs === 'function' ? latencyMs : () => latencyMs,
+      maxHeld: Math.max(1, Math.floor(positive('playback.maxHeld', maxHeld, DEFAULT_MAX_HELD))),
+    };
+  }
+  return {
+    url: checkUrl(options.url),
+    token,
+    anonId:
+      anonOption === 'auto' ? loadAnonId(options.storage ?? defaultStorage(), random) : anonOption,
+    codec,
+    transport: pickTransport(options),
+    reconnect,
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
+    playback,
+    clock: options.clock ?? systemClock,
+    random,
+  };
+}
