@@ -2,20 +2,45 @@ import { defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources of the workspaces (the `roar-source` export condition);
 // processes that tests spawn run the built `dist/` output, which `npm test` builds first.
+const resolve = { conditions: ['roar-source', 'module', 'node', 'development|production'] };
+
+/** Tests that measure latency or push the machine: run alone, after the rest, on a quiet machine. */
+const HEAVY = ['services/gateway/test/load.e2e.test.ts', 'loadtest/test/**/*.test.ts'];
+
 export default defineConfig({
-  resolve: { conditions: ['roar-source', 'module', 'node', 'development|production'] },
-  ssr: { resolve: { conditions: ['roar-source', 'module', 'node', 'development|production'] } },
+  resolve,
+  ssr: { resolve },
   test: {
-    include: [
-      'packages/*/src/**/*.test.ts',
-      'packages/*/test/**/*.test.ts',
-      'services/*/src/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-      'loadtest/test/**/*.test.ts',
-    ],
     pool: 'forks',
-    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packages/*/test/**/*.test.ts',
+            'services/*/src/**/*.test.ts',
+            'services/*/test/**/*.test.ts',
+            'infra/test/**/*.test.ts',
+          ],
+          exclude: ['**/node_modules/**', ...HEAVY],
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'heavy',
+          include: HEAVY,
+          maxWorkers: 1,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

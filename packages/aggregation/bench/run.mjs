@@ -1,6 +1,6 @@
 // Aggregator throughput on one core: decode + ingest of synthetic gateway reports.
 // Build first (npx tsc -b packages/aggregation), then: node packages/aggregation/bench/run.mjs
-// Options: --gateways 1000 --streams 10000 --seconds 10 --churn 0.01 --universe 50000
+// Options: --gateways 1000 --streams 10000 --seconds 10 --churn 0.01 --universe 50000 --chat 0
 import { measureThroughput } from '../dist/bench/throughput.js';
 
 const options = {};
@@ -26,6 +26,7 @@ console.log(
 );
 console.log(`mean report size        ${fmt(r.meanReportBytes)} bytes`);
 console.log(`streams held            ${fmt(r.streams)}, ${fmt(r.publishes)} viewers publishes`);
+if (r.chatMessages > 0) console.log(`chat messages summed    ${fmt(r.chatMessages)}`);
 console.log(
   `heap / buffers / rss    ${fmt(r.heapUsedMB)} MB / ${fmt(r.arrayBuffersMB)} MB / ${fmt(r.rssMB)} MB`,
 );

@@ -18,8 +18,22 @@ describe('Aggregator counting', () => {
       peak: 60,
     });
     expect(observer.last('b')?.total).toBe(6);
-    expect(agg.snapshot('a')).toEqual({ total: 60, uniques: 0, peak: 60, gateways: 3 });
-    expect(agg.snapshot('b')).toEqual({ total: 6, uniques: 0, peak: 6, gateways: 2 });
+    expect(agg.snapshot('a')).toEqual({
+      total: 60,
+      uniques: 0,
+      peak: 60,
+      gateways: 3,
+      chatPerS: 0,
+      reactionsPerS: 0,
+    });
+    expect(agg.snapshot('b')).toEqual({
+      total: 6,
+      uniques: 0,
+      peak: 6,
+      gateways: 2,
+      chatPerS: 0,
+      reactionsPerS: 0,
+    });
     expect(agg.stats.entries).toBe(5);
     expect(agg.stats.gateways).toBe(3);
     expect(agg.stats.streams).toBe(2);
@@ -33,7 +47,14 @@ describe('Aggregator counting', () => {
     await step(0);
     g0!.report(0, { b: 7, c: 3 });
     await step(0);
-    expect(agg.snapshot('a')).toEqual({ total: 1, uniques: 0, peak: 11, gateways: 1 });
+    expect(agg.snapshot('a')).toEqual({
+      total: 1,
+      uniques: 0,
+      peak: 11,
+      gateways: 1,
+      chatPerS: 0,
+      reactionsPerS: 0,
+    });
     expect(agg.snapshot('b')?.total).toBe(8);
     expect(agg.snapshot('c')?.total).toBe(3);
     g0!.report(0, { b: 9, c: 3 });
@@ -75,7 +96,14 @@ describe('Aggregator counting', () => {
     expect(agg.snapshot('a')?.total).toBe(15);
     await step(1);
     expect(agg.stats.expiredGateways).toBe(1);
-    expect(agg.snapshot('a')).toEqual({ total: 5, uniques: 0, peak: 15, gateways: 1 });
+    expect(agg.snapshot('a')).toEqual({
+      total: 5,
+      uniques: 0,
+      peak: 15,
+      gateways: 1,
+      chatPerS: 0,
+      reactionsPerS: 0,
+    });
     expect(observer.totals('a')).toEqual([15, 5]);
   });
 
@@ -108,7 +136,14 @@ describe('Aggregator counting', () => {
     restarted.report(0, { a: 7 });
     await step(0);
     expect(agg.stats.gatewayRestarts).toBe(1);
-    expect(agg.snapshot('a')).toEqual({ total: 7, uniques: 0, peak: 12, gateways: 1 });
+    expect(agg.snapshot('a')).toEqual({
+      total: 7,
+      uniques: 0,
+      peak: 12,
+      gateways: 1,
+      chatPerS: 0,
+      reactionsPerS: 0,
+    });
   });
 
   it('counts undecodable and inconsistent reports without throwing', async () => {

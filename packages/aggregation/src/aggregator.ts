@@ -9,6 +9,7 @@ import {
 } from '@roar/protocol';
 import { aggregatorConfig, type AggregatorConfig, type AggregatorOptions } from './options.js';
 import { Partition, type StreamSnapshot } from './partition.js';
+import { RateMeter } from './rate-meter.js';
 import { createStats, type AggregatorStats } from './stats.js';
 import { StoreWriter } from './store-writer.js';
 import { TotalsPublisher } from './totals-publisher.js';
@@ -28,6 +29,10 @@ interface Owned {
  * - a stream's viewers event is published at most once per `publishIntervalMs`, only when its
  *   total or unique count changed, and not before `warmupMs` after `own()`;
  * - reactions are published as one event per stream per `reactionWindowMs`, summed over gateways;
+ * - chat messages and reactions per second are measured per stream every `publishIntervalMs`
+ *   (exponentially smoothed, decaying to 0 when nothing comes), shown by `snapshot()` and saved
+ *   with `store.stats.saveRates` at most once per interval per stream, when they changed by about
+ *   10% or every 5 s while non-zero; they are never published on the bus;
  * - nothing received from the bus and no store failure throws out of it: both are counted in
  *   `stats` (and passed to `onError`), and counting and publishing carry on without the store;
  * - all work happens in bus handlers and in `tick()`; nothing runs after `stop()`.
@@ -39,6 +44,7 @@ export class Aggregator {
   readonly #owned = new Map<number, Owned>();
   readonly #writer: StoreWriter;
   readonly #publisher: TotalsPublisher;
+  readonly #meter: RateMeter;
   #lastReactionFlush: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -47,6 +53,7 @@ export class Aggregator {
     const cfg = this.#cfg;
     this.#writer = new StoreWriter(cfg.store, this.stats, cfg.publishIntervalMs, cfg.onError);
     this.#publisher = new TotalsPublisher(cfg, this.stats, this.#writer);
+    this.#meter = new RateMeter(this.#writer);
     this.#lastReactionFlush = cfg.now();
   }
 
@@ -88,7 +95,8 @@ export class Aggregator {
   /**
    * Applies one decoded report to an owned partition: the bus handler's path after decoding,
    * open for replay tools and benchmarks. Reports for partitions not owned are ignored. Keeps
-   * `report.counts` (as the next report's baseline), so the caller must not reuse that array.
+   * `report.counts` (as the next report's baseline), so the caller must not reuse that array;
+   * `report.chat` is only read.
    */
   ingest(partition: number, report: GatewayReport): void {
     const owned = this.#owned.get(partition);
@@ -97,8 +105,8 @@ export class Aggregator {
 
   /**
    * One step of the aggregator's clock: expires silent gateways, publishes due totals, flushes the
-   * reaction window when due, forgets idle streams and starts the batched store writes. `start()`
-   * calls it every `tickMs`; tests call it directly with an injected `now`.
+   * reaction window when due, measures rates when due, forgets idle streams and starts the batched
+   * store writes. `start()` calls it every `tickMs`; tests call it directly with an injected `now`.
    */
   tick(): void {
     const cfg = this.#cfg;
@@ -111,6 +119,7 @@ export class Aggregator {
       part.expire(now, cfg.expiryIntervals);
       this.#publisher.run(part, now);
       if (flushReactions) this.#publishReactions(part);
+      if (now - part.lastRatesAt >= cfg.publishIntervalMs) this.#meter.run(part, now);
       if (now - part.lastSweepAt >= cfg.publishIntervalMs) part.sweep(now, cfg.forgetAfterMs);
       streams += part.table.size;
       gateways += part.gateways.size;
@@ -173,6 +182,9 @@ export class Aggregator {
   #publishReactions(part: Partition): void {
     const { bus, subjects, reactionWindowMs } = this.#cfg;
     for (const [stream, sums] of part.reactions.take()) {
+      let reactions = 0;
+      for (const n of sums.values()) reactions += n;
+      part.addReactions(stream, reactions);
       const event: ReactionsEvent = {
         type: 'reactions',
         counts: Object.fromEntries(sums),

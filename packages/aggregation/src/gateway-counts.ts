@@ -155,3 +155,28 @@ export function applyCounts(gw: GatewayCounts, table: StreamTable, counts: Uint3
   gw.counts = counts;
   return changed;
 }
+
+/**
+ * Adds a report's chat counts (messages since the gateway's previous report, aligned with its
+ * list) to the streams' sums for the next rates pass: O(n), no allocation. The caller has checked
+ * the length. Returns the messages added.
+ */
+export function applyChat(gw: GatewayCounts, table: StreamTable, chat: Uint32Array): number {
+  const slots = gw.slots;
+  const { chat: sums, inRated, rated } = table;
+  const n = chat.length;
+  let messages = 0;
+  for (let i = 0; i < n; i++) {
+    const c = chat[i]!;
+    if (c !== 0) {
+      const s = slots[i]!;
+      sums[s] = sums[s]! + c;
+      messages += c;
+      if (inRated[s] === 0) {
+        inRated[s] = 1;
+        rated.push(s);
+      }
+    }
+  }
+  return messages;
+}

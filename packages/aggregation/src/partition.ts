@@ -1,6 +1,13 @@
 import type { GatewayReport } from '@roar/protocol';
-import { applyCounts, dropCounts, GatewayCounts, installList } from './gateway-counts.js';
+import {
+  applyChat,
+  applyCounts,
+  dropCounts,
+  GatewayCounts,
+  installList,
+} from './gateway-counts.js';
 import { ReactionWindow } from './reaction-window.js';
+import { roundRate } from './rate-meter.js';
 import { RecordQueue } from './record-queue.js';
 import type { AggregatorStats } from './stats.js';
 import { StreamTable, type StreamRecord } from './stream-table.js';
@@ -26,6 +33,10 @@ export interface StreamSnapshot {
   peak: number;
   /** Live gateways whose current stream list holds the stream. */
   gateways: number;
+  /** Chat messages per second over every gateway, smoothed (see `RateMeter`); 0.01 resolution. */
+  chatPerS: number;
+  /** Reactions per second (every emoji together), smoothed likewise. */
+  reactionsPerS: number;
 }
 
 /** The counting state of one owned partition: its streams, its gateways and its reaction window. */
@@ -41,6 +52,8 @@ export class Partition {
   warm = false;
   closed = false;
   lastSweepAt: number;
+  /** When the rates pass last ran (`RateMeter`). */
+  lastRatesAt: number;
   readonly #stats: AggregatorStats;
   readonly #hooks: PartitionHooks;
 
@@ -55,6 +68,7 @@ export class Partition {
     this.table = new StreamTable((record) => hooks.onNewStream(record, this.table));
     this.reactions = new ReactionWindow(stats);
     this.lastSweepAt = ownedAt;
+    this.lastRatesAt = ownedAt;
   }
 
   /** Applies one decoded report. Never throws on bad content: it is counted and skipped. */
@@ -92,12 +106,17 @@ export class Partition {
       stats.unknownDict++;
       return;
     }
-    if (report.counts.length !== gw.slots.length) {
+    const chat = report.chat;
+    if (
+      report.counts.length !== gw.slots.length ||
+      (chat !== undefined && chat.length !== report.counts.length)
+    ) {
       stats.badReports++;
       return;
     }
     applyCounts(gw, this.table, report.counts);
     stats.entries += report.counts.length;
+    if (chat !== undefined) stats.chatMessages += applyChat(gw, this.table, chat);
     if (report.uniques) this.#ingestIds(gw, report.uniques);
   }
 
@@ -117,13 +136,14 @@ export class Partition {
    */
   sweep(now: number, forgetAfterMs: number): void {
     this.lastSweepAt = now;
-    const { totals, refs, dirty } = this.table;
+    const { totals, refs, dirty, inRated } = this.table;
     for (const r of this.table.records()) {
       const s = r.slot;
       const idle =
         totals[s] === 0 &&
         refs[s] === 0 &&
         dirty[s] === 0 &&
+        inRated[s] === 0 &&
         !r.pending &&
         !r.cooling &&
         r.storeRefs === 0 &&
@@ -146,7 +166,20 @@ export class Partition {
       uniques: r.uniques,
       peak: Math.max(r.peak, total),
       gateways: this.table.refs[r.slot]!,
+      chatPerS: roundRate(r.chatRate),
+      reactionsPerS: roundRate(r.reactionRate),
     };
+  }
+
+  /**
+   * Counts one reaction window's sum for a stream towards its reactions rate. A stream no gateway
+   * has reported viewers for is not held here and is skipped, rather than created for a rate.
+   */
+  addReactions(stream: string, reactions: number): void {
+    const r = this.table.get(stream);
+    if (!r) return;
+    r.reactionsSince += reactions;
+    this.table.markRated(r.slot);
   }
 
   /** Stops counting; late store results for its streams are dropped. */

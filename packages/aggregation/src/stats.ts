@@ -7,6 +7,8 @@ export interface AggregatorStats {
   reports: number;
   /** (gateway, stream) counts applied to the sums. */
   entries: number;
+  /** Chat messages the gateways reported accepting, summed over the reports applied. */
+  chatMessages: number;
   /** Report or reaction payloads that could not be decoded; dropped. */
   decodeErrors: number;
   /** Reports whose counts did not match their stream list, or reaction counts out of range. */
@@ -51,6 +53,7 @@ export function createStats(): AggregatorStats {
   return {
     reports: 0,
     entries: 0,
+    chatMessages: 0,
     decodeErrors: 0,
     badReports: 0,
     staleReports: 0,

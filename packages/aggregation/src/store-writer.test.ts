@@ -11,7 +11,14 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
   return {
     history: { append: fail, recent: fail, remove: fail, clear: fail },
     uniques: { add: fail, count: fail },
-    stats: { raisePeak: fail, peak: fail, saveTotals: fail, totals: fail },
+    stats: {
+      raisePeak: fail,
+      peak: fail,
+      saveTotals: fail,
+      totals: fail,
+      saveRates: fail,
+      rates: fail,
+    },
     leases: { acquire: fail, release: fail, holder: fail },
     moderation: {
       putBan: fail,
@@ -152,7 +159,14 @@ describe('uniques, peaks and store failures', () => {
       await step(1000);
       await step(0);
       expect(observer.totals('a')).toEqual([15, 25]);
-      expect(agg.snapshot('a')).toEqual({ total: 25, uniques: 0, peak: 25, gateways: 2 });
+      expect(agg.snapshot('a')).toEqual({
+        total: 25,
+        uniques: 0,
+        peak: 25,
+        gateways: 2,
+        chatPerS: 0,
+        reactionsPerS: 0,
+      });
       // load (peak + count), uniques.add, then saveTotals and raisePeak for each of 2 publishes.
       expect(agg.stats.storeErrors).toBe(2 + 1 + 2 * 2);
       expect(new Set(errors)).toEqual(

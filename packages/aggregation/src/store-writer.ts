@@ -1,12 +1,13 @@
 import type { ViewerCount } from '@roar/protocol';
-import type { Store } from '@roar/store';
+import type { Store, StreamRates } from '@roar/store';
 import type { AggregatorStats } from './stats.js';
 import type { StreamRecord, StreamTable } from './stream-table.js';
 
 /** Identities held per stream while the store lags; past this they are dropped and counted. */
 const MAX_PENDING_IDS = 10_000;
 
-type BatchKind = 'uniques.add' | 'uniques.count' | 'stats.saveTotals' | 'stats.raisePeak';
+type BatchKind =
+  'uniques.add' | 'uniques.count' | 'stats.saveTotals' | 'stats.raisePeak' | 'stats.saveRates';
 
 function attempt<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -32,6 +33,7 @@ export class StoreWriter {
   readonly #counts = new Map<StreamRecord, StreamTable>();
   readonly #saves = new Map<StreamRecord, ViewerCount>();
   readonly #raises = new Set<StreamRecord>();
+  readonly #rates = new Map<StreamRecord, StreamRates>();
   readonly #busy = new Set<BatchKind>();
   readonly #loads = new Map<
     string,
@@ -102,6 +104,12 @@ export class StoreWriter {
     this.#saves.set(record, totals);
   }
 
+  /** Queues a stream's latest rates; a newer call replaces a queued one. */
+  saveRates(record: StreamRecord, rates: StreamRates): void {
+    if (!this.#rates.has(record)) record.storeRefs++;
+    this.#rates.set(record, rates);
+  }
+
   raisePeak(record: StreamRecord): void {
     if (this.#raises.has(record)) return;
     record.storeRefs++;
@@ -114,6 +122,7 @@ export class StoreWriter {
     this.#flushCounts(now);
     this.#flushSaves();
     this.#flushRaises(now);
+    this.#flushRates();
   }
 
   #flushAdds(): void {
@@ -177,6 +186,21 @@ export class StoreWriter {
         batch.map(([record, totals]) => ({
           record,
           call: () => this.#store.stats.saveTotals(record.name, totals),
+        })),
+      ),
+    );
+  }
+
+  #flushRates(): void {
+    if (this.#busy.has('stats.saveRates') || this.#rates.size === 0) return;
+    const batch = [...this.#rates];
+    this.#rates.clear();
+    this.#run(
+      'stats.saveRates',
+      this.#live(
+        batch.map(([record, rates]) => ({
+          record,
+          call: () => this.#store.stats.saveRates(record.name, rates),
         })),
       ),
     );

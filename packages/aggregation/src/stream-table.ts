@@ -27,6 +27,15 @@ export class StreamRecord {
   storeRefs = 0;
   /** When the stream was last seen forgettable without interruption; NaN when it is not. */
   idleSince = Number.NaN;
+  /** Reactions flushed from reaction windows since the last rates pass. */
+  reactionsSince = 0;
+  /** Smoothed rates per second as of the last rates pass (see `RateMeter`), unrounded. */
+  chatRate = 0;
+  reactionRate = 0;
+  /** The rates last handed to the store (rounded), -1 before the first; and when. */
+  savedChatPerS = -1;
+  savedReactionsPerS = -1;
+  lastRatesSaveAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly name: string,
@@ -61,10 +70,19 @@ export class StreamTable {
   dirty: Uint8Array;
   /** Scratch for list installs (position + 1 of a slot in the list being replaced); kept zero. */
   where: Int32Array;
+  /** Chat messages reported since the last rates pass, by slot. */
+  chat: Float64Array;
+  /** 1 while the slot is in `rated`. */
+  inRated: Uint8Array;
   /** Stream name by slot ('' when free): the list-install loop compares against it. */
   readonly names: string[] = [];
   /** Slots whose total changed since the publisher last looked, each at most once. */
   readonly dirtyQueue: number[] = [];
+  /**
+   * Slots the rates pass must visit, each at most once: chat or reactions arrived since the last
+   * pass, or the rates have not yet decayed to zero (and been saved as zero).
+   */
+  readonly rated: number[] = [];
   readonly #bySlot: (StreamRecord | undefined)[] = [];
   readonly #byName = new Map<string, StreamRecord>();
   readonly #free: number[] = [];
@@ -76,6 +94,8 @@ export class StreamTable {
     this.refs = new Int32Array(INITIAL_CAPACITY);
     this.dirty = new Uint8Array(INITIAL_CAPACITY);
     this.where = new Int32Array(INITIAL_CAPACITY);
+    this.chat = new Float64Array(INITIAL_CAPACITY);
+    this.inRated = new Uint8Array(INITIAL_CAPACITY);
   }
 
   get size(): number {
@@ -111,6 +131,13 @@ export class StreamTable {
     }
   }
 
+  markRated(slot: number): void {
+    if (this.inRated[slot] === 0) {
+      this.inRated[slot] = 1;
+      this.rated.push(slot);
+    }
+  }
+
   /** Every live record, in slot order. */
   records(): StreamRecord[] {
     const out: StreamRecord[] = [];
@@ -126,6 +153,7 @@ export class StreamTable {
     this.names[record.slot] = '';
     this.totals[record.slot] = 0;
     this.refs[record.slot] = 0;
+    this.chat[record.slot] = 0;
     this.#free.push(record.slot);
   }
 
@@ -144,9 +172,15 @@ export class StreamTable {
     dirty.set(this.dirty);
     const where = new Int32Array(capacity);
     where.set(this.where);
+    const chat = new Float64Array(capacity);
+    chat.set(this.chat);
+    const inRated = new Uint8Array(capacity);
+    inRated.set(this.inRated);
     this.totals = totals;
     this.refs = refs;
     this.dirty = dirty;
     this.where = where;
+    this.chat = chat;
+    this.inRated = inRated;
   }
 }

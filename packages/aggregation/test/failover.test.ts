@@ -104,7 +104,14 @@ describe('two aggregators behind partition leases', () => {
     expect(new Set(published.map((p) => p.by))).toEqual(new Set(['b']));
     expect(published.map((p) => p.stream).sort()).toEqual(STREAMS);
     expectExact(published);
-    expect(b.agg.snapshot('s7')).toEqual({ total: 81, uniques: 0, peak: 81, gateways: 3 });
+    expect(b.agg.snapshot('s7')).toEqual({
+      total: 81,
+      uniques: 0,
+      peak: 81,
+      gateways: 3,
+      chatPerS: 0,
+      reactionsPerS: 0,
+    });
 
     stopGateways();
     await b.leaser.stop();

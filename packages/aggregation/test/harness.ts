@@ -32,6 +32,8 @@ interface PartitionState {
 
 export interface ReportOptions {
   uniques?: Record<string, string[]>;
+  /** Chat messages accepted per stream since the previous report; streams not in `counts` are ignored. */
+  chat?: Record<string, number>;
   /** Leave the stream list out even when it changed (a lost report). */
   omitList?: boolean;
   bye?: boolean;
@@ -75,6 +77,7 @@ export class FakeGateway {
       counts: Uint32Array.from(list.map((s) => counts[s] ?? 0)),
     };
     if (sendList) report.streams = list;
+    if (options.chat) report.chat = Uint32Array.from(list.map((s) => options.chat?.[s] ?? 0));
     if (options.uniques) {
       report.uniques = Object.entries(options.uniques).map(([s, ids]) => [list.indexOf(s), ids]);
     }

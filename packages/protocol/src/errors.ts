@@ -26,6 +26,20 @@ export const ErrorCode = {
   ChatControlChars: 'chat_control_chars',
   RateLimited: 'rate_limited',
   ReactionNotAllowed: 'reaction_not_allowed',
+  ReactionsDisabled: 'reactions_disabled',
+  // Moderation
+  Banned: 'banned',
+  TimedOut: 'timed_out',
+  ChatDisabled: 'chat_disabled',
+  SlowMode: 'slow_mode',
+  EmoteOnly: 'emote_only',
+  SubscribersOnly: 'subscribers_only',
+  FollowersOnly: 'followers_only',
+  Duplicate: 'duplicate',
+  BannedTerm: 'banned_term',
+  LinkNotAllowed: 'link_not_allowed',
+  Denied: 'denied',
+  NotFound: 'not_found',
   /** The server is shedding load: chat is read-only for viewers for now. */
   ReadOnly: 'read_only',
   // The server

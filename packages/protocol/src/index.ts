@@ -10,3 +10,4 @@ export { EncodedEvent } from './encoded-event.js';
 export * from './codec.js';
 export { pack, unpack } from './msgpack.js';
 export * from './report.js';
+export * from './settings.js';

@@ -42,7 +42,69 @@ export interface ViewersEvent extends ViewerCount {
   type: 'viewers';
 }
 
-export type StreamEvent = ChatEvent | ReactionsEvent | ViewersEvent;
+/** A moderator removed one message: clients remove it from view. */
+export interface DeleteEvent {
+  type: 'delete';
+  id: string;
+}
+
+/** A moderator cleared the chat: clients remove every message shown so far. */
+export interface ClearEvent {
+  type: 'clear';
+}
+
+/** The pinned message changed (null: unpinned). */
+export interface PinEvent {
+  type: 'pin';
+  message: ChatEvent | null;
+}
+
+/** A system message from the broadcaster or the platform: a score update, a poll link. */
+export interface AnnouncementEvent {
+  type: 'announcement';
+  id: string;
+  ts: number;
+  text: string;
+}
+
+/** A user was timed out or banned: clients hide that user's messages. */
+export interface UserRemovedEvent {
+  type: 'user_removed';
+  userId: string;
+  /** When the timeout ends (ms since the epoch), or null for a ban. */
+  until: number | null;
+}
+
+/** The stream's chat rules changed. */
+export interface SettingsEvent {
+  type: 'settings';
+  settings: PublicSettings;
+}
+
+/** The chat rules of a stream that clients need to know (what the send box should allow). */
+export interface PublicSettings {
+  chatEnabled: boolean;
+  slowModeS: number;
+  emoteOnly: boolean;
+  subscribersOnly: boolean;
+  followersOnly: boolean;
+  uniqueChat: boolean;
+  maxLength: number;
+  reactions: string[];
+  reactionsEnabled: boolean;
+  links: 'allow' | 'block' | 'moderators';
+}
+
+export type StreamEvent =
+  | ChatEvent
+  | ReactionsEvent
+  | ViewersEvent
+  | DeleteEvent
+  | ClearEvent
+  | PinEvent
+  | AnnouncementEvent
+  | UserRemovedEvent
+  | SettingsEvent;
 
 // ---- Client → server ----
 
@@ -79,7 +141,32 @@ export interface PingRequest {
   ref?: number;
 }
 
-export type ClientMessage = JoinRequest | LeaveRequest | ChatRequest | ReactRequest | PingRequest;
+/** A moderation action, for tokens with the moderator or broadcaster role of the stream (or admin). */
+export type ModAction =
+  | { type: 'delete'; id: string; reason?: string }
+  | { type: 'clear'; reason?: string }
+  | { type: 'timeout'; userId: string; seconds: number; reason?: string }
+  | { type: 'ban'; userId: string; reason?: string }
+  | { type: 'unban'; userId: string }
+  | { type: 'pin'; id: string }
+  | { type: 'unpin' }
+  | { type: 'announce'; text: string }
+  | {
+      type: 'settings';
+      settings: Partial<PublicSettings> & { holdS?: number; bannedTerms?: string[] };
+    }
+  | { type: 'approve'; id: string }
+  | { type: 'deny'; id: string; reason?: string };
+
+export interface ModRequest {
+  type: 'mod';
+  ref?: number;
+  stream: string;
+  action: ModAction;
+}
+
+export type ClientMessage =
+  JoinRequest | LeaveRequest | ChatRequest | ReactRequest | PingRequest | ModRequest;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- Server → client ----
@@ -109,6 +196,10 @@ export interface JoinedMessage {
   gap: boolean;
   /** Emoji this stream accepts as reactions. */
   reactions: string[];
+  /** The stream's chat rules. */
+  settings: PublicSettings;
+  /** The pinned message, if any. */
+  pinned: ChatEvent | null;
 }
 
 export interface LeftMessage {
@@ -123,6 +214,8 @@ export interface AckMessage {
   ref: number;
   id?: string;
   ts?: number;
+  /** The chat message waits for a moderator (or the stream's delay) before anyone sees it. */
+  held?: boolean;
 }
 
 export interface ErrorMessage {

@@ -34,6 +34,33 @@ describe('gateway reports', () => {
     expect(decodeReport(encodeReport(report))).toEqual(report);
   });
 
+  it('round-trips chat counts, and leaves them out when absent or all zero', () => {
+    const report = {
+      gateway: 'g',
+      seq: 2,
+      intervalMs: 1000,
+      dict: 1,
+      streams: ['a', 'b', 'c'],
+      counts: Uint32Array.of(3, 0, 9),
+      chat: Uint32Array.of(0, 12, 4_000_000_000),
+    };
+    expect(decodeReport(encodeReport(report))).toEqual(report);
+    const { chat: _chat, ...without } = report;
+    const bare = encodeReport(without);
+    expect(decodeReport(bare)).toEqual(without);
+    const zeros = encodeReport({ ...without, chat: new Uint32Array(3) });
+    expect(Array.from(zeros)).toEqual(Array.from(bare));
+    expect(decodeReport(zeros)).not.toHaveProperty('chat');
+  });
+
+  it('rejects malformed chat counts', () => {
+    const base = { v: 1, g: 'g', s: 1, d: 1, c: new Uint8Array(8) };
+    for (const m of [new Uint8Array(4), new Uint8Array(12), new Uint8Array(7), [1, 2], 'x']) {
+      expect(() => decodeReport(pack({ ...base, m }))).toThrow(/chat counts/);
+    }
+    expect(decodeReport(pack({ ...base, m: new Uint8Array(8) })).chat).toEqual(new Uint32Array(2));
+  });
+
   it('rejects malformed reports', () => {
     expect(() => decodeReport(new Uint8Array([0xc1]))).toThrow(ProtocolError);
     expect(() => decodeReport(pack({ v: 1, g: 'g', s: 1, d: 1, c: new Uint8Array(3) }))).toThrow(

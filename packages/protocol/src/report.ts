@@ -19,6 +19,11 @@ export interface GatewayReport {
   streams?: string[];
   /** Local viewer counts, one per stream of the list. */
   counts: Uint32Array;
+  /**
+   * Chat messages this gateway accepted per stream of the list (same index as `counts`) since its
+   * previous report for this partition. Absent means none; a gateway should leave it out then.
+   */
+  chat?: Uint32Array;
   /** Viewer identities first seen on this gateway since the last report, by stream index. */
   uniques?: [index: number, ids: string[]][];
   /** The gateway is shutting down: drop its counts now rather than at expiry. */
@@ -40,22 +45,42 @@ interface WireReport {
   d: number;
   l?: string[];
   c: Uint8Array;
+  /** `chat`, like `c`; omitted when absent or all zero, which is the common case. */
+  m?: Uint8Array;
   u?: [number, string[]][];
   b?: true;
 }
 
+/** Little-endian u32s, so the bytes are the same whatever the sender's platform. */
+function u32Bytes(values: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setUint32(i * 4, values[i] ?? 0, true);
+  return bytes;
+}
+
+function fromU32Bytes(bytes: Uint8Array): Uint32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < values.length; i++) values[i] = view.getUint32(i * 4, true);
+  return values;
+}
+
+function anyNonZero(values: Uint32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return true;
+  return false;
+}
+
 export function encodeReport(report: GatewayReport): Uint8Array {
-  const counts = new Uint8Array(report.counts.length * 4);
-  const view = new DataView(counts.buffer);
-  for (let i = 0; i < report.counts.length; i++) view.setUint32(i * 4, report.counts[i] ?? 0, true);
   const wire: WireReport = {
     v: 1,
     g: report.gateway,
     s: report.seq,
     i: report.intervalMs,
     d: report.dict,
-    c: counts,
+    c: u32Bytes(report.counts),
   };
+  if (report.chat && anyNonZero(report.chat)) wire.m = u32Bytes(report.chat);
   if (report.streams) wire.l = report.streams;
   if (report.uniques && report.uniques.length > 0) wire.u = report.uniques;
   if (report.bye) wire.b = true;
@@ -80,9 +105,10 @@ export function decodeReport(bytes: Uint8Array): GatewayReport {
     throw bad('missing header fields');
   }
   if (!(w.c instanceof Uint8Array) || w.c.length % 4 !== 0) throw bad('counts are not u32s');
-  const view = new DataView(w.c.buffer, w.c.byteOffset, w.c.byteLength);
-  const counts = new Uint32Array(w.c.length / 4);
-  for (let i = 0; i < counts.length; i++) counts[i] = view.getUint32(i * 4, true);
+  const counts = fromU32Bytes(w.c);
+  if (w.m !== undefined && (!(w.m instanceof Uint8Array) || w.m.length !== w.c.length)) {
+    throw bad('chat counts are not u32s matching counts');
+  }
   if (w.l !== undefined && (!Array.isArray(w.l) || w.l.length !== counts.length)) {
     throw bad('stream list does not match counts');
   }
@@ -93,6 +119,7 @@ export function decodeReport(bytes: Uint8Array): GatewayReport {
     dict: w.d,
     counts,
   };
+  if (w.m) report.chat = fromU32Bytes(w.m);
   if (w.l) report.streams = w.l;
   if (Array.isArray(w.u)) report.uniques = w.u;
   if (w.b === true) report.bye = true;

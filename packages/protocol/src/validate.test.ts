@@ -107,3 +107,47 @@ describe('parseClientMessage', () => {
     expect(codeOf(() => parseClientMessage(frame))).toBe(ErrorCode.InvalidField);
   });
 });
+
+describe('moderation commands', () => {
+  it('parses every action strictly', () => {
+    expect(
+      parseClientMessage({
+        type: 'mod',
+        ref: 1,
+        stream: 's',
+        action: { type: 'timeout', userId: 'u1', seconds: 60, reason: 'spam' },
+      }),
+    ).toEqual({
+      type: 'mod',
+      ref: 1,
+      stream: 's',
+      action: { type: 'timeout', userId: 'u1', seconds: 60, reason: 'spam' },
+    });
+    expect(
+      parseClientMessage({
+        type: 'mod',
+        stream: 's',
+        action: { type: 'settings', settings: { slowModeS: 10, links: 'block' } },
+      }),
+    ).toMatchObject({
+      action: { settings: { slowModeS: 10, links: 'block' } },
+    });
+    const bad: unknown[] = [
+      { type: 'nuke' },
+      { type: 'timeout', userId: 'u1', seconds: 0 },
+      { type: 'timeout', userId: 'u1', seconds: 10 ** 9 },
+      { type: 'ban', userId: 'has space' },
+      { type: 'delete', id: 'x', extra: 1 },
+      { type: 'settings', settings: { slowModeS: -1 } },
+      { type: 'settings', settings: { turbo: true } },
+      { type: 'settings', settings: { reactions: [] } },
+      { type: 'announce', text: 7 },
+      'delete',
+    ];
+    for (const action of bad) {
+      expect(codeOf(() => parseClientMessage({ type: 'mod', ref: 3, stream: 's', action }))).toBe(
+        ErrorCode.InvalidField,
+      );
+    }
+  });
+});

@@ -2,6 +2,11 @@ import { ErrorCode, ProtocolError } from './errors.js';
 import { Limits, isStreamId } from './limits.js';
 import type { ClientMessage, ClientMessageType } from './messages.js';
 import { isCleanUnicode } from './text.js';
+import { isPlainObject } from './validate-util.js';
+import { parseSettingsPatch } from './settings.js';
+import type { ModAction } from './messages.js';
+
+export { isPlainObject };
 
 type Fields = Record<string, unknown>;
 
@@ -12,13 +17,27 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   chat: ['type', 'ref', 'stream', 'text'],
   react: ['type', 'ref', 'stream', 'emoji'],
   ping: ['type', 'ref'],
+  mod: ['type', 'ref', 'stream', 'action'],
 };
 
-export function isPlainObject(value: unknown): value is Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
+/** The fields of each moderation action. */
+const ACTION_FIELDS: Record<ModAction['type'], readonly string[]> = {
+  delete: ['type', 'id', 'reason'],
+  clear: ['type', 'reason'],
+  timeout: ['type', 'userId', 'seconds', 'reason'],
+  ban: ['type', 'userId', 'reason'],
+  unban: ['type', 'userId'],
+  pin: ['type', 'id'],
+  unpin: ['type'],
+  announce: ['type', 'text'],
+  settings: ['type', 'settings'],
+  approve: ['type', 'id'],
+  deny: ['type', 'id', 'reason'],
+};
+
+/** Longest timeout: 14 days. */
+export const MAX_TIMEOUT_S = 14 * 24 * 3600;
+const USER_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** An error that keeps the request's `ref` so the reply can be matched to it. */
 function fail(code: ErrorCode, message: string, ref: number | undefined): ProtocolError {
@@ -109,5 +128,91 @@ export function parseClientMessage(value: unknown): ClientMessage {
     }
     case 'ping':
       return withRef({ type: kind }, ref);
+    case 'mod':
+      return withRef(
+        { type: kind, stream: readStream(value, ref), action: readAction(value.action, ref) },
+        ref,
+      );
+  }
+}
+
+function readAction(value: unknown, ref: number | undefined): ModAction {
+  if (
+    !isPlainObject(value) ||
+    typeof value.type !== 'string' ||
+    !Object.hasOwn(ACTION_FIELDS, value.type)
+  ) {
+    throw fail(
+      ErrorCode.InvalidField,
+      `action.type must be one of ${Object.keys(ACTION_FIELDS).join(', ')}`,
+      ref,
+    );
+  }
+  const type = value.type as ModAction['type'];
+  for (const key of Object.keys(value)) {
+    if (!ACTION_FIELDS[type].includes(key)) {
+      throw fail(
+        ErrorCode.InvalidField,
+        `unknown field "action.${key.slice(0, 32)}" in ${type}`,
+        ref,
+      );
+    }
+  }
+  const reason =
+    value.reason === undefined ? {} : { reason: readString(value, 'reason', 200, ref) };
+  const userId = (): string => {
+    const id = value.userId;
+    if (typeof id !== 'string' || !USER_ID.test(id)) {
+      throw fail(
+        ErrorCode.InvalidField,
+        'action.userId must be 1-128 printable ASCII characters',
+        ref,
+      );
+    }
+    return id;
+  };
+  const messageId = (): string => readString(value, 'id', Limits.messageIdMaxChars, ref);
+  switch (type) {
+    case 'delete':
+      return { type, id: messageId(), ...reason };
+    case 'clear':
+      return { type, ...reason };
+    case 'timeout': {
+      const seconds = value.seconds;
+      if (
+        typeof seconds !== 'number' ||
+        !Number.isInteger(seconds) ||
+        seconds < 1 ||
+        seconds > MAX_TIMEOUT_S
+      ) {
+        throw fail(
+          ErrorCode.InvalidField,
+          `action.seconds must be an integer from 1 to ${MAX_TIMEOUT_S}`,
+          ref,
+        );
+      }
+      return { type, userId: userId(), seconds, ...reason };
+    }
+    case 'ban':
+      return { type, userId: userId(), ...reason };
+    case 'unban':
+      return { type, userId: userId() };
+    case 'pin':
+      return { type, id: messageId() };
+    case 'unpin':
+      return { type };
+    case 'announce':
+      return { type, text: readString(value, 'text', Limits.chatMaxChars, ref) };
+    case 'settings':
+      try {
+        return { type, settings: parseSettingsPatch(value.settings) };
+      } catch (error) {
+        if (error instanceof ProtocolError) throw fail(error.code, error.message, ref);
+        throw error;
+      }
+    case 'approve':
+      return { type, id: messageId() };
+    case 'deny':
+      return { type, id: messageId(), ...reason };
   }
 }

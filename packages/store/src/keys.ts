@@ -6,7 +6,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  *
  * - `<prefix>:s:{<stream>}:history`  list of recent chat, each element `id NUL msgpack-bytes`
  * - `<prefix>:s:{<stream>}:uniques:<n>`  HyperLogLog shard n of the viewer identities
- * - `<prefix>:s:{<stream>}:stats`    hash: `peak` (decimal) and `totals` (JSON `ViewerCount`)
+ * - `<prefix>:s:{<stream>}:stats`    hash: `peak` (decimal), `totals` (JSON `ViewerCount`) and
+ *   `rates` (JSON `StreamRates`)
  * - `<prefix>:lease:<name>`          string holding the lease owner, with a PX expiry
  *
  * Moderation (see redis-moderation.ts for why each has the shape it has):

@@ -9,12 +9,14 @@ import type {
   StreamSettings,
 } from './moderation.js';
 import {
+  badRates,
   storeDefaults,
   type ChatHistory,
   type HistoryEntry,
   type Leases,
   type Store,
   type StoreOptions,
+  type StreamRates,
   type StreamStats,
   type UniqueCounter,
 } from './store.js';
@@ -70,6 +72,7 @@ class MemoryUniques implements UniqueCounter {
 class MemoryStats implements StreamStats {
   readonly #peaks = new Map<string, number>();
   readonly #totals = new Map<string, ViewerCount>();
+  readonly #rates = new Map<string, StreamRates>();
 
   async raisePeak(stream: string, value: number): Promise<number> {
     const peak = Math.max(this.#peaks.get(stream) ?? 0, value);
@@ -88,6 +91,18 @@ class MemoryStats implements StreamStats {
   async totals(stream: string): Promise<ViewerCount | undefined> {
     const t = this.#totals.get(stream);
     return t && { ...t };
+  }
+
+  async saveRates(stream: string, rates: StreamRates): Promise<void> {
+    const error = badRates(rates);
+    if (error) throw error;
+    const { chatPerS, reactionsPerS, at } = rates;
+    this.#rates.set(stream, { chatPerS, reactionsPerS, at });
+  }
+
+  async rates(stream: string): Promise<StreamRates | undefined> {
+    const r = this.#rates.get(stream);
+    return r && { ...r };
   }
 }
 

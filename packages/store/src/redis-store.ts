@@ -9,12 +9,14 @@ import {
 } from './redis-moderation.js';
 import { attempt, decodeEntry, encodeEntry, exec, StoreUnavailableError } from './redis-shared.js';
 import {
+  badRates,
   storeDefaults,
   type ChatHistory,
   type HistoryEntry,
   type Leases,
   type Store,
   type StoreOptions,
+  type StreamRates,
   type StreamStats,
   type UniqueCounter,
 } from './store.js';
@@ -28,7 +30,7 @@ export interface RedisStoreOptions extends StoreOptions {
   prefix?: string;
   /** A command with no reply after this long rejects; default 1000. */
   commandTimeoutMs?: number;
-  /** How long a stream's stats (peak and totals) outlive their last update; default 3600. */
+  /** How long a stream's stats (peak, totals, rates) outlive their last update; default 3600. */
   totalsTtlSeconds?: number;
   /**
    * Hears the first connection error of each outage (ioredis repeats it on every reconnect
@@ -114,6 +116,17 @@ function decodeTotals(json: string): ViewerCount {
   if (typeof uniques === 'number') totals.uniques = uniques;
   if (typeof peak === 'number') totals.peak = peak;
   return totals;
+}
+
+function decodeRates(json: string): StreamRates {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null)
+    throw new Error('stored rates are not an object');
+  const { chatPerS, reactionsPerS, at } = value as Record<string, unknown>;
+  if (typeof chatPerS !== 'number' || typeof reactionsPerS !== 'number' || typeof at !== 'number') {
+    throw new Error('stored rates are malformed');
+  }
+  return { chatPerS, reactionsPerS, at };
 }
 
 class RedisHistory implements ChatHistory {
@@ -217,7 +230,7 @@ function uniqueShard(id: string): number {
   return (h >>> 0) % UNIQUE_SHARDS;
 }
 
-/** Peak and totals share one hash, so one TTL retires an ended stream's figures together. */
+/** Peak, totals and rates share one hash, so one TTL retires an ended stream's figures together. */
 class RedisStats implements StreamStats {
   readonly #b: Backend;
 
@@ -255,6 +268,24 @@ class RedisStats implements StreamStats {
     const key = this.#b.keys.stats(stream);
     const json = await attempt('stats.totals', () => this.#b.redis.hget(key, 'totals'));
     return json === null ? undefined : decodeTotals(json);
+  }
+
+  async saveRates(stream: string, rates: StreamRates): Promise<void> {
+    const key = this.#b.keys.stats(stream);
+    const error = badRates(rates);
+    if (error) throw error;
+    const { chatPerS, reactionsPerS, at } = rates;
+    const json = JSON.stringify({ chatPerS, reactionsPerS, at });
+    const ttl = this.#b.totalsTtlSeconds;
+    await attempt('stats.saveRates', () =>
+      exec(this.#b.redis.multi().hset(key, 'rates', json).expire(key, ttl)),
+    );
+  }
+
+  async rates(stream: string): Promise<StreamRates | undefined> {
+    const key = this.#b.keys.stats(stream);
+    const json = await attempt('stats.rates', () => this.#b.redis.hget(key, 'rates'));
+    return json === null ? undefined : decodeRates(json);
   }
 }
 

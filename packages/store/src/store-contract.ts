@@ -121,6 +121,37 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           peak: 9,
         });
       });
+
+      it('keeps the latest rates per stream, beside its peak and totals', async () => {
+        expect(await store.stats.rates('r')).toBeUndefined();
+        await store.stats.raisePeak('r', 4);
+        await store.stats.saveTotals('r', { total: 4, text: '4 watching' });
+        await store.stats.saveRates('r', { chatPerS: 12.5, reactionsPerS: 3, at: 1_000 });
+        const latest = { chatPerS: 0.25, reactionsPerS: 140.75, at: 1_700_000_000_123 };
+        await store.stats.saveRates('r', latest);
+        await store.stats.saveRates('other', { chatPerS: 0, reactionsPerS: 0, at: 5 });
+        const back = await store.stats.rates('r');
+        expect(back).toEqual(latest);
+        back!.chatPerS = 99;
+        expect(await store.stats.rates('r')).toEqual(latest);
+        expect(await store.stats.rates('other')).toEqual({ chatPerS: 0, reactionsPerS: 0, at: 5 });
+        expect(await store.stats.peak('r')).toBe(4);
+        expect(await store.stats.totals('r')).toEqual({ total: 4, text: '4 watching' });
+      });
+
+      it('rejects rates that are not finite and non-negative, storing nothing', async () => {
+        const good = { chatPerS: 1, reactionsPerS: 2, at: 3 };
+        await store.stats.saveRates('bad', good);
+        for (const bad of [
+          { ...good, chatPerS: Number.NaN },
+          { ...good, reactionsPerS: -1 },
+          { ...good, chatPerS: Number.POSITIVE_INFINITY },
+          { ...good, at: Number.NaN },
+        ]) {
+          await expect(store.stats.saveRates('bad', bad)).rejects.toThrow(RangeError);
+        }
+        expect(await store.stats.rates('bad')).toEqual(good);
+      });
     });
 
     describe('leases', () => {

@@ -30,7 +30,25 @@ export interface UniqueCounter {
   count(stream: string): Promise<number>;
 }
 
-/** Per-stream figures that outlive an aggregator: the peak and the latest published totals. */
+/** A stream's activity, cluster-wide, as the aggregator last measured it (smoothed). */
+export interface StreamRates {
+  /** Chat messages accepted per second, over every gateway. */
+  chatPerS: number;
+  /** Reactions per second, every emoji together. */
+  reactionsPerS: number;
+  /**
+   * When the rates were measured (ms since the epoch, the aggregator's clock). The aggregator
+   * saves them again every few seconds while either is non-zero, so an old `at` means nobody is
+   * measuring the stream any more and the figures are stale.
+   */
+  at: number;
+}
+
+/**
+ * Per-stream figures that outlive an aggregator: the peak, the latest published totals and the
+ * latest chat and reaction rates. They expire together (Redis: `totalsTtlSeconds` after the last
+ * save of any of them).
+ */
 export interface StreamStats {
   /** Raises the stored peak to `value` when higher; resolves with the stored peak afterwards. */
   raisePeak(stream: string, value: number): Promise<number>;
@@ -38,6 +56,13 @@ export interface StreamStats {
   /** Saves the latest totals so any gateway can answer for a stream it does not hold. */
   saveTotals(stream: string, totals: ViewerCount): Promise<void>;
   totals(stream: string): Promise<ViewerCount | undefined>;
+  /**
+   * Replaces the stream's rates. Rejects with a `RangeError`, storing nothing, unless every field
+   * is a finite number and both rates are non-negative.
+   */
+  saveRates(stream: string, rates: StreamRates): Promise<void>;
+  /** The rates last saved, or undefined when none are (or they expired). */
+  rates(stream: string): Promise<StreamRates | undefined>;
 }
 
 /**
@@ -70,6 +95,17 @@ export interface StoreOptions {
   auditCapacity?: number;
   /** Most messages held per stream for moderators (oldest dropped first); default 1,000. */
   heldCapacity?: number;
+}
+
+/** The `RangeError` that `saveRates` rejects with, or undefined for good rates. */
+export function badRates({ chatPerS, reactionsPerS, at }: StreamRates): RangeError | undefined {
+  const rate = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  if (rate(chatPerS) && rate(reactionsPerS) && typeof at === 'number' && Number.isFinite(at)) {
+    return undefined;
+  }
+  return new RangeError(
+    `rates must be finite and non-negative, got chatPerS ${chatPerS}, reactionsPerS ${reactionsPerS}, at ${at}`,
+  );
 }
 
 /** Defaults of the optional `StoreOptions`, the same for every implementation. */

@@ -143,6 +143,9 @@ describe('RedisStore', () => {
         'stats.peak': () => store.stats.peak('live'),
         'stats.saveTotals': () => store.stats.saveTotals('live', { total: 1, text: '1 watching' }),
         'stats.totals': () => store.stats.totals('live'),
+        'stats.saveRates': () =>
+          store.stats.saveRates('live', { chatPerS: 1, reactionsPerS: 0, at: Date.now() }),
+        'stats.rates': () => store.stats.rates('live'),
         'leases.acquire': () => store.leases.acquire('p0', 'agg-a', 1000),
         'leases.release': () => store.leases.release('p0', 'agg-a'),
         'leases.holder': () => store.leases.holder('p0'),
@@ -255,6 +258,8 @@ describe('RedisStore', () => {
       await store.uniques.add('final-2026', ['v1']);
       await store.stats.raisePeak('final-2026', 3);
       await store.stats.saveTotals('final-2026', { total: 3, text: '3 watching' });
+      await store.stats.saveRates('final-2026', { chatPerS: 2, reactionsPerS: 1, at: 1 });
+      await store.stats.saveRates('rates-only', { chatPerS: 2, reactionsPerS: 1, at: 1 });
       await store.leases.acquire('agg-p0', 'agg-a', 10_000);
 
       const keys = await keysUnder(prefix);
@@ -263,13 +268,16 @@ describe('RedisStore', () => {
         `${prefix}:lease:agg-p0`,
         `${prefix}:s:{final-2026}:history`,
         `${prefix}:s:{final-2026}:stats`,
+        `${prefix}:s:{rates-only}:stats`,
       ]);
       expect(keys.filter((k) => k.startsWith(`${prefix}:s:{final-2026}:uniques:`))).toHaveLength(1);
       const redis = new Redis(server.url);
       try {
-        const ttl = await redis.ttl(store.keys.stats('final-2026'));
-        expect(ttl).toBeGreaterThan(0);
-        expect(ttl).toBeLessThanOrEqual(120);
+        for (const stream of ['final-2026', 'rates-only']) {
+          const ttl = await redis.ttl(store.keys.stats(stream));
+          expect(ttl, stream).toBeGreaterThan(0);
+          expect(ttl, stream).toBeLessThanOrEqual(120);
+        }
       } finally {
         await redis.quit();
       }

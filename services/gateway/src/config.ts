@@ -1,4 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
+import { parseApiKeys, type ApiKey } from './moderation/authz.js';
 import { randomBytes } from 'node:crypto';
 import {
   ConfigError,
@@ -67,6 +68,14 @@ export interface GatewayConfig extends SharedSettings {
   ladderDownMs: number;
   /** A degradation level to hold from the start (operators and tests); undefined = measured. */
   pinnedLevel: number | undefined;
+
+  /** Admin API keys (`name:key` pairs). */
+  adminApiKeys: ApiKey[];
+  /** Before-publish check of viewers' messages: off, built-in rules, or a webhook. */
+  automod: 'off' | 'rules' | 'webhook';
+  automodUrl: string | undefined;
+  automodTimeoutMs: number;
+  automodFail: 'open' | 'closed';
 }
 
 export const DEFAULT_REACTIONS = ['👏', '🔥', '😂', '😮', '😢', '❤️', '🎉'];
@@ -124,7 +133,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     slowClientMaxMs: env.int('ROAR_SLOW_CLIENT_MAX_MS', 10_000, 100, 600_000),
     admissionRatePerS: env.number('ROAR_ADMISSION_RATE', 1000, 1, 1_000_000),
     admissionBurst: env.int('ROAR_ADMISSION_BURST', 2000, 1, 1_000_000),
-    maxConnections: env.int('ROAR_MAX_CONNECTIONS', 19_000, 1, 10_000_000),
+    maxConnections: 0,
     maxConnectionsPerIp: env.int('ROAR_MAX_CONNECTIONS_PER_IP', 1000, 1, 10_000_000),
     retryAfterS: env.int('ROAR_RETRY_AFTER_S', 2, 1, 3600),
     drainWindowMs: env.int('ROAR_DRAIN_WINDOW_MS', 10_000, 0, 600_000),
@@ -134,7 +143,33 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     ladderUpMs: env.int('ROAR_LADDER_UP_MS', 2000, 0, 600_000),
     ladderDownMs: env.int('ROAR_LADDER_DOWN_MS', 15_000, 0, 3_600_000),
     pinnedLevel: undefined,
+    adminApiKeys: [],
+    automod: 'off',
+    automodUrl: undefined,
+    automodTimeoutMs: 200,
+    automodFail: 'open',
   };
+  try {
+    config.adminApiKeys = parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS'));
+  } catch (error) {
+    throw new ConfigError(
+      error instanceof Error ? error.message : 'ROAR_ADMIN_API_KEYS is malformed',
+    );
+  }
+  config.automod = env.oneOf('ROAR_AUTOMOD', 'off', ['off', 'rules', 'webhook']);
+  config.automodUrl = env.optionalString('ROAR_AUTOMOD_URL');
+  config.automodTimeoutMs = env.int('ROAR_AUTOMOD_TIMEOUT_MS', 200, 10, 10_000);
+  config.automodFail = env.oneOf('ROAR_AUTOMOD_FAIL', 'open', ['open', 'closed']);
+  if (config.automod === 'webhook' && !/^https?:\/\//.test(config.automodUrl ?? '')) {
+    throw new ConfigError('ROAR_AUTOMOD=webhook needs ROAR_AUTOMOD_URL, an http(s) URL');
+  }
+  // Per worker; the open-file limit (about 20,000 here) is per process, shared by the workers.
+  config.maxConnections = env.int(
+    'ROAR_MAX_CONNECTIONS',
+    Math.floor(19_000 / config.workers),
+    1,
+    10_000_000,
+  );
   const level = env.optionalString('ROAR_LEVEL');
   if (level !== undefined) config.pinnedLevel = env.int('ROAR_LEVEL', 0, 0, 5);
   if (config.softBackpressureBytes >= config.maxBackpressureBytes) {

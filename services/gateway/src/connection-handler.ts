@@ -1,17 +1,14 @@
 import type { Bus, Subjects } from '@roar/bus';
 import {
   CloseCode,
-  EncodedEvent,
   ErrorCode,
   PROTOCOL_VERSION,
   ProtocolError,
   RoarError,
-  validateChatText,
-  type ChatEvent,
-  type ChatRequest,
   type ErrorMessage,
   type JoinRequest,
   type LeaveRequest,
+  type ModRequest,
   type ReactRequest,
   type ServerMessage,
 } from '@roar/protocol';
@@ -20,8 +17,14 @@ import type { Admission } from './admission.js';
 import { AuthError, type Authenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { HistoryWriter } from './history-writer.js';
-import { badgesFor, hasRole } from './identity.js';
+import { ChatHandler } from './chat-handler.js';
 import type { MessageIds } from './message-ids.js';
+import type { AutoMod } from './moderation/automod.js';
+import { performModAction } from './moderation/commands.js';
+import type { Holds } from './moderation/holds.js';
+import type { ModerationService } from './moderation/service.js';
+import { publicSettings } from './moderation/settings.js';
+import type { BanList } from './moderation/stream-moderation.js';
 import type { OwnMessages } from './own-messages.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RecentEntry } from './recent-chat.js';
@@ -56,6 +59,10 @@ export interface ConnectionHandlerOptions {
   ids: MessageIds;
   log: Logger;
   now: () => number;
+  moderation: ModerationService;
+  holds: Holds;
+  globalBans: BanList;
+  automod: AutoMod | undefined;
 }
 
 /**
@@ -65,7 +72,7 @@ export interface ConnectionHandlerOptions {
  */
 export class ConnectionHandler {
   readonly #o: ConnectionHandlerOptions;
-  readonly chatLimiter: RateLimiter;
+  readonly chat: ChatHandler;
   readonly reactionLimiter: RateLimiter;
   readonly #open = new Set<Socket>();
   /** Degradation level 4: only moderators, broadcasters and admins may chat. */
@@ -75,7 +82,12 @@ export class ConnectionHandler {
 
   constructor(options: ConnectionHandlerOptions) {
     this.#o = options;
-    this.chatLimiter = new RateLimiter(options.config.chatRatePerS, options.config.chatBurst);
+    this.chat = new ChatHandler({
+      ...options,
+      send: (ws, message) => this.#send(ws, message),
+      reject: (ws, error, ref, stream) => this.#reject(ws, error, ref, stream),
+      readOnly: () => this.readOnly,
+    });
     this.reactionLimiter = new RateLimiter(
       options.config.reactionRatePerS,
       options.config.reactionBurst,
@@ -235,7 +247,9 @@ export class ConnectionHandler {
         case 'leave':
           return this.#leave(ws, s, request, now);
         case 'chat':
-          return this.#chat(ws, s, request, now);
+          return this.chat.handle(ws, s, request);
+        case 'mod':
+          return this.#mod(ws, s, request);
         case 'react':
           return this.#react(ws, s, request, now);
         case 'ping':
@@ -286,7 +300,9 @@ export class ConnectionHandler {
           viewers: state.viewerCount(),
           resumed,
           gap,
-          reactions: this.#o.config.reactions,
+          reactions: state.mod.settings.reactions,
+          settings: publicSettings(state.mod.settings),
+          pinned: state.mod.pinned?.event ?? null,
         },
         history.map((e) => e.event),
       );
@@ -315,52 +331,6 @@ export class ConnectionHandler {
     });
   }
 
-  #chat(ws: Socket, s: Session, req: ChatRequest, now: number): void {
-    const { config, metrics } = this.#o;
-    try {
-      if (!s.streams.includes(req.stream))
-        throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
-      if (s.identity.anonymous && !config.anonymousChat) {
-        throw new RoarError(ErrorCode.Unauthenticated, 'sign in to chat');
-      }
-      if (this.readOnly && !isPrivileged(s, req.stream)) {
-        throw new RoarError(
-          ErrorCode.ReadOnly,
-          'chat is read-only for a moment: the stream is very busy',
-        );
-      }
-      const text = validateChatText(req.text);
-      const wait = this.chatLimiter.take(s.identity.key, now);
-      if (wait > 0) {
-        throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
-      }
-      if (!this.#o.bus.connected)
-        throw new RoarError(ErrorCode.Unavailable, 'chat is briefly unavailable; try again');
-      const badges = badgesFor(s.identity, req.stream);
-      const event: ChatEvent = {
-        type: 'chat',
-        id: this.#o.ids.next(now),
-        ts: now,
-        user: {
-          id: s.identity.userId ?? s.identity.key,
-          name: s.identity.name,
-          ...(badges ? { roles: badges } : {}),
-        },
-        text,
-      };
-      const bytes = EncodedEvent.of(event).msgpack;
-      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
-      this.#o.history.add(req.stream, { id: event.id, bytes });
-      this.#o.own.add(event.id, ws, now);
-      metrics.chat.inc({ result: 'accepted', reason: '' });
-      if (req.ref !== undefined)
-        this.#send(ws, { type: 'ack', ref: req.ref, id: event.id, ts: now });
-    } catch (error) {
-      if (error instanceof RoarError) metrics.chat.inc({ result: 'rejected', reason: error.code });
-      throw error;
-    }
-  }
-
   #react(ws: Socket, s: Session, req: ReactRequest, now: number): void {
     const { config, metrics } = this.#o;
     try {
@@ -369,7 +339,11 @@ export class ConnectionHandler {
       if (s.identity.anonymous && !config.anonymousReactions) {
         throw new RoarError(ErrorCode.Unauthenticated, 'sign in to react');
       }
-      if (!config.reactions.includes(req.emoji)) {
+      const settings = this.#o.registry.get(req.stream)?.mod.settings;
+      if (settings && !settings.reactionsEnabled) {
+        throw new RoarError(ErrorCode.ReactionsDisabled, 'reactions are off for this stream');
+      }
+      if (!(settings?.reactions ?? config.reactions).includes(req.emoji)) {
         throw new RoarError(
           ErrorCode.ReactionNotAllowed,
           `${req.emoji} is not a reaction of this stream`,
@@ -386,6 +360,26 @@ export class ConnectionHandler {
         metrics.reactions.inc({ result: 'rejected', reason: error.code });
       throw error;
     }
+  }
+
+  /** A moderator's command over WebSocket: the same actions, rights and audit as the admin API. */
+  #mod(ws: Socket, s: Session, req: ModRequest): void {
+    performModAction(this.#o.moderation, s.identity, req).then(
+      () => {
+        if (s.open && req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref });
+      },
+      (error: unknown) => {
+        if (!s.open) return;
+        if (error instanceof RoarError) return this.#reject(ws, error, req.ref, req.stream);
+        this.#o.log.error('moderation command failed', { stream: req.stream, error });
+        this.#reject(
+          ws,
+          new RoarError(ErrorCode.Internal, 'the action failed; try again'),
+          req.ref,
+          req.stream,
+        );
+      },
+    );
   }
 
   #reject(ws: Socket, error: RoarError, ref = error.ref, stream?: string): void {
@@ -444,8 +438,3 @@ export class ConnectionHandler {
 }
 
 const DRAIN_STEP_MS = 100;
-
-/** Moderators, the broadcaster and admins keep their voice when chat is read-only. */
-function isPrivileged(s: Session, stream: string): boolean {
-  return ['admin', 'moderator', 'broadcaster'].some((role) => hasRole(s.identity, role, stream));
-}

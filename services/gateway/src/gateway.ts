@@ -9,12 +9,18 @@ import { Fanout } from './fanout.js';
 import { LoadControl } from './load-control.js';
 import { OwnMessages } from './own-messages.js';
 import { HistoryWriter } from './history-writer.js';
-import { httpRoutes, notFound } from './http-routes.js';
+import { PUBLIC, fallbackRoutes, httpRoutes } from './http-routes.js';
+import { staticFiles } from './static-files.js';
 import { MessageIds } from './message-ids.js';
+import { Moderation } from './moderation/index.js';
+import { defaultSettings } from './moderation/settings.js';
 import { GatewayMetrics } from './metrics.js';
 import { Reporter } from './reporter.js';
 import { StreamRegistry } from './stream-registry.js';
-import { UwsTransport } from './transport-uws.js';
+import { SseHub } from './sse.js';
+import type { Publisher } from './socket.js';
+import type { HttpHandler } from './http.js';
+import { UwsTransport, type UpgradeRequest, type UpgradeResult } from './transport-uws.js';
 import { decideUpgrade } from './upgrade.js';
 
 export interface GatewayDeps {
@@ -39,8 +45,10 @@ export class Gateway {
   readonly registry: StreamRegistry;
   readonly connections: ConnectionHandler;
   readonly load: LoadControl;
+  readonly moderation: Moderation;
   readonly #transport: UwsTransport;
   readonly #fanout: Fanout;
+  readonly #sse: SseHub;
   readonly #history: HistoryWriter;
   readonly #reporter: Reporter;
   readonly #deps: GatewayDeps;
@@ -48,7 +56,7 @@ export class Gateway {
   #port = 0;
   #draining = false;
 
-  private constructor(deps: GatewayDeps) {
+  private constructor(deps: GatewayDeps & { files: HttpHandler }) {
     const { config, bus, store, log } = deps;
     const now = deps.now ?? Date.now;
     this.#deps = deps;
@@ -63,23 +71,43 @@ export class Gateway {
       onError: (error, where) => log.error('handler failed', { where, error }),
     });
     const own = new OwnMessages();
+    this.#sse = new SseHub();
+    const transport = this.#transport;
+    const sse = this.#sse;
+    // Fanout reaches WebSocket viewers through uWS topics and fallback viewers through the hub.
+    const publisher: Publisher = {
+      publish: (topic, frame, isBinary) => {
+        transport.publish(topic, frame, isBinary);
+        if (!isBinary) sse.publish(topic, frame);
+      },
+      subscribers: (topic) => transport.subscribers(topic) + sse.subscribers(topic),
+    };
     this.#fanout = new Fanout({
-      publisher: this.#transport,
+      publisher,
       metrics: this.metrics,
       own,
       countIntervalMs: config.countIntervalMs,
       chatBudgetPerS: config.chatBudgetPerS,
       stormTickMs: config.stormTickMs,
     });
-    this.load = new LoadControl({
-      config,
-      metrics: this.metrics,
-      log,
-      fanout: this.#fanout,
-      publisher: this.#transport,
-      now,
-    });
+    this.load = new LoadControl({ config, metrics: this.metrics, log, fanout: this.#fanout, publisher, now });
     this.#history = new HistoryWriter(store, this.metrics, log);
+    const ids = new MessageIds();
+    const defaults = defaultSettings(config.reactions);
+    const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
+    const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
+    this.moderation = new Moderation({
+      config,
+      store,
+      bus,
+      subjects,
+      history: this.#history,
+      ids,
+      auth,
+      log,
+      now,
+      defaults,
+    });
     this.registry = new StreamRegistry({
       bus,
       store,
@@ -91,6 +119,9 @@ export class Gateway {
       log,
       onPending: (state) => this.#fanout.markDirty(state),
       onForget: (state) => this.#fanout.forget(state),
+      defaults,
+      onDelete: (id) => this.moderation.holds.cancel(id),
+      now,
     });
     this.#reporter = new Reporter({
       bus,
@@ -99,8 +130,11 @@ export class Gateway {
       partitions: config.partitions,
       reportIntervalMs: config.reportIntervalMs,
     });
-    const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
-    const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
+    const adminRoutes = this.moderation.attach(this.registry, {
+      onPending: (state) => this.#fanout.markDirty(state),
+      onLevel: (level) => this.load.ladder.pin(level ?? undefined),
+      level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
+    });
     this.connections = new ConnectionHandler({
       config,
       auth,
@@ -112,9 +146,13 @@ export class Gateway {
       bus,
       subjects,
       metrics: this.metrics,
-      ids: new MessageIds(),
+      ids,
       log,
       now,
+      moderation: this.moderation.service,
+      holds: this.moderation.holds,
+      globalBans: this.moderation.globalBans,
+      automod: this.moderation.automod,
     });
 
     this.#transport.websocket('/ws', {
@@ -126,6 +164,25 @@ export class Gateway {
       dropped: (ws) => this.load.slow.close(ws),
     });
     this.load.attach(this.connections);
+    const decide = (req: UpgradeRequest): UpgradeResult =>
+      decideUpgrade(
+        // The fallback speaks JSON: EventSource cannot choose a subprotocol.
+        { ...req, header: (n) => (n === 'sec-websocket-protocol' ? 'roar.v1.json' : req.header(n)) },
+        config,
+        this.metrics,
+        this.load.admission,
+        now(),
+      );
+    this.#transport.streamRoute(
+      '/v1/sse',
+      sse.opener(decide, { open: (ws) => this.connections.open(ws), close: (ws) => this.connections.close(ws) }),
+    );
+    this.#transport.route({
+      method: 'post',
+      pattern: '/v1/sse/:session',
+      handler: sse.poster((ws, data) => this.connections.message(ws, data)),
+      maxBodyBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
+    });
     for (const route of httpRoutes({
       registry: this.registry,
       store,
@@ -145,7 +202,8 @@ export class Gateway {
         maxBodyBytes: 4096,
       });
     }
-    this.#transport.route(notFound);
+    for (const route of adminRoutes) this.#transport.route(route);
+    for (const route of fallbackRoutes(deps.files)) this.#transport.route(route);
 
     this.metrics.busConnected.set(bus.connected ? 1 : 0);
     bus.onStatus((status) => {
@@ -170,7 +228,8 @@ export class Gateway {
     this.#every(500, () => this.load.samplePressure());
     this.#every(10_000, () => {
       const t = now();
-      this.connections.chatLimiter.sweep(t);
+      this.connections.chat.limiter.sweep(t);
+      for (const state of this.registry.values()) state.mod.sweep(t);
       this.connections.reactionLimiter.sweep(t);
       own.sweep(t, 10_000);
     });
@@ -178,7 +237,7 @@ export class Gateway {
 
   /** Builds a gateway and starts listening; resolves once the port is open. */
   static async start(deps: GatewayDeps): Promise<Gateway> {
-    const gateway = new Gateway(deps);
+    const gateway = new Gateway({ ...deps, files: await staticFiles(PUBLIC) });
     gateway.#port = await gateway.#transport.listen(deps.config.host, deps.config.port);
     deps.log.info('gateway listening', {
       gateway: deps.config.gatewayId,
@@ -206,6 +265,8 @@ export class Gateway {
     await this.connections.drain(this.config.drainWindowMs);
     for (const t of this.#timers) clearInterval(t);
     this.load.stop();
+    this.moderation.stop();
+    this.#sse.close();
     this.#fanout.flush(Number.MAX_SAFE_INTEGER);
     this.#reporter.reportCounts(this.registry.values(), Date.now(), true);
     await this.#history.drain();

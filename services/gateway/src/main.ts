@@ -40,6 +40,11 @@ async function startShard(
   return stop;
 }
 
+/** The drain window plus time to flush history and say goodbye to the aggregator. */
+function shutdownBudgetMs(config: GatewayConfig): number {
+  return config.drainWindowMs + 20_000;
+}
+
 async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
     const embedded = await startEmbedded(config, log);
     if (embedded.devSecret) log.warn('dev login is on: anyone can mint tokens at POST /dev/token');
     log.info(`Roar is running: open http://${config.host}:${embedded.gateway.port}/`);
-    onShutdownSignal(embedded.stop, log);
+    onShutdownSignal(embedded.stop, log, shutdownBudgetMs(config));
   } else if (config.workers > 1) {
     const supervisor = new WorkerSupervisor({
       script: new URL(import.meta.url),
@@ -75,9 +80,9 @@ async function main(): Promise<void> {
       log,
     });
     log.info('gateway workers started', { workers: supervisor.size });
-    onShutdownSignal(() => supervisor.stop(), log);
+    onShutdownSignal(() => supervisor.stop(), log, shutdownBudgetMs(config));
   } else {
-    onShutdownSignal(await startShard(config, log, false), log);
+    onShutdownSignal(await startShard(config, log, false), log, shutdownBudgetMs(config));
   }
 }
 

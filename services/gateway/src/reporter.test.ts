@@ -3,6 +3,7 @@ import { decodeReactionReport, decodeReport, type GatewayReport } from '@roar/pr
 import { describe, expect, it } from 'vitest';
 import { DICT_REPEAT_EVERY, Reporter } from './reporter.js';
 import { StreamState } from './stream-state.js';
+import { defaultSettings } from './moderation/settings.js';
 
 async function setup(partitions = 1) {
   const broker = new MemoryBroker();
@@ -18,7 +19,7 @@ async function setup(partitions = 1) {
     reportIntervalMs: 1000,
   });
   const state = (id: string, viewers: number): StreamState => {
-    const s = new StreamState(id, partitionOf(id, partitions), 10);
+    const s = new StreamState(id, partitionOf(id, partitions), 10, defaultSettings(['🔥']));
     s.viewers = viewers;
     return s;
   };

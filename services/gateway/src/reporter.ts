@@ -59,9 +59,12 @@ export class Reporter {
       dict.sinceSent = sendList ? 0 : dict.sinceSent + 1;
 
       const counts = new Uint32Array(list.length);
+      const chat = new Uint32Array(list.length);
       const uniques: [number, string[]][] = [];
       list.forEach((s, i) => {
         counts[i] = bye ? 0 : s.viewers;
+        chat[i] = s.chatAccepted;
+        s.chatAccepted = 0;
         if (s.newIdentities.length > 0) {
           uniques.push([i, s.newIdentities]);
           s.newIdentities = [];
@@ -77,6 +80,7 @@ export class Reporter {
           dict: dict.version,
           ...(sendList ? { streams: ids } : {}),
           counts,
+          chat,
           ...(uniques.length > 0 ? { uniques } : {}),
           ...(bye ? { bye: true } : {}),
         }),

@@ -7,8 +7,9 @@ import {
   type ViewersEvent,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import type { Store } from '@roar/store';
+import type { Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from './metrics.js';
+import { applyModEvent, loadStreamModeration } from './moderation/stream-sync.js';
 import { StreamState } from './stream-state.js';
 
 export interface StreamRegistryOptions {
@@ -24,6 +25,11 @@ export interface StreamRegistryOptions {
   onPending: (state: StreamState) => void;
   /** Called before a stream is forgotten. */
   onForget: (state: StreamState) => void;
+  /** The rules of a stream no moderator has changed. */
+  defaults: StreamSettings;
+  /** A message was deleted by a moderator (a delayed copy of it must not be released). */
+  onDelete: (id: string) => void;
+  now: () => number;
 }
 
 /**
@@ -59,6 +65,7 @@ export class StreamRegistry {
         stream,
         partitionOf(stream, this.#o.partitions),
         this.#o.historyCapacity,
+        this.#o.defaults,
       );
       this.#streams.set(stream, state);
       this.#open(state);
@@ -95,6 +102,15 @@ export class StreamRegistry {
     this.#streams.clear();
   }
 
+  /** Reloads every held stream's moderation from the store (after the bus was down a while). */
+  reloadModeration(): void {
+    for (const state of this.#streams.values()) {
+      loadStreamModeration(state, this.#o.store, this.#o.now()).catch((error: unknown) =>
+        this.#o.log.warn('moderation reload failed', { stream: state.id, error }),
+      );
+    }
+  }
+
   #open(state: StreamState): void {
     const { bus, subjects, store, metrics, log, historyCapacity } = this.#o;
     state.subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject) =>
@@ -122,7 +138,12 @@ export class StreamRegistry {
         log.debug('totals load failed', { stream: state.id, error });
       },
     );
-    state.ready = Promise.all([history, totals]).then(() => undefined);
+    const moderation = loadStreamModeration(state, store, this.#o.now()).catch((error: unknown) => {
+      // Enforcement falls back to the default rules and global bans until the next reload.
+      metrics.storeReadFailures.inc();
+      log.warn('moderation load failed', { stream: state.id, error });
+    });
+    state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
   }
 
   #onBusMessage(state: StreamState, payload: Uint8Array, subject: string): void {
@@ -138,13 +159,21 @@ export class StreamRegistry {
       this.#o.log.warn('undecodable bus message', { subject, error });
       return;
     }
-    if (
-      !parsed ||
-      typeof event !== 'object' ||
-      event === null ||
-      event.type !== expectedType(parsed.kind)
-    ) {
-      if (parsed?.kind !== 'mod') this.#o.metrics.badBusMessages.inc();
+    if (!parsed || typeof event !== 'object' || event === null) {
+      this.#o.metrics.badBusMessages.inc();
+      return;
+    }
+    if (parsed.kind === 'mod') {
+      if (applyModEvent(state, event, this.#o.onDelete)) {
+        state.enqueue(encoded);
+        this.#o.onPending(state);
+      } else {
+        this.#o.metrics.badBusMessages.inc();
+      }
+      return;
+    }
+    if (event.type !== expectedType(parsed.kind)) {
+      this.#o.metrics.badBusMessages.inc();
       return;
     }
     if (event.type === 'reactions') {

@@ -8,6 +8,8 @@ import {
   type ViewersEvent,
 } from '@roar/protocol';
 import type { ChatSampler } from './chat-sampler.js';
+import { StreamModeration } from './moderation/stream-moderation.js';
+import type { StreamSettings } from '@roar/store';
 import { RecentChat } from './recent-chat.js';
 
 /** Identities remembered per stream to avoid re-sending them for uniques; a traffic saving only. */
@@ -45,12 +47,17 @@ export class StreamState {
   reactions = new Map<string, number>();
   /** Identities first seen here since the last report. */
   newIdentities: string[] = [];
+  /** Chat messages this gateway accepted for the stream since the last report. */
+  chatAccepted = 0;
+  /** Rules, bans and the pin, cached from the store. */
+  readonly mod: StreamModeration;
   #seen = new Set<string>();
 
-  constructor(id: string, partition: number, historyCapacity: number) {
+  constructor(id: string, partition: number, historyCapacity: number, defaults: StreamSettings) {
     this.id = id;
     this.partition = partition;
     this.recent = new RecentChat(historyCapacity);
+    this.mod = new StreamModeration(defaults);
   }
 
   noteIdentity(key: string): void {

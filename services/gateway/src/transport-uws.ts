@@ -34,6 +34,17 @@ export interface WebSocketHandlers {
   dropped?(ws: Socket): void;
 }
 
+/** A writable long-lived response. `write` returns false when the client is not keeping up. */
+export interface EventStream {
+  write(chunk: string): boolean;
+  end(): void;
+  readonly open: boolean;
+}
+
+export type StreamDecision =
+  | { reject: HttpReply }
+  | { headers: Record<string, string>; onOpen(stream: EventStream): void; onClose(): void };
+
 export interface TransportOptions {
   maxPayloadBytes: number;
   idleTimeoutS: number;
@@ -110,7 +121,7 @@ export class UwsTransport implements Publisher {
     register(route.pattern, (res, req) => {
       const headers = readHeaders(req);
       const params: Record<string, string> = {};
-      names.forEach((name, i) => (params[name] = req.getParameter(i) ?? ''));
+      names.forEach((name, i) => (params[name] = decodeParam(req.getParameter(i) ?? '')));
       const method = req.getMethod();
       const request: HttpRequest = {
         method,
@@ -147,6 +158,48 @@ export class UwsTransport implements Publisher {
     });
   }
 
+  /**
+   * A long-lived response (server-sent events): `open` decides synchronously from the request and
+   * either refuses with a reply or starts a stream it can write to until either side ends it.
+   */
+  streamRoute(pattern: string, open: (req: UpgradeRequest) => StreamDecision): void {
+    this.#app.get(pattern, (res, req) => {
+      const headers = readHeaders(req);
+      const decision = open({
+        query: new URLSearchParams(req.getQuery() ?? ''),
+        header: (name) => headers.get(name),
+        ip: decoder.decode(res.getRemoteAddressAsText()),
+      });
+      if ('reject' in decision) return writeReply(res, decision.reject);
+      let ended = false;
+      const stream: EventStream = {
+        write: (chunk) => {
+          if (ended) return false;
+          let ok = false;
+          res.cork(() => (ok = res.write(chunk)));
+          return ok;
+        },
+        end: () => {
+          if (ended) return;
+          ended = true;
+          res.cork(() => res.end());
+          decision.onClose();
+        },
+        get open() {
+          return !ended;
+        },
+      };
+      res.onAborted(() => {
+        if (ended) return;
+        ended = true;
+        decision.onClose();
+      });
+      res.writeStatus('200 OK');
+      for (const [k, v] of Object.entries(decision.headers)) res.writeHeader(k, v);
+      decision.onOpen(stream);
+    });
+  }
+
   publish(topic: string, frame: Uint8Array | string, isBinary: boolean): void {
     this.#app.publish(topic, frame, isBinary);
   }
@@ -175,6 +228,15 @@ export class UwsTransport implements Publisher {
   close(): void {
     this.stopListening();
     this.#app.close();
+  }
+}
+
+/** Path parameters arrive percent-encoded; a malformed escape is kept as is (and fails validation). */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
   }
 }
 

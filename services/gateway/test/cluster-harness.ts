@@ -79,6 +79,7 @@ export async function gatewayInProcess(env: Record<string, string>): Promise<Nod
     prefix: config.prefix,
     historyCapacity: config.historyCapacity,
   });
+  await store.ready(5000);
   const gateway = await Gateway.start({ config, bus, store, log: silentLogger });
   const wsUrl = `ws://127.0.0.1:${gateway.port}/ws`;
   return {

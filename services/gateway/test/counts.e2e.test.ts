@@ -77,7 +77,12 @@ describe('GET /v1/streams/{id}/viewers', () => {
     await using server = await startServer({ ROAR_VIEWERS_MAX_AGE_S: '2' });
     const a = await server.viewer('http-s');
     await server.viewer('http-s');
-    await totalBecomes(a, 'http-s', 2);
+    // Wait for the settled figures (uniques arrive with or after the total) so the body is stable.
+    await a.waitForMessage(
+      () => a.eventsOf('http-s', 'viewers').some((v) => v.total === 2 && v.uniques === 2),
+      5000,
+      'total and uniques',
+    );
     const res = await fetch(`${server.httpUrl}/v1/streams/http-s/viewers`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=2');

@@ -16,6 +16,8 @@ export interface ThroughputOptions {
   churn?: number;
   /** New viewer identities per report. Default 20. */
   idsPerReport?: number;
+  /** Share of each report's streams with chat messages since the last report. Default 0. */
+  chat?: number;
 }
 
 export interface ThroughputResult {
@@ -30,6 +32,8 @@ export interface ThroughputResult {
   coldStartSeconds: number;
   meanReportBytes: number;
   publishes: number;
+  /** Chat messages summed over the whole run, cold start included. */
+  chatMessages: number;
   streams: number;
   heapUsedMB: number;
   /** Typed arrays (the per-gateway slots and counts) live outside the JS heap. */
@@ -115,6 +119,12 @@ function buildGroups(o: Required<ThroughputOptions>): Group[] {
     counts[0]![i] = Math.floor(1 / (rand() + 0.001));
     counts[1]![i] = counts[0]![i]! + (i % 2);
   }
+  // A generator of its own, so that the lists are the same with chat or without.
+  const chatRand = random(99);
+  const chat = new Uint32Array(o.streams);
+  for (let i = 0; i < o.streams; i++) {
+    if (chatRand() < o.chat) chat[i] = 1 + Math.floor(chatRand() * 5);
+  }
   const groups: Group[] = [];
   for (let g = 0; g < GROUPS; g++) {
     const start = Math.floor(rand() * o.universe);
@@ -132,6 +142,7 @@ function buildGroups(o: Required<ThroughputOptions>): Group[] {
           intervalMs: 1000,
           dict: DICT_MARK,
           counts: c,
+          ...(o.chat > 0 ? { chat } : {}),
           uniques: ids.length > 0 ? [[g % o.streams, ids]] : [],
           ...(streams ? { streams } : {}),
         }),
@@ -166,6 +177,7 @@ export async function measureThroughput(
     universe: options.universe ?? 5 * (options.streams ?? 10_000),
     churn: options.churn ?? 0.01,
     idsPerReport: options.idsPerReport ?? 20,
+    chat: options.chat ?? 0,
   };
   const groups = buildGroups(o);
   let now = 0;
@@ -246,6 +258,7 @@ export async function measureThroughput(
     coldStartSeconds,
     meanReportBytes: bytes / Math.max(1, reports),
     publishes: agg.stats.publishes,
+    chatMessages: agg.stats.chatMessages,
     streams: agg.stats.streams,
     heapUsedMB: memory.heapUsed / 2 ** 20,
     arrayBuffersMB: memory.arrayBuffers / 2 ** 20,

@@ -1,0 +1,153 @@
+import type { Bus, Subjects } from '@roar/bus';
+import {
+  EncodedEvent,
+  ErrorCode,
+  RoarError,
+  type ChatEvent,
+  type ChatRequest,
+  type ServerMessage,
+} from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import type { GatewayConfig } from './config.js';
+import type { HistoryWriter } from './history-writer.js';
+import { badgesFor } from './identity.js';
+import type { MessageIds } from './message-ids.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { AutoMod } from './moderation/automod.js';
+import { checkChat, isPrivileged } from './moderation/chat-policy.js';
+import type { Holds } from './moderation/holds.js';
+import type { BanList } from './moderation/stream-moderation.js';
+import type { OwnMessages } from './own-messages.js';
+import type { Session, Socket } from './socket.js';
+import type { StreamRegistry } from './stream-registry.js';
+import { RateLimiter } from './token-bucket.js';
+
+export interface ChatHandlerOptions {
+  config: GatewayConfig;
+  registry: StreamRegistry;
+  history: HistoryWriter;
+  bus: Bus;
+  subjects: Subjects;
+  metrics: GatewayMetrics;
+  ids: MessageIds;
+  own: OwnMessages;
+  holds: Holds;
+  globalBans: BanList;
+  automod: AutoMod | undefined;
+  log: Logger;
+  now: () => number;
+  send: (ws: Socket, message: ServerMessage) => void;
+  reject: (ws: Socket, error: RoarError, ref: number | undefined, stream: string) => void;
+  /** Degradation level 4: only privileged users may chat. */
+  readOnly: () => boolean;
+}
+
+/**
+ * A chat message from arrival to publication: the connection checks, the stream's rules (bans,
+ * modes, terms, slow mode), the rate limit, the optional before-publish check, then one publish on
+ * the bus (or the held queue). Exactly one reply: an ack (`held: true` when it waits) or an error.
+ */
+export class ChatHandler {
+  readonly limiter: RateLimiter;
+  readonly #o: ChatHandlerOptions;
+
+  constructor(options: ChatHandlerOptions) {
+    this.#o = options;
+    this.limiter = new RateLimiter(options.config.chatRatePerS, options.config.chatBurst);
+  }
+
+  handle(ws: Socket, s: Session, req: ChatRequest): void {
+    this.#accept(ws, s, req).catch((error: unknown) => {
+      if (!(error instanceof RoarError)) {
+        this.#o.log.error('chat failed', { stream: req.stream, error });
+        error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
+      }
+      const e = error as RoarError;
+      this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
+      if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
+    });
+  }
+
+  async #accept(ws: Socket, s: Session, req: ChatRequest): Promise<void> {
+    const { config, metrics, registry } = this.#o;
+    const { identity } = s;
+    if (!s.streams.includes(req.stream))
+      throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
+    if (identity.anonymous && !config.anonymousChat)
+      throw new RoarError(ErrorCode.Unauthenticated, 'sign in to chat');
+    const privileged = isPrivileged(identity, req.stream);
+    if (this.#o.readOnly() && !privileged) {
+      throw new RoarError(
+        ErrorCode.ReadOnly,
+        'chat is read-only for a moment: the stream is very busy',
+      );
+    }
+    const state = registry.get(req.stream);
+    if (!state) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
+    // The stream's rules and bans load with its history, once; a message cannot outrun them.
+    await state.ready;
+    if (!s.open) return;
+    const now = this.#o.now();
+    const pass = checkChat({
+      identity,
+      stream: req.stream,
+      text: req.text,
+      now,
+      mod: state.mod,
+      globalBans: this.#o.globalBans,
+    });
+    const wait = this.limiter.take(identity.key, now);
+    if (wait > 0)
+      throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
+    if (!this.#o.bus.connected)
+      throw new RoarError(ErrorCode.Unavailable, 'chat is briefly unavailable; try again');
+
+    const badges = badgesFor(identity, req.stream);
+    const event: ChatEvent = {
+      type: 'chat',
+      id: this.#o.ids.next(now),
+      ts: now,
+      user: {
+        id: identity.userId ?? identity.key,
+        name: identity.name,
+        ...(badges ? { roles: badges } : {}),
+      },
+      text: pass.text,
+    };
+    const bytes = EncodedEvent.of(event).msgpack;
+    let held: string | undefined;
+    if (this.#o.automod && !privileged) {
+      const { verdict, reason } = await this.#o.automod.check({
+        stream: req.stream,
+        userId: event.user.id,
+        name: identity.name,
+        text: pass.text,
+      });
+      if (verdict === 'deny')
+        throw new RoarError(ErrorCode.Denied, 'this message was not accepted');
+      if (verdict === 'hold') held = reason || 'automod';
+    }
+    state.mod.remember(identity.key, pass.text, now);
+    state.chatAccepted++;
+    if (held !== undefined || pass.holdS > 0) {
+      const message = { id: event.id, bytes, stream: req.stream, at: now, reason: held ?? 'delay' };
+      await this.#o.holds.hold(message, held === undefined ? pass.holdS * 1000 : undefined);
+      metrics.chat.inc({ result: 'held', reason: message.reason });
+    } else {
+      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
+      this.#o.history.add(req.stream, { id: event.id, bytes });
+      this.#o.own.add(event.id, ws, now);
+      metrics.chat.inc({ result: 'accepted', reason: '' });
+    }
+    if (req.ref !== undefined && s.open) {
+      const isHeld = held !== undefined || pass.holdS > 0;
+      this.#o.send(ws, {
+        type: 'ack',
+        ref: req.ref,
+        id: event.id,
+        ts: now,
+        ...(isHeld ? { held: true } : {}),
+      });
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { ErrorCode, RoarError } from '@roar/protocol';
+import { hasRole } from '../identity.js';
+
+/** Who performs a moderation action: a signed-in user with roles, or an admin API key. */
+export interface Actor {
+  /** For the audit log: the user id, or `key:<name>` for an API key. */
+  id: string;
+  roles: readonly string[];
+  /** API keys and the `admin` role may do everything. */
+  admin: boolean;
+}
+
+/** Moderators and the broadcaster of `stream`, and admins, moderate it. */
+export function canModerate(actor: Actor, stream: string): boolean {
+  if (actor.admin) return true;
+  const identity = {
+    key: actor.id,
+    userId: actor.id,
+    name: actor.id,
+    roles: actor.roles,
+    anonymous: false,
+  };
+  return hasRole(identity, 'moderator', stream) || hasRole(identity, 'broadcaster', stream);
+}
+
+export function requireModerator(actor: Actor, stream: string): void {
+  if (!canModerate(actor, stream)) {
+    throw new RoarError(
+      ErrorCode.Forbidden,
+      `moderating ${stream} needs the moderator or broadcaster role for it`,
+    );
+  }
+}
+
+export function requireAdmin(actor: Actor): void {
+  if (!actor.admin)
+    throw new RoarError(ErrorCode.Forbidden, 'this needs the admin role or an API key');
+}

@@ -1,0 +1,72 @@
+import { ErrorCode, RoarError } from '@roar/protocol';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AuthError, type Authenticator } from '../auth.js';
+import type { HttpRequest } from '../http.js';
+import type { Actor } from './actor.js';
+
+export interface ApiKey {
+  name: string;
+  key: string;
+}
+
+/** Parses `ROAR_ADMIN_API_KEYS`: `name:key,name:key` (several keys let one rotate without downtime). */
+export function parseApiKeys(value: string | undefined): ApiKey[] {
+  if (!value) return [];
+  return value.split(',').map((pair) => {
+    const i = pair.indexOf(':');
+    const name = pair.slice(0, i).trim();
+    const key = pair.slice(i + 1).trim();
+    if (i <= 0 || !/^[A-Za-z0-9_-]{1,32}$/.test(name) || key.length < 32) {
+      throw new Error(
+        'ROAR_ADMIN_API_KEYS must be name:key pairs, names of A-Z a-z 0-9 _ -, keys of 32+ characters',
+      );
+    }
+    return { name, key };
+  });
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Who is calling the admin API: a bearer JWT (its roles decide what it may do) or an API key
+ * (`X-Api-Key` or `Authorization: ApiKey <key>`; full rights). Keys are compared in constant
+ * time, all of them every time, so timing tells nothing about which part matched.
+ */
+export class AdminAuth {
+  readonly #keys: { name: string; hash: Buffer }[];
+  readonly #auth: Authenticator;
+
+  constructor(keys: readonly ApiKey[], auth: Authenticator) {
+    this.#keys = keys.map((k) => ({ name: k.name, hash: digest(k.key) }));
+    this.#auth = auth;
+  }
+
+  /** Throws `RoarError` `unauthenticated`, `token_invalid` or `token_expired` (all HTTP 401). */
+  async actor(req: HttpRequest): Promise<Actor> {
+    const authorization = req.header('authorization');
+    const key =
+      req.header('x-api-key') ??
+      (authorization?.startsWith('ApiKey ') ? authorization.slice(7).trim() : undefined);
+    if (key !== undefined) {
+      const hash = digest(key);
+      let match: string | undefined;
+      for (const k of this.#keys) if (timingSafeEqual(k.hash, hash)) match = k.name;
+      if (match === undefined) throw new RoarError(ErrorCode.Unauthenticated, 'unknown API key');
+      return { id: `key:${match}`, roles: ['admin'], admin: true };
+    }
+    if (authorization?.startsWith('Bearer ')) {
+      try {
+        const identity = await this.#auth.verify(authorization.slice(7).trim());
+        return {
+          id: identity.userId ?? identity.key,
+          roles: identity.roles,
+          admin: identity.roles.includes('admin'),
+        };
+      } catch (error) {
+        if (error instanceof AuthError) throw error;
+        throw new RoarError(ErrorCode.Internal, 'token verification failed', { cause: error });
+      }
+    }
+    throw new RoarError(ErrorCode.Unauthenticated, 'send a bearer token or an API key');
+  }
+}

@@ -1,0 +1,81 @@
+import { ErrorCode, RejectedError, validateChatText } from '@roar/protocol';
+import { hasRole, type Identity } from '../identity.js';
+import type { BanList, StreamModeration } from './stream-moderation.js';
+import { DUPLICATE_WINDOW_MS } from './stream-moderation.js';
+import { hasLink, isEmoteOnly, sameMessageKey } from './text-match.js';
+
+/** Moderators, the broadcaster and admins: exempt from the chat modes, never from bans. */
+export function isPrivileged(identity: Identity, stream: string): boolean {
+  return ['admin', 'moderator', 'broadcaster'].some((role) => hasRole(identity, role, stream));
+}
+
+export interface ChatCheck {
+  identity: Identity;
+  stream: string;
+  text: string;
+  now: number;
+  mod: StreamModeration;
+  globalBans: BanList;
+}
+
+/** The verdict on a message that passed: the text to publish, and whether it waits first. */
+export interface ChatPass {
+  text: string;
+  /** Held for the stream's non-moderator delay (seconds), 0 for none. */
+  holdS: number;
+}
+
+/**
+ * The stream's rules, applied to one message, cheapest first; each refusal has its own code so
+ * the client can say why. Throws `RejectedError`.
+ */
+export function checkChat({ identity, stream, text, now, mod, globalBans }: ChatCheck): ChatPass {
+  const userId = identity.userId ?? identity.key;
+  const ban = globalBans.check(userId, now) ?? mod.bans.check(userId, now);
+  if (ban) {
+    if (ban.until === null)
+      throw new RejectedError(ErrorCode.Banned, 'you are banned from this chat');
+    throw new RejectedError(ErrorCode.TimedOut, 'you are timed out', {
+      retryAfterMs: ban.until - now,
+    });
+  }
+  const s = mod.settings;
+  const privileged = isPrivileged(identity, stream);
+  const clean = validateChatText(text, s.maxLength);
+  if (privileged) return { text: clean, holdS: 0 };
+
+  if (!s.chatEnabled)
+    throw new RejectedError(ErrorCode.ChatDisabled, 'chat is off for this stream');
+  if (s.subscribersOnly && !hasRole(identity, 'subscriber', stream)) {
+    throw new RejectedError(ErrorCode.SubscribersOnly, 'chat is for subscribers only');
+  }
+  if (
+    s.followersOnly &&
+    !hasRole(identity, 'follower', stream) &&
+    !hasRole(identity, 'subscriber', stream)
+  ) {
+    throw new RejectedError(ErrorCode.FollowersOnly, 'chat is for followers only');
+  }
+  if (s.emoteOnly && !isEmoteOnly(clean))
+    throw new RejectedError(ErrorCode.EmoteOnly, 'chat is emote-only');
+  if (s.links !== 'allow' && hasLink(clean)) {
+    throw new RejectedError(ErrorCode.LinkNotAllowed, 'links are not allowed here');
+  }
+  if (mod.terms.find(clean) !== undefined) {
+    throw new RejectedError(ErrorCode.BannedTerm, 'your message contains a blocked term');
+  }
+  const key = sameMessageKey(clean);
+  const last = mod.lastMessage(identity.key, key, now);
+  if (last.same && last.sinceMs < DUPLICATE_WINDOW_MS) {
+    throw new RejectedError(ErrorCode.Duplicate, 'you just sent that');
+  }
+  if (s.uniqueChat && mod.seenRecently(key, now)) {
+    throw new RejectedError(ErrorCode.Duplicate, 'that was just said: unique-chat mode is on');
+  }
+  if (s.slowModeS > 0 && last.sinceMs < s.slowModeS * 1000) {
+    throw new RejectedError(ErrorCode.SlowMode, `slow mode: one message every ${s.slowModeS} s`, {
+      retryAfterMs: s.slowModeS * 1000 - last.sinceMs,
+    });
+  }
+  return { text: clean, holdS: s.holdS };
+}

@@ -1,0 +1,108 @@
+import type { Bus, Subjects } from '@roar/bus';
+import type { Logger } from '@roar/runtime';
+import type { Store, StreamSettings } from '@roar/store';
+import type { Authenticator } from '../auth.js';
+import type { GatewayConfig } from '../config.js';
+import type { HistoryWriter } from '../history-writer.js';
+import type { Route } from '../http.js';
+import type { MessageIds } from '../message-ids.js';
+import type { StreamRegistry } from '../stream-registry.js';
+import type { StreamState } from '../stream-state.js';
+import { adminRoutes } from './admin-api.js';
+import { AdminAuth } from './authz.js';
+import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './automod.js';
+import { ControlListener } from './control-listener.js';
+import { Holds } from './holds.js';
+import { ModerationService } from './service.js';
+import { BanList } from './stream-moderation.js';
+
+export interface ModerationDeps {
+  config: GatewayConfig;
+  store: Store;
+  bus: Bus;
+  subjects: Subjects;
+  history: HistoryWriter;
+  ids: MessageIds;
+  auth: Authenticator;
+  log: Logger;
+  now: () => number;
+  defaults: StreamSettings;
+}
+
+/** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
+export class Moderation {
+  readonly holds: Holds;
+  readonly globalBans = new BanList();
+  readonly automod: AutoMod | undefined;
+  #service: ModerationService | undefined;
+  #control: ControlListener | undefined;
+  readonly #d: ModerationDeps;
+
+  constructor(deps: ModerationDeps) {
+    this.#d = deps;
+    this.holds = new Holds(deps.store, deps.bus, deps.subjects, deps.history, deps.log);
+    const { config } = deps;
+    if (config.automod === 'rules') this.automod = new RulesAutoMod();
+    else if (config.automod === 'webhook' && config.automodUrl) {
+      this.automod = new WebhookAutoMod({
+        url: config.automodUrl,
+        timeoutMs: config.automodTimeoutMs,
+        failMode: config.automodFail,
+        onFailure: (error) => deps.log.warn('automod check failed', { error }),
+      });
+    }
+  }
+
+  get service(): ModerationService {
+    if (!this.#service) throw new Error('moderation is not attached to a registry yet');
+    return this.#service;
+  }
+
+  /** Wires the parts that need the stream registry, and starts following control events. */
+  attach(
+    registry: StreamRegistry,
+    hooks: {
+      onPending: (state: StreamState) => void;
+      onLevel: (level: number | null) => void;
+      level: () => { level: number; pinned: number | null };
+    },
+  ): Route[] {
+    const d = this.#d;
+    this.#service = new ModerationService({
+      store: d.store,
+      bus: d.bus,
+      subjects: d.subjects,
+      registry,
+      holds: this.holds,
+      ids: d.ids,
+      defaults: d.defaults,
+      historyCapacity: d.config.historyCapacity,
+      chatBudgetPerS: d.config.chatBudgetPerS,
+      now: d.now,
+    });
+    this.#control = new ControlListener({
+      bus: d.bus,
+      subjects: d.subjects,
+      store: d.store,
+      registry,
+      globalBans: this.globalBans,
+      log: d.log,
+      now: d.now,
+      onPending: hooks.onPending,
+      onLevel: hooks.onLevel,
+    });
+    this.#control.start();
+    return adminRoutes({
+      service: this.#service,
+      auth: new AdminAuth(d.config.adminApiKeys, d.auth),
+      store: d.store,
+      registry,
+      level: hooks.level,
+    });
+  }
+
+  stop(): void {
+    this.#control?.stop();
+    this.holds.close();
+  }
+}

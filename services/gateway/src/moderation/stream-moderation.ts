@@ -1,0 +1,96 @@
+import type { ChatEvent, EncodedEvent } from '@roar/protocol';
+import type { Ban, StreamSettings } from '@roar/store';
+import { effectiveSettings } from './settings.js';
+import { TermMatcher, sameMessageKey } from './text-match.js';
+
+/** How long a repeat of a user's own message counts as a duplicate. */
+export const DUPLICATE_WINDOW_MS = 30_000;
+/** Unique-chat mode compares with the stream's messages of this long. */
+export const UNIQUE_WINDOW_MS = 60_000;
+const UNIQUE_KEEP = 200;
+
+/** Bans by user: when they end, or null for never. */
+export class BanList {
+  readonly #bans = new Map<string, number | null>();
+
+  replace(bans: readonly Ban[]): void {
+    this.#bans.clear();
+    for (const b of bans) this.#bans.set(b.userId, b.until);
+  }
+
+  set(userId: string, until: number | null): void {
+    this.#bans.set(userId, until);
+  }
+
+  delete(userId: string): void {
+    this.#bans.delete(userId);
+  }
+
+  /** The ban in force at `now`: `{until}` (null = permanent), or undefined. */
+  check(userId: string, now: number): { until: number | null } | undefined {
+    if (!this.#bans.has(userId)) return undefined;
+    const until = this.#bans.get(userId) ?? null;
+    if (until !== null && until <= now) {
+      this.#bans.delete(userId);
+      return undefined;
+    }
+    return { until };
+  }
+}
+
+/**
+ * A gateway's cached view of one stream's moderation: the rules in force, its bans, the pinned
+ * message, and the little per-user memory slow mode and duplicate checks need. Redis holds the
+ * truth; this is loaded when the stream opens here and kept current by control events.
+ */
+export class StreamModeration {
+  settings: StreamSettings;
+  overrides: Partial<StreamSettings> = {};
+  terms: TermMatcher;
+  readonly bans = new BanList();
+  pinned: EncodedEvent<ChatEvent> | undefined;
+  readonly #defaults: StreamSettings;
+  readonly #lastByUser = new Map<string, { at: number; key: string }>();
+  #recent: { key: string; at: number }[] = [];
+
+  constructor(defaults: StreamSettings) {
+    this.#defaults = defaults;
+    this.settings = defaults;
+    this.terms = new TermMatcher([]);
+  }
+
+  setOverrides(overrides: Partial<StreamSettings> | undefined): void {
+    this.overrides = { ...(overrides ?? {}) };
+    const previous = this.settings.bannedTerms;
+    this.settings = effectiveSettings(this.#defaults, overrides);
+    if (previous !== this.settings.bannedTerms)
+      this.terms = new TermMatcher(this.settings.bannedTerms);
+  }
+
+  /** Milliseconds since this user's last message here (Infinity if none), and whether it was the same text. */
+  lastMessage(userKey: string, key: string, now: number): { sinceMs: number; same: boolean } {
+    const last = this.#lastByUser.get(userKey);
+    if (!last) return { sinceMs: Infinity, same: false };
+    return { sinceMs: now - last.at, same: last.key === key };
+  }
+
+  /** True when the same text went to this stream within the unique-chat window. */
+  seenRecently(key: string, now: number): boolean {
+    return this.#recent.some((r) => r.key === key && now - r.at < UNIQUE_WINDOW_MS);
+  }
+
+  /** Remembers an accepted message for slow mode and duplicate checks. */
+  remember(userKey: string, text: string, now: number): void {
+    const key = sameMessageKey(text);
+    this.#lastByUser.set(userKey, { at: now, key });
+    this.#recent.push({ key, at: now });
+    if (this.#recent.length > UNIQUE_KEEP) this.#recent = this.#recent.slice(-UNIQUE_KEEP);
+  }
+
+  /** Forgets users quiet for longer than any rule looks back. */
+  sweep(now: number): void {
+    const keep = Math.max(DUPLICATE_WINDOW_MS, this.settings.slowModeS * 1000);
+    for (const [user, last] of this.#lastByUser)
+      if (now - last.at > keep) this.#lastByUser.delete(user);
+  }
+}

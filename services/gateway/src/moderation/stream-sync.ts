@@ -1,0 +1,53 @@
+import { EncodedEvent, type ChatEvent, type StreamEvent } from '@roar/protocol';
+import type { Store } from '@roar/store';
+import type { StreamState } from '../stream-state.js';
+
+/** Loads a stream's rules, bans and pin from the store into its cache (once, when it opens). */
+export async function loadStreamModeration(
+  state: StreamState,
+  store: Store,
+  now: number,
+): Promise<void> {
+  const [overrides, bans, pin] = await Promise.all([
+    store.moderation.getSettings(state.id),
+    store.moderation.listBans(state.id, now),
+    store.moderation.getPin(state.id),
+  ]);
+  state.mod.setOverrides(overrides);
+  state.mod.bans.replace(bans);
+  state.mod.pinned = pin ? EncodedEvent.fromMsgpack<ChatEvent>(pin.bytes) : undefined;
+}
+
+/**
+ * Applies a moderation event from the bus to this gateway's copy of the stream before it is
+ * fanned out: a deleted message leaves the history joiners get, a cleared chat empties it, a pin
+ * replaces the pinned message. Returns the event to deliver.
+ */
+export function applyModEvent(
+  state: StreamState,
+  event: StreamEvent,
+  onDelete: (id: string) => void,
+): boolean {
+  switch (event.type) {
+    case 'delete':
+      state.recent.remove(event.id);
+      // A message deleted before its turn in this tick's batch never goes out at all.
+      state.pending = state.pending.filter(
+        (e) => !(e.event.type === 'chat' && e.event.id === event.id),
+      );
+      onDelete(event.id);
+      return true;
+    case 'clear':
+      state.recent.clear();
+      state.pending = state.pending.filter((e) => e.event.type !== 'chat');
+      return true;
+    case 'pin':
+      state.mod.pinned = event.message ? EncodedEvent.of(event.message) : undefined;
+      return true;
+    case 'announcement':
+      return true;
+    default:
+      // Bans and settings travel as control events; anything else on this subject is not ours.
+      return false;
+  }
+}

@@ -1,0 +1,619 @@
+import { ErrorCode } from '@roar/protocol';
+import type { TestClient } from '@roar/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminClient } from './admin-client.js';
+import { startServer, token, type TestServer } from './harness.js';
+import { OpenApi } from './openapi.js';
+
+const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
+let api: OpenApi;
+beforeAll(async () => {
+  api = await OpenApi.load();
+});
+
+async function setup(env: Record<string, string> = {}) {
+  const server = await startServer({ ROAR_ADMIN_API_KEYS: `ops:${API_KEY}`, ...env });
+  const call = adminClient(server.httpUrl, api);
+  const modToken = await token('mod', { roles: ['moderator:s'] });
+  return { server, call, modToken };
+}
+
+const texts = (c: TestClient, stream = 's'): string[] =>
+  c.eventsOf(stream, 'chat').map((e) => e.text);
+
+async function say(c: TestClient, text: string, stream = 's') {
+  return c.request({ type: 'chat', stream, text });
+}
+
+describe('admin API: messages', () => {
+  it('deletes a message for every viewer and from history', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a' });
+    const ack = await say(a, 'rude thing');
+    const id = ack.type === 'ack' ? (ack.id ?? '') : '';
+    await a.waitForMessage(() => texts(a).includes('rude thing'), 3000, 'delivered');
+    const res = await call('DELETE', `/admin/v1/streams/s/messages/${id}?reason=rude`, {
+      token: modToken,
+    });
+    expect(res).toEqual({ status: 200, body: { deleted: id } });
+    await a.waitForMessage(
+      () => a.eventsOf('s', 'delete').some((e) => e.id === id),
+      3000,
+      'delete event',
+    );
+    const late = await server.connect({ user: 'late' });
+    const joined = await late.request({ type: 'join', stream: 's' });
+    expect(joined.type === 'joined' && joined.history).toEqual([]);
+    expect(
+      (await call('DELETE', `/admin/v1/streams/s/messages/${id}`, { token: modToken })).status,
+    ).toBe(404);
+  });
+
+  it('clears chat, pins and unpins, posts announcements', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a' });
+    const ack = await say(a, 'pin me');
+    const id = ack.type === 'ack' ? (ack.id ?? '') : '';
+    await a.waitForMessage(() => texts(a).includes('pin me'), 3000, 'delivered');
+    const pin = await call('PUT', '/admin/v1/streams/s/pin', {
+      token: modToken,
+      body: { messageId: id },
+    });
+    expect(pin.status).toBe(200);
+    await a.waitForMessage(
+      () => a.eventsOf('s', 'pin').some((e) => e.message?.id === id),
+      3000,
+      'pin event',
+    );
+    const late = await server.connect({ user: 'late' });
+    expect(await late.request({ type: 'join', stream: 's' })).toMatchObject({
+      pinned: { id, text: 'pin me' },
+    });
+
+    expect((await call('DELETE', '/admin/v1/streams/s/pin', { token: modToken })).body).toEqual({
+      pinned: null,
+    });
+    const ann = await call('POST', '/admin/v1/streams/s/announcements', {
+      token: modToken,
+      body: { text: 'Toss: India bat' },
+    });
+    expect(ann.status).toBe(201);
+    await a.waitForMessage(
+      () => a.eventsOf('s', 'announcement').some((e) => e.text === 'Toss: India bat'),
+      3000,
+      'announcement',
+    );
+    expect(
+      (
+        await call('POST', '/admin/v1/streams/s/clear', {
+          token: modToken,
+          body: { reason: 'reset' },
+        })
+      ).status,
+    ).toBe(200);
+    await a.waitForMessage(() => a.eventsOf('s', 'clear').length === 1, 3000, 'clear event');
+    const after = await server.connect({ user: 'after' });
+    expect(await after.request({ type: 'join', stream: 's' })).toMatchObject({ history: [] });
+  });
+});
+
+describe('admin API: users', () => {
+  it('times a user out on time, and bans and unbans', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const troll = await server.viewer('s', { user: 'troll' });
+    const t = await call('POST', '/admin/v1/streams/s/timeouts', {
+      token: modToken,
+      body: { userId: 'troll', seconds: 1, reason: 'cool off' },
+    });
+    expect(t.status).toBe(201);
+    const refused = await say(troll, 'hello?');
+    expect(refused).toMatchObject({ type: 'error', code: ErrorCode.TimedOut });
+    expect(refused.type === 'error' && refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    await troll.waitForMessage(
+      () => troll.eventsOf('s', 'user_removed').length === 1,
+      3000,
+      'user_removed',
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await say(troll, 'back')).type).toBe('ack');
+
+    expect(
+      (
+        await call('POST', '/admin/v1/streams/s/bans', {
+          token: modToken,
+          body: { userId: 'troll' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(await say(troll, 'again')).toMatchObject({ code: ErrorCode.Banned });
+    const list = await call('GET', '/admin/v1/streams/s/bans', { token: modToken });
+    expect(list.body).toMatchObject({
+      bans: [{ userId: 'troll', scope: 's', until: null, by: 'mod' }],
+    });
+    expect(
+      (await call('DELETE', '/admin/v1/streams/s/bans/troll', { token: modToken })).status,
+    ).toBe(200);
+    expect((await say(troll, 'sorry')).type).toBe('ack');
+    expect(
+      (await call('DELETE', '/admin/v1/streams/s/bans/troll', { token: modToken })).status,
+    ).toBe(404);
+  });
+
+  it('bans service-wide (admin only), in every stream', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const x = await server.viewer('s', { user: 'spammer' });
+    await x.request({ type: 'join', stream: 'other' });
+    expect(
+      (await call('POST', '/admin/v1/bans', { token: modToken, body: { userId: 'spammer' } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await call('POST', '/admin/v1/bans', {
+          apiKey: API_KEY,
+          body: { userId: 'spammer', reason: 'spam' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(await say(x, 'buy now', 'other')).toMatchObject({ code: ErrorCode.Banned });
+    expect((await call('GET', '/admin/v1/bans', { apiKey: API_KEY })).body).toMatchObject({
+      bans: [{ userId: 'spammer', scope: '*' }],
+    });
+    expect((await call('DELETE', '/admin/v1/bans/spammer', { apiKey: API_KEY })).status).toBe(200);
+  });
+});
+
+describe('admin API: chat modes', () => {
+  async function withSettings(patch: Record<string, unknown>, env: Record<string, string> = {}) {
+    const ctx = await setup(env);
+    const res = await ctx.call('PATCH', '/admin/v1/streams/s/settings', {
+      token: ctx.modToken,
+      body: patch,
+    });
+    expect(res.status).toBe(200);
+    return ctx;
+  }
+
+  it('enforces slow mode, emote-only, chat off, max length, unique chat and links; moderators are exempt', async () => {
+    const { server, call, modToken } = await withSettings({
+      slowModeS: 30,
+      maxLength: 20,
+      links: 'block',
+      uniqueChat: true,
+    });
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a' });
+    const b = await server.viewer('s', { user: 'b' });
+    const mod = await server.viewer('s', { user: 'mod', roles: ['moderator:s'] });
+    expect(a.messages.find((m) => m.type === 'joined')).toMatchObject({
+      settings: { slowModeS: 30, maxLength: 20, links: 'block' },
+    });
+    expect((await say(a, 'first')).type).toBe('ack');
+    expect(await say(a, 'second')).toMatchObject({
+      code: ErrorCode.SlowMode,
+      retryAfterMs: expect.any(Number),
+    });
+    expect(await say(b, 'first')).toMatchObject({ code: ErrorCode.Duplicate });
+    expect(await say(b, 'x'.repeat(21))).toMatchObject({ code: ErrorCode.ChatTooLong });
+    expect(await say(b, 'see spam.com')).toMatchObject({ code: ErrorCode.LinkNotAllowed });
+    expect((await say(mod, 'see roar.dev')).type).toBe('ack');
+
+    await call('PATCH', '/admin/v1/streams/s/settings', {
+      token: modToken,
+      body: { slowModeS: 0, emoteOnly: true },
+    });
+    await a.waitForMessage(
+      () => a.eventsOf('s', 'settings').some((e) => e.settings.emoteOnly),
+      3000,
+      'settings event',
+    );
+    expect(await say(b, 'words')).toMatchObject({ code: ErrorCode.EmoteOnly });
+    expect((await say(b, '🔥🔥')).type).toBe('ack');
+
+    await call('PATCH', '/admin/v1/streams/s/settings', {
+      token: modToken,
+      body: { chatEnabled: false },
+    });
+    await a.waitForMessage(
+      () => a.eventsOf('s', 'settings').some((e) => !e.settings.chatEnabled),
+      3000,
+      'chat off',
+    );
+    expect(await say(a, '👏')).toMatchObject({ code: ErrorCode.ChatDisabled });
+    expect((await say(mod, 'we are back soon')).type).toBe('ack');
+  });
+
+  it('enforces subscriber-only and follower-only by token roles', async () => {
+    const { server } = await withSettings({ subscribersOnly: true });
+    await using _ = server;
+    const fan = await server.viewer('s', { user: 'fan' });
+    const sub = await server.viewer('s', { user: 'sub', roles: ['subscriber:s'] });
+    expect(await say(fan, 'hi')).toMatchObject({ code: ErrorCode.SubscribersOnly });
+    expect((await say(sub, 'hi')).type).toBe('ack');
+  });
+
+  it('refuses banned terms however they are spelled', async () => {
+    const { server } = await withSettings({ bannedTerms: ['cheat'] });
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a', ...{} });
+    for (const text of ['CHEAT', 'ch3at!', 'chеat', 'c h e a t']) {
+      expect(await say(a, text), text).toMatchObject({ code: ErrorCode.BannedTerm });
+    }
+    expect((await say(a, 'cheater cheating is not a word here')).type).toBe('ack');
+  });
+
+  it('limits and turns off reactions', async () => {
+    const { server, call, modToken } = await withSettings({ reactions: ['🏏'] });
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a' });
+    expect(a.messages.find((m) => m.type === 'joined')).toMatchObject({ reactions: ['🏏'] });
+    expect(await a.request({ type: 'react', stream: 's', emoji: '🔥' })).toMatchObject({
+      code: ErrorCode.ReactionNotAllowed,
+    });
+    expect((await a.request({ type: 'react', stream: 's', emoji: '🏏' })).type).toBe('ack');
+    await call('PATCH', '/admin/v1/streams/s/settings', {
+      token: modToken,
+      body: { reactionsEnabled: false },
+    });
+    await a.waitForMessage(() => a.eventsOf('s', 'settings').length > 0, 3000, 'settings');
+    expect(await a.request({ type: 'react', stream: 's', emoji: '🏏' })).toMatchObject({
+      code: ErrorCode.ReactionsDisabled,
+    });
+  });
+});
+
+describe('held messages', () => {
+  it('holds what the built-in check flags; a moderator approves or denies', async () => {
+    const { server, call, modToken } = await setup({ ROAR_AUTOMOD: 'rules' });
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a' });
+    const watcher = await server.viewer('s', { user: 'w' });
+    const shout = await say(a, 'WHAT A TERRIBLE DECISION BY THE UMPIRE');
+    expect(shout).toMatchObject({ type: 'ack', held: true });
+    const other = await say(a, 'ANOTHER VERY LOUD MESSAGE HERE');
+    const queue = await call('GET', '/admin/v1/streams/s/held', { token: modToken });
+    expect(queue.body).toMatchObject({ held: [{ reason: 'caps' }, { reason: 'caps' }] });
+    const heldId = shout.type === 'ack' ? (shout.id ?? '') : '';
+    expect(
+      (await call('POST', `/admin/v1/streams/s/held/${heldId}/approve`, { token: modToken }))
+        .status,
+    ).toBe(200);
+    await watcher.waitForMessage(
+      () => texts(watcher).includes('WHAT A TERRIBLE DECISION BY THE UMPIRE'),
+      3000,
+      'approved',
+    );
+    const otherId = other.type === 'ack' ? (other.id ?? '') : '';
+    expect(
+      (
+        await call('POST', `/admin/v1/streams/s/held/${otherId}/deny`, {
+          token: modToken,
+          body: { reason: 'no' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', `/admin/v1/streams/s/held/${otherId}/approve`, { token: modToken }))
+        .status,
+    ).toBe(404);
+    expect(texts(watcher)).not.toContain('ANOTHER VERY LOUD MESSAGE HERE');
+  });
+
+  it('delays viewers’ messages by holdS so a moderator can remove them first', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    await call('PATCH', '/admin/v1/streams/s/settings', { token: modToken, body: { holdS: 1 } });
+    const a = await server.viewer('s', { user: 'a' });
+    const watcher = await server.viewer('s', { user: 'w' });
+    const keep = await say(a, 'nice shot');
+    const drop = await say(a, 'spoiler alert');
+    expect(keep).toMatchObject({ held: true });
+    const dropId = drop.type === 'ack' ? (drop.id ?? '') : '';
+    expect(
+      (await call('DELETE', `/admin/v1/streams/s/messages/${dropId}`, { token: modToken })).status,
+    ).toBe(200);
+    expect(texts(watcher)).toEqual([]);
+    await watcher.waitForMessage(
+      () => texts(watcher).includes('nice shot'),
+      4000,
+      'released after the delay',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(texts(watcher)).toEqual(['nice shot']);
+  });
+
+  it('asks a webhook within its time budget, failing open or closed as configured', async () => {
+    const { createServer } = await import('node:http');
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const { text } = JSON.parse(body) as { text: string };
+        if (text.includes('slow')) return setTimeout(() => res.end('{"action":"allow"}'), 1000);
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            action: text.includes('bad') ? 'deny' : text.includes('iffy') ? 'hold' : 'allow',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const address = hook.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/check`;
+    try {
+      for (const failMode of ['open', 'closed'] as const) {
+        const { server } = await setup({
+          ROAR_AUTOMOD: 'webhook',
+          ROAR_AUTOMOD_URL: url,
+          ROAR_AUTOMOD_TIMEOUT_MS: '100',
+          ROAR_AUTOMOD_FAIL: failMode,
+          ROAR_CHAT_BURST: '10',
+          ROAR_CHAT_RATE: '10',
+        });
+        await using _ = server;
+        const a = await server.viewer('s', { user: 'a' });
+        expect(await say(a, 'fine')).toMatchObject({ type: 'ack' });
+        expect(await say(a, 'bad words')).toMatchObject({ code: ErrorCode.Denied });
+        expect(await say(a, 'iffy one')).toMatchObject({ held: true });
+        const slow = await say(a, 'slow check');
+        if (failMode === 'open') expect(slow).toMatchObject({ type: 'ack' });
+        else expect(slow).toMatchObject({ type: 'ack', held: true });
+        expect(slow.type === 'ack' && slow.held).toBe(failMode === 'closed' ? true : undefined);
+      }
+    } finally {
+      await new Promise<void>((r) => hook.close(() => r()));
+    }
+  });
+});
+
+describe('audit, stats, idempotency', () => {
+  it('audits every action with who, what, target, when and why', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    await server.viewer('s', { user: 'a' });
+    await call('POST', '/admin/v1/streams/s/timeouts', {
+      token: modToken,
+      body: { userId: 'a', seconds: 60, reason: 'spam' },
+    });
+    await call('PATCH', '/admin/v1/streams/s/settings', {
+      token: modToken,
+      body: { slowModeS: 5 },
+    });
+    await call('POST', '/admin/v1/streams/s/announcements', {
+      apiKey: API_KEY,
+      body: { text: 'hello' },
+    });
+    const log = await call('GET', '/admin/v1/streams/s/audit?limit=10', { token: modToken });
+    const entries = (
+      log.body as {
+        entries: { action: string; actor: string; target?: string; reason?: string; at: number }[];
+      }
+    ).entries;
+    expect(entries.map((e) => e.action)).toEqual(['announce', 'settings', 'timeout']);
+    expect(entries[2]).toMatchObject({ actor: 'mod', target: 'a', reason: 'spam' });
+    expect(entries[0]).toMatchObject({ actor: 'key:ops' });
+    const older = await call(
+      'GET',
+      `/admin/v1/streams/s/audit?limit=10&before=${encodeURIComponent((entries[0] as { id?: string }).id ?? '')}`,
+      { token: modToken },
+    );
+    expect((older.body as { entries: unknown[] }).entries).toHaveLength(2);
+  });
+
+  it('reports stream stats and 404s a stream nobody has seen', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const a = await server.viewer('s', { user: 'a' });
+    await a.waitForMessage(() => a.eventsOf('s', 'viewers').length > 0, 3000, 'count');
+    const stats = await call('GET', '/admin/v1/streams/s/stats', { token: modToken });
+    expect(stats).toMatchObject({ status: 200, body: { stream: 's', viewers: { total: 1 } } });
+    const modOfNothing = await token('m2', { roles: ['moderator:ghost'] });
+    expect(
+      (await call('GET', '/admin/v1/streams/ghost/stats', { token: modOfNothing })).status,
+    ).toBe(404);
+  });
+
+  it('refuses a replayed action with 409 and does not repeat it', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const headers = { 'idempotency-key': 'announce-1' };
+    expect(
+      (
+        await call('POST', '/admin/v1/streams/s/announcements', {
+          token: modToken,
+          headers,
+          body: { text: 'once' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call('POST', '/admin/v1/streams/s/announcements', {
+          token: modToken,
+          headers,
+          body: { text: 'once' },
+        })
+      ).status,
+    ).toBe(409);
+    const log = await call('GET', '/admin/v1/streams/s/audit', { token: modToken });
+    expect((log.body as { entries: unknown[] }).entries).toHaveLength(1);
+  });
+});
+
+describe('admin API: bad input', () => {
+  it('answers wrong types, unknown fields, bad JSON, oversize bodies and bad ids with 400/413 and a JSON body', async () => {
+    const { server, call, modToken } = await setup();
+    await using _ = server;
+    const cases: [string, string, { body?: unknown; rawBody?: string }, number, string][] = [
+      [
+        'POST',
+        '/admin/v1/streams/s/timeouts',
+        { rawBody: '{"userId":"a","seconds":"ten"}' },
+        400,
+        'invalid_field',
+      ],
+      [
+        'POST',
+        '/admin/v1/streams/s/timeouts',
+        { rawBody: '{"userId":"a","seconds":10,"sudo":true}' },
+        400,
+        'invalid_field',
+      ],
+      [
+        'POST',
+        '/admin/v1/streams/s/timeouts',
+        { rawBody: '{"userId":"a","seconds":0}' },
+        400,
+        'invalid_field',
+      ],
+      ['POST', '/admin/v1/streams/s/bans', { rawBody: '{not json' }, 400, 'bad_frame'],
+      ['POST', '/admin/v1/streams/s/bans', { rawBody: '[1,2]' }, 400, 'bad_frame'],
+      [
+        'PATCH',
+        '/admin/v1/streams/s/settings',
+        { rawBody: '{"slowModeS":-1}' },
+        400,
+        'invalid_field',
+      ],
+      [
+        'PATCH',
+        '/admin/v1/streams/s/settings',
+        { rawBody: '{"turbo":true}' },
+        400,
+        'invalid_field',
+      ],
+      [
+        'POST',
+        '/admin/v1/streams/s/announcements',
+        { rawBody: `{"text":"${'x'.repeat(20_000)}"}` },
+        413,
+        'body_too_large',
+      ],
+      ['GET', `/admin/v1/streams/${encodeURIComponent('bad.id')}/bans`, {}, 400, 'invalid_stream'],
+      ['DELETE', '/admin/v1/streams/s/bans/%20space', {}, 400, 'invalid_field'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const res = await call(method, path, { token: modToken, ...body });
+      expect(res.status, `${method} ${path}`).toBe(status);
+      expect(res.body, `${method} ${path}`).toMatchObject({ error: { code } });
+    }
+    // Nothing was half-applied by any of them.
+    expect((await call('GET', '/admin/v1/streams/s/bans', { token: modToken })).body).toEqual({
+      bans: [],
+    });
+  });
+});
+
+describe('authorisation matrix', () => {
+  it('answers every endpoint by role: 401, 403 or success', async () => {
+    const { server, call } = await setup();
+    await using _ = server;
+    const viewer = await server.viewer('s', { user: 'talker' });
+    const ack = await say(viewer, 'msg');
+    const msgId = ack.type === 'ack' ? (ack.id ?? 'x') : 'x';
+    const expired = await token('late-mod', { roles: ['moderator:s'] }, '-1h');
+    const who: Record<string, { token?: string; apiKey?: string }> = {
+      anonymous: {},
+      expired: { token: expired },
+      viewer: { token: await token('v') },
+      otherMod: { token: await token('om', { roles: ['moderator:elsewhere'] }) },
+      moderator: { token: await token('m', { roles: ['moderator:s'] }) },
+      broadcaster: { token: await token('b', { roles: ['broadcaster:s'] }) },
+      admin: { token: await token('ad', { roles: ['admin'] }) },
+      apiKey: { apiKey: API_KEY },
+      badKey: { apiKey: 'x'.repeat(40) },
+    };
+    const stream: [string, string, unknown?][] = [
+      ['GET', '/admin/v1/streams/s/bans'],
+      ['GET', '/admin/v1/streams/s/settings'],
+      ['GET', '/admin/v1/streams/s/stats'],
+      ['GET', '/admin/v1/streams/s/audit'],
+      ['GET', '/admin/v1/streams/s/held'],
+      ['POST', '/admin/v1/streams/s/announcements', { text: 'hi' }],
+      ['PATCH', '/admin/v1/streams/s/settings', { slowModeS: 0 }],
+      ['POST', '/admin/v1/streams/s/timeouts', { userId: 'nobody', seconds: 5 }],
+      ['POST', '/admin/v1/streams/s/bans', { userId: 'nobody2' }],
+      ['PUT', '/admin/v1/streams/s/pin', { messageId: msgId }],
+      ['DELETE', '/admin/v1/streams/s/pin'],
+    ];
+    const global: [string, string, unknown?][] = [
+      ['GET', '/admin/v1/bans'],
+      ['POST', '/admin/v1/bans', { userId: 'nobody3' }],
+      ['GET', '/admin/v1/audit'],
+      ['PUT', '/admin/v1/degradation', { level: null }],
+    ];
+    const expected = (role: string, isGlobal: boolean): number[] => {
+      if (role === 'anonymous' || role === 'expired' || role === 'badKey') return [401];
+      if (role === 'admin' || role === 'apiKey') return [200, 201];
+      if (isGlobal || role === 'viewer' || role === 'otherMod') return [403];
+      return [200, 201];
+    };
+    for (const [role, creds] of Object.entries(who)) {
+      for (const [list, isGlobal] of [
+        [stream, false],
+        [global, true],
+      ] as const) {
+        for (const [method, path, body] of list) {
+          const res = await call(method, path, {
+            ...creds,
+            ...(body !== undefined ? { body } : {}),
+          });
+          expect(expected(role, isGlobal), `${role} ${method} ${path} → ${res.status}`).toContain(
+            res.status,
+          );
+          if (res.status >= 400)
+            expect(res.body).toMatchObject({
+              error: { code: expect.any(String), message: expect.any(String) },
+            });
+        }
+      }
+    }
+    // Clearing last: it empties the history the pin calls above need.
+    for (const [role, creds] of Object.entries(who)) {
+      const res = await call('POST', '/admin/v1/streams/s/clear', { ...creds, body: {} });
+      expect(expected(role, false), `${role} clear → ${res.status}`).toContain(res.status);
+    }
+  });
+});
+
+describe('moderator commands over WebSocket', () => {
+  it('runs the same actions with the same rights', async () => {
+    const { server } = await setup();
+    await using _ = server;
+    const mod = await server.viewer('s', { user: 'mod', roles: ['moderator:s'] });
+    const viewer = await server.viewer('s', { user: 'v' });
+    const ack = await say(viewer, 'oops');
+    const id = ack.type === 'ack' ? (ack.id ?? '') : '';
+    expect(
+      await viewer.request({ type: 'mod', stream: 's', action: { type: 'delete', id } }),
+    ).toMatchObject({ code: ErrorCode.Forbidden });
+    expect(
+      await mod.request({ type: 'mod', stream: 's', action: { type: 'delete', id } }),
+    ).toMatchObject({ type: 'ack' });
+    expect(
+      await mod.request({
+        type: 'mod',
+        stream: 's',
+        action: { type: 'timeout', userId: 'v', seconds: 30 },
+      }),
+    ).toMatchObject({ type: 'ack' });
+    expect(await say(viewer, 'hey')).toMatchObject({ code: ErrorCode.TimedOut });
+    expect(
+      await mod.request({
+        type: 'mod',
+        stream: 's',
+        action: { type: 'settings', settings: { slowModeS: 'x' } as never },
+      }),
+    ).toMatchObject({ code: ErrorCode.InvalidField });
+    expect(
+      await mod.request({ type: 'mod', stream: 'elsewhere', action: { type: 'clear' } }),
+    ).toMatchObject({ code: ErrorCode.Forbidden });
+  });
+});
+
+void ({} as TestServer);
