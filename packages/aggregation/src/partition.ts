@@ -46,6 +46,8 @@ export class Partition {
   readonly reactions: ReactionWindow;
   /** Streams to publish at the next tick (or once their stored figures load); each at most once. */
   due: StreamRecord[] = [];
+  /** Streams whose only change is their uniques estimate: they wait (see TotalsPublisher). */
+  lateUniques: StreamRecord[] = [];
   /** Streams published within the last interval, oldest first (`record.cooling`). */
   readonly cooling = new RecordQueue();
   /** False until the warm-up after `own()` has passed. */

@@ -1,5 +1,6 @@
 import { createMemoryStore, type Store } from '@roar/store';
 import { describe, expect, it } from 'vitest';
+import { UNIQUES_ONLY_INTERVALS } from './totals-publisher.js';
 import { FakeGateway, setup } from '../test/harness.js';
 
 /** A store whose every call rejects (or throws), like Redis while it is down. */
@@ -49,6 +50,13 @@ describe('uniques, peaks and store failures', () => {
     expect(await store.uniques.count('a')).toBe(3);
     await step(1000);
     await step(0);
+    // A change of uniques alone waits UNIQUES_ONLY_INTERVALS publish intervals.
+    for (let i = 0; i < UNIQUES_ONLY_INTERVALS; i++) {
+      g0!.report(0, { a: 2 });
+      g1!.report(0, { a: 2 });
+      await step(1000);
+    }
+    await step(0);
     expect(observer.last('a')).toMatchObject({ total: 4, uniques: 3 });
     expect(observer.totals('a')).toEqual([4, 4]);
   });
@@ -65,6 +73,11 @@ describe('uniques, peaks and store failures', () => {
     await second.step(0);
     expect(second.observer.last('a')).toMatchObject({ total: 1, uniques: 3 });
     await second.step(1000);
+    await second.step(0);
+    for (let i = 0; i < UNIQUES_ONLY_INTERVALS; i++) {
+      second.gateways[0]!.report(0, { a: 1 });
+      await second.step(1000);
+    }
     await second.step(0);
     expect(second.observer.last('a')).toMatchObject({ total: 1, uniques: 4 });
   });

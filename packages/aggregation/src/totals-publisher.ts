@@ -5,6 +5,13 @@ import type { AggregatorStats } from './stats.js';
 import type { StoreWriter } from './store-writer.js';
 import type { StreamRecord } from './stream-table.js';
 
+/**
+ * A change of the uniques estimate alone waits this many publish intervals (or rides along with
+ * the next change of the total): it arrives moments after each join, and publishing it at once
+ * would take the throttle slot the next join's total needs, making counts look a second late.
+ */
+export const UNIQUES_ONLY_INTERVALS = 5;
+
 export interface TotalsPublisherOptions {
   bus: Bus;
   subjects: Subjects;
@@ -43,13 +50,37 @@ export class TotalsPublisher {
     }
     const { table } = part;
     const queue = table.dirtyQueue;
+    const uniquesWait = this.#o.publishIntervalMs * UNIQUES_ONLY_INTERVALS;
     for (let i = 0; i < queue.length; i++) {
       const slot = queue[i]!;
       table.dirty[slot] = 0;
       const record = table.record(slot);
-      if (record) this.#want(part, record);
+      if (!record) continue;
+      if (
+        table.totals[slot] === record.publishedTotal &&
+        now - record.lastPublishAt < uniquesWait
+      ) {
+        part.lateUniques.push(record);
+        continue;
+      }
+      this.#want(part, record);
     }
     queue.length = 0;
+    if (part.lateUniques.length > 0) {
+      const waiting = part.lateUniques;
+      part.lateUniques = [];
+      for (const record of waiting) {
+        if (!record.alive) continue;
+        if (
+          now - record.lastPublishAt >= uniquesWait ||
+          part.table.totals[record.slot] !== record.publishedTotal
+        ) {
+          this.#want(part, record);
+        } else {
+          part.lateUniques.push(record);
+        }
+      }
+    }
     const interval = this.#o.publishIntervalMs;
     for (let head = part.cooling.peek(); head; head = part.cooling.peek()) {
       if (head.alive && now - head.lastPublishAt < interval) break;

@@ -1,9 +1,21 @@
-import type { ChatEvent, StreamEvent } from '@roar/protocol';
+import type { ChatEvent, PublicSettings, StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { chat, harness } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 
 const viewers = { total: 3, text: '3 watching' };
+const settings: PublicSettings = {
+  chatEnabled: true,
+  slowModeS: 0,
+  emoteOnly: false,
+  subscribersOnly: false,
+  followersOnly: false,
+  uniqueChat: false,
+  maxLength: 500,
+  reactions: ['🔥'],
+  reactionsEnabled: true,
+  links: 'allow',
+};
 
 /** Answers the client's last join; built loosely so newer reply fields need no change here. */
 function joined(
@@ -21,6 +33,8 @@ function joined(
     resumed: false,
     gap: false,
     reactions: ['🔥'],
+    settings,
+    pinned: null,
     ...fields,
   });
 }
@@ -39,7 +53,16 @@ describe('RoarClient streams', () => {
     joined(t, 'final', { history });
     await expect(joining).resolves.toMatchObject({ stream: 'final', history });
     expect(h.seen.joined).toEqual([
-      { stream: 'final', viewers, history, resumed: false, gap: false, reactions: ['🔥'] },
+      {
+        stream: 'final',
+        viewers,
+        history,
+        resumed: false,
+        gap: false,
+        reactions: ['🔥'],
+        settings,
+        pinned: null,
+      },
     ]);
     expect(h.seen.viewers).toEqual([{ stream: 'final', viewers }]);
     expect(h.seen.chat.map((c) => c.event.text)).toEqual(['one', 'two']);

@@ -294,7 +294,7 @@ describe('RoarClient requests', () => {
     const sent = t.last('chat');
     expect(sent).toMatchObject({ stream: 's', text: 'trimmed' });
     t.push({ type: 'ack', ref: sent.ref ?? -1, id: 'c1', ts: 42 });
-    await expect(ok).resolves.toEqual({ id: 'c1', ts: 42 });
+    await expect(ok).resolves.toEqual({ id: 'c1', ts: 42, held: false });
     const limited = h.client.sendChat('s', 'again');
     const ref = t.last('chat').ref ?? -1;
     t.push({ type: 'error', ref, code: 'rate_limited', message: 'too fast', retryAfterMs: 900 });

@@ -5,10 +5,12 @@ import {
   isCleanUnicode,
   isErrorCode,
   isStreamId,
+  parseClientMessage,
   validateChatText,
   type ClientMessage,
   type ErrorMessage,
   type JoinedMessage,
+  type ModAction,
   type ServerMessage,
   type WelcomeMessage,
 } from '@roar/protocol';
@@ -40,6 +42,19 @@ export interface ClientStats {
   held: number;
   /** Held events dropped because the playback queue was full. */
   heldDropped: number;
+}
+
+/** A chat message the server accepted. */
+export interface ChatSent {
+  /** The message's id: the same as on its `chat` event, and what moderators act on. */
+  id: string;
+  /** Server time, ms since the epoch. */
+  ts: number;
+  /**
+   * True when the message waits before anyone sees it: for a moderator's approval (automod, a
+   * held term) or for the stream's hold delay. Its `chat` event comes if and when it is published.
+   */
+  held: boolean;
 }
 
 /**
@@ -96,6 +111,14 @@ export class RoarClient {
   /** The current connection's welcome, while the state is `open`. */
   get welcome(): WelcomeMessage | undefined {
     return this.#welcome;
+  }
+
+  /**
+   * What carries the open connection: `websocket`, `sse` (the event-stream fallback) or
+   * `custom`; undefined while not open.
+   */
+  get transport(): string | undefined {
+    return this.#connection.transportKind;
   }
 
   /** The anonymous id this client presents when it has no token. */
@@ -187,12 +210,13 @@ export class RoarClient {
   }
 
   /**
-   * Sends a chat message and resolves with its id and server time once the server accepted it.
-   * The message also arrives as a `chat` event like everyone else's. Text is checked first
-   * (`invalid_argument` without sending); the server may still refuse it, e.g. `rate_limited`
-   * with `retryAfterMs`, or `not_joined`.
+   * Sends a chat message and resolves with its id, server time and whether it is held, once the
+   * server accepted it. The message also arrives as a `chat` event like everyone else's (when a
+   * held one is published). Text is checked first (`invalid_argument` without sending); the
+   * server may still refuse it, e.g. `rate_limited` with `retryAfterMs`, `not_joined`, or a
+   * stream rule (slow mode, emote-only...).
    */
-  async sendChat(stream: string, text: string): Promise<{ id: string; ts: number }> {
+  async sendChat(stream: string, text: string): Promise<ChatSent> {
     if (!isStreamId(stream)) return invalidArgument(`not a stream id: ${String(stream)}`);
     if (typeof text !== 'string') return invalidArgument('chat text must be a string');
     let clean: string;
@@ -205,7 +229,7 @@ export class RoarClient {
     if (typeof ack.id !== 'string' || typeof ack.ts !== 'number') {
       throw new RoarClientError(ErrorCode.BadFrame, 'chat ack without id and ts', { stream });
     }
-    return { id: ack.id, ts: ack.ts };
+    return { id: ack.id, ts: ack.ts, held: ack.held === true };
   }
 
   /**
@@ -223,6 +247,23 @@ export class RoarClient {
       return invalidArgument(`emoji must be 1-${Limits.emojiMaxChars} characters`);
     }
     await this.#request('react', (ref) => ({ type: 'react', ref, stream, emoji }));
+  }
+
+  /**
+   * Runs a moderator command on `stream` (delete, clear, timeout, ban, unban, pin, unpin,
+   * announce, settings, approve, deny) and resolves once the server has applied it everywhere it
+   * applies. Needs a token with the moderator or broadcaster role of the stream, or admin:
+   * otherwise `forbidden` (`unauthenticated` when anonymous). The action is checked first with
+   * the protocol's own rules (`invalid_argument` without sending).
+   */
+  async moderate(stream: string, action: ModAction): Promise<void> {
+    let checked: ClientMessage;
+    try {
+      checked = parseClientMessage({ type: 'mod', stream, action });
+    } catch (cause) {
+      return invalidArgument(cause instanceof Error ? cause.message : 'invalid action', cause);
+    }
+    await this.#request('mod', (ref) => ({ ...checked, ref }));
   }
 
   /** Measures a round trip to the server, in ms; also refines the server clock estimate. */
@@ -303,8 +344,19 @@ export class RoarClient {
         if (state) this.#delivery.batch(state, message);
         return;
       }
+      case 'status':
+        if (typeof message.level !== 'number') return;
+        this.#events.emit('degradation', {
+          level: message.level,
+          text: typeof message.text === 'string' ? message.text : '',
+        });
+        return;
+      case 'welcome':
+      case 'reconnect':
+        // A repeated welcome means nothing new; `reconnect` is the connection's to act on.
+        return;
       default:
-        // A repeated welcome, or a newer server's message type: servers may add them freely.
+        // A newer server's message type: servers may add them freely.
         return;
     }
   }

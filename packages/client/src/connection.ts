@@ -3,6 +3,7 @@ import {
   ErrorCode,
   shouldReconnect,
   type ClientMessage,
+  type Codec,
   type ErrorMessage,
   type Incoming,
   type ServerMessage,
@@ -14,15 +15,6 @@ import { ClientErrorCode, RoarClientError } from './errors.js';
 import type { ConnectionState, StatusChange } from './events.js';
 import { MAX_RECONNECT_HINT_MS, type ResolvedOptions } from './options.js';
 import type { Transport } from './transport.js';
-
-/**
- * A server hint that it is about to close this connection and clients should wait `delayMs`
- * before coming back. Not in protocol v1's union yet; honoured when it arrives.
- */
-interface ReconnectHint {
-  type: 'reconnect';
-  delayMs: number;
-}
 
 /** A connection that ended without a close frame, or that the client gave up on. */
 const ABNORMAL_CLOSE = 1006;
@@ -56,6 +48,8 @@ export class Connection {
   /** Increases whenever a dial in progress must be abandoned. */
   #dialId = 0;
   #transport: Transport | undefined;
+  /** The codec of the current transport: the client's, or the one the transport is limited to. */
+  #codec: Codec;
   #handshakeTimer: Timer | undefined;
   #reconnectTimer: Timer | undefined;
   #openedAt = 0;
@@ -69,10 +63,16 @@ export class Connection {
     this.#o = options;
     this.#on = handlers;
     this.#backoff = new Backoff(options.reconnect, options.random);
+    this.#codec = options.codec;
   }
 
   get state(): ConnectionState | 'idle' {
     return this.#state;
+  }
+
+  /** What carries the open connection (`websocket`, `sse`...), or undefined when not open. */
+  get transportKind(): string | undefined {
+    return this.#state === 'open' ? (this.#transport?.kind ?? 'custom') : undefined;
   }
 
   /** Connections lost and retried so far. */
@@ -92,7 +92,7 @@ export class Connection {
   /** Sends a message on the open connection; false when there is none or the send failed. */
   send(message: ClientMessage): boolean {
     if (this.#state !== 'open' || !this.#transport) return false;
-    return this.#transport.send(this.#o.codec.encodeClient(message));
+    return this.#transport.send(this.#codec.encodeClient(message));
   }
 
   /** Closes for good and stops reconnecting; `start()` may begin again. */
@@ -120,8 +120,9 @@ export class Connection {
     if (dialId !== this.#dialId) return;
     let transport: Transport;
     try {
-      transport = this.#o.transport();
+      transport = this.#o.transports.next();
     } catch (cause) {
+      this.#o.transports.settled(false);
       this.#on.error(
         new RoarClientError(ClientErrorCode.Disconnected, 'could not create a transport', {
           cause,
@@ -130,6 +131,7 @@ export class Connection {
       return this.#scheduleReconnect(undefined, undefined);
     }
     this.#transport = transport;
+    this.#codec = transport.fixedCodec ?? this.#o.codec;
     this.#refusal = undefined;
     this.#handshakeTimer = this.#o.clock.setTimer(() => {
       if (this.#transport !== transport) return;
@@ -140,7 +142,7 @@ export class Connection {
     transport.open(
       {
         url: this.#o.url,
-        codec: this.#o.codec,
+        codec: this.#codec,
         token,
         anonId: token === undefined ? this.#o.anonId : undefined,
       },
@@ -167,9 +169,9 @@ export class Connection {
   }
 
   #onFrame(data: Incoming): void {
-    let message: ServerMessage | ReconnectHint;
+    let message: ServerMessage;
     try {
-      message = this.#o.codec.decodeServer(data) as ServerMessage | ReconnectHint;
+      message = this.#codec.decodeServer(data);
     } catch (cause) {
       this.#on.error(
         new RoarClientError(ErrorCode.BadFrame, 'undecodable frame from the server', { cause }),
@@ -177,8 +179,9 @@ export class Connection {
       return;
     }
     if (message.type === 'reconnect') {
+      // Sent just before a server-initiated close (a drain): the delay applies to that close.
       const { delayMs } = message;
-      if (Number.isFinite(delayMs) && delayMs >= 0) {
+      if (typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs >= 0) {
         this.#reconnectHintMs = Math.min(delayMs, MAX_RECONNECT_HINT_MS);
       }
       return;
@@ -191,6 +194,7 @@ export class Connection {
 
   #onWelcome(welcome: WelcomeMessage): void {
     this.#handshakeTimer?.cancel();
+    this.#o.transports.settled(true);
     this.#openedAt = this.#o.clock.now();
     this.#tokenRetried = false;
     // Open before the handlers run, so that what they send goes out; the status comes last, so
@@ -204,6 +208,8 @@ export class Connection {
     this.#transport = undefined;
     this.#handshakeTimer?.cancel();
     const wasOpen = this.#state === 'open';
+    // A dial that never got its welcome counts against its transport (see TransportChoice).
+    if (!wasOpen) this.#o.transports.settled(false);
     if (wasOpen && this.#backoff.isStable(this.#o.clock.now() - this.#openedAt)) {
       this.#backoff.reset();
     }

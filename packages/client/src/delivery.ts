@@ -1,20 +1,33 @@
-import type { BatchMessage, ChatEvent, JoinedMessage } from '@roar/protocol';
-import type { Emitter, RoarClientEvents, StreamChat, StreamReactions } from './events.js';
+import type { BatchMessage, ChatEvent, JoinedMessage, StreamEvent } from '@roar/protocol';
+import type {
+  Emitter,
+  RoarClientEvents,
+  StreamAnnouncement,
+  StreamChat,
+  StreamReactions,
+} from './events.js';
 import { PlaybackBuffer } from './playback.js';
 import type { ResolvedOptions } from './options.js';
-import { isChatEvent, type StreamState } from './streams.js';
+import { Removals } from './removals.js';
+import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
 
-type Held = { type: 'chat'; payload: StreamChat } | { type: 'reactions'; payload: StreamReactions };
+type Held =
+  | { type: 'chat'; payload: StreamChat }
+  | { type: 'reactions'; payload: StreamReactions }
+  | { type: 'announcement'; payload: StreamAnnouncement };
 
 /**
  * Turns the server's `joined` and `batch` frames into the app's events: drops chat messages
- * already delivered (by id, per stream), and holds chat and reactions for playback alignment
- * when it is on. Viewer counts are never held: the count is "now", whatever the video shows.
+ * already delivered (by id, per stream), and holds chat, reactions and announcements for
+ * playback alignment when it is on. Viewer counts, moderation and settings are never held: the
+ * count is "now" whatever the video shows, and a removal must reach messages still held back.
  */
 export class Delivery {
   readonly #events: Emitter<RoarClientEvents>;
   readonly #playback: PlaybackBuffer<Held> | undefined;
+  readonly #removals: Removals | undefined;
   readonly #isJoined: (stream: string) => boolean;
+  readonly #serverNow: () => number;
   #duplicates = 0;
 
   constructor(
@@ -25,8 +38,10 @@ export class Delivery {
   ) {
     this.#events = events;
     this.#isJoined = isJoined;
+    this.#serverNow = () => options.clock.now() + offsetMs();
     const playback = options.playback;
     if (playback) {
+      this.#removals = new Removals();
       this.#playback = new PlaybackBuffer<Held>({
         clock: options.clock,
         latencyMs: playback.latencyMs,
@@ -67,8 +82,18 @@ export class Delivery {
       if (state.accept(event)) history.push(event);
       else this.#duplicates++;
     }
-    const { stream, viewers, resumed, gap, reactions } = message;
-    this.#events.emit('joined', { stream, viewers, history, resumed, gap, reactions });
+    const { stream, viewers, resumed, gap, reactions, settings } = message;
+    const pinned = isChatEvent(message.pinned) ? message.pinned : null;
+    this.#events.emit('joined', {
+      stream,
+      viewers,
+      history,
+      resumed,
+      gap,
+      reactions,
+      settings,
+      pinned,
+    });
     this.#events.emit('viewers', { stream, viewers });
     if (gap) this.#events.emit('gap', { stream });
     for (const event of history) this.#deliver({ type: 'chat', payload: { stream, event } });
@@ -79,29 +104,12 @@ export class Delivery {
   batch(state: StreamState, message: BatchMessage): void {
     const { stream } = message;
     if (!Array.isArray(message.events)) return;
-    for (const event of message.events) {
-      switch (event.type) {
-        case 'chat':
-          if (!isChatEvent(event)) break;
-          if (state.accept(event)) this.#deliver({ type: 'chat', payload: { stream, event } });
-          else this.#duplicates++;
-          break;
-        case 'reactions':
-          this.#deliver({
-            type: 'reactions',
-            payload: { stream, counts: event.counts, windowMs: event.windowMs },
-          });
-          break;
-        case 'viewers': {
-          const { type: _type, ...viewers } = event;
-          this.#events.emit('viewers', { stream, viewers });
-          break;
-        }
-        default:
-          // Event types from a newer server are skipped, so servers can add them freely.
-          break;
-      }
+    const fraction = typeof message.sampled === 'number' ? message.sampled : 1;
+    if (fraction !== state.sampling) {
+      state.sampling = fraction;
+      this.#events.emit('sampling', { stream, fraction });
     }
+    for (const event of message.events) this.#event(state, stream, event);
   }
 
   /** Drops every held event. */
@@ -109,16 +117,75 @@ export class Delivery {
     this.#playback?.clear();
   }
 
+  #event(state: StreamState, stream: string, event: StreamEvent): void {
+    switch (event.type) {
+      case 'chat':
+        if (!isChatEvent(event)) return;
+        if (state.accept(event)) this.#deliver({ type: 'chat', payload: { stream, event } });
+        else this.#duplicates++;
+        return;
+      case 'reactions':
+        return this.#deliver({
+          type: 'reactions',
+          payload: { stream, counts: event.counts, windowMs: event.windowMs },
+        });
+      case 'viewers': {
+        const { type: _type, ...viewers } = event;
+        return this.#events.emit('viewers', { stream, viewers });
+      }
+      case 'announcement':
+        if (!isAnnouncement(event)) return;
+        return this.#deliver({ type: 'announcement', payload: { stream, event } });
+      case 'delete':
+        if (typeof event.id !== 'string') return;
+        this.#removals?.deleted(event.id);
+        return this.#events.emit('delete', { stream, id: event.id });
+      case 'clear':
+        this.#removals?.cleared(stream, this.#serverNow());
+        return this.#events.emit('clear', { stream });
+      case 'user_removed': {
+        const { userId, until } = event;
+        if (typeof userId !== 'string') return;
+        this.#removals?.userRemoved(stream, userId, this.#serverNow());
+        return this.#events.emit('user_removed', {
+          stream,
+          userId,
+          until: typeof until === 'number' ? until : null,
+        });
+      }
+      case 'pin':
+        return this.#events.emit('pin', {
+          stream,
+          message: isChatEvent(event.message) ? event.message : null,
+        });
+      case 'settings':
+        if (typeof event.settings !== 'object' || event.settings === null) return;
+        return this.#events.emit('settings', { stream, settings: event.settings });
+      default:
+        // Event types from a newer server are skipped, so servers can add them freely.
+        return;
+    }
+  }
+
   #deliver(held: Held): void {
     if (!this.#playback) return this.#release(held);
     // Reactions carry no time of their own: they count from when they arrived.
-    this.#playback.push(held, held.type === 'chat' ? held.payload.event.ts : undefined);
+    const ts = held.type === 'reactions' ? undefined : held.payload.event.ts;
+    this.#playback.push(held, ts);
   }
 
   #release(held: Held): void {
+    const { stream } = held.payload;
     // A stream left while its events were held gets none of them.
-    if (!this.#isJoined(held.payload.stream)) return;
-    if (held.type === 'chat') this.#events.emit('chat', held.payload);
-    else this.#events.emit('reactions', held.payload);
+    if (!this.#isJoined(stream)) return;
+    switch (held.type) {
+      case 'chat':
+        if (this.#removals?.hides(stream, held.payload.event)) return;
+        return this.#events.emit('chat', held.payload);
+      case 'reactions':
+        return this.#events.emit('reactions', held.payload);
+      case 'announcement':
+        return this.#events.emit('announcement', held.payload);
+    }
   }
 }

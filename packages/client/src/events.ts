@@ -1,4 +1,10 @@
-import type { ChatEvent, ViewerCount, WelcomeMessage } from '@roar/protocol';
+import type {
+  AnnouncementEvent,
+  ChatEvent,
+  PublicSettings,
+  ViewerCount,
+  WelcomeMessage,
+} from '@roar/protocol';
 import type { RoarClientError } from './errors.js';
 
 /** Where the connection is. `open` means the server welcomed the client, not just a socket. */
@@ -27,6 +33,10 @@ export interface StreamJoined {
   gap: boolean;
   /** Emoji this stream accepts as reactions. */
   reactions: string[];
+  /** The stream's chat rules now; later changes arrive as `settings` events. */
+  settings: PublicSettings;
+  /** The pinned message now, or null; later changes arrive as `pin` events. */
+  pinned: ChatEvent | null;
 }
 
 /** One chat message, delivered once per stream, in the order the server sent it. */
@@ -54,7 +64,68 @@ export interface StreamGap {
   stream: string;
 }
 
-/** Every event `RoarClient.on` delivers, by name. */
+/** A moderator removed one message: remove it from view (it may not have been shown yet). */
+export interface StreamDelete {
+  stream: string;
+  /** The chat message's id. */
+  id: string;
+}
+
+/** A moderator cleared the chat: remove every message of the stream shown so far. */
+export interface StreamClear {
+  stream: string;
+}
+
+/** The pinned message changed; null when it was unpinned. */
+export interface StreamPin {
+  stream: string;
+  message: ChatEvent | null;
+}
+
+/** A system message from the broadcaster or the platform (a score, a poll link). */
+export interface StreamAnnouncement {
+  stream: string;
+  event: AnnouncementEvent;
+}
+
+/** A user was timed out or banned: hide their messages. */
+export interface StreamUserRemoved {
+  stream: string;
+  userId: string;
+  /** When a timeout ends (ms since the epoch, server clock), or null for a ban. */
+  until: number | null;
+}
+
+/** The stream's chat rules changed (what the send box should allow). */
+export interface StreamSettings {
+  stream: string;
+  settings: PublicSettings;
+}
+
+/**
+ * How much of a stream's chat this client receives, when that changes: below 1 the server is
+ * sampling (a chat faster than anyone can read); priority messages and the client's own are
+ * always delivered. Emitted on the first batch that says so, and when it returns to 1.
+ */
+export interface StreamSampling {
+  stream: string;
+  /** Fraction of the stream's chat delivered lately, e.g. 0.2; 1 when nothing is left out. */
+  fraction: number;
+}
+
+/**
+ * The server's degradation level (0 normal ... 5 admission closed) and what it turns off, e.g.
+ * "chat is read-only". Sent at the welcome when not 0, and whenever it changes.
+ */
+export interface ServerDegradation {
+  level: number;
+  text: string;
+}
+
+/**
+ * Every event `RoarClient.on` delivers, by name. Chat, reactions and announcements are held for
+ * playback alignment when it is on; everything else is delivered as it arrives.
+ */
 export interface RoarClientEvents {
   status: StatusChange;
   welcome: WelcomeMessage;
@@ -64,6 +135,14 @@ export interface RoarClientEvents {
   viewers: StreamViewers;
   error: RoarClientError;
   gap: StreamGap;
+  delete: StreamDelete;
+  clear: StreamClear;
+  pin: StreamPin;
+  announcement: StreamAnnouncement;
+  user_removed: StreamUserRemoved;
+  settings: StreamSettings;
+  sampling: StreamSampling;
+  degradation: ServerDegradation;
 }
 
 /** A listener for one event type; what it throws is reported, not passed to the client. */

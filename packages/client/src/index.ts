@@ -1,15 +1,23 @@
-export { RoarClient, type ClientStats } from './client.js';
+export { RoarClient, type ChatSent, type ClientStats } from './client.js';
 export type { RoarClientOptions } from './options.js';
 export { RoarClientError, ClientErrorCode, type RoarClientErrorOptions } from './errors.js';
 export type {
   ConnectionState,
   Listener,
   RoarClientEvents,
+  ServerDegradation,
   StatusChange,
+  StreamAnnouncement,
   StreamChat,
+  StreamClear,
+  StreamDelete,
   StreamGap,
   StreamJoined,
+  StreamPin,
   StreamReactions,
+  StreamSampling,
+  StreamSettings,
+  StreamUserRemoved,
   StreamViewers,
 } from './events.js';
 export type { BackoffOptions } from './backoff.js';
@@ -22,17 +30,29 @@ export type {
   TransportFactory,
   TransportListener,
 } from './transport.js';
+export type { TransportMode } from './transport-choice.js';
 export {
   WebSocketTransport,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './websocket-transport.js';
+export {
+  SseTransport,
+  eventStreamBase,
+  type EventSourceConstructor,
+  type EventSourceLike,
+  type FetchLike,
+  type SseTransportOptions,
+} from './sse-transport.js';
 // The protocol types and codes apps handle, so they need not depend on @roar/protocol directly.
 export {
   CloseCode,
   ErrorCode,
+  type AnnouncementEvent,
   type ChatEvent,
   type JoinedMessage,
+  type ModAction,
+  type PublicSettings,
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,

@@ -4,7 +4,9 @@ import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 import { DEFAULT_MAX_HELD, type PlaybackOptions } from './playback.js';
+import { SseTransport, type EventSourceConstructor, type FetchLike } from './sse-transport.js';
 import type { TransportFactory } from './transport.js';
+import { TransportChoice, fixedChoice, type TransportMode } from './transport-choice.js';
 import { WebSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 
 /** Everything a `RoarClient` can be told. Only `url` is required. */
@@ -28,8 +30,19 @@ export interface RoarClientOptions {
   codec?: CodecName;
   /** WebSocket constructor. Default `globalThis.WebSocket`; on Node 20 pass the `ws` package. */
   WebSocket?: WebSocketConstructor;
-  /** Replaces the WebSocket transport entirely (a fallback transport, a test double). */
-  transport?: TransportFactory;
+  /**
+   * How frames travel. `auto` (the default): WebSocket, falling back to server-sent events plus
+   * HTTP POST after `fallbackAfter` dials fail without a welcome (networks that block WebSocket);
+   * `websocket` or `sse` forces one; a function replaces both (an app's own transport, a double).
+   * The fallback speaks JSON whatever `codec` says.
+   */
+  transport?: TransportMode | TransportFactory;
+  /** EventSource constructor for the fallback. Default `globalThis.EventSource` (browsers). */
+  EventSource?: EventSourceConstructor;
+  /** `fetch` for the fallback's POSTs. Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** WebSocket dials in a row that end without a welcome before `auto` tries the fallback. Default 3. */
+  fallbackAfter?: number;
   /** Reconnect backoff; see `BackoffOptions` for the defaults. */
   reconnect?: BackoffOptions;
   /** How long a request waits for its reply, and a connection for its welcome. Default 10 s. */
@@ -56,7 +69,7 @@ export interface ResolvedOptions {
   token: RoarClientOptions['token'];
   anonId: string;
   codec: Codec;
-  transport: TransportFactory;
+  transports: TransportChoice;
   reconnect: Required<BackoffOptions>;
   requestTimeoutMs: number;
   playback: { latencyMs: () => number; maxHeld: number } | undefined;
@@ -89,14 +102,37 @@ function checkUrl(url: string): string {
   return url;
 }
 
-function pickTransport(options: RoarClientOptions): TransportFactory {
-  if (options.transport) return options.transport;
-  const WebSocket =
-    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (!WebSocket) {
-    throw invalid('this runtime has no WebSocket: pass one as options.WebSocket (on Node 20, ws)');
+const NO_WEBSOCKET =
+  'this runtime has no WebSocket: pass one as options.WebSocket (on Node 20, ws)';
+
+function pickTransports(options: RoarClientOptions): TransportChoice {
+  const mode = options.transport ?? 'auto';
+  if (typeof mode === 'function') return fixedChoice(mode);
+  if (mode !== 'auto' && mode !== 'websocket' && mode !== 'sse') {
+    throw invalid('transport must be auto, websocket, sse or a function');
   }
-  return () => new WebSocketTransport(WebSocket);
+  const runtime = globalThis as {
+    WebSocket?: WebSocketConstructor;
+    EventSource?: EventSourceConstructor;
+    fetch?: FetchLike;
+  };
+  const WebSocket = options.WebSocket ?? runtime.WebSocket;
+  const EventSource = options.EventSource ?? runtime.EventSource;
+  const globalFetch = runtime.fetch;
+  // Called through a wrapper: browsers throw "Illegal invocation" for a detached `fetch`.
+  const fetch = options.fetch ?? (globalFetch ? (url, init) => globalFetch(url, init) : undefined);
+  const websocket =
+    WebSocket && mode !== 'sse' ? () => new WebSocketTransport(WebSocket) : undefined;
+  const sse =
+    EventSource && fetch && mode !== 'websocket'
+      ? () => new SseTransport({ EventSource, fetch })
+      : undefined;
+  if (mode === 'sse' && !sse) {
+    throw invalid('transport sse needs EventSource and fetch: pass options.EventSource on Node');
+  }
+  if (!websocket && !sse) throw invalid(NO_WEBSOCKET);
+  const fallbackAfter = Math.ceil(positive('fallbackAfter', options.fallbackAfter, 3));
+  return new TransportChoice({ websocket, sse, fallbackAfter });
 }
 
 /** Applies the defaults and checks every option; throws `invalid_argument` naming the bad one. */
@@ -142,7 +178,7 @@ export function resolveOptions(options: RoarClientOptions): ResolvedOptions {
     anonId:
       anonOption === 'auto' ? loadAnonId(options.storage ?? defaultStorage(), random) : anonOption,
     codec,
-    transport: pickTransport(options),
+    transports: pickTransports(options),
     reconnect,
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
     playback,

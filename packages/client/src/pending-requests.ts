@@ -17,6 +17,7 @@ export interface Replies {
   chat: AckMessage;
   react: AckMessage;
   ping: PongMessage;
+  mod: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -27,6 +28,7 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   chat: 'ack',
   react: 'ack',
   ping: 'pong',
+  mod: 'ack',
 };
 
 interface Entry {

@@ -1,4 +1,4 @@
-import type { ChatEvent, JoinedMessage } from '@roar/protocol';
+import type { AnnouncementEvent, ChatEvent, JoinedMessage } from '@roar/protocol';
 import type { Deferred } from './deferred.js';
 import { RecentIds } from './recent-ids.js';
 
@@ -14,6 +14,8 @@ export class StreamState {
   joined: JoinedMessage | undefined;
   /** The ref of the join request in flight on the current connection. */
   joinRef: number | undefined;
+  /** The fraction of chat the last batch said was delivered (1: not sampled). */
+  sampling = 1;
   /** The app's `join()` promise, while it waits for a `joined`. */
   waiter: Deferred<JoinedMessage> | undefined;
   readonly #seen: RecentIds;
@@ -51,5 +53,16 @@ export function isChatEvent(value: unknown): value is ChatEvent {
     typeof e.text === 'string' &&
     typeof e.user === 'object' &&
     e.user !== null
+  );
+}
+
+export function isAnnouncement(value: unknown): value is AnnouncementEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Partial<Record<keyof AnnouncementEvent, unknown>>;
+  return (
+    e.type === 'announcement' &&
+    typeof e.id === 'string' &&
+    typeof e.ts === 'number' &&
+    typeof e.text === 'string'
   );
 }

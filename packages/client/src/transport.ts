@@ -30,6 +30,13 @@ export interface TransportListener {
  * client calls `close()` the listener gets nothing more.
  */
 export interface Transport {
+  /** What carries the frames, for display and support: `websocket`, `sse`, or an app's own name. */
+  readonly kind?: string;
+  /**
+   * The wire format this transport can carry, when it cannot carry every one (the event-stream
+   * fallback speaks JSON only). The client then encodes and decodes with it instead of its own.
+   */
+  readonly fixedCodec?: Codec;
   open(request: ConnectRequest, listener: TransportListener): void;
   /** Sends one frame; false when it could not be sent (not open, or already closing). */
   send(frame: Frame): boolean;

@@ -43,6 +43,7 @@ function incoming(data: unknown): Incoming | undefined {
 
 /** `Transport` over a WebSocket; the token and anonymous id travel as query parameters. */
 export class WebSocketTransport implements Transport {
+  readonly kind = 'websocket';
   readonly #WebSocket: WebSocketConstructor;
   #socket: WebSocketLike | undefined;
   #listener: TransportListener | undefined;

@@ -22,6 +22,14 @@ export function record(client: RoarClient): Seen {
     viewers: [],
     error: [],
     gap: [],
+    delete: [],
+    clear: [],
+    pin: [],
+    announcement: [],
+    user_removed: [],
+    settings: [],
+    sampling: [],
+    degradation: [],
   };
   for (const type of Object.keys(seen) as (keyof RoarClientEvents)[]) listen(client, seen, type);
   return seen;

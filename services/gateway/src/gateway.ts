@@ -86,11 +86,19 @@ export class Gateway {
       publisher,
       metrics: this.metrics,
       own,
-      countIntervalMs: config.countIntervalMs,
+      // Level 0: counts go out as the aggregator sends them (it spaces them; see LoadControl).
+      countIntervalMs: 0,
       chatBudgetPerS: config.chatBudgetPerS,
       stormTickMs: config.stormTickMs,
     });
-    this.load = new LoadControl({ config, metrics: this.metrics, log, fanout: this.#fanout, publisher, now });
+    this.load = new LoadControl({
+      config,
+      metrics: this.metrics,
+      log,
+      fanout: this.#fanout,
+      publisher,
+      now,
+    });
     this.#history = new HistoryWriter(store, this.metrics, log);
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
@@ -167,7 +175,10 @@ export class Gateway {
     const decide = (req: UpgradeRequest): UpgradeResult =>
       decideUpgrade(
         // The fallback speaks JSON: EventSource cannot choose a subprotocol.
-        { ...req, header: (n) => (n === 'sec-websocket-protocol' ? 'roar.v1.json' : req.header(n)) },
+        {
+          ...req,
+          header: (n) => (n === 'sec-websocket-protocol' ? 'roar.v1.json' : req.header(n)),
+        },
         config,
         this.metrics,
         this.load.admission,
@@ -175,7 +186,10 @@ export class Gateway {
       );
     this.#transport.streamRoute(
       '/v1/sse',
-      sse.opener(decide, { open: (ws) => this.connections.open(ws), close: (ws) => this.connections.close(ws) }),
+      sse.opener(decide, {
+        open: (ws) => this.connections.open(ws),
+        close: (ws) => this.connections.close(ws),
+      }),
     );
     this.#transport.route({
       method: 'post',

@@ -62,7 +62,8 @@ export function fallbackRoutes(files: HttpHandler): Route[] {
     {
       method: 'any',
       pattern: '/*',
-      handler: (req) => jsonError(404, 'not_found', `no route for ${req.method.toUpperCase()} ${req.path}`),
+      handler: (req) =>
+        jsonError(404, 'not_found', `no route for ${req.method.toUpperCase()} ${req.path}`),
     },
   ];
 }

@@ -116,7 +116,9 @@ export class LoadControl {
 
   #apply(level: number, previous: number, why: string): void {
     const { config, fanout, metrics, log, publisher } = this.#o;
-    fanout.countIntervalMs = config.countIntervalMs * (level >= 1 ? COUNT_SLOWDOWN : 1);
+    // The aggregator already publishes a stream's count at most once per interval; the gateway
+    // adds its own spacing only when it sheds counter freshness.
+    fanout.countIntervalMs = level >= 1 ? config.countIntervalMs * COUNT_SLOWDOWN : 0;
     fanout.reactionIntervalMs = level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0;
     fanout.chatBudgetPerS = config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1);
     this.admission.closed = this.#draining || level >= 5;

@@ -1,7 +1,12 @@
 import { jsonCodec, type Frame } from '@roar/protocol';
 import { json, jsonError, type HttpHandler } from './http.js';
 import type { Session, Socket } from './socket.js';
-import type { EventStream, StreamDecision, UpgradeRequest, UpgradeResult } from './transport-uws.js';
+import type {
+  EventStream,
+  StreamDecision,
+  UpgradeRequest,
+  UpgradeResult,
+} from './transport-uws.js';
 
 /** Comment lines every so often keep proxies from closing an idle event stream. */
 const KEEPALIVE_MS = 15_000;
@@ -48,7 +53,13 @@ export class SseHub {
       const decision = decide(req);
       if ('reject' in decision) return decision;
       if (decision.session.codec !== jsonCodec) {
-        return { reject: jsonError(400, 'unsupported_protocol', 'the event-stream fallback speaks JSON only') };
+        return {
+          reject: jsonError(
+            400,
+            'unsupported_protocol',
+            'the event-stream fallback speaks JSON only',
+          ),
+        };
       }
       const socket = new SseSocket(decision.session, this);
       return {
@@ -81,7 +92,10 @@ export class SseHub {
       const socket = this.#sessions.get(req.params.session ?? '');
       if (!socket) return jsonError(404, 'not_found', 'no such event stream: open a new one');
       const body = req.body ?? new Uint8Array();
-      const copy = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+      const copy = body.buffer.slice(
+        body.byteOffset,
+        body.byteOffset + body.byteLength,
+      ) as ArrayBuffer;
       message(socket, copy);
       return json(202, { accepted: true }, { 'access-control-allow-origin': '*' });
     };

@@ -20,11 +20,19 @@ const TYPES: Record<string, string> = {
  * joined from the request), and contents are read once.
  */
 export async function staticFiles(folder: URL): Promise<HttpHandler> {
-  const names = new Set((await readdir(fileURLToPath(folder)).catch(() => [] as string[])).filter((n) => TYPES[extname(n)]));
+  const names = new Set(
+    (await readdir(fileURLToPath(folder)).catch(() => [] as string[])).filter(
+      (n) => TYPES[extname(n)],
+    ),
+  );
   const cache = new Map<string, Promise<Buffer>>();
   return async (req) => {
     const wanted = req.path === '/' ? 'index.html' : req.path.slice(1);
-    const name = names.has(wanted) ? wanted : names.has(`${wanted}.html`) ? `${wanted}.html` : undefined;
+    const name = names.has(wanted)
+      ? wanted
+      : names.has(`${wanted}.html`)
+        ? `${wanted}.html`
+        : undefined;
     if (!name) return jsonError(404, 'not_found', `no route for GET ${req.path}`);
     let body = cache.get(name);
     if (!body) cache.set(name, (body = readFile(new URL(name, folder))));

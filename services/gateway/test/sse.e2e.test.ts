@@ -24,7 +24,11 @@ async function sseClient(base: string, query: string) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
         if (!data) continue;
         if (event === 'close') closes.push(JSON.parse(data) as { code: number; reason: string });
         else messages.push(JSON.parse(data) as ServerMessage);
@@ -57,28 +61,54 @@ describe('server-sent events fallback', () => {
     const sse = await sseClient(server.httpUrl, `token=${await token('sse-user')}`);
     expect(sse.messages[0]).toMatchObject({ type: 'welcome', user: { id: 'sse-user' } });
     expect(await sse.send({ type: 'join', stream: 'fb' })).toBe(202);
-    await waitFor(() => sse.messages.some((m) => m.type === 'joined'), { message: 'joined over SSE' });
+    await waitFor(() => sse.messages.some((m) => m.type === 'joined'), {
+      message: 'joined over SSE',
+    });
     await sse.send({ type: 'chat', stream: 'fb', text: 'from the fallback' });
     await ws.request({ type: 'chat', stream: 'fb', text: 'from a socket' });
-    await ws.waitForMessage(() => ws.eventsOf('fb', 'chat').length === 2, 3000, 'both on the socket');
+    await ws.waitForMessage(
+      () => ws.eventsOf('fb', 'chat').length === 2,
+      3000,
+      'both on the socket',
+    );
     const sseChat = (): string[] =>
-      sse.messages.flatMap((m) => (m.type === 'batch' ? m.events.flatMap((e) => (e.type === 'chat' ? [e.text] : [])) : []));
+      sse.messages.flatMap((m) =>
+        m.type === 'batch' ? m.events.flatMap((e) => (e.type === 'chat' ? [e.text] : [])) : [],
+      );
     await waitFor(() => sseChat().length === 2, { message: 'both on the event stream' });
     expect(sseChat().sort()).toEqual(['from a socket', 'from the fallback']);
-    await waitFor(() => sse.messages.some((m) => m.type === 'batch' && m.events.some((e) => e.type === 'viewers' && e.total === 2)), {
-      message: 'the count includes the fallback viewer',
-    });
+    await waitFor(
+      () =>
+        sse.messages.some(
+          (m) => m.type === 'batch' && m.events.some((e) => e.type === 'viewers' && e.total === 2),
+        ),
+      {
+        message: 'the count includes the fallback viewer',
+      },
+    );
     sse.close();
-    await ws.waitForMessage(() => ws.eventsOf('fb', 'viewers').at(-1)?.total === 1, 3000, 'count after the fallback left');
+    await ws.waitForMessage(
+      () => ws.eventsOf('fb', 'viewers').at(-1)?.total === 1,
+      3000,
+      'count after the fallback left',
+    );
   });
 
   it('answers bad frames on the stream and unknown sessions with 404', async () => {
     await using server = await startServer();
     const sse = await sseClient(server.httpUrl, 'anon=device-12345678');
-    const r = await fetch(`${server.httpUrl}/v1/sse/${sse.session}`, { method: 'POST', body: '{nope' });
+    const r = await fetch(`${server.httpUrl}/v1/sse/${sse.session}`, {
+      method: 'POST',
+      body: '{nope',
+    });
     expect(r.status).toBe(202);
-    await waitFor(() => sse.messages.some((m) => m.type === 'error' && m.code === 'bad_frame'), { message: 'bad_frame on the stream' });
-    expect((await fetch(`${server.httpUrl}/v1/sse/not-a-session`, { method: 'POST', body: '{}' })).status).toBe(404);
+    await waitFor(() => sse.messages.some((m) => m.type === 'error' && m.code === 'bad_frame'), {
+      message: 'bad_frame on the stream',
+    });
+    expect(
+      (await fetch(`${server.httpUrl}/v1/sse/not-a-session`, { method: 'POST', body: '{}' }))
+        .status,
+    ).toBe(404);
     sse.close();
   });
 

@@ -25,6 +25,8 @@ import { encodeControl, type ControlEvent } from './control.js';
 import type { Holds } from './holds.js';
 import { applyPatch, effectiveSettings } from './settings.js';
 
+const RATES_STALE_MS = 15_000;
+
 export interface ModerationServiceOptions {
   store: Store;
   bus: Bus;
@@ -208,7 +210,13 @@ export class ModerationService {
     const held = this.#o.registry.get(stream);
     const totals = held?.viewerCount() ??
       (await this.#o.store.stats.totals(stream)) ?? { total: 0, text: viewersText(0) };
-    const rates = await this.#o.store.stats.rates(stream);
+    const stored = await this.#o.store.stats.rates(stream);
+    // The aggregator refreshes non-zero rates every 5 s; an old non-zero one is from an aggregator
+    // that stopped, so it is unknown rather than still true.
+    const fresh =
+      stored &&
+      (stored.chatPerS + stored.reactionsPerS === 0 || this.#o.now() - stored.at < RATES_STALE_MS);
+    const rates = fresh ? stored : undefined;
     const chatPerS = rates?.chatPerS ?? null;
     return {
       stream,
