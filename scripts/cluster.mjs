@@ -246,7 +246,7 @@ try {
     ROAR_AGG_PORT: String(aggPort),
   });
   const gateways = gatewayPorts.map((port, i) =>
-    start(`gw-${i + 1}`, 'gateway', process.execPath, [GATEWAY_MAIN], {
+    start(`gw-${i + 1}`, 'gateway', process.execPath, ['--max-semi-space-size=4', GATEWAY_MAIN], {
       ...baseEnv,
       ...shared,
       ROAR_MODE: 'gateway',

@@ -127,7 +127,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     idleTimeoutS: env.int('ROAR_IDLE_TIMEOUT_S', 60, 8, 960),
 
     chatBudgetPerS: env.number('ROAR_CHAT_BUDGET', 25, 1, 1000),
-    stormTickMs: env.int('ROAR_STORM_TICK_MS', 200, tickMs, 5000),
+    stormTickMs: env.int('ROAR_STORM_TICK_MS', 500, tickMs, 5000),
     softBackpressureBytes: env.int('ROAR_SOFT_BACKPRESSURE_BYTES', 256 << 10, 4 << 10, 64 << 20),
     maxBackpressureBytes: env.int('ROAR_MAX_BACKPRESSURE_BYTES', 1 << 20, 16 << 10, 256 << 20),
     slowClientMaxMs: env.int('ROAR_SLOW_CLIENT_MAX_MS', 10_000, 100, 600_000),

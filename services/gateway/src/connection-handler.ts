@@ -10,6 +10,7 @@ import {
   type LeaveRequest,
   type ModRequest,
   type ReactRequest,
+  type Codec,
   type ServerMessage,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
@@ -29,7 +30,7 @@ import type { OwnMessages } from './own-messages.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RecentEntry } from './recent-chat.js';
 import type { SlowClients } from './slow-clients.js';
-import { globalTopicOf, topicOf, type Session, type Socket } from './socket.js';
+import { topicOf, type Session, type Socket } from './socket.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter, TokenBucket } from './token-bucket.js';
 
@@ -160,7 +161,6 @@ export class ConnectionHandler {
             },
         maxStreams: this.#o.config.maxStreamsPerConnection,
       });
-      ws.subscribe(globalTopicOf(s.codec));
       if (this.status) this.#send(ws, this.status);
       for (const frame of backlog ?? []) if (s.open) this.#frame(ws, s, frame);
     });
@@ -400,6 +400,22 @@ export class ConnectionHandler {
   #end(ws: Socket, code: number, reason: string): void {
     this.#o.metrics.closes.inc({ code: String(code) });
     ws.end(code, reason);
+  }
+
+  /**
+   * Sends one message to every connection, encoded once per codec. For rare news (the
+   * degradation level): a topic for it would cost every connection a subscription.
+   */
+  broadcast(message: ServerMessage): void {
+    const frames = new Map<Codec, Uint8Array | string>();
+    for (const ws of this.#open) {
+      const s = ws.getUserData();
+      if (!s.ready) continue;
+      let frame = frames.get(s.codec);
+      if (frame === undefined) frames.set(s.codec, (frame = s.codec.encodeServer(message)));
+      ws.send(frame, s.codec.binary);
+    }
+    this.#o.metrics.framesOut.inc(this.#open.size);
   }
 
   /** Closes every connection with `code`, for shutdown. */

@@ -1,4 +1,4 @@
-import { jsonCodec, msgpackCodec, type StatusMessage } from '@roar/protocol';
+import type { StatusMessage } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Admission } from './admission.js';
@@ -8,7 +8,7 @@ import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
 import type { Fanout } from './fanout.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SlowClients } from './slow-clients.js';
-import { globalTopicOf, type Publisher } from './socket.js';
+import type { Publisher } from './socket.js';
 
 export interface LoadControlOptions {
   config: GatewayConfig;
@@ -128,9 +128,7 @@ export class LoadControl {
       this.#connections.readOnly = level >= 4;
       this.#connections.status = level > 0 ? status : undefined;
     }
-    for (const codec of [msgpackCodec, jsonCodec]) {
-      publisher.publish(globalTopicOf(codec), codec.encodeServer(status), codec.binary);
-    }
+    this.#connections?.broadcast(status);
     log.warn('degradation level changed', { level, previous, why, text: status.text });
   }
 }

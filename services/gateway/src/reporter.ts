@@ -66,7 +66,8 @@ export class Reporter {
         chat[i] = s.chatAccepted;
         s.chatAccepted = 0;
         if (s.newIdentities.length > 0) {
-          uniques.push([i, s.newIdentities]);
+          // Repeats (a viewer who reconnected) count once anyway; sending them once is cheaper.
+          uniques.push([i, [...new Set(s.newIdentities)]]);
           s.newIdentities = [];
         }
         s.lastReportedAt = now;

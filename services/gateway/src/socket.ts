@@ -64,8 +64,3 @@ export function topicOf(codec: Codec, stream: string, priorityTier = false): str
   const topic = codec.binary ? `m/${stream}` : `j/${stream}`;
   return priorityTier ? `${topic}!` : topic;
 }
-
-/** Every connection of a codec listens here for gateway-wide news (the degradation level). */
-export function globalTopicOf(codec: Codec): string {
-  return codec.binary ? 'g/m' : 'g/j';
-}

@@ -12,9 +12,6 @@ import { StreamModeration } from './moderation/stream-moderation.js';
 import type { StreamSettings } from '@roar/store';
 import { RecentChat } from './recent-chat.js';
 
-/** Identities remembered per stream to avoid re-sending them for uniques; a traffic saving only. */
-const SEEN_LIMIT = 100_000;
-
 /** One stream as this gateway holds it: local viewers, pending fanout, recent chat, counters. */
 export class StreamState {
   readonly id: string;
@@ -51,7 +48,6 @@ export class StreamState {
   chatAccepted = 0;
   /** Rules, bans and the pin, cached from the store. */
   readonly mod: StreamModeration;
-  #seen = new Set<string>();
 
   constructor(id: string, partition: number, historyCapacity: number, defaults: StreamSettings) {
     this.id = id;
@@ -60,10 +56,8 @@ export class StreamState {
     this.mod = new StreamModeration(defaults);
   }
 
+  /** A viewer joined: its identity goes to the unique counter with the next report. */
   noteIdentity(key: string): void {
-    if (this.#seen.has(key)) return;
-    if (this.#seen.size >= SEEN_LIMIT) this.#seen.clear();
-    this.#seen.add(key);
     this.newIdentities.push(key);
   }
 

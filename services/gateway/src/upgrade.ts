@@ -80,7 +80,36 @@ export function decideUpgrade(
   };
 }
 
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
+/**
+ * An anonymous viewer: everything but the key lives on the prototype, because anonymous
+ * viewers are most of a crowd and each byte is paid per connection.
+ */
+class AnonymousIdentity implements Identity {
+  readonly key: string;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  get userId(): undefined {
+    return undefined;
+  }
+
+  get name(): string {
+    return `viewer-${this.key.slice(-4)}`;
+  }
+
+  get roles(): readonly string[] {
+    return NO_ROLES;
+  }
+
+  get anonymous(): boolean {
+    return true;
+  }
+}
+
 export function anonymousIdentity(connectionId: string, anonId: string | undefined): Identity {
-  const key = anonId ? `a:${anonId}` : `c:${connectionId}`;
-  return { key, userId: undefined, name: `viewer-${key.slice(-4)}`, roles: [], anonymous: true };
+  return new AnonymousIdentity(anonId ? `a:${anonId}` : `c:${connectionId}`);
 }

@@ -45,7 +45,12 @@ export class WorkerSupervisor {
   }
 
   #spawn(index: number): void {
-    const worker = new Worker(this.#o.script, { workerData: { index } });
+    // The same small young generation as the main thread's --max-semi-space-size=4: idle
+    // connections cost less memory (see docs/operations.md).
+    const worker = new Worker(this.#o.script, {
+      workerData: { index },
+      resourceLimits: { maxYoungGenerationSizeMb: 12 },
+    });
     this.#workers.set(index, worker);
     worker.on('message', (m: ToSupervisor) => this.#onMessage(worker, m));
     worker.on('error', (error) =>
