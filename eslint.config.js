@@ -5,7 +5,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'loadtest/out/**', '**/*.d.ts'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      'loadtest/out/**',
+      '**/*.d.ts',
+      // Minified bundles built from web/ and packages/overlay (scripts/bundle.mjs).
+      'services/gateway/public/app.js',
+      'services/gateway/public/overlay.js',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -23,7 +32,12 @@ export default tseslint.config(
   },
   {
     // Pages and scripts that run in the browser.
-    files: ['**/public/**/*.js', 'packages/client/src/**', 'packages/overlay/src/**'],
+    files: [
+      '**/public/**/*.js',
+      'packages/client/src/**',
+      'packages/overlay/src/**',
+      'services/gateway/web/**',
+    ],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
 const resolve = { conditions: ['roar-source', 'module', 'node', 'development|production'] };
 
 /** Tests that measure latency or push the machine: run alone, after the rest, on a quiet machine. */
-const HEAVY = ['services/gateway/test/load.e2e.test.ts', 'loadtest/test/**/*.test.ts'];
+const HEAVY = [
+  'services/gateway/test/load.e2e.test.ts',
+  'loadtest/test/**/*.test.ts',
+  // Real Chromium against a real gateway: a browser per file, too much beside other suites.
+  'services/gateway/test/browser/**/*.test.ts',
+];
 
 export default defineConfig({
   resolve,

@@ -1,12 +1,6 @@
 import {
   ErrorCode,
-  Limits,
-  codePointLength,
-  isCleanUnicode,
-  isErrorCode,
   isStreamId,
-  parseClientMessage,
-  validateChatText,
   type ClientMessage,
   type ErrorMessage,
   type JoinedMessage,
@@ -14,6 +8,7 @@ import {
   type ServerMessage,
   type WelcomeMessage,
 } from '@roar/protocol';
+import { checkChatText, checkEmoji, checkModRequest, checkStream } from './checks.js';
 import type { Timer } from './clock.js';
 import { ClockOffset } from './clock-offset.js';
 import { Connection } from './connection.js';
@@ -29,8 +24,8 @@ import {
   type ResolvedOptions,
   type RoarClientOptions,
 } from './options.js';
+import { Joins } from './joins.js';
 import { PendingRequests, type Replies, type RequestKind } from './pending-requests.js';
-import { StreamState } from './streams.js';
 
 /** Counters for dashboards and support. */
 export interface ClientStats {
@@ -76,7 +71,7 @@ export class RoarClient {
   readonly #events = new Emitter<RoarClientEvents>();
   readonly #connection: Connection;
   readonly #requests: PendingRequests;
-  readonly #streams = new Map<string, StreamState>();
+  readonly #joins: Joins;
   readonly #offset = new ClockOffset();
   readonly #delivery: Delivery;
   #welcome: WelcomeMessage | undefined;
@@ -99,7 +94,13 @@ export class RoarClient {
       this.#o,
       this.#events,
       () => this.#offset.offsetMs,
-      (stream) => this.#streams.has(stream),
+      (stream) => this.#joins.has(stream),
+    );
+    this.#joins = new Joins(
+      this.#requests,
+      this.#delivery,
+      (ref, message) => this.#transmit(ref, message),
+      DEDUPE_WINDOW,
     );
   }
 
@@ -173,16 +174,7 @@ export class RoarClient {
    */
   join(stream: string): Promise<JoinedMessage> {
     if (!isStreamId(stream)) return invalidArgument(`not a stream id: ${String(stream)}`);
-    let state = this.#streams.get(stream);
-    if (state?.joined) return Promise.resolve(state.joined);
-    if (!state) {
-      state = new StreamState(stream, DEDUPE_WINDOW);
-      this.#streams.set(stream, state);
-    }
-    state.waiter ??= deferred();
-    const { promise } = state.waiter;
-    if (this.#welcome && state.joinRef === undefined) this.#sendJoin(state);
-    return promise;
+    return this.#joins.join(stream, this.#welcome !== undefined);
   }
 
   /**
@@ -192,13 +184,7 @@ export class RoarClient {
    */
   async leave(stream: string): Promise<void> {
     if (!isStreamId(stream)) return invalidArgument(`not a stream id: ${String(stream)}`);
-    const state = this.#streams.get(stream);
-    if (!state) return;
-    this.#streams.delete(stream);
-    const cancelled = new RoarClientError(ClientErrorCode.Cancelled, `left ${stream}`, { stream });
-    if (state.joinRef !== undefined) this.#requests.reject(state.joinRef, cancelled);
-    state.settle({ error: cancelled });
-    if (!this.#welcome) return;
+    if (!this.#joins.forget(stream) || !this.#welcome) return;
     // Sent even when no join was confirmed: one that timed out may still have reached the server.
     try {
       await this.#request('leave', (ref) => ({ type: 'leave', ref, stream }));
@@ -217,14 +203,8 @@ export class RoarClient {
    * stream rule (slow mode, emote-only...).
    */
   async sendChat(stream: string, text: string): Promise<ChatSent> {
-    if (!isStreamId(stream)) return invalidArgument(`not a stream id: ${String(stream)}`);
-    if (typeof text !== 'string') return invalidArgument('chat text must be a string');
-    let clean: string;
-    try {
-      clean = validateChatText(text);
-    } catch (cause) {
-      return invalidArgument(cause instanceof Error ? cause.message : 'invalid chat text', cause);
-    }
+    checkStream(stream);
+    const clean = checkChatText(text);
     const ack = await this.#request('chat', (ref) => ({ type: 'chat', ref, stream, text: clean }));
     if (typeof ack.id !== 'string' || typeof ack.ts !== 'number') {
       throw new RoarClientError(ErrorCode.BadFrame, 'chat ack without id and ts', { stream });
@@ -237,15 +217,8 @@ export class RoarClient {
    * `reactions` events, never one per tap.
    */
   async react(stream: string, emoji: string): Promise<void> {
-    if (!isStreamId(stream)) return invalidArgument(`not a stream id: ${String(stream)}`);
-    if (
-      typeof emoji !== 'string' ||
-      emoji.length === 0 ||
-      codePointLength(emoji) > Limits.emojiMaxChars ||
-      !isCleanUnicode(emoji)
-    ) {
-      return invalidArgument(`emoji must be 1-${Limits.emojiMaxChars} characters`);
-    }
+    checkStream(stream);
+    checkEmoji(emoji);
     await this.#request('react', (ref) => ({ type: 'react', ref, stream, emoji }));
   }
 
@@ -257,12 +230,7 @@ export class RoarClient {
    * the protocol's own rules (`invalid_argument` without sending).
    */
   async moderate(stream: string, action: ModAction): Promise<void> {
-    let checked: ClientMessage;
-    try {
-      checked = parseClientMessage({ type: 'mod', stream, action });
-    } catch (cause) {
-      return invalidArgument(cause instanceof Error ? cause.message : 'invalid action', cause);
-    }
+    const checked = checkModRequest(stream, action);
     await this.#request('mod', (ref) => ({ ...checked, ref }));
   }
 
@@ -285,8 +253,7 @@ export class RoarClient {
     this.#welcome = undefined;
     const closed = new RoarClientError(ClientErrorCode.Closed, 'the client was closed');
     this.#requests.rejectAll(closed);
-    for (const state of this.#streams.values()) state.settle({ error: closed });
-    this.#streams.clear();
+    this.#joins.settleAll(closed, true);
     this.#connecting?.reject(closed);
     this.#connecting = undefined;
     this.#connection.close();
@@ -299,17 +266,14 @@ export class RoarClient {
     this.#events.emit('welcome', welcome);
     this.#connecting?.resolve(welcome);
     this.#connecting = undefined;
-    for (const state of this.#streams.values()) this.#sendJoin(state);
+    this.#joins.rejoinAll();
     if (this.#delivery.aligning) this.#clockPing();
   }
 
   #onDropped(code: number): void {
     this.#welcome = undefined;
     this.#pingTimer?.cancel();
-    for (const state of this.#streams.values()) {
-      state.joined = undefined;
-      state.joinRef = undefined;
-    }
+    this.#joins.dropped();
     this.#requests.rejectAll(
       new RoarClientError(ClientErrorCode.Disconnected, 'the connection dropped', {
         closeCode: code,
@@ -320,7 +284,7 @@ export class RoarClient {
   /** Refused for good: joined streams are kept for a later `connect()`, held events are not. */
   #onFailed(error: RoarClientError): void {
     this.#delivery.clear();
-    for (const state of this.#streams.values()) state.settle({ error });
+    this.#joins.settleAll(error, false);
     this.#connecting?.reject(error);
     this.#connecting = undefined;
     this.#events.emit('error', error);
@@ -331,7 +295,7 @@ export class RoarClient {
   #onMessage(message: ServerMessage): void {
     switch (message.type) {
       case 'joined':
-        return this.#onJoined(message);
+        return this.#joins.joined(message);
       case 'left':
       case 'ack':
       case 'pong':
@@ -340,7 +304,7 @@ export class RoarClient {
       case 'error':
         return this.#onError(message);
       case 'batch': {
-        const state = this.#streams.get(message.stream);
+        const state = this.#joins.get(message.stream);
         if (state) this.#delivery.batch(state, message);
         return;
       }
@@ -359,53 +323,6 @@ export class RoarClient {
         // A newer server's message type: servers may add them freely.
         return;
     }
-  }
-
-  #sendJoin(state: StreamState): void {
-    let ref: number;
-    let reply: Promise<JoinedMessage>;
-    try {
-      ({ ref, reply } = this.#requests.start('join'));
-    } catch (error) {
-      return state.settle({ error });
-    }
-    state.joinRef = ref;
-    const since = state.lastChatId;
-    this.#transmit(ref, {
-      type: 'join',
-      ref,
-      stream: state.name,
-      ...(since !== undefined ? { since } : {}),
-    });
-    reply.catch((error: unknown) => {
-      if (state.joinRef === ref) state.joinRef = undefined;
-      // The server said no: forget the stream, unless it says the stream is joined already.
-      if (
-        error instanceof RoarClientError &&
-        isErrorCode(error.code) &&
-        error.code !== ErrorCode.AlreadyJoined &&
-        this.#streams.get(state.name) === state
-      ) {
-        this.#streams.delete(state.name);
-      }
-      state.settle({ error });
-    });
-  }
-
-  #onJoined(message: JoinedMessage): void {
-    const state = this.#streams.get(message.stream);
-    if (!state) {
-      // Left while the join was in flight: nothing to deliver.
-      this.#requests.settle(message);
-      return;
-    }
-    const joined = this.#delivery.joined(state, message);
-    state.joined = joined;
-    state.joinRef = undefined;
-    // Settled here, not when the request's promise resolves a tick later, so that a leave() in
-    // the meantime cannot turn a completed join into a cancelled one.
-    state.settle({ joined });
-    this.#requests.settle(joined);
   }
 
   #onError(message: ErrorMessage): void {

@@ -41,7 +41,7 @@ export interface RoarClientOptions {
   EventSource?: EventSourceConstructor;
   /** `fetch` for the fallback's POSTs. Default `globalThis.fetch`. */
   fetch?: FetchLike;
-  /** WebSocket dials in a row that end without a welcome before `auto` tries the fallback. Default 3. */
+  /** Failed WebSocket dials (no welcome) in a row before `auto` tries the fallback. Default 3. */
   fallbackAfter?: number;
   /** Reconnect backoff; see `BackoffOptions` for the defaults. */
   reconnect?: BackoffOptions;

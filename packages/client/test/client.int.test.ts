@@ -1,41 +1,15 @@
-import { loadGatewayConfig, startEmbedded } from '@roar/gateway';
-import { silentLogger } from '@roar/runtime';
 import { waitFor } from '@roar/testkit';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { deferred, type Deferred } from '../src/deferred.js';
 import {
-  RoarClient,
   RoarClientError,
   memoryStorage,
   type ChatEvent,
-  type RoarClientOptions,
   type WebSocketConstructor,
 } from '../src/index.js';
 import { record } from './client-harness.js';
-
-const SECRET = 'client-integration-secret-long-enough-for-hs256';
-
-/** Fast timers so counts and bursts show up in tens of milliseconds. */
-const FAST: Record<string, string> = {
-  ROAR_PORT: '0',
-  ROAR_HOST: '127.0.0.1',
-  ROAR_JWT_SECRET: SECRET,
-  ROAR_TICK_MS: '20',
-  ROAR_REPORT_INTERVAL_MS: '100',
-  ROAR_COUNT_INTERVAL_MS: '100',
-  ROAR_REACTION_WINDOW_MS: '100',
-};
-
-function token(sub: string, expiresAt: string | number = '1h'): Promise<string> {
-  return new SignJWT({ name: sub })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(expiresAt)
-    .sign(new TextEncoder().encode(SECRET));
-}
+import { startServer, token } from './gateway-server.js';
 
 /** `ws` with every socket it makes remembered, so a test can cut one like a lost network. */
 function trackedWebSocket(): { WebSocket: WebSocketConstructor; sockets: WebSocket[] } {
@@ -47,31 +21,6 @@ function trackedWebSocket(): { WebSocket: WebSocketConstructor; sockets: WebSock
     }
   }
   return { WebSocket: Tracked, sockets };
-}
-
-async function startServer(env: Record<string, string> = {}) {
-  const embedded = await startEmbedded(loadGatewayConfig({ ...FAST, ...env }), silentLogger);
-  const url = `ws://127.0.0.1:${embedded.gateway.port}/ws`;
-  const clients: RoarClient[] = [];
-  return {
-    url,
-    /** A client of this server over `ws`; closed when the server is disposed. */
-    client(options: Partial<RoarClientOptions> = {}): RoarClient {
-      const client = new RoarClient({
-        url,
-        WebSocket,
-        storage: memoryStorage(),
-        reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
-        ...options,
-      });
-      clients.push(client);
-      return client;
-    },
-    async [Symbol.asyncDispose]() {
-      for (const c of clients) c.close();
-      await embedded.stop();
-    },
-  };
 }
 
 const texts = (events: { event: ChatEvent }[]): string[] => events.map((c) => c.event.text);

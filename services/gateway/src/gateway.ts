@@ -96,7 +96,6 @@ export class Gateway {
       metrics: this.metrics,
       log,
       fanout: this.#fanout,
-      publisher,
       now,
     });
     this.#history = new HistoryWriter(store, this.metrics, log);

@@ -8,14 +8,12 @@ import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
 import type { Fanout } from './fanout.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SlowClients } from './slow-clients.js';
-import type { Publisher } from './socket.js';
 
 export interface LoadControlOptions {
   config: GatewayConfig;
   metrics: GatewayMetrics;
   log: Logger;
   fanout: Fanout;
-  publisher: Publisher;
   now: () => number;
 }
 
@@ -115,7 +113,7 @@ export class LoadControl {
   }
 
   #apply(level: number, previous: number, why: string): void {
-    const { config, fanout, metrics, log, publisher } = this.#o;
+    const { config, fanout, metrics, log } = this.#o;
     // The aggregator already publishes a stream's count at most once per interval; the gateway
     // adds its own spacing only when it sheds counter freshness.
     fanout.countIntervalMs = level >= 1 ? config.countIntervalMs * COUNT_SLOWDOWN : 0;

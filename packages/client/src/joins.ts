@@ -1,0 +1,134 @@
+import { ErrorCode, isErrorCode, type ClientMessage, type JoinedMessage } from '@roar/protocol';
+import { deferred } from './deferred.js';
+import type { Delivery } from './delivery.js';
+import { ClientErrorCode, RoarClientError } from './errors.js';
+import type { PendingRequests } from './pending-requests.js';
+import { StreamState } from './streams.js';
+
+/**
+ * The streams the app has joined, kept across reconnects: each is joined again on every welcome
+ * (from the last chat id seen, so the server resumes it), its `join()` promise settles once, and
+ * it is forgotten only when the app leaves it or the server refuses it.
+ */
+export class Joins {
+  readonly #streams = new Map<string, StreamState>();
+  readonly #requests: PendingRequests;
+  readonly #delivery: Delivery;
+  readonly #transmit: (ref: number, message: ClientMessage) => void;
+  readonly #dedupeWindow: number;
+
+  constructor(
+    requests: PendingRequests,
+    delivery: Delivery,
+    transmit: (ref: number, message: ClientMessage) => void,
+    dedupeWindow: number,
+  ) {
+    this.#requests = requests;
+    this.#delivery = delivery;
+    this.#transmit = transmit;
+    this.#dedupeWindow = dedupeWindow;
+  }
+
+  get(stream: string): StreamState | undefined {
+    return this.#streams.get(stream);
+  }
+
+  has(stream: string): boolean {
+    return this.#streams.has(stream);
+  }
+
+  /**
+   * The app's `join()` (see `RoarClient.join`): sent now when `connected`, else on the welcome.
+   * A stream joined already resolves with its current reply; one on its way shares the promise.
+   */
+  join(stream: string, connected: boolean): Promise<JoinedMessage> {
+    let state = this.#streams.get(stream);
+    if (state?.joined) return Promise.resolve(state.joined);
+    if (!state) {
+      state = new StreamState(stream, this.#dedupeWindow);
+      this.#streams.set(stream, state);
+    }
+    state.waiter ??= deferred();
+    const { promise } = state.waiter;
+    if (connected && state.joinRef === undefined) this.#send(state);
+    return promise;
+  }
+
+  /** Forgets `stream`, cancelling a join in flight; false when it was not joined. */
+  forget(stream: string): boolean {
+    const state = this.#streams.get(stream);
+    if (!state) return false;
+    this.#streams.delete(stream);
+    const cancelled = new RoarClientError(ClientErrorCode.Cancelled, `left ${stream}`, { stream });
+    if (state.joinRef !== undefined) this.#requests.reject(state.joinRef, cancelled);
+    state.settle({ error: cancelled });
+    return true;
+  }
+
+  /** The server welcomed the client: join every stream again. */
+  rejoinAll(): void {
+    for (const state of this.#streams.values()) this.#send(state);
+  }
+
+  /** The connection dropped: no stream is joined on the next one until it is rejoined. */
+  dropped(): void {
+    for (const state of this.#streams.values()) {
+      state.joined = undefined;
+      state.joinRef = undefined;
+    }
+  }
+
+  /** Rejects every waiting `join()` with `error`; `forget` also drops the streams (`close()`). */
+  settleAll(error: unknown, forget: boolean): void {
+    for (const state of this.#streams.values()) state.settle({ error });
+    if (forget) this.#streams.clear();
+  }
+
+  /** The server's `joined` reply: delivers it and settles the join. */
+  joined(message: JoinedMessage): void {
+    const state = this.#streams.get(message.stream);
+    if (!state) {
+      // Left while the join was in flight: nothing to deliver.
+      this.#requests.settle(message);
+      return;
+    }
+    const joined = this.#delivery.joined(state, message);
+    state.joined = joined;
+    state.joinRef = undefined;
+    // Settled here, not when the request's promise resolves a tick later, so that a leave() in
+    // the meantime cannot turn a completed join into a cancelled one.
+    state.settle({ joined });
+    this.#requests.settle(joined);
+  }
+
+  #send(state: StreamState): void {
+    let ref: number;
+    let reply: Promise<JoinedMessage>;
+    try {
+      ({ ref, reply } = this.#requests.start('join'));
+    } catch (error) {
+      return state.settle({ error });
+    }
+    state.joinRef = ref;
+    const since = state.lastChatId;
+    this.#transmit(ref, {
+      type: 'join',
+      ref,
+      stream: state.name,
+      ...(since !== undefined ? { since } : {}),
+    });
+    reply.catch((error: unknown) => {
+      if (state.joinRef === ref) state.joinRef = undefined;
+      // The server said no: forget the stream, unless it says the stream is joined already.
+      if (
+        error instanceof RoarClientError &&
+        isErrorCode(error.code) &&
+        error.code !== ErrorCode.AlreadyJoined &&
+        this.#streams.get(state.name) === state
+      ) {
+        this.#streams.delete(state.name);
+      }
+      state.settle({ error });
+    });
+  }
+}

@@ -1,0 +1,14 @@
+import { RoarViewersElement } from './element.js';
+
+export { RoarViewersElement } from './element.js';
+export { formatWatching } from './format.js';
+
+// Defined on load, so `<script type="module" src=".../overlay.js">` is all a page needs; a page
+// that already has the element (the script included twice) keeps the first definition.
+if (!customElements.get('roar-viewers')) customElements.define('roar-viewers', RoarViewersElement);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'roar-viewers': RoarViewersElement;
+  }
+}

@@ -1,0 +1,162 @@
+import { AdminError, type AdminApi, type AuditEntry, type HeldMessage } from './admin-api.js';
+import { h } from './dom.js';
+import { SettingsForm } from './settings-form.js';
+
+/** The held queue is re-read this often while the console is open: nothing pushes it. */
+const HELD_REFRESH_MS = 3_000;
+
+/**
+ * The moderator console: announcements and clear, the chat rules, the held-message queue
+ * (approve or deny) and the audit log, all through the admin API with the user's own token.
+ */
+export class ModConsole {
+  readonly #api: AdminApi;
+  readonly #root: HTMLElement;
+  readonly #status = h('p', { class: 'mod-status', attrs: { role: 'status' } });
+  readonly #held = h('ol', { class: 'held' });
+  readonly #audit = h('ol', { class: 'audit' });
+  readonly #settings: SettingsForm;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  constructor(root: HTMLElement, api: AdminApi) {
+    this.#api = api;
+    this.#root = root;
+    this.#settings = new SettingsForm(api, (text) => this.say(text));
+    const announce = h('input', {
+      attrs: { name: 'announcement', placeholder: 'Announcement', maxlength: '500' },
+    });
+    root.replaceChildren(
+      h('h2', { text: 'Moderator console' }),
+      this.#status,
+      h(
+        'form',
+        {
+          class: 'announce',
+          on: {
+            submit: (e) => {
+              e.preventDefault();
+              const text = announce.value.trim();
+              if (!text) return;
+              this.run('Announced', () => this.#api.announce(text));
+              announce.value = '';
+            },
+          },
+        },
+        announce,
+        h('button', { text: 'Announce', attrs: { type: 'submit' } }),
+        h('button', {
+          text: 'Clear chat',
+          attrs: { type: 'button', 'data-action': 'clear' },
+          on: { click: () => this.run('Chat cleared', () => this.#api.clear()) },
+        }),
+      ),
+      h('h3', { text: 'Chat rules' }),
+      this.#settings.element,
+      h(
+        'h3',
+        {},
+        'Held messages ',
+        this.#refreshButton(() => this.refreshHeld()),
+      ),
+      this.#held,
+      h(
+        'h3',
+        {},
+        'Audit log ',
+        this.#refreshButton(() => this.refreshAudit()),
+      ),
+      this.#audit,
+    );
+    root.hidden = false;
+    this.run(undefined, () => this.#settings.load());
+    this.refresh();
+    this.#timer = setInterval(() => this.refreshHeld(), HELD_REFRESH_MS);
+  }
+
+  /** Runs an admin call; says `done` when it succeeds and the API's reason when it does not. */
+  run(done: string | undefined, call: () => Promise<unknown>): void {
+    call().then(
+      () => {
+        if (done) this.say(done);
+        this.refresh();
+      },
+      (error: unknown) => {
+        const why = error instanceof AdminError ? `${error.code}: ${error.message}` : String(error);
+        this.say(`Failed: ${why}`);
+      },
+    );
+  }
+
+  say(text: string): void {
+    this.#status.textContent = text;
+  }
+
+  /** Something changed (an event, an action): re-read the queue and the log. */
+  refresh(): void {
+    this.refreshHeld();
+    this.refreshAudit();
+  }
+
+  refreshHeld(): void {
+    this.#api.held().then(
+      (held) => this.#held.replaceChildren(...held.map((m) => this.#heldRow(m))),
+      (error: unknown) => this.say(`Held queue unavailable: ${String(error)}`),
+    );
+  }
+
+  refreshAudit(): void {
+    this.#api.audit(30).then(
+      (entries) => this.#audit.replaceChildren(...entries.map(auditRow)),
+      (error: unknown) => this.say(`Audit log unavailable: ${String(error)}`),
+    );
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#root.hidden = true;
+    this.#root.replaceChildren();
+  }
+
+  #heldRow(held: HeldMessage): HTMLElement {
+    return h(
+      'li',
+      { attrs: { 'data-id': held.id } },
+      h('span', { class: 'who', text: held.message.user.name }),
+      h('span', { class: 'text', text: held.message.text }),
+      h('span', { class: 'reason', text: held.reason }),
+      h('button', {
+        text: 'Approve',
+        attrs: { type: 'button', 'data-action': 'approve' },
+        on: { click: () => this.run('Approved', () => this.#api.approve(held.id)) },
+      }),
+      h('button', {
+        text: 'Deny',
+        attrs: { type: 'button', 'data-action': 'deny' },
+        on: { click: () => this.run('Denied', () => this.#api.deny(held.id)) },
+      }),
+    );
+  }
+
+  #refreshButton(refresh: () => void): HTMLElement {
+    return h('button', {
+      text: '↻',
+      class: 'refresh',
+      attrs: { type: 'button', 'aria-label': 'Refresh' },
+      on: { click: refresh },
+    });
+  }
+}
+
+function auditRow(entry: AuditEntry): HTMLElement {
+  const when = new Date(entry.at).toLocaleTimeString();
+  const what = [entry.action, entry.target, entry.reason && `(${entry.reason})`]
+    .filter(Boolean)
+    .join(' ');
+  return h(
+    'li',
+    { attrs: { 'data-action': entry.action } },
+    h('time', { text: when }),
+    h('span', { class: 'actor', text: entry.actor }),
+    h('span', { class: 'what', text: what }),
+  );
+}

@@ -1,0 +1,158 @@
+import { RoarClient, type ChatEvent, type TransportMode } from '@roar/client';
+import { AdminApi, AdminError } from './admin-api.js';
+import { ChatView, type MessageActions } from './chat-view.js';
+import { Composer } from './composer.js';
+import { devToken, type DemoRole } from './dev-login.js';
+import { byId } from './dom.js';
+import { ModConsole } from './mod-console.js';
+import { ReactionsView } from './reactions-view.js';
+import { canModerate } from './roles.js';
+import { StatusView } from './status-view.js';
+
+export interface SessionOptions {
+  stream: string;
+  /** Empty: watch anonymously. */
+  name: string;
+  role: DemoRole;
+  transport: TransportMode;
+}
+
+/** A timeout from a message's menu lasts this long. */
+const TIMEOUT_S = 600;
+
+/**
+ * One visit to one stream: the SDK client (msgpack, WebSocket with the event-stream fallback)
+ * and the views it drives. Moderators (by the roles the server confirmed in its welcome) also
+ * get the console and a menu on every message; their actions go through the admin API.
+ */
+export class Session {
+  readonly #o: SessionOptions;
+  readonly #client: RoarClient;
+  readonly #chat: ChatView;
+  readonly #reactions: ReactionsView;
+  readonly #status = new StatusView();
+  readonly #composer: Composer;
+  readonly #api: AdminApi;
+  #console: ModConsole | undefined;
+  #token: string | undefined;
+
+  constructor(options: SessionOptions) {
+    this.#o = options;
+    const url = new URL('/ws', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const { name, role, stream } = options;
+    this.#client = new RoarClient({
+      url: url.href,
+      codec: 'msgpack',
+      transport: options.transport,
+      // Asked before every connection attempt: a restarted dev server signs with a new secret.
+      ...(name ? { token: async () => (this.#token = await devToken(name, role, stream)) } : {}),
+    });
+    this.#api = new AdminApi(stream, () => this.#token);
+    this.#chat = new ChatView(byId<HTMLOListElement>('messages'), stream);
+    this.#reactions = new ReactionsView(byId('reactions'), byId('bursts'), (emoji) =>
+      this.#client.react(stream, emoji).catch((error: unknown) => this.#notice(error)),
+    );
+    this.#composer = new Composer(this.#client, stream);
+    this.#status.reset();
+    this.#listen();
+  }
+
+  /** Connects and joins; failures are shown on the page, and the SDK keeps retrying drops. */
+  async start(): Promise<void> {
+    try {
+      await this.#client.connect();
+      await this.#client.join(this.#o.stream);
+    } catch (error) {
+      this.#notice(error);
+    }
+  }
+
+  stop(): void {
+    this.#client.close();
+    this.#console?.stop();
+    this.#composer.stop();
+  }
+
+  #listen(): void {
+    const c = this.#client;
+    const { stream } = this.#o;
+    const mine = (event: { stream: string }): boolean => event.stream === stream;
+    c.on('status', (change) => {
+      this.#status.connection(change, c.transport);
+      if (change.state !== 'open') this.#composer.joined(false);
+    });
+    c.on('welcome', (welcome) => {
+      const roles = welcome.user?.roles ?? [];
+      this.#composer.signedIn(welcome.user !== null);
+      if (!this.#console && canModerate(roles, stream)) {
+        this.#chat.actions = this.#actions();
+        this.#console = new ModConsole(byId('mod'), this.#api);
+      }
+    });
+    c.on('joined', (joined) => {
+      if (!mine(joined)) return;
+      this.#reactions.setEmoji(joined.settings.reactions, joined.settings.reactionsEnabled);
+      this.#status.rules(joined.settings);
+      this.#composer.rules(joined.settings);
+      this.#status.pinned(joined.pinned, this.#unpin());
+      if (joined.gap) this.#chat.system('Some messages were missed while reconnecting.');
+      this.#composer.joined(true);
+    });
+    c.on('chat', (e) => mine(e) && this.#chat.add(e.event));
+    c.on('viewers', (e) => mine(e) && this.#status.count(e.viewers.text));
+    c.on('reactions', (e) => mine(e) && this.#reactions.burst(e.counts));
+    c.on('announcement', (e) => mine(e) && this.#chat.announce(e.event));
+    c.on('sampling', (e) => mine(e) && this.#status.sampling(e.fraction));
+    c.on('degradation', (e) => this.#status.degradation(e.level, e.text));
+    c.on('delete', (e) => {
+      if (!mine(e)) return;
+      this.#chat.remove(e.id);
+      this.#console?.refreshAudit();
+    });
+    c.on('clear', (e) => {
+      if (!mine(e)) return;
+      this.#chat.clear();
+      this.#chat.system('Chat was cleared by a moderator.');
+      this.#console?.refreshAudit();
+    });
+    c.on('pin', (e) => mine(e) && this.#status.pinned(e.message, this.#unpin()));
+    c.on('user_removed', (e) => {
+      if (!mine(e)) return;
+      const who = this.#chat.removeUser(e.userId) ?? 'A viewer';
+      this.#chat.system(`${who} was ${e.until === null ? 'banned' : 'timed out'}.`);
+      this.#console?.refreshAudit();
+    });
+    c.on('settings', (e) => {
+      if (!mine(e)) return;
+      this.#status.rules(e.settings);
+      this.#composer.rules(e.settings);
+      this.#reactions.setEmoji(e.settings.reactions, e.settings.reactionsEnabled);
+    });
+    c.on('error', (error) => this.#notice(error));
+  }
+
+  /** The message menu's actions, through the admin API. */
+  #actions(): MessageActions {
+    const run = (done: string, call: () => Promise<unknown>) => this.#console?.run(done, call);
+    return {
+      delete: (m: ChatEvent) => run('Message deleted', () => this.#api.deleteMessage(m.id)),
+      pin: (m: ChatEvent) => run('Message pinned', () => this.#api.pin(m.id)),
+      timeout: (m: ChatEvent) =>
+        run(`${m.user.name} timed out`, () => this.#api.timeout(m.user.id, TIMEOUT_S)),
+      ban: (m: ChatEvent) => run(`${m.user.name} banned`, () => this.#api.ban(m.user.id)),
+    };
+  }
+
+  #unpin(): (() => void) | undefined {
+    const mod = this.#console;
+    if (!mod) return undefined;
+    return () => mod.run('Unpinned', () => this.#api.unpin());
+  }
+
+  #notice(error: unknown): void {
+    const text =
+      error instanceof AdminError || error instanceof Error ? error.message : String(error);
+    this.#composer.notice(text);
+  }
+}
