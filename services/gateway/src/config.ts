@@ -137,7 +137,8 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     maxConnectionsPerIp: env.int('ROAR_MAX_CONNECTIONS_PER_IP', 1000, 1, 10_000_000),
     retryAfterS: env.int('ROAR_RETRY_AFTER_S', 2, 1, 3600),
     drainWindowMs: env.int('ROAR_DRAIN_WINDOW_MS', 10_000, 0, 600_000),
-    ladderLoopDelayMs: env.int('ROAR_LADDER_LOOP_DELAY_MS', 100, 1, 60_000),
+    // One publish to ~19k sockets blocks the loop 150–350 ms by itself: that is work, not trouble.
+    ladderLoopDelayMs: env.int('ROAR_LADDER_LOOP_DELAY_MS', 500, 1, 60_000),
     ladderBufferedBytes: env.int('ROAR_LADDER_BUFFERED_BYTES', 512 << 20, 1 << 20, 64 << 30),
     ladderCpu: env.number('ROAR_LADDER_CPU', 0.9, 0.05, 64),
     ladderUpMs: env.int('ROAR_LADDER_UP_MS', 2000, 0, 600_000),

@@ -74,7 +74,7 @@ export class LoadControl {
       },
       (level, previous, why) => this.#apply(level, previous, why),
     );
-    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 20 });
     this.#loopDelay.enable();
   }
 
@@ -127,6 +127,7 @@ export class LoadControl {
       this.#connections.status = level > 0 ? status : undefined;
     }
     this.#connections?.broadcast(status);
-    log.warn('degradation level changed', { level, previous, why, text: status.text });
+    // `level` would overwrite the log line's own level field.
+    log.warn('degradation level changed', { degradation: level, previous, why, text: status.text });
   }
 }

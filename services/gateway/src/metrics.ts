@@ -148,6 +148,6 @@ export class GatewayMetrics {
   constructor(labels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(labels);
     // Includes nodejs_eventloop_lag_{p50,p90,p99,max}_seconds, measured by monitorEventLoopDelay.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }
 }

@@ -1,0 +1,340 @@
+// Sections 1–3, per server, with one set of connections: idle memory at the full count, a
+// warm-up, the chat storm with a small audience (while the server is calm), then the fanout
+// ladder at each audience size from the smallest up, opening viewers again in between.
+import { mintToken } from '../drivers/roar.mjs';
+import { nowMs } from '../drivers/common.mjs';
+import { addressesFor } from '../lib/addresses.mjs';
+import { INSPECT_ARGS } from '../lib/inspector.mjs';
+import { LoadPool, mergeOpen } from '../lib/pool.mjs';
+import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
+import { fetchMetrics, JWT_SECRET, ladderChanges, metric, startServer } from '../lib/servers.mjs';
+import { round, split } from '../lib/split.mjs';
+
+const STREAM = 'bench';
+
+export async function runServer(kind, cfg, ctx) {
+  const out = { kind, memory: undefined, fanout: [], storm: undefined, notes: [] };
+  const srv = await startServer(kind, { nodeArgs: [...INSPECT_ARGS, ...(cfg.nodeArgs ?? [])] });
+  const viewers = new LoadPool(`${kind}-viewers`, cfg.viewerWorkers);
+  const pub = new LoadPool(`${kind}-pub`, 1);
+  const held = viewers.workers.map(() => 0);
+  try {
+    await sleep(1000);
+    const rawBefore = procUsage(srv.pid).rssBytes;
+    const before = await srv.settledRss();
+    const heap0 = kind === 'roar' ? heapOf(await fetchMetrics(srv.port)) : undefined;
+    const opened = await growTo(viewers, held, cfg.viewers, { kind, srv, cfg, ctx });
+    const chatters = Array.from({ length: cfg.chatters }, (_, i) => `chatter-${i}`);
+    const pubOpen = await pub.workers[0].request(
+      'open',
+      {
+        driver: kind,
+        host: '127.0.0.1',
+        port: srv.port,
+        count: cfg.chatters,
+        stream: STREAM,
+        idPrefix: `${kind}-${ctx.runId}-chatter`,
+        tokens: kind === 'roar' ? chatters.map((sub) => mintToken(JWT_SECRET, sub)) : undefined,
+        counted: false,
+        ...addressesFor(cfg.chatters),
+        concurrency: cfg.chatters,
+      },
+      30_000,
+    );
+    if (pubOpen.opened < cfg.chatters)
+      throw new Error(`${kind}: chatters failed to open: ${JSON.stringify(pubOpen)}`);
+    await sleep(2000);
+    const rawAfter = procUsage(srv.pid).rssBytes;
+    const after = await srv.settledRss();
+    const heap1 = kind === 'roar' ? heapOf(await fetchMetrics(srv.port)) : undefined;
+    const conns = opened.opened + pubOpen.opened;
+    out.memory = {
+      connections: conns,
+      opened,
+      rssBeforeMB: round(before / 2 ** 20, 1),
+      rssAfterMB: round(after / 2 ** 20, 1),
+      bytesPerConnection: Math.round((after - before) / conns),
+      // The same without the forced GCs: what a scrape of RSS would show.
+      rawBytesPerConnection: Math.round((rawAfter - rawBefore) / conns),
+    };
+    if (heap0 && heap1) {
+      // Where Roar's bytes are: the V8 heap (sessions, sets, strings) vs outside it (uWS, buffers).
+      out.memory.heapBytesPerConnection = Math.round((heap1.used - heap0.used) / conns);
+      out.memory.externalBytesPerConnection = Math.round((heap1.external - heap0.external) / conns);
+    }
+    ctx.log(
+      `${kind}: ${opened.opened} viewers + ${pubOpen.opened} chatters open in ${Math.round(opened.ms)} ms, ` +
+        `${out.memory.bytesPerConnection} B RSS per connection`,
+    );
+
+    if (cfg.warmup) await warmUp(kind, srv, cfg.warmup, ctx);
+
+    // The storm first, while the gateway is calm (Roar's ladder would otherwise carry levels
+    // from the fanout into it); then the fanout from the smaller audience up, opening viewers again.
+    if (cfg.storm && ctx.left() > cfg.storm.seconds * 1000 + cfg.stepReserveMs) {
+      await reduceTo(viewers, held, cfg.storm.viewers);
+      await sleep(1000);
+      await settleLadder(kind, srv, cfg, out);
+      out.storm = await chatStorm({ kind, srv, viewers, pub, n: sum(held), cfg: cfg.storm });
+      ctx.log(`${kind} storm: ${JSON.stringify(out.storm)}`);
+    } else if (cfg.storm) {
+      out.notes.push('chat storm skipped: global deadline');
+    }
+
+    for (const set of [...cfg.fanout].sort((x, y) => x.n - y.n)) {
+      if (ctx.left() < cfg.stepReserveMs * 2) {
+        out.notes.push(`fanout at ${set.n} viewers skipped: global deadline`);
+        continue;
+      }
+      if (sum(held) < set.n) await growTo(viewers, held, set.n, { kind, srv, cfg, ctx });
+      else await reduceTo(viewers, held, set.n);
+      await sleep(1000);
+      await settleLadder(kind, srv, cfg, out);
+      for (const rate of set.rates) {
+        if (ctx.left() < cfg.stepReserveMs) {
+          out.notes.push(`fanout ${set.n} at ${rate}/s skipped: global deadline`);
+          break;
+        }
+        const step = await fanoutStep({ kind, srv, viewers, pub, n: sum(held), rate, cfg });
+        out.fanout.push(step);
+        ctx.log(
+          `${kind} fanout n=${step.viewers} rate=${rate}/s: ${step.deliveredPerS}/s delivered ` +
+            `(${step.deliveryRatio}), p50 ${step.p50Ms} ms p99 ${step.p99Ms} ms, ` +
+            `${step.cpuSPerMillion} CPU-s/M, server ${step.serverCpuShare} core, load-gen ${step.loadGenCpuShare}`,
+        );
+        // The bar is p99 ≤ 250 ms and ≥ 95% delivered; past it the ladder goes on while the
+        // numbers still mean something (CPU per delivery), and stops once deliveries fall behind.
+        if (step.deliveryRatio < 0.95 || step.p99Ms > 20 * 250) break;
+      }
+    }
+  } finally {
+    if (kind === 'roar') out.ladderChanges = ladderChanges(srv.proc.output);
+    // The server goes first, so the closing side (and TIME_WAIT) is the server's.
+    await srv.proc.stop('SIGTERM', 5000);
+    await Promise.all([viewers.stop(), pub.stop()]);
+  }
+  return out;
+}
+
+/**
+ * Roar's degradation ladder climbs while its event loop is delayed (a publish to 19k sockets
+ * blocks it ~200 ms; connecting 19k clients on two shared cores delays it too) and steps down one
+ * level per 15 s of calm. Levels 1-2 (slower counts, coarser reactions) do not touch chat;
+ * level 3 halves the chat budget and level 4 makes chat read-only. Measurements start at level
+ * ≤ 2, waiting a bounded time for it; the level found and the level at each step are recorded.
+ */
+export async function settleLadder(kind, srv, cfg, out) {
+  if (kind !== 'roar') return;
+  const t = Date.now();
+  let level = metric(await fetchMetrics(srv.port), 'roar_degradation_level');
+  const found = level;
+  while (level > 2 && Date.now() - t < cfg.ladderWaitMs) {
+    await sleep(1000);
+    level = metric(await fetchMetrics(srv.port), 'roar_degradation_level');
+  }
+  out.ladder ??= [];
+  out.ladder.push({ found, after: level, waitedMs: Date.now() - t });
+}
+
+/**
+ * Every server's chat path runs hot before it is measured: a burst into a stream nobody watches
+ * but the warm-up chatters, so JIT compilation is not charged to the first measurement (the
+ * storm's 2,000 messages would otherwise run partly in V8's baseline tier on Roar's longer path).
+ */
+export async function warmUp(kind, srv, cfg, ctx) {
+  const warm = new LoadPool(`${kind}-warm`, 1);
+  try {
+    const opened = await warm.workers[0].request('open', {
+      driver: kind,
+      host: '127.0.0.1',
+      port: srv.port,
+      count: 20,
+      stream: 'warmup',
+      idPrefix: `${kind}-${ctx.runId}-warm`,
+      tokens:
+        kind === 'roar'
+          ? Array.from({ length: 20 }, (_, i) => mintToken(JWT_SECRET, `warm-${i}`))
+          : undefined,
+      counted: false,
+      ...addressesFor(20),
+      concurrency: 20,
+    });
+    if (opened.opened < 20)
+      throw new Error(`${kind}: warm-up connections failed: ${JSON.stringify(opened)}`);
+    await warm.workers[0].request('burst', cfg, (cfg.count / cfg.rate) * 1000 + 15_000);
+    await sleep(500);
+  } finally {
+    await warm.stop();
+  }
+}
+
+const heapOf = (m) => ({
+  used: metric(m, 'nodejs_heap_size_used_bytes'),
+  external: metric(m, 'nodejs_external_memory_bytes'),
+});
+
+const sum = (list) => list.reduce((a, b) => a + b, 0);
+
+/** Opens viewers until the workers hold `n` between them; returns what the opening did. */
+async function growTo(pool, held, n, { kind, srv, cfg, ctx }) {
+  const want = split(n, held.length);
+  const batch = (ctx.openBatches = (ctx.openBatches ?? 0) + 1);
+  const result = mergeOpen(
+    await Promise.all(
+      pool.workers.map(async (w, i) => {
+        const count = want[i] - held[i];
+        if (count <= 0)
+          return { opened: 0, refused: 0, retryAfter: 0, statuses: {}, errors: {}, ms: 0 };
+        const r = await w.request(
+          'open',
+          {
+            driver: kind,
+            host: '127.0.0.1',
+            port: srv.port,
+            count,
+            stream: STREAM,
+            idPrefix: `${kind}-${ctx.runId}-v${i}-${batch}`,
+            ...addressesFor(count),
+            concurrency: 64,
+            timeBudgetMs: cfg.openBudgetMs,
+          },
+          cfg.openBudgetMs + 30_000,
+        );
+        held[i] = (await w.request('stats')).open;
+        return r;
+      }),
+    ),
+  );
+  if (sum(held) < n * 0.99)
+    throw new Error(`${kind}: only ${sum(held)} of ${n} viewers open: ${JSON.stringify(result)}`);
+  return result;
+}
+
+export async function reduceTo(pool, held, n) {
+  const want = split(n, held.length);
+  await Promise.all(
+    pool.workers.map(async (w, i) => {
+      const extra = held[i] - want[i];
+      if (extra > 0) held[i] = (await w.request('closeSome', { count: extra })).left;
+    }),
+  );
+}
+
+/**
+ * One step of the ladder: a fixed number of messages at `rate`, timed by their send time, CPU
+ * of the server from the first send until every delivery arrived (or the grace ran out).
+ */
+export async function fanoutStep({ kind, srv, viewers, pub, n, rate, cfg }) {
+  const count = Math.max(cfg.minMessages, Math.round(rate * cfg.stepSeconds));
+  const m0 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
+  const from = nowMs();
+  await viewers.all('reset', { from });
+  const u0 = procUsage(srv.pid);
+  const cpu0 = u0.cpuS;
+  const t0 = nowMs();
+  const sent = await pub.workers[0].request(
+    'burst',
+    { count, rate },
+    (count / rate) * 1000 + 15_000,
+  );
+  const expected = sent.sent * n;
+  await waitUntil(
+    async () => (await viewers.count()).messages >= expected,
+    Math.max(0, sent.last + cfg.graceMs - nowMs()),
+    50,
+  );
+  const u1 = procUsage(srv.pid);
+  const cpu1 = u1.cpuS;
+  const t1 = nowMs();
+  const s = await viewers.stats();
+  const m1 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
+  const spanS = count / rate;
+  const cpu = cpu1 - cpu0;
+  const p99 = s.hist.percentile(99);
+  const ratio = s.messages / Math.max(1, expected);
+  const step = {
+    viewers: n,
+    rate,
+    messages: sent.sent,
+    delivered: s.messages,
+    frames: s.frames,
+    offeredPerS: Math.round(rate * n),
+    deliveredPerS: Math.round(s.messages / spanS),
+    deliveryRatio: round(ratio, 3),
+    framesPerS: Math.round(s.frames / ((t1 - t0) / 1000)),
+    p50Ms: round(s.hist.percentile(50), 1),
+    p99Ms: round(p99, 1),
+    maxMs: round(s.hist.max, 1),
+    serverCpuS: round(cpu, 2),
+    serverCpuShare: round(cpu / ((t1 - t0) / 1000), 2),
+    loadGenCpuShare: round(s.cpuS / ((t1 - t0) / 1000), 2),
+    cpuSPerMillion: round(cpu / (s.messages / 1e6), 2),
+    cpuSPerMillionFrames: round(cpu / (s.frames / 1e6), 2),
+    // User-space (JS, uWS) and kernel (socket writes) parts of the server's CPU per frame.
+    userUsPerFrame: round(((u1.userS - u0.userS) / Math.max(1, s.frames)) * 1e6, 2),
+    sysUsPerFrame: round(((u1.sysS - u0.sysS) / Math.max(1, s.frames)) * 1e6, 2),
+    meanFrameBytes: Math.round(s.bytes / Math.max(1, s.frames)),
+    closes: s.closes,
+    ok: p99 !== undefined && p99 <= 250 && ratio >= 0.95,
+  };
+  if (m1) step.roar = roarDelta(m0, m1);
+  return step;
+}
+
+function roarDelta(m0, m1) {
+  const d = (name, where) => metric(m1, name, where) - metric(m0, name, where);
+  return {
+    framesOut: d('roar_frames_out_total'),
+    batches: d('roar_batches_total'),
+    sampledOut: d('roar_chat_sampled_out_total'),
+    chatAccepted: d('roar_chat_total', { result: 'accepted' }),
+    chatRejected: d('roar_chat_total', { result: 'rejected' }),
+    slowDemoted: d('roar_slow_clients_total', { action: 'demoted' }),
+    slowClosed: d('roar_slow_clients_total', { action: 'closed' }),
+    level: metric(m1, 'roar_degradation_level'),
+    loopP99Ms: round(metric(m1, 'nodejs_eventloop_lag_p99_seconds') * 1000, 1),
+  };
+}
+
+/** 200 msg/s into one stream: Roar batches and samples, the others send every message. */
+export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
+  const count = Math.round(cfg.rate * cfg.seconds);
+  const m0 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
+  await viewers.all('reset', { from: nowMs() });
+  const cpu0 = procUsage(srv.pid).cpuS;
+  const t0 = nowMs();
+  const sent = await pub.workers[0].request(
+    'burst',
+    { count, rate: cfg.rate },
+    cfg.seconds * 1000 + 15_000,
+  );
+  const expected = sent.sent * n;
+  await waitUntil(
+    async () => (await viewers.count()).messages >= expected,
+    Math.max(0, sent.last + cfg.graceMs - nowMs()),
+    50,
+  );
+  const cpu1 = procUsage(srv.pid).cpuS;
+  const t1 = nowMs();
+  const s = await viewers.stats();
+  const m1 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
+  const wallS = (t1 - t0) / 1000;
+  const cpu = cpu1 - cpu0;
+  const result = {
+    viewers: n,
+    offered: sent.sent,
+    seconds: round(wallS, 2),
+    delivered: s.messages,
+    deliveredShare: round(s.messages / Math.max(1, expected), 3),
+    messagesPerViewerPerS: round(s.messages / n / wallS, 1),
+    framesPerViewerPerS: round(s.frames / n / wallS, 1),
+    serverCpuS: round(cpu, 2),
+    serverCpuShare: round(cpu / wallS, 2),
+    messagesPerCpuS: Math.round(s.messages / Math.max(cpu, 1e-9)),
+    p50Ms: round(s.hist.percentile(50), 1),
+    p99Ms: round(s.hist.percentile(99), 1),
+    closes: s.closes,
+  };
+  if (m1) result.roar = roarDelta(m0, m1);
+  return result;
+}
