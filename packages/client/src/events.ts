@@ -4,6 +4,7 @@ import type {
   PublicSettings,
   ViewerCount,
   WelcomeMessage,
+  JoinedMessage,
 } from '@roar/protocol';
 import type { RoarClientError } from './errors.js';
 
@@ -21,23 +22,12 @@ export interface StatusChange {
   delayMs?: number;
 }
 
-/** A stream was joined, first or again after a reconnect. */
-export interface StreamJoined {
-  stream: string;
-  viewers: ViewerCount;
-  /** Messages in the server's history the client had not delivered yet, oldest first. */
-  history: ChatEvent[];
-  /** True when the server resumed from the last message seen: nothing was missed. */
-  resumed: boolean;
-  /** True when messages were missed: the last one seen is older than the server's window. */
-  gap: boolean;
-  /** Emoji this stream accepts as reactions. */
-  reactions: string[];
-  /** The stream's chat rules now; later changes arrive as `settings` events. */
-  settings: PublicSettings;
-  /** The pinned message now, or null; later changes arrive as `pin` events. */
-  pinned: ChatEvent | null;
-}
+/**
+ * A stream was joined, first or again after a reconnect: the server's `joined` reply. `history`
+ * holds only messages the client had not delivered yet; later rule changes and pins arrive as
+ * `settings` and `pin` events.
+ */
+export type StreamJoined = Omit<JoinedMessage, 'type' | 'ref'>;
 
 /** One chat message, delivered once per stream, in the order the server sent it. */
 export interface StreamChat {

@@ -1,6 +1,6 @@
 import { connectNatsBus, partitionOf, Subjects, type NatsBus } from '@roar/bus';
-import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
 import type { AggregatorService } from '../src/aggregator-service.js';
 import {
   FakeGateway,
@@ -10,21 +10,11 @@ import {
   streamsByPartition,
   uniquePrefix,
   ViewerWatch,
+  useBrokers,
 } from './harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
-});
-afterAll(async () => {
-  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
-});
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const brokers = useBrokers();
+const { cleanup } = brokers;
 
 const LEASE_TTL_MS = 600;
 
@@ -37,9 +27,9 @@ interface World {
 
 async function world(): Promise<World> {
   const subjects = new Subjects(uniquePrefix());
-  const watch = await ViewerWatch.open(nats.url, subjects);
+  const watch = await ViewerWatch.open(brokers.nats.url, subjects);
   cleanup.push(() => watch.close());
-  const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+  const gwBus = await connectNatsBus({ servers: brokers.nats.url, name: 'gateways' });
   cleanup.push(() => gwBus.close());
   return {
     subjects,
@@ -48,8 +38,8 @@ async function world(): Promise<World> {
     async service(id, env = {}) {
       const svc = await startService({
         ROAR_PREFIX: subjects.prefix,
-        ROAR_NATS_URL: nats.url,
-        ROAR_REDIS_URL: redis.url,
+        ROAR_NATS_URL: brokers.nats.url,
+        ROAR_REDIS_URL: brokers.redis.url,
         ROAR_AGG_ID: id,
         ROAR_AGG_LEASE_TTL_MS: String(LEASE_TTL_MS),
         ...env,

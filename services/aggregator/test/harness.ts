@@ -1,7 +1,8 @@
 import { connectNatsBus, partitionOf, type NatsBus, type Subjects } from '@roar/bus';
 import { encodeReport, unpack } from '@roar/protocol';
 import { silentLogger, type Logger } from '@roar/runtime';
-import { waitFor } from '@roar/testkit';
+import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startAggregatorService, type AggregatorService } from '../src/aggregator-service.js';
 import { loadAggregatorConfig } from '../src/config.js';
 
@@ -235,4 +236,44 @@ export async function metric(port: number, name: string): Promise<number> {
   const match = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'));
   if (!match) throw new Error(`metric ${name} not found`);
   return Number(match[1]);
+}
+
+export interface Brokers {
+  readonly nats: NatsServer;
+  readonly redis: RedisServer;
+  /** Runs after the current test, last added first. */
+  cleanup: (() => Promise<unknown> | void)[];
+}
+
+/**
+ * One real nats-server and redis-server for the test file, started before its tests and stopped
+ * after them; after each test its cleanups run, and a broker a test stopped is started again, so a
+ * failure while a server was down does not take the rest of the file with it.
+ */
+export function useBrokers(): Brokers {
+  let nats: NatsServer | undefined;
+  let redis: RedisServer | undefined;
+  const brokers: Brokers = {
+    get nats() {
+      if (!nats) throw new Error('brokers are used before beforeAll ran');
+      return nats;
+    },
+    get redis() {
+      if (!redis) throw new Error('brokers are used before beforeAll ran');
+      return redis;
+    },
+    cleanup: [],
+  };
+  beforeAll(async () => {
+    [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
+  });
+  afterAll(async () => {
+    await Promise.all([nats?.[Symbol.asyncDispose](), redis?.[Symbol.asyncDispose]()]);
+  });
+  afterEach(async () => {
+    if (nats && !nats.running) await nats.start();
+    if (redis && !redis.running) await redis.start();
+    for (const step of brokers.cleanup.splice(0).reverse()) await step();
+  });
+  return brokers;
 }

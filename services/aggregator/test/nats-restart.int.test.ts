@@ -1,23 +1,18 @@
 import { connectNatsBus, Subjects } from '@roar/bus';
-import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGateway, metric, readyz, startService, uniquePrefix, ViewerWatch } from './harness.js';
+import { waitFor } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  FakeGateway,
+  metric,
+  readyz,
+  startService,
+  uniquePrefix,
+  ViewerWatch,
+  useBrokers,
+} from './harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
-});
-afterAll(async () => {
-  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
-});
-afterEach(async () => {
-  // A test that failed while the server was down must not take the rest of the file with it.
-  if (!nats.running) await nats.start();
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const brokers = useBrokers();
+const { cleanup } = brokers;
 
 // Reconnects take one pause (250–500 ms) once the server is back; room for a loaded machine.
 const RECONNECT = { timeoutMs: 10_000 };
@@ -25,9 +20,9 @@ const RECONNECT = { timeoutMs: 10_000 };
 describe('a NATS restart', () => {
   it('is survived: the aggregator reconnects and totals flow again without a restart', async () => {
     const subjects = new Subjects(uniquePrefix());
-    const watch = await ViewerWatch.open(nats.url, subjects);
+    const watch = await ViewerWatch.open(brokers.nats.url, subjects);
     cleanup.push(() => watch.close());
-    const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+    const gwBus = await connectNatsBus({ servers: brokers.nats.url, name: 'gateways' });
     cleanup.push(() => gwBus.close());
     const g1 = new FakeGateway('g1', gwBus, subjects, 1).set('s', 500).start();
     const g2 = new FakeGateway('g2', gwBus, subjects, 1).set('s', 70);
@@ -40,8 +35,8 @@ describe('a NATS restart', () => {
     );
     const svc = await startService({
       ROAR_PREFIX: subjects.prefix,
-      ROAR_NATS_URL: nats.url,
-      ROAR_REDIS_URL: redis.url,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
       // Each NATS client comes back after its own random pause (up to 250 ms apart here), and
       // the warm-up after the reconnect (expiry intervals × report interval) must outlast that
       // spread plus one stream-list period, as it does with production intervals (3 × 1 s).
@@ -50,7 +45,7 @@ describe('a NATS restart', () => {
     cleanup.push(() => svc.stop());
     await watch.until('s', (e) => e.total === 570, 'the total');
 
-    await nats.stop();
+    await brokers.nats.stop();
     await waitFor(async () => (await readyz(svc.port)).status === 503, {
       message: 'readyz failing while NATS is down',
     });
@@ -61,7 +56,7 @@ describe('a NATS restart', () => {
       message: 'both gateways expired during the outage',
     });
     const restartedAt = Date.now();
-    await nats.start();
+    await brokers.nats.start();
     await waitFor(async () => (await readyz(svc.port)).status === 200, {
       ...RECONNECT,
       message: 'readyz passing again',

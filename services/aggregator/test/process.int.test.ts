@@ -1,26 +1,15 @@
 import { connectNatsBus, Subjects } from '@roar/bus';
-import { ManagedProcess, NatsServer, RedisServer, waitFor } from '@roar/testkit';
+import { ManagedProcess, waitFor } from '@roar/testkit';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAST, FakeGateway, readyz, uniquePrefix, ViewerWatch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { FAST, FakeGateway, readyz, uniquePrefix, ViewerWatch, useBrokers } from './harness.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const LISTENING = /"msg":"aggregator listening".*"port":(\d+)/;
 
-let nats: NatsServer;
-let redis: RedisServer;
-const cleanup: (() => Promise<unknown> | void)[] = [];
-
-beforeAll(async () => {
-  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
-});
-afterAll(async () => {
-  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
-});
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const brokers = useBrokers();
+const { cleanup } = brokers;
 
 /** `node dist/main.js` with only the ROAR_ variables given here (none leak in from outside). */
 function spawnAggregator(env: Record<string, string>): ManagedProcess {
@@ -52,17 +41,17 @@ function exitWithin(proc: ManagedProcess, ms: number): Promise<number | null> {
 describe('the aggregator process', () => {
   it('serves health and readiness, counts, and exits 0 on SIGTERM', async () => {
     const subjects = new Subjects(uniquePrefix());
-    const watch = await ViewerWatch.open(nats.url, subjects);
+    const watch = await ViewerWatch.open(brokers.nats.url, subjects);
     cleanup.push(() => watch.close());
-    const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+    const gwBus = await connectNatsBus({ servers: brokers.nats.url, name: 'gateways' });
     cleanup.push(() => gwBus.close());
     const g1 = new FakeGateway('g1', gwBus, subjects, 1).set('s', 42).start();
     cleanup.push(() => g1.silence());
 
     const proc = spawnAggregator({
       ROAR_PREFIX: subjects.prefix,
-      ROAR_NATS_URL: nats.url,
-      ROAR_REDIS_URL: redis.url,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
       ROAR_AGG_ID: 'agg-proc',
     });
     const port = await listening(proc);
@@ -86,7 +75,11 @@ describe('the aggregator process', () => {
 
   it('hands over to a standby within the lease TTL when the owner is killed', async () => {
     const prefix = uniquePrefix();
-    const env = { ROAR_PREFIX: prefix, ROAR_NATS_URL: nats.url, ROAR_REDIS_URL: redis.url };
+    const env = {
+      ROAR_PREFIX: prefix,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
+    };
     const a = spawnAggregator({ ...env, ROAR_AGG_ID: 'agg-a' });
     const aPort = await listening(a);
     await waitFor(async () => (await readyz(aPort)).owned.length === 1, { message: 'a owning' });

@@ -1,25 +1,20 @@
 import { partitionLeaseName } from '@roar/aggregation';
 import { connectNatsBus, Subjects } from '@roar/bus';
 import { createRedisStore } from '@roar/store';
-import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGateway, metric, readyz, startService, uniquePrefix, ViewerWatch } from './harness.js';
+import { waitFor } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  FakeGateway,
+  metric,
+  readyz,
+  startService,
+  uniquePrefix,
+  ViewerWatch,
+  useBrokers,
+} from './harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
-});
-afterAll(async () => {
-  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
-});
-afterEach(async () => {
-  // A test that failed while the server was down must not take the rest of the file with it.
-  if (!redis.running) await redis.start();
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const brokers = useBrokers();
+const { cleanup } = brokers;
 
 // The Redis client retries with a backoff of up to 2 s; room for a loaded machine.
 const RECONNECT = { timeoutMs: 10_000 };
@@ -29,9 +24,9 @@ const ids = (tag: string, n: number): string[] =>
 
 async function world(): Promise<{ subjects: Subjects; watch: ViewerWatch; g1: FakeGateway }> {
   const subjects = new Subjects(uniquePrefix());
-  const watch = await ViewerWatch.open(nats.url, subjects);
+  const watch = await ViewerWatch.open(brokers.nats.url, subjects);
   cleanup.push(() => watch.close());
-  const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+  const gwBus = await connectNatsBus({ servers: brokers.nats.url, name: 'gateways' });
   cleanup.push(() => gwBus.close());
   const g1 = new FakeGateway('g1', gwBus, subjects, 1).set('s', 100).start();
   cleanup.push(() => g1.silence());
@@ -43,15 +38,15 @@ describe('Redis down', () => {
     const { subjects, watch, g1 } = await world();
     const svc = await startService({
       ROAR_PREFIX: subjects.prefix,
-      ROAR_NATS_URL: nats.url,
-      ROAR_REDIS_URL: redis.url,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
     });
     cleanup.push(() => svc.stop());
     await watch.until('s', (e) => e.total === 100, 'the total');
     g1.addIds('s', ids('before', 5));
     await watch.until('s', (e) => e.uniques === 5, 'uniques');
 
-    await redis.stop();
+    await brokers.redis.stop();
     await waitFor(async () => (await metric(svc.port, 'roar_agg_redis_connected')) === 0, {
       message: 'redis_connected falling to 0',
     });
@@ -66,7 +61,7 @@ describe('Redis down', () => {
     expect(await metric(svc.port, 'roar_agg_leases_kept_total')).toBeGreaterThan(0);
     expect(await metric(svc.port, 'roar_agg_partitions_lost_total')).toBe(0);
 
-    await redis.start();
+    await brokers.redis.start();
     await waitFor(async () => (await readyz(svc.port)).redis, {
       ...RECONNECT,
       message: 'redis reachable again',
@@ -80,12 +75,12 @@ describe('Redis down', () => {
 
   it('is no reason not to start: a lone aggregator counts without it', async () => {
     const { subjects, watch, g1 } = await world();
-    await redis.stop();
+    await brokers.redis.stop();
     const startedAt = Date.now();
     const svc = await startService({
       ROAR_PREFIX: subjects.prefix,
-      ROAR_NATS_URL: nats.url,
-      ROAR_REDIS_URL: redis.url,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
     });
     cleanup.push(() => svc.stop());
     const startMs = Date.now() - startedAt;
@@ -93,13 +88,17 @@ describe('Redis down', () => {
     expect(await readyz(svc.port)).toEqual({ status: 200, owned: [0], nats: true, redis: false });
     expect(await metric(svc.port, 'roar_agg_leases_claimed_blind_total')).toBeGreaterThan(0);
 
-    await redis.start();
+    await brokers.redis.start();
     await waitFor(async () => (await readyz(svc.port)).redis, {
       ...RECONNECT,
       message: 'redis reachable',
     });
     // Its next renewal turns the blind lease into a real one, and a second instance stays standby.
-    const store = createRedisStore({ url: redis.url, prefix: subjects.prefix, historyCapacity: 1 });
+    const store = createRedisStore({
+      url: brokers.redis.url,
+      prefix: subjects.prefix,
+      historyCapacity: 1,
+    });
     cleanup.push(() => store.close());
     await store.ready();
     await waitFor(async () => (await store.leases.holder(partitionLeaseName(0))) === svc.id, {
@@ -107,8 +106,8 @@ describe('Redis down', () => {
     });
     const standby = await startService({
       ROAR_PREFIX: subjects.prefix,
-      ROAR_NATS_URL: nats.url,
-      ROAR_REDIS_URL: redis.url,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
     });
     cleanup.push(() => standby.stop());
     g1.set('s', 140);

@@ -1,21 +1,9 @@
 import { connectNatsBus, Subjects } from '@roar/bus';
-import { NatsServer, RedisServer } from '@roar/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGateway, startService, uniquePrefix, ViewerWatch } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { FakeGateway, startService, uniquePrefix, ViewerWatch, useBrokers } from './harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
-});
-afterAll(async () => {
-  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
-});
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const brokers = useBrokers();
+const { cleanup } = brokers;
 
 const ids = (from: number, to: number): string[] =>
   Array.from({ length: to - from }, (_, i) => `viewer-${from + i}`);
@@ -25,12 +13,12 @@ describe('a restarted aggregator', () => {
     const subjects = new Subjects(uniquePrefix());
     const env = {
       ROAR_PREFIX: subjects.prefix,
-      ROAR_NATS_URL: nats.url,
-      ROAR_REDIS_URL: redis.url,
+      ROAR_NATS_URL: brokers.nats.url,
+      ROAR_REDIS_URL: brokers.redis.url,
     };
-    const watch = await ViewerWatch.open(nats.url, subjects);
+    const watch = await ViewerWatch.open(brokers.nats.url, subjects);
     cleanup.push(() => watch.close());
-    const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+    const gwBus = await connectNatsBus({ servers: brokers.nats.url, name: 'gateways' });
     cleanup.push(() => gwBus.close());
     const g1 = new FakeGateway('g1', gwBus, subjects, 1).set('live', 40).start();
     const g2 = new FakeGateway('g2', gwBus, subjects, 1).set('live', 10).start();

@@ -1,29 +1,24 @@
 import { connectNatsBus, Subjects, type NatsBus } from '@roar/bus';
-import { NatsServer, RedisServer } from '@roar/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AggregatorService } from '../src/aggregator-service.js';
-import { FakeGateway, metric, startService, uniquePrefix, ViewerWatch } from './harness.js';
+import {
+  FakeGateway,
+  metric,
+  startService,
+  uniquePrefix,
+  ViewerWatch,
+  useBrokers,
+} from './harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  [nats, redis] = await Promise.all([NatsServer.start(), RedisServer.start()]);
-});
-afterAll(async () => {
-  await Promise.all([nats[Symbol.asyncDispose](), redis[Symbol.asyncDispose]()]);
-});
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const brokers = useBrokers();
+const { cleanup } = brokers;
 
 async function setup(): Promise<{ subjects: Subjects; gwBus: NatsBus; watch: ViewerWatch }> {
   const prefix = uniquePrefix();
   const subjects = new Subjects(prefix);
-  const watch = await ViewerWatch.open(nats.url, subjects);
+  const watch = await ViewerWatch.open(brokers.nats.url, subjects);
   cleanup.push(() => watch.close());
-  const gwBus = await connectNatsBus({ servers: nats.url, name: 'gateways' });
+  const gwBus = await connectNatsBus({ servers: brokers.nats.url, name: 'gateways' });
   cleanup.push(() => gwBus.close());
   return { subjects, gwBus, watch };
 }
@@ -31,8 +26,8 @@ async function setup(): Promise<{ subjects: Subjects; gwBus: NatsBus; watch: Vie
 async function service(subjects: Subjects): Promise<AggregatorService> {
   const svc = await startService({
     ROAR_PREFIX: subjects.prefix,
-    ROAR_NATS_URL: nats.url,
-    ROAR_REDIS_URL: redis.url,
+    ROAR_NATS_URL: brokers.nats.url,
+    ROAR_REDIS_URL: brokers.redis.url,
   });
   cleanup.push(() => svc.stop());
   return svc;
