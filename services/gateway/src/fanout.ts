@@ -130,7 +130,8 @@ export class Fanout {
 
     const { publisher, metrics } = this.#o;
     let slow = 0;
-    const priority = events.filter((e) => isPriorityTier(e.event));
+    // Built only when some connection is on the priority tier (most ticks none is).
+    let priority: EncodedEvent[] | undefined;
     for (const codec of CODECS) {
       const topic = topicOf(codec, state.id);
       const viewers = publisher.subscribers(topic);
@@ -141,7 +142,9 @@ export class Fanout {
       const slowTopic = topicOf(codec, state.id, true);
       const slowViewers = publisher.subscribers(slowTopic);
       slow += slowViewers;
-      if (slowViewers > 0 && priority.length > 0) {
+      if (slowViewers === 0) continue;
+      priority ??= events.filter((e) => isPriorityTier(e.event));
+      if (priority.length > 0) {
         publisher.publish(slowTopic, codec.encodeBatch(head, priority), codec.binary);
         metrics.framesOut.inc(slowViewers);
       }
