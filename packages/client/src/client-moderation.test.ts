@@ -1,20 +1,7 @@
-import type { PublicSettings, StreamEvent } from '@roar/protocol';
+import type { StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { chat, harness } from '../test/client-harness.js';
+import { chat, harness, settings } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
-
-const settings: PublicSettings = {
-  chatEnabled: true,
-  slowModeS: 0,
-  emoteOnly: false,
-  subscribersOnly: false,
-  followersOnly: false,
-  uniqueChat: false,
-  maxLength: 500,
-  reactions: ['🔥'],
-  reactionsEnabled: true,
-  links: 'allow',
-};
 
 async function joinedStream(t: FakeTransport, join: Promise<unknown>, stream = 's') {
   t.push({

@@ -1,21 +1,9 @@
-import type { ChatEvent, PublicSettings, StreamEvent } from '@roar/protocol';
+import type { ChatEvent, StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { chat, harness } from '../test/client-harness.js';
+import { chat, harness, settings } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 
 const viewers = { total: 3, text: '3 watching' };
-const settings: PublicSettings = {
-  chatEnabled: true,
-  slowModeS: 0,
-  emoteOnly: false,
-  subscribersOnly: false,
-  followersOnly: false,
-  uniqueChat: false,
-  maxLength: 500,
-  reactions: ['🔥'],
-  reactionsEnabled: true,
-  links: 'allow',
-};
 
 /** Answers the client's last join; built loosely so newer reply fields need no change here. */
 function joined(

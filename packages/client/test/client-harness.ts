@@ -1,4 +1,4 @@
-import type { ChatEvent } from '@roar/protocol';
+import type { ChatEvent, PublicSettings } from '@roar/protocol';
 import { memoryStorage } from '../src/anon-id.js';
 import { RoarClient } from '../src/client.js';
 import type { RoarClientEvents } from '../src/events.js';
@@ -90,3 +90,17 @@ let ids = 0;
 export function chat(text: string, ts = 1_800_000_000_000, id = `m${++ids}`): ChatEvent {
   return { type: 'chat', id, ts, user: { id: 'u', name: 'U' }, text };
 }
+
+/** A stream's rules as a server would send them in `joined`. */
+export const settings: PublicSettings = {
+  chatEnabled: true,
+  slowModeS: 0,
+  emoteOnly: false,
+  subscribersOnly: false,
+  followersOnly: false,
+  uniqueChat: false,
+  maxLength: 500,
+  reactions: ['🔥'],
+  reactionsEnabled: true,
+  links: 'allow',
+};
