@@ -19,6 +19,8 @@ export interface SharedSettings {
   countIntervalMs: number;
   /** Reactions are summed and sent as one burst per this window. */
   reactionWindowMs: number;
+  /** A stream's chat history, uniques and held messages outlive their last write by this long. */
+  streamStateTtlS: number;
 }
 
 export function readSharedSettings(env: EnvReader, minWindowMs = 10): SharedSettings {
@@ -31,5 +33,6 @@ export function readSharedSettings(env: EnvReader, minWindowMs = 10): SharedSett
     reportIntervalMs: env.int('ROAR_REPORT_INTERVAL_MS', 1000, 100, 60_000),
     countIntervalMs: env.int('ROAR_COUNT_INTERVAL_MS', 1000, minWindowMs, 60_000),
     reactionWindowMs: env.int('ROAR_REACTION_WINDOW_MS', 250, minWindowMs, 10_000),
+    streamStateTtlS: env.int('ROAR_STREAM_STATE_TTL_S', 7 * 86_400, 60, 366 * 86_400),
   };
 }

@@ -20,6 +20,10 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:s:{<stream>}:held-order`  list of the held ids, oldest first
  * - `<prefix>:claim:<key>`           string `1` with a PX expiry
  *
+ * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
+ * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
+ * (a timeout ends by itself), settings, pin and audit are moderators' decisions and stay.
+ *
  * The braces are a Redis Cluster hash tag: only `<stream>` is hashed, so all of one stream's keys
  * share a slot and a script or MULTI may touch several of them. Stream ids cannot contain braces
  * (see `isStreamId`), which keeps the tag intact. Leases and claims carry no tag, so they spread

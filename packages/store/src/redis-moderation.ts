@@ -63,6 +63,8 @@ export const moderationScripts = {
       for _ = 1, redis.call('LLEN', KEYS[2]) - tonumber(ARGV[3]) do
         redis.call('HDEL', KEYS[1], redis.call('LPOP', KEYS[2]))
       end
+      redis.call('EXPIRE', KEYS[1], ARGV[4])
+      redis.call('EXPIRE', KEYS[2], ARGV[4])
       return 1`,
   },
   roarHeldList: {
@@ -92,7 +94,14 @@ export const moderationScripts = {
 export interface ModerationScriptCommands {
   roarBanPut(key: string, userId: string, ban: string, expireAtMs: string): Promise<number>;
   roarBanSweep(key: string, ...fieldsAndValues: string[]): Promise<number>;
-  roarHold(held: string, order: string, id: string, value: Buffer, cap: number): Promise<number>;
+  roarHold(
+    held: string,
+    order: string,
+    id: string,
+    value: Buffer,
+    cap: number,
+    ttlSeconds: number,
+  ): Promise<number>;
   roarHeldListBuffer(held: string, order: string): Promise<Buffer[]>;
   roarHeldTakeBuffer(held: string, order: string, id: string): Promise<Buffer | null>;
 }
@@ -102,6 +111,8 @@ export interface ModerationBackend {
   keys: Keys;
   auditCapacity: number;
   heldCapacity: number;
+  /** Held messages of a stream expire together this long after the last one was held. */
+  heldTtlSeconds: number;
 }
 
 /**
@@ -116,7 +127,8 @@ export interface ModerationBackend {
  *   and XADD trims in the same command. The trim is exact (`MAXLEN =`, not `~`): the cap is a
  *   promise, and audit entries come at the pace of moderators, not of chat.
  * - Held: a hash id → message for lookup and a list of ids for order, changed together only by
- *   scripts, so the two never disagree and `takeHeld` has one winner.
+ *   scripts, so the two never disagree and `takeHeld` has one winner. Both expire
+ *   `heldTtlSeconds` after the last hold, so a stream nobody moderates leaves nothing behind.
  */
 export class RedisModeration implements ModerationStore {
   readonly #b: ModerationBackend;
@@ -219,7 +231,7 @@ export class RedisModeration implements ModerationStore {
     const value = encodeHeld(message);
     const cap = this.#b.heldCapacity;
     await attempt('moderation.hold', () =>
-      this.#b.redis.roarHold(held, order, message.id, value, cap),
+      this.#b.redis.roarHold(held, order, message.id, value, cap, this.#b.heldTtlSeconds),
     );
   }
 

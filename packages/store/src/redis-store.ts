@@ -33,13 +33,24 @@ export interface RedisStoreOptions extends StoreOptions {
   /** How long a stream's stats (peak, totals, rates) outlive their last update; default 3600. */
   totalsTtlSeconds?: number;
   /**
+   * How long a stream's chat history, unique-viewer sketches and held messages outlive their
+   * last write, so the keys of ended streams do not pile up; default 604,800 (7 days).
+   * Moderation decisions (bans, settings, pin) and the audit log do not expire this way.
+   */
+  streamStateTtlSeconds?: number;
+  /**
    * Hears the first connection error of each outage (ioredis repeats it on every reconnect
    * attempt). The default warns on the console.
    */
   onConnectionError?: (error: Error) => void;
 }
 
-const defaults = { prefix: 'roar', commandTimeoutMs: 1000, totalsTtlSeconds: 3600 } as const;
+const defaults = {
+  prefix: 'roar',
+  commandTimeoutMs: 1000,
+  totalsTtlSeconds: 3600,
+  streamStateTtlSeconds: 7 * 86_400,
+} as const;
 
 /** Ids per PFADD: large enough to amortise round trips, small enough not to stall Redis. */
 const PFADD_CHUNK = 10_000;
@@ -101,6 +112,7 @@ interface Backend {
   keys: Keys;
   historyCapacity: number;
   totalsTtlSeconds: number;
+  streamStateTtlSeconds: number;
 }
 
 function decodeTotals(json: string): ViewerCount {
@@ -146,7 +158,8 @@ class RedisHistory implements ChatHistory {
         this.#b.redis
           .multi()
           .rpush(key, ...elements)
-          .ltrim(key, -capacity, -1),
+          .ltrim(key, -capacity, -1)
+          .expire(key, this.#b.streamStateTtlSeconds),
       ),
     );
   }
@@ -201,6 +214,7 @@ class RedisUniques implements UniqueCounter {
         for (let i = 0; i < shardIds.length; i += PFADD_CHUNK) {
           pipeline.pfadd(key, ...shardIds.slice(i, i + PFADD_CHUNK));
         }
+        if (shardIds.length > 0) pipeline.expire(key, this.#b.streamStateTtlSeconds);
       });
       return exec(pipeline);
     });
@@ -365,6 +379,10 @@ export class RedisStore implements Store {
       'auditCapacity',
       options.auditCapacity ?? storeDefaults.auditCapacity,
     );
+    const streamStateTtlSeconds = positiveInteger(
+      'streamStateTtlSeconds',
+      options.streamStateTtlSeconds ?? defaults.streamStateTtlSeconds,
+    );
     const heldCapacity = positiveInteger(
       'heldCapacity',
       options.heldCapacity ?? storeDefaults.heldCapacity,
@@ -408,6 +426,7 @@ export class RedisStore implements Store {
       keys: this.keys,
       historyCapacity,
       totalsTtlSeconds,
+      streamStateTtlSeconds,
     };
     this.history = new RedisHistory(backend);
     this.uniques = new RedisUniques(backend);
@@ -418,6 +437,7 @@ export class RedisStore implements Store {
       keys: this.keys,
       auditCapacity,
       heldCapacity,
+      heldTtlSeconds: streamStateTtlSeconds,
     });
   }
 

@@ -321,6 +321,64 @@ describe('RedisStore', () => {
     }
   });
 
+  it('expires a stream’s history, uniques and held messages after their last write, never its moderators’ decisions', async () => {
+    const store = await openStore({ streamStateTtlSeconds: 2 });
+    const { prefix } = store.keys;
+    const m = store.moderation;
+    const redis = new Redis(server.url);
+    try {
+      const t = Date.now();
+      await store.history.append('ended', [{ id: '1', bytes: new Uint8Array([1]) }]);
+      await store.uniques.add('ended', ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9']);
+      await m.hold({ id: 'h', bytes: new Uint8Array([2]), stream: 'ended', at: t, reason: 'r' });
+      await m.putBan({ userId: 'u', scope: 'ended', until: null, reason: '', by: 'm', at: t });
+      await m.putSettings('ended', { slowModeS: 5 });
+      await m.setPin('ended', { id: 'p', bytes: new Uint8Array([1]) });
+      await m.appendAudit({ at: t, scope: 'ended', actor: 'm', action: 'ban' });
+
+      const expiring = (await keysUnder(prefix)).filter((k) =>
+        /:(history|held|held-order|uniques:[0-7])$/.test(k),
+      );
+      expect(expiring.length).toBeGreaterThanOrEqual(4);
+      for (const key of expiring) {
+        const ttl = await redis.pttl(key);
+        expect(ttl, key).toBeGreaterThan(0);
+        expect(ttl, key).toBeLessThanOrEqual(2000);
+      }
+      // A write renews the expiry of what it touches.
+      await new Promise((r) => setTimeout(r, 1200));
+      await store.history.append('ended', [{ id: '2', bytes: new Uint8Array([2]) }]);
+      expect(await redis.pttl(store.keys.history('ended'))).toBeGreaterThan(1200);
+
+      await waitFor(
+        async () => (await keysUnder(prefix)).every((k) => !/:(held|uniques:)/.test(k)),
+        {
+          timeoutMs: 5000,
+          message: 'held messages and uniques to expire',
+          intervalMs: 100,
+        },
+      );
+      expect(await store.history.recent('ended', 10)).toHaveLength(2);
+      await waitFor(async () => (await store.history.recent('ended', 10)).length === 0, {
+        timeoutMs: 5000,
+        message: 'the history to expire',
+        intervalMs: 100,
+      });
+      expect(await keysUnder(prefix)).toEqual([
+        `${prefix}:s:{ended}:audit`,
+        `${prefix}:s:{ended}:bans`,
+        `${prefix}:s:{ended}:pin`,
+        `${prefix}:s:{ended}:settings`,
+      ]);
+      expect(() =>
+        createRedisStore({ url: server.url, historyCapacity: 1, streamStateTtlSeconds: 0 }),
+      ).toThrow(/streamStateTtlSeconds/);
+    } finally {
+      await redis.quit();
+      await store.close();
+    }
+  });
+
   it('expires a scope of timeouts after the last one ends, never one with a permanent ban', async () => {
     const store = await openStore();
     const m = store.moderation;

@@ -133,6 +133,7 @@ async function startOnBus(config: AggregatorConfig, log: Logger, bus: NatsBus): 
     prefix: config.prefix,
     // The aggregator writes no chat history; the store requires a capacity all the same.
     historyCapacity: 1,
+    streamStateTtlSeconds: config.streamStateTtlS,
     // A lease renewal sent every ttl/3 must be answered (or fail) before the leaser's deadline of
     // 2/3 ttl, or a slow Redis would make it drop and retake partitions.
     commandTimeoutMs: Math.max(50, Math.min(1000, Math.floor(leaseTtlMs / 3))),

@@ -22,6 +22,7 @@ async function startShard(
     url: config.redisUrl,
     prefix: config.prefix,
     historyCapacity: config.historyCapacity,
+    streamStateTtlSeconds: config.streamStateTtlS,
   });
   let link: WorkerLink | undefined;
   const gateway = await Gateway.start({
