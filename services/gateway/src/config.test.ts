@@ -14,6 +14,9 @@ describe('loadGatewayConfig', () => {
     });
     expect(c).toMatchObject({ chatRatePerS: 1, chatBurst: 3, historyOnJoin: 50, devLogin: true });
     expect(c.reactions).toEqual(DEFAULT_REACTIONS);
+    expect(c).toMatchObject({ trustedProxies: [], streamStateTtlS: 7 * 86_400 });
+    const proxied = loadGatewayConfig({ ROAR_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.0.2.1' });
+    expect(proxied.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
   });
 
   it('turns dev login off when a key is configured, and in gateway mode', () => {
@@ -34,6 +37,8 @@ describe('loadGatewayConfig', () => {
       [{ ROAR_PREFIX: 'a.b' }, /ROAR_PREFIX/],
       [{ ROAR_MODE: 'gateway', ROAR_ALLOW_ANONYMOUS: 'false' }, /needs a JWT key/],
       [{ ROAR_CAHT_RATE: '2' }, /unknown configuration variable\(s\): ROAR_CAHT_RATE/],
+      [{ ROAR_TRUSTED_PROXIES: '10.0.0.0/8, lb.internal' }, /ROAR_TRUSTED_PROXIES.*lb\.internal/],
+      [{ ROAR_STREAM_STATE_TTL_S: '5' }, /ROAR_STREAM_STATE_TTL_S/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadGatewayConfig(env)).toThrow(ConfigError);

@@ -1,4 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
+import { invalidProxyEntries } from './client-address.js';
 import { parseApiKeys, type ApiKey } from './moderation/authz.js';
 import { randomBytes } from 'node:crypto';
 import {
@@ -59,6 +60,8 @@ export interface GatewayConfig extends SharedSettings {
   admissionBurst: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  /** Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges). */
+  trustedProxies: string[];
   retryAfterS: number;
   drainWindowMs: number;
   ladderLoopDelayMs: number;
@@ -135,6 +138,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     admissionBurst: env.int('ROAR_ADMISSION_BURST', 2000, 1, 1_000_000),
     maxConnections: 0,
     maxConnectionsPerIp: env.int('ROAR_MAX_CONNECTIONS_PER_IP', 1000, 1, 10_000_000),
+    trustedProxies: env.list('ROAR_TRUSTED_PROXIES', []),
     retryAfterS: env.int('ROAR_RETRY_AFTER_S', 2, 1, 3600),
     drainWindowMs: env.int('ROAR_DRAIN_WINDOW_MS', 10_000, 0, 600_000),
     // One publish to ~19k sockets blocks the loop 150–350 ms by itself: that is work, not trouble.
@@ -173,6 +177,12 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   );
   const level = env.optionalString('ROAR_LEVEL');
   if (level !== undefined) config.pinnedLevel = env.int('ROAR_LEVEL', 0, 0, 5);
+  const badProxies = invalidProxyEntries(config.trustedProxies);
+  if (badProxies.length > 0) {
+    throw new ConfigError(
+      `ROAR_TRUSTED_PROXIES must list IP addresses or CIDR ranges (got "${badProxies.join('", "')}")`,
+    );
+  }
   if (config.softBackpressureBytes >= config.maxBackpressureBytes) {
     throw new ConfigError('ROAR_SOFT_BACKPRESSURE_BYTES must be below ROAR_MAX_BACKPRESSURE_BYTES');
   }

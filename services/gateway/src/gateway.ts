@@ -2,6 +2,7 @@ import { Subjects, type Bus } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import { Authenticator } from './auth.js';
+import { ClientAddresses } from './client-address.js';
 import type { GatewayConfig } from './config.js';
 import { ConnectionHandler, MAX_PAYLOAD_CUT_FACTOR } from './connection-handler.js';
 import { devLogin } from './dev-login.js';
@@ -63,11 +64,13 @@ export class Gateway {
     this.config = config;
     this.metrics = new GatewayMetrics({ gateway: config.gatewayId });
     const subjects = new Subjects(config.prefix);
+    const addresses = new ClientAddresses(config.trustedProxies);
     this.#transport = new UwsTransport({
       // The transport drops connections above this; frames between the two get a typed error.
       maxPayloadBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
       idleTimeoutS: config.idleTimeoutS,
       maxBackpressureBytes: config.maxBackpressureBytes,
+      clientAddress: (peer, forwardedFor) => addresses.resolve(peer, forwardedFor),
       onError: (error, where) => log.error('handler failed', { where, error }),
     });
     const own = new OwnMessages();

@@ -49,6 +49,8 @@ export interface TransportOptions {
   maxPayloadBytes: number;
   idleTimeoutS: number;
   maxBackpressureBytes: number;
+  /** The client's address from the peer's and X-Forwarded-For (see `ClientAddresses`). */
+  clientAddress: (peer: string, forwardedFor: string | undefined) => string;
   onError: (error: unknown, where: string) => void;
 }
 
@@ -82,7 +84,7 @@ export class UwsTransport implements Publisher {
         const upgrade: UpgradeRequest = {
           query: new URLSearchParams(req.getQuery() ?? ''),
           header: (name) => headers.get(name),
-          ip: decoder.decode(res.getRemoteAddressAsText()),
+          ip: this.#ip(res, headers),
         };
         let result: UpgradeResult;
         try {
@@ -130,7 +132,7 @@ export class UwsTransport implements Publisher {
         params,
         header: (name) => headers.get(name),
         body: undefined,
-        ip: decoder.decode(res.getRemoteAddressAsText()),
+        ip: this.#ip(res, headers),
       };
       let aborted = false;
       res.onAborted(() => {
@@ -168,7 +170,7 @@ export class UwsTransport implements Publisher {
       const decision = open({
         query: new URLSearchParams(req.getQuery() ?? ''),
         header: (name) => headers.get(name),
-        ip: decoder.decode(res.getRemoteAddressAsText()),
+        ip: this.#ip(res, headers),
       });
       if ('reject' in decision) return writeReply(res, decision.reject);
       let ended = false;
@@ -198,6 +200,11 @@ export class UwsTransport implements Publisher {
       for (const [k, v] of Object.entries(decision.headers)) res.writeHeader(k, v);
       decision.onOpen(stream);
     });
+  }
+
+  #ip(res: UwsResponse, headers: Map<string, string>): string {
+    const peer = decoder.decode(res.getRemoteAddressAsText());
+    return this.#options.clientAddress(peer, headers.get('x-forwarded-for'));
   }
 
   publish(topic: string, frame: Uint8Array | string, isBinary: boolean): void {
@@ -242,7 +249,11 @@ function decodeParam(raw: string): string {
 
 function readHeaders(req: UwsRequest): Map<string, string> {
   const headers = new Map<string, string>();
-  req.forEach((k, v) => headers.set(k, v));
+  req.forEach((k, v) => {
+    // Proxies may each add an X-Forwarded-For line: together they are one list, in order.
+    const before = k === 'x-forwarded-for' ? headers.get(k) : undefined;
+    headers.set(k, before === undefined ? v : `${before}, ${v}`);
+  });
   return headers;
 }
 

@@ -1,6 +1,7 @@
 import { ErrorCode, type ChatEvent } from '@roar/protocol';
 import { ManagedProcess, TestClient, waitFor } from '@roar/testkit';
 import { request } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -172,7 +173,12 @@ describe('slow clients', () => {
 });
 
 /** A raw WebSocket upgrade request: the status and Retry-After of a refusal are visible. */
-function upgrade(port: number): Promise<{ status: number; retryAfter: string | undefined }> {
+/** One upgrade request; the socket is closed at once, or kept in `hold` when one is given. */
+function upgrade(
+  port: number,
+  headers: Record<string, string> = {},
+  hold?: Duplex[],
+): Promise<{ status: number; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
@@ -183,10 +189,12 @@ function upgrade(port: number): Promise<{ status: number; retryAfter: string | u
         upgrade: 'websocket',
         'sec-websocket-version': '13',
         'sec-websocket-key': randomBytes(16).toString('base64'),
+        ...headers,
       },
     });
     req.on('upgrade', (res, socket) => {
-      socket.destroy();
+      if (hold) hold.push(socket);
+      else socket.destroy();
       resolve({ status: res.statusCode ?? 0, retryAfter: undefined });
     });
     req.on('response', (res) => {
@@ -236,6 +244,32 @@ describe('admission control', () => {
     await waitFor(async () => (await upgrade(server.port)).status === 101, {
       message: 'a slot freed',
     });
+  });
+
+  it('behind a trusted proxy, caps per client address from X-Forwarded-For; otherwise ignores it', async () => {
+    const held: Duplex[] = [];
+    const via = (server: TestServer, forwardedFor: string) =>
+      upgrade(server.port, { 'x-forwarded-for': forwardedFor }, held);
+    try {
+      await using proxied = await startServer({
+        ROAR_MAX_CONNECTIONS_PER_IP: '2',
+        ROAR_TRUSTED_PROXIES: '127.0.0.0/8,::1',
+      });
+      expect((await via(proxied, '198.51.100.1')).status).toBe(101);
+      // The client wrote an entry of its own; the proxy appended the address it saw.
+      expect((await via(proxied, '203.0.113.9, 198.51.100.1')).status).toBe(101);
+      expect((await via(proxied, '198.51.100.1')).status).toBe(503);
+      expect((await via(proxied, '198.51.100.2')).status).toBe(101);
+      expect((await via(proxied, '198.51.100.3, 127.0.0.9')).status).toBe(101);
+
+      // No trusted proxy: the header is the client's word and counts for nothing.
+      await using direct = await startServer({ ROAR_MAX_CONNECTIONS_PER_IP: '2' });
+      expect((await via(direct, '198.51.100.1')).status).toBe(101);
+      expect((await via(direct, '198.51.100.2')).status).toBe(101);
+      expect((await via(direct, '198.51.100.3')).status).toBe(503);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
   });
 });
 
