@@ -10,6 +10,16 @@ export interface HeldMessage {
   message: ChatEvent;
 }
 
+/** A ban (`until` null) or a running timeout, in this stream. */
+export interface Ban {
+  userId: string;
+  scope: string;
+  until: number | null;
+  reason: string;
+  by: string;
+  at: number;
+}
+
 export interface AuditEntry {
   id: string;
   at: number;
@@ -55,6 +65,15 @@ export class AdminApi {
 
   ban(userId: string, reason?: string): Promise<unknown> {
     return this.#call('POST', '/bans', { userId, ...(reason ? { reason } : {}) });
+  }
+
+  async bans(): Promise<Ban[]> {
+    return ((await this.#call('GET', '/bans')) as { bans: Ban[] }).bans;
+  }
+
+  /** Lifts a ban or ends a timeout early. */
+  unban(userId: string): Promise<unknown> {
+    return this.#call('DELETE', `/bans/${encodeURIComponent(userId)}`);
   }
 
   pin(messageId: string): Promise<unknown> {

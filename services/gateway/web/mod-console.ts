@@ -1,4 +1,10 @@
-import { AdminError, type AdminApi, type AuditEntry, type HeldMessage } from './admin-api.js';
+import {
+  AdminError,
+  type AdminApi,
+  type AuditEntry,
+  type Ban,
+  type HeldMessage,
+} from './admin-api.js';
 import { h } from './dom.js';
 import { SettingsForm } from './settings-form.js';
 
@@ -7,13 +13,15 @@ const HELD_REFRESH_MS = 3_000;
 
 /**
  * The moderator console: announcements and clear, the chat rules, the held-message queue
- * (approve or deny) and the audit log, all through the admin API with the user's own token.
+ * (approve or deny), bans and timeouts (lift), and the audit log, all through the admin API
+ * with the user's own token.
  */
 export class ModConsole {
   readonly #api: AdminApi;
   readonly #root: HTMLElement;
   readonly #status = h('p', { class: 'mod-status', attrs: { role: 'status' } });
   readonly #held = h('ol', { class: 'held' });
+  readonly #bans = h('ol', { class: 'bans' });
   readonly #audit = h('ol', { class: 'audit' });
   readonly #settings: SettingsForm;
   readonly #timer: ReturnType<typeof setInterval>;
@@ -62,6 +70,13 @@ export class ModConsole {
       h(
         'h3',
         {},
+        'Bans and timeouts ',
+        this.#refreshButton(() => this.refreshBans()),
+      ),
+      this.#bans,
+      h(
+        'h3',
+        {},
         'Audit log ',
         this.#refreshButton(() => this.refreshAudit()),
       ),
@@ -91,10 +106,18 @@ export class ModConsole {
     this.#status.textContent = text;
   }
 
-  /** Something changed (an event, an action): re-read the queue and the log. */
+  /** Something changed (an event, an action): re-read the queue, the bans and the log. */
   refresh(): void {
     this.refreshHeld();
+    this.refreshBans();
     this.refreshAudit();
+  }
+
+  refreshBans(): void {
+    this.#api.bans().then(
+      (bans) => this.#bans.replaceChildren(...bans.map((b) => this.#banRow(b))),
+      (error: unknown) => this.say(`Bans unavailable: ${String(error)}`),
+    );
   }
 
   refreshHeld(): void {
@@ -133,6 +156,25 @@ export class ModConsole {
         text: 'Deny',
         attrs: { type: 'button', 'data-action': 'deny' },
         on: { click: () => this.run('Denied', () => this.#api.deny(held.id)) },
+      }),
+    );
+  }
+
+  #banRow(ban: Ban): HTMLElement {
+    const what =
+      ban.until === null ? 'banned' : `timed out until ${new Date(ban.until).toLocaleTimeString()}`;
+    return h(
+      'li',
+      { attrs: { 'data-user': ban.userId } },
+      h('span', { class: 'who', text: ban.userId }),
+      h('span', { class: 'what', text: what }),
+      h('span', { class: 'reason', text: ban.reason ? `(${ban.reason})` : '' }),
+      h('button', {
+        text: 'Lift',
+        attrs: { type: 'button', 'data-action': 'unban' },
+        on: {
+          click: () => this.run(`Lifted for ${ban.userId}`, () => this.#api.unban(ban.userId)),
+        },
       }),
     );
   }

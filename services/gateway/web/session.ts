@@ -121,6 +121,7 @@ export class Session {
       if (!mine(e)) return;
       const who = this.#chat.removeUser(e.userId) ?? 'A viewer';
       this.#chat.system(`${who} was ${e.until === null ? 'banned' : 'timed out'}.`);
+      this.#console?.refreshBans();
       this.#console?.refreshAudit();
     });
     c.on('settings', (e) => {

@@ -91,5 +91,18 @@ describe('demo app in Chromium: the moderator console', { timeout: 60_000 }, () 
     await troll.fill('#text', 'spam three');
     await troll.press('#text', 'Enter');
     await troll.locator('#notice', { hasText: 'timed_out' }).waitFor();
+
+    // The console lists the timeout; lifting it lets the user chat again.
+    const row = mod.locator('#mod .bans li', { hasText: 'timed out until' });
+    await row.waitFor();
+    await mod.bringToFront();
+    await row.locator('button[data-action="unban"]').click();
+    await row.waitFor({ state: 'detached' });
+    await mod.locator('#mod .audit li[data-action="unban"]').waitFor();
+    await say(troll, 'sorry, behaving now');
+    await until(
+      async () => (await chatTexts(mod)).includes('sorry, behaving now'),
+      'chat after the timeout was lifted',
+    );
   });
 });
