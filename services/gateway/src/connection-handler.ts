@@ -29,8 +29,9 @@ import type { BanList } from './moderation/stream-moderation.js';
 import type { OwnMessages } from './own-messages.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RecentEntry } from './recent-chat.js';
+import type { Fanout } from './fanout.js';
 import type { SlowClients } from './slow-clients.js';
-import { topicOf, type Session, type Socket } from './socket.js';
+import type { Session, Socket } from './socket.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter, TokenBucket } from './token-bucket.js';
 
@@ -51,6 +52,7 @@ export interface ConnectionHandlerOptions {
   auth: Authenticator;
   admission: Admission;
   slow: SlowClients;
+  fanout: Fanout;
   own: OwnMessages;
   registry: StreamRegistry;
   history: HistoryWriter;
@@ -306,11 +308,9 @@ export class ConnectionHandler {
         },
         history.map((e) => e.event),
       );
-      // History and subscription in one step: every later event comes in a batch, none twice.
-      ws.cork(() => {
-        ws.send(frame, s.codec.binary);
-        ws.subscribe(topicOf(s.codec, stream, s.slowSince !== undefined));
-      });
+      // History, then the subscription: every later event comes in a batch, none twice.
+      ws.cork(() => ws.send(frame, s.codec.binary));
+      this.#o.fanout.subscribe(ws, state);
       this.#o.metrics.framesOut.inc();
     });
   }
@@ -319,8 +319,7 @@ export class ConnectionHandler {
     const i = s.streams.indexOf(req.stream);
     if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
     s.streams.splice(i, 1);
-    ws.unsubscribe(topicOf(s.codec, req.stream));
-    ws.unsubscribe(topicOf(s.codec, req.stream, true));
+    this.#o.fanout.unsubscribe(ws, req.stream);
     const state = this.#o.registry.get(req.stream);
     if (state) this.#o.registry.release(state, now);
     this.#o.metrics.leaves.inc();

@@ -9,17 +9,53 @@ import {
 import { ChatSampler } from './chat-sampler.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OwnMessages } from './own-messages.js';
-import { topicOf, type Publisher } from './socket.js';
+import { topicOf, type Publisher, type Socket } from './socket.js';
 import type { StreamState } from './stream-state.js';
 
 export interface FanoutOptions {
   publisher: Publisher;
   metrics: GatewayMetrics;
   own: OwnMessages;
+  /** The state of a stream this gateway holds, by id. */
+  stream: (id: string) => StreamState | undefined;
   countIntervalMs: number;
   chatBudgetPerS: number;
   stormTickMs: number;
+  /** Sockets per slice of a stream, and written per loop turn at most (`ROAR_FANOUT_SLICE`). */
+  sliceSockets: number;
   random?: () => number;
+}
+
+/** A queued write: runs once, returns how many sockets it wrote to. */
+interface Job {
+  state: StreamState;
+  run: () => number;
+}
+
+/** A batch's frames for each codec and tier, encoded on first use. */
+class Frames {
+  readonly #cache: (Uint8Array | string | undefined)[] = [];
+  readonly #head: { type: 'batch'; stream: string; sampled?: number };
+  readonly #full: readonly EncodedEvent[];
+  readonly #priority: readonly EncodedEvent[];
+
+  constructor(
+    head: { type: 'batch'; stream: string; sampled?: number },
+    full: readonly EncodedEvent[],
+    priority: readonly EncodedEvent[],
+  ) {
+    this.#head = head;
+    this.#full = full;
+    this.#priority = priority;
+  }
+
+  /** Undefined when that tier has nothing to send. */
+  get(c: number, priorityTier: boolean): Uint8Array | string | undefined {
+    const events = priorityTier ? this.#priority : this.#full;
+    if (events.length === 0) return undefined;
+    const i = c * 2 + (priorityTier ? 1 : 0);
+    return (this.#cache[i] ??= (CODECS[c] as Codec).encodeBatch(this.#head, events));
+  }
 }
 
 const PRIORITY_ROLES = new Set(['moderator', 'broadcaster', 'admin']);
@@ -46,6 +82,11 @@ function isPriorityTier(event: StreamEvent): boolean {
 export class Fanout {
   readonly #dirty = new Set<StreamState>();
   readonly #o: FanoutOptions;
+  readonly #queue: Job[] = [];
+  #next = 0;
+  #scheduled = false;
+  /** Joins waiting in the queue, by session and stream: a leave or a rejoin cancels one. */
+  readonly #waiting = new Map<string, object>();
   /** Most one viewer-count push per stream per this long (raised under pressure). */
   countIntervalMs: number;
   /** Reaction bursts are merged and sent at most once per this long; 0 sends them as they come. */
@@ -97,7 +138,106 @@ export class Fanout {
       if (!state.pendingViewers && !state.pendingReactions) this.#dirty.delete(state);
       if (events.length > 0) this.#deliver(state, events, now);
     }
+    if (!this.#scheduled) this.#drain();
   }
+
+  /** Writes everything queued now (shutdown). */
+  drainAll(): void {
+    while (this.#next < this.#queue.length) this.#runNext();
+  }
+
+  /**
+   * Subscribes a socket that just joined: to the first slice of the stream with room, at once,
+   * or, while writes of earlier batches of this stream are queued, after them (the joiner's
+   * history already holds their chat, so it must not get those batches too).
+   */
+  subscribe(ws: Socket, state: StreamState): void {
+    const s = ws.getUserData();
+    const join = (): void => {
+      const slice = this.#pickSlice(state);
+      ws.subscribe(topicOf(s.codec, state.id, s.slowSince !== undefined, slice));
+    };
+    if (state.queued === 0) return join();
+    const key = `${s.id} ${state.id}`;
+    const ticket = {};
+    this.#waiting.set(key, ticket);
+    this.#enqueue(state, () => {
+      if (this.#waiting.get(key) !== ticket) return 0;
+      this.#waiting.delete(key);
+      if (s.open && !s.closed && s.streams.includes(state.id)) join();
+      return 0;
+    });
+  }
+
+  /** Unsubscribes a socket from every slice and tier of a stream it leaves. */
+  unsubscribe(ws: Socket, stream: string): void {
+    const s = ws.getUserData();
+    this.#waiting.delete(`${s.id} ${stream}`);
+    const slices = this.#o.stream(stream)?.slices ?? 1;
+    for (let slice = 0; slice < slices; slice++) {
+      ws.unsubscribe(topicOf(s.codec, stream, false, slice));
+      ws.unsubscribe(topicOf(s.codec, stream, true, slice));
+    }
+  }
+
+  /** Moves a socket between the full and the priority tier of a stream, in its slice. */
+  moveTier(ws: Socket, stream: string, toPriority: boolean): void {
+    const { codec } = ws.getUserData();
+    const slices = this.#o.stream(stream)?.slices ?? 1;
+    for (let slice = 0; slice < slices; slice++) {
+      if (ws.unsubscribe(topicOf(codec, stream, !toPriority, slice))) {
+        ws.subscribe(topicOf(codec, stream, toPriority, slice));
+        return;
+      }
+    }
+  }
+
+  #pickSlice(state: StreamState): number {
+    if (state.openSlice < state.slices && this.#hasRoom(state.id, state.openSlice)) {
+      return state.openSlice;
+    }
+    for (let slice = 0; slice < state.slices; slice++) {
+      if (this.#hasRoom(state.id, slice)) return (state.openSlice = slice);
+    }
+    return (state.openSlice = state.slices++);
+  }
+
+  #hasRoom(stream: string, slice: number): boolean {
+    const { publisher } = this.#o;
+    let sockets = 0;
+    for (const codec of CODECS) {
+      sockets += publisher.subscribers(topicOf(codec, stream, false, slice));
+      sockets += publisher.subscribers(topicOf(codec, stream, true, slice));
+    }
+    return sockets < this.#o.sliceSockets;
+  }
+
+  #enqueue(state: StreamState, run: () => number): void {
+    state.queued++;
+    this.#queue.push({ state, run });
+  }
+
+  #runNext(): number {
+    const job = this.#queue[this.#next++] as Job;
+    if (this.#next === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#next = 0;
+    }
+    job.state.queued--;
+    return job.run();
+  }
+
+  /** Runs queued writes until a slice's worth of sockets is written, then yields to the loop. */
+  readonly #drain = (): void => {
+    this.#scheduled = false;
+    let written = 0;
+    while (this.#next < this.#queue.length && written < this.#o.sliceSockets)
+      written += this.#runNext();
+    if (this.#next < this.#queue.length) {
+      this.#scheduled = true;
+      setImmediate(this.#drain);
+    }
+  };
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
     state.lastFlushAt = now;
@@ -128,35 +268,50 @@ export class Fanout {
         ? { type: 'batch' as const, stream: state.id, sampled: round(ratio) }
         : { type: 'batch' as const, stream: state.id };
 
-    const { publisher, metrics } = this.#o;
-    let slow = 0;
-    // Built only when some connection is on the priority tier (most ticks none is).
-    let priority: EncodedEvent[] | undefined;
-    for (const codec of CODECS) {
-      const topic = topicOf(codec, state.id);
-      const viewers = publisher.subscribers(topic);
-      if (viewers > 0 && full.length > 0) {
-        publisher.publish(topic, codec.encodeBatch(head, full), codec.binary);
-        metrics.framesOut.inc(viewers);
+    this.#o.metrics.batches.inc();
+    // The priority tier's events, filtered only when some connection is on it (mostly none is).
+    const anySlow = (): boolean => {
+      for (let slice = 0; slice < state.slices; slice++) {
+        for (const codec of CODECS) {
+          if (this.#o.publisher.subscribers(topicOf(codec, state.id, true, slice)) > 0) return true;
+        }
       }
-      const slowTopic = topicOf(codec, state.id, true);
-      const slowViewers = publisher.subscribers(slowTopic);
-      slow += slowViewers;
-      if (slowViewers === 0) continue;
-      priority ??= events.filter((e) => isPriorityTier(e.event));
-      if (priority.length > 0) {
-        publisher.publish(slowTopic, codec.encodeBatch(head, priority), codec.binary);
-        metrics.framesOut.inc(slowViewers);
+      return false;
+    };
+    const priority = anySlow() ? events.filter((e) => isPriorityTier(e.event)) : [];
+    const frames = new Frames(head, full, priority);
+    for (let slice = 0; slice < state.slices; slice++) {
+      this.#enqueue(state, () => this.#publish(state, slice, frames, full));
+    }
+    this.#enqueue(state, () => this.#ownMessages(state, events, left, head));
+  }
+
+  /** Writes a batch to one slice of a stream's viewers; returns how many sockets it wrote to. */
+  #publish(state: StreamState, slice: number, frames: Frames, full: EncodedEvent[]): number {
+    const { publisher, metrics } = this.#o;
+    let written = 0;
+    let slow = 0;
+    for (let c = 0; c < CODECS.length; c++) {
+      const codec = CODECS[c] as Codec;
+      for (const priorityTier of [false, true]) {
+        const topic = topicOf(codec, state.id, priorityTier, slice);
+        const sockets = publisher.subscribers(topic);
+        if (sockets === 0) continue;
+        if (priorityTier) slow += sockets;
+        const frame = frames.get(c, priorityTier);
+        if (frame === undefined) continue;
+        publisher.publish(topic, frame, codec.binary);
+        metrics.framesOut.inc(sockets);
+        written += sockets;
       }
     }
-    metrics.batches.inc();
     if (slow > 0) {
       if (full.some((e) => e.event.type === 'chat' && !isPriorityChat(e.event)))
         metrics.skippedFrames.inc({ class: 'chat' }, slow);
       if (full.some((e) => e.event.type === 'reactions'))
         metrics.skippedFrames.inc({ class: 'reactions' }, slow);
     }
-    this.#ownMessages(state, events, left, head);
+    return written;
   }
 
   /** A sender always sees its own message, even when sampling left it out for everyone else. */
@@ -165,7 +320,8 @@ export class Fanout {
     events: readonly EncodedEvent[],
     left: Set<EncodedEvent> | undefined,
     head: { type: 'batch'; stream: string; sampled?: number },
-  ): void {
+  ): number {
+    let written = 0;
     for (const e of events) {
       const event = e.event;
       if (event.type !== 'chat') continue;
@@ -175,7 +331,9 @@ export class Fanout {
       if (!s.open || !s.streams.includes(state.id)) continue;
       ws.send(s.codec.encodeBatch(head, [e]), s.codec.binary);
       this.#o.metrics.framesOut.inc();
+      written++;
     }
+    return written;
   }
 }
 

@@ -89,10 +89,12 @@ export class Gateway {
       publisher,
       metrics: this.metrics,
       own,
+      stream: (id) => this.registry.get(id),
       // Level 0: counts go out as the aggregator sends them (it spaces them; see LoadControl).
       countIntervalMs: 0,
       chatBudgetPerS: config.chatBudgetPerS,
       stormTickMs: config.stormTickMs,
+      sliceSockets: config.fanoutSliceSockets,
     });
     this.load = new LoadControl({
       config,
@@ -150,6 +152,7 @@ export class Gateway {
       auth,
       admission: this.load.admission,
       slow: this.load.slow,
+      fanout: this.#fanout,
       own,
       registry: this.registry,
       history: this.#history,
@@ -284,6 +287,7 @@ export class Gateway {
     this.moderation.stop();
     this.#sse.close();
     this.#fanout.flush(Number.MAX_SAFE_INTEGER);
+    this.#fanout.drainAll();
     this.#reporter.reportCounts(this.registry.values(), Date.now(), true);
     await this.#history.drain();
     this.registry.close();

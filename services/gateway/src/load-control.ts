@@ -58,6 +58,7 @@ export class LoadControl {
         softBytes: config.softBackpressureBytes,
         hardBytes: config.maxBackpressureBytes,
         maxSlowMs: config.slowClientMaxMs,
+        moveTier: (ws, stream, toPriority) => options.fanout.moveTier(ws, stream, toPriority),
       },
       metrics,
     );

@@ -1,6 +1,6 @@
 import { CloseCode } from '@roar/protocol';
 import type { GatewayMetrics } from './metrics.js';
-import { topicOf, type Socket } from './socket.js';
+import type { Socket } from './socket.js';
 
 export interface SlowClientOptions {
   /** Above this many buffered bytes a client gets only priority frames and counts. */
@@ -9,6 +9,8 @@ export interface SlowClientOptions {
   hardBytes: number;
   /** Closed after this long above the soft limit. */
   maxSlowMs: number;
+  /** Moves a socket to a stream's priority tier (or back), in its slice: `Fanout.moveTier`. */
+  moveTier: (ws: Socket, stream: string, toPriority: boolean) => void;
 }
 
 /**
@@ -81,9 +83,7 @@ export class SlowClients {
     s.slowSince = now;
     this.#slow++;
     this.#metrics.slowClients.inc({ action: 'demoted' });
-    for (const stream of s.streams) {
-      if (ws.unsubscribe(topicOf(s.codec, stream))) ws.subscribe(topicOf(s.codec, stream, true));
-    }
+    for (const stream of s.streams) this.#o.moveTier(ws, stream, true);
   }
 
   #promote(ws: Socket): void {
@@ -91,8 +91,6 @@ export class SlowClients {
     s.slowSince = undefined;
     this.#slow--;
     this.#metrics.slowClients.inc({ action: 'recovered' });
-    for (const stream of s.streams) {
-      if (ws.unsubscribe(topicOf(s.codec, stream, true))) ws.subscribe(topicOf(s.codec, stream));
-    }
+    for (const stream of s.streams) this.#o.moveTier(ws, stream, false);
   }
 }

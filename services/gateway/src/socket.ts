@@ -58,9 +58,11 @@ export interface Publisher {
 
 /**
  * The uWS topic of a stream for one codec (each codec's frames are encoded once per tick), on the
- * full tier or the priority tier that slow connections are moved to.
+ * full tier or the priority tier that slow connections are moved to, for one slice of the
+ * stream's viewers (see `Fanout`; most streams have only slice 0).
  */
-export function topicOf(codec: Codec, stream: string, priorityTier = false): string {
-  const topic = codec.binary ? `m/${stream}` : `j/${stream}`;
+export function topicOf(codec: Codec, stream: string, priorityTier = false, slice = 0): string {
+  const base = codec.binary ? `m/${stream}` : `j/${stream}`;
+  const topic = slice === 0 ? base : `${base}#${slice}`;
   return priorityTier ? `${topic}!` : topic;
 }
