@@ -19,6 +19,7 @@ export async function runProfile(cfg, results, ctx) {
   if (missed.length === 0 && !cfg.always) return { skipped: 'every CPU target passed' };
   const dir = `${ROOT}loadtest/out/profile-${ctx.runId}`;
   // Only the latest run's profile is kept (they are tens of MB for long runs).
+  mkdirSync(`${ROOT}loadtest/out`, { recursive: true });
   for (const old of readdirSync(`${ROOT}loadtest/out`, { withFileTypes: true })) {
     if (old.isDirectory() && old.name.startsWith('profile-')) {
       rmSync(`${ROOT}loadtest/out/${old.name}`, { recursive: true, force: true });

@@ -403,18 +403,29 @@ export class ConnectionHandler {
 
   /**
    * Sends one message to every connection, encoded once per codec. For rare news (the
-   * degradation level): a topic for it would cost every connection a subscription.
+   * degradation level): a topic for it would cost every connection a subscription. Like fanout,
+   * it writes a slice of sockets per event-loop turn, never all 19k at once.
    */
   broadcast(message: ServerMessage): void {
     const frames = new Map<Codec, Uint8Array | string>();
-    for (const ws of this.#open) {
-      const s = ws.getUserData();
-      if (!s.ready) continue;
-      let frame = frames.get(s.codec);
-      if (frame === undefined) frames.set(s.codec, (frame = s.codec.encodeServer(message)));
-      ws.send(frame, s.codec.binary);
-    }
-    this.#o.metrics.framesOut.inc(this.#open.size);
+    const sockets = [...this.#open];
+    const slice = this.#o.config.fanoutSliceSockets;
+    const sendFrom = (from: number): void => {
+      const to = Math.min(sockets.length, from + slice);
+      let sent = 0;
+      for (let i = from; i < to; i++) {
+        const ws = sockets[i] as Socket;
+        const s = ws.getUserData();
+        if (s.closed || !s.open || !s.ready) continue;
+        let frame = frames.get(s.codec);
+        if (frame === undefined) frames.set(s.codec, (frame = s.codec.encodeServer(message)));
+        ws.send(frame, s.codec.binary);
+        sent++;
+      }
+      this.#o.metrics.framesOut.inc(sent);
+      if (to < sockets.length) setImmediate(() => sendFrom(to));
+    };
+    sendFrom(0);
   }
 
   /** Closes every connection with `code`, for shutdown. */

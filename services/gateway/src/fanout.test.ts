@@ -173,6 +173,18 @@ describe('Fanout slices', () => {
     expect(sockets[0]?.texts).toEqual(['before', 'after']);
   });
 
+  it('a joiner waiting in a new slice still gets the batches delivered before it subscribes', async () => {
+    const { state, join, send, chat } = setup(2);
+    Array.from({ length: 4 }, join);
+    send(chat('before'));
+    const late = join();
+    expect(state.slices).toBe(3);
+    send(chat('between'));
+    for (let i = 0; i < 6; i++) await turn();
+    expect(late.topics).toEqual(['m/s#2']);
+    expect(late.texts).toEqual(['between']);
+  });
+
   it('a leave cancels a queued join; a rejoin subscribes once', async () => {
     const { fanout, state, join, send, chat } = setup(1);
     Array.from({ length: 3 }, join);

@@ -153,8 +153,10 @@ export class Fanout {
    */
   subscribe(ws: Socket, state: StreamState): void {
     const s = ws.getUserData();
+    // The slice is taken now, even when the subscription waits: batches delivered meanwhile
+    // queue a write for every slice the stream has, this one included.
+    const slice = this.#pickSlice(state);
     const join = (): void => {
-      const slice = this.#pickSlice(state);
       ws.subscribe(topicOf(s.codec, state.id, s.slowSince !== undefined, slice));
     };
     if (state.queued === 0) return join();

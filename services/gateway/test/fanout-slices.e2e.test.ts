@@ -1,6 +1,7 @@
 import type { TestClient } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { startServer } from './harness.js';
+import { API_KEY } from './moderation-harness.js';
 
 // A big stream's viewers are split into slices of ROAR_FANOUT_SLICE sockets, written one slice
 // per event-loop turn. Tiny slices here make a stream of a few viewers behave like one of many
@@ -90,6 +91,29 @@ describe('fanout in slices', () => {
     for (const c of crowd) {
       await c.waitForMessage(() => chatIds(c, 'rush').includes(last), 5000, 'the last message');
       expect(chatIds(c, 'rush')).toEqual(ids);
+    }
+  });
+
+  it('tells every connection of a sliced gateway about a level change', async () => {
+    await using server = await startServer({
+      ROAR_FANOUT_SLICE: '1',
+      ROAR_ADMIN_API_KEYS: `ops:${API_KEY}`,
+    });
+    const viewers: TestClient[] = [];
+    for (let i = 0; i < 12; i++) viewers.push(await server.viewer(`s${i % 3}`, { user: `v${i}` }));
+    const pin = (level: number | null) =>
+      fetch(`${server.httpUrl}/admin/v1/degradation`, {
+        method: 'PUT',
+        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ level }),
+      });
+    expect((await pin(2)).status).toBe(200);
+    for (const v of viewers) {
+      await v.waitForMessage((m) => m.type === 'status' && m.level === 2, 5000, 'level 2');
+    }
+    expect((await pin(null)).status).toBe(200);
+    for (const v of viewers) {
+      await v.waitForMessage((m) => m.type === 'status' && m.level === 0, 15_000, 'level 0');
     }
   });
 });
