@@ -23,7 +23,7 @@ export const MODES = {
       stepReserveMs: 12_000,
       ladderWaitMs: 25_000,
       warmup: { count: 1500, rate: 300 },
-      storm: { viewers: 1000, rate: 200, seconds: 10, graceMs: 1000 },
+      storm: { viewers: 1000, rate: 200, seconds: 10, graceMs: 1000, restMs: 3000 },
     },
     cluster: {
       gateways: 6,
@@ -70,7 +70,7 @@ export const MODES = {
       stepReserveMs: 6000,
       ladderWaitMs: 10_000,
       warmup: { count: 600, rate: 300 },
-      storm: { viewers: 300, rate: 200, seconds: 4, graceMs: 1000 },
+      storm: { viewers: 300, rate: 200, seconds: 4, graceMs: 1000, restMs: 1000 },
     },
     cluster: {
       gateways: 4,

@@ -299,6 +299,12 @@ function roarDelta(m0, m1) {
 /** 200 msg/s into one stream: Roar batches and samples, the others send every message. */
 export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
   const count = Math.round(cfg.rate * cfg.seconds);
+  // The server at rest first, with the same connections open: what its timers and idle sockets
+  // cost per second, to tell apart from what the storm itself costs.
+  const r0 = procUsage(srv.pid).cpuS;
+  const rt0 = nowMs();
+  await sleep(cfg.restMs ?? 2000);
+  const restCpuPerS = (procUsage(srv.pid).cpuS - r0) / ((nowMs() - rt0) / 1000);
   const m0 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
   await viewers.all('reset', { from: nowMs() });
   const cpu0 = procUsage(srv.pid).cpuS;
@@ -330,6 +336,7 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
     framesPerViewerPerS: round(s.frames / n / wallS, 1),
     serverCpuS: round(cpu, 2),
     serverCpuShare: round(cpu / wallS, 2),
+    restCpuPerS: round(restCpuPerS, 3),
     messagesPerCpuS: Math.round(s.messages / Math.max(cpu, 1e-9)),
     p50Ms: round(s.hist.percentile(50), 1),
     p99Ms: round(s.hist.percentile(99), 1),

@@ -286,16 +286,22 @@ export function stormSection(r) {
   if (roar?.roar && uwsFrame) {
     const frames = roar.roar.framesOut;
     const writing = (frames * uwsFrame) / 1e6;
-    const rest = roar.serverCpuS - writing;
-    const perChat = (rest / Math.max(1, roar.roar.chatAccepted)) * 1e6;
-    const bound = roar.messagesPerViewerPerS / (roar.framesPerViewerPerS * (uwsFrame / 1e6));
+    const atRest = (roar.restCpuPerS ?? 0) * roar.seconds;
+    const chats = Math.max(0, roar.serverCpuS - writing - atRest);
+    const perChat = (chats / Math.max(1, roar.roar.chatAccepted)) * 1e6;
+    const bound = roar.delivered / Math.max(1e-9, writing + atRest);
+    const vsSio = (x) =>
+      sio ? ` (${fmt(x / sio.messagesPerCpuS, 1)}× Socket.IO's measured figure)` : '';
     out.push(
-      `Where Roar's storm CPU went: ${fmt(frames)} frames at bare uWS's cost per frame from section 1 ` +
-        `(${fmt(uwsFrame, 1)} µs) account for about ${fmt(writing, 2)} of its ${fmt(roar.serverCpuS, 2)} CPU-s; the other ` +
-        `${fmt(rest, 2)} s is accepting ${fmt(roar.roar.chatAccepted)} chats (about ${fmt(perChat)} µs each, timers and count ` +
-        `reports included). Even at zero cost per chat, ${fmt(roar.messagesPerViewerPerS, 1)} messages in ` +
-        `${fmt(roar.framesPerViewerPerS, 1)} frames per viewer-second cap Roar at about ${fmt(bound)} messages per CPU-s` +
-        (sio ? ` (${fmt(bound / sio.messagesPerCpuS, 1)}× Socket.IO's measured figure).` : '.'),
+      `Where Roar's storm CPU went (${fmt(roar.serverCpuS, 2)} CPU-s over ${fmt(roar.seconds, 1)} s): ` +
+        `at rest, with the same connections open, the gateway used ${fmt((roar.restCpuPerS ?? 0) * 1000, 1)} ms of CPU per second ` +
+        `(its timers — the 50 ms fanout tick, event-loop monitors, the 250 ms slow-client sweep — and idle sockets), ` +
+        `about ${fmt(atRest, 2)} s of the window; ${fmt(frames)} frames at bare uWS's cost per frame from section 1 ` +
+        `(${fmt(uwsFrame, 1)} µs) account for about ${fmt(writing, 2)} s; the remaining ${fmt(chats, 2)} s is accepting ` +
+        `${fmt(roar.roar.chatAccepted)} chats (about ${fmt(perChat)} µs each: decode, rules, rate limit, id, bus, history, ` +
+        `ack). Frames and rest alone bound Roar at about ${fmt(bound)} messages per CPU-s${vsSio(bound)}; ` +
+        `frames alone, what a much bigger audience would approach as the fixed costs spread over it, ` +
+        `${fmt(roar.delivered / Math.max(1e-9, writing))}${vsSio(roar.delivered / Math.max(1e-9, writing))}.`,
       '',
     );
   }
