@@ -49,11 +49,13 @@ export interface RedisStoreOptions extends StoreOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-const defaults = {
-  prefix: 'roar',
+/** Defaults of the numeric options (each must be a positive integer). */
+const optionDefaults = {
   commandTimeoutMs: 1000,
   totalsTtlSeconds: 3600,
   streamStateTtlSeconds: 7 * 86_400,
+  auditCapacity: storeDefaults.auditCapacity,
+  heldCapacity: storeDefaults.heldCapacity,
 } as const;
 
 function positiveInteger(name: string, value: number): number {
@@ -90,27 +92,14 @@ export class RedisStore implements Store {
       throw new Error('RedisStoreOptions.url must be a redis:// URL');
     }
     const historyCapacity = positiveInteger('historyCapacity', options.historyCapacity);
-    const commandTimeoutMs = positiveInteger(
-      'commandTimeoutMs',
-      options.commandTimeoutMs ?? defaults.commandTimeoutMs,
-    );
-    const totalsTtlSeconds = positiveInteger(
-      'totalsTtlSeconds',
-      options.totalsTtlSeconds ?? defaults.totalsTtlSeconds,
-    );
-    const auditCapacity = positiveInteger(
-      'auditCapacity',
-      options.auditCapacity ?? storeDefaults.auditCapacity,
-    );
-    const streamStateTtlSeconds = positiveInteger(
-      'streamStateTtlSeconds',
-      options.streamStateTtlSeconds ?? defaults.streamStateTtlSeconds,
-    );
-    const heldCapacity = positiveInteger(
-      'heldCapacity',
-      options.heldCapacity ?? storeDefaults.heldCapacity,
-    );
-    this.keys = new Keys(options.prefix ?? defaults.prefix);
+    const option = <K extends keyof typeof optionDefaults>(name: K): number =>
+      positiveInteger(name, options[name] ?? optionDefaults[name]);
+    const commandTimeoutMs = option('commandTimeoutMs');
+    const totalsTtlSeconds = option('totalsTtlSeconds');
+    const streamStateTtlSeconds = option('streamStateTtlSeconds');
+    const auditCapacity = option('auditCapacity');
+    const heldCapacity = option('heldCapacity');
+    this.keys = new Keys(options.prefix ?? 'roar');
     const onConnectionError = options.onConnectionError ?? warnConnectionError;
 
     const redis = new Redis(options.url, {

@@ -32,34 +32,9 @@ interface Job {
   run: () => number;
 }
 
-/** A batch's frames for each codec and tier, encoded on first use. */
-class Frames {
-  readonly #cache: (Uint8Array | string | undefined)[] = [];
-  readonly #head: { type: 'batch'; stream: string; sampled?: number };
-  readonly #full: readonly EncodedEvent[];
-  readonly #priority: readonly EncodedEvent[];
-
-  constructor(
-    head: { type: 'batch'; stream: string; sampled?: number },
-    full: readonly EncodedEvent[],
-    priority: readonly EncodedEvent[],
-  ) {
-    this.#head = head;
-    this.#full = full;
-    this.#priority = priority;
-  }
-
-  /** Undefined when that tier has nothing to send. */
-  get(c: number, priorityTier: boolean): Uint8Array | string | undefined {
-    const events = priorityTier ? this.#priority : this.#full;
-    if (events.length === 0) return undefined;
-    const i = c * 2 + (priorityTier ? 1 : 0);
-    return (this.#cache[i] ??= (CODECS[c] as Codec).encodeBatch(this.#head, events));
-  }
-}
-
 const PRIORITY_ROLES = new Set(['moderator', 'broadcaster', 'admin']);
 const CODECS: readonly Codec[] = [msgpackCodec, jsonCodec];
+const TIERS: readonly boolean[] = [false, true];
 
 /** Chat from the broadcaster and moderators is never sampled out nor withheld from slow clients. */
 function isPriorityChat(event: ChatEvent): boolean {
@@ -70,6 +45,38 @@ function isPriorityChat(event: ChatEvent): boolean {
 function isPriorityTier(event: StreamEvent): boolean {
   if (event.type === 'chat') return isPriorityChat(event);
   return event.type !== 'reactions';
+}
+
+/**
+ * A batch's frames for each codec and tier, encoded on first use: the priority tier's events are
+ * filtered only when some slice has a connection on that tier (mostly none has).
+ */
+class Frames {
+  readonly #cache: (Uint8Array | string | undefined)[] = [];
+  readonly #head: { type: 'batch'; stream: string; sampled?: number };
+  readonly #full: readonly EncodedEvent[];
+  readonly #all: readonly EncodedEvent[];
+  #priority: readonly EncodedEvent[] | undefined;
+
+  constructor(
+    head: { type: 'batch'; stream: string; sampled?: number },
+    full: readonly EncodedEvent[],
+    all: readonly EncodedEvent[],
+  ) {
+    this.#head = head;
+    this.#full = full;
+    this.#all = all;
+  }
+
+  /** Undefined when that tier has nothing to send. */
+  get(c: number, priorityTier: boolean): Uint8Array | string | undefined {
+    const events = priorityTier
+      ? (this.#priority ??= this.#all.filter((e) => isPriorityTier(e.event)))
+      : this.#full;
+    if (events.length === 0) return undefined;
+    const i = c * 2 + (priorityTier ? 1 : 0);
+    return (this.#cache[i] ??= (CODECS[c] as Codec).encodeBatch(this.#head, events));
+  }
 }
 
 /**
@@ -271,17 +278,7 @@ export class Fanout {
         : { type: 'batch' as const, stream: state.id };
 
     this.#o.metrics.batches.inc();
-    // The priority tier's events, filtered only when some connection is on it (mostly none is).
-    const anySlow = (): boolean => {
-      for (let slice = 0; slice < state.slices; slice++) {
-        for (const codec of CODECS) {
-          if (this.#o.publisher.subscribers(topicOf(codec, state.id, true, slice)) > 0) return true;
-        }
-      }
-      return false;
-    };
-    const priority = anySlow() ? events.filter((e) => isPriorityTier(e.event)) : [];
-    const frames = new Frames(head, full, priority);
+    const frames = new Frames(head, full, events);
     for (let slice = 0; slice < state.slices; slice++) {
       this.#enqueue(state, () => this.#publish(state, slice, frames, full));
     }
@@ -295,7 +292,7 @@ export class Fanout {
     let slow = 0;
     for (let c = 0; c < CODECS.length; c++) {
       const codec = CODECS[c] as Codec;
-      for (const priorityTier of [false, true]) {
+      for (const priorityTier of TIERS) {
         const topic = topicOf(codec, state.id, priorityTier, slice);
         const sockets = publisher.subscribers(topic);
         if (sockets === 0) continue;
