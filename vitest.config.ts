@@ -12,6 +12,13 @@ const HEAVY = [
   'services/gateway/test/browser/**/*.test.ts',
 ];
 
+/**
+ * The fault suite: real nats-server, redis-server, gateways and aggregators as separate processes,
+ * killed, paused (SIGSTOP) and restarted against a known truth. Timing matters, so one file at a
+ * time, after the main project.
+ */
+const FAULTS = ['**/test/faults/**/*.test.ts'];
+
 export default defineConfig({
   resolve,
   ssr: { resolve },
@@ -31,7 +38,7 @@ export default defineConfig({
             'services/*/test/**/*.test.ts',
             'infra/test/**/*.test.ts',
           ],
-          exclude: ['**/node_modules/**', ...HEAVY],
+          exclude: ['**/node_modules/**', ...HEAVY, ...FAULTS],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -44,6 +51,18 @@ export default defineConfig({
           maxWorkers: 1,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: FAULTS,
+          exclude: ['**/node_modules/**'],
+          testTimeout: 60_000,
+          maxWorkers: 1,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
