@@ -46,6 +46,7 @@ export class Aggregator {
   readonly #publisher: TotalsPublisher;
   readonly #meter: RateMeter;
   #lastReactionFlush: number;
+  #lastTickAt: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: AggregatorOptions) {
@@ -55,6 +56,7 @@ export class Aggregator {
     this.#publisher = new TotalsPublisher(cfg, this.stats, this.#writer);
     this.#meter = new RateMeter(this.#writer);
     this.#lastReactionFlush = cfg.now();
+    this.#lastTickAt = cfg.now();
   }
 
   /** Partitions owned now, in ascending order. */
@@ -63,24 +65,51 @@ export class Aggregator {
   }
 
   /**
-   * Starts consuming partition `p`. Its totals are published only after `warmupMs`, then every
-   * stream once and changes from then on. Idempotent.
+   * Starts consuming partition `p`, owned under lease `epoch` (0: not leased). Its totals are
+   * published only after `warmupMs`, then every stream once and changes from then on, each event
+   * and store write carrying the epoch. Idempotent for the same epoch; a different epoch starts
+   * the partition afresh (the lease changed hands in between).
    */
-  own(p: number): void {
-    if (this.#owned.has(p)) return;
+  own(p: number, epoch = 0): void {
+    const current = this.#owned.get(p);
+    if (current && current.part.epoch === epoch) return;
+    if (current) this.disown(p);
     if (!Number.isInteger(p) || p < 0 || p >= this.#cfg.partitions) {
       throw new RangeError(`partition ${p} is outside 0..${this.#cfg.partitions - 1}`);
     }
     const { bus, subjects } = this.#cfg;
-    const part = new Partition(p, this.#cfg.now(), this.stats, {
-      onNewStream: (record, table) => this.#writer.loadStored(record, table),
-      onIds: (record, table, ids) => this.#writer.addIds(record, table, ids),
-    });
+    const part = new Partition(
+      p,
+      this.#cfg.now(),
+      this.stats,
+      {
+        onNewStream: (record, table) => this.#writer.loadStored(record, table),
+        onIds: (record, table, ids) => this.#writer.addIds(record, table, ids),
+        onCounted: (record, table) => this.#writer.wantCount(record, table),
+      },
+      epoch,
+    );
     const subs = [
       bus.subscribe(subjects.report(p), (payload) => this.#onReport(part, payload)),
       bus.subscribe(subjects.reactionReport(p), (payload) => this.#onReactions(part, payload)),
     ];
     this.#owned.set(p, { part, subs });
+  }
+
+  /**
+   * The lease of `p` was renewed under `epoch`: clears the hold a stall put on it, or, when the
+   * epoch changed (the lease ran out and was taken again), starts the partition afresh.
+   */
+  confirm(p: number, epoch: number): void {
+    const owned = this.#owned.get(p);
+    if (!owned) return;
+    if (owned.part.epoch !== epoch) this.own(p, epoch);
+    else owned.part.awaitingLease = false;
+  }
+
+  /** The lease epoch partition `p` is owned under; undefined when not owned. */
+  epochOf(p: number): number | undefined {
+    return this.#owned.get(p)?.part.epoch;
   }
 
   /** Stops consuming and publishing partition `p` and frees its state at once. Idempotent. */
@@ -111,6 +140,17 @@ export class Aggregator {
   tick(): void {
     const cfg = this.#cfg;
     const now = cfg.now();
+    // Timers run before I/O: after a pause this tick comes before the reports that queued up
+    // meanwhile, and without this it would expire every gateway and publish zeros.
+    const paused = now - this.#lastTickAt;
+    this.#lastTickAt = now;
+    if (paused > cfg.stallMs) {
+      this.stats.stalls++;
+      const holdMs = 1.5 * cfg.reportIntervalMs;
+      for (const { part } of this.#owned.values()) {
+        part.stalled(now, paused, holdMs, part.epoch > 0);
+      }
+    }
     const flushReactions = now - this.#lastReactionFlush >= cfg.reactionWindowMs;
     if (flushReactions) this.#lastReactionFlush = now;
     let streams = 0;
@@ -120,7 +160,10 @@ export class Aggregator {
       this.#publisher.run(part, now);
       if (flushReactions) this.#publishReactions(part);
       if (now - part.lastRatesAt >= cfg.publishIntervalMs) this.#meter.run(part, now);
-      if (now - part.lastSweepAt >= cfg.publishIntervalMs) part.sweep(now, cfg.forgetAfterMs);
+      if (now - part.lastSweepAt >= cfg.publishIntervalMs) {
+        if (!part.held(now)) this.#settlePeaks(part, now);
+        part.sweep(now, cfg.forgetAfterMs);
+      }
       streams += part.table.size;
       gateways += part.gateways.size;
     }
@@ -152,6 +195,20 @@ export class Aggregator {
   /** The current figures of a stream of an owned partition; undefined when not held here. */
   snapshot(stream: string): StreamSnapshot | undefined {
     return this.#owned.get(partitionOf(stream, this.#cfg.partitions))?.part.snapshot(stream);
+  }
+
+  /** Raises peaks from clean windows; a raised peak is stored and published (peak-window.ts). */
+  #settlePeaks(part: Partition, now: number): void {
+    for (const record of part.settlePeaks(now, this.#cfg.peakHoldMs)) part.table.markDirty(record.slot);
+    // Every pass, so a raise the store failed is tried again.
+    for (const record of part.table.records()) {
+      if (
+        record.peak > record.persistedPeak &&
+        now - record.lastPeakSaveAt >= this.#cfg.publishIntervalMs
+      ) {
+        this.#writer.raisePeak(record, part.epoch);
+      }
+    }
   }
 
   #onReport(part: Partition, payload: Uint8Array): void {

@@ -1,5 +1,7 @@
 import type { Bus, Subjects } from '@roar/bus';
+import { TOTALS_REFRESH_INTERVALS } from '@roar/protocol';
 import type { Store } from '@roar/store';
+import { SUSPECT_INTERVALS } from './peak-window.js';
 
 /** Everything an `Aggregator` needs; only `bus`, `store`, `subjects` and `partitions` are required. */
 export interface AggregatorOptions {
@@ -20,6 +22,20 @@ export interface AggregatorOptions {
   warmupMs?: number;
   /** Period of the timer `start()` runs. Default 50. */
   tickMs?: number;
+  /**
+   * Ticks further apart than this mean this process was paused (SIGSTOP, a GC or VM stall): the
+   * pause is not held against the gateways, and owned partitions publish and store nothing until
+   * fresh reports have come in and, for a leased partition, the lease has been confirmed
+   * (`confirm`). Default `reportIntervalMs`.
+   */
+  stallMs?: number;
+  /**
+   * A stream with viewers is published again when nothing changed for this long, so gateways can
+   * tell a silent owner from a quiet stream. Default `TOTALS_REFRESH_INTERVALS` × publishIntervalMs.
+   */
+  refreshMs?: number;
+  /** A peak is the lowest total of a clean window this long (see peak-window.ts). Default 2.5 × reportIntervalMs. */
+  peakHoldMs?: number;
   /** A stream at 0 that nothing refers to is forgotten after this. Default 10 × publishIntervalMs. */
   forgetAfterMs?: number;
   now?: () => number;
@@ -42,6 +58,9 @@ export interface AggregatorConfig {
   reactionWindowMs: number;
   warmupMs: number;
   tickMs: number;
+  stallMs: number;
+  refreshMs: number;
+  peakHoldMs: number;
   forgetAfterMs: number;
   now: () => number;
   onError: (error: unknown, where: string) => void;
@@ -79,6 +98,16 @@ export function aggregatorConfig(options: AggregatorOptions): AggregatorConfig {
     reactionWindowMs: positive('reactionWindowMs', options.reactionWindowMs ?? 250),
     warmupMs: nonNegative('warmupMs', options.warmupMs ?? expiryIntervals * reportIntervalMs),
     tickMs: positive('tickMs', options.tickMs ?? 50),
+    stallMs: positive('stallMs', options.stallMs ?? reportIntervalMs),
+    refreshMs: positive(
+      'refreshMs',
+      options.refreshMs ?? TOTALS_REFRESH_INTERVALS * publishIntervalMs,
+    ),
+    // Longer than a doubled total can go unsuspected (SUSPECT_INTERVALS report intervals).
+    peakHoldMs: positive(
+      'peakHoldMs',
+      options.peakHoldMs ?? (SUSPECT_INTERVALS + 0.5) * reportIntervalMs,
+    ),
     forgetAfterMs: nonNegative('forgetAfterMs', options.forgetAfterMs ?? 10 * publishIntervalMs),
     now: options.now ?? (() => Date.now()),
     onError: options.onError ?? (() => undefined),

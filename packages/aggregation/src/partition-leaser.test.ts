@@ -5,19 +5,22 @@ import { Clock } from '../test/harness.js';
 
 /** Leases on an injected clock, with failures to order. */
 class ClockLeases implements Leases {
-  readonly #leases = new Map<string, { owner: string; until: number }>();
+  readonly #leases = new Map<string, { owner: string; until: number; epoch: number }>();
+  #epoch = 0;
   mode: 'ok' | 'reject' | 'hang' = 'ok';
   calls = 0;
 
   constructor(readonly clock: Clock) {}
 
-  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async acquire(name: string, owner: string, ttlMs: number): Promise<number> {
     this.calls++;
     await this.#fault();
     const lease = this.#leases.get(name);
-    if (lease && lease.until > this.clock.t && lease.owner !== owner) return false;
-    this.#leases.set(name, { owner, until: this.clock.t + ttlMs });
-    return true;
+    const held = lease !== undefined && lease.until > this.clock.t;
+    if (held && lease.owner !== owner) return 0;
+    const epoch = held ? lease.epoch : ++this.#epoch;
+    this.#leases.set(name, { owner, until: this.clock.t + ttlMs, epoch });
+    return epoch;
   }
 
   async release(name: string, owner: string): Promise<void> {
@@ -140,6 +143,35 @@ describe('PartitionLeaser', () => {
     );
     await b.renew();
     expect(b.held).toEqual([0, 1, 2, 3]);
+  });
+
+  it('hands out the lease epoch on acquire and every renewal, higher after a change of holder', async () => {
+    const leases = new ClockLeases(new Clock());
+    const seen: string[] = [];
+    const track = (owner: string) =>
+      new PartitionLeaser({
+        leases,
+        owner,
+        partitions: 1,
+        ttlMs: 3000,
+        now: leases.clock.now,
+        onAcquire: (p, epoch) => seen.push(`${owner}+${p}@${epoch}`),
+        onRenew: (p, epoch) => seen.push(`${owner}=${p}@${epoch}`),
+        onLose: (p) => seen.push(`${owner}-${p}`),
+      });
+    const a = track('a');
+    const b = track('b');
+    await a.renew();
+    await a.renew();
+    expect(seen).toEqual(['a+0@1', 'a=0@1']);
+    // a is paused past its lease; b takes the partition under a new epoch.
+    leases.clock.advance(3001);
+    await b.renew();
+    expect(seen.at(-1)).toBe('b+0@2');
+    // a's next round finds the lease gone: it is told at once and does not renew.
+    await a.renew();
+    expect(seen.slice(-1)).toEqual(['a-0']);
+    expect(seen.some((e) => e.startsWith('a=0@2'))).toBe(false);
   });
 
   it('rejects bad options naming them', () => {

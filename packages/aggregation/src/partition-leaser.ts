@@ -12,8 +12,13 @@ export interface PartitionLeaserOptions {
   ttlMs?: number;
   /** How often leases are renewed and free partitions tried; at most ttlMs / 2. Default ttlMs / 3. */
   renewEveryMs?: number;
-  /** Called when a partition is taken: start consuming it (`Aggregator.own`). */
-  onAcquire: (partition: number) => void;
+  /** Called when a partition is taken, with the lease epoch: start consuming it (`Aggregator.own`). */
+  onAcquire: (partition: number, epoch: number) => void;
+  /**
+   * Called after every successful renewal of a held partition, with the epoch the store answered
+   * (`Aggregator.confirm`): proof that the lease was still ours after whatever paused us.
+   */
+  onRenew?: (partition: number, epoch: number) => void;
   /** Called when a partition is lost or given up: stop publishing it at once (`Aggregator.disown`). */
   onLose: (partition: number) => void;
   /** Told about store errors and callback failures; they are also counted in `stats`. */
@@ -47,7 +52,8 @@ export function partitionLeaseName(partition: number): string {
  */
 export class PartitionLeaser {
   readonly stats: PartitionLeaserStats = { acquired: 0, lost: 0, errors: 0 };
-  readonly #o: Required<Omit<PartitionLeaserOptions, 'onError' | 'now'>>;
+  readonly #o: Required<Omit<PartitionLeaserOptions, 'onError' | 'now' | 'onRenew'>>;
+  readonly #onRenew: (partition: number, epoch: number) => void;
   readonly #onError: (error: unknown, where: string) => void;
   readonly #now: () => number;
   /** Held partitions and when, by our clock, to give them up unless renewed. */
@@ -81,6 +87,7 @@ export class PartitionLeaser {
     }
     this.#o = { ...options, maxPartitions, ttlMs, renewEveryMs };
     this.#onError = options.onError ?? (() => undefined);
+    this.#onRenew = options.onRenew ?? (() => undefined);
     this.#now = options.now ?? (() => Date.now());
     // Instances start their search at different partitions, so that with maxPartitions below
     // partitions they spread out instead of all contending for partition 0.
@@ -141,10 +148,12 @@ export class PartitionLeaser {
     await Promise.all(
       this.held.map(async (p) => {
         const sentAt = this.#now();
-        const ok = await this.#acquire(p);
+        const epoch = await this.#acquire(p);
         if (this.#stopped || !this.#held.has(p)) return;
-        if (ok) this.#held.set(p, deadline(sentAt));
-        else {
+        if (epoch > 0) {
+          this.#held.set(p, deadline(sentAt));
+          this.#call(() => this.#onRenew(p, epoch), 'onRenew');
+        } else {
           lost.add(p);
           this.#lose(p);
         }
@@ -154,7 +163,8 @@ export class PartitionLeaser {
       const p = (this.#offset + i) % partitions;
       if (this.#held.has(p) || lost.has(p)) continue;
       const sentAt = this.#now();
-      if (!(await this.#acquire(p))) continue;
+      const epoch = await this.#acquire(p);
+      if (epoch === 0) continue;
       if (this.#stopped) {
         await leases
           .release(partitionLeaseName(p), owner)
@@ -163,16 +173,17 @@ export class PartitionLeaser {
       }
       this.#held.set(p, deadline(sentAt));
       this.stats.acquired++;
-      this.#call(() => this.#o.onAcquire(p), 'onAcquire');
+      this.#call(() => this.#o.onAcquire(p, epoch), 'onAcquire');
     }
   }
 
-  async #acquire(p: number): Promise<boolean> {
+  /** The lease epoch, or 0 when refused or on error. */
+  async #acquire(p: number): Promise<number> {
     try {
       return await this.#o.leases.acquire(partitionLeaseName(p), this.#o.owner, this.#o.ttlMs);
     } catch (error) {
       this.#error(error, 'acquire');
-      return false;
+      return 0;
     }
   }
 

@@ -9,6 +9,7 @@ import {
 import { ReactionWindow } from './reaction-window.js';
 import { roundRate } from './rate-meter.js';
 import { RecordQueue } from './record-queue.js';
+import { settlePeak, SUSPECT_INTERVALS } from './peak-window.js';
 import type { AggregatorStats } from './stats.js';
 import { StreamTable, type StreamRecord } from './stream-table.js';
 
@@ -24,6 +25,8 @@ export interface PartitionHooks {
   onNewStream(record: StreamRecord, table: StreamTable): void;
   /** Viewer identities for a stream's unique counter. */
   onIds(record: StreamRecord, table: StreamTable, ids: readonly string[]): void;
+  /** A gateway added identities to the stream's unique counter itself: read the count again. */
+  onCounted(record: StreamRecord, table: StreamTable): void;
 }
 
 /** Figures of one stream, as the admin stats API shows them. */
@@ -53,18 +56,35 @@ export class Partition {
   /** False until the warm-up after `own()` has passed. */
   warm = false;
   closed = false;
+  /**
+   * After a stall of this process: true until the partition's lease is confirmed again (leased
+   * partitions only), and nothing is published or stored before `holdUntil` either.
+   */
+  awaitingLease = false;
+  holdUntil = Number.NEGATIVE_INFINITY;
+  /** The last moment a sum could have counted a gateway twice or missed one (peak-window.ts). */
+  cleanSince: number;
+  /** Published records and when, oldest first, for the refresh of unchanged streams. */
+  readonly published: [record: StreamRecord, at: number][] = [];
+  publishedHead = 0;
   lastSweepAt: number;
   /** When the rates pass last ran (`RateMeter`). */
   lastRatesAt: number;
   readonly #stats: AggregatorStats;
   readonly #hooks: PartitionHooks;
 
+  /**
+   * `epoch`: the lease epoch this partition is owned under, sent with every publish and store
+   * write (0: not leased, unfenced).
+   */
   constructor(
     readonly id: number,
     readonly ownedAt: number,
     stats: AggregatorStats,
     hooks: PartitionHooks,
+    readonly epoch = 0,
   ) {
+    this.cleanSince = ownedAt;
     this.#stats = stats;
     this.#hooks = hooks;
     this.table = new StreamTable((record) => hooks.onNewStream(record, this.table));
@@ -84,6 +104,7 @@ export class Partition {
         return;
       }
       stats.gatewayRestarts++;
+      this.cleanSince = now;
       this.#remove(gw);
       gw = undefined;
     }
@@ -120,16 +141,53 @@ export class Partition {
     stats.entries += report.counts.length;
     if (chat !== undefined) stats.chatMessages += applyChat(gw, this.table, chat);
     if (report.uniques) this.#ingestIds(gw, report.uniques);
+    if (report.counted) this.#ingestCounted(gw, report.counted);
   }
 
-  /** Drops gateways silent for more than `expiryIntervals` of their own interval. */
+  /**
+   * Drops gateways silent for more than `expiryIntervals` of their own interval; one silent for
+   * more than `SUSPECT_INTERVALS` makes the sums unclean for peaks (it may have crashed, with its
+   * viewers already counted elsewhere).
+   */
   expire(now: number, expiryIntervals: number): void {
     for (const gw of this.gateways.values()) {
-      if (now - gw.lastSeen > expiryIntervals * gw.intervalMs) {
+      const silent = now - gw.lastSeen;
+      if (silent > SUSPECT_INTERVALS * gw.intervalMs) this.cleanSince = now;
+      if (silent > expiryIntervals * gw.intervalMs) {
         this.#remove(gw);
         this.#stats.expiredGateways++;
       }
     }
+  }
+
+  /**
+   * This process was paused for `pausedMs` (its ticks stopped): the gateways were not silent, we
+   * were deaf, so their last-seen times move on by the pause. Nothing is published or stored
+   * until `holdMs` of fresh reports have been read, and, when `leased`, the lease is confirmed.
+   */
+  stalled(now: number, pausedMs: number, holdMs: number, leased: boolean): void {
+    for (const gw of this.gateways.values()) gw.lastSeen += pausedMs;
+    this.holdUntil = now + holdMs;
+    this.cleanSince = now;
+    if (leased) this.awaitingLease = true;
+  }
+
+  /** True while the partition must not publish or store (warm-up, or a stall not yet cleared). */
+  held(now: number): boolean {
+    return !this.warm || this.awaitingLease || now < this.holdUntil;
+  }
+
+  /**
+   * Closes due peak windows of every stream (see peak-window.ts); returns the records whose peak
+   * rose. O(streams); run once per publish interval.
+   */
+  settlePeaks(now: number, holdMs: number): StreamRecord[] {
+    const raised: StreamRecord[] = [];
+    const { totals } = this.table;
+    for (const r of this.table.records()) {
+      if (settlePeak(r, totals[r.slot]!, now, this.cleanSince, holdMs)) raised.push(r);
+    }
+    return raised;
   }
 
   /**
@@ -166,7 +224,7 @@ export class Partition {
     return {
       total,
       uniques: r.uniques,
-      peak: Math.max(r.peak, total),
+      peak: r.peak,
       gateways: this.table.refs[r.slot]!,
       chatPerS: roundRate(r.chatRate),
       reactionsPerS: roundRate(r.reactionRate),
@@ -193,6 +251,18 @@ export class Partition {
   #remove(gw: GatewayCounts): void {
     dropCounts(gw, this.table);
     this.gateways.delete(gw.id);
+  }
+
+  #ingestCounted(gw: GatewayCounts, counted: readonly number[]): void {
+    for (const index of counted) {
+      const slot = gw.slots[index];
+      const record = slot === undefined ? undefined : this.table.record(slot);
+      if (!record) {
+        this.#stats.badReports++;
+        continue;
+      }
+      this.#hooks.onCounted(record, this.table);
+    }
   }
 
   #ingestIds(gw: GatewayCounts, uniques: readonly (readonly [number, string[]])[]): void {

@@ -69,7 +69,7 @@ export class RateMeter {
       record.reactionRate = smooth(record.reactionRate, record.reactionsSince * perSecond, alpha);
       chat[slot] = 0;
       record.reactionsSince = 0;
-      const settled = part.warm ? this.#save(record, now) : true;
+      const settled = part.held(now) ? true : this.#save(record, now, part.epoch);
       if (settled && record.chatRate === 0 && record.reactionRate === 0) inRated[slot] = 0;
       else rated[kept++] = slot;
     }
@@ -77,7 +77,7 @@ export class RateMeter {
   }
 
   /** Queues the record's rates when they changed or are due a refresh; true when zero is saved. */
-  #save(record: StreamRecord, now: number): boolean {
+  #save(record: StreamRecord, now: number, epoch: number): boolean {
     const chatPerS = roundRate(record.chatRate);
     const reactionsPerS = roundRate(record.reactionRate);
     const active = chatPerS > 0 || reactionsPerS > 0;
@@ -86,7 +86,7 @@ export class RateMeter {
       changed(reactionsPerS, record.savedReactionsPerS) ||
       (active && now - record.lastRatesSaveAt >= RATES_REFRESH_MS)
     ) {
-      this.#writer.saveRates(record, { chatPerS, reactionsPerS, at: now });
+      this.#writer.saveRates(record, { chatPerS, reactionsPerS, at: now }, epoch);
       record.savedChatPerS = chatPerS;
       record.savedReactionsPerS = reactionsPerS;
       record.lastRatesSaveAt = now;

@@ -37,6 +37,12 @@ export interface AggregatorStats {
   uniqueIds: number;
   /** Identities dropped because the store fell too far behind. */
   uniqueIdsDropped: number;
+  /** Store writes refused by the fence: a later lease epoch had written the stream's figures. */
+  fencedWrites: number;
+  /** Pauses of this process detected between ticks (see `stallMs`). */
+  stalls: number;
+  /** Unchanged streams published again so gateways know the owner is alive. */
+  refreshes: number;
   /** Store calls that failed (each one, not each batch). */
   storeErrors: number;
   /** Unexpected errors inside a bus handler; the message was dropped. */
@@ -68,6 +74,9 @@ export function createStats(): AggregatorStats {
     reactionsDropped: 0,
     uniqueIds: 0,
     uniqueIdsDropped: 0,
+    fencedWrites: 0,
+    stalls: 0,
+    refreshes: 0,
     storeErrors: 0,
     handlerErrors: 0,
     forgottenStreams: 0,

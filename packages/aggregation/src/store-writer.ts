@@ -31,9 +31,9 @@ export class StoreWriter {
   readonly #onError: (error: unknown, where: string) => void;
   readonly #adds = new Map<StreamRecord, StreamTable>();
   readonly #counts = new Map<StreamRecord, StreamTable>();
-  readonly #saves = new Map<StreamRecord, ViewerCount>();
-  readonly #raises = new Set<StreamRecord>();
-  readonly #rates = new Map<StreamRecord, StreamRates>();
+  readonly #saves = new Map<StreamRecord, [ViewerCount, number]>();
+  readonly #raises = new Map<StreamRecord, number>();
+  readonly #rates = new Map<StreamRecord, [StreamRates, number]>();
   readonly #busy = new Set<BatchKind>();
   readonly #loads = new Map<
     string,
@@ -98,22 +98,35 @@ export class StoreWriter {
     }
   }
 
-  /** Queues the latest published totals of a stream; a newer call replaces a queued one. */
-  saveTotals(record: StreamRecord, totals: ViewerCount): void {
-    if (!this.#saves.has(record)) record.storeRefs++;
-    this.#saves.set(record, totals);
-  }
-
-  /** Queues a stream's latest rates; a newer call replaces a queued one. */
-  saveRates(record: StreamRecord, rates: StreamRates): void {
-    if (!this.#rates.has(record)) record.storeRefs++;
-    this.#rates.set(record, rates);
-  }
-
-  raisePeak(record: StreamRecord): void {
-    if (this.#raises.has(record)) return;
+  /**
+   * A gateway added identities to the stream's counter in the store itself: the count is read
+   * again (at most once per interval).
+   */
+  wantCount(record: StreamRecord, table: StreamTable): void {
+    if (this.#counts.has(record)) return;
     record.storeRefs++;
-    this.#raises.add(record);
+    this.#counts.set(record, table);
+  }
+
+  /**
+   * Queues the latest published totals of a stream, fenced by the partition's lease `epoch`
+   * (see `StreamStats.saveTotals`); a newer call replaces a queued one.
+   */
+  saveTotals(record: StreamRecord, totals: ViewerCount, epoch: number): void {
+    if (!this.#saves.has(record)) record.storeRefs++;
+    this.#saves.set(record, [totals, epoch]);
+  }
+
+  /** Queues a stream's latest rates, fenced likewise; a newer call replaces a queued one. */
+  saveRates(record: StreamRecord, rates: StreamRates, epoch: number): void {
+    if (!this.#rates.has(record)) record.storeRefs++;
+    this.#rates.set(record, [rates, epoch]);
+  }
+
+  /** Queues raising the stored peak to the record's peak, fenced likewise. */
+  raisePeak(record: StreamRecord, epoch: number): void {
+    if (!this.#raises.has(record)) record.storeRefs++;
+    this.#raises.set(record, epoch);
   }
 
   /** Starts one batch of each kind that has work and none in flight. */
@@ -183,9 +196,12 @@ export class StoreWriter {
     this.#run(
       'stats.saveTotals',
       this.#live(
-        batch.map(([record, totals]) => ({
+        batch.map(([record, [totals, epoch]]) => ({
           record,
-          call: () => this.#store.stats.saveTotals(record.name, totals),
+          call: () => this.#store.stats.saveTotals(record.name, totals, epoch),
+          ok: (written: unknown) => {
+            if (written === false) this.#stats.fencedWrites++;
+          },
         })),
       ),
     );
@@ -198,9 +214,12 @@ export class StoreWriter {
     this.#run(
       'stats.saveRates',
       this.#live(
-        batch.map(([record, rates]) => ({
+        batch.map(([record, [rates, epoch]]) => ({
           record,
-          call: () => this.#store.stats.saveRates(record.name, rates),
+          call: () => this.#store.stats.saveRates(record.name, rates, epoch),
+          ok: (written: unknown) => {
+            if (written === false) this.#stats.fencedWrites++;
+          },
         })),
       ),
     );
@@ -213,12 +232,12 @@ export class StoreWriter {
     this.#run(
       'stats.raisePeak',
       this.#live(
-        batch.map((record) => {
+        batch.map(([record, epoch]) => {
           const value = record.peak;
           record.lastPeakSaveAt = now;
           return {
             record,
-            call: () => this.#store.stats.raisePeak(record.name, value),
+            call: () => this.#store.stats.raisePeak(record.name, value, epoch),
             ok: (stored: unknown) => {
               record.persistedPeak = Math.max(record.persistedPeak, value);
               if (typeof stored === 'number') record.peak = Math.max(record.peak, stored);

@@ -12,13 +12,20 @@ export class StreamRecord {
   /** -1 until first published, so the first publish always goes out. */
   publishedTotal = -1;
   publishedUniques = -1;
+  publishedPeak = -1;
+  /** Publish at the next chance even if nothing changed (a refresh; see `TotalsPublisher`). */
+  force = false;
   lastPublishAt = Number.NEGATIVE_INFINITY;
   uniques = 0;
   /** Identities waiting for the next `uniques.add` batch. */
   ids: string[] = [];
   countWanted = false;
   lastCountAt = Number.NEGATIVE_INFINITY;
+  /** Highest total held through a clean window (see peak-window.ts), never a raw total. */
   peak = 0;
+  /** The current peak window: when it opened and the lowest total seen in it. */
+  holdFrom: number;
+  holdMin = Number.POSITIVE_INFINITY;
   /** The stored peak and unique count have been read (or failed to be). */
   loaded = false;
   persistedPeak = 0;
@@ -41,7 +48,9 @@ export class StreamRecord {
     readonly name: string,
     readonly slot: number,
     readonly createdAt: number,
-  ) {}
+  ) {
+    this.holdFrom = createdAt;
+  }
 }
 
 const INITIAL_CAPACITY = 64;

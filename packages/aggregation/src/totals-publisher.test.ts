@@ -16,8 +16,8 @@ describe('publishing totals', () => {
     expect(observer.totals('a')).toEqual([10]);
     await step(1);
     expect(observer.totals('a')).toEqual([10, 12]);
-    // Unchanged reports publish nothing, however long.
-    for (let i = 0; i < 5; i++) {
+    // Unchanged reports publish nothing for less than refreshMs (5 intervals).
+    for (let i = 0; i < 4; i++) {
       g0.report(0, { a: 12 });
       await step(1000);
     }
@@ -71,7 +71,7 @@ describe('publishing totals', () => {
       total: 1234,
       text: '1.2K watching',
       uniques: 0,
-      peak: 1234,
+      peak: 0,
     });
   });
 
@@ -96,11 +96,34 @@ describe('publishing totals', () => {
       ['b', 1],
       ['z', 0],
     ]);
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 4; i++) {
       g0!.report(0, { a: 10, b: 1 });
       g1!.report(0, { a: 5, z: 0 });
       await step(1000);
     }
     expect(observer.viewers).toHaveLength(3);
+  });
+
+  it('publishes an unchanged stream with viewers again every refreshMs, and a forgotten one never', async () => {
+    const { gateways, observer, agg, step } = setup();
+    const g0 = gateways[0]!;
+    g0.report(0, { a: 10, b: 0 });
+    await step(0);
+    for (let i = 0; i < 11; i++) {
+      g0.report(0, { a: 10, b: 0 });
+      await step(1000);
+    }
+    // a: first publish, then refreshes at 5 s and 10 s. b is listed, so it is refreshed too.
+    expect(observer.totals('a')).toEqual([10, 10, 10]);
+    expect(observer.totals('b')).toEqual([0, 0, 0]);
+    expect(agg.stats.refreshes).toBe(4);
+    g0.report(0, { a: 10 });
+    for (let i = 0; i < 20; i++) {
+      g0.report(0, { a: 10 });
+      await step(1000);
+    }
+    // b left every list and sits at 0: it is not refreshed, and is forgotten.
+    expect(observer.totals('b')).toEqual([0, 0, 0]);
+    expect(agg.snapshot('b')).toBeUndefined();
   });
 });

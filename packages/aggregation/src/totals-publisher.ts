@@ -4,6 +4,7 @@ import type { Partition } from './partition.js';
 import type { AggregatorStats } from './stats.js';
 import type { StoreWriter } from './store-writer.js';
 import type { StreamRecord } from './stream-table.js';
+import { notePeakTotal } from './peak-window.js';
 
 /**
  * A change of the uniques estimate alone waits this many publish intervals (or rides along with
@@ -17,6 +18,7 @@ export interface TotalsPublisherOptions {
   subjects: Subjects;
   publishIntervalMs: number;
   warmupMs: number;
+  refreshMs: number;
   onError: (error: unknown, where: string) => void;
 }
 
@@ -24,7 +26,10 @@ export interface TotalsPublisherOptions {
  * Turns changed sums into viewers events, throttled per stream: the first change after a quiet
  * interval goes out on the next tick (leading edge), later ones wait until the interval has passed
  * and go out as one (trailing edge). A stream whose figures equal what was last published is not
- * published at all.
+ * published, except once per `refreshMs` while it has viewers (so gateways can tell a silent owner
+ * from a quiet stream) and when the partition becomes warm (a new owner states every figure).
+ * Every event carries the partition's lease epoch. Nothing is published while the partition is
+ * held (warm-up, or after a stall until fresh reports and the lease are back).
  */
 export class TotalsPublisher {
   readonly #o: TotalsPublisherOptions;
@@ -46,8 +51,14 @@ export class TotalsPublisher {
       // Until every gateway's list has had time to arrive, a sum may be missing whole gateways.
       if (now - part.ownedAt < this.#o.warmupMs) return;
       part.warm = true;
-      for (const record of part.table.records()) this.#want(part, record);
+      part.cleanSince = now;
+      for (const record of part.table.records()) {
+        record.force = true;
+        this.#want(part, record);
+      }
     }
+    // After a stall: changes wait in the dirty queue; nothing computed from the paused clock goes out.
+    if (part.held(now)) return;
     const { table } = part;
     const queue = table.dirtyQueue;
     const uniquesWait = this.#o.publishIntervalMs * UNIQUES_ONLY_INTERVALS;
@@ -56,6 +67,7 @@ export class TotalsPublisher {
       table.dirty[slot] = 0;
       const record = table.record(slot);
       if (!record) continue;
+      notePeakTotal(record, table.totals[slot]!);
       if (
         table.totals[slot] === record.publishedTotal &&
         now - record.lastPublishAt < uniquesWait
@@ -81,6 +93,7 @@ export class TotalsPublisher {
         }
       }
     }
+    this.#refresh(part, now);
     const interval = this.#o.publishIntervalMs;
     for (let head = part.cooling.peek(); head; head = part.cooling.peek()) {
       if (head.alive && now - head.lastPublishAt < interval) break;
@@ -106,19 +119,47 @@ export class TotalsPublisher {
     }
   }
 
+  /** Wants streams whose last publish is `refreshMs` old and which still have viewers. */
+  #refresh(part: Partition, now: number): void {
+    const list = part.published;
+    const { totals, refs } = part.table;
+    while (part.publishedHead < list.length) {
+      const [record, at] = list[part.publishedHead]!;
+      if (now - at < this.#o.refreshMs) break;
+      list[part.publishedHead++] = undefined as never;
+      // Published again since (a newer entry follows), forgotten, or nobody watching: skip.
+      if (!record.alive || record.lastPublishAt !== at) continue;
+      if (totals[record.slot] === 0 && refs[record.slot] === 0) continue;
+      record.force = true;
+      this.#stats.refreshes++;
+      this.#want(part, record);
+    }
+    if (part.publishedHead >= 1024 && part.publishedHead * 2 >= list.length) {
+      list.splice(0, part.publishedHead);
+      part.publishedHead = 0;
+    }
+  }
+
   #want(part: Partition, record: StreamRecord): void {
-    record.peak = Math.max(record.peak, part.table.totals[record.slot]!);
     if (record.pending) return;
     record.pending = true;
     // A cooling record is picked up when its interval ends; any other one goes out now.
     if (!record.cooling) part.due.push(record);
   }
 
-  /** Publishes the record's figures unless unchanged; true when published. */
+  /** Publishes the record's figures unless unchanged (and not forced); true when published. */
   #publish(part: Partition, record: StreamRecord, now: number): boolean {
     const total = part.table.totals[record.slot]!;
-    if (total === record.publishedTotal && record.uniques === record.publishedUniques) return false;
-    const peak = Math.max(record.peak, total);
+    const peak = record.peak;
+    if (
+      !record.force &&
+      total === record.publishedTotal &&
+      record.uniques === record.publishedUniques &&
+      peak === record.publishedPeak
+    ) {
+      return false;
+    }
+    record.force = false;
     const event: ViewersEvent = {
       type: 'viewers',
       total,
@@ -126,6 +167,7 @@ export class TotalsPublisher {
       uniques: record.uniques,
       peak,
     };
+    if (part.epoch > 0) event.epoch = part.epoch;
     try {
       this.#o.bus.publish(this.#o.subjects.stream(record.name, 'viewers'), pack(event));
     } catch (error) {
@@ -137,10 +179,10 @@ export class TotalsPublisher {
     record.lastPublishAt = now;
     record.publishedTotal = total;
     record.publishedUniques = record.uniques;
-    this.#writer.saveTotals(record, { total, text: event.text, uniques: record.uniques, peak });
-    if (peak > record.persistedPeak && now - record.lastPeakSaveAt >= this.#o.publishIntervalMs) {
-      this.#writer.raisePeak(record);
-    }
+    record.publishedPeak = peak;
+    part.published.push([record, now]);
+    const totals = { total, text: event.text, uniques: record.uniques, peak };
+    this.#writer.saveTotals(record, totals, part.epoch);
     return true;
   }
 }

@@ -152,6 +152,8 @@ export function setup(options: Partial<AggregatorOptions> & { gateways?: number 
   const partitions = options.partitions ?? 1;
   const agg = new Aggregator({
     warmupMs: 0,
+    // `step` moves the clock in single jumps with one tick each; a test of stall detection sets it.
+    stallMs: Number.MAX_SAFE_INTEGER,
     ...options,
     bus: options.bus ?? broker.connect(),
     store,

@@ -15,8 +15,13 @@ export interface ViewerCount {
   text: string;
   /** Estimated distinct viewers since the stream started (HyperLogLog). */
   uniques?: number;
-  /** Highest `total` seen. */
+  /** Highest total that held through a clean window (never one that counted a viewer twice). */
   peak?: number;
+  /**
+   * True when the count's owner (the aggregator) has gone silent: the figures are the last ones
+   * known, kept rather than shown as 0. Absent when fresh.
+   */
+  stale?: boolean;
 }
 
 // ---- Events: what happens in a stream, delivered to viewers inside `batch` frames ----
@@ -40,7 +45,14 @@ export interface ReactionsEvent {
 
 export interface ViewersEvent extends ViewerCount {
   type: 'viewers';
+  /**
+   * The publishing aggregator's lease epoch (a fencing token, higher after every change of owner).
+   * Gateways drop a viewers event whose epoch is lower than the last one they accepted for the
+   * stream, so a deposed owner's late figures are never shown. Absent from unleased publishers.
+   */
+  epoch?: number;
 }
+
 
 /** A moderator removed one message: clients remove it from view. */
 export interface DeleteEvent {

@@ -24,11 +24,28 @@ export interface GatewayReport {
    * previous report for this partition. Absent means none; a gateway should leave it out then.
    */
   chat?: Uint32Array;
-  /** Viewer identities first seen on this gateway since the last report, by stream index. */
+  /**
+   * Viewer identities first seen on this gateway since the last report, by stream index, for the
+   * aggregator to add to the unique counter. Gateways that add identities to the store themselves
+   * (current ones) send `counted` instead; the aggregator still accepts this.
+   */
   uniques?: [index: number, ids: string[]][];
+  /**
+   * Indexes of the streams whose unique counter this gateway added identities to, in the store,
+   * since its previous report: the aggregator re-reads their unique counts.
+   */
+  counted?: number[];
   /** The gateway is shutting down: drop its counts now rather than at expiry. */
   bye?: boolean;
 }
+
+/**
+ * Aggregators publish every stream with viewers at least once per this many count intervals, even
+ * unchanged; a gateway that hears nothing for `TOTALS_STALE_INTERVALS` count intervals marks the
+ * stream's figures stale (and keeps them).
+ */
+export const TOTALS_REFRESH_INTERVALS = 5;
+export const TOTALS_STALE_INTERVALS = 3 * TOTALS_REFRESH_INTERVALS;
 
 /** Reaction counts of one window from one gateway, only for streams that had reactions. */
 export interface ReactionReport {
@@ -48,6 +65,7 @@ interface WireReport {
   /** `chat`, like `c`; omitted when absent or all zero, which is the common case. */
   m?: Uint8Array;
   u?: [number, string[]][];
+  k?: number[];
   b?: true;
 }
 
@@ -83,6 +101,7 @@ export function encodeReport(report: GatewayReport): Uint8Array {
   if (report.chat && anyNonZero(report.chat)) wire.m = u32Bytes(report.chat);
   if (report.streams) wire.l = report.streams;
   if (report.uniques && report.uniques.length > 0) wire.u = report.uniques;
+  if (report.counted && report.counted.length > 0) wire.k = report.counted;
   if (report.bye) wire.b = true;
   return pack(wire);
 }
@@ -122,6 +141,7 @@ export function decodeReport(bytes: Uint8Array): GatewayReport {
   if (w.m) report.chat = fromU32Bytes(w.m);
   if (w.l) report.streams = w.l;
   if (Array.isArray(w.u)) report.uniques = w.u;
+  if (Array.isArray(w.k) && w.k.every((i) => Number.isInteger(i))) report.counted = w.k;
   if (w.b === true) report.bye = true;
   return report;
 }

@@ -8,7 +8,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:s:{<stream>}:uniques:<n>`  HyperLogLog shard n of the viewer identities
  * - `<prefix>:s:{<stream>}:stats`    hash: `peak` (decimal), `totals` (JSON `ViewerCount`) and
  *   `rates` (JSON `StreamRates`)
- * - `<prefix>:lease:<name>`          string holding the lease owner, with a PX expiry
+ * - `<prefix>:lease:{<name>}`        string holding the lease owner, with a PX expiry
+ * - `<prefix>:lease-epoch:{<name>}`  the lease's fencing epoch (decimal), kept without expiry
  *
  * Moderation (see redis-moderation.ts for why each has the shape it has):
  *
@@ -26,8 +27,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  *
  * The braces are a Redis Cluster hash tag: only `<stream>` is hashed, so all of one stream's keys
  * share a slot and a script or MULTI may touch several of them. Stream ids cannot contain braces
- * (see `isStreamId`), which keeps the tag intact. Leases and claims carry no tag, so they spread
- * out. The global scope's keys carry none either: no script touches one of them together with
+ * (see `isStreamId`), which keeps the tag intact. A lease and its epoch share a tag (their name),
+ * so leases spread out by name; claims carry no tag. The global scope's keys carry none either: no script touches one of them together with
  * another key, and `global` outside braces cannot meet a stream's `{global}`.
  */
 export class Keys {
@@ -88,7 +89,13 @@ export class Keys {
 
   lease(name: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(name)) throw new Error(`invalid lease name "${name}"`);
-    return `${this.prefix}:lease:${name}`;
+    return `${this.prefix}:lease:{${name}}`;
+  }
+
+  /** The fencing epoch of lease `name`; it shares the lease's slot, as one script sets both. */
+  leaseEpoch(name: string): string {
+    this.lease(name);
+    return `${this.prefix}:lease-epoch:{${name}}`;
   }
 
   /** A SCAN MATCH pattern for every key under this prefix, for tests and operators. */

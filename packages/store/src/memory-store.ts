@@ -71,10 +71,22 @@ class MemoryUniques implements UniqueCounter {
 
 class MemoryStats implements StreamStats {
   readonly #peaks = new Map<string, number>();
+  /** Highest write epoch seen per stream (the fence of `saveTotals`). */
+  readonly #epochs = new Map<string, number>();
   readonly #totals = new Map<string, ViewerCount>();
   readonly #rates = new Map<string, StreamRates>();
 
-  async raisePeak(stream: string, value: number): Promise<number> {
+  /** False when a write of a higher epoch came first; otherwise records `epoch`. */
+  #fence(stream: string, epoch = 0): boolean {
+    if (!(epoch > 0)) return true;
+    const seen = this.#epochs.get(stream) ?? 0;
+    if (epoch < seen) return false;
+    this.#epochs.set(stream, epoch);
+    return true;
+  }
+
+  async raisePeak(stream: string, value: number, epoch?: number): Promise<number> {
+    if (!this.#fence(stream, epoch)) return this.#peaks.get(stream) ?? 0;
     const peak = Math.max(this.#peaks.get(stream) ?? 0, value);
     this.#peaks.set(stream, peak);
     return peak;
@@ -84,8 +96,10 @@ class MemoryStats implements StreamStats {
     return this.#peaks.get(stream) ?? 0;
   }
 
-  async saveTotals(stream: string, totals: ViewerCount): Promise<void> {
+  async saveTotals(stream: string, totals: ViewerCount, epoch?: number): Promise<boolean> {
+    if (!this.#fence(stream, epoch)) return false;
     this.#totals.set(stream, { ...totals });
+    return true;
   }
 
   async totals(stream: string): Promise<ViewerCount | undefined> {
@@ -93,11 +107,13 @@ class MemoryStats implements StreamStats {
     return t && { ...t };
   }
 
-  async saveRates(stream: string, rates: StreamRates): Promise<void> {
+  async saveRates(stream: string, rates: StreamRates, epoch?: number): Promise<boolean> {
     const error = badRates(rates);
     if (error) throw error;
+    if (!this.#fence(stream, epoch)) return false;
     const { chatPerS, reactionsPerS, at } = rates;
     this.#rates.set(stream, { chatPerS, reactionsPerS, at });
+    return true;
   }
 
   async rates(stream: string): Promise<StreamRates | undefined> {
@@ -107,14 +123,18 @@ class MemoryStats implements StreamStats {
 }
 
 class MemoryLeases implements Leases {
-  readonly #leases = new Map<string, { owner: string; until: number }>();
+  readonly #leases = new Map<string, { owner: string; until: number; epoch: number }>();
+  #lastEpoch = 0;
 
-  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async acquire(name: string, owner: string, ttlMs: number): Promise<number> {
     const now = Date.now();
     const lease = this.#leases.get(name);
-    if (lease && lease.until > now && lease.owner !== owner) return false;
-    this.#leases.set(name, { owner, until: now + ttlMs });
-    return true;
+    const held = lease !== undefined && lease.until > now;
+    if (held && lease.owner !== owner) return 0;
+    // The same rule as Redis's: a new holding opens a new, higher epoch.
+    const epoch = held ? lease.epoch : (this.#lastEpoch = Math.max(this.#lastEpoch + 1, now));
+    this.#leases.set(name, { owner, until: now + ttlMs, epoch });
+    return epoch;
   }
 
   async release(name: string, owner: string): Promise<void> {

@@ -3,15 +3,27 @@ import type { Keys } from './keys.js';
 import { attempt } from './redis-shared.js';
 import type { Leases } from './store.js';
 
-/** Only a lease's holder renews or releases it (Lua, registered by `RedisStore`). */
+/**
+ * Only a lease's holder renews or releases it (Lua, registered by `RedisStore`). A grant to a
+ * holder that did not hold the lease a moment ago opens a new epoch: Redis's clock in ms, or one
+ * more than the last epoch when that is higher. So epochs grow with every change of holder, and
+ * keep growing after Redis restarts empty as long as its clock does not go back.
+ */
 export const leaseScripts = {
   roarLeaseAcquire: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `
       local holder = redis.call('GET', KEYS[1])
       if holder and holder ~= ARGV[1] then return 0 end
+      local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+      if not holder or epoch == 0 then
+        local t = redis.call('TIME')
+        local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        epoch = math.max(epoch + 1, ms)
+        redis.call('SET', KEYS[2], epoch)
+      end
       redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-      return 1`,
+      return epoch`,
   },
   roarLeaseRelease: {
     numberOfKeys: 1,
@@ -23,7 +35,7 @@ export const leaseScripts = {
 
 /** The commands that `leaseScripts` adds to the client. */
 export interface LeaseScriptCommands {
-  roarLeaseAcquire(key: string, owner: string, ttlMs: number): Promise<number>;
+  roarLeaseAcquire(key: string, epochKey: string, owner: string, ttlMs: number): Promise<number>;
   roarLeaseRelease(key: string, owner: string): Promise<number>;
 }
 
@@ -40,15 +52,17 @@ export class RedisLeases implements Leases {
     this.#b = backend;
   }
 
-  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async acquire(name: string, owner: string, ttlMs: number): Promise<number> {
     const key = this.#b.keys.lease(name);
+    const epochKey = this.#b.keys.leaseEpoch(name);
     if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) {
       throw new RangeError(`lease ttlMs must be a positive number, got ${ttlMs}`);
     }
     const ttl = Math.ceil(ttlMs);
-    return (
-      (await attempt('leases.acquire', () => this.#b.redis.roarLeaseAcquire(key, owner, ttl))) === 1
+    const epoch = await attempt('leases.acquire', () =>
+      this.#b.redis.roarLeaseAcquire(key, epochKey, owner, ttl),
     );
+    return Number(epoch);
   }
 
   async release(name: string, owner: string): Promise<void> {

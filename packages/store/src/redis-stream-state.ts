@@ -16,6 +16,22 @@ import {
 /** Ids per PFADD: large enough to amortise round trips, small enough not to stall Redis. */
 const PFADD_CHUNK = 10_000;
 
+/**
+ * The fence of a stream's figures (its stats hash): a write tagged with a lease epoch lower than
+ * the highest one that reached the hash is refused, and a higher one is remembered (field
+ * `epoch`). Epoch 0 is an unfenced write. Checked and written in the same script as the write, so
+ * a deposed owner's late write can never land after its successor's.
+ */
+const FENCE_LUA = `
+      local function fenced(epoch)
+        local e = tonumber(epoch) or 0
+        if e <= 0 then return true end
+        local seen = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
+        if e < seen then return false end
+        if e > seen then redis.call('HSET', KEYS[1], 'epoch', epoch) end
+        return true
+      end`;
+
 /** Lua scripts of this module, registered on the client by `RedisStore`. */
 export const streamStateScripts = {
   roarHistoryRemove: {
@@ -35,7 +51,9 @@ export const streamStateScripts = {
     numberOfKeys: 1,
     // Returns the stored text rather than a Lua number, which Redis would truncate to an integer.
     lua: `
+      ${FENCE_LUA}
       local stored = redis.call('HGET', KEYS[1], 'peak')
+      if not fenced(ARGV[3]) then return stored or '0' end
       if not stored or tonumber(ARGV[1]) > tonumber(stored) then
         stored = ARGV[1]
         redis.call('HSET', KEYS[1], 'peak', stored)
@@ -43,12 +61,29 @@ export const streamStateScripts = {
       redis.call('EXPIRE', KEYS[1], ARGV[2])
       return stored`,
   },
+  roarSaveStat: {
+    numberOfKeys: 1,
+    // ARGV: field, JSON value, ttl, epoch. 1 when written, 0 when fenced out.
+    lua: `
+      ${FENCE_LUA}
+      if not fenced(ARGV[4]) then return 0 end
+      redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+      redis.call('EXPIRE', KEYS[1], ARGV[3])
+      return 1`,
+  },
 };
 
 /** The commands that `streamStateScripts` adds to the client, which ioredis cannot type. */
 export interface StreamStateScriptCommands {
   roarHistoryRemove(key: string, id: string): Promise<number>;
-  roarRaisePeak(key: string, value: string, ttlSeconds: number): Promise<string>;
+  roarRaisePeak(key: string, value: string, ttlSeconds: number, epoch: number): Promise<string>;
+  roarSaveStat(
+    key: string,
+    field: string,
+    json: string,
+    ttlSeconds: number,
+    epoch: number,
+  ): Promise<number>;
 }
 
 export interface StreamStateBackend {
@@ -196,12 +231,12 @@ export class RedisStats implements StreamStats {
     this.#b = backend;
   }
 
-  async raisePeak(stream: string, value: number): Promise<number> {
+  async raisePeak(stream: string, value: number, epoch = 0): Promise<number> {
     const key = this.#b.keys.stats(stream);
     if (!Number.isFinite(value)) throw new RangeError(`peak must be a finite number, got ${value}`);
     const ttl = this.#b.totalsTtlSeconds;
     const stored = await attempt('stats.raisePeak', () =>
-      this.#b.redis.roarRaisePeak(key, String(value), ttl),
+      this.#b.redis.roarRaisePeak(key, String(value), ttl, epoch),
     );
     return Number(stored);
   }
@@ -212,14 +247,15 @@ export class RedisStats implements StreamStats {
     return stored === null ? 0 : Number(stored);
   }
 
-  async saveTotals(stream: string, totals: ViewerCount): Promise<void> {
+  async saveTotals(stream: string, totals: ViewerCount, epoch = 0): Promise<boolean> {
     const key = this.#b.keys.stats(stream);
     const { total, text, uniques, peak } = totals;
     const json = JSON.stringify({ total, text, uniques, peak });
     const ttl = this.#b.totalsTtlSeconds;
-    await attempt('stats.saveTotals', () =>
-      exec(this.#b.redis.multi().hset(key, 'totals', json).expire(key, ttl)),
+    const written = await attempt('stats.saveTotals', () =>
+      this.#b.redis.roarSaveStat(key, 'totals', json, ttl, epoch),
     );
+    return written === 1;
   }
 
   async totals(stream: string): Promise<ViewerCount | undefined> {
@@ -228,16 +264,17 @@ export class RedisStats implements StreamStats {
     return json === null ? undefined : decodeTotals(json);
   }
 
-  async saveRates(stream: string, rates: StreamRates): Promise<void> {
+  async saveRates(stream: string, rates: StreamRates, epoch = 0): Promise<boolean> {
     const key = this.#b.keys.stats(stream);
     const error = badRates(rates);
     if (error) throw error;
     const { chatPerS, reactionsPerS, at } = rates;
     const json = JSON.stringify({ chatPerS, reactionsPerS, at });
     const ttl = this.#b.totalsTtlSeconds;
-    await attempt('stats.saveRates', () =>
-      exec(this.#b.redis.multi().hset(key, 'rates', json).expire(key, ttl)),
+    const written = await attempt('stats.saveRates', () =>
+      this.#b.redis.roarSaveStat(key, 'rates', json, ttl, epoch),
     );
+    return written === 1;
   }
 
   async rates(stream: string): Promise<StreamRates | undefined> {

@@ -156,13 +156,20 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
     describe('leases', () => {
       it('gives a lease to one owner at a time, renews it for that owner, and lets it expire', async () => {
-        expect(await store.leases.acquire('p0', 'agg-a', 300)).toBe(true);
-        expect(await store.leases.acquire('p0', 'agg-b', 300)).toBe(false);
-        expect(await store.leases.acquire('p0', 'agg-a', 300)).toBe(true);
+        const first = await store.leases.acquire('p0', 'agg-a', 300);
+        expect(first).toBeGreaterThan(0);
+        expect(await store.leases.acquire('p0', 'agg-b', 300)).toBe(0);
+        expect(await store.leases.acquire('p0', 'agg-a', 300)).toBe(first);
         expect(await store.leases.holder('p0')).toBe('agg-a');
         await sleep(400);
         expect(await store.leases.holder('p0')).toBeUndefined();
-        expect(await store.leases.acquire('p0', 'agg-b', 300)).toBe(true);
+        expect(await store.leases.acquire('p0', 'agg-b', 300)).toBeGreaterThan(first);
+      });
+
+      it('opens a higher epoch when the same owner takes a lease back after it ran out', async () => {
+        const first = await store.leases.acquire('p2', 'agg-a', 100);
+        await sleep(200);
+        expect(await store.leases.acquire('p2', 'agg-a', 100)).toBeGreaterThan(first);
       });
 
       it('releases only for the holder', async () => {
@@ -170,7 +177,26 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store.leases.release('p1', 'agg-b');
         expect(await store.leases.holder('p1')).toBe('agg-a');
         await store.leases.release('p1', 'agg-a');
-        expect(await store.leases.acquire('p1', 'agg-b', 10_000)).toBe(true);
+        expect(await store.leases.acquire('p1', 'agg-b', 10_000)).toBeGreaterThan(0);
+      });
+    });
+
+    describe('fenced figures', () => {
+      it('refuses totals, rates and peaks from an epoch older than one already written', async () => {
+        const t = (total: number) => ({ total, text: `${total} watching` });
+        expect(await store.stats.saveTotals('f', t(10), 5)).toBe(true);
+        expect(await store.stats.saveTotals('f', t(0), 4)).toBe(false);
+        expect((await store.stats.totals('f'))?.total).toBe(10);
+        expect(await store.stats.raisePeak('f', 99, 4)).toBe(0);
+        expect(await store.stats.raisePeak('f', 12, 5)).toBe(12);
+        expect(await store.stats.saveRates('f', { chatPerS: 1, reactionsPerS: 0, at: 1 }, 4)).toBe(
+          false,
+        );
+        expect(await store.stats.saveTotals('f', t(7), 6)).toBe(true);
+        expect(await store.stats.saveTotals('f', t(8), 5)).toBe(false);
+        expect((await store.stats.totals('f'))?.total).toBe(7);
+        // Unfenced writes (no lease in play) always land.
+        expect(await store.stats.saveTotals('f', t(3))).toBe(true);
       });
     });
 

@@ -50,17 +50,26 @@ export interface StreamRates {
  * save of any of them).
  */
 export interface StreamStats {
-  /** Raises the stored peak to `value` when higher; resolves with the stored peak afterwards. */
-  raisePeak(stream: string, value: number): Promise<number>;
+  /**
+   * Raises the stored peak to `value` when higher; resolves with the stored peak afterwards.
+   * `epoch` fences it as `saveTotals` does; a refused raise changes nothing.
+   */
+  raisePeak(stream: string, value: number, epoch?: number): Promise<number>;
   peak(stream: string): Promise<number>;
-  /** Saves the latest totals so any gateway can answer for a stream it does not hold. */
-  saveTotals(stream: string, totals: ViewerCount): Promise<void>;
+  /**
+   * Saves the latest totals so any gateway can answer for a stream it does not hold. With an
+   * `epoch` (the writer's lease epoch, see `Leases`), the write is refused, atomically, when a
+   * write of a higher epoch has reached this stream's figures: a deposed owner's late writes
+   * change nothing. Resolves true when written. Without one (0 or undefined) it is not fenced.
+   */
+  saveTotals(stream: string, totals: ViewerCount, epoch?: number): Promise<boolean>;
   totals(stream: string): Promise<ViewerCount | undefined>;
   /**
-   * Replaces the stream's rates. Rejects with a `RangeError`, storing nothing, unless every field
-   * is a finite number and both rates are non-negative.
+   * Replaces the stream's rates, fenced by `epoch` as `saveTotals` is; resolves true when written.
+   * Rejects with a `RangeError`, storing nothing, unless every field is a finite number and both
+   * rates are non-negative.
    */
-  saveRates(stream: string, rates: StreamRates): Promise<void>;
+  saveRates(stream: string, rates: StreamRates, epoch?: number): Promise<boolean>;
   /** The rates last saved, or undefined when none are (or they expired). */
   rates(stream: string): Promise<StreamRates | undefined>;
 }
@@ -70,8 +79,13 @@ export interface StreamStats {
  * publishes its totals, so two aggregators never double count.
  */
 export interface Leases {
-  /** Takes `name` for `owner`, or renews it when `owner` holds it; true when `owner` holds it now. */
-  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Takes `name` for `owner`, or renews it when `owner` holds it. Resolves with the lease's epoch
+   * when `owner` holds it now, 0 when another owner does. The epoch is a fencing token: it is the
+   * same on every renewal and higher after any change of holder (including the same owner taking
+   * it back after it ran out), so writes tagged with it can refuse a deposed owner's.
+   */
+  acquire(name: string, owner: string, ttlMs: number): Promise<number>;
   /** Gives `name` up if `owner` holds it. */
   release(name: string, owner: string): Promise<void>;
   /** The current holder, or undefined. */

@@ -163,6 +163,8 @@ async function startOnBus(config: AggregatorConfig, log: Logger, bus: NatsBus): 
       (Math.max(config.expiryIntervals, GATEWAY_LIST_EVERY) + 0.5) * config.reportIntervalMs,
     // A tick longer than the publish interval or the reaction window would stretch them.
     tickMs: Math.min(50, config.countIntervalMs, config.reactionWindowMs),
+    // A pause longer than a renewal period may have cost the lease: hold until it is confirmed.
+    stallMs: Math.max(config.reportIntervalMs, leaseTtlMs / 3),
     onError: throttledErrorLog(log, 'aggregator error (counted, counting goes on)'),
   });
   bus.onStatus((s) => {
@@ -172,8 +174,9 @@ async function startOnBus(config: AggregatorConfig, log: Logger, bus: NatsBus): 
     // of them would be short. Owning the partitions afresh re-runs the warm-up, then publishes
     // every stream once.
     for (const p of aggregator.partitions) {
+      const epoch = aggregator.epochOf(p) ?? 0;
       aggregator.disown(p);
-      aggregator.own(p);
+      aggregator.own(p, epoch);
     }
     log.info('partitions re-learnt after the NATS reconnect', { owned: aggregator.partitions });
   });
@@ -184,10 +187,11 @@ async function startOnBus(config: AggregatorConfig, log: Logger, bus: NatsBus): 
     partitions: config.partitions,
     maxPartitions: config.maxPartitions,
     ttlMs: leaseTtlMs,
-    onAcquire: (partition) => {
-      aggregator.own(partition);
-      log.info('partition acquired', { partition });
+    onAcquire: (partition, epoch) => {
+      aggregator.own(partition, epoch);
+      log.info('partition acquired', { partition, epoch });
     },
+    onRenew: (partition, epoch) => aggregator.confirm(partition, epoch),
     onLose: (partition) => {
       aggregator.disown(partition);
       log.info('partition released', { partition });

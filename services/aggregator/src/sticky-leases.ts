@@ -32,8 +32,12 @@ export interface StickyLeasesStats {
 export class StickyLeases implements Leases {
   readonly stats: StickyLeasesStats = { unreachable: 0, keptThroughOutage: 0, claimedBlind: 0 };
   readonly #inner: Leases;
-  /** Leases the store last granted to us, or that we kept or claimed through an outage. */
-  readonly #held = new Set<string>();
+  /**
+   * Leases the store last granted to us (with their epoch), or that we kept or claimed through an
+   * outage. A blind claim's epoch is this process's clock: above any epoch the store gave out
+   * before (they are Redis's clock in ms) unless the clocks are far apart.
+   */
+  readonly #held = new Map<string, number>();
   #reached: boolean;
 
   /** `reached`: the store has answered already (e.g. `ready()` resolved). */
@@ -42,28 +46,30 @@ export class StickyLeases implements Leases {
     this.#reached = reached;
   }
 
-  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    let granted: boolean;
+  async acquire(name: string, owner: string, ttlMs: number): Promise<number> {
+    let epoch: number;
     try {
-      granted = await this.#inner.acquire(name, owner, ttlMs);
+      epoch = await this.#inner.acquire(name, owner, ttlMs);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       this.stats.unreachable++;
-      if (this.#held.has(name)) {
+      const kept = this.#held.get(name);
+      if (kept !== undefined) {
         this.stats.keptThroughOutage++;
-        return true;
+        return kept;
       }
       if (!this.#reached) {
         this.stats.claimedBlind++;
-        this.#held.add(name);
-        return true;
+        const blind = Date.now();
+        this.#held.set(name, blind);
+        return blind;
       }
-      return false;
+      return 0;
     }
     this.#reached = true;
-    if (granted) this.#held.add(name);
+    if (epoch > 0) this.#held.set(name, epoch);
     else this.#held.delete(name);
-    return granted;
+    return epoch;
   }
 
   async release(name: string, owner: string): Promise<void> {
