@@ -21,8 +21,8 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export const REPORT_MS = 150;
 
 export function clusterEnv(
-  nats: NatsServer,
-  redis: RedisServer,
+  nats: Pick<NatsServer, 'url'>,
+  redis: Pick<RedisServer, 'url'>,
   prefix: string,
 ): Record<string, string> {
   return {
