@@ -56,6 +56,11 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
     delete envFresh.ROAR_MODERATION_FRESH_STORE_GRACE_MS;
     await using c = await gatewayProcess(envFresh);
     await probe.add('c', c.wsUrl);
+    await waitFor(() => probe.badUsersTried(['a', 'b', 'c'], restarted, 10), {
+      timeoutMs: 20_000,
+      message: 'banned users trying on every gateway after the restart',
+    });
+    expect(probe.badAcks(), JSON.stringify(probe.summary())).toEqual([]);
     await waitFor(() => probe.ackedSince('c', GOOD, restarted), {
       timeoutMs: 20_000,
       message: 'a good user acked on the new gateway',

@@ -168,6 +168,17 @@ export class ChatProbe {
     );
   }
 
+  /** True once every user must-not-be-acked had `n` replies on each of `gateways` after `since`. */
+  badUsersTried(gateways: readonly string[], since: number, n: number): boolean {
+    return gateways.every((gateway) =>
+      Object.values(BAD).every(
+        (user) =>
+          this.outcomes.filter((o) => o.gateway === gateway && o.user === user && o.at >= since)
+            .length >= n,
+      ),
+    );
+  }
+
   /** How many replies of each kind each user had, for failure messages. */
   summary(): Record<string, Record<string, number>> {
     const out: Record<string, Record<string, number>> = {};

@@ -37,15 +37,16 @@ it('a stream opened while Redis is down refuses chat on provisional rules and en
   const probe = new ChatProbe('s2');
   try {
     // Nobody watched s2 before: both gateways open it, and try to load its rules, now.
+    const down = Date.now();
     await probe.add('a', a.wsUrl);
     await probe.add('b', b.wsUrl);
-    await waitFor(
-      async () =>
-        (await metric(a.port, 'roar_moderation_provisional_streams')) === 1 &&
-        (await metric(b.port, 'roar_moderation_provisional_streams')) === 1,
-      { timeoutMs: 10_000, message: 'the stream counted as provisional on both gateways' },
-    );
-    await new Promise((r) => setTimeout(r, 2000));
+    await waitFor(() => probe.badUsersTried(['a', 'b'], down, 10), {
+      timeoutMs: 20_000,
+      message: 'banned users trying on both gateways while Redis is down',
+    });
+    expect(probe.badAcks(), JSON.stringify(probe.summary())).toEqual([]);
+    for (const g of [a, b])
+      expect(await metric(g.port, 'roar_moderation_provisional_streams')).toBe(1);
 
     await redis.start();
     const back = Date.now();
