@@ -4,8 +4,9 @@
 // Ctrl-C stops them in the order a deploy would: gateways first (they drain their viewers),
 // then the aggregator, then the brokers. See infra/README.md.
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Child, describeExit, freePort, httpOk, portIsFree, redisPing } from './lib/processes.mjs';
@@ -30,7 +31,9 @@ Runs nats-server, redis-server, N gateways and one aggregator on 127.0.0.1.
   -h, --help          this text
 
 Environment: ROAR_CLUSTER_NATS_PORT, ROAR_CLUSTER_GATEWAY_PORT, ROAR_CLUSTER_AGG_PORT (as the
-flags), ROAR_CLUSTER_JWT_SECRET (reuse a secret, so tokens outlive a restart). Other ROAR_*
+flags), ROAR_CLUSTER_JWT_SECRET (reuse a secret, so tokens outlive a restart),
+ROAR_CLUSTER_REDIS_DIR (Redis's append-only file goes here; reuse it and bans, rules and history
+outlive the cluster; default: a new directory under the system temp dir). Other ROAR_*
 variables are not passed on: the cluster configures its processes itself.`;
 
 function fail(message) {
@@ -80,6 +83,12 @@ const gatewayBase = portOption(
 );
 const aggPortWanted = portOption(args['agg-port'] ?? env.ROAR_CLUSTER_AGG_PORT, '--agg-port', 9091);
 const secret = env.ROAR_CLUSTER_JWT_SECRET || randomBytes(32).toString('base64url');
+// Moderation (bans, timeouts, rules) lives in Redis: AOF, as production runs it, so a Redis
+// restart loses at most the last second instead of every ban (docs/operations.md).
+const redisDir = env.ROAR_CLUSTER_REDIS_DIR
+  ? resolve(env.ROAR_CLUSTER_REDIS_DIR)
+  : mkdtempSync(join(tmpdir(), 'roar-cluster-redis-'));
+mkdirSync(redisDir, { recursive: true });
 if (secret.length < 32) fail('ROAR_CLUSTER_JWT_SECRET must be at least 32 characters');
 
 /** Debian installs nats-server in /usr/sbin, which is not on a normal user's PATH. */
@@ -231,7 +240,8 @@ try {
   ]);
   const redis = start('redis', 'redis', redisBin, [
     ...['--bind', HOST, '--port', String(redisPort), '--protected-mode', 'yes'],
-    ...['--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    ...['--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
+    ...['--loglevel', 'warning'],
   ]);
   await Promise.all([
     waitHealthy(nats, () => httpOk(`http://${HOST}:${natsMonitorPort}/healthz`)),
@@ -273,7 +283,7 @@ try {
     }),
     [aggregator.name, aggregator.pid, `http://${HOST}:${aggPort}/readyz`],
     [nats.name, nats.pid, natsUrl, `http://${HOST}:${natsMonitorPort}/varz`],
-    [redis.name, redis.pid, redisUrl, `redis-cli -p ${redisPort} info`],
+    [redis.name, redis.pid, redisUrl, `redis-cli -p ${redisPort} info  (AOF in ${redisDir})`],
   ];
   rows[gateways.length + 1]?.push(`http://${HOST}:${aggPort}/metrics`);
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => String(r[col]).length)));

@@ -1,5 +1,5 @@
 export type * from './store.js';
-export { storeDefaults } from './store.js';
+export { storeConnection, storeDefaults } from './store.js';
 export type * from './moderation.js';
 export { GLOBAL_SCOPE } from './moderation.js';
 export { createMemoryStore } from './memory-store.js';

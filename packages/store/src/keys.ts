@@ -20,6 +20,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:s:{<stream>}:held`     hash message id → `JSON NUL msgpack-bytes`
  * - `<prefix>:s:{<stream>}:held-order`  list of the held ids, oldest first
  * - `<prefix>:claim:<key>`           string `1` with a PX expiry
+ * - `<prefix>:generation`            string, a random id written once when absent: it vanishing
+ *   or changing tells gateways that Redis lost its data (see `ModerationStore.generation`)
  *
  * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
@@ -85,6 +87,11 @@ export class Keys {
   claim(key: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`invalid request key "${key}"`);
     return `${this.prefix}:claim:${key}`;
+  }
+
+  /** The generation marker; never expires. */
+  generation(): string {
+    return `${this.prefix}:generation`;
   }
 
   lease(name: string): string {

@@ -165,6 +165,7 @@ class MemoryModeration implements ModerationStore {
   readonly #claims = new Map<string, number>();
   /** Claims are swept when the map outgrows this, so expired ones cannot pile up. */
   #sweepClaimsAt = 1024;
+  #generation: string | undefined;
   readonly #auditCapacity: number;
   readonly #heldCapacity: number;
 
@@ -273,6 +274,12 @@ class MemoryModeration implements ModerationStore {
       this.#sweepClaimsAt = Math.max(1024, this.#claims.size * 2);
     }
     return true;
+  }
+
+  async generation(candidate: string): Promise<{ id: string; created: boolean }> {
+    if (this.#generation !== undefined) return { id: this.#generation, created: false };
+    this.#generation = candidate;
+    return { id: candidate, created: true };
   }
 }
 

@@ -269,4 +269,17 @@ export function describeModerationContract(moderation: () => ModerationStore): v
       expect(await m.claimRequest('req-1', 10_000)).toBe(false);
     });
   });
+
+  describe('generation', () => {
+    it('writes the first candidate only, and every later caller reads it back', async () => {
+      const m = moderation();
+      const first = await m.generation('gen-a');
+      expect(first).toEqual({ id: 'gen-a', created: true });
+      const racing = await Promise.all(['gen-b', 'gen-c'].map((c) => m.generation(c)));
+      expect(racing).toEqual([
+        { id: 'gen-a', created: false },
+        { id: 'gen-a', created: false },
+      ]);
+    });
+  });
 }

@@ -97,4 +97,12 @@ export interface ModerationStore {
 
   /** True the first time `key` is claimed within `ttlMs`: replayed admin actions are refused. */
   claimRequest(key: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * The store's generation marker: `candidate` is written when there is none, and the marker in
+   * force is returned (`created` when this call wrote it). It never expires, so a marker that is
+   * missing or different from the one seen before means the store lost its data (Redis restarted
+   * without persistence, or was flushed) and every ban and rule in it with them.
+   */
+  generation(candidate: string): Promise<{ id: string; created: boolean }>;
 }

@@ -265,6 +265,17 @@ export class RedisModeration implements ModerationStore {
     );
     return reply === 'OK';
   }
+
+  async generation(candidate: string): Promise<{ id: string; created: boolean }> {
+    if (typeof candidate !== 'string' || candidate === '') {
+      throw new Error('generation candidate must be non-empty');
+    }
+    // SET NX GET (Redis 7): one round trip, and of racing writers exactly one creates it.
+    const previous = await attempt('moderation.generation', () =>
+      this.#b.redis.set(this.#b.keys.generation(), candidate, 'NX', 'GET'),
+    );
+    return previous === null ? { id: candidate, created: true } : { id: previous, created: false };
+  }
 }
 
 function encodeBan({ userId, scope, until, reason, by, at }: Ban): string {

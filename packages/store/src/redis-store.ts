@@ -20,6 +20,7 @@ import {
   type ChatHistory,
   type Leases,
   type Store,
+  type StoreConnection,
   type StoreOptions,
   type StreamStats,
   type UniqueCounter,
@@ -75,7 +76,7 @@ function warnConnectionError(error: Error): void {
  * failed is replayed later. The client meanwhile reconnects in the background (backoff up to 2 s)
  * and the same object works again as soon as Redis is back.
  */
-export class RedisStore implements Store {
+export class RedisStore implements Store, StoreConnection {
   readonly history: ChatHistory;
   readonly uniques: UniqueCounter;
   readonly stats: StreamStats;
@@ -185,6 +186,11 @@ export class RedisStore implements Store {
       }, timeoutMs);
       this.#redis.once('ready', onReady);
     });
+  }
+
+  onReady(listener: () => void): () => void {
+    this.#redis.on('ready', listener);
+    return () => this.#redis.off('ready', listener);
   }
 
   /** Closes the connection and stops reconnecting; later calls reject with `StoreUnavailableError`. */

@@ -102,6 +102,24 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * An optional ability of a store that talks to a server (Redis): hearing that the connection is
+ * (back) up, so state loaded while it was down can be reloaded at once rather than on a timer.
+ */
+export interface StoreConnection {
+  /**
+   * Calls `listener` every time the connection becomes ready: the first connect and each
+   * reconnect. Returns a function that stops the calls.
+   */
+  onReady(listener: () => void): () => void;
+}
+
+/** The store's `StoreConnection`, when it has one (Redis does; memory never disconnects). */
+export function storeConnection(store: Store): StoreConnection | undefined {
+  const candidate = store as Store & Partial<StoreConnection>;
+  return typeof candidate.onReady === 'function' ? (candidate as StoreConnection) : undefined;
+}
+
 export interface StoreOptions {
   /** Most chat messages kept per stream (the resume window). */
   historyCapacity: number;

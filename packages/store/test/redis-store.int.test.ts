@@ -39,6 +39,7 @@ function moderationCalls(store: RedisStore): Record<string, () => Promise<unknow
     'moderation.listHeld': () => m.listHeld('live'),
     'moderation.takeHeld': () => m.takeHeld('live', 'h1'),
     'moderation.claimRequest': () => m.claimRequest('req-1', 1000),
+    'moderation.generation': () => m.generation('gen-1'),
   };
 }
 
@@ -127,8 +128,11 @@ describe('RedisStore', () => {
   it('fails every call fast while Redis is down and recovers without being recreated', async () => {
     const outages: Error[] = [];
     const store = await openStore({ onConnectionError: (error) => outages.push(error) });
+    let readies = 0;
+    const stopReadies = store.onReady(() => readies++);
     try {
       await store.history.append('live', [{ id: '1', bytes: new Uint8Array([1]) }]);
+      const before = await store.moderation.generation('before-restart');
       await server.stop();
 
       const calls: Record<string, () => Promise<unknown>> = {
@@ -172,6 +176,13 @@ describe('RedisStore', () => {
       await server.start();
       await waitFor(() => store.connected, { timeoutMs: 5000, message: 'the store to reconnect' });
       expect(outages.length).toBe(1);
+      // Gateways hear the reconnect, and the emptied server has no generation marker any more.
+      expect(readies).toBe(1);
+      expect(await store.moderation.generation('after-restart')).toEqual({
+        id: 'after-restart',
+        created: true,
+      });
+      expect(before).toEqual({ id: 'before-restart', created: true });
       // The restarted server is empty and has lost its script cache; scripts must load again.
       expect(await store.leases.acquire('p0', 'agg-a', 10_000)).toBe(true);
       expect(await store.stats.raisePeak('live', 7)).toBe(7);
@@ -188,6 +199,7 @@ describe('RedisStore', () => {
         'u1',
       ]);
     } finally {
+      stopReadies();
       await store.close();
       // Leaves the shared server up for whatever runs next, even after a failure above.
       await server.start();

@@ -28,6 +28,13 @@ export interface GatewayConfig extends SharedSettings {
   streamLingerMs: number;
   viewersMaxAgeS: number;
 
+  /** Every held stream's rules and the global bans are reloaded from the store this often. */
+  moderationRefreshMs: number;
+  /** Failed moderation loads are retried, and the store's generation checked, this often. */
+  moderationRetryMs: number;
+  /** A gateway that finds the store empty waits this long for peers to restore its moderation. */
+  freshStoreGraceMs: number;
+
   chatRatePerS: number;
   chatBurst: number;
   reactionRatePerS: number;
@@ -114,6 +121,16 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     maxStreamsPerConnection: env.int('ROAR_MAX_STREAMS_PER_CONNECTION', 10, 1, 100),
     streamLingerMs: env.int('ROAR_STREAM_LINGER_MS', 5000, 0, 600_000),
     viewersMaxAgeS: env.int('ROAR_VIEWERS_MAX_AGE_S', 1, 0, 3600),
+
+    moderationRefreshMs: env.int('ROAR_MODERATION_REFRESH_MS', 60_000, 1000, 3_600_000),
+    moderationRetryMs: env.int('ROAR_MODERATION_RETRY_MS', 1000, 50, 60_000),
+    // Embedded mode owns its memory store: there is nobody who could restore it.
+    freshStoreGraceMs: env.int(
+      'ROAR_MODERATION_FRESH_STORE_GRACE_MS',
+      mode === 'embedded' ? 0 : 5000,
+      0,
+      600_000,
+    ),
 
     chatRatePerS: env.number('ROAR_CHAT_RATE', 1, 0.01, 1000),
     chatBurst: env.int('ROAR_CHAT_BURST', 3, 1, 1000),

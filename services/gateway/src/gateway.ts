@@ -117,6 +117,7 @@ export class Gateway {
       ids,
       auth,
       log,
+      metrics: this.metrics,
       now,
       defaults,
     });
@@ -208,7 +209,8 @@ export class Gateway {
       metrics: this.metrics,
       config,
       now,
-      ready: () => !this.#draining && bus.connected && this.#port > 0,
+      // Not before global bans are loaded: a viewer sent here early could chat past a ban.
+      ready: () => !this.#draining && bus.connected && this.#port > 0 && this.moderation.ready,
       ...(deps.clusterMetrics ? { clusterMetrics: deps.clusterMetrics } : {}),
     })) {
       this.#transport.route(route);

@@ -144,6 +144,28 @@ export class GatewayMetrics {
     help: 'Other store reads that failed',
     registers: [this.registry],
   });
+  // Moderation fails closed: these say when and where it is refusing chat for want of rules.
+  readonly provisionalStreams = new Gauge({
+    name: 'roar_moderation_provisional_streams',
+    help: 'Held streams whose rules are not loaded from the store yet (non-privileged chat refused)',
+    registers: [this.registry],
+  });
+  readonly globalBansLoaded = new Gauge({
+    name: 'roar_moderation_global_bans_loaded',
+    help: '1 once global bans are loaded and the store generation checked; chat waits for it',
+    registers: [this.registry],
+  });
+  readonly moderationLoadFailures = new Counter({
+    name: 'roar_moderation_load_failures_total',
+    help: 'Moderation loads from the store that failed (they are retried)',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+  readonly storeDataLoss = new Counter({
+    name: 'roar_store_data_loss_total',
+    help: 'Times the store generation marker was missing or changed: Redis lost its data',
+    registers: [this.registry],
+  });
 
   constructor(labels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(labels);

@@ -9,6 +9,7 @@ import {
 import type { Logger } from '@roar/runtime';
 import type { Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from './metrics.js';
+import { publicSettings } from './moderation/settings.js';
 import { applyModEvent, loadStreamModeration } from './moderation/stream-sync.js';
 import { StreamState } from './stream-state.js';
 
@@ -102,13 +103,43 @@ export class StreamRegistry {
     this.#streams.clear();
   }
 
-  /** Reloads every held stream's moderation from the store (after the bus was down a while). */
-  reloadModeration(): void {
-    for (const state of this.#streams.values()) {
-      loadStreamModeration(state, this.#o.store, this.#o.now()).catch((error: unknown) =>
-        this.#o.log.warn('moderation reload failed', { stream: state.id, error }),
-      );
-    }
+  /**
+   * Reloads held streams' moderation from the store: every stream (news may have been missed),
+   * or only those still on provisional rules. Resolves when every load has settled; a failed
+   * one leaves its stream as it was, to be retried.
+   */
+  async reloadModeration(which: 'all' | 'provisional'): Promise<void> {
+    const loads: Promise<void>[] = [];
+    for (const state of this.#streams.values())
+      if (which === 'all' || state.mod.provisional) loads.push(this.#loadModeration(state));
+    await Promise.all(loads);
+  }
+
+  /** Counts held streams on provisional rules (refusing non-privileged chat) into the gauge. */
+  provisionalCount(): number {
+    let n = 0;
+    for (const state of this.#streams.values()) if (state.mod.provisional) n++;
+    this.#o.metrics.provisionalStreams.set(n);
+    return n;
+  }
+
+  #loadModeration(state: StreamState): Promise<void> {
+    const { store, metrics, log, now } = this.#o;
+    const before = JSON.stringify(publicSettings(state.mod.settings));
+    return loadStreamModeration(state, store, now).then(
+      () => {
+        // Viewers who joined on provisional rules hear the real ones.
+        const settings = publicSettings(state.mod.settings);
+        if (JSON.stringify(settings) === before) return;
+        state.enqueue(EncodedEvent.of({ type: 'settings', settings }));
+        this.#o.onPending(state);
+      },
+      (error: unknown) => {
+        // Non-privileged chat stays refused here until a retry succeeds (see ControlListener).
+        metrics.moderationLoadFailures.inc({ scope: 'stream' });
+        log.warn('moderation load failed', { stream: state.id, error });
+      },
+    );
   }
 
   #open(state: StreamState): void {
@@ -138,11 +169,7 @@ export class StreamRegistry {
         log.debug('totals load failed', { stream: state.id, error });
       },
     );
-    const moderation = loadStreamModeration(state, store, this.#o.now()).catch((error: unknown) => {
-      // Enforcement falls back to the default rules and global bans until the next reload.
-      metrics.storeReadFailures.inc();
-      log.warn('moderation load failed', { stream: state.id, error });
-    });
+    const moderation = this.#loadModeration(state).finally(() => this.provisionalCount());
     state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
   }
 

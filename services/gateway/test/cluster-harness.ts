@@ -21,8 +21,8 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export const REPORT_MS = 150;
 
 export function clusterEnv(
-  nats: NatsServer,
-  redis: RedisServer,
+  nats: Pick<NatsServer, 'url'>,
+  redis: Pick<RedisServer, 'url'>,
   prefix: string,
 ): Record<string, string> {
   return {
@@ -42,6 +42,8 @@ export function clusterEnv(
     ROAR_DRAIN_WINDOW_MS: '0',
     ROAR_LADDER_CPU: '64',
     ROAR_LADDER_LOOP_DELAY_MS: '5000',
+    // Each test starts an empty Redis: no peer could restore it, so waiting would only slow chat.
+    ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
   };
 }
 

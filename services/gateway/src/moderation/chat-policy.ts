@@ -25,9 +25,17 @@ export interface ChatPass {
   holdS: number;
 }
 
+/** How soon a viewer refused for rules still loading is told to try again. */
+export const RULES_LOADING_RETRY_MS = 1000;
+
 /**
  * The stream's rules, applied to one message, cheapest first; each refusal has its own code so
  * the client can say why. Throws `RejectedError`.
+ *
+ * Fails closed: while the global bans or the stream's rules are not loaded from the store (Redis
+ * unreachable, or a restarted Redis being restored), only privileged users may chat; everyone
+ * else is refused `unavailable` with `retryAfterMs`, never let through on rules that may lack
+ * their ban.
  */
 export function checkChat({ identity, stream, text, now, mod, globalBans }: ChatCheck): ChatPass {
   const userId = identity.userId ?? identity.key;
@@ -41,6 +49,11 @@ export function checkChat({ identity, stream, text, now, mod, globalBans }: Chat
   }
   const s = mod.settings;
   const privileged = isPrivileged(identity, stream);
+  if (!privileged && (!globalBans.loaded || mod.provisional)) {
+    throw new RejectedError(ErrorCode.Unavailable, 'chat rules are loading; try again', {
+      retryAfterMs: RULES_LOADING_RETRY_MS,
+    });
+  }
   const clean = validateChatText(text, s.maxLength);
   if (privileged) return { text: clean, holdS: 0 };
 

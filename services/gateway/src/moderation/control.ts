@@ -10,7 +10,9 @@ export type ControlEvent =
   | { kind: 'ban'; scope: string; userId: string; until: number | null }
   | { kind: 'unban'; scope: string; userId: string }
   | { kind: 'settings'; stream: string; overrides: Partial<StreamSettings> }
-  | { kind: 'level'; level: number | null };
+  | { kind: 'level'; level: number | null }
+  /** Reload every cache from the store: a gateway wrote back what a restarted Redis lost. */
+  | { kind: 'reload' };
 
 export function encodeControl(event: ControlEvent): Uint8Array {
   return pack(event);
@@ -52,6 +54,8 @@ export function decodeControl(bytes: Uint8Array): ControlEvent | undefined {
     case 'level':
       if (e.level === null || typeof e.level === 'number') return { kind: 'level', level: e.level };
       return undefined;
+    case 'reload':
+      return { kind: 'reload' };
     default:
       return undefined;
   }

@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config.js';
 import type { HistoryWriter } from '../history-writer.js';
 import type { Route } from '../http.js';
 import type { MessageIds } from '../message-ids.js';
+import type { GatewayMetrics } from '../metrics.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import type { StreamState } from '../stream-state.js';
 import { adminRoutes } from './admin-api.js';
@@ -25,6 +26,7 @@ export interface ModerationDeps {
   ids: MessageIds;
   auth: Authenticator;
   log: Logger;
+  metrics: GatewayMetrics;
   now: () => number;
   defaults: StreamSettings;
 }
@@ -51,6 +53,14 @@ export class Moderation {
         onFailure: (error) => deps.log.warn('automod check failed', { error }),
       });
     }
+  }
+
+  /**
+   * True once global bans are loaded from the store (and its generation checked): before that a
+   * gateway must not take viewers, and refuses non-privileged chat (see `checkChat`).
+   */
+  get ready(): boolean {
+    return this.globalBans.loaded;
   }
 
   get service(): ModerationService {
@@ -86,8 +96,13 @@ export class Moderation {
       store: d.store,
       registry,
       globalBans: this.globalBans,
+      metrics: d.metrics,
       log: d.log,
       now: d.now,
+      gatewayId: d.config.gatewayId,
+      refreshMs: d.config.moderationRefreshMs,
+      retryMs: d.config.moderationRetryMs,
+      freshStoreGraceMs: d.config.freshStoreGraceMs,
       onPending: hooks.onPending,
       onLevel: hooks.onLevel,
     });

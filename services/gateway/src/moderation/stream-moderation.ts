@@ -9,21 +9,46 @@ export const DUPLICATE_WINDOW_MS = 30_000;
 export const UNIQUE_WINDOW_MS = 60_000;
 const UNIQUE_KEEP = 200;
 
-/** Bans by user: when they end, or null for never. */
+/**
+ * Bans by user: when they end, or null for never. `loaded` stays false until a list read from the
+ * store replaced it once: until then the list is not known to be complete.
+ */
 export class BanList {
   readonly #bans = new Map<string, number | null>();
+  #loaded = false;
+  #changes = 0;
+
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  /** Bumped by every ban and unban heard as news, so a load can tell it raced one. */
+  get changes(): number {
+    return this.#changes;
+  }
 
   replace(bans: readonly Ban[]): void {
     this.#bans.clear();
     for (const b of bans) this.#bans.set(b.userId, b.until);
+    this.#loaded = true;
   }
 
   set(userId: string, until: number | null): void {
+    this.#changes++;
     this.#bans.set(userId, until);
   }
 
   delete(userId: string): void {
+    this.#changes++;
     this.#bans.delete(userId);
+  }
+
+  /** The bans in force at `now`, to write back to a store that lost them. */
+  current(now: number): { userId: string; until: number | null }[] {
+    const out: { userId: string; until: number | null }[] = [];
+    for (const [userId, until] of this.#bans)
+      if (until === null || until > now) out.push({ userId, until });
+    return out;
   }
 
   /** The ban in force at `now`: `{until}` (null = permanent), or undefined. */
@@ -38,10 +63,21 @@ export class BanList {
   }
 }
 
+/** What a load read from the store for one stream. */
+export interface ModerationSnapshot {
+  overrides: Partial<StreamSettings> | undefined;
+  bans: readonly Ban[];
+  pinned: EncodedEvent<ChatEvent> | undefined;
+}
+
 /**
  * A gateway's cached view of one stream's moderation: the rules in force, its bans, the pinned
  * message, and the little per-user memory slow mode and duplicate checks need. Redis holds the
  * truth; this is loaded when the stream opens here and kept current by control events.
+ *
+ * Until a load from the store succeeded the rules are `provisional` (the defaults, plus whatever
+ * control news arrived): they may lack a ban or a mode, so the chat policy refuses
+ * non-privileged chat on them rather than enforce rules it does not know.
  */
 export class StreamModeration {
   settings: StreamSettings;
@@ -52,6 +88,8 @@ export class StreamModeration {
   readonly #defaults: StreamSettings;
   readonly #lastByUser = new Map<string, { at: number; key: string }>();
   #recent: { key: string; at: number }[] = [];
+  #settingsChanges = 0;
+  #confirmed = false;
 
   constructor(defaults: StreamSettings) {
     this.#defaults = defaults;
@@ -59,7 +97,31 @@ export class StreamModeration {
     this.terms = new TermMatcher([]);
   }
 
-  setOverrides(overrides: Partial<StreamSettings> | undefined): void {
+  /** True until the rules were read from the store once. */
+  get provisional(): boolean {
+    return !this.#confirmed;
+  }
+
+  /** Bumped by every piece of control news, so a load can tell it raced one. */
+  get changes(): number {
+    return this.#settingsChanges + this.bans.changes;
+  }
+
+  /** Installs rules read from the store; they are no longer provisional. */
+  confirm(snapshot: ModerationSnapshot): void {
+    this.#setOverrides(snapshot.overrides);
+    this.bans.replace(snapshot.bans);
+    this.pinned = snapshot.pinned;
+    this.#confirmed = true;
+  }
+
+  /** New rules from a moderator (control news). */
+  changeSettings(overrides: Partial<StreamSettings> | undefined): void {
+    this.#settingsChanges++;
+    this.#setOverrides(overrides);
+  }
+
+  #setOverrides(overrides: Partial<StreamSettings> | undefined): void {
     this.overrides = { ...(overrides ?? {}) };
     const previous = this.settings.bannedTerms;
     this.settings = effectiveSettings(this.#defaults, overrides);

@@ -2,20 +2,41 @@ import { EncodedEvent, type ChatEvent, type StreamEvent } from '@roar/protocol';
 import type { Store } from '@roar/store';
 import type { StreamState } from '../stream-state.js';
 
-/** Loads a stream's rules, bans and pin from the store into its cache (once, when it opens). */
+/** Reads a stream's moderation again when control news landed during a read, this many times. */
+const LOAD_ATTEMPTS = 3;
+
+/**
+ * Loads a stream's rules, bans and pin from the store into its cache, confirming them (see
+ * `StreamModeration.provisional`). Rejects, leaving the cache as it was, when the store fails.
+ *
+ * A ban is written to the store before its control event is sent, so a read that starts after
+ * the event arrived includes it; a read that was already under way may not, and installing it
+ * would undo the ban here. Such a read is discarded and made again.
+ */
 export async function loadStreamModeration(
   state: StreamState,
   store: Store,
-  now: number,
+  now: () => number,
 ): Promise<void> {
-  const [overrides, bans, pin] = await Promise.all([
-    store.moderation.getSettings(state.id),
-    store.moderation.listBans(state.id, now),
-    store.moderation.getPin(state.id),
-  ]);
-  state.mod.setOverrides(overrides);
-  state.mod.bans.replace(bans);
-  state.mod.pinned = pin ? EncodedEvent.fromMsgpack<ChatEvent>(pin.bytes) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const seen = state.mod.changes;
+    const [overrides, bans, pin] = await Promise.all([
+      store.moderation.getSettings(state.id),
+      store.moderation.listBans(state.id, now()),
+      store.moderation.getPin(state.id),
+    ]);
+    if (state.mod.changes === seen) {
+      state.mod.confirm({
+        overrides,
+        bans,
+        pinned: pin ? EncodedEvent.fromMsgpack<ChatEvent>(pin.bytes) : undefined,
+      });
+      return;
+    }
+    if (attempt >= LOAD_ATTEMPTS) {
+      throw new Error(`moderation of ${state.id} changed during ${LOAD_ATTEMPTS} loads in a row`);
+    }
+  }
 }
 
 /**

@@ -1,0 +1,222 @@
+import { createRedisStore, GLOBAL_SCOPE, type RedisStore } from '@roar/store';
+import { freePort, ManagedProcess, requireBinary, sleep, TestClient } from '@roar/testkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { token } from '../harness.js';
+
+/**
+ * The users every moderation fault test sends chat as: four who must never be acked, one who
+ * must be once moderation is loaded (so a gateway refusing everyone cannot pass).
+ */
+export const BAD = {
+  /** Banned everywhere. */
+  global: 'gbanned',
+  /** Banned in the test's stream. */
+  stream: 'sbanned',
+  /** Timed out in the test's stream for 10 minutes. */
+  timeout: 'timedout',
+  /** Not banned; every message holds a banned term. */
+  term: 'termer',
+} as const;
+export const GOOD = 'good';
+export const BANNED_TERM = 'forbiddenword';
+
+/** Puts the bans, the timeout and the banned term of `stream` in the store, as moderators would. */
+export async function moderate(store: RedisStore, stream: string): Promise<void> {
+  const at = Date.now();
+  const ban = { reason: 'fault test', by: 'mod', at };
+  await store.moderation.putBan({ ...ban, userId: BAD.global, scope: GLOBAL_SCOPE, until: null });
+  await store.moderation.putBan({ ...ban, userId: BAD.stream, scope: stream, until: null });
+  await store.moderation.putBan({
+    ...ban,
+    userId: BAD.timeout,
+    scope: stream,
+    until: at + 600_000,
+  });
+  await store.moderation.putSettings(stream, { bannedTerms: [BANNED_TERM] });
+}
+
+export function testStore(url: string, prefix: string): RedisStore {
+  return createRedisStore({ url, prefix, historyCapacity: 200, onConnectionError: () => {} });
+}
+
+/**
+ * A redis-server on a fixed loopback port that can be killed, paused and started again on the
+ * same port; with `persist`, an AOF written on every command (so a kill loses nothing).
+ */
+export class RedisProcess implements AsyncDisposable {
+  readonly port: number;
+  readonly #persist: boolean;
+  readonly #dir: string;
+  #process: ManagedProcess | undefined;
+
+  private constructor(port: number, persist: boolean) {
+    this.port = port;
+    this.#persist = persist;
+    this.#dir = mkdtempSync(join(tmpdir(), 'roar-redis-'));
+  }
+
+  static async start(persist: boolean): Promise<RedisProcess> {
+    requireBinary('redis-server', 'redis-server');
+    const redis = new RedisProcess(await freePort(), persist);
+    await redis.start();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const persistence = this.#persist
+      ? ['--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
+    this.#process = new ManagedProcess('redis-server', [
+      ...['--bind', '127.0.0.1', '--port', String(this.port), '--protected-mode', 'yes'],
+      ...['--save', '', '--dir', this.#dir, ...persistence],
+    ]);
+    await this.#process.waitForOutput(/Ready to accept connections/, 10_000);
+  }
+
+  async kill(): Promise<void> {
+    await this.#process?.stop('SIGKILL');
+  }
+
+  /** SIGSTOP: connections stay open and nothing answers, like a stalled host. */
+  pause(): void {
+    this.#process?.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#process?.child.kill('SIGCONT');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.resume();
+    await this.kill();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+interface Outcome {
+  gateway: string;
+  user: string;
+  /** `ack`, an error code, or `no-reply`. */
+  result: string;
+  at: number;
+}
+
+/**
+ * Chat from every test user on every gateway, one message per user per `intervalMs`, each reply
+ * recorded, until `stop()`. Each user has its own connection per gateway.
+ */
+export class ChatProbe {
+  readonly outcomes: Outcome[] = [];
+  readonly #loops: Promise<void>[] = [];
+  readonly #clients: TestClient[] = [];
+  readonly #stream: string;
+  readonly #intervalMs: number;
+  #running = true;
+
+  constructor(stream: string, intervalMs = 100) {
+    this.#stream = stream;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Connects every user to the gateway at `wsUrl`, joins the stream and starts chatting. */
+  async add(gateway: string, wsUrl: string): Promise<void> {
+    const users = [...Object.values(BAD), GOOD];
+    const clients = await Promise.all(
+      users.map(async (user) => {
+        const client = await TestClient.connect(wsUrl, { token: await token(user) });
+        await client.waitForMessage((m) => m.type === 'welcome', 10_000, 'welcome');
+        const joined = await client.request({ type: 'join', stream: this.#stream }, 15_000);
+        if (joined.type !== 'joined') throw new Error(`join failed: ${JSON.stringify(joined)}`);
+        return client;
+      }),
+    );
+    this.#clients.push(...clients);
+    users.forEach((user, i) => this.#loops.push(this.#chat(gateway, user, clients[i]!)));
+  }
+
+  async #chat(gateway: string, user: string, client: TestClient): Promise<void> {
+    for (let n = 0; this.#running && n < 100_000; n++) {
+      const text = user === BAD.term ? `${n} says ${BANNED_TERM}` : `${user} message ${n}`;
+      let result: string;
+      try {
+        const reply = await client.request({ type: 'chat', stream: this.#stream, text }, 5000);
+        result = reply.type === 'ack' ? 'ack' : reply.type === 'error' ? reply.code : reply.type;
+      } catch {
+        result = 'no-reply';
+      }
+      this.outcomes.push({ gateway, user, result, at: Date.now() });
+      await sleep(this.#intervalMs);
+    }
+  }
+
+  /** Acks of users who must never have one: should stay empty. */
+  badAcks(): Outcome[] {
+    const bad = new Set<string>(Object.values(BAD));
+    return this.outcomes.filter((o) => bad.has(o.user) && o.result === 'ack');
+  }
+
+  /** True once `user` got an ack on `gateway` after `since`. */
+  ackedSince(gateway: string, user: string, since: number): boolean {
+    return this.outcomes.some(
+      (o) => o.gateway === gateway && o.user === user && o.result === 'ack' && o.at >= since,
+    );
+  }
+
+  /** True once every user must-not-be-acked had `n` replies on each of `gateways` after `since`. */
+  badUsersTried(gateways: readonly string[], since: number, n: number): boolean {
+    return gateways.every((gateway) =>
+      Object.values(BAD).every(
+        (user) =>
+          this.outcomes.filter((o) => o.gateway === gateway && o.user === user && o.at >= since)
+            .length >= n,
+      ),
+    );
+  }
+
+  /** How many replies of each kind each user had, for failure messages. */
+  summary(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const o of this.outcomes) {
+      const row = (out[`${o.gateway}/${o.user}`] ??= {});
+      row[o.result] = (row[o.result] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.all(this.#loops);
+    for (const c of this.#clients) c.terminate();
+  }
+}
+
+/** A gauge or counter from a gateway's /metrics (summed over label sets), or undefined. */
+export async function metric(port: number, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum: number | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || !/^[a-z_]+(\{|\s)/.test(line)) continue;
+    if (line.slice(0, line.search(/[{\s]/)) !== name) continue;
+    sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+export async function readyz(port: number): Promise<number> {
+  return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+}
+
+/** Env for the fault tests' gateways: chat limits out of the way of the probe's pace. */
+export const FAULT_ENV = {
+  ROAR_CHAT_RATE: '50',
+  ROAR_CHAT_BURST: '50',
+  ROAR_FRAME_RATE: '200',
+  ROAR_FRAME_BURST: '400',
+  ROAR_LOG_LEVEL: 'info',
+};
