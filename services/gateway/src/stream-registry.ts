@@ -49,20 +49,29 @@ export interface StreamRegistryOptions {
 export class StreamRegistry {
   readonly #streams = new Map<string, StreamState>();
   readonly #o: StreamRegistryOptions;
-  /** When the bus went down, while it is. */
+  /** When messages may have started to be lost, while the bus is down. */
   #busDownSince: number | undefined;
+  /**
+   * When recovery last ran (every report interval). A stall stops it, so after a stall that cost
+   * the bus connection (the server cut off a client that stopped reading) this is before the
+   * stall, when the loss may have begun; the disconnect is only noticed after it.
+   */
+  #aliveAt: number;
   readonly #stopStatus: () => void;
 
   constructor(options: StreamRegistryOptions) {
     this.#o = options;
+    this.#aliveAt = options.now();
     // Messages published while the bus was away are lost to this gateway (NATS replays nothing;
     // a slow consumer is cut off the same way): every held stream recovers them from history.
     this.#stopStatus = options.bus.onStatus((status) => {
       if (status.type === 'disconnected') {
-        this.#busDownSince ??= options.now();
+        this.#busDownSince ??= Math.min(options.now(), this.#aliveAt);
       } else if (status.type === 'reconnected' && this.#busDownSince !== undefined) {
+        const at = options.now();
         for (const state of this.#streams.values()) {
-          state.missedSince = Math.min(state.missedSince ?? Infinity, this.#busDownSince);
+          const since = Math.min(state.missed?.since ?? Infinity, this.#busDownSince);
+          state.missed = { since, at };
         }
         this.#busDownSince = undefined;
       }
@@ -143,16 +152,17 @@ export class StreamRegistry {
    * stayed connected never has a silent hole.
    */
   recover(now: number): void {
+    this.#aliveAt = now;
     for (const state of this.#streams.values()) {
       if (state.recovering) continue;
       const due = state.holes.filter((h) => now - h.at >= RECOVERY_DELAY_MS);
       const since =
-        state.missedSince !== undefined && now - state.missedSince >= RECOVERY_DELAY_MS
-          ? state.missedSince
+        state.missed !== undefined && now - state.missed.at >= RECOVERY_DELAY_MS
+          ? state.missed.since
           : undefined;
       if (due.length === 0 && since === undefined) continue;
       if (due.length > 0) state.holes = state.holes.filter((h) => !due.includes(h));
-      if (since !== undefined) state.missedSince = undefined;
+      if (since !== undefined) state.missed = undefined;
       state.recovering = true;
       this.#o.store.history
         .recent(state.id, this.#o.historyCapacity)

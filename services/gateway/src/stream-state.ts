@@ -44,8 +44,11 @@ export class StreamState {
   #seq = 0;
   /** Holes seen in live chat, waiting to be filled from history (or reported as a gap). */
   holes: Hole[] = [];
-  /** Set when every message since this time may have been missed (the bus was disconnected). */
-  missedSince: number | undefined;
+  /**
+   * Set after a bus outage: every message since `since` may have been missed; `at` is when the
+   * bus came back (recovery waits a moment after it, for the messages to be stored).
+   */
+  missed: { since: number; at: number } | undefined;
   /** A recovery read of stored history is in flight. */
   recovering = false;
   /** Local viewers: exact, changed on join, leave and close. */
