@@ -122,9 +122,23 @@ describe('RoarClient streams', () => {
     const later = [chat('x'), chat('y')];
     // The window moved past `since`: the server sends its last N, which overlap what we have.
     joined(t, 's', { history: [...seen, ...later], gap: true });
-    expect(h.seen.gap).toEqual([{ stream: 's' }]);
+    expect(h.seen.gap).toEqual([{ stream: 's', reason: 'resume' }]);
     expect(h.seen.joined.at(-1)?.history.map((e) => e.text)).toEqual(['x', 'y']);
     expect(h.seen.chat.map((c) => c.event.text)).toEqual(['a', 'b', 'x', 'y']);
+  });
+
+  it('surfaces a gap event inside a batch as a live gap, in order with the chat around it', async () => {
+    const h = harness();
+    const t = await h.open();
+    void h.client.join('s');
+    joined(t, 's');
+    const order: string[] = [];
+    h.client.on('chat', (c) => order.push(c.event.text));
+    h.client.on('gap', (g) => order.push(`gap:${g.reason}:${g.missed ?? '-'}`));
+    batch(t, 's', [chat('before'), { type: 'gap', missed: 3 }, chat('after')]);
+    await settle();
+    expect(h.seen.gap).toEqual([{ stream: 's', reason: 'live', missed: 3 }]);
+    expect(order).toEqual(['before', 'gap:live:3', 'after']);
   });
 
   it('rejects a join in flight with disconnected, and still rejoins the stream', async () => {

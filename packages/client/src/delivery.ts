@@ -95,7 +95,7 @@ export class Delivery {
       pinned,
     });
     this.#events.emit('viewers', { stream, viewers });
-    if (gap) this.#events.emit('gap', { stream });
+    if (gap) this.#events.emit('gap', { stream, reason: 'resume' });
     for (const event of history) this.#deliver({ type: 'chat', payload: { stream, event } });
     return { ...message, history };
   }
@@ -161,6 +161,12 @@ export class Delivery {
       case 'settings':
         if (typeof event.settings !== 'object' || event.settings === null) return;
         return this.#events.emit('settings', { stream, settings: event.settings });
+      case 'gap':
+        return this.#events.emit('gap', {
+          stream,
+          reason: 'live',
+          missed: typeof event.missed === 'number' ? event.missed : 0,
+        });
       default:
         // Event types from a newer server are skipped, so servers can add them freely.
         return;

@@ -49,9 +49,18 @@ export interface StreamViewers {
   viewers: ViewerCount;
 }
 
-/** Messages of a stream were missed while disconnected and could not be recovered. */
+/**
+ * Chat messages of a stream were missed and will not arrive: the app can say "some messages are
+ * missing" where the hole is. `resume`: a rejoin after a reconnect could not give every message
+ * after the last one seen (too old for the window, or the server's history has a hole). `live`:
+ * the server missed messages while this client stayed connected (it stalled, or lost its
+ * broker) and could not recover them from history.
+ */
 export interface StreamGap {
   stream: string;
+  reason: 'resume' | 'live';
+  /** For `live`: how many messages are known to be missing (0: unknown, at least one may be). */
+  missed?: number;
 }
 
 /** A moderator removed one message: remove it from view (it may not have been shown yet). */

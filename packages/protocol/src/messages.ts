@@ -34,6 +34,24 @@ export interface ChatEvent {
   ts: number;
   user: UserRef;
   text: string;
+  /**
+   * The message's position, stamped by the gateway that accepted it: `origin` names that gateway
+   * instance and its epoch for this stream (new at every gateway start and every time the stream
+   * opens there), `seq` counts the stream's messages from that origin (1, 2, 3...). A jump in
+   * `seq` within one origin is a hole. Absent on messages a moderator or a delay held first.
+   */
+  origin?: string;
+  seq?: number;
+}
+
+/**
+ * Chat this connection missed and will not receive: the gateway detected a hole (a position jump,
+ * a lost bus connection) and could not fill it from history. `missed` counts the messages known
+ * to be missing (at least 1; more may be).
+ */
+export interface GapEvent {
+  type: 'gap';
+  missed: number;
 }
 
 /** Reactions counted over one window, summed across gateways: one event per window, not per tap. */
@@ -116,7 +134,8 @@ export type StreamEvent =
   | PinEvent
   | AnnouncementEvent
   | UserRemovedEvent
-  | SettingsEvent;
+  | SettingsEvent
+  | GapEvent;
 
 // ---- Client → server ----
 
@@ -204,7 +223,11 @@ export interface JoinedMessage {
   history: ChatEvent[];
   /** True when `since` was found and `history` holds exactly the messages after it. */
   resumed: boolean;
-  /** True when `since` was given but is older than the window: messages were missed. */
+  /**
+   * True when `since` was given and messages after it are missing from `history`: `since` is older
+   * than the window, or the window has a hole (a history write failed, a position is missing).
+   * Never false with a message missing, as far as positions can tell (see docs/protocol.md).
+   */
   gap: boolean;
   /** Emoji this stream accepts as reactions. */
   reactions: string[];

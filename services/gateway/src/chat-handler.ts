@@ -19,6 +19,7 @@ import type { Holds } from './moderation/holds.js';
 import type { BanList } from './moderation/stream-moderation.js';
 import type { OwnMessages } from './own-messages.js';
 import type { Session, Socket } from './socket.js';
+import type { StallWatch } from './stall-watch.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter } from './token-bucket.js';
 
@@ -40,6 +41,8 @@ export interface ChatHandlerOptions {
   reject: (ws: Socket, error: RoarError, ref: number | undefined, stream: string) => void;
   /** Degradation level 4: only privileged users may chat. */
   readOnly: () => boolean;
+  /** Event-loop stalls: the burst of chat queued during one is forgiven by the rate limit. */
+  stalls?: StallWatch;
 }
 
 /**
@@ -96,7 +99,7 @@ export class ChatHandler {
       mod: state.mod,
       globalBans: this.#o.globalBans,
     });
-    const wait = this.limiter.take(identity.key, now);
+    const wait = this.limiter.take(identity.key, now, this.#o.stalls?.current(now));
     if (wait > 0)
       throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
     if (!this.#o.bus.connected)
@@ -114,7 +117,6 @@ export class ChatHandler {
       },
       text: pass.text,
     };
-    const bytes = EncodedEvent.of(event).msgpack;
     let held: string | undefined;
     if (this.#o.automod && !privileged) {
       const { verdict, reason } = await this.#o.automod.check({
@@ -129,7 +131,15 @@ export class ChatHandler {
     }
     state.mod.remember(identity.key, pass.text, now);
     state.chatAccepted++;
-    if (held !== undefined || pass.holdS > 0) {
+    const isHeld = held !== undefined || pass.holdS > 0;
+    // A position is taken at publication, with nothing awaited after it: positions go out in
+    // order, and a held message (published later, or never) takes none, leaving no hole.
+    if (!isHeld) {
+      event.origin = state.origin;
+      event.seq = state.nextSeq();
+    }
+    const bytes = EncodedEvent.of(event).msgpack;
+    if (isHeld) {
       const message = { id: event.id, bytes, stream: req.stream, at: now, reason: held ?? 'delay' };
       await this.#o.holds.hold(message, held === undefined ? pass.holdS * 1000 : undefined);
       metrics.chat.inc({ result: 'held', reason: message.reason });
@@ -140,7 +150,6 @@ export class ChatHandler {
       metrics.chat.inc({ result: 'accepted', reason: '' });
     }
     if (req.ref !== undefined && s.open) {
-      const isHeld = held !== undefined || pass.holdS > 0;
       this.#o.send(ws, {
         type: 'ack',
         ref: req.ref,

@@ -48,4 +48,35 @@ describe('ChatSampler', () => {
     for (let t = 50; t <= 5000; t += 50) delivered += s.select(new Array(10).fill(0), t).length;
     expect(delivered).toBeLessThanOrEqual(10 * 5 + 10);
   });
+
+  it('delivers a backlog sent at a readable rate whole, though it arrives at once', () => {
+    const s = new ChatSampler(25, 0);
+    for (let t = 50; t <= 1000; t += 50) expect(s.select([t], t, Math.random, t)).toHaveLength(1);
+    // A 20 s stall: 10 messages a second were sent meanwhile, and arrive in one tick.
+    const backlog = Array.from({ length: 200 }, (_, i) => 1000 + (i + 1) * 100);
+    expect(s.select(backlog, 21_000, Math.random, 1100)).toHaveLength(200);
+    expect(s.ratio).toBe(1);
+    // And the bucket does not keep the stall's credit for later.
+    let delivered = 0;
+    for (let t = 21_050; t <= 23_000; t += 50)
+      delivered += s.select(new Array(10).fill(0), t, Math.random, t).length;
+    expect(delivered).toBeLessThanOrEqual(25 * 2 + 25 + 1);
+  });
+
+  it('still samples a backlog that was sent faster than anyone can read', () => {
+    const s = new ChatSampler(25, 0);
+    // 10 s of chat at 200/s, arriving in one tick.
+    const backlog = Array.from({ length: 2000 }, (_, i) => i * 5);
+    const out = s.select(backlog, 10_000, Math.random, 0);
+    expect(out.length).toBeGreaterThanOrEqual(250);
+    expect(out.length).toBeLessThanOrEqual(25 * 10 + 25 + 1);
+    expect(s.ratio).toBeLessThan(0.2);
+  });
+
+  it('does not credit idle time beyond one second for messages sent together', () => {
+    const s = new ChatSampler(25, 0);
+    // Quiet for a minute, then 100 messages within 20 ms: a storm's start, not a backlog.
+    const out = s.select(new Array(100).fill(0), 60_020, Math.random, 60_000);
+    expect(out.length).toBeLessThanOrEqual(26);
+  });
 });

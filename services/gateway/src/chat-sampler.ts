@@ -2,6 +2,10 @@
  * Samples one stream's chat when it outruns what a person can read: a token bucket of
  * `budgetPerS` messages per second (burst of one second's worth), and a uniform random choice
  * among the tick's messages when there are more than tokens. Order is kept.
+ *
+ * Time is when messages were sent, not when they arrived: a tick whose messages were sent over
+ * 20 s (the backlog a stalled gateway reads at once) is credited 20 s of budget, so a backlog at
+ * a readable rate goes out whole and only a rate above the budget is sampled.
  */
 export class ChatSampler {
   budgetPerS: number;
@@ -24,18 +28,27 @@ export class ChatSampler {
     return this.#ratio;
   }
 
-  /** Chooses which of `items` go out now; `random` is injectable for tests. */
-  select<T>(items: readonly T[], now: number, random: () => number = Math.random): T[] {
-    if (now > this.#at) {
+  /**
+   * Chooses which of `items` go out now. `now` is when the newest of them was sent and `from`
+   * when the oldest was (the same for messages sent together); `random` is injectable for tests.
+   */
+  select<T>(items: readonly T[], now: number, random: () => number = Math.random, from = now): T[] {
+    // Idle time refills up to one second's burst; the time the items were sent over counts whole.
+    const start = Math.min(now, Math.max(from, this.#at));
+    if (start > this.#at) {
       this.#tokens = Math.min(
         this.budgetPerS,
-        this.#tokens + ((now - this.#at) * this.budgetPerS) / 1000,
+        this.#tokens + ((start - this.#at) * this.budgetPerS) / 1000,
       );
+      this.#at = start;
+    }
+    if (now > this.#at) {
+      this.#tokens = Math.max(this.#tokens, 0) + ((now - this.#at) * this.budgetPerS) / 1000;
       this.#at = now;
     }
     const n = items.length;
     const k = Math.min(n, Math.floor(this.#tokens));
-    this.#tokens -= k;
+    this.#tokens = Math.min(this.budgetPerS, this.#tokens - k);
     this.#count(n, k, now);
     if (k === n) return [...items];
     // Selection sampling: each item kept with probability (still needed / still left).

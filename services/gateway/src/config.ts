@@ -24,6 +24,8 @@ export interface GatewayConfig extends SharedSettings {
   tickMs: number;
   historyOnJoin: number;
   historyCapacity: number;
+  /** Most chat messages per stream kept to retry after failed history writes. */
+  historyRetry: number;
   maxStreamsPerConnection: number;
   streamLingerMs: number;
   viewersMaxAgeS: number;
@@ -118,6 +120,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     tickMs,
     historyOnJoin: env.int('ROAR_HISTORY_ON_JOIN', 50, 0, 500),
     historyCapacity: env.int('ROAR_HISTORY_CAPACITY', 200, 1, 10_000),
+    historyRetry: env.int('ROAR_HISTORY_RETRY', 1000, 0, 100_000),
     maxStreamsPerConnection: env.int('ROAR_MAX_STREAMS_PER_CONNECTION', 10, 1, 100),
     streamLingerMs: env.int('ROAR_STREAM_LINGER_MS', 5000, 0, 600_000),
     viewersMaxAgeS: env.int('ROAR_VIEWERS_MAX_AGE_S', 1, 0, 3600),

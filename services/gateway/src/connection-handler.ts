@@ -18,6 +18,7 @@ import type { Admission } from './admission.js';
 import { AuthError, type Authenticator } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { HistoryWriter } from './history-writer.js';
+import type { StallWatch } from './stall-watch.js';
 import { ChatHandler } from './chat-handler.js';
 import type { MessageIds } from './message-ids.js';
 import type { AutoMod } from './moderation/automod.js';
@@ -66,6 +67,8 @@ export interface ConnectionHandlerOptions {
   holds: Holds;
   globalBans: BanList;
   automod: AutoMod | undefined;
+  /** Event-loop stalls, for the chat rate limit (see `ChatHandlerOptions.stalls`). */
+  stalls?: StallWatch;
 }
 
 /**
@@ -287,10 +290,10 @@ export class ConnectionHandler {
       let resumed = false;
       let gap = false;
       if (req.since !== undefined) {
-        const missed = state.recent.after(req.since);
-        resumed = missed !== undefined;
-        gap = !resumed;
-        history = missed ?? state.recent.last(this.#o.config.historyOnJoin);
+        const missed = state.recent.resume(req.since);
+        resumed = missed.entries !== undefined;
+        gap = missed.gap;
+        history = missed.entries ?? state.recent.last(this.#o.config.historyOnJoin);
       } else {
         history = state.recent.last(this.#o.config.historyOnJoin);
       }

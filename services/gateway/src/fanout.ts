@@ -251,19 +251,32 @@ export class Fanout {
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
     state.lastFlushAt = now;
     const ordinary: EncodedEvent[] = [];
+    // When the ordinary chat was sent, by the accepting gateways' clocks, never later than now:
+    // a gateway whose clock runs ahead must not stop the budget's refill.
+    let sentFrom = now;
+    let sentUntil = 0;
     for (const e of events) {
       const event = e.event;
       if (event.type !== 'chat') continue;
       // History holds every message; sampling decides only what is pushed live.
-      state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
-      if (!isPriorityChat(event)) ordinary.push(e);
+      const missing = state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
+      // Holes are filled from history by the registry, or reported to viewers as a gap event.
+      if (missing > 0) state.noteHole(event.origin as string, event.seq as number, missing, now);
+      if (!isPriorityChat(event)) {
+        ordinary.push(e);
+        const sent = Math.min(event.ts, now);
+        if (sent > sentUntil) sentUntil = sent;
+        if (sent < sentFrom) sentFrom = sent;
+      }
     }
     let full = events;
     let left: Set<EncodedEvent> | undefined;
     if (ordinary.length > 0) {
-      state.sampler ??= new ChatSampler(this.chatBudgetPerS, now);
+      state.sampler ??= new ChatSampler(this.chatBudgetPerS, sentFrom);
       state.sampler.budgetPerS = this.chatBudgetPerS;
-      const kept = state.sampler.select(ordinary, now, this.#o.random);
+      // The rate is judged by when messages were sent, so a backlog delivered at once after a
+      // stall is not taken for chat outrunning reading.
+      const kept = state.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);
       if (kept.length < ordinary.length) {
         const keep = new Set(kept);
         left = new Set(ordinary.filter((e) => !keep.has(e)));

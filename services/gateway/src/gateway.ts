@@ -19,6 +19,7 @@ import { GatewayMetrics } from './metrics.js';
 import { Reporter } from './reporter.js';
 import { StreamRegistry } from './stream-registry.js';
 import { SseHub } from './sse.js';
+import { StallWatch } from './stall-watch.js';
 import type { Publisher } from './socket.js';
 import type { HttpHandler } from './http.js';
 import { UwsTransport, type UpgradeRequest, type UpgradeResult } from './transport-uws.js';
@@ -36,6 +37,11 @@ export interface GatewayDeps {
   now?: () => number;
 }
 
+/** The stall watch's beat, and how late a beat must be to count as a stall. */
+const STALL_BEAT_MS = 100;
+const STALL_THRESHOLD_MS = 1000;
+/** A stall's backlog is forgiven by the chat rate limit this long after it ends. */
+const STALL_GRACE_MS = 2000;
 /**
  * One gateway shard: WebSocket and HTTP on one port, local streams, per-tick fanout, reports to
  * the aggregator. It owns neither the bus nor the store; whoever started it closes those.
@@ -51,6 +57,7 @@ export class Gateway {
   readonly #fanout: Fanout;
   readonly #sse: SseHub;
   readonly #history: HistoryWriter;
+  readonly #stalls: StallWatch;
   readonly #reporter: Reporter;
   readonly #deps: GatewayDeps;
   readonly #timers: NodeJS.Timeout[] = [];
@@ -60,6 +67,10 @@ export class Gateway {
   private constructor(deps: GatewayDeps & { files: HttpHandler }) {
     const { config, bus, store, log } = deps;
     const now = deps.now ?? Date.now;
+    this.#stalls = new StallWatch(
+      { thresholdMs: STALL_THRESHOLD_MS, graceMs: STALL_GRACE_MS },
+      now(),
+    );
     this.#deps = deps;
     this.config = config;
     this.metrics = new GatewayMetrics({ gateway: config.gatewayId });
@@ -103,7 +114,12 @@ export class Gateway {
       fanout: this.#fanout,
       now,
     });
-    this.#history = new HistoryWriter(store, this.metrics, log);
+    this.#history = new HistoryWriter({
+      store,
+      metrics: this.metrics,
+      log,
+      retryLimit: config.historyRetry,
+    });
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
     const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
@@ -167,6 +183,7 @@ export class Gateway {
       holds: this.moderation.holds,
       globalBans: this.moderation.globalBans,
       automod: this.moderation.automod,
+      stalls: this.#stalls,
     });
 
     this.#transport.websocket('/ws', {
@@ -240,11 +257,19 @@ export class Gateway {
       const t = now();
       this.#reporter.reportCounts(this.registry.values(), t);
       this.registry.sweep(t);
+      this.registry.recover(t);
       this.metrics.streams.set(this.registry.size);
     });
     this.#every(config.reactionWindowMs, () =>
       this.#reporter.reportReactions(this.registry.values()),
     );
+    this.#every(STALL_BEAT_MS, () => {
+      const stall = this.#stalls.beat(now());
+      if (stall) {
+        this.metrics.loopStalls.inc();
+        log.warn('event loop stalled', { ms: stall.to - stall.from });
+      }
+    });
     this.#every(250, () => this.load.sweepSlowClients());
     this.#every(500, () => this.load.samplePressure());
     this.#every(10_000, () => {

@@ -2,22 +2,46 @@ import type { Logger } from '@roar/runtime';
 import type { HistoryEntry, Store } from '@roar/store';
 import type { GatewayMetrics } from './metrics.js';
 
+export interface HistoryWriterOptions {
+  store: Store;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /**
+   * Most messages per stream kept to retry after failed writes (`ROAR_HISTORY_RETRY`); the oldest
+   * beyond it are given up. 0 gives up a failed write at once.
+   */
+  retryLimit: number;
+}
+
 /**
  * Writes accepted chat to the store, one append per stream per tick (not one per message). Only
- * the gateway that accepted a message writes it. A failed write loses the message from history,
- * not from the live chat, and is counted.
+ * the gateway that accepted a message writes it.
+ *
+ * A failed write is not the end of the message: it is kept and written again, before anything
+ * newer, at the next tick, until the store takes it, so a store outage leaves history complete
+ * once the store is back. A stream has at most one append in flight, so each gateway's messages
+ * are stored in the order of their positions. Given up (and counted) are the oldest messages past
+ * `retryLimit` per stream, and whatever is still unwritten when the process stops or dies; later
+ * positions of the same origin show the hole to readers (a resume across it says `gap`).
  */
 export class HistoryWriter {
   #pending = new Map<string, HistoryEntry[]>();
-  #inFlight = new Set<Promise<void>>();
-  readonly #store: Store;
-  readonly #metrics: GatewayMetrics;
-  readonly #log: Logger;
+  /** Streams with an append in flight: their new entries wait for it. */
+  readonly #busy = new Set<string>();
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Streams whose last write failed: logged once per outage, not once per tick. */
+  readonly #failing = new Set<string>();
+  readonly #o: HistoryWriterOptions;
 
-  constructor(store: Store, metrics: GatewayMetrics, log: Logger) {
-    this.#store = store;
-    this.#metrics = metrics;
-    this.#log = log;
+  constructor(options: HistoryWriterOptions) {
+    this.#o = options;
+  }
+
+  /** Messages waiting to be written (new ones and failed ones kept for retry). */
+  get backlog(): number {
+    let n = 0;
+    for (const entries of this.#pending.values()) n += entries.length;
+    return n;
   }
 
   add(stream: string, entry: HistoryEntry): void {
@@ -28,24 +52,59 @@ export class HistoryWriter {
 
   flush(): void {
     if (this.#pending.size === 0) return;
-    const batch = this.#pending;
-    this.#pending = new Map();
-    for (const [stream, entries] of batch) {
-      const write = this.#store.history.append(stream, entries).then(
-        () => undefined,
-        (error: unknown) => {
-          this.#metrics.historyWriteFailures.inc(entries.length);
-          this.#log.warn('history write failed', { stream, messages: entries.length, error });
-        },
-      );
-      this.#inFlight.add(write);
-      void write.finally(() => this.#inFlight.delete(write));
+    for (const [stream, entries] of this.#pending) {
+      if (this.#busy.has(stream)) continue;
+      this.#pending.delete(stream);
+      this.#write(stream, entries);
     }
   }
 
-  /** Flushes and waits for every write, for shutdown. */
+  /** Flushes and waits for every write, for shutdown; what fails then is given up. */
   async drain(): Promise<void> {
     this.flush();
     await Promise.all(this.#inFlight);
+    this.flush();
+    await Promise.all(this.#inFlight);
+    const left = this.backlog;
+    if (left > 0) {
+      this.#o.metrics.historyDropped.inc(left);
+      this.#o.log.warn('history not written at shutdown', { messages: left });
+      this.#pending.clear();
+    }
+  }
+
+  #write(stream: string, entries: HistoryEntry[]): void {
+    this.#busy.add(stream);
+    const write = this.#o.store.history.append(stream, entries).then(
+      () => {
+        if (this.#failing.delete(stream)) this.#o.log.info('history writes resumed', { stream });
+      },
+      (error: unknown) => {
+        this.#o.metrics.historyWriteFailures.inc(entries.length);
+        if (!this.#failing.has(stream)) {
+          this.#failing.add(stream);
+          this.#o.log.warn('history write failed; retrying', { stream, error });
+        }
+        this.#keep(stream, entries);
+      },
+    );
+    this.#inFlight.add(write);
+    void write.finally(() => {
+      this.#inFlight.delete(write);
+      this.#busy.delete(stream);
+    });
+  }
+
+  /** Puts failed entries back before the ones added since, keeping at most `retryLimit`. */
+  #keep(stream: string, failed: HistoryEntry[]): void {
+    const newer = this.#pending.get(stream) ?? [];
+    let all = failed.concat(newer);
+    const excess = all.length - Math.max(this.#o.retryLimit, newer.length);
+    if (excess > 0) {
+      // The oldest go: history keeps the newest anyway, and a later position shows the hole.
+      this.#o.metrics.historyDropped.inc(excess);
+      all = all.slice(excess);
+    }
+    if (all.length > 0) this.#pending.set(stream, all);
   }
 }

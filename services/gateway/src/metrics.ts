@@ -93,7 +93,28 @@ export class GatewayMetrics {
   });
   readonly historyWriteFailures = new Counter({
     name: 'roar_history_write_failures_total',
-    help: 'Chat messages that could not be written to the store (missing from history, delivered live)',
+    help: 'Chat messages whose history write failed (kept and retried at the next tick)',
+    registers: [this.registry],
+  });
+  readonly historyDropped = new Counter({
+    name: 'roar_history_dropped_total',
+    help: 'Chat messages given up on for history (retry buffer full, or stopped with the store down): a hole resumes report',
+    registers: [this.registry],
+  });
+  readonly chatRecovered = new Counter({
+    name: 'roar_chat_recovered_total',
+    help: 'Chat messages live fanout missed (a position hole, a bus outage) and delivered from history',
+    registers: [this.registry],
+  });
+  readonly chatGaps = new Counter({
+    name: 'roar_chat_gaps_total',
+    help: 'Gap events sent to viewers, by reason (hole: positions history did not hold; outage: history unreadable after a bus outage)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly loopStalls = new Counter({
+    name: 'roar_loop_stalls_total',
+    help: 'Event-loop stalls longer than the stall threshold (a GC pause, a VM stall, SIGSTOP)',
     registers: [this.registry],
   });
   readonly slowClients = new Counter({

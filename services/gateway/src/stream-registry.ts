@@ -2,16 +2,25 @@ import { partitionOf, type Bus, type Subjects } from '@roar/bus';
 import {
   EncodedEvent,
   type ChatEvent,
+  type GapEvent,
   type StreamEvent,
   type ViewerCount,
   type ViewersEvent,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import type { Store, StreamSettings } from '@roar/store';
+import type { HistoryEntry, Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from './metrics.js';
 import { publicSettings } from './moderation/settings.js';
 import { applyModEvent, loadStreamModeration } from './moderation/stream-sync.js';
-import { StreamState } from './stream-state.js';
+import { StreamState, type Hole } from './stream-state.js';
+
+/**
+ * How old a hole must be before history is read to fill it: the accepting gateway writes its
+ * messages at its next tick, so by then they are stored if they will be.
+ */
+export const RECOVERY_DELAY_MS = 500;
+/** After a bus outage, stored messages this much older than its start are also checked. */
+const OUTAGE_MARGIN_MS = 1000;
 
 export interface StreamRegistryOptions {
   bus: Bus;
@@ -41,9 +50,33 @@ export interface StreamRegistryOptions {
 export class StreamRegistry {
   readonly #streams = new Map<string, StreamState>();
   readonly #o: StreamRegistryOptions;
+  /** When messages may have started to be lost, while the bus is down. */
+  #busDownSince: number | undefined;
+  /**
+   * When recovery last ran (every report interval). A stall stops it, so after a stall that cost
+   * the bus connection (the server cut off a client that stopped reading) this is before the
+   * stall, when the loss may have begun; the disconnect is only noticed after it.
+   */
+  #aliveAt: number;
+  readonly #stopStatus: () => void;
 
   constructor(options: StreamRegistryOptions) {
     this.#o = options;
+    this.#aliveAt = options.now();
+    // Messages published while the bus was away are lost to this gateway (NATS replays nothing;
+    // a slow consumer is cut off the same way): every held stream recovers them from history.
+    this.#stopStatus = options.bus.onStatus((status) => {
+      if (status.type === 'disconnected') {
+        this.#busDownSince ??= Math.min(options.now(), this.#aliveAt);
+      } else if (status.type === 'reconnected' && this.#busDownSince !== undefined) {
+        const at = options.now();
+        for (const state of this.#streams.values()) {
+          const since = Math.min(state.missed?.since ?? Infinity, this.#busDownSince);
+          state.missed = { since, at };
+        }
+        this.#busDownSince = undefined;
+      }
+    });
   }
 
   get size(): number {
@@ -99,6 +132,7 @@ export class StreamRegistry {
   }
 
   close(): void {
+    this.#stopStatus();
     for (const state of this.#streams.values()) state.subscription?.unsubscribe();
     this.#streams.clear();
   }
@@ -140,6 +174,95 @@ export class StreamRegistry {
         log.warn('moderation load failed', { stream: state.id, error });
       },
     );
+  }
+
+  /**
+   * Recovers what live chat missed: holes in positions once `RECOVERY_DELAY_MS` old, and every
+   * stream after a bus outage. One read of stored history per such stream; the messages found go
+   * out in the next batch, and what is still missing goes out as a `gap` event, so a viewer who
+   * stayed connected never has a silent hole.
+   */
+  recover(now: number): void {
+    this.#aliveAt = now;
+    for (const state of this.#streams.values()) {
+      if (state.recovering) continue;
+      const due = state.holes.filter((h) => now - h.at >= RECOVERY_DELAY_MS);
+      const since =
+        state.missed !== undefined && now - state.missed.at >= RECOVERY_DELAY_MS
+          ? state.missed.since
+          : undefined;
+      if (due.length === 0 && since === undefined) continue;
+      if (due.length > 0) state.holes = state.holes.filter((h) => !due.includes(h));
+      if (since !== undefined) state.missed = undefined;
+      state.recovering = true;
+      this.#o.store.history
+        .recent(state.id, this.#o.historyCapacity)
+        .then(
+          (entries) => this.#fill(state, due, since, entries),
+          (error: unknown) => {
+            this.#o.metrics.storeReadFailures.inc();
+            this.#o.log.warn('history read for recovery failed', { stream: state.id, error });
+            this.#fill(state, due, since, undefined);
+          },
+        )
+        .finally(() => {
+          state.recovering = false;
+        });
+    }
+  }
+
+  #fill(
+    state: StreamState,
+    holes: readonly Hole[],
+    since: number | undefined,
+    stored: readonly HistoryEntry[] | undefined,
+  ): void {
+    const found: EncodedEvent[] = [];
+    const filled = holes.map(() => 0);
+    for (const entry of stored ?? []) {
+      const encoded = EncodedEvent.fromMsgpack<ChatEvent>(entry.bytes);
+      let event: ChatEvent;
+      try {
+        event = encoded.event;
+      } catch (error) {
+        this.#o.log.warn('undecodable stored message', { stream: state.id, error });
+        continue;
+      }
+      const { origin, seq } = event;
+      const i =
+        origin === undefined || seq === undefined
+          ? -1
+          : holes.findIndex((h) => h.origin === origin && seq >= h.from && seq <= h.to);
+      if (i >= 0) {
+        filled[i] = (filled[i] ?? 0) + 1;
+        found.push(encoded);
+        continue;
+      }
+      if (since === undefined || state.recent.has(entry.id)) continue;
+      const newest = origin === undefined ? undefined : state.recent.newest(origin);
+      const missed =
+        newest !== undefined && seq !== undefined
+          ? seq > newest
+          : event.ts >= since - OUTAGE_MARGIN_MS;
+      if (missed) found.push(encoded);
+    }
+    let missing = 0;
+    holes.forEach((h, i) => {
+      const size = h.to - h.from + 1;
+      const got = filled[i] ?? 0;
+      missing += Math.max(0, size - got);
+      state.recent.settle(h.origin, h.to, got >= size);
+    });
+    for (const e of found) state.enqueue(e);
+    this.#o.metrics.chatRecovered.inc(found.length);
+    // An outage whose history could not be read may have lost any number of messages (0: unknown).
+    if (missing > 0 || (since !== undefined && stored === undefined)) {
+      const gap: GapEvent = { type: 'gap', missed: missing };
+      state.enqueue(EncodedEvent.of(gap));
+      this.#o.metrics.chatGaps.inc({ reason: missing > 0 ? 'hole' : 'outage' });
+      this.#o.log.warn('chat gap', { stream: state.id, missing, outage: since !== undefined });
+    }
+    if (found.length > 0 || missing > 0 || since !== undefined) this.#o.onPending(state);
   }
 
   #open(state: StreamState): void {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Subscription } from '@roar/bus';
 import {
   viewersText,
@@ -12,11 +13,44 @@ import { StreamModeration } from './moderation/stream-moderation.js';
 import type { StreamSettings } from '@roar/store';
 import { RecentChat } from './recent-chat.js';
 
+/** This process's tag: new at every start, so a restarted gateway's positions start afresh. */
+const PROCESS_TAG = randomBytes(6).toString('base64url');
+let opened = 0;
+
+/**
+ * A new origin: the process tag and a count of streams opened here. A stream reopened after it
+ * was forgotten numbers its messages from 1 again under a new origin, never reusing positions.
+ */
+export function nextOrigin(): string {
+  return `${PROCESS_TAG}.${(opened++).toString(36)}`;
+}
+
+/** Positions of one origin that did not arrive: `from` to `to`, inclusive. */
+export interface Hole {
+  origin: string;
+  from: number;
+  to: number;
+  /** When it was seen. */
+  at: number;
+}
+
 /** One stream as this gateway holds it: local viewers, pending fanout, recent chat, counters. */
 export class StreamState {
   readonly id: string;
   readonly partition: number;
   readonly recent: RecentChat;
+  /** This gateway's origin for the stream's messages it accepts (see `ChatEvent.origin`). */
+  readonly origin: string;
+  #seq = 0;
+  /** Holes seen in live chat, waiting to be filled from history (or reported as a gap). */
+  holes: Hole[] = [];
+  /**
+   * Set after a bus outage: every message since `since` may have been missed; `at` is when the
+   * bus came back (recovery waits a moment after it, for the messages to be stored).
+   */
+  missed: { since: number; at: number } | undefined;
+  /** A recovery read of stored history is in flight. */
+  recovering = false;
   /** Local viewers: exact, changed on join, leave and close. */
   viewers = 0;
   /** When the last local viewer left; undefined while someone watches. */
@@ -55,11 +89,28 @@ export class StreamState {
   /** Rules, bans and the pin, cached from the store. */
   readonly mod: StreamModeration;
 
-  constructor(id: string, partition: number, historyCapacity: number, defaults: StreamSettings) {
+  constructor(
+    id: string,
+    partition: number,
+    historyCapacity: number,
+    defaults: StreamSettings,
+    origin: string = nextOrigin(),
+  ) {
     this.id = id;
     this.partition = partition;
     this.recent = new RecentChat(historyCapacity);
     this.mod = new StreamModeration(defaults);
+    this.origin = origin;
+  }
+
+  /** The next position of this gateway's messages in the stream: taken when one is published. */
+  nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  /** `missing` positions of `origin` before `seq` did not arrive. */
+  noteHole(origin: string, seq: number, missing: number, now: number): void {
+    this.holes.push({ origin, from: seq - missing, to: seq - 1, at: now });
   }
 
   /** A viewer joined: its identity goes to the unique counter with the next report. */

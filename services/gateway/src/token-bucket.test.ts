@@ -42,4 +42,22 @@ describe('RateLimiter', () => {
     r.sweep(2000);
     expect(r.size).toBe(0);
   });
+
+  it('forgives the burst a stall queued, once per stall, no more than an unstalled bucket', () => {
+    const limiter = new RateLimiter(1, 3);
+    expect(limiter.take('u', 0)).toBe(0);
+    // The process stalled from 1000 to 11000; the client sent one message a second meanwhile.
+    const stall = { from: 1000, to: 11_000 };
+    const results = Array.from({ length: 10 }, () => limiter.take('u', 11_000, stall));
+    expect(results.every((wait) => wait === 0)).toBe(true);
+    // 3 (burst) + 10 (the stall) allowed in all, then the rate again.
+    expect(limiter.take('u', 11_000, stall)).toBe(0);
+    expect(limiter.take('u', 11_000, stall)).toBe(0);
+    expect(limiter.take('u', 11_000, stall)).toBe(0);
+    expect(limiter.take('u', 11_000, stall)).toBeGreaterThan(0);
+    // Without a stall the same burst is refused after the bucket's burst.
+    const plain = new RateLimiter(1, 3);
+    const refused = Array.from({ length: 10 }, () => plain.take('u', 11_000)).filter((w) => w > 0);
+    expect(refused).toHaveLength(7);
+  });
 });

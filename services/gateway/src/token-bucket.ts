@@ -5,6 +5,8 @@
 export class TokenBucket {
   #tokens: number;
   #at: number;
+  /** The stall (by its start) this bucket was last forgiven for. */
+  #forgiven: number | undefined;
 
   constructor(
     readonly ratePerS: number,
@@ -17,9 +19,27 @@ export class TokenBucket {
 
   #refill(now: number): void {
     if (now > this.#at) {
-      this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) * this.ratePerS) / 1000);
+      // Tokens forgiven above the burst are kept until spent, not clipped by the refill.
+      const refilled = Math.min(
+        this.burst,
+        this.#tokens + ((now - this.#at) * this.ratePerS) / 1000,
+      );
+      this.#tokens = Math.max(this.#tokens, refilled);
       this.#at = now;
     }
+  }
+
+  /**
+   * Credits, once per stall, what the stall's time would have refilled beyond the burst: the
+   * messages a client sent at an allowed rate while the process was stalled arrive at once and
+   * must not be refused as a burst. Never more than a bucket that saw no stall would allow.
+   */
+  forgive(stall: { from: number; to: number }, now: number): void {
+    if (this.#forgiven === stall.from) return;
+    this.#forgiven = stall.from;
+    this.#refill(now);
+    // A bucket made during the backlog is a key whose bucket was full (and forgotten) before.
+    this.#tokens += (Math.max(0, stall.to - stall.from) * this.ratePerS) / 1000;
   }
 
   /** Takes one token if there is one. */
@@ -57,10 +77,14 @@ export class RateLimiter {
     readonly burst: number,
   ) {}
 
-  /** Takes a token for `key`; returns 0 when allowed, else the milliseconds to wait. */
-  take(key: string, now: number): number {
+  /**
+   * Takes a token for `key`; returns 0 when allowed, else the milliseconds to wait. `stall`: the
+   * process stalled and this may be the backlog it queued; its time is forgiven once per key.
+   */
+  take(key: string, now: number, stall?: { from: number; to: number }): number {
     let bucket = this.#buckets.get(key);
     if (!bucket) this.#buckets.set(key, (bucket = new TokenBucket(this.ratePerS, this.burst, now)));
+    if (stall !== undefined) bucket.forgive(stall, now);
     return bucket.take(now) ? 0 : Math.max(1, bucket.retryAfterMs(now));
   }
 
