@@ -10,6 +10,10 @@ const HEAVY = [
   'loadtest/test/**/*.test.ts',
   // Real Chromium against a real gateway: a browser per file, too much beside other suites.
   'services/gateway/test/browser/**/*.test.ts',
+  // npm pack and npm install into a scratch project, tsc and esbuild there: minutes of CPU.
+  'packages/client/test/pack.int.test.ts',
+  // The image's build steps (npm ci, the build, npm prune) on a clean copy of the tree.
+  'infra/test/image.test.ts',
 ];
 
 /**

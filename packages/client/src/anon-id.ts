@@ -1,4 +1,4 @@
-import { isAnonId } from '@roar/protocol';
+import { isAnonId } from '@roar/protocol/core';
 
 /** The two calls of the Web Storage API the client needs; `localStorage` satisfies it. */
 export interface KeyValueStorage {

@@ -7,7 +7,7 @@ import {
   validateChatText,
   type ModAction,
   type ModRequest,
-} from '@roar/protocol';
+} from '@roar/protocol/core';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 
 /**

@@ -3,7 +3,7 @@ import { FakeEventSource, FakeFetch } from '../test/fake-event-source.js';
 import { FakeClock, settle } from '../test/fakes.js';
 import { record } from '../test/client-harness.js';
 import { memoryStorage } from './anon-id.js';
-import { RoarClient } from './client.js';
+import { RoarClient } from './index.js';
 import type { RoarClientOptions } from './options.js';
 import type { WebSocketLike } from './websocket-transport.js';
 

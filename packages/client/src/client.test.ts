@@ -1,7 +1,7 @@
 import { CloseCode } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { ANON_ID_KEY, memoryStorage } from './anon-id.js';
-import { RoarClient } from './client.js';
+import { RoarClient } from './index.js';
 import { RoarClientError } from './errors.js';
 import { harness } from '../test/client-harness.js';
 import { FakeNetwork, settle } from '../test/fakes.js';

@@ -7,7 +7,7 @@ import {
   type ModAction,
   type ServerMessage,
   type WelcomeMessage,
-} from '@roar/protocol';
+} from '@roar/protocol/core';
 import { checkChatText, checkEmoji, checkModRequest, checkStream } from './checks.js';
 import type { Timer } from './clock.js';
 import { ClockOffset } from './clock-offset.js';
@@ -19,8 +19,10 @@ import { Emitter, type ConnectionState, type Listener, type RoarClientEvents } f
 import {
   CLOCK_PING_INTERVAL_MS,
   DEDUPE_WINDOW,
+  JSON_ONLY,
   MAX_IN_FLIGHT,
   resolveOptions,
+  type CodecTable,
   type ResolvedOptions,
   type RoarClientOptions,
 } from './options.js';
@@ -67,6 +69,8 @@ export interface ChatSent {
  * - Nothing is emitted after the state becomes `closed`.
  */
 export class RoarClient {
+  /** The wire formats this entry speaks: JSON here; `@roar/client` adds msgpack (the default). */
+  protected static readonly codecTable: CodecTable = JSON_ONLY;
   readonly #o: ResolvedOptions;
   readonly #events = new Emitter<RoarClientEvents>();
   readonly #connection: Connection;
@@ -80,7 +84,7 @@ export class RoarClient {
 
   /** Checks the options (throws `RoarClientError` `invalid_argument`); does not connect. */
   constructor(options: RoarClientOptions) {
-    this.#o = resolveOptions(options);
+    this.#o = resolveOptions(options, new.target.codecTable);
     this.#connection = new Connection(this.#o, {
       status: (change) => this.#events.emit('status', change),
       welcome: (welcome) => this.#onWelcome(welcome),

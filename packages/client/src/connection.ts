@@ -8,7 +8,7 @@ import {
   type Incoming,
   type ServerMessage,
   type WelcomeMessage,
-} from '@roar/protocol';
+} from '@roar/protocol/core';
 import { Backoff } from './backoff.js';
 import type { Timer } from './clock.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';

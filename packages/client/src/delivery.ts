@@ -1,4 +1,4 @@
-import type { BatchMessage, ChatEvent, JoinedMessage, StreamEvent } from '@roar/protocol';
+import type { BatchMessage, ChatEvent, JoinedMessage, StreamEvent } from '@roar/protocol/core';
 import type {
   Emitter,
   RoarClientEvents,

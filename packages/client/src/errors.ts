@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@roar/protocol';
+import type { ErrorCode } from '@roar/protocol/core';
 
 /** Codes the client raises itself, beside the server's `ErrorCode`s. Stable: apps switch on them. */
 export const ClientErrorCode = {

@@ -5,7 +5,7 @@ import type {
   ViewerCount,
   WelcomeMessage,
   JoinedMessage,
-} from '@roar/protocol';
+} from '@roar/protocol/core';
 import type { RoarClientError } from './errors.js';
 
 /** Where the connection is. `open` means the server welcomed the client, not just a socket. */

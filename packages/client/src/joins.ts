@@ -1,4 +1,9 @@
-import { ErrorCode, isErrorCode, type ClientMessage, type JoinedMessage } from '@roar/protocol';
+import {
+  ErrorCode,
+  isErrorCode,
+  type ClientMessage,
+  type JoinedMessage,
+} from '@roar/protocol/core';
 import { deferred } from './deferred.js';
 import type { Delivery } from './delivery.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';

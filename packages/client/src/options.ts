@@ -1,4 +1,4 @@
-import { codecs, isAnonId, type Codec, type CodecName } from '@roar/protocol';
+import { isAnonId, jsonCodec, type Codec, type CodecName } from '@roar/protocol/core';
 import { defaultStorage, loadAnonId, type KeyValueStorage } from './anon-id.js';
 import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
@@ -26,7 +26,10 @@ export interface RoarClientOptions {
   anonId?: string;
   /** Where `'auto'` keeps the anonymous id. Default `localStorage` when present, else memory. */
   storage?: KeyValueStorage;
-  /** Wire format. Default `msgpack` (smaller, faster); `json` is easier to read in devtools. */
+  /**
+   * Wire format. Default `msgpack` (smaller, faster); `json` is easier to read in devtools.
+   * `@roar/client/json` speaks only `json` (its default), and leaves msgpackr out.
+   */
   codec?: CodecName;
   /** WebSocket constructor. Default `globalThis.WebSocket`; on Node 20 pass the `ws` package. */
   WebSocket?: WebSocketConstructor;
@@ -63,6 +66,15 @@ export const DEDUPE_WINDOW = 1_000;
 export const CLOCK_PING_INTERVAL_MS = 30_000;
 /** Longest server-suggested reconnect delay honoured; a larger one is a bug, not a plan. */
 export const MAX_RECONNECT_HINT_MS = 10 * 60_000;
+
+/** The wire formats an entry of the SDK can speak, and the one it uses unless told. */
+export interface CodecTable {
+  default: CodecName;
+  codecs: Readonly<Partial<Record<CodecName, Codec>>>;
+}
+
+/** `@roar/client/json`: JSON only, so msgpackr stays out of the bundle. */
+export const JSON_ONLY: CodecTable = { default: 'json', codecs: { json: jsonCodec } };
 
 export interface ResolvedOptions {
   url: string;
@@ -136,11 +148,14 @@ function pickTransports(options: RoarClientOptions): TransportChoice {
 }
 
 /** Applies the defaults and checks every option; throws `invalid_argument` naming the bad one. */
-export function resolveOptions(options: RoarClientOptions): ResolvedOptions {
+export function resolveOptions(options: RoarClientOptions, table: CodecTable): ResolvedOptions {
   const random = options.random ?? Math.random;
-  const codecName = options.codec ?? 'msgpack';
-  if (!Object.hasOwn(codecs, codecName)) throw invalid('codec must be msgpack or json');
-  const codec = codecs[codecName];
+  const codecName = options.codec ?? table.default;
+  if (codecName !== 'msgpack' && codecName !== 'json') {
+    throw invalid('codec must be msgpack or json');
+  }
+  const codec = table.codecs[codecName];
+  if (!codec) throw invalid(`codec ${codecName} is not in @roar/client/json: import @roar/client`);
   const anonOption = options.anonId ?? 'auto';
   if (anonOption !== 'auto' && !isAnonId(anonOption)) {
     throw invalid('anonId must be "auto" or 8-64 characters of A-Z a-z 0-9 _ -');

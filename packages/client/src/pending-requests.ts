@@ -6,7 +6,7 @@ import {
   type JoinedMessage,
   type LeftMessage,
   type PongMessage,
-} from '@roar/protocol';
+} from '@roar/protocol/core';
 import type { Clock, Timer } from './clock.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 

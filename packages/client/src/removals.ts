@@ -1,4 +1,4 @@
-import type { ChatEvent } from '@roar/protocol';
+import type { ChatEvent } from '@roar/protocol/core';
 import { RecentIds } from './recent-ids.js';
 
 /** Deleted ids and removed users remembered; more than a playback delay can hold back. */

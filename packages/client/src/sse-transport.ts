@@ -1,4 +1,4 @@
-import { jsonCodec, type Frame } from '@roar/protocol';
+import { jsonCodec, type Frame } from '@roar/protocol/core';
 import {
   endpointUrl,
   type ConnectRequest,

@@ -1,4 +1,4 @@
-import type { AnnouncementEvent, ChatEvent, JoinedMessage } from '@roar/protocol';
+import type { AnnouncementEvent, ChatEvent, JoinedMessage } from '@roar/protocol/core';
 import type { Deferred } from './deferred.js';
 import { RecentIds } from './recent-ids.js';
 

@@ -1,4 +1,4 @@
-import type { Codec, Frame, Incoming } from '@roar/protocol';
+import type { Codec, Frame, Incoming } from '@roar/protocol/core';
 
 /** What a transport needs to reach the server. */
 export interface ConnectRequest {

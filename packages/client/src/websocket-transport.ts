@@ -1,4 +1,4 @@
-import type { Frame, Incoming } from '@roar/protocol';
+import type { Frame, Incoming } from '@roar/protocol/core';
 import {
   endpointUrl,
   type ConnectRequest,

@@ -1,6 +1,6 @@
 import type { ChatEvent, PublicSettings } from '@roar/protocol';
 import { memoryStorage } from '../src/anon-id.js';
-import { RoarClient } from '../src/client.js';
+import { RoarClient } from '../src/index.js';
 import type { RoarClientEvents } from '../src/events.js';
 import type { RoarClientOptions } from '../src/options.js';
 import { FakeClock, FakeNetwork, settle, type FakeTransport } from './fakes.js';

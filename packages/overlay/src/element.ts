@@ -30,6 +30,9 @@ export class RoarViewersElement extends HTMLElement {
   static readonly observedAttributes = ['stream', 'server', 'mode', 'interval', 'lang', 'label'];
   readonly #text: HTMLSpanElement;
   #source: { stop(): void } | undefined;
+  /** What the running source was started for (mode, server, stream, interval). */
+  #sourceKey: string | undefined;
+  #restartQueued = false;
   #total: number | undefined;
 
   constructor() {
@@ -51,27 +54,52 @@ export class RoarViewersElement extends HTMLElement {
   }
 
   connectedCallback(): void {
-    this.#restart();
+    this.#queueRestart();
   }
 
   disconnectedCallback(): void {
-    this.#source?.stop();
-    this.#source = undefined;
+    this.#stop();
   }
 
   attributeChangedCallback(name: string): void {
-    if (!this.isConnected) return;
     if (name === 'lang' || name === 'label') this.#render();
-    else this.#restart();
+    else this.#queueRestart();
+  }
+
+  /**
+   * An upgrade (the script defining the element after the page set its attributes) calls
+   * `attributeChangedCallback` once per attribute and then `connectedCallback`, all before any
+   * microtask: starting on each would dial once per call and drop all but the last (a connection
+   * storm on every player page). So the callbacks only note that something changed, and one
+   * microtask later the element starts once, from its final attributes, and only if they differ
+   * from what it is already running.
+   */
+  #queueRestart(): void {
+    if (this.#restartQueued) return;
+    this.#restartQueued = true;
+    queueMicrotask(() => {
+      this.#restartQueued = false;
+      this.#restart();
+    });
+  }
+
+  #stop(): void {
+    this.#source?.stop();
+    this.#source = undefined;
+    this.#sourceKey = undefined;
   }
 
   #restart(): void {
-    this.#source?.stop();
-    this.#source = undefined;
+    if (!this.isConnected) return this.#stop();
     const stream = this.getAttribute('stream') ?? '';
     const base = this.#base();
+    const mode = this.getAttribute('mode') === 'poll' ? 'poll' : 'live';
+    const key = [mode, base?.href, stream, mode === 'poll' ? this.#intervalS() : ''].join(' ');
+    if (this.#source && key === this.#sourceKey) return;
+    this.#stop();
     if (!STREAM_ID.test(stream) || !base) return;
-    if (this.getAttribute('mode') === 'poll') return this.#poll(base, stream);
+    this.#sourceKey = key;
+    if (mode === 'poll') return this.#poll(base, stream);
     const url = new URL('ws', base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('anon', anonId());
@@ -87,11 +115,13 @@ export class RoarViewersElement extends HTMLElement {
     live.start();
   }
 
-  #poll(base: URL, stream: string): void {
+  #intervalS(): number {
     const seconds = Number(this.getAttribute('interval') ?? DEFAULT_INTERVAL_S);
-    const intervalS = Number.isFinite(seconds)
-      ? Math.max(MIN_INTERVAL_S, seconds)
-      : DEFAULT_INTERVAL_S;
+    return Number.isFinite(seconds) ? Math.max(MIN_INTERVAL_S, seconds) : DEFAULT_INTERVAL_S;
+  }
+
+  #poll(base: URL, stream: string): void {
+    const intervalS = this.#intervalS();
     const url = new URL(`v1/streams/${stream}/viewers`, base);
     const poller = new ViewersPoller({
       url: url.href,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { jsonCodec, msgpackCodec, negotiateCodec, type Codec } from './codec.js';
+import type { Codec } from './codec.js';
+import { negotiateCodec } from './codecs.js';
+import { jsonCodec } from './json-codec.js';
+import { msgpackCodec } from './msgpack-codec.js';
 import { EncodedEvent } from './encoded-event.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { ChatEvent, ServerMessage } from './messages.js';

@@ -1,13 +1,7 @@
-export * from './errors.js';
-export * from './close-codes.js';
-export * from './limits.js';
-export * from './version.js';
-export type * from './messages.js';
-export * from './text.js';
-export * from './display.js';
-export * from './validate.js';
+// Everything in `./core.js`, plus msgpack: the default codec, the codec table and the event bytes.
+export * from './core.js';
 export { EncodedEvent } from './encoded-event.js';
-export * from './codec.js';
+export { msgpackCodec } from './msgpack-codec.js';
+export { codecs, negotiateCodec } from './codecs.js';
 export { pack, unpack } from './msgpack.js';
 export * from './report.js';
-export * from './settings.js';

@@ -2,9 +2,10 @@ import { Packr } from 'msgpackr';
 
 /**
  * The one msgpack configuration used on every wire: plain maps (no msgpackr records, so any
- * msgpack library can read Roar frames) and minimal map headers.
+ * msgpack library can read Roar frames) and minimal map headers. Not exported: the published
+ * declarations then never name msgpackr's types (which need Node's).
  */
-export const packr = new Packr({
+const packr = new Packr({
   useRecords: false,
   variableMapSize: true,
   mapsAsObjects: true,

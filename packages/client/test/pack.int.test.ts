@@ -1,0 +1,209 @@
+import { waitFor } from '@roar/testkit';
+import { build } from 'esbuild';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startServer, token } from './gateway-server.js';
+
+/**
+ * What a web developer does with the published packages, from tarballs: `npm pack` the SDK, the
+ * overlay and the protocol, install them into an empty project outside this workspace, run the
+ * README's Node example against a real gateway, type-check a strict TypeScript file against the
+ * shipped declarations, and bundle them for the browser.
+ */
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const PACKAGES = ['protocol', 'client', 'overlay'] as const;
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+
+interface Packed {
+  filename: string;
+  name: string;
+  version: string;
+  files: { path: string }[];
+}
+
+/** `npm pack` of the three packages (each builds itself on `prepack`) into `into`. */
+async function pack(into: string): Promise<Packed[]> {
+  const workspaces = PACKAGES.flatMap((p) => ['-w', `packages/${p}`]);
+  const { stdout } = await run(
+    'npm',
+    ['pack', ...workspaces, '--json', '--pack-destination', into],
+    { cwd: ROOT, maxBuffer: 16 << 20 },
+  );
+  // Lifecycle output (prepack's tsc) may come before the JSON.
+  return JSON.parse(stdout.slice(stdout.indexOf('['))) as Packed[];
+}
+
+/** The README's Node example, as written there. */
+async function readmeNodeExample(): Promise<string> {
+  const readme = await readFile(join(ROOT, 'packages/client/README.md'), 'utf8');
+  const block = /```ts\n(\/\/ Node[^\n]*\n[\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('the README has no ```ts block starting with "// Node"');
+  return block;
+}
+
+/** A strict consumer: every check on, and the shipped declarations checked too. */
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2023', 'DOM'],
+    types: [],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: false,
+    noEmit: true,
+  },
+  files: ['app.ts'],
+};
+
+const APP_TS = `import { RoarClient, RoarClientError, CloseCode, type ChatEvent } from '@roar/client';
+import { RoarClient as JsonClient } from '@roar/client/json';
+import { RoarViewersElement, formatWatching } from '@roar/overlay';
+import { Subprotocol } from '@roar/protocol';
+
+const roar = new RoarClient({ url: 'wss://roar.example.com/ws', token: async () => 'a.b.c' });
+const light = new JsonClient({ url: 'wss://roar.example.com/ws', codec: 'json' });
+const texts: string[] = [];
+roar.on('chat', ({ event }: { event: ChatEvent }) => texts.push(event.user.name + event.text));
+light.on('viewers', ({ viewers }) => texts.push(viewers.text));
+// @ts-expect-error: not an event of the SDK, so the types are real (not any)
+roar.on('no-such-event', () => undefined);
+export async function send(): Promise<string> {
+  try {
+    const sent = await roar.sendChat('final-2026', 'hi');
+    return sent.id;
+  } catch (error) {
+    return error instanceof RoarClientError ? error.code : 'unknown';
+  }
+}
+const badge: RoarViewersElement = document.createElement('roar-viewers');
+badge.setAttribute('stream', 'final-2026');
+const total: number | undefined = badge.total;
+export const shown = [formatWatching(1_234_567, 'en'), total, CloseCode, Subprotocol.json];
+`;
+
+describe('the published packages, from tarballs, in an empty project', { timeout: 240_000 }, () => {
+  it('install, run the README example, type-check strictly and bundle', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'roar-pack-'));
+    try {
+      const packed = await pack(scratch);
+      expect(packed.map((p) => p.name).sort()).toEqual([
+        '@roar/client',
+        '@roar/overlay',
+        '@roar/protocol',
+      ]);
+      // Versions in step, and nothing but the build, the README and the licence shipped.
+      expect(new Set(packed.map((p) => p.version)).size).toBe(1);
+      for (const p of packed) {
+        const paths = p.files.map((f) => f.path);
+        expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts']));
+        expect(paths).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
+        const stray = paths.filter(
+          (path) =>
+            !/^(dist\/.+|README\.md|LICENSE|package\.json)$/.test(path) ||
+            /\.test\.|tsbuildinfo/.test(path),
+        );
+        expect(stray, p.name).toEqual([]);
+      }
+
+      // An empty project outside the workspace: the tarballs, and ws for Node's WebSocket.
+      const app = join(scratch, 'app');
+      await run('mkdir', ['-p', app]);
+      await writeFile(
+        join(app, 'package.json'),
+        JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }),
+      );
+      // From npm's cache when it has them (CI without a network), else from the registry;
+      // no install scripts (msgpackr's optional native part is not needed).
+      await run(
+        'npm',
+        [
+          'install',
+          '--prefer-offline',
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+          ...packed.map((p) => join(scratch, p.filename)),
+          'ws@8',
+        ],
+        { cwd: app, maxBuffer: 16 << 20 },
+      );
+
+      // The README's Node example against a real gateway, with a real token.
+      await using server = await startServer();
+      const example = await readmeNodeExample();
+      expect(example).toContain("'ws://127.0.0.1:8080/ws'");
+      await writeFile(
+        join(app, 'example.mjs'),
+        example.replace("'ws://127.0.0.1:8080/ws'", JSON.stringify(server.url)),
+      );
+      const child = spawn(process.execPath, ['example.mjs'], {
+        cwd: app,
+        env: { ...process.env, TOKEN: await token('readme-user') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      try {
+        await waitFor(() => out.includes('readme-user: hello from Node'), {
+          timeoutMs: 20_000,
+          message: 'the example to print its own chat message',
+        });
+      } finally {
+        child.kill();
+      }
+      expect(out).not.toMatch(/Error/);
+
+      // A strict TypeScript file against the shipped declarations.
+      await writeFile(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+      await writeFile(join(app, 'app.ts'), APP_TS);
+      const tsc = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app }).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      );
+      expect(tsc).toBe('');
+
+      // Bundled for the browser from the installed packages (no workspace sources).
+      const sizes: Record<string, string[]> = {};
+      for (const [name, contents] of Object.entries({
+        page: `import '@roar/overlay'; export { RoarClient } from '@roar/client';`,
+        json: `export { RoarClient } from '@roar/client/json';`,
+      })) {
+        const result = await build({
+          stdin: { contents, resolveDir: app, loader: 'js' },
+          absWorkingDir: app,
+          bundle: true,
+          format: 'esm',
+          platform: 'browser',
+          minify: true,
+          metafile: true,
+          write: false,
+          logLevel: 'silent',
+        });
+        sizes[name] = Object.keys(result.metafile.inputs);
+      }
+      const inputs = (name: string) => sizes[name] ?? [];
+      expect(inputs('page').some((path) => path.includes('node_modules/@roar/overlay/dist'))).toBe(
+        true,
+      );
+      expect(inputs('page').some((path) => path.includes('node_modules/msgpackr/'))).toBe(true);
+      expect(inputs('json').some((path) => path.includes('node_modules/@roar/client/dist'))).toBe(
+        true,
+      );
+      expect(inputs('json').some((path) => path.includes('msgpackr'))).toBe(false);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import type { EncodedEvent } from './encoded-event.js';
+import { ErrorCode, ProtocolError } from './errors.js';
+import type { BatchMessage, ClientMessage, JoinedMessage, ServerMessage } from './messages.js';
+import { arrayHeader, concatBytes, pack, unpack } from './msgpack.js';
+import { bytesOf, checkServerShape, type Codec, type Frame, type Incoming } from './codec.js';
+import { parseClientMessage } from './validate.js';
+import { Subprotocol } from './version.js';
+
+class MsgpackCodec implements Codec {
+  readonly name = 'msgpack' as const;
+  readonly subprotocol = Subprotocol.msgpack;
+  readonly binary = true;
+
+  decodeClient(data: Incoming): ClientMessage {
+    let value: unknown;
+    try {
+      value = unpack(bytesOf(data));
+    } catch (cause) {
+      throw new ProtocolError(ErrorCode.BadFrame, 'frame is not valid msgpack', { cause });
+    }
+    return parseClientMessage(value);
+  }
+
+  encodeServer(message: ServerMessage): Frame {
+    return pack(message);
+  }
+
+  encodeBatch(head: Omit<BatchMessage, 'events'>, events: readonly EncodedEvent[]): Frame {
+    return this.#splice(head, 'events', events);
+  }
+
+  encodeJoined(message: Omit<JoinedMessage, 'history'>, history: readonly EncodedEvent[]): Frame {
+    return this.#splice(message, 'history', history);
+  }
+
+  encodeClient(message: ClientMessage): Frame {
+    return pack(message);
+  }
+
+  decodeServer(data: Incoming): ServerMessage {
+    let value: unknown;
+    try {
+      value = unpack(bytesOf(data));
+    } catch (cause) {
+      throw new ProtocolError(ErrorCode.BadFrame, 'frame is not valid msgpack', { cause });
+    }
+    return checkServerShape(value);
+  }
+
+  /** Packs `head` as a map, then appends `key: [events...]` from the events' stored bytes. */
+  #splice(head: object, key: string, events: readonly EncodedEvent[]): Uint8Array {
+    const headBytes = pack(head);
+    const first = headBytes[0];
+    // variableMapSize gives a fixmap (0x80 | n) for the few fields a frame head has.
+    if (first === undefined || (first & 0xf0) !== 0x80 || (first & 0x0f) === 0x0f) {
+      throw new Error('frame head must be a map of fewer than 15 fields');
+    }
+    const parts: Uint8Array[] = [headBytes, pack(key), arrayHeader(events.length)];
+    for (const e of events) parts.push(e.msgpack);
+    const out = concatBytes(parts);
+    out[0] = first + 1;
+    return out;
+  }
+}
+
+export const msgpackCodec: Codec = new MsgpackCodec();
