@@ -11,3 +11,4 @@ export * from './codec.js';
 export { pack, unpack } from './msgpack.js';
 export * from './report.js';
 export * from './settings.js';
+export * from './roles.js';
