@@ -3,14 +3,19 @@ import type { Identity } from './identity.js';
 
 /** How long an address's anonymous identities are remembered for its cap. */
 const WINDOW_MS = 60 * 60_000;
-/** Addresses tracked at most; the least recently seen are forgotten first. */
-const MAX_ADDRESSES = 100_000;
+/**
+ * Identities remembered at most, over all addresses (a few MB); past it, the least recently
+ * seen addresses are forgotten first (their slots free up early: a bounded leak in the cap).
+ */
+const MAX_ENTRIES = 200_000;
 
 export interface AnonymousIdsOptions {
   /** HMAC key; gateways that share it show the same device under the same id. */
   secret: string;
   /** Distinct anonymous identities an address may have counted within the window. */
   perAddress: number;
+  /** Identities remembered at most, over all addresses (default `MAX_ENTRIES`). */
+  maxEntries?: number;
 }
 
 /**
@@ -25,12 +30,15 @@ export interface AnonymousIdsOptions {
 export class AnonymousIds {
   readonly #secret: string;
   readonly #perAddress: number;
+  readonly #maxEntries: number;
   /** Per address: the keys it was given, with when each was last seen (Map order: by address use). */
   readonly #addresses = new Map<string, Map<string, number>>();
+  #entries = 0;
 
   constructor(options: AnonymousIdsOptions) {
     this.#secret = options.secret;
     this.#perAddress = options.perAddress;
+    this.#maxEntries = options.maxEntries ?? MAX_ENTRIES;
   }
 
   /** The identity of an anonymous viewer from `ip` presenting `anonId` (or none). */
@@ -47,9 +55,9 @@ export class AnonymousIds {
     return new AnonymousIdentity(`c:${randomBytes(9).toString('base64url')}`);
   }
 
-  /** Addresses currently tracked (for tests and metrics). */
-  get addresses(): number {
-    return this.#addresses.size;
+  /** Addresses and identities currently remembered (for tests and metrics). */
+  get size(): { addresses: number; entries: number } {
+    return { addresses: this.#addresses.size, entries: this.#entries };
   }
 
   #admit(ip: string, key: string, now: number): string {
@@ -58,16 +66,29 @@ export class AnonymousIds {
     else keys = new Map();
     // Re-inserted: the Map's first entry is the least recently seen address.
     this.#addresses.set(ip, keys);
-    if (this.#addresses.size > MAX_ADDRESSES) {
-      const oldest = this.#addresses.keys().next().value;
-      if (oldest !== undefined) this.#addresses.delete(oldest);
+    for (const [k, at] of keys) {
+      if (now - at <= WINDOW_MS) continue;
+      keys.delete(k);
+      this.#entries--;
     }
-    for (const [k, at] of keys) if (now - at > WINDOW_MS) keys.delete(k);
-    if (keys.has(key) || keys.size < this.#perAddress) {
+    let admitted = true;
+    if (keys.has(key)) keys.set(key, now);
+    else if (keys.size < this.#perAddress) {
       keys.set(key, now);
-      return key;
+      this.#entries++;
+    } else admitted = false;
+    this.#evict(ip);
+    return admitted ? key : `a:${this.#digest('addr', ip)}`;
+  }
+
+  /** Forgets the least recently seen addresses (never `current`) while over the bound. */
+  #evict(current: string): void {
+    for (const [ip, keys] of this.#addresses) {
+      const over = this.#entries > this.#maxEntries || this.#addresses.size > this.#maxEntries;
+      if (!over || ip === current) return;
+      this.#addresses.delete(ip);
+      this.#entries -= keys.size;
     }
-    return `a:${this.#digest('addr', ip)}`;
   }
 
   #digest(kind: string, value: string): string {

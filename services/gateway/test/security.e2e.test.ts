@@ -205,6 +205,11 @@ describe('item 6: token rules, roles, metrics, degradation', () => {
     expect(
       (await get({ authorization: `Bearer ${await token('root', { roles: ['admin'] })}` })).status,
     ).toBe(200);
+    // The scheme is case-insensitive on the admin API too.
+    expect(
+      (await get({ authorization: `bearer ${await token('root', { roles: ['admin'] })}` })).status,
+    ).toBe(200);
+    expect((await get({ authorization: `apikey ${ADMIN_KEY.slice(4)}` })).status).toBe(200);
   });
 
   it('puts /metrics behind ROAR_METRICS_TOKEN and names neither host nor pid', async () => {
