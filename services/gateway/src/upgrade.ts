@@ -68,9 +68,11 @@ export function decideUpgrade(
       id,
       // Replaced by the token's identity once it is verified; until then, and for anonymous
       // viewers for good, an id derived by the server (anonymous.ts), never `anon` itself.
-      identity: token
-        ? anonymous.pending()
-        : anonymous.identify(req.ip, isAnonId(anon) ? anon : undefined, now),
+      // Connections that will be refused or signed in take no anonymous slot of the address.
+      identity:
+        token || authError
+          ? anonymous.pending()
+          : anonymous.identify(req.ip, isAnonId(anon) ? anon : undefined, now),
       token: token || undefined,
       ready: false,
       backlog: undefined,
