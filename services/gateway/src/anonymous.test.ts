@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnonymousIds, anonIdSecret } from './anonymous.js';
+import { AnonymousIds, addressGroup, anonIdSecret } from './anonymous.js';
 
 const SECRET = 's'.repeat(32);
 const HOUR = 60 * 60_000;
@@ -45,6 +45,21 @@ describe('AnonymousIds', () => {
     expect(ids.size.entries).toBeLessThanOrEqual(100);
     const shared = ids.identify('10.9.9.9', 'busy-new-abcdefg', 2001).key;
     expect(ids.identify('10.9.9.9', undefined, 2002).key).toBe(shared);
+  });
+
+  it('counts an IPv6 /64 as one address', () => {
+    expect(addressGroup('192.0.2.7')).toBe('192.0.2.7');
+    expect(addressGroup('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressGroup('2001:db8:0:1:aaaa::1')).toBe('2001:db8:0:1::/64');
+    expect(addressGroup('2001:0DB8:0000:0001:ffff:0:0:2')).toBe('2001:db8:0:1::/64');
+    expect(addressGroup('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressGroup('::1')).toBe('0:0:0:0::/64');
+    const ids = new AnonymousIds({ secret: SECRET, perAddress: 1 });
+    const first = ids.identify('2001:db8:0:1::a', 'device-aaaaaaaa', 0).key;
+    const second = ids.identify('2001:db8:0:1::b', 'device-bbbbbbbb', 0).key;
+    const third = ids.identify('2001:db8:0:1::c', 'device-cccccccc', 0).key;
+    expect(second).not.toBe(first);
+    expect(third).toBe(second);
   });
 
   it('derives its secret from the JWT secret, so gateways of a cluster agree', () => {

@@ -47,7 +47,7 @@ export class AnonymousIds {
       anonId !== undefined
         ? `a:${this.#digest('anon', anonId)}`
         : `c:${randomBytes(9).toString('base64url')}`;
-    return new AnonymousIdentity(this.#admit(ip, key, now));
+    return new AnonymousIdentity(this.#admit(addressGroup(ip), key, now));
   }
 
   /** A placeholder for a connection whose token is being verified: counted nowhere yet. */
@@ -97,6 +97,28 @@ export class AnonymousIds {
       .digest('base64url')
       .slice(0, 16);
   }
+}
+
+/**
+ * What the per-address cap counts as one address: an IPv4 address, or an IPv6 /64 (the block
+ * one subscriber line gets; counting each of its 2^64 addresses would make the cap moot).
+ */
+export function addressGroup(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4?.[1]) return v4[1];
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [
+    ...left,
+    ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'),
+    ...right,
+  ];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const NO_ROLES: readonly string[] = Object.freeze([]);
