@@ -8,4 +8,8 @@
  */
 export const MAX_HEADERS_BYTES = 16 * 1024;
 
-process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(MAX_HEADERS_BYTES);
+// Raised, never lowered: below this the token limit would be unreachable again.
+const configured = Number(process.env.UWS_HTTP_MAX_HEADERS_SIZE);
+if (!(configured >= MAX_HEADERS_BYTES)) {
+  process.env.UWS_HTTP_MAX_HEADERS_SIZE = String(MAX_HEADERS_BYTES);
+}
