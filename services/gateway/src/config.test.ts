@@ -35,6 +35,9 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig({ ROAR_DEV_LOGIN: 'true', ROAR_HOST: '0.0.0.0' })).toThrow(
       /ROAR_DEV_LOGIN=true needs ROAR_HOST on loopback/,
     );
+    expect(() => loadGatewayConfig({ ROAR_MODE: 'gateway', ROAR_DEV_LOGIN: 'true' })).toThrow(
+      /needs ROAR_JWT_SECRET/,
+    );
     expect(() => loadGatewayConfig({ ...keys, ROAR_DEV_LOGIN: 'true' })).toThrow(
       /ROAR_DEV_LOGIN=true cannot be combined with ROAR_ADMIN_API_KEYS/,
     );

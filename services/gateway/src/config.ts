@@ -273,6 +273,11 @@ function devLoginOn(env: EnvReader, config: GatewayConfig, keyless: boolean): bo
   if (adminKeys) {
     throw new ConfigError('ROAR_DEV_LOGIN=true cannot be combined with ROAR_ADMIN_API_KEYS');
   }
+  if (config.mode === 'gateway' && !config.jwtSecret) {
+    throw new ConfigError(
+      'ROAR_DEV_LOGIN=true in gateway mode needs ROAR_JWT_SECRET (every gateway must accept its tokens)',
+    );
+  }
   if (config.jwtPublicKey || config.jwtJwksUrl) {
     throw new ConfigError(
       'ROAR_DEV_LOGIN=true signs with ROAR_JWT_SECRET: it cannot be combined with a public key or JWKS',
