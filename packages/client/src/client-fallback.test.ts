@@ -72,7 +72,7 @@ describe('RoarClient fallback to server-sent events', () => {
     await settle();
     const join = JSON.parse(net.posts[0]?.body ?? '{}') as { ref: number };
     expect(join).toMatchObject({ type: 'join', stream: 'final' });
-    expect(net.posts[0]?.url).toBe('https://roar.test/v1/sse/sess-9');
+    expect(net.posts[0]?.url).toBe('https://roar.test/v1/sse/sess-9?key=key-1');
     net.acceptAll();
     source.push({
       type: 'joined',

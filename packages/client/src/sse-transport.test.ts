@@ -50,18 +50,18 @@ describe('SseTransport', () => {
     expect(opened({ token: 'jwt.a.b' }).source.url).toBe('https://roar.test/v1/sse?token=jwt.a.b');
   });
 
-  it('delivers data frames in order and posts frames to the session from the welcome', async () => {
+  it('delivers data frames in order and posts frames with the session and key it was given', async () => {
     const { net, transport, source, log, frames } = opened();
     expect(transport.fixedCodec).toBe(codecs.json);
     expect(transport.send('{"type":"ping"}')).toBe(false); // no session yet
-    source.welcome('s/1');
+    source.welcome('s/1', 'k+y');
     source.push({ type: 'status', level: 2, text: 'x' });
     expect(log).toEqual(['open', 'message', 'message']);
     expect(JSON.parse(frames[1] ?? '')).toMatchObject({ type: 'status' });
     expect(transport.send('{"type":"ping","ref":1}')).toBe(true);
     expect(net.posts).toHaveLength(1);
     expect(net.posts[0]).toMatchObject({
-      url: 'https://roar.test/v1/sse/s%2F1',
+      url: 'https://roar.test/v1/sse/s%2F1?key=k%2By',
       body: '{"type":"ping","ref":1}',
       headers: { 'content-type': 'text/plain;charset=UTF-8' },
     });

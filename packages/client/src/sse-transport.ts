@@ -13,7 +13,10 @@ import {
  */
 export interface EventSourceLike {
   addEventListener(type: 'open' | 'error', listener: () => void): void;
-  addEventListener(type: 'message' | 'close', listener: (event: { data?: unknown }) => void): void;
+  addEventListener(
+    type: 'message' | 'close' | 'session',
+    listener: (event: { data?: unknown }) => void,
+  ): void;
   close(): void;
 }
 
@@ -50,23 +53,26 @@ export function eventStreamBase(wsUrl: string): string {
   return url.toString();
 }
 
-/** The session id from the server's welcome frame, when `data` is one. */
-function welcomeSession(data: string): string | undefined {
-  // Only frames before the welcome are parsed here, so the hot path decodes each frame once.
+/**
+ * Where this stream's frames go: the stream's first event (`event: session`) carries the session
+ * and a write key only its owner sees; the key makes a POST speak for this stream.
+ */
+function postUrl(base: string, data: unknown): string | undefined {
   try {
-    const value: unknown = JSON.parse(data);
+    const value: unknown = typeof data === 'string' ? JSON.parse(data) : undefined;
     if (typeof value !== 'object' || value === null) return undefined;
-    const { type, session } = value as { type?: unknown; session?: unknown };
-    return type === 'welcome' && typeof session === 'string' ? session : undefined;
+    const { session, key } = value as { session?: unknown; key?: unknown };
+    if (typeof session !== 'string' || typeof key !== 'string') return undefined;
+    return `${base}/${encodeURIComponent(session)}?key=${encodeURIComponent(key)}`;
   } catch {
-    // Not JSON: the client's codec reports it as bad_frame when it decodes the same frame.
+    // A malformed session event leaves the transport unable to send; the first send says so.
     return undefined;
   }
 }
 
 /**
  * `Transport` for networks that block WebSocket: server-sent events down (`GET /v1/sse`), one
- * HTTP POST per frame up (`POST /v1/sse/{session}`, `text/plain` so browsers skip the CORS
+ * HTTP POST per frame up (`POST /v1/sse/{session}?key={key}`, `text/plain` so browsers skip the CORS
  * preflight), JSON frames only. Frames are posted one at a time, so the server sees them in the
  * order they were sent. A POST that fails, or a stream that errors, ends the connection (close
  * 1006) rather than letting `EventSource` retry by itself: reconnecting, with backoff and a fresh
@@ -99,13 +105,12 @@ export class SseTransport implements Transport {
     }
     this.#source = source;
     source.addEventListener('open', () => this.#listener?.open());
+    source.addEventListener('session', (event) => {
+      this.#postUrl ??= postUrl(base, event.data);
+    });
     source.addEventListener('message', (event) => {
       const data = event.data;
       if (typeof data !== 'string' || !this.#listener) return;
-      if (this.#postUrl === undefined) {
-        const session = welcomeSession(data);
-        if (session !== undefined) this.#postUrl = `${base}/${encodeURIComponent(session)}`;
-      }
       this.#listener.message(data);
     });
     source.addEventListener('close', (event) => {

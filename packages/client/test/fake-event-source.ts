@@ -48,8 +48,10 @@ export class FakeEventSource implements EventSourceLike {
     this.fire('message', JSON.stringify(message));
   }
 
-  welcome(session = 'sess-1'): void {
+  /** The stream opening as the server's does: the owner's session event, then the welcome. */
+  welcome(session = 'sess-1', key = 'key-1'): void {
     this.fire('open');
+    this.fire('session', JSON.stringify({ session, key }));
     this.push({ type: 'welcome', v: 1, session, user: null, maxStreams: 10 });
   }
 }

@@ -12,3 +12,4 @@ export type { EncodedEvent } from './encoded-event.js';
 export type { Codec, Frame, Incoming } from './codec.js';
 export { jsonCodec } from './json-codec.js';
 export * from './settings.js';
+export * from './roles.js';

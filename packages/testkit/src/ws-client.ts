@@ -15,6 +15,8 @@ export interface TestClientOptions {
   token?: string;
   /** Query parameters added to the URL (`token`, `anon`...). */
   query?: Record<string, string>;
+  /** Extra request headers for the upgrade (they win over the `token` option's). */
+  headers?: Record<string, string>;
   /** Overrides the offered subprotocols (to test negotiation). */
   protocols?: string[];
 }
@@ -73,6 +75,7 @@ export class TestClient {
     for (const [k, v] of Object.entries(options.query ?? {})) target.searchParams.set(k, v);
     const headers: Record<string, string> = {};
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    Object.assign(headers, options.headers);
     const socket = new WebSocket(target, options.protocols ?? [codec.subprotocol], { headers });
     const client = new TestClient(socket, codec);
     await new Promise<void>((resolve, reject) => {

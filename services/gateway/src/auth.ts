@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { ErrorCode, RoarError } from '@roar/protocol';
+import { ErrorCode, RoarError, parseRoles } from '@roar/protocol';
 import {
   createRemoteJWKSet,
   errors as joseErrors,
@@ -17,11 +17,36 @@ export interface AuthConfig {
   jwtJwksUrl: string | undefined;
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
+  /** Longest lifetime a token may have: `exp` at most this far past `iat` and past now. */
+  jwtMaxLifetimeS: number;
 }
 
 export class AuthError extends RoarError {}
 
-const MAX_TOKEN_CHARS = 8192;
+/**
+ * Longest token accepted. The HTTP header limit (`UWS_HTTP_MAX_HEADERS_SIZE`, set in
+ * `uws-limits.ts`) leaves room for it plus the usual browser headers, so a long token gets
+ * `token_invalid` rather than an HTTP 431.
+ */
+export const MAX_TOKEN_CHARS = 8192;
+
+/** Seconds of clock skew allowed between the token issuer and this server. */
+const CLOCK_TOLERANCE_S = 5;
+
+/** A parsed `Authorization` header: the scheme in lower case (RFC 9110: case-insensitive). */
+export interface Credentials {
+  scheme: string;
+  value: string;
+}
+
+/** `Authorization: <scheme> <value>`, or undefined when the header is absent or empty. */
+export function authorizationCredentials(header: string | undefined): Credentials | undefined {
+  const trimmed = header?.trim();
+  if (!trimmed) return undefined;
+  const space = trimmed.search(/\s/);
+  if (space < 0) return { scheme: trimmed.toLowerCase(), value: '' };
+  return { scheme: trimmed.slice(0, space).toLowerCase(), value: trimmed.slice(space + 1).trim() };
+}
 
 /**
  * Verifies bearer tokens once per connection. HS256 uses the shared secret; RS256/ES256 use the
@@ -35,6 +60,7 @@ export class Authenticator {
   readonly #jwks: JWTVerifyGetKey | undefined;
   readonly #issuer: string | undefined;
   readonly #audience: string | undefined;
+  readonly #maxLifetimeS: number;
   readonly algorithms: string[] = [];
 
   constructor(config: AuthConfig) {
@@ -54,6 +80,7 @@ export class Authenticator {
     }
     this.#issuer = config.jwtIssuer;
     this.#audience = config.jwtAudience;
+    this.#maxLifetimeS = config.jwtMaxLifetimeS;
   }
 
   get enabled(): boolean {
@@ -71,8 +98,8 @@ export class Authenticator {
         algorithms: this.algorithms,
         issuer: this.#issuer,
         audience: this.#audience,
-        clockTolerance: 5,
-        requiredClaims: ['sub'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ['sub', 'exp'],
       }));
     } catch (cause) {
       if (cause instanceof joseErrors.JWTExpired) {
@@ -81,7 +108,27 @@ export class Authenticator {
       if (cause instanceof AuthError) throw cause;
       throw new AuthError(ErrorCode.TokenInvalid, `token rejected: ${reason(cause)}`, { cause });
     }
+    this.#checkTimes(payload);
     return identityFromClaims(payload);
+  }
+
+  /** `exp` is required (jose checked it is in the future); no token lives past the maximum. */
+  #checkTimes(payload: JWTPayload): void {
+    const now = Math.floor(Date.now() / 1000);
+    const { exp, iat } = payload as { exp: number; iat?: number };
+    if (iat !== undefined && iat > now + CLOCK_TOLERANCE_S) {
+      throw new AuthError(ErrorCode.TokenInvalid, 'token rejected: iat is in the future');
+    }
+    const from = iat ?? now;
+    if (
+      exp - from > this.#maxLifetimeS + CLOCK_TOLERANCE_S ||
+      exp - now > this.#maxLifetimeS + CLOCK_TOLERANCE_S
+    ) {
+      throw new AuthError(
+        ErrorCode.TokenInvalid,
+        `token rejected: it lives longer than the ${this.#maxLifetimeS} s this server accepts`,
+      );
+    }
   }
 
   #keyFor(header: JWTHeaderParameters, input: FlattenedJWSInput): ReturnType<JWTVerifyGetKey> {
@@ -99,6 +146,7 @@ export class Authenticator {
 }
 
 function reason(error: unknown): string {
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `${error.claim} ${error.reason}`;
   if (error instanceof joseErrors.JOSEError) return error.code;
   return error instanceof Error ? error.message : 'unknown error';
 }
@@ -121,11 +169,7 @@ function identityFromClaims(payload: JWTPayload): Identity {
     !/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(rawName)
       ? rawName.trim().slice(0, 64)
       : sub;
-  const rawRoles = payload.roles;
-  const roles = Array.isArray(rawRoles)
-    ? rawRoles.filter(
-        (r): r is string => typeof r === 'string' && /^[a-z]+(:[A-Za-z0-9_*-]{1,64})?$/.test(r),
-      )
-    : [];
+  // Only roles of the one grammar survive, so every later check reads them the same way.
+  const roles = parseRoles(payload.roles);
   return { key: `u:${sub}`, userId: sub, name, roles, anonymous: false };
 }

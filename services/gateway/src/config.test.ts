@@ -24,6 +24,31 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({ ROAR_MODE: 'gateway' }).devLogin).toBe(false);
   });
 
+  it('keeps dev login to loopback servers with nothing configured (issue 12, item 1)', () => {
+    const keys = { ROAR_ADMIN_API_KEYS: `ops:${'k'.repeat(32)}` };
+    expect(loadGatewayConfig(keys).devLogin).toBe(false);
+    expect(loadGatewayConfig({ ROAR_HOST: '0.0.0.0' }).devLogin).toBe(false);
+    expect(loadGatewayConfig({ ROAR_HOST: '::1' }).devLogin).toBe(true);
+    // Asked for explicitly: on loopback with a JWT secret (the local cluster script), else refused.
+    const secret = { ROAR_JWT_SECRET: 'x'.repeat(32) };
+    expect(loadGatewayConfig({ ...secret, ROAR_DEV_LOGIN: 'true' }).devLogin).toBe(true);
+    expect(() => loadGatewayConfig({ ROAR_DEV_LOGIN: 'true', ROAR_HOST: '0.0.0.0' })).toThrow(
+      /ROAR_DEV_LOGIN=true needs ROAR_HOST on loopback/,
+    );
+    expect(() => loadGatewayConfig({ ROAR_MODE: 'gateway', ROAR_DEV_LOGIN: 'true' })).toThrow(
+      /needs ROAR_JWT_SECRET/,
+    );
+    expect(() => loadGatewayConfig({ ...keys, ROAR_DEV_LOGIN: 'true' })).toThrow(
+      /ROAR_DEV_LOGIN=true cannot be combined with ROAR_ADMIN_API_KEYS/,
+    );
+  });
+
+  it('names neither host nor pid in the default gateway id (a metrics label)', () => {
+    const id = loadGatewayConfig({}).gatewayId;
+    expect(id).toMatch(/^gw-[0-9a-f]{12}$/);
+    expect(id).not.toContain(String(process.pid));
+  });
+
   it('names the variable that is wrong', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ ROAR_MODE: 'cluster' }, /ROAR_MODE must be one of embedded, gateway/],
@@ -39,6 +64,11 @@ describe('loadGatewayConfig', () => {
       [{ ROAR_CAHT_RATE: '2' }, /unknown configuration variable\(s\): ROAR_CAHT_RATE/],
       [{ ROAR_TRUSTED_PROXIES: '10.0.0.0/8, lb.internal' }, /ROAR_TRUSTED_PROXIES.*lb\.internal/],
       [{ ROAR_STREAM_STATE_TTL_S: '5' }, /ROAR_STREAM_STATE_TTL_S/],
+      [{ ROAR_JWT_MAX_LIFETIME_S: '10' }, /ROAR_JWT_MAX_LIFETIME_S/],
+      [{ ROAR_DEV_LOGIN_ROLES: 'all' }, /ROAR_DEV_LOGIN_ROLES/],
+      [{ ROAR_ANON_ID_SECRET: 'short' }, /ROAR_ANON_ID_SECRET must be at least 32/],
+      [{ ROAR_METRICS_TOKEN: 'short' }, /ROAR_METRICS_TOKEN must be at least 32/],
+      [{ ROAR_ANON_IDS_PER_IP: '0' }, /ROAR_ANON_IDS_PER_IP/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadGatewayConfig(env)).toThrow(ConfigError);

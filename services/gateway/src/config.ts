@@ -1,4 +1,4 @@
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { invalidProxyEntries } from './client-address.js';
 import { parseApiKeys, type ApiKey } from './moderation/authz.js';
 import { randomBytes } from 'node:crypto';
@@ -53,7 +53,18 @@ export interface GatewayConfig extends SharedSettings {
   jwtJwksUrl: string | undefined;
   jwtIssuer: string | undefined;
   jwtAudience: string | undefined;
+  /** Longest token lifetime accepted (`exp` required; `exp - iat` and `exp - now` at most this). */
+  jwtMaxLifetimeS: number;
+  /** `POST /dev/token` mounted: development on loopback only, never with a key configured. */
   devLogin: boolean;
+  /** What dev login may mint: the demo page's stream-scoped roles, or any role (`any`). */
+  devLoginRoles: 'demo' | 'any';
+  /** Secret the shown ids of anonymous viewers are derived with (HMAC); see anonymous.ts. */
+  anonIdSecret: string | undefined;
+  /** Distinct anonymous identities one address may have counted; the rest share one. */
+  anonIdsPerIp: number;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 
   maxPayloadBytes: number;
   idleTimeoutS: number;
@@ -111,9 +122,10 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     workers: env.int('ROAR_WORKERS', mode === 'embedded' ? 1 : availableParallelism(), 1, 256),
     host: env.string('ROAR_HOST', '127.0.0.1'),
     port: env.int('ROAR_PORT', 8080, 0, 65535),
+    // Random, not host and pid: the id is a metrics label, and /metrics may be read by others.
     gatewayId: env.string(
       'ROAR_GATEWAY_ID',
-      `gw-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}-${randomBytes(2).toString('hex')}`,
+      `gw-${randomBytes(6).toString('hex')}`,
       /^[A-Za-z0-9_-]{1,64}$/,
     ),
 
@@ -151,7 +163,12 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     jwtJwksUrl: env.optionalString('ROAR_JWT_JWKS_URL'),
     jwtIssuer: env.optionalString('ROAR_JWT_ISSUER'),
     jwtAudience: env.optionalString('ROAR_JWT_AUDIENCE'),
+    jwtMaxLifetimeS: env.int('ROAR_JWT_MAX_LIFETIME_S', 86_400, 60, 31_536_000),
     devLogin: false,
+    devLoginRoles: env.oneOf('ROAR_DEV_LOGIN_ROLES', 'demo', ['demo', 'any']),
+    anonIdSecret: env.optionalString('ROAR_ANON_ID_SECRET'),
+    anonIdsPerIp: env.int('ROAR_ANON_IDS_PER_IP', 32, 1, 1_000_000),
+    metricsToken: env.optionalString('ROAR_METRICS_TOKEN'),
 
     maxPayloadBytes: env.int('ROAR_MAX_PAYLOAD_BYTES', 4096, 512, 1 << 20),
     idleTimeoutS: env.int('ROAR_IDLE_TIMEOUT_S', 60, 8, 960),
@@ -215,8 +232,13 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     throw new ConfigError('ROAR_SOFT_BACKPRESSURE_BYTES must be below ROAR_MAX_BACKPRESSURE_BYTES');
   }
   const keyless = !config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksUrl;
-  // Embedded mode with no key is a development setup: without a login there is no way to chat.
-  config.devLogin = env.bool('ROAR_DEV_LOGIN', mode === 'embedded' && keyless);
+  config.devLogin = devLoginOn(env, config, keyless);
+  if (config.anonIdSecret !== undefined && config.anonIdSecret.length < 32) {
+    throw new ConfigError('ROAR_ANON_ID_SECRET must be at least 32 characters');
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 32) {
+    throw new ConfigError('ROAR_METRICS_TOKEN must be at least 32 characters');
+  }
   if (config.jwtSecret !== undefined && config.jwtSecret.length < 32) {
     throw new ConfigError('ROAR_JWT_SECRET must be at least 32 characters (HS256 needs 256 bits)');
   }
@@ -243,4 +265,43 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   }
   env.rejectUnknown('ROAR_');
   return config;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Dev login mints tokens for anyone who can reach the port, so it is on by itself only when
+ * nothing at all is configured (embedded mode, no JWT key, no admin API key) and the server
+ * listens on loopback. `ROAR_DEV_LOGIN=true` may add it to a loopback setup with a JWT secret
+ * (the local cluster script, whose gateways must accept each other's tokens), never to one with
+ * admin API keys or on another address.
+ */
+function devLoginOn(env: EnvReader, config: GatewayConfig, keyless: boolean): boolean {
+  const loopback = isLoopbackHost(config.host);
+  const adminKeys = config.adminApiKeys.length > 0;
+  const fallback = config.mode === 'embedded' && keyless && !adminKeys && loopback;
+  const on = env.bool('ROAR_DEV_LOGIN', fallback);
+  if (!on) return false;
+  if (!loopback) {
+    throw new ConfigError(
+      `ROAR_DEV_LOGIN=true needs ROAR_HOST on loopback (got "${config.host}"): dev login mints tokens for anyone`,
+    );
+  }
+  if (adminKeys) {
+    throw new ConfigError('ROAR_DEV_LOGIN=true cannot be combined with ROAR_ADMIN_API_KEYS');
+  }
+  if (config.mode === 'gateway' && !config.jwtSecret) {
+    throw new ConfigError(
+      'ROAR_DEV_LOGIN=true in gateway mode needs ROAR_JWT_SECRET (every gateway must accept its tokens)',
+    );
+  }
+  if (config.jwtPublicKey || config.jwtJwksUrl) {
+    throw new ConfigError(
+      'ROAR_DEV_LOGIN=true signs with ROAR_JWT_SECRET: it cannot be combined with a public key or JWKS',
+    );
+  }
+  return true;
 }

@@ -1,14 +1,34 @@
+import { parseRole } from '@roar/protocol';
 import { SignJWT } from 'jose';
 import { json, jsonError, type HttpHandler } from './http.js';
 
-const ROLE = /^[a-z]+(:[A-Za-z0-9_*-]{1,64})?$/;
+/** Dev tokens live this long at most (less when the server's maximum is shorter). */
+const DEV_TOKEN_LIFETIME_S = 12 * 3600;
+
+/**
+ * True when the demo page may ask for `roles`: at most one stream-scoped role, for one named
+ * stream (`moderator:s`, `broadcaster:s`, `subscriber:s`, `follower:s`), which is what its role
+ * picker offers. `admin` and `*` scopes need `ROAR_DEV_LOGIN_ROLES=any`.
+ */
+function demoRoles(roles: readonly string[]): boolean {
+  if (roles.length > 1) return false;
+  return roles.every((r) => {
+    const role = parseRole(r);
+    return role !== undefined && role.name !== 'admin' && role.scope !== '*';
+  });
+}
 
 /**
  * `POST /dev/token {"name": "...", "roles": [...]}`: mints an HS256 token with the server's own
- * secret. Only mounted when dev login is on (embedded mode without a configured key), so the demo
- * page works out of the box; a production deployment configures a key and never has this route.
+ * secret. Only mounted when dev login is on (loopback, nothing configured; see config.ts), so
+ * the demo page works out of the box. It mints the demo page's roles only, unless `rolesAllowed`
+ * is `any`.
  */
-export function devLogin(secret: string): HttpHandler {
+export function devLogin(
+  secret: string,
+  rolesAllowed: 'demo' | 'any',
+  maxLifetimeS: number,
+): HttpHandler {
   const key = new TextEncoder().encode(secret);
   return async (req) => {
     let body: unknown;
@@ -26,16 +46,31 @@ export function devLogin(secret: string): HttpHandler {
     }
     if (
       roles !== undefined &&
-      (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string' && ROLE.test(r)))
+      (!Array.isArray(roles) ||
+        roles.length > 16 ||
+        !roles.every((r) => parseRole(r) !== undefined))
     ) {
-      return jsonError(400, 'invalid_field', 'roles must be an array like ["moderator:my-stream"]');
+      return jsonError(
+        400,
+        'invalid_field',
+        'roles must be an array of roles like ["moderator:my-stream"] (see docs/protocol.md)',
+      );
+    }
+    const granted = (roles ?? []) as string[];
+    if (rolesAllowed !== 'any' && !demoRoles(granted)) {
+      return jsonError(
+        403,
+        'forbidden',
+        'dev login mints at most one role for one stream (moderator, broadcaster, subscriber or follower); ROAR_DEV_LOGIN_ROLES=any allows more',
+      );
     }
     const sub = `dev-${name.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
-    const token = await new SignJWT({ name, roles: roles ?? [] })
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ name, roles: granted })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime('12h')
+      .setIssuedAt(now)
+      .setExpirationTime(now + Math.min(DEV_TOKEN_LIFETIME_S, maxLifetimeS))
       .sign(key);
     return json(200, { token, sub });
   };

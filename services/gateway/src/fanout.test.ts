@@ -6,7 +6,7 @@ import { defaultSettings } from './moderation/settings.js';
 import { OwnMessages } from './own-messages.js';
 import type { Publisher, Session, Socket } from './socket.js';
 import { StreamState } from './stream-state.js';
-import { anonymousIdentity } from './upgrade.js';
+import { AnonymousIdentity } from './anonymous.js';
 
 /** Topics as uWS keeps them, for sockets that record what they are sent. */
 class FakeHub implements Publisher {
@@ -30,7 +30,7 @@ class FakeSocket implements Socket {
     this.#hub = hub;
     this.#session = {
       id,
-      identity: anonymousIdentity(id, undefined),
+      identity: new AnonymousIdentity(`c:${id}`),
       token: undefined,
       ready: true,
       backlog: undefined,

@@ -1,9 +1,10 @@
 import { Subjects, type Bus } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
+import { AnonymousIds, anonIdSecret } from './anonymous.js';
 import { Authenticator } from './auth.js';
 import { ClientAddresses } from './client-address.js';
-import type { GatewayConfig } from './config.js';
+import { isLoopbackHost, type GatewayConfig } from './config.js';
 import { ConnectionHandler, MAX_PAYLOAD_CUT_FACTOR } from './connection-handler.js';
 import { devLogin } from './dev-login.js';
 import { Fanout } from './fanout.js';
@@ -123,6 +124,10 @@ export class Gateway {
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
     const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
+    const anonymous = new AnonymousIds({
+      secret: anonIdSecret(config).secret,
+      perAddress: config.anonIdsPerIp,
+    });
     const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
     this.moderation = new Moderation({
       config,
@@ -187,7 +192,8 @@ export class Gateway {
     });
 
     this.#transport.websocket('/ws', {
-      upgrade: (req) => decideUpgrade(req, config, this.metrics, this.load.admission, now()),
+      upgrade: (req) =>
+        decideUpgrade(req, config, this.metrics, this.load.admission, anonymous, now()),
       open: (ws) => this.connections.open(ws),
       message: (ws, data) => this.connections.message(ws, data),
       close: (ws) => this.connections.close(ws),
@@ -205,6 +211,7 @@ export class Gateway {
         config,
         this.metrics,
         this.load.admission,
+        anonymous,
         now(),
       );
     this.#transport.streamRoute(
@@ -236,7 +243,7 @@ export class Gateway {
       this.#transport.route({
         method: 'post',
         pattern: '/dev/token',
-        handler: devLogin(devSecret),
+        handler: devLogin(devSecret, config.devLoginRoles, config.jwtMaxLifetimeS),
         maxBodyBytes: 4096,
       });
     }
@@ -291,6 +298,7 @@ export class Gateway {
       port: gateway.#port,
       mode: deps.config.mode,
     });
+    warnInsecure(deps.config, deps.log);
     return gateway;
   }
 
@@ -331,6 +339,27 @@ export class Gateway {
           this.#deps.log.error('timer task failed', { error });
         }
       }, ms),
+    );
+  }
+}
+
+/** Loud warnings at start for settings that are fine on a laptop and wrong anywhere else. */
+function warnInsecure(config: GatewayConfig, log: Logger): void {
+  if (config.devLogin) {
+    log.warn(
+      '*** DEV LOGIN IS ON: anyone who can reach this port can mint tokens at POST /dev/token ' +
+        `(roles: ${config.devLoginRoles === 'any' ? 'ANY, including admin' : 'demo roles for one stream'}). ` +
+        'Development only: configure a JWT key and it turns off. ***',
+    );
+  }
+  if (config.mode === 'gateway' && !anonIdSecret(config).shared) {
+    log.warn(
+      'anonymous viewers get different ids on each gateway and after restarts: set ROAR_ANON_ID_SECRET (or ROAR_JWT_SECRET)',
+    );
+  }
+  if (config.metricsToken === undefined && !isLoopbackHost(config.host)) {
+    log.warn(
+      '/metrics needs no credentials: set ROAR_METRICS_TOKEN, or keep /metrics off the public edge',
     );
   }
 }

@@ -1,4 +1,6 @@
 import type { Store } from '@roar/store';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { authorizationCredentials } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { jsonError, type HttpHandler, type Route } from './http.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -30,7 +32,17 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
     {
       method: 'get',
       pattern: '/metrics',
-      handler: async () => {
+      handler: async (req) => {
+        if (!metricsAllowed(o.config.metricsToken, req.header('authorization'))) {
+          return jsonError(
+            401,
+            'unauthenticated',
+            'GET /metrics needs Authorization: Bearer <ROAR_METRICS_TOKEN>',
+            {
+              'www-authenticate': 'Bearer realm="metrics"',
+            },
+          );
+        }
         if (o.clusterMetrics) {
           const { text, contentType } = await o.clusterMetrics();
           return { status: 200, headers: { 'content-type': contentType }, body: text };
@@ -48,6 +60,16 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
       handler: viewersEndpoint(o.registry, o.store, o.metrics, o.config.viewersMaxAgeS, o.now),
     },
   ];
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Without a configured token, `/metrics` is open (keep it off the public edge; see operations). */
+function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
+  if (token === undefined) return true;
+  const credentials = authorizationCredentials(authorization);
+  if (credentials?.scheme !== 'bearer') return false;
+  return timingSafeEqual(digest(credentials.value), digest(token));
 }
 
 /** The demo app and the overlay, built into `public/`. */

@@ -71,7 +71,6 @@ async function main(): Promise<void> {
   const log = new Logger(config.logLevel, { service: 'gateway', gateway: config.gatewayId });
   if (config.mode === 'embedded') {
     const embedded = await startEmbedded(config, log);
-    if (embedded.devSecret) log.warn('dev login is on: anyone can mint tokens at POST /dev/token');
     log.info(`Roar is running: open http://${config.host}:${embedded.gateway.port}/`);
     onShutdownSignal(embedded.stop, log, shutdownBudgetMs(config));
   } else if (config.workers > 1) {

@@ -1,4 +1,5 @@
 import { jsonCodec, type Frame } from '@roar/protocol';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { json, jsonError, type HttpHandler } from './http.js';
 import type { Session, Socket } from './socket.js';
 import type {
@@ -11,9 +12,14 @@ import type {
 /** Comment lines every so often keep proxies from closing an idle event stream. */
 const KEEPALIVE_MS = 15_000;
 
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
 /**
  * The fallback for clients whose network blocks WebSocket: server-sent events down
- * (`GET /v1/sse`), HTTP POST up (`POST /v1/sse/{session}`), JSON frames only. Each SSE connection
+ * (`GET /v1/sse`), HTTP POST up (`POST /v1/sse/{session}?key={key}`), JSON frames only. The
+ * stream's first event (`event: session`) gives its owner the session and a write key; a POST
+ * needs both, so knowing a session id (it is in the welcome, and in logs) is not enough to speak
+ * for someone. Each SSE connection
  * is a `Socket` to the rest of the gateway, so the protocol, limits and moderation are the same;
  * it subscribes to the JSON topics here, and fanout publishes to both.
  */
@@ -86,11 +92,18 @@ export class SseHub {
     };
   }
 
-  /** `POST /v1/sse/{session}`: one client frame, answered (if at all) on the event stream. */
+  /**
+   * `POST /v1/sse/{session}?key={key}`: one client frame, answered (if at all) on the event
+   * stream. A wrong key is answered like an unknown session, so it tells nothing.
+   */
   poster(message: (ws: Socket, data: ArrayBuffer) => void): HttpHandler {
     return (req) => {
       const socket = this.#sessions.get(req.params.session ?? '');
-      if (!socket) return jsonError(404, 'not_found', 'no such event stream: open a new one');
+      if (!socket?.owns(req.query.get('key') ?? '')) {
+        return jsonError(404, 'not_found', 'no such event stream: open a new one', {
+          'access-control-allow-origin': '*',
+        });
+      }
       const body = req.body ?? new Uint8Array();
       const copy = body.buffer.slice(
         body.byteOffset,
@@ -129,6 +142,9 @@ class SseSocket implements Socket {
   readonly #session: Session;
   readonly #hub: SseHub;
   readonly #topics = new Set<string>();
+  /** The write key, given to the owner only, in the stream's first event. */
+  readonly #key = randomBytes(18).toString('base64url');
+  readonly #keyHash = digest(this.#key);
   #stream: EventStream | undefined;
   #backlog = 0;
 
@@ -139,8 +155,15 @@ class SseSocket implements Socket {
 
   attach(stream: EventStream): void {
     this.#stream = stream;
-    // A comment first, so proxies flush the headers at once.
+    // A comment first, so proxies flush the headers at once; then the owner's write key.
     stream.write(': roar\n\n');
+    const hello = JSON.stringify({ session: this.#session.id, key: this.#key });
+    stream.write(`event: session\ndata: ${hello}\n\n`);
+  }
+
+  /** True when `key` is this stream's write key (compared in constant time). */
+  owns(key: string): boolean {
+    return timingSafeEqual(digest(key), this.#keyHash);
   }
 
   detach(): void {

@@ -1,5 +1,6 @@
 // The only module that imports uWebSockets.js: swapping the build (the registry repack for the
 // upstream release) is the one-line dependency change in package.json.
+import './uws-limits.js';
 import {
   App,
   us_listen_socket_close,

@@ -1,9 +1,10 @@
 import { ErrorCode, RoarError, isAnonId, negotiateCodec } from '@roar/protocol';
 import { randomBytes } from 'node:crypto';
 import type { Admission } from './admission.js';
+import type { AnonymousIds } from './anonymous.js';
+import { authorizationCredentials } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { jsonError } from './http.js';
-import type { Identity } from './identity.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { UpgradeRequest, UpgradeResult } from './transport-uws.js';
 
@@ -19,6 +20,7 @@ export function decideUpgrade(
   config: GatewayConfig,
   metrics: GatewayMetrics,
   admission: Admission,
+  anonymous: AnonymousIds,
   now: number,
 ): UpgradeResult {
   // First, before any per-connection work: a storm must cost as little as possible to refuse.
@@ -49,19 +51,28 @@ export function decideUpgrade(
     };
   }
   const id = randomBytes(9).toString('base64url');
-  const header = req.header('authorization');
-  const token = header?.startsWith('Bearer ')
-    ? header.slice(7).trim()
-    : (req.query.get('token') ?? undefined);
+  // The scheme is case-insensitive (RFC 9110). Other schemes are left alone: a proxy in front
+  // (HTTP basic auth on a staging site) may have made the browser send them.
+  const credentials = authorizationCredentials(req.header('authorization'));
+  const bearer = credentials?.scheme === 'bearer' ? credentials : undefined;
+  const token = bearer ? bearer.value : (req.query.get('token') ?? undefined);
   const anon = req.query.get('anon');
   let authError: RoarError | undefined;
-  if (!token && !config.allowAnonymous) {
+  if (bearer && !bearer.value) {
+    authError = new RoarError(ErrorCode.TokenInvalid, 'the Bearer scheme came without a token');
+  } else if (!token && !config.allowAnonymous) {
     authError = new RoarError(ErrorCode.Unauthenticated, 'this server needs a token');
   }
   return {
     session: {
       id,
-      identity: anonymousIdentity(id, isAnonId(anon) ? anon : undefined),
+      // Replaced by the token's identity once it is verified; until then, and for anonymous
+      // viewers for good, an id derived by the server (anonymous.ts), never `anon` itself.
+      // Connections that will be refused or signed in take no anonymous slot of the address.
+      identity:
+        token || authError
+          ? anonymous.pending()
+          : anonymous.identify(req.ip, isAnonId(anon) ? anon : undefined, now),
       token: token || undefined,
       ready: false,
       backlog: undefined,
@@ -78,38 +89,4 @@ export function decideUpgrade(
     },
     protocol: offer ? codec.subprotocol : '',
   };
-}
-
-const NO_ROLES: readonly string[] = Object.freeze([]);
-
-/**
- * An anonymous viewer: everything but the key lives on the prototype, because anonymous
- * viewers are most of a crowd and each byte is paid per connection.
- */
-class AnonymousIdentity implements Identity {
-  readonly key: string;
-
-  constructor(key: string) {
-    this.key = key;
-  }
-
-  get userId(): undefined {
-    return undefined;
-  }
-
-  get name(): string {
-    return `viewer-${this.key.slice(-4)}`;
-  }
-
-  get roles(): readonly string[] {
-    return NO_ROLES;
-  }
-
-  get anonymous(): boolean {
-    return true;
-  }
-}
-
-export function anonymousIdentity(connectionId: string, anonId: string | undefined): Identity {
-  return new AnonymousIdentity(anonId ? `a:${anonId}` : `c:${connectionId}`);
 }

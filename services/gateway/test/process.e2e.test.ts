@@ -37,7 +37,9 @@ describe('the gateway process', () => {
       const page = await fetch(`${base}/`);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(await page.text()).toContain('Roar demo');
-      // Dev login is on in embedded mode without a key, so the demo works out of the box.
+      // Dev login is on in embedded mode without a key, so the demo works out of the box, and
+      // the log says so loudly.
+      await proc.waitForOutput(/\*\*\* DEV LOGIN IS ON/);
       const login = await fetch(`${base}/dev/token`, {
         method: 'POST',
         body: JSON.stringify({ name: 'Asha' }),

@@ -7,6 +7,7 @@ import { startServer, token } from './harness.js';
 async function sseClient(base: string, query: string) {
   const messages: ServerMessage[] = [];
   const closes: { code: number; reason: string }[] = [];
+  const hello: { session: string; key: string }[] = [];
   const controller = new AbortController();
   const res = await fetch(`${base}/v1/sse?${query}`, { signal: controller.signal });
   expect(res.status).toBe(200);
@@ -30,20 +31,27 @@ async function sseClient(base: string, query: string) {
           .map((l) => l.slice(6))
           .join('\n');
         if (!data) continue;
-        if (event === 'close') closes.push(JSON.parse(data) as { code: number; reason: string });
+        if (event === 'session') hello.push(JSON.parse(data) as { session: string; key: string });
+        else if (event === 'close')
+          closes.push(JSON.parse(data) as { code: number; reason: string });
         else messages.push(JSON.parse(data) as ServerMessage);
       }
     }
   })();
   await waitFor(() => messages.some((m) => m.type === 'welcome'), { message: 'welcome over SSE' });
   const session = (messages.find((m) => m.type === 'welcome') as { session: string }).session;
+  // The session event comes before the welcome, to this stream only.
+  expect(hello).toHaveLength(1);
+  expect(hello[0]?.session).toBe(session);
+  const key = hello[0]?.key ?? '';
   let ref = 1;
   return {
     messages,
     closes,
     session,
+    key,
     async send(message: Record<string, unknown>): Promise<number> {
-      const r = await fetch(`${base}/v1/sse/${session}`, {
+      const r = await fetch(`${base}/v1/sse/${session}?key=${key}`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
         body: JSON.stringify({ ...message, ref: ref++ }),
@@ -97,7 +105,7 @@ describe('server-sent events fallback', () => {
   it('answers bad frames on the stream and unknown sessions with 404', async () => {
     await using server = await startServer();
     const sse = await sseClient(server.httpUrl, 'anon=device-12345678');
-    const r = await fetch(`${server.httpUrl}/v1/sse/${sse.session}`, {
+    const r = await fetch(`${server.httpUrl}/v1/sse/${sse.session}?key=${sse.key}`, {
       method: 'POST',
       body: '{nope',
     });
@@ -110,6 +118,38 @@ describe('server-sent events fallback', () => {
         .status,
     ).toBe(404);
     sse.close();
+  });
+
+  it("needs the write key only the stream's owner got to post as that session", async () => {
+    await using server = await startServer();
+    const watcher = await server.viewer('hj', { user: 'watcher' });
+    const victim = await sseClient(server.httpUrl, `token=${await token('victim')}`);
+    expect(await victim.send({ type: 'join', stream: 'hj' })).toBe(202);
+    await waitFor(() => victim.messages.some((m) => m.type === 'joined'), {
+      message: 'victim joined',
+    });
+    // Everything an attacker could know: the session id (it was shown to others before the fix).
+    const forged = (suffix: string, frame: object): Promise<Response> =>
+      fetch(`${server.httpUrl}/v1/sse/${victim.session}${suffix}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify(frame),
+      });
+    const chat = { type: 'chat', stream: 'hj', text: 'forged' };
+    for (const suffix of ['', '?key=', `?key=${victim.key.slice(0, -1)}A`, `?key=${victim.key}x`]) {
+      expect((await forged(suffix, chat)).status, suffix).toBe(404);
+    }
+    expect((await forged('', { type: 'leave', stream: 'hj' })).status).toBe(404);
+    // The owner's own frames still go through, and nothing forged arrived before them.
+    expect(await victim.send({ type: 'chat', stream: 'hj', text: 'mine' })).toBe(202);
+    await watcher.waitForMessage(
+      () => watcher.eventsOf('hj', 'chat').length >= 1,
+      5000,
+      'the owner chat',
+    );
+    expect(watcher.eventsOf('hj', 'chat').map((e) => e.text)).toEqual(['mine']);
+    expect(victim.messages.some((m) => m.type === 'left')).toBe(false);
+    victim.close();
   });
 
   it('tells the client to reconnect when the gateway drains', async () => {

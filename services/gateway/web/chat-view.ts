@@ -21,19 +21,17 @@ const STICKY_PX = 48;
  */
 export class ChatView {
   readonly #list: HTMLOListElement;
-  readonly #stream: string;
   /** Set for moderators: each message then gets a menu of actions. */
   actions: MessageActions | undefined;
 
-  constructor(list: HTMLOListElement, stream: string) {
+  constructor(list: HTMLOListElement) {
     this.#list = list;
-    this.#stream = stream;
     list.replaceChildren();
   }
 
   add(event: ChatEvent): void {
     if (this.#list.querySelector(`[data-id="${CSS.escape(event.id)}"]`)) return;
-    const role = badge(event.user.roles, this.#stream);
+    const role = badge(event.user.roles);
     const row = h(
       'li',
       { class: 'msg', attrs: { 'data-id': event.id, 'data-user': event.user.id } },

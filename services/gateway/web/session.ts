@@ -49,7 +49,7 @@ export class Session {
       ...(name ? { token: async () => (this.#token = await devToken(name, role, stream)) } : {}),
     });
     this.#api = new AdminApi(stream, () => this.#token);
-    this.#chat = new ChatView(byId<HTMLOListElement>('messages'), stream);
+    this.#chat = new ChatView(byId<HTMLOListElement>('messages'));
     this.#reactions = new ReactionsView(byId('reactions'), byId('bursts'), (emoji) =>
       this.#client.react(stream, emoji).catch((error: unknown) => this.#notice(error)),
     );

@@ -1,5 +1,4 @@
-import { ErrorCode, RoarError } from '@roar/protocol';
-import { hasRole } from '../identity.js';
+import { ErrorCode, RoarError, canModerateStream } from '@roar/protocol';
 
 /** Who performs a moderation action: a signed-in user with roles, or an admin API key. */
 export interface Actor {
@@ -10,17 +9,9 @@ export interface Actor {
   admin: boolean;
 }
 
-/** Moderators and the broadcaster of `stream`, and admins, moderate it. */
+/** Moderators and the broadcaster of `stream` (or of `*`), and admins, moderate it. */
 export function canModerate(actor: Actor, stream: string): boolean {
-  if (actor.admin) return true;
-  const identity = {
-    key: actor.id,
-    userId: actor.id,
-    name: actor.id,
-    roles: actor.roles,
-    anonymous: false,
-  };
-  return hasRole(identity, 'moderator', stream) || hasRole(identity, 'broadcaster', stream);
+  return actor.admin || canModerateStream(actor.roles, stream);
 }
 
 export function requireModerator(actor: Actor, stream: string): void {

@@ -20,7 +20,7 @@ import {
   type Route,
 } from '../http.js';
 import type { StreamRegistry } from '../stream-registry.js';
-import type { Actor } from './actor.js';
+import { requireAdmin, type Actor } from './actor.js';
 import type { AdminAuth } from './authz.js';
 import type { ModerationService } from './service.js';
 
@@ -241,7 +241,12 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       await service.deny(actor, streamParam(req), a.id, a.reason);
       return json(200, { denied: a.id });
     }),
-    route('get', '/degradation', async () => json(200, o.level())),
+    route('get', '/degradation', async (_req, actor) => {
+      // The same right as pinning it: the level tells an outsider how close the server is to
+      // shedding, which is worth knowing when attacking it.
+      requireAdmin(actor);
+      return json(200, o.level());
+    }),
     route('put', '/degradation', async (req, actor) => {
       const { level, ...rest } = body(req);
       if (Object.keys(rest).length > 0)

@@ -1,6 +1,6 @@
-import { ErrorCode, RoarError } from '@roar/protocol';
+import { ErrorCode, RoarError, grantsRole } from '@roar/protocol';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AuthError, type Authenticator } from '../auth.js';
+import { AuthError, authorizationCredentials, type Authenticator } from '../auth.js';
 import type { HttpRequest } from '../http.js';
 import type { Actor } from './actor.js';
 
@@ -43,10 +43,9 @@ export class AdminAuth {
 
   /** Throws `RoarError` `unauthenticated`, `token_invalid` or `token_expired` (all HTTP 401). */
   async actor(req: HttpRequest): Promise<Actor> {
-    const authorization = req.header('authorization');
+    const credentials = authorizationCredentials(req.header('authorization'));
     const key =
-      req.header('x-api-key') ??
-      (authorization?.startsWith('ApiKey ') ? authorization.slice(7).trim() : undefined);
+      req.header('x-api-key') ?? (credentials?.scheme === 'apikey' ? credentials.value : undefined);
     if (key !== undefined) {
       const hash = digest(key);
       let match: string | undefined;
@@ -54,18 +53,24 @@ export class AdminAuth {
       if (match === undefined) throw new RoarError(ErrorCode.Unauthenticated, 'unknown API key');
       return { id: `key:${match}`, roles: ['admin'], admin: true };
     }
-    if (authorization?.startsWith('Bearer ')) {
+    if (credentials?.scheme === 'bearer') {
       try {
-        const identity = await this.#auth.verify(authorization.slice(7).trim());
+        const identity = await this.#auth.verify(credentials.value);
         return {
           id: identity.userId ?? identity.key,
           roles: identity.roles,
-          admin: identity.roles.includes('admin'),
+          admin: grantsRole(identity.roles, 'admin'),
         };
       } catch (error) {
         if (error instanceof AuthError) throw error;
         throw new RoarError(ErrorCode.Internal, 'token verification failed', { cause: error });
       }
+    }
+    if (credentials !== undefined) {
+      throw new RoarError(
+        ErrorCode.Unauthenticated,
+        `the ${credentials.scheme} scheme is not accepted: send Bearer <token> or ApiKey <key>`,
+      );
     }
     throw new RoarError(ErrorCode.Unauthenticated, 'send a bearer token or an API key');
   }

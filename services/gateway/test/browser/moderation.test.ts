@@ -33,6 +33,12 @@ describe('demo app in Chromium: the moderator console', { timeout: 60_000 }, () 
       expect(await chatTexts(page)).toEqual(['first, harmless']);
     }
     await mod.locator('#mod .audit li[data-action="delete"]').waitFor();
+    // The moderator's own chat carries the badge the server gave it for this stream.
+    await say(mod, 'a word from the mod');
+    await ben
+      .locator('#messages .msg', { hasText: 'a word from the mod' })
+      .locator('.badge.mod')
+      .waitFor();
   });
 
   it('pins, changes the rules, and approves a held message', async () => {
