@@ -97,4 +97,9 @@ export interface ModerationStore {
 
   /** True the first time `key` is claimed within `ttlMs`: replayed admin actions are refused. */
   claimRequest(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Gives a claimed key back, so that it can be claimed again at once: an admin action that
+   * failed does not use up its Idempotency-Key. Releasing a key that is not claimed is a no-op.
+   */
+  releaseRequest(key: string): Promise<void>;
 }

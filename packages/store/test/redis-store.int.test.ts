@@ -39,6 +39,7 @@ function moderationCalls(store: RedisStore): Record<string, () => Promise<unknow
     'moderation.listHeld': () => m.listHeld('live'),
     'moderation.takeHeld': () => m.takeHeld('live', 'h1'),
     'moderation.claimRequest': () => m.claimRequest('req-1', 1000),
+    'moderation.releaseRequest': () => m.releaseRequest('req-1'),
   };
 }
 
