@@ -88,8 +88,8 @@ describe('AdminSpec', () => {
     const t0 = performance.now();
     for (let i = 0; i < 10_000; i++) if (!ban.check(req).ok) throw new Error('refused');
     const perCheckUs = ((performance.now() - t0) * 1000) / 10_000;
-    // Generous bounds for a loaded machine; measured about 40 ms and 2 µs here.
-    expect(compile).toBeLessThan(2000);
+    // Generous bounds for a loaded machine: measured 0.6–1.2 s and about 11 µs at load 12 on 2 cores.
+    expect(compile).toBeLessThan(5000);
     expect(perCheckUs).toBeLessThan(100);
   });
 });

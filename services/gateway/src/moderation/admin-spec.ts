@@ -3,7 +3,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import formats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 
 /**
  * Where the admin API's OpenAPI document is read from: `docs/openapi.yaml` at the repository
@@ -81,6 +81,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export class AdminSpec {
   readonly #doc: Document;
   readonly #operations = new Map<string, SpecOperation>();
+  readonly #validators = new Map<string, ValidateFunction>();
+  readonly #ajvIds = new Map<Ajv2020, number>();
 
   private constructor(doc: Document) {
     this.#doc = doc;
@@ -89,7 +91,10 @@ export class AdminSpec {
     const params = new Ajv2020({ strict: false, coerceTypes: true });
     for (const ajv of [bodies, params]) {
       (formats as unknown as (a: Ajv2020) => void)(ajv);
-      ajv.addSchema(doc as object, SPEC_ID);
+      // Not checked against the meta-schema here (a third of the start time): Redocly checks
+      // the document in CI (test/openapi-lint.test.ts), and a schema ajv cannot compile still
+      // fails the start.
+      ajv.addSchema(doc as object, SPEC_ID, undefined, false);
     }
     for (const [template, item] of Object.entries(doc.paths)) {
       for (const method of METHODS) {
@@ -103,7 +108,7 @@ export class AdminSpec {
 
   /** Reads, parses and compiles the document; throws (at start) if it is missing or invalid. */
   static load(path: string = OPENAPI_PATH): AdminSpec {
-    return new AdminSpec(parse(readFileSync(path, 'utf8')) as Document);
+    return new AdminSpec(load(readFileSync(path, 'utf8')) as Document);
   }
 
   /** The operation for a method and a route pattern (`/admin/v1/streams/:stream/pin`). */
@@ -117,6 +122,17 @@ export class AdminSpec {
   /** Every operation whose path starts with `prefix`. */
   operations(prefix = ''): SpecOperation[] {
     return [...this.#operations.values()].filter((o) => o.template.startsWith(prefix));
+  }
+
+  /**
+   * Compiles a schema, or reuses the validator of an identical one: most operations share their
+   * path and header parameters, and compiling is what makes start slow (about 10 ms a schema).
+   */
+  #compileOnce(ajv: Ajv2020, schema: object): ValidateFunction {
+    const key = `${this.#ajvIds.get(ajv) ?? this.#ajvIds.set(ajv, this.#ajvIds.size).size - 1} ${JSON.stringify(schema)}`;
+    let validate = this.#validators.get(key);
+    if (!validate) this.#validators.set(key, (validate = ajv.compile(schema)));
+    return validate;
   }
 
   #resolve<T>(value: T | { $ref: string }): T {
@@ -146,7 +162,7 @@ export class AdminSpec {
       return {
         list,
         defaults: list.filter((p) => p.schema && 'default' in p.schema),
-        validate: params.compile({
+        validate: this.#compileOnce(params, {
           type: 'object',
           properties: Object.fromEntries(
             list.map((p) => [p.name, p.schema ? { $ref: p.schemaRef } : {}]),
@@ -165,7 +181,7 @@ export class AdminSpec {
     if (content && !bodySchema)
       throw new Error(`${where}: only application/json bodies are served`);
     const body = bodySchema
-      ? bodies.compile({ $ref: `${SPEC_ID}#${bodyPointer(template, method)}` })
+      ? this.#compileOnce(bodies, { $ref: `${SPEC_ID}#${bodyPointer(template, method)}` })
       : undefined;
     const bodyRequired = op.requestBody?.required === true;
     const maxBodyBytes = bodySchema
