@@ -133,6 +133,21 @@ describe('the admin API is exactly as specified', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('refuses the same announcements over the WebSocket', async () => {
+    const { server } = await setup();
+    await using _ = server;
+    const mod = await server.viewer('s', { user: 'mod', roles: ['moderator:s'] });
+    for (const text of ['score \u202Eevil', 'two\nlines', 'bell\u0007']) {
+      expect(
+        await mod.request({ type: 'mod', stream: 's', action: { type: 'announce', text } }),
+        JSON.stringify(text),
+      ).toMatchObject({ type: 'error', code: 'chat_control_chars' });
+    }
+    expect(
+      await mod.request({ type: 'mod', stream: 's', action: { type: 'announce', text: 'ok' } }),
+    ).toMatchObject({ type: 'ack' });
+  });
+
   it('answers 415 for bodies that are not application/json', async () => {
     const { server, call } = await setup();
     await using _ = server;
