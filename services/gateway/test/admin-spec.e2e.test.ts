@@ -51,6 +51,8 @@ describe('the admin API is exactly as specified', () => {
       ],
       ['DELETE', '/admin/v1/streams/s/messages/m1?sudo=1', undefined, 400, 'invalid_field'],
       ['GET', '/admin/v1/streams/s/audit?limit=abc', undefined, 400, 'invalid_field'],
+      ['GET', '/admin/v1/streams/s/audit?limit=1&limit=2', undefined, 400, 'invalid_field'],
+      ['GET', '/admin/v1/streams/s/audit?__proto__=1&__proto__=2', undefined, 400, 'invalid_field'],
       ['GET', '/admin/v1/streams/s/audit?limit=501', undefined, 400, 'invalid_field'],
       [
         'GET',

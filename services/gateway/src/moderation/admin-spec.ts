@@ -81,8 +81,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export class AdminSpec {
   readonly #doc: Document;
   readonly #operations = new Map<string, SpecOperation>();
-  readonly #validators = new Map<string, ValidateFunction>();
-  readonly #ajvIds = new Map<Ajv2020, number>();
+  readonly #validators = new Map<Ajv2020, Map<string, ValidateFunction>>();
 
   private constructor(doc: Document) {
     this.#doc = doc;
@@ -129,9 +128,11 @@ export class AdminSpec {
    * path and header parameters, and compiling is what makes start slow (about 10 ms a schema).
    */
   #compileOnce(ajv: Ajv2020, schema: object): ValidateFunction {
-    const key = `${this.#ajvIds.get(ajv) ?? this.#ajvIds.set(ajv, this.#ajvIds.size).size - 1} ${JSON.stringify(schema)}`;
-    let validate = this.#validators.get(key);
-    if (!validate) this.#validators.set(key, (validate = ajv.compile(schema)));
+    let cache = this.#validators.get(ajv);
+    if (!cache) this.#validators.set(ajv, (cache = new Map()));
+    const key = JSON.stringify(schema);
+    let validate = cache.get(key);
+    if (!validate) cache.set(key, (validate = ajv.compile(schema)));
     return validate;
   }
 
@@ -195,9 +196,10 @@ export class AdminSpec {
       template,
       maxBodyBytes,
       check(req) {
-        const p = { ...req.params };
+        // Prototype-less: a query parameter named __proto__ is just an unknown parameter.
+        const p: Record<string, unknown> = Object.assign(Object.create(null), req.params);
         if (!path.validate(p)) return refuse(path.validate, 'path', path.list);
-        const q: Record<string, unknown> = {};
+        const q: Record<string, unknown> = Object.create(null);
         for (const [k, v] of req.query) {
           // A repeated parameter is a list, which no parameter here is: the schema refuses it.
           q[k] = k in q ? [q[k], v] : v;
@@ -206,7 +208,7 @@ export class AdminSpec {
           if (!(d.name in q)) q[d.name] = (d.schema as { default: unknown }).default;
         }
         if (!query.validate(q)) return refuse(query.validate, 'query', query.list);
-        const h: Record<string, unknown> = {};
+        const h: Record<string, unknown> = Object.create(null);
         for (const { name } of headers.list) {
           const value = req.header(name.toLowerCase());
           if (value !== undefined) h[name] = value;
