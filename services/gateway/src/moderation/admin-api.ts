@@ -143,18 +143,20 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
           { params: params as Record<string, string>, query, body: body ?? {} },
           actor,
         ).catch(httpError);
-        if (claim !== undefined && reply.status >= 400) {
-          const released = claim;
-          claim = undefined;
-          await o.store.moderation.releaseRequest(released);
-        }
+        if (claim !== undefined && reply.status >= 400) await release(claim);
         return reply;
       } catch (error) {
-        // The error that brought us here is the one to report; a claim that cannot be released
-        // expires with its TTL.
-        if (claim !== undefined) await o.store.moderation.releaseRequest(claim).catch(() => false);
+        if (claim !== undefined) await release(claim);
         return httpError(error);
       }
+    }
+
+    /**
+     * Frees the key of a request that failed. The failure is the answer the caller needs; a key
+     * the store cannot free now (it is down) expires with its TTL.
+     */
+    async function release(key: string): Promise<void> {
+      await o.store.moderation.releaseRequest(key).catch(() => undefined);
     }
   };
   const chat = (bytes: Uint8Array): ChatEvent => EncodedEvent.fromMsgpack<ChatEvent>(bytes).event;
