@@ -1,3 +1,5 @@
+import { jsonError, type HttpHandler } from './http.js';
+
 /**
  * The browser origins allowed to use this server (`ROAR_ALLOWED_ORIGINS`): the admin API's CORS,
  * and the `Origin` of WebSocket upgrades and event streams. `undefined` (the variable unset)
@@ -68,4 +70,13 @@ export function corsHeaders(
   if (allowed === undefined) return {};
   if (origin === undefined || !originAllowed(allowed, origin, host)) return { vary: 'Origin' };
   return { vary: 'Origin', 'access-control-allow-origin': origin };
+}
+
+/** A handler that first refuses (403) browser requests from origins outside the list. */
+export function fromAllowedOrigins(allowed: AllowedOrigins, handler: HttpHandler): HttpHandler {
+  if (allowed === undefined) return handler;
+  return (req) =>
+    originAllowed(allowed, req.header('origin'), req.header('host'))
+      ? handler(req)
+      : jsonError(403, 'origin_not_allowed', 'this origin is not in ROAR_ALLOWED_ORIGINS');
 }

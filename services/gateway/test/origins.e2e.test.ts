@@ -112,6 +112,15 @@ describe('ROAR_ALLOWED_ORIGINS', () => {
     expect(await sse(server.httpUrl, EVIL)).toBe(403);
     expect(await sse(server.httpUrl, MODS)).toBe(200);
     expect(await sse(server.httpUrl, self)).toBe(200);
+    // The fallback's upstream half too (a session that does not exist: 404 once past the check).
+    const post = (origin: string) =>
+      fetch(`${server.httpUrl}/v1/sse/no-such-session`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'text/plain' },
+        body: '{"type":"ping","ref":1}',
+      }).then((r) => r.status);
+    expect(await post(EVIL)).toBe(403);
+    expect(await post(MODS)).toBe(404);
   });
 
   it('keeps the old behaviour when unset: any origin connects, the admin API sends no CORS', async () => {
