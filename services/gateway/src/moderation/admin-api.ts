@@ -87,7 +87,10 @@ const page = (req: AdminRequest): [number, string | undefined] => [
 
 type Handler = (req: AdminRequest, actor: Actor) => Promise<HttpReply>;
 
-const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-api-key';
+// What a moderator tool on another origin may send: credentials, JSON, idempotency, and the
+// request-id and trace headers operators correlate logs with.
+const ALLOWED_HEADERS =
+  'authorization, content-type, idempotency-key, x-api-key, x-request-id, traceparent';
 
 /**
  * The admin API under `/admin/v1` (docs/openapi.yaml). Every route authenticates first (401),
