@@ -35,6 +35,7 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       listHeld: fail,
       takeHeld: fail,
       claimRequest: fail,
+      releaseRequest: fail,
     },
     close: async () => undefined,
   };

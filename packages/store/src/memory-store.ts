@@ -260,6 +260,10 @@ class MemoryModeration implements ModerationStore {
     return message;
   }
 
+  async releaseRequest(key: string): Promise<void> {
+    this.#claims.delete(key);
+  }
+
   async claimRequest(key: string, ttlMs: number): Promise<boolean> {
     if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) {
       throw new RangeError(`claim ttlMs must be a positive number, got ${ttlMs}`);

@@ -268,6 +268,17 @@ export function describeModerationContract(moderation: () => ModerationStore): v
       expect(Date.now() - started).toBeGreaterThanOrEqual(150);
       expect(await m.claimRequest('req-1', 10_000)).toBe(false);
     });
+
+    it('lets a released key be claimed again, and only that key', async () => {
+      const m = moderation();
+      expect(await m.claimRequest('rel-1', 60_000)).toBe(true);
+      expect(await m.claimRequest('rel-2', 60_000)).toBe(true);
+      await m.releaseRequest('rel-1');
+      await m.releaseRequest('never-claimed');
+      expect(await m.claimRequest('rel-1', 60_000)).toBe(true);
+      expect(await m.claimRequest('rel-1', 60_000)).toBe(false);
+      expect(await m.claimRequest('rel-2', 60_000)).toBe(false);
+    });
   });
 
   describe('generation', () => {

@@ -105,4 +105,9 @@ export interface ModerationStore {
    * without persistence, or was flushed) and every ban and rule in it with them.
    */
   generation(candidate: string): Promise<{ id: string; created: boolean }>;
+  /**
+   * Gives a claimed key back, so that it can be claimed again at once: an admin action that
+   * failed does not use up its Idempotency-Key. Releasing a key that is not claimed is a no-op.
+   */
+  releaseRequest(key: string): Promise<void>;
 }

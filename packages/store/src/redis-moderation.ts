@@ -253,6 +253,11 @@ export class RedisModeration implements ModerationStore {
     return value === null ? undefined : decodeHeld(value, stream);
   }
 
+  async releaseRequest(key: string): Promise<void> {
+    const claim = this.#b.keys.claim(key);
+    await attempt('moderation.releaseRequest', () => this.#b.redis.del(claim));
+  }
+
   async claimRequest(key: string, ttlMs: number): Promise<boolean> {
     const claim = this.#b.keys.claim(key);
     if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) {

@@ -40,6 +40,7 @@ function moderationCalls(store: RedisStore): Record<string, () => Promise<unknow
     'moderation.takeHeld': () => m.takeHeld('live', 'h1'),
     'moderation.claimRequest': () => m.claimRequest('req-1', 1000),
     'moderation.generation': () => m.generation('gen-1'),
+    'moderation.releaseRequest': () => m.releaseRequest('req-1'),
   };
 }
 

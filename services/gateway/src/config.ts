@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { invalidProxyEntries } from './client-address.js';
 import { parseApiKeys, type ApiKey } from './moderation/authz.js';
+import { parseAllowedOrigins, type AllowedOrigins } from './origins.js';
 import { randomBytes } from 'node:crypto';
 import {
   ConfigError,
@@ -65,6 +66,8 @@ export interface GatewayConfig extends SharedSettings {
   anonIdsPerIp: number;
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Browser origins allowed besides the server's own (see `origins.ts`); undefined: as before. */
+  allowedOrigins: AllowedOrigins;
 
   maxPayloadBytes: number;
   idleTimeoutS: number;
@@ -198,7 +201,15 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     automodUrl: undefined,
     automodTimeoutMs: 200,
     automodFail: 'open',
+    allowedOrigins: undefined,
   };
+  try {
+    config.allowedOrigins = parseAllowedOrigins(env.optionalString('ROAR_ALLOWED_ORIGINS'));
+  } catch (error) {
+    throw new ConfigError(
+      error instanceof Error ? error.message : 'ROAR_ALLOWED_ORIGINS is malformed',
+    );
+  }
   try {
     config.adminApiKeys = parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS'));
   } catch (error) {

@@ -12,6 +12,7 @@ import { LoadControl } from './load-control.js';
 import { OwnMessages } from './own-messages.js';
 import { HistoryWriter } from './history-writer.js';
 import { PUBLIC, fallbackRoutes, httpRoutes } from './http-routes.js';
+import { fromAllowedOrigins } from './origins.js';
 import { staticFiles } from './static-files.js';
 import { MessageIds } from './message-ids.js';
 import { Moderation } from './moderation/index.js';
@@ -224,7 +225,10 @@ export class Gateway {
     this.#transport.route({
       method: 'post',
       pattern: '/v1/sse/:session',
-      handler: sse.poster((ws, data) => this.connections.message(ws, data)),
+      handler: fromAllowedOrigins(
+        config.allowedOrigins,
+        sse.poster((ws, data) => this.connections.message(ws, data)),
+      ),
       maxBodyBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
     });
     for (const route of httpRoutes({

@@ -82,6 +82,8 @@ export class UwsTransport implements Publisher {
       // anything slow, such as verifying a token, happens after the open instead.
       upgrade: (res, req, context) => {
         const headers = readHeaders(req);
+        const framing = framingError(headers);
+        if (framing) return refuseFraming(res, framing);
         const upgrade: UpgradeRequest = {
           query: new URLSearchParams(req.getQuery() ?? ''),
           header: (name) => headers.get(name),
@@ -115,19 +117,27 @@ export class UwsTransport implements Publisher {
     });
   }
 
+  /** Registers a route; a GET route answers HEAD too (its status and headers, no body). */
   route(route: Route): void {
+    this.#route(route, route.method, false);
+    if (route.method === 'get') this.#route(route, 'head', true);
+  }
+
+  #route(route: Route, method: 'head' | Route['method'], head: boolean): void {
     const names = [...route.pattern.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
-    const register = this.#app[route.method].bind(this.#app) as (
+    const register = this.#app[method].bind(this.#app) as (
       pattern: string,
       handler: (res: UwsResponse, req: UwsRequest) => void,
     ) => TemplatedApp;
     register(route.pattern, (res, req) => {
       const headers = readHeaders(req);
+      const framing = framingError(headers);
+      // The rest of the connection cannot be trusted to be framed as we read it: close it.
+      if (framing) return refuseFraming(res, framing);
       const params: Record<string, string> = {};
       names.forEach((name, i) => (params[name] = decodeParam(req.getParameter(i) ?? '')));
-      const method = req.getMethod();
       const request: HttpRequest = {
-        method,
+        method: req.getMethod(),
         path: req.getUrl(),
         query: new URLSearchParams(req.getQuery() ?? ''),
         params,
@@ -140,17 +150,18 @@ export class UwsTransport implements Publisher {
         aborted = true;
       });
       const respond = (reply: HttpReply): void => {
-        if (!aborted) res.cork(() => writeReply(res, reply));
+        if (!aborted) res.cork(() => writeReply(res, reply, head));
       };
       const run = (): void => {
         Promise.resolve()
           .then(() => route.handler(request))
           .then(respond, (error: unknown) => {
-            this.#options.onError(error, `${method} ${route.pattern}`);
+            this.#options.onError(error, `${request.method} ${route.pattern}`);
             respond(jsonError(500, 'internal', 'internal error'));
           });
       };
-      if (method === 'get' || method === 'head' || method === 'options' || method === 'delete')
+      const verb = request.method;
+      if (verb === 'get' || verb === 'head' || verb === 'options' || verb === 'delete')
         return run();
       readBody(res, route.maxBodyBytes ?? 64 * 1024, (body) => {
         if (body === 'too-large')
@@ -168,6 +179,8 @@ export class UwsTransport implements Publisher {
   streamRoute(pattern: string, open: (req: UpgradeRequest) => StreamDecision): void {
     this.#app.get(pattern, (res, req) => {
       const headers = readHeaders(req);
+      const framing = framingError(headers);
+      if (framing) return refuseFraming(res, framing);
       const decision = open({
         query: new URLSearchParams(req.getQuery() ?? ''),
         header: (name) => headers.get(name),
@@ -248,14 +261,56 @@ function decodeParam(raw: string): string {
   }
 }
 
+/** Headers whose repeated lines are joined into one list, as RFC 9110 allows. */
+const LISTS = new Set(['x-forwarded-for', 'content-length', 'transfer-encoding']);
+
 function readHeaders(req: UwsRequest): Map<string, string> {
   const headers = new Map<string, string>();
   req.forEach((k, v) => {
     // Proxies may each add an X-Forwarded-For line: together they are one list, in order.
-    const before = k === 'x-forwarded-for' ? headers.get(k) : undefined;
+    const before = LISTS.has(k) ? headers.get(k) : undefined;
     headers.set(k, before === undefined ? v : `${before}, ${v}`);
   });
   return headers;
+}
+
+/**
+ * Why a request's body framing is ambiguous, if it is. uWS reads a body by the first
+ * `Content-Length`; a proxy in front may use the last, or `Transfer-Encoding`, and the bytes
+ * one of them takes for a body the other takes for the next request (request smuggling).
+ * Repeats of one value are allowed (RFC 9110 §8.6); anything else is refused.
+ */
+export function framingError(headers: Map<string, string>): string | undefined {
+  const length = headers.get('content-length');
+  if (length !== undefined) {
+    const values = new Set(length.split(',').map((v) => v.trim()));
+    if (values.size > 1) return 'conflicting Content-Length headers';
+    const [value] = values;
+    if (!/^[0-9]+$/.test(value ?? '')) return 'Content-Length is not a number';
+    if (headers.has('transfer-encoding'))
+      return 'Content-Length and Transfer-Encoding on one request';
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a request whose framing is ambiguous, and closes its connection. The reply waits a
+ * turn: uWS reads on past the first body at once, and if the bytes after it parse as another
+ * request while this response is pending, uWS drops the connection itself (what a smuggler hid
+ * there is never served). Otherwise the 400 goes out with `Connection: close`.
+ */
+function refuseFraming(res: UwsResponse, reason: string): void {
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  setImmediate(() => {
+    if (aborted) return;
+    const reply = jsonError(400, 'bad_request', reason);
+    res.cork(() => {
+      res.writeStatus(statusLine(reply.status));
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+      res.end(reply.body ?? '', true);
+    });
+  });
 }
 
 function readBody(
@@ -288,10 +343,12 @@ function readBody(
   });
 }
 
-function writeReply(res: UwsResponse, reply: HttpReply): void {
+function writeReply(res: UwsResponse, reply: HttpReply, head = false): void {
   res.writeStatus(statusLine(reply.status));
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
-  res.end(reply.body ?? '');
+  if (!head) return void res.end(reply.body ?? '');
+  const body = reply.body ?? '';
+  res.endWithoutBody(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
 }
 
 function guard(

@@ -5,6 +5,7 @@ import type { AnonymousIds } from './anonymous.js';
 import { authorizationCredentials } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import { jsonError } from './http.js';
+import { originAllowed } from './origins.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { UpgradeRequest, UpgradeResult } from './transport-uws.js';
 
@@ -36,6 +37,14 @@ export function decideUpgrade(
           'retry-after': String(verdict.retryAfterS),
         },
       ),
+    };
+  }
+  // Browsers label every WebSocket and EventSource with the page's origin; other sites' pages
+  // are refused unless ROAR_ALLOWED_ORIGINS lists them.
+  if (!originAllowed(config.allowedOrigins, req.header('origin'), req.header('host'))) {
+    metrics.connectionsTotal.inc({ result: 'refused_origin' });
+    return {
+      reject: jsonError(403, 'origin_not_allowed', 'this origin is not in ROAR_ALLOWED_ORIGINS'),
     };
   }
   const offer = req.header('sec-websocket-protocol');

@@ -25,6 +25,7 @@ export function adminClient(baseUrl: string, api: OpenApi) {
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.apiKey) headers['x-api-key'] = options.apiKey;
     let body: string | undefined = options.rawBody;
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
     if (options.body !== undefined) {
       api.checkRequest(method, path, options.body);
       body = JSON.stringify(options.body);

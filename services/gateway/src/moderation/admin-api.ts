@@ -1,10 +1,7 @@
 import {
   EncodedEvent,
   ErrorCode,
-  ProtocolError,
   RoarError,
-  isPlainObject,
-  isStreamId,
   parseClientMessage,
   parseSettingsPatch,
   type ChatEvent,
@@ -19,8 +16,10 @@ import {
   type HttpRequest,
   type Route,
 } from '../http.js';
+import { corsHeaders, type AllowedOrigins } from '../origins.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
+import type { AdminSpec } from './admin-spec.js';
 import type { AdminAuth } from './authz.js';
 import type { ModerationService } from './service.js';
 
@@ -29,6 +28,10 @@ export interface AdminApiOptions {
   auth: AdminAuth;
   store: Store;
   registry: StreamRegistry;
+  /** docs/openapi.yaml, compiled: every request is checked against its operation. */
+  spec: AdminSpec;
+  /** Browser origins the API answers with CORS (`ROAR_ALLOWED_ORIGINS`). */
+  allowedOrigins: AllowedOrigins;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
 }
@@ -55,20 +58,13 @@ export function httpError(error: unknown): HttpReply {
   return jsonError(500, ErrorCode.Internal, 'internal error');
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
-function body(req: HttpRequest): Record<string, unknown> {
-  if (!req.body || req.body.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(req.body));
-  } catch (cause) {
-    throw new ProtocolError(ErrorCode.BadFrame, 'the body is not valid JSON', { cause });
-  }
-  if (!isPlainObject(value))
-    throw new ProtocolError(ErrorCode.BadFrame, 'the body must be a JSON object');
-  return value;
+/** A request that passed the OpenAPI document's checks: what handlers read. */
+interface AdminRequest {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: Record<string, unknown>;
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -76,123 +72,141 @@ function action<T extends ModAction['type']>(
   type: T,
   fields: Record<string, unknown>,
 ): Extract<ModAction, { type: T }> {
-  if ('type' in fields) throw new ProtocolError(ErrorCode.InvalidField, 'unknown field "type"');
   const message = parseClientMessage({ type: 'mod', stream: 'x', action: { ...fields, type } });
   if (message.type !== 'mod') throw new Error('unreachable');
   return message.action as Extract<ModAction, { type: T }>;
 }
 
-function streamParam(req: HttpRequest): string {
-  const stream = req.params.stream ?? '';
-  if (!isStreamId(stream))
-    throw new RoarError(
-      ErrorCode.InvalidStream,
-      'stream must be 1-64 characters of A-Z a-z 0-9 _ -',
-    );
-  return stream;
-}
+const stream = (req: AdminRequest): string => req.params.stream ?? '';
 
-function limitParam(req: HttpRequest): { limit: number; before?: string } {
-  const raw = req.query.get('limit');
-  const limit = raw === null ? 50 : Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new ProtocolError(ErrorCode.InvalidField, 'limit must be an integer from 1 to 500');
-  }
-  const before = req.query.get('before');
-  return before === null ? { limit } : { limit, before };
-}
+/** The audit log's page: `limit` (with the document's default) and `before`. */
+const page = (req: AdminRequest): [number, string | undefined] => [
+  req.query.limit as number,
+  req.query.before as string | undefined,
+];
 
-type Handler = (req: HttpRequest, actor: Actor) => Promise<HttpReply>;
+type Handler = (req: AdminRequest, actor: Actor) => Promise<HttpReply>;
+
+// What a moderator tool on another origin may send: credentials, JSON, idempotency, and the
+// request-id and trace headers operators correlate logs with.
+const ALLOWED_HEADERS =
+  'authorization, content-type, idempotency-key, x-api-key, x-request-id, traceparent';
 
 /**
  * The admin API under `/admin/v1` (docs/openapi.yaml). Every route authenticates first (401),
- * checks the actor's right inside the service (403), validates strictly (400), and answers
- * errors as `{"error": {"code", "message"}}`. Mutations accept an `Idempotency-Key`; a replay
- * within 24 h is refused with 409 and changes nothing.
+ * then checks the request against the document's operation (400, or 415 for a body that is not
+ * JSON), then the actor's right inside the service (403), and answers errors as
+ * `{"error": {"code", "message"}}`. Mutations accept an `Idempotency-Key`: it is claimed before
+ * the action runs and released if the action fails, so only a request that succeeded uses it up;
+ * a replay of one within 24 h is refused with 409 and changes nothing.
  */
 export function adminRoutes(o: AdminApiOptions): Route[] {
-  const { service } = o;
-  const route = (method: HttpMethod, path: string, handler: Handler): Route => ({
-    method,
-    pattern: `/admin/v1${path}`,
-    maxBodyBytes: 16 * 1024,
-    handler: async (req) => {
+  const { service, spec } = o;
+  const methods = new Map<string, Set<string>>();
+  const route = (method: HttpMethod, path: string, handler: Handler): Route => {
+    const pattern = `/admin/v1${path}`;
+    const op = spec.operation(method, pattern);
+    const verbs = methods.get(pattern) ?? new Set(['OPTIONS']);
+    verbs.add(op.method.toUpperCase());
+    if (op.method === 'get') verbs.add('HEAD');
+    methods.set(pattern, verbs);
+    return {
+      method,
+      pattern,
+      // Bodies up to the largest the document allows; operations without one read a little,
+      // so that a stray body is answered 400 rather than cut off.
+      maxBodyBytes: op.maxBodyBytes || 1024,
+      handler: async (req) => {
+        const cors = corsHeaders(o.allowedOrigins, req.header('origin'), req.header('host'));
+        const reply = await answer(req);
+        return { ...reply, headers: { ...reply.headers, ...cors } };
+      },
+    };
+
+    async function answer(req: HttpRequest): Promise<HttpReply> {
+      let claim: string | undefined;
       try {
         const actor = await o.auth.actor(req);
-        if (method !== 'get') {
-          const key = req.header('idempotency-key');
-          if (key !== undefined) {
-            if (!IDEMPOTENCY_KEY.test(key))
-              throw new ProtocolError(
-                ErrorCode.InvalidField,
-                'Idempotency-Key must be 1-64 of A-Z a-z 0-9 _ -',
-              );
-            if (
-              !(await o.store.moderation.claimRequest(`${actor.id}:${key}`, IDEMPOTENCY_TTL_MS))
-            ) {
-              return jsonError(
-                409,
-                'duplicate_request',
-                'this Idempotency-Key was already used: the action was not repeated',
-              );
-            }
+        const checked = op.check(req);
+        if (!checked.ok) return jsonError(checked.status, checked.code, checked.message);
+        const key = req.header('idempotency-key');
+        if (op.method !== 'get' && key !== undefined) {
+          claim = `${actor.id}:${key}`;
+          if (!(await o.store.moderation.claimRequest(claim, IDEMPOTENCY_TTL_MS))) {
+            claim = undefined;
+            return jsonError(
+              409,
+              'duplicate_request',
+              'this Idempotency-Key was already used: the action was not repeated',
+            );
           }
         }
-        return await handler(req, actor);
+        const { params, query, body } = checked.request;
+        const reply = await handler(
+          { params: params as Record<string, string>, query, body: body ?? {} },
+          actor,
+        ).catch(httpError);
+        if (claim !== undefined && reply.status >= 400) await release(claim);
+        return reply;
       } catch (error) {
+        if (claim !== undefined) await release(claim);
         return httpError(error);
       }
-    },
-  });
+    }
+
+    /**
+     * Frees the key of a request that failed. The failure is the answer the caller needs; a key
+     * the store cannot free now (it is down) expires with its TTL.
+     */
+    async function release(key: string): Promise<void> {
+      await o.store.moderation.releaseRequest(key).catch(() => undefined);
+    }
+  };
   const chat = (bytes: Uint8Array): ChatEvent => EncodedEvent.fromMsgpack<ChatEvent>(bytes).event;
 
-  return [
+  const routes = [
     route('del', '/streams/:stream/messages/:id', async (req, actor) => {
-      const stream = streamParam(req);
       const { id } = action('delete', { id: req.params.id });
-      const reason = req.query.get('reason') ?? undefined;
-      await service.deleteMessage(actor, stream, id, reason);
+      const reason = req.query.reason as string | undefined;
+      await service.deleteMessage(actor, stream(req), id, reason);
       return json(200, { deleted: id });
     }),
     route('post', '/streams/:stream/clear', async (req, actor) => {
-      const a = action('clear', body(req));
-      await service.clear(actor, streamParam(req), a.reason);
+      const a = action('clear', req.body);
+      await service.clear(actor, stream(req), a.reason);
       return json(200, { cleared: true });
     }),
     route('put', '/streams/:stream/pin', async (req, actor) => {
-      const { messageId, ...rest } = body(req);
-      if (Object.keys(rest).length > 0)
-        throw new ProtocolError(ErrorCode.InvalidField, `unknown field "${Object.keys(rest)[0]}"`);
-      const a = action('pin', { id: messageId });
-      return json(200, { pinned: await service.pin(actor, streamParam(req), a.id) });
+      const a = action('pin', { id: req.body.messageId });
+      return json(200, { pinned: await service.pin(actor, stream(req), a.id) });
     }),
     route('del', '/streams/:stream/pin', async (req, actor) => {
-      await service.unpin(actor, streamParam(req));
+      await service.unpin(actor, stream(req));
       return json(200, { pinned: null });
     }),
     route('post', '/streams/:stream/announcements', async (req, actor) => {
-      const a = action('announce', body(req));
-      return json(201, { announcement: await service.announce(actor, streamParam(req), a.text) });
+      const a = action('announce', req.body);
+      return json(201, { announcement: await service.announce(actor, stream(req), a.text) });
     }),
     route('post', '/streams/:stream/timeouts', async (req, actor) => {
-      const a = action('timeout', body(req));
+      const a = action('timeout', req.body);
       return json(201, {
-        ban: await service.ban(actor, streamParam(req), a.userId, a.reason, a.seconds),
+        ban: await service.ban(actor, stream(req), a.userId, a.reason, a.seconds),
       });
     }),
     route('post', '/streams/:stream/bans', async (req, actor) =>
-      json(201, { ban: await banFrom(actor, streamParam(req), body(req)) }),
+      json(201, { ban: await banFrom(actor, stream(req), req.body) }),
     ),
     route('get', '/streams/:stream/bans', async (req, actor) =>
-      json(200, { bans: await service.listBans(actor, streamParam(req)) }),
+      json(200, { bans: await service.listBans(actor, stream(req)) }),
     ),
     route('del', '/streams/:stream/bans/:userId', async (req, actor) => {
       const { userId } = action('unban', { userId: req.params.userId });
-      await service.unban(actor, streamParam(req), userId);
+      await service.unban(actor, stream(req), userId);
       return json(200, { unbanned: userId });
     }),
     route('post', '/bans', async (req, actor) =>
-      json(201, { ban: await banFrom(actor, GLOBAL_SCOPE, body(req)) }),
+      json(201, { ban: await banFrom(actor, GLOBAL_SCOPE, req.body) }),
     ),
     route('get', '/bans', async (_req, actor) =>
       json(200, { bans: await service.listBans(actor, GLOBAL_SCOPE) }),
@@ -203,42 +217,40 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { unbanned: userId });
     }),
     route('get', '/streams/:stream/settings', async (req, actor) =>
-      json(200, { settings: await service.settings(actor, streamParam(req)) }),
+      json(200, { settings: await service.settings(actor, stream(req)) }),
     ),
     route('patch', '/streams/:stream/settings', async (req, actor) => {
-      const patch = parseSettingsPatch(body(req));
-      return json(200, { settings: await service.updateSettings(actor, streamParam(req), patch) });
+      const patch = parseSettingsPatch(req.body);
+      return json(200, { settings: await service.updateSettings(actor, stream(req), patch) });
     }),
     route('get', '/streams/:stream/stats', async (req, actor) => {
-      const stream = streamParam(req);
-      const stats = await service.stats(actor, stream);
+      const id = stream(req);
+      const stats = await service.stats(actor, id);
       // Asked after the service checked the actor's right, so a 404 tells outsiders nothing.
       const known =
-        o.registry.get(stream) !== undefined || (await o.store.stats.totals(stream)) !== undefined;
-      if (!known) throw new RoarError(ErrorCode.NotFound, `no stream ${stream} has been seen`);
+        o.registry.get(id) !== undefined || (await o.store.stats.totals(id)) !== undefined;
+      if (!known) throw new RoarError(ErrorCode.NotFound, `no stream ${id} has been seen`);
       return json(200, stats);
     }),
-    route('get', '/streams/:stream/audit', async (req, actor) => {
-      const { limit, before } = limitParam(req);
-      return json(200, { entries: await service.audit(actor, streamParam(req), limit, before) });
-    }),
-    route('get', '/audit', async (req, actor) => {
-      const { limit, before } = limitParam(req);
-      return json(200, { entries: await service.audit(actor, GLOBAL_SCOPE, limit, before) });
-    }),
+    route('get', '/streams/:stream/audit', async (req, actor) =>
+      json(200, { entries: await service.audit(actor, stream(req), ...page(req)) }),
+    ),
+    route('get', '/audit', async (req, actor) =>
+      json(200, { entries: await service.audit(actor, GLOBAL_SCOPE, ...page(req)) }),
+    ),
     route('get', '/streams/:stream/held', async (req, actor) => {
-      const held = await service.held(actor, streamParam(req));
+      const held = await service.held(actor, stream(req));
       return json(200, {
         held: held.map((h) => ({ id: h.id, at: h.at, reason: h.reason, message: chat(h.bytes) })),
       });
     }),
     route('post', '/streams/:stream/held/:id/approve', async (req, actor) => {
-      const { id } = action('approve', { ...body(req), id: req.params.id });
-      return json(200, { approved: await service.approve(actor, streamParam(req), id) });
+      const { id } = action('approve', { id: req.params.id });
+      return json(200, { approved: await service.approve(actor, stream(req), id) });
     }),
     route('post', '/streams/:stream/held/:id/deny', async (req, actor) => {
-      const a = action('deny', { ...body(req), id: req.params.id });
-      await service.deny(actor, streamParam(req), a.id, a.reason);
+      const a = action('deny', { ...req.body, id: req.params.id });
+      await service.deny(actor, stream(req), a.id, a.reason);
       return json(200, { denied: a.id });
     }),
     route('get', '/degradation', async (_req, actor) => {
@@ -248,22 +260,50 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, o.level());
     }),
     route('put', '/degradation', async (req, actor) => {
-      const { level, ...rest } = body(req);
-      if (Object.keys(rest).length > 0)
-        throw new ProtocolError(ErrorCode.InvalidField, `unknown field "${Object.keys(rest)[0]}"`);
-      if (
-        level !== null &&
-        (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 5)
-      ) {
-        throw new ProtocolError(
-          ErrorCode.InvalidField,
-          'level must be an integer from 0 to 5, or null to unpin',
-        );
-      }
+      const level = req.body.level as number | null;
       await service.setLevel(actor, level);
       return json(200, { pinned: level });
     }),
   ];
+  return [...routes, preflight()];
+
+  /** `OPTIONS /admin/v1/*`: the CORS preflight, answered from the allowlist. */
+  function preflight(): Route {
+    return {
+      method: 'options',
+      pattern: '/admin/v1/*',
+      handler: (req) => {
+        const origin = req.header('origin');
+        const cors = corsHeaders(o.allowedOrigins, origin, req.header('host'));
+        const allow = allowedMethods(req.path);
+        if (allow === undefined)
+          return jsonError(404, ErrorCode.NotFound, `no route for ${req.path}`, cors);
+        if (!cors['access-control-allow-origin'])
+          return jsonError(403, ErrorCode.Forbidden, 'this origin may not call the admin API', {
+            ...cors,
+            allow,
+          });
+        return {
+          status: 204,
+          headers: {
+            ...cors,
+            allow,
+            'access-control-allow-methods': allow,
+            'access-control-allow-headers': ALLOWED_HEADERS,
+            'access-control-max-age': '600',
+          },
+        };
+      },
+    };
+  }
+
+  function allowedMethods(path: string): string | undefined {
+    for (const [pattern, verbs] of methods) {
+      const re = new RegExp(`^${pattern.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`);
+      if (re.test(path)) return [...verbs].join(', ');
+    }
+    return undefined;
+  }
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

@@ -10,6 +10,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import type { StreamState } from '../stream-state.js';
 import { adminRoutes } from './admin-api.js';
+import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
 import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './automod.js';
 import { ControlListener } from './control-listener.js';
@@ -112,6 +113,8 @@ export class Moderation {
       auth: new AdminAuth(d.config.adminApiKeys, d.auth),
       store: d.store,
       registry,
+      spec: AdminSpec.load(),
+      allowedOrigins: d.config.allowedOrigins,
       level: hooks.level,
     });
   }

@@ -3,6 +3,7 @@ import {
   EncodedEvent,
   ErrorCode,
   RoarError,
+  validateChatText,
   viewersText,
   type AnnouncementEvent,
   type ChatEvent,
@@ -106,7 +107,9 @@ export class ModerationService {
       type: 'announcement',
       id: this.#o.ids.next(now),
       ts: now,
-      text,
+      // Over the WebSocket too: one line, no control characters or bidi overrides (the admin
+      // API's document says the same and refuses such text before it gets here).
+      text: validateChatText(text),
     };
     this.#event(stream, event);
     await this.#audit(actor, stream, 'announce', event.id, undefined, { text });

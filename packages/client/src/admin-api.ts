@@ -1,0 +1,461 @@
+// Generated from docs/openapi.yaml by packages/client/scripts/gen-admin-api.mjs: do not edit.
+// src/admin.test.ts fails when this file and the document disagree.
+
+export type AdminErrorBody = { error: { code: string; message: string } };
+
+export type UserId = string;
+
+/** Free text for the audit log; one line, no control characters or bidirectional overrides. */
+export type ReasonText = string;
+
+export type Reason = {
+  /** Free text for the audit log; one line, no control characters or bidirectional overrides. */
+  reason?: ReasonText;
+};
+
+export type BanRequest = {
+  userId: UserId;
+  /** Free text for the audit log; one line, no control characters or bidirectional overrides. */
+  reason?: ReasonText;
+  /** Makes the ban a timeout of this many seconds. */
+  seconds?: number;
+};
+
+export type Ban = {
+  userId: string;
+  /** a stream id, or * for service-wide */
+  scope: string;
+  /** end of a timeout (ms since the epoch); null for a ban */
+  until: number | null;
+  reason: string;
+  by: string;
+  at: number;
+};
+
+export type UserRef = { id: string; name: string; roles?: Array<string> };
+
+export type ChatEvent = { type: 'chat'; id: string; ts: number; user: UserRef; text: string };
+
+export type AnnouncementEvent = { type: 'announcement'; id: string; ts: number; text: string };
+
+export type StreamSettings = {
+  chatEnabled: boolean;
+  slowModeS: number;
+  emoteOnly: boolean;
+  /** only tokens with role subscriber:<stream> */
+  subscribersOnly: boolean;
+  /** only tokens with role follower:<stream> (or subscriber) */
+  followersOnly: boolean;
+  /** refuse repeats of a message sent in the last minute */
+  uniqueChat: boolean;
+  /** viewers' messages wait this long, so moderators can remove them first */
+  holdS: number;
+  maxLength: number;
+  reactions: Array<string>;
+  reactionsEnabled: boolean;
+  bannedTerms: Array<string>;
+  links: 'allow' | 'block' | 'moderators';
+};
+
+export type SettingsPatch = {
+  chatEnabled?: boolean;
+  slowModeS?: number;
+  emoteOnly?: boolean;
+  subscribersOnly?: boolean;
+  followersOnly?: boolean;
+  uniqueChat?: boolean;
+  holdS?: number;
+  maxLength?: number;
+  reactions?: Array<string>;
+  reactionsEnabled?: boolean;
+  bannedTerms?: Array<string>;
+  links?: 'allow' | 'block' | 'moderators';
+};
+
+export type ViewerCount = {
+  total: number;
+  text: string;
+  uniques?: number;
+  peak?: number;
+  [key: string]: unknown;
+};
+
+export type StreamStats = {
+  stream: string;
+  viewers: ViewerCount;
+  /** chat messages per second over the whole cluster (null until measured) */
+  chatPerS: number | null;
+  reactionsPerS: number | null;
+  /** fraction of chat each viewer receives (1 = all) */
+  sampling: number | null;
+};
+
+export type AuditEntry = {
+  id: string;
+  at: number;
+  scope: string;
+  actor: string;
+  action:
+    | 'delete'
+    | 'clear'
+    | 'pin'
+    | 'unpin'
+    | 'announce'
+    | 'ban'
+    | 'timeout'
+    | 'unban'
+    | 'settings'
+    | 'approve'
+    | 'deny'
+    | 'level';
+  target?: string;
+  reason?: string;
+  details?: { [key: string]: unknown };
+};
+
+export type HeldMessage = { id: string; at: number; reason: string; message: ChatEvent };
+
+/** Every admin operation by its operationId: what it takes and what it answers on success. */
+export interface AdminOperations {
+  /** Delete one message. Every viewer on every gateway gets a `delete` event; the message leaves history (and the held queue). */
+  deleteMessage: {
+    input: {
+      stream: string;
+      id: string;
+      query?: {
+        /** Why, for the audit log. */
+        reason?: ReasonText;
+      };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { deleted: string };
+  };
+  /** Clear the chat. Removes every message of the stream from viewers' screens and from history. Viewers get a `clear` event. */
+  clearChat: {
+    input: {
+      stream: string;
+      body?: Reason;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { cleared: true };
+  };
+  /** Pin a message from the stream's history. Pins a message that is still in the stream's history; viewers (and later joiners) get a `pin` event with it. */
+  pinMessage: {
+    input: {
+      stream: string;
+      body: { messageId: string };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { pinned: ChatEvent };
+  };
+  /** Unpin. Removes the pinned message, if any; viewers get a `pin` event with `null`. */
+  unpinMessage: {
+    input: {
+      stream: string;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { pinned: null };
+  };
+  /** Post an announcement (a system message such as a score update or a poll link). Sends a system message to every viewer of the stream. The text is one line of at most 500 characters: control characters, line breaks and bidirectional overrides are refused with 400. */
+  postAnnouncement: {
+    input: {
+      stream: string;
+      body: {
+        /** One line; no control characters, line breaks or bidirectional overrides. */
+        text: string;
+      };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { announcement: AnnouncementEvent };
+  };
+  /** Time a user out in this stream. The user's sends are refused with `timed_out` on every gateway within a second, until the timeout ends. */
+  timeoutUser: {
+    input: {
+      stream: string;
+      body: {
+        userId: UserId;
+        seconds: number;
+        /** Free text for the audit log; one line, no control characters or bidirectional overrides. */
+        reason?: ReasonText;
+      };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { ban: Ban };
+  };
+  /** List the stream's bans and running timeouts. Bans and running timeouts of this stream (service-wide bans are listed by `listGlobalBans`). */
+  listBans: { input: { stream: string }; output: { bans: Array<Ban> } };
+  /** Ban a user from this stream (with `seconds`, a timeout). The user can no longer chat or react in this stream, on every gateway within a second. With `seconds` it is a timeout that ends by itself. */
+  banUser: {
+    input: {
+      stream: string;
+      body: BanRequest;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { ban: Ban };
+  };
+  /** Unban (or end a timeout) in this stream. Lifts a ban or ends a timeout in this stream; 404 if the user is not banned here. */
+  unbanUser: {
+    input: {
+      stream: string;
+      userId: UserId;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { unbanned: string };
+  };
+  /** List service-wide bans (admin). Service-wide bans in force. Needs the `admin` role or an API key. */
+  listGlobalBans: { input: Record<string, never>; output: { bans: Array<Ban> } };
+  /** Ban a user everywhere (admin). Bans a user from every stream. Needs the `admin` role or an API key. */
+  banUserGlobally: {
+    input: {
+      body: BanRequest;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { ban: Ban };
+  };
+  /** Lift a service-wide ban (admin). Lifts a service-wide ban; 404 if there is none. */
+  unbanUserGlobally: {
+    input: {
+      userId: UserId;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { unbanned: string };
+  };
+  /** The stream's chat rules in force. Every chat rule of the stream as it is in force now (defaults for rules never set). */
+  getSettings: { input: { stream: string }; output: { settings: StreamSettings } };
+  /** Change some of the stream's chat rules. Fields left out keep their value. Viewers get a `settings` event with the public part. */
+  updateSettings: {
+    input: {
+      stream: string;
+      body: SettingsPatch;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { settings: StreamSettings };
+  };
+  /** Viewers, uniques, peak, chat and reaction rates, and sampling. What the stream looks like now across the cluster; 404 for a stream no gateway has seen. */
+  getStreamStats: { input: { stream: string }; output: StreamStats };
+  /** The stream's audit log, newest first. Every moderation action on this stream: who, what, on whom, when and why. Page with `before`. */
+  getAudit: {
+    input: {
+      stream: string;
+      query?: {
+        limit?: number;
+        /** An audit entry id; returns older entries. */
+        before?: string;
+      };
+    };
+    output: { entries: Array<AuditEntry> };
+  };
+  /** The service-wide audit log (admin). Service-wide actions (global bans, degradation pins). Needs the `admin` role or an API key. */
+  getGlobalAudit: {
+    input: {
+      query?: {
+        limit?: number;
+        /** An audit entry id; returns older entries. */
+        before?: string;
+      };
+    };
+    output: { entries: Array<AuditEntry> };
+  };
+  /** Messages waiting for a moderator, oldest first. Messages held for review (by `holdS` or automod) that no moderator has approved or denied yet. */
+  listHeld: { input: { stream: string }; output: { held: Array<HeldMessage> } };
+  /** Publish a held message. Publishes a held message to every viewer now; 404 if it was already decided or expired. */
+  approveHeld: {
+    input: {
+      stream: string;
+      id: string;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { approved: ChatEvent };
+  };
+  /** Drop a held message. Drops a held message; its sender is not told. */
+  denyHeld: {
+    input: {
+      stream: string;
+      id: string;
+      body?: Reason;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { denied: string };
+  };
+  /** This gateway's degradation level, and the pinned level if any. The degradation ladder of the gateway that answers (0 = full service, 5 = read-only chat), and the level pinned by an operator, if any. */
+  getDegradation: {
+    input: Record<string, never>;
+    output: { level: number; pinned: number | null };
+  };
+  /** Pin every gateway's degradation level, or unpin with null (admin). Pins every gateway's ladder at a level (for a known storm), or lets it follow load again with `null`. Needs the `admin` role or an API key. */
+  setDegradation: {
+    input: {
+      body: { level: number | null };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { pinned: number | null };
+  };
+}
+
+/** How each operation is called: method, path template, success status, body and query. */
+export const ADMIN_OPERATIONS = {
+  deleteMessage: {
+    method: 'DELETE',
+    path: '/admin/v1/streams/{stream}/messages/{id}',
+    status: 200,
+    body: 'none',
+    query: ['reason'],
+  },
+  clearChat: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/clear',
+    status: 200,
+    body: 'optional',
+    query: [],
+  },
+  pinMessage: {
+    method: 'PUT',
+    path: '/admin/v1/streams/{stream}/pin',
+    status: 200,
+    body: 'required',
+    query: [],
+  },
+  unpinMessage: {
+    method: 'DELETE',
+    path: '/admin/v1/streams/{stream}/pin',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  postAnnouncement: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/announcements',
+    status: 201,
+    body: 'required',
+    query: [],
+  },
+  timeoutUser: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/timeouts',
+    status: 201,
+    body: 'required',
+    query: [],
+  },
+  listBans: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/bans',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  banUser: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/bans',
+    status: 201,
+    body: 'required',
+    query: [],
+  },
+  unbanUser: {
+    method: 'DELETE',
+    path: '/admin/v1/streams/{stream}/bans/{userId}',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  listGlobalBans: { method: 'GET', path: '/admin/v1/bans', status: 200, body: 'none', query: [] },
+  banUserGlobally: {
+    method: 'POST',
+    path: '/admin/v1/bans',
+    status: 201,
+    body: 'required',
+    query: [],
+  },
+  unbanUserGlobally: {
+    method: 'DELETE',
+    path: '/admin/v1/bans/{userId}',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  getSettings: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/settings',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  updateSettings: {
+    method: 'PATCH',
+    path: '/admin/v1/streams/{stream}/settings',
+    status: 200,
+    body: 'required',
+    query: [],
+  },
+  getStreamStats: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/stats',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  getAudit: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/audit',
+    status: 200,
+    body: 'none',
+    query: ['limit', 'before'],
+  },
+  getGlobalAudit: {
+    method: 'GET',
+    path: '/admin/v1/audit',
+    status: 200,
+    body: 'none',
+    query: ['limit', 'before'],
+  },
+  listHeld: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/held',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  approveHeld: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/held/{id}/approve',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  denyHeld: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/held/{id}/deny',
+    status: 200,
+    body: 'optional',
+    query: [],
+  },
+  getDegradation: {
+    method: 'GET',
+    path: '/admin/v1/degradation',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  setDegradation: {
+    method: 'PUT',
+    path: '/admin/v1/degradation',
+    status: 200,
+    body: 'required',
+    query: [],
+  },
+} as const;
+
+export type AdminOperationId = keyof AdminOperations;
