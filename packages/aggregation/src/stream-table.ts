@@ -13,6 +13,8 @@ export class StreamRecord {
   publishedTotal = -1;
   publishedUniques = -1;
   lastPublishAt = Number.NEGATIVE_INFINITY;
+  /** When `pending` last turned true: the start of the publish lag. */
+  changedAt = 0;
   uniques = 0;
   /** Identities waiting for the next `uniques.add` batch. */
   ids: string[] = [];

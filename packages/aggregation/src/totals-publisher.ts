@@ -18,6 +18,7 @@ export interface TotalsPublisherOptions {
   publishIntervalMs: number;
   warmupMs: number;
   onError: (error: unknown, where: string) => void;
+  onPublished: (lagMs: number) => void;
 }
 
 /**
@@ -46,7 +47,7 @@ export class TotalsPublisher {
       // Until every gateway's list has had time to arrive, a sum may be missing whole gateways.
       if (now - part.ownedAt < this.#o.warmupMs) return;
       part.warm = true;
-      for (const record of part.table.records()) this.#want(part, record);
+      for (const record of part.table.records()) this.#want(part, record, now);
     }
     const { table } = part;
     const queue = table.dirtyQueue;
@@ -63,7 +64,7 @@ export class TotalsPublisher {
         part.lateUniques.push(record);
         continue;
       }
-      this.#want(part, record);
+      this.#want(part, record, now);
     }
     queue.length = 0;
     if (part.lateUniques.length > 0) {
@@ -75,7 +76,7 @@ export class TotalsPublisher {
           now - record.lastPublishAt >= uniquesWait ||
           part.table.totals[record.slot] !== record.publishedTotal
         ) {
-          this.#want(part, record);
+          this.#want(part, record, now);
         } else {
           part.lateUniques.push(record);
         }
@@ -106,10 +107,11 @@ export class TotalsPublisher {
     }
   }
 
-  #want(part: Partition, record: StreamRecord): void {
+  #want(part: Partition, record: StreamRecord, now: number): void {
     record.peak = Math.max(record.peak, part.table.totals[record.slot]!);
     if (record.pending) return;
     record.pending = true;
+    record.changedAt = now;
     // A cooling record is picked up when its interval ends; any other one goes out now.
     if (!record.cooling) part.due.push(record);
   }
@@ -134,6 +136,7 @@ export class TotalsPublisher {
       return false;
     }
     this.#stats.publishes++;
+    this.#o.onPublished(now - record.changedAt);
     record.lastPublishAt = now;
     record.publishedTotal = total;
     record.publishedUniques = record.uniques;

@@ -57,18 +57,31 @@ export class ChatHandler {
   }
 
   handle(ws: Socket, s: Session, req: ChatRequest): void {
-    this.#accept(ws, s, req).catch((error: unknown) => {
-      if (!(error instanceof RoarError)) {
-        this.#o.log.error('chat failed', { stream: req.stream, error });
-        error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
-      }
-      const e = error as RoarError;
-      this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
-      if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
-    });
+    const started = performance.now();
+    const { chatAccept } = this.#o.metrics;
+    this.#accept(ws, s, req).then(
+      (result) => {
+        if (result !== undefined) chatAccept.observe({ result }, since(started));
+      },
+      (error: unknown) => {
+        if (!(error instanceof RoarError)) {
+          this.#o.log.error('chat failed', { stream: req.stream, error });
+          error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
+        }
+        const e = error as RoarError;
+        this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
+        if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
+        chatAccept.observe({ result: 'rejected' }, since(started));
+      },
+    );
   }
 
-  async #accept(ws: Socket, s: Session, req: ChatRequest): Promise<void> {
+  /** Resolves with how the message was taken, or undefined when its sender left meanwhile. */
+  async #accept(
+    ws: Socket,
+    s: Session,
+    req: ChatRequest,
+  ): Promise<'accepted' | 'held' | undefined> {
     const { config, metrics, registry } = this.#o;
     const { identity } = s;
     if (!s.streams.includes(req.stream))
@@ -86,7 +99,7 @@ export class ChatHandler {
     if (!state) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
     // The stream's rules and bans load with its history, once; a message cannot outrun them.
     await state.ready;
-    if (!s.open) return;
+    if (!s.open) return undefined;
     const now = this.#o.now();
     const pass = checkChat({
       identity,
@@ -149,5 +162,10 @@ export class ChatHandler {
         ...(isHeld ? { held: true } : {}),
       });
     }
+    return held !== undefined || pass.holdS > 0 ? 'held' : 'accepted';
   }
+}
+
+function since(startedMs: number): number {
+  return (performance.now() - startedMs) / 1000;
 }

@@ -24,6 +24,8 @@ export interface FanoutOptions {
   /** Sockets per slice of a stream, and written per loop turn at most (`ROAR_FANOUT_SLICE`). */
   sliceSockets: number;
   random?: () => number;
+  /** Wall-clock ms, compared with events' `ts` for the delivery lag. Default `Date.now`. */
+  clock?: () => number;
 }
 
 /** A queued write: runs once, returns how many sockets it wrote to. */
@@ -88,7 +90,7 @@ class Frames {
  */
 export class Fanout {
   readonly #dirty = new Set<StreamState>();
-  readonly #o: FanoutOptions;
+  readonly #o: FanoutOptions & { clock: () => number };
   readonly #queue: Job[] = [];
   #next = 0;
   #scheduled = false;
@@ -104,7 +106,7 @@ export class Fanout {
   stormTickMs: number;
 
   constructor(options: FanoutOptions) {
-    this.#o = options;
+    this.#o = { ...options, clock: options.clock ?? Date.now };
     this.countIntervalMs = options.countIntervalMs;
     this.chatBudgetPerS = options.chatBudgetPerS;
     this.stormTickMs = options.stormTickMs;
@@ -251,9 +253,11 @@ export class Fanout {
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
     state.lastFlushAt = now;
     const ordinary: EncodedEvent[] = [];
+    let oldest = Number.POSITIVE_INFINITY;
     for (const e of events) {
       const event = e.event;
       if (event.type !== 'chat') continue;
+      if (event.ts < oldest) oldest = event.ts;
       // History holds every message; sampling decides only what is pushed live.
       state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
       if (!isPriorityChat(event)) ordinary.push(e);
@@ -282,7 +286,14 @@ export class Fanout {
     for (let slice = 0; slice < state.slices; slice++) {
       this.#enqueue(state, () => this.#publish(state, slice, frames, full));
     }
-    this.#enqueue(state, () => this.#ownMessages(state, events, left, head));
+    this.#enqueue(state, () => {
+      const written = this.#ownMessages(state, events, left, head);
+      // The batch's last job: every slice is written. Observed once per batch, for its oldest
+      // message (accepted at `ts` by whichever gateway took it).
+      if (oldest !== Number.POSITIVE_INFINITY)
+        this.#o.metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
+      return written;
+    });
   }
 
   /** Writes a batch to one slice of a stream's viewers; returns how many sockets it wrote to. */

@@ -225,6 +225,7 @@ export class Gateway {
     for (const route of fallbackRoutes(deps.files)) this.#transport.route(route);
 
     this.metrics.busConnected.set(bus.connected ? 1 : 0);
+    this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
     bus.onStatus((status) => {
       this.metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
       log.info('bus status', { status: status.type });
@@ -239,6 +240,7 @@ export class Gateway {
       this.#reporter.reportCounts(this.registry.values(), t);
       this.registry.sweep(t);
       this.metrics.streams.set(this.registry.size);
+      this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
     });
     this.#every(config.reactionWindowMs, () =>
       this.#reporter.reportReactions(this.registry.values()),
@@ -306,4 +308,9 @@ export class Gateway {
       }, ms),
     );
   }
+}
+
+/** Stores that can tell whether their server answers (Redis); the memory store always does. */
+function isReachable(store: object): store is { readonly connected: boolean } {
+  return typeof (store as { connected?: unknown }).connected === 'boolean';
 }

@@ -1,4 +1,9 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Seconds: from half a millisecond (a local ack) to 10 s (a stuck loop or a storm). */
+export const LATENCY_BUCKETS_S = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (several gateways can share a test
@@ -142,6 +147,28 @@ export class GatewayMetrics {
   readonly storeReadFailures = new Counter({
     name: 'roar_store_read_failures_total',
     help: 'Other store reads that failed',
+    registers: [this.registry],
+  });
+
+  // Latency distributions (the operations kit): observed once per chat message accepted and once
+  // per batch written, never per socket.
+  readonly chatAccept = new Histogram({
+    name: 'roar_chat_accept_seconds',
+    help: 'From a chat frame read to its reply (ack or error), by result (accepted, held, rejected)',
+    labelNames: ['result'] as const,
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+  readonly deliveryLag = new Histogram({
+    name: 'roar_delivery_lag_seconds',
+    help: 'From a chat message accepted (on any gateway) to its batch written to every socket here; the oldest message of each batch',
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  readonly storeConnected = new Gauge({
+    name: 'roar_store_connected',
+    help: '1 while the store (Redis) is reachable; always 1 for the in-memory store',
     registers: [this.registry],
   });
 
