@@ -19,6 +19,8 @@ import {
   type HttpRequest,
   type Route,
 } from '../http.js';
+import type { Logger } from '@roar/runtime';
+import { requestId } from '../request-id.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import type { Actor } from './actor.js';
 import type { AdminAuth } from './authz.js';
@@ -31,6 +33,8 @@ export interface AdminApiOptions {
   registry: StreamRegistry;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
+  /** One line per request, with its request id (docs/operations.md). */
+  log: Logger;
 }
 
 const STATUS: Partial<Record<string, number>> = {
@@ -112,13 +116,11 @@ type Handler = (req: HttpRequest, actor: Actor) => Promise<HttpReply>;
  */
 export function adminRoutes(o: AdminApiOptions): Route[] {
   const { service } = o;
-  const route = (method: HttpMethod, path: string, handler: Handler): Route => ({
-    method,
-    pattern: `/admin/v1${path}`,
-    maxBodyBytes: 16 * 1024,
-    handler: async (req) => {
+  const route = (method: HttpMethod, path: string, handler: Handler): Route => {
+    const handle = async (req: HttpRequest, who: { actor?: string }): Promise<HttpReply> => {
       try {
         const actor = await o.auth.actor(req);
+        who.actor = actor.id;
         if (method !== 'get') {
           const key = req.header('idempotency-key');
           if (key !== undefined) {
@@ -142,8 +144,30 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       } catch (error) {
         return httpError(error);
       }
-    },
-  });
+    };
+    return {
+      method,
+      pattern: `/admin/v1${path}`,
+      maxBodyBytes: 16 * 1024,
+      // Every request gets an id (the caller's X-Request-Id when sane), echoed and logged.
+      handler: async (req) => {
+        const id = requestId(req.header('x-request-id'));
+        const started = performance.now();
+        const who: { actor?: string } = {};
+        const reply = await handle(req, who);
+        reply.headers = { ...reply.headers, 'x-request-id': id };
+        o.log.info('admin request', {
+          requestId: id,
+          method: req.method,
+          path: req.path,
+          status: reply.status,
+          ...(who.actor !== undefined ? { actor: who.actor } : {}),
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        });
+        return reply;
+      },
+    };
+  };
   const chat = (bytes: Uint8Array): ChatEvent => EncodedEvent.fromMsgpack<ChatEvent>(bytes).event;
 
   return [

@@ -98,6 +98,7 @@ export class Moderation {
       store: d.store,
       registry,
       level: hooks.level,
+      log: d.log,
     });
   }
 
