@@ -21,6 +21,7 @@ import type { OwnMessages } from './own-messages.js';
 import type { Session, Socket } from './socket.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter } from './token-bucket.js';
+import type { Tracing } from './tracing.js';
 
 export interface ChatHandlerOptions {
   config: GatewayConfig;
@@ -40,6 +41,8 @@ export interface ChatHandlerOptions {
   reject: (ws: Socket, error: RoarError, ref: number | undefined, stream: string) => void;
   /** Degradation level 4: only privileged users may chat. */
   readOnly: () => boolean;
+  /** Traces accepted messages; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -59,7 +62,7 @@ export class ChatHandler {
   handle(ws: Socket, s: Session, req: ChatRequest): void {
     const started = performance.now();
     const { chatAccept } = this.#o.metrics;
-    this.#accept(ws, s, req).then(
+    this.#accept(ws, s, req, started).then(
       (result) => {
         if (result !== undefined) chatAccept.observe({ result }, since(started));
       },
@@ -81,6 +84,7 @@ export class ChatHandler {
     ws: Socket,
     s: Session,
     req: ChatRequest,
+    started: number,
   ): Promise<'accepted' | 'held' | undefined> {
     const { config, metrics, registry } = this.#o;
     const { identity } = s;
@@ -147,7 +151,13 @@ export class ChatHandler {
       await this.#o.holds.hold(message, held === undefined ? pass.holdS * 1000 : undefined);
       metrics.chat.inc({ result: 'held', reason: message.reason });
     } else {
-      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
+      // With tracing off `headers` stays undefined: nothing is allocated for it.
+      const headers = this.#o.tracing?.chatAccepted(
+        req.stream,
+        event.id,
+        performance.timeOrigin + started,
+      );
+      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes, headers);
       this.#o.history.add(req.stream, { id: event.id, bytes });
       this.#o.own.add(event.id, ws, now);
       metrics.chat.inc({ result: 'accepted', reason: '' });

@@ -34,6 +34,7 @@ import type { SlowClients } from './slow-clients.js';
 import type { Session, Socket } from './socket.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter, TokenBucket } from './token-bucket.js';
+import type { Tracing } from './tracing.js';
 
 /** Malformed frames tolerated before the connection is closed as a broken client. */
 export const MAX_BAD_FRAMES = 10;
@@ -66,6 +67,8 @@ export interface ConnectionHandlerOptions {
   holds: Holds;
   globalBans: BanList;
   automod: AutoMod | undefined;
+  /** Traces chat; undefined when tracing is off (see tracing.ts). */
+  tracing?: Tracing | undefined;
 }
 
 /**

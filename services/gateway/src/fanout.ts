@@ -11,6 +11,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { OwnMessages } from './own-messages.js';
 import { topicOf, type Publisher, type Socket } from './socket.js';
 import type { StreamState } from './stream-state.js';
+import type { Tracing } from './tracing.js';
 
 export interface FanoutOptions {
   publisher: Publisher;
@@ -26,6 +27,8 @@ export interface FanoutOptions {
   random?: () => number;
   /** Wall-clock ms, compared with events' `ts` for the delivery lag. Default `Date.now`. */
   clock?: () => number;
+  /** Closes chat delivery spans when their batch is written; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /** A queued write: runs once, returns how many sockets it wrote to. */
@@ -292,6 +295,7 @@ export class Fanout {
       // message (accepted at `ts` by whichever gateway took it).
       if (oldest !== Number.POSITIVE_INFINITY)
         this.#o.metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
+      this.#o.tracing?.delivered(events);
       return written;
     });
   }

@@ -23,6 +23,7 @@ import type { Publisher } from './socket.js';
 import type { HttpHandler } from './http.js';
 import { UwsTransport, type UpgradeRequest, type UpgradeResult } from './transport-uws.js';
 import { decideUpgrade } from './upgrade.js';
+import { startTracing, type Tracing } from './tracing.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -54,11 +55,13 @@ export class Gateway {
   readonly #reporter: Reporter;
   readonly #deps: GatewayDeps;
   readonly #timers: NodeJS.Timeout[] = [];
+  readonly #tracing: Tracing | undefined;
   #port = 0;
   #draining = false;
 
-  private constructor(deps: GatewayDeps & { files: HttpHandler }) {
-    const { config, bus, store, log } = deps;
+  private constructor(deps: GatewayDeps & { files: HttpHandler; tracing: Tracing | undefined }) {
+    const { config, bus, store, log, tracing } = deps;
+    this.#tracing = tracing;
     const now = deps.now ?? Date.now;
     this.#deps = deps;
     this.config = config;
@@ -95,6 +98,7 @@ export class Gateway {
       chatBudgetPerS: config.chatBudgetPerS,
       stormTickMs: config.stormTickMs,
       sliceSockets: config.fanoutSliceSockets,
+      tracing,
     });
     this.load = new LoadControl({
       config,
@@ -119,6 +123,7 @@ export class Gateway {
       log,
       now,
       defaults,
+      tracing,
     });
     this.registry = new StreamRegistry({
       bus,
@@ -134,6 +139,7 @@ export class Gateway {
       defaults,
       onDelete: (id) => this.moderation.holds.cancel(id),
       now,
+      tracing,
     });
     this.#reporter = new Reporter({
       bus,
@@ -166,6 +172,7 @@ export class Gateway {
       holds: this.moderation.holds,
       globalBans: this.moderation.globalBans,
       automod: this.moderation.automod,
+      tracing,
     });
 
     this.#transport.websocket('/ws', {
@@ -258,7 +265,11 @@ export class Gateway {
 
   /** Builds a gateway and starts listening; resolves once the port is open. */
   static async start(deps: GatewayDeps): Promise<Gateway> {
-    const gateway = new Gateway({ ...deps, files: await staticFiles(PUBLIC) });
+    const gateway = new Gateway({
+      ...deps,
+      files: await staticFiles(PUBLIC),
+      tracing: await startTracing(deps.config),
+    });
     gateway.#port = await gateway.#transport.listen(deps.config.host, deps.config.port);
     deps.log.info('gateway listening', {
       gateway: deps.config.gatewayId,
@@ -295,6 +306,9 @@ export class Gateway {
     this.registry.close();
     await this.#deps.bus.flush().catch(() => undefined);
     this.#transport.close();
+    await this.#tracing?.shutdown().catch((error: unknown) => {
+      this.#deps.log.warn('trace export failed at shutdown', { error });
+    });
   }
 
   #every(ms: number, fn: () => void): void {

@@ -27,6 +27,7 @@ export function printableConfig(config: GatewayConfig): Record<string, unknown> 
   out.natsUrl = config.natsUrl.split(',').map(maskUrlPassword).join(',');
   out.redisUrl = maskUrlPassword(config.redisUrl);
   if (config.automodUrl !== undefined) out.automodUrl = maskUrlPassword(config.automodUrl);
+  out.otlpEndpoint = maskUrlPassword(config.otlpEndpoint);
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 

@@ -21,6 +21,7 @@ import {
 } from '../http.js';
 import type { Logger } from '@roar/runtime';
 import { requestId } from '../request-id.js';
+import type { Tracing } from '../tracing.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import type { Actor } from './actor.js';
 import type { AdminAuth } from './authz.js';
@@ -35,6 +36,8 @@ export interface AdminApiOptions {
   level: () => { level: number; pinned: number | null };
   /** One line per request, with its request id (docs/operations.md). */
   log: Logger;
+  /** A span per request; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 const STATUS: Partial<Record<string, number>> = {
@@ -153,9 +156,16 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       handler: async (req) => {
         const id = requestId(req.header('x-request-id'));
         const started = performance.now();
+        const span = o.tracing?.admin(
+          req.method,
+          `/admin/v1${path}`,
+          id,
+          req.header('traceparent'),
+        );
         const who: { actor?: string } = {};
         const reply = await handle(req, who);
         reply.headers = { ...reply.headers, 'x-request-id': id };
+        span?.end(reply.status);
         o.log.info('admin request', {
           requestId: id,
           method: req.method,

@@ -15,6 +15,7 @@ import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
 import { BanList } from './stream-moderation.js';
+import type { Tracing } from '../tracing.js';
 
 export interface ModerationDeps {
   config: GatewayConfig;
@@ -27,6 +28,8 @@ export interface ModerationDeps {
   log: Logger;
   now: () => number;
   defaults: StreamSettings;
+  /** Spans for admin API calls; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -99,6 +102,7 @@ export class Moderation {
       registry,
       level: hooks.level,
       log: d.log,
+      tracing: d.tracing,
     });
   }
 
