@@ -12,7 +12,7 @@ import type { GatewayConfig } from './config.js';
 import type { HistoryWriter } from './history-writer.js';
 import { badgesFor } from './identity.js';
 import type { MessageIds } from './message-ids.js';
-import type { GatewayMetrics } from './metrics.js';
+import { ACCEPT, type GatewayMetrics } from './metrics.js';
 import type { AutoMod } from './moderation/automod.js';
 import { checkChat, isPrivileged } from './moderation/chat-policy.js';
 import type { Holds } from './moderation/holds.js';
@@ -64,7 +64,7 @@ export class ChatHandler {
     const { chatAccept } = this.#o.metrics;
     this.#accept(ws, s, req, started).then(
       (result) => {
-        if (result !== undefined) chatAccept.observe({ result }, since(started));
+        if (result !== undefined) chatAccept.observe(since(started), ACCEPT[result]);
       },
       (error: unknown) => {
         if (!(error instanceof RoarError)) {
@@ -74,7 +74,7 @@ export class ChatHandler {
         const e = error as RoarError;
         this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
         if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
-        chatAccept.observe({ result: 'rejected' }, since(started));
+        chatAccept.observe(since(started), ACCEPT.rejected);
       },
     );
   }

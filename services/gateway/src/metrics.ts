@@ -1,4 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { FixedHistogram } from './fixed-histogram.js';
+
+/** The series of `roar_chat_accept_seconds`, by index (`chatAccept.observe(s, ACCEPT.held)`). */
+export const ACCEPT = { accepted: 0, held: 1, rejected: 2 } as const;
 
 /** Seconds: from half a millisecond (a local ack) to 10 s (a stuck loop or a storm). */
 export const LATENCY_BUCKETS_S = [
@@ -150,22 +154,21 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  // Latency distributions (the operations kit): observed once per chat message accepted and once
-  // per batch written, never per socket.
-  readonly chatAccept = new Histogram({
-    name: 'roar_chat_accept_seconds',
-    help: 'From a chat frame read to its reply (ack or error), by result (accepted, held, rejected)',
-    labelNames: ['result'] as const,
-    buckets: LATENCY_BUCKETS_S,
-    registers: [this.registry],
-  });
-  readonly deliveryLag = new Histogram({
-    name: 'roar_delivery_lag_seconds',
-    help: 'From a chat message accepted (on any gateway) to its batch written to every socket here; the oldest message of each batch',
-    buckets: LATENCY_BUCKETS_S,
-    registers: [this.registry],
-  });
-
+  // Latency distributions (the operations kit): observed once per chat message replied to and
+  // once per batch written, never per socket, without allocating (see FixedHistogram).
+  readonly chatAccept = new FixedHistogram(
+    'roar_chat_accept_seconds',
+    'From a chat frame read to its reply (ack or error), by result (accepted, held, rejected)',
+    LATENCY_BUCKETS_S,
+    this.registry,
+    { name: 'result', values: ['accepted', 'held', 'rejected'] as const },
+  );
+  readonly deliveryLag = new FixedHistogram(
+    'roar_delivery_lag_seconds',
+    'From a chat message accepted (on any gateway) to its batch written to every socket here; the oldest message of each batch',
+    LATENCY_BUCKETS_S,
+    this.registry,
+  );
   readonly storeConnected = new Gauge({
     name: 'roar_store_connected',
     help: '1 while the store (Redis) is reachable; always 1 for the in-memory store',
