@@ -181,7 +181,7 @@ describe('the dashboard and the rules against running processes', () => {
       type: 'ack',
     });
 
-    const scrape = async (port: string): Promise<string> =>
+    const scrape = async (port: string | undefined): Promise<string> =>
       (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     // Histograms fill as the chat is written out and the viewer count is published.
     await waitFor(
