@@ -22,6 +22,24 @@ const EXPECTED_CLOSES = [1000, 1001, 4000];
 // After we decide to leave, in-flight chats get this long to be acked before the socket closes, so
 // a planned leave does not show up as lost messages.
 const DRAIN_MS = 1000;
+// Sessions end themselves this long before their scenario does: k6 runs no close listener (and
+// warns about pending timers) for a VU it stops, so a session cut by k6 leaves no sample and a
+// chatter cut by k6 would still be sending through gracefulStop.
+export const END_MARGIN_MS = DRAIN_MS + 2000;
+// A `reconnect {delayMs}` hint longer than this is a server bug, not a plan (the SDK's cap).
+const MAX_RECONNECT_HINT_MS = 10 * 60000;
+const TOKEN_EXPIRED = 4502;
+
+/**
+ * What a client does after the server closed with `code`: packages/protocol/src/close-codes.ts
+ * (`shouldReconnect`), repeated here because k6 cannot import the workspace. 4000-4499 and the
+ * network-ish standard codes reconnect; 4500-4999 and the others do not.
+ */
+export function shouldReconnect(code) {
+  if (code >= 4000 && code < 4500) return true;
+  if (code >= 4500 && code < 5000) return false;
+  return [1001, 1005, 1006, 1011, 1012, 1013].indexOf(code) >= 0;
+}
 
 function env(name, fallback) {
   const value = __ENV[name];
@@ -64,6 +82,8 @@ function loadConfig() {
     latencySample: envNumber('ROAR_LATENCY_SAMPLE', 0.1, 0, 1),
     backoffBaseMs: envNumber('ROAR_BACKOFF_BASE_MS', 1000, 0),
     backoffCapMs: envNumber('ROAR_BACKOFF_CAP_MS', 30000, 0),
+    // A session that lasted this long resets the backoff (the SDK's resetAfterMs).
+    backoffResetMs: envNumber('ROAR_BACKOFF_RESET_MS', 5000, 0),
   };
 }
 
@@ -84,6 +104,53 @@ export const chatDelivered = new Counter('roar_chat_delivered');
 export const reactErrors = new Counter('roar_react_errors');
 export const connectErrors = new Rate('roar_connect_errors');
 export const unexpectedClose = new Rate('roar_unexpected_close');
+// One count per sample of the Trends and Rates above, tagged `metric` plus the sample's own tags:
+// a Rate with no samples has rate 0 and a Trend with none has no percentiles, so thresholds on
+// them pass on "0 out of 0". `withSampleGuards` adds `count>0` on this for each such threshold.
+export const samples = new Counter('roar_samples');
+
+const GUARDED = [
+  'roar_delivery_latency',
+  'roar_join_time',
+  'roar_rejoin_time',
+  'roar_chat_failed',
+  'roar_connect_errors',
+  'roar_unexpected_close',
+];
+
+function record(metric, name, value, tags) {
+  metric.add(value, tags);
+  const t = { metric: name };
+  if (tags) for (const k in tags) t[k] = tags[k];
+  samples.add(1, t);
+}
+
+/**
+ * The thresholds plus, for each one on a Trend or Rate of this module (tag selector included), a
+ * `roar_samples{metric:<name>,<tags>}: count>0` guard, so a threshold that saw no sample fails
+ * instead of passing.
+ */
+export function withSampleGuards(thresholds) {
+  const out = {};
+  for (const key of Object.keys(thresholds)) {
+    out[key] = thresholds[key];
+    const m = /^([a-z_]+)(?:\{(.*)\})?$/.exec(key);
+    if (!m || GUARDED.indexOf(m[1]) < 0) continue;
+    out[`roar_samples{metric:${m[1]}${m[2] ? `,${m[2]}` : ''}}`] = ['count>0'];
+  }
+  return out;
+}
+
+/**
+ * A k6 duration ("90s", "5m", "1h30m", "2h") in seconds; a bad one stops the run naming `name`.
+ * Scenarios need their length as a number to end their sessions before k6 stops them.
+ */
+export function durationS(name, text) {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(String(text));
+  if (!m || String(text) === '')
+    throw new Error(`${name} must be a duration like 90s, 5m or 1h30m, got "${text}"`);
+  return Number(m[1] || 0) * 3600 + Number(m[2] || 0) * 60 + Number(m[3] || 0);
+}
 
 function b64url(text) {
   return encoding.b64encode(text, 'rawurl');
@@ -145,6 +212,15 @@ let lastSession = null;
 let attempt = 0;
 let lastChatId;
 let notes = 0;
+// When this VU's last joined session dropped, in the scenario named `dropScenario`: a rejoin is
+// measured from here, however many dials fail in between.
+let droppedAt;
+let dropScenario = '';
+// The scenario in which the server closed with a do-not-reconnect code: the VU stays away.
+let toldToStay = '';
+// Chat sent by this VU over all its sessions: each text is new, as the gateway refuses a user's
+// repeat within 30 s as `duplicate`.
+let chatSeq = 0;
 
 // A sample of failures from the first VUs: 10,000 VUs failing alike would bury the output.
 function note(message) {
@@ -152,10 +228,12 @@ function note(message) {
 }
 
 /**
- * Sleeps before a reconnect, as a client's backoff would. With `jitter` the wait is random in
- * [0, min(cap, base·2^n)] (full jitter), n counting failed attempts in a row. Without it the first
- * retry is immediate and later ones wait exactly base·2^(n-1): every client that dropped together
- * retries together, which is the thundering herd. No wait after a planned leave or a first connect.
+ * Sleeps before a reconnect, as the SDK does: the server's `reconnect {delayMs}` hint, if it sent
+ * one before closing, plus the backoff. With `jitter` the backoff is random in
+ * [0, min(cap, base·2^n)] (full jitter), n counting failed attempts in a row; a session that lasted
+ * `ROAR_BACKOFF_RESET_MS` resets n. Without jitter the first retry is immediate and later ones wait
+ * exactly base·2^(n-1): every client that dropped together retries together, the thundering herd.
+ * No wait after a planned leave or before a first connect.
  */
 export function pauseBeforeReconnect(jitter) {
   const last = lastSession;
@@ -163,15 +241,39 @@ export function pauseBeforeReconnect(jitter) {
     attempt = 0;
     return;
   }
-  if (last.joined && last.lastedMs > 10000) attempt = 0;
-  const ceiling = Math.min(config.backoffCapMs, config.backoffBaseMs * 2 ** attempt);
+  if (last.joined && last.lastedMs >= config.backoffResetMs) attempt = 0;
+  const ceiling = Math.min(config.backoffCapMs, config.backoffBaseMs * 2 ** Math.min(attempt, 30));
   let waitMs;
-  if (last.code >= 4500 && last.code < 5000)
-    waitMs = config.backoffCapMs; // told not to return
-  else if (jitter) waitMs = Math.random() * ceiling;
+  if (jitter) waitMs = Math.random() * ceiling;
   else waitMs = attempt === 0 ? 0 : ceiling / 2;
   attempt++;
+  waitMs += last.hintMs;
   if (waitMs > 0) sleep(waitMs / 1000);
+}
+
+/** Epoch ms at which this scenario's sessions should be over: `lengthS` after it started, less a margin. */
+export function sessionDeadline(lengthS) {
+  return exec.scenario.startTime + lengthS * 1000 - END_MARGIN_MS;
+}
+
+/**
+ * The start of every iteration that opens a session. Returns true after waiting what a client
+ * would before (re)connecting. Returns false, after sleeping until just past the scenario's end,
+ * when this VU is done: `until` (when its sessions must be over) has passed, or the server closed
+ * with a code that means do not come back (4500-4999: a bad token, a ban), which the SDK obeys; a
+ * tight reconnect loop would measure the script, not the server. Sleeping past the end, rather
+ * than returning, keeps k6 from running empty iterations back to back. `scenarioEnd` (epoch ms)
+ * defaults to `until` plus END_MARGIN_MS, as `sessionDeadline` computes it.
+ */
+export function beforeSession(until, jitter, scenarioEnd) {
+  if (toldToStay !== exec.scenario.name && Date.now() < until) {
+    pauseBeforeReconnect(jitter !== false);
+    if (Date.now() < until) return true;
+  }
+  const end = scenarioEnd === undefined ? until + END_MARGIN_MS : scenarioEnd;
+  const idleMs = end + 500 - Date.now();
+  if (idleMs > 0) sleep(idleMs / 1000);
+  return false;
 }
 
 function isRecording() {
@@ -182,7 +284,8 @@ function isRecording() {
 /**
  * Opens one connection, joins the stream once welcomed, then calls `onJoined(session)`. The k6
  * iteration lasts as long as the socket: until `holdMs` after the join or the epoch-ms time
- * `until` (neither: until k6 stops the VU), or until the server closes it.
+ * `until`, whichever comes first, or until the server closes it. Give every session an `until`
+ * before its scenario ends (`sessionDeadline`): k6 runs no close listener for a VU it stops.
  *
  * opts: { runId, signedIn, stream, holdMs, until, drop, onJoined, latencyTags }. `drop: true`
  * makes the planned end behave like a lost connection: the next iteration reconnects with backoff
@@ -224,17 +327,19 @@ export function connect(opts) {
   const send = (message) => {
     if (ws.readyState === 1) ws.send(JSON.stringify(message));
   };
+  let hintMs = 0;
+  let finished = false;
   const fail = (reason) => {
     if (failed || joined) return;
     failed = true;
-    connectErrors.add(true);
+    record(connectErrors, 'roar_connect_errors', true);
     note(`connect failed: ${reason}`);
   };
   const settle = (r, code) => {
     if (pending[r] === undefined) return false;
     delete pending[r];
     pendingCount--;
-    chatFailed.add(code !== null && code !== 'rate_limited');
+    record(chatFailed, 'roar_chat_failed', code !== null && code !== 'rate_limited');
     if (code === null) chatAcks.add(1);
     else chatErrors.add(1, { code });
     return true;
@@ -244,13 +349,16 @@ export function connect(opts) {
     stream,
     vu,
     reactions: ['🔥'],
-    /** Sends a chat message; its ack or error is counted when it arrives. */
+    /**
+     * Sends a chat message; its ack or error is counted when it arrives. A run id and this VU's
+     * running count are appended, so no text repeats across this VU's sessions, nor across runs.
+     */
     chat(text) {
       if (ws.readyState !== 1 || leaving) return;
       ref++;
       pending[ref] = true;
       pendingCount++;
-      send({ type: 'chat', ref, stream, text });
+      send({ type: 'chat', ref, stream, text: `${text} (${o.runId || 'run'} #${++chatSeq})` });
     },
     /** Sends a reaction without a ref, as a real client does: only failures are answered. */
     react(emoji) {
@@ -291,13 +399,19 @@ export function connect(opts) {
   const onJoined = (msg) => {
     joined = true;
     const now = Date.now();
-    joinTime.add(now - started);
-    connectErrors.add(false);
-    if (previous && previous.reconnect) rejoinTime.add(now - previous.closedAt);
+    record(joinTime, 'roar_join_time', now - started);
+    record(connectErrors, 'roar_connect_errors', false);
+    // From the drop, not from the last failed dial: the backoff and every refused dial count.
+    if (droppedAt !== undefined && dropScenario === exec.scenario.name) {
+      record(rejoinTime, 'roar_rejoin_time', now - droppedAt);
+    }
+    droppedAt = undefined;
     if (Array.isArray(msg.reactions) && msg.reactions.length > 0) session.reactions = msg.reactions;
     const history = msg.history || [];
     if (history.length > 0) lastChatId = history[history.length - 1].id;
-    const holdMs = o.until ? o.until - now : o.holdMs;
+    let holdMs = o.holdMs;
+    if (o.until !== undefined)
+      holdMs = Math.min(o.until - now, holdMs === undefined ? Infinity : holdMs);
     if (holdMs !== undefined) session.after(Math.max(0, holdMs), () => session.end(o.drop));
     if (o.onJoined) o.onJoined(session);
   };
@@ -332,8 +446,10 @@ export function connect(opts) {
           if (ev.type !== 'chat') continue;
           chatDelivered.add(1);
           lastChatId = ev.id;
-          if (recording)
-            deliveryLatency.add(receivedAt - ev.ts, o.latencyTags ? o.latencyTags() : undefined);
+          if (recording) {
+            const tags = o.latencyTags ? o.latencyTags() : undefined;
+            record(deliveryLatency, 'roar_delivery_latency', receivedAt - ev.ts, tags);
+          }
         }
         break;
       case 'ack':
@@ -342,38 +458,71 @@ export function connect(opts) {
       case 'error':
         if (msg.ref !== undefined && msg.ref === joinRef && !joined) {
           fail(`join refused: ${msg.code}`);
+          // Like a dropped dial: the next iteration tries again after the backoff.
+          leaving = true;
+          dropping = true;
           ws.close();
         } else if (msg.ref === undefined || !settle(msg.ref, msg.code)) {
           if (joined) reactErrors.add(1, { code: msg.code });
           else note(`error before join: ${msg.code} ${msg.message}`);
         }
         break;
+      case 'reconnect':
+        // Sent just before a server-initiated close (a drain): the SDK waits this long, plus its
+        // backoff, before dialling again. It applies to that close only.
+        if (typeof msg.delayMs === 'number' && msg.delayMs >= 0)
+          hintMs = Math.min(msg.delayMs, MAX_RECONNECT_HINT_MS);
+        break;
       default:
         break; // pong, left: nothing to measure
     }
   });
-  ws.addEventListener('error', (e) => {
-    if (!joined) fail(e.error || 'socket error');
-  });
-  ws.addEventListener('close', (e) => {
+  // Once per session, from `close` or from an `error` that no `close` may follow (a dial that
+  // never opened).
+  const finish = (closeCode) => {
+    if (finished) return;
+    finished = true;
     intervals.forEach((id) => clearInterval(id));
     timeouts.forEach((id) => clearTimeout(id));
     // Older k6 reports no code; a close we did not start is then treated as a dropped network.
-    const code = e.code || (leaving ? 1000 : 1006);
+    const code = closeCode || (leaving ? 1000 : 1006);
+    const now = Date.now();
     if (!joined) fail(opened ? `closed ${code} before joining` : 'could not connect');
-    else unexpectedClose.add(!leaving && EXPECTED_CLOSES.indexOf(code) < 0, { code: String(code) });
+    else {
+      const unexpected = !leaving && EXPECTED_CLOSES.indexOf(code) < 0;
+      record(unexpectedClose, 'roar_unexpected_close', unexpected, { code: String(code) });
+    }
     if (pendingCount > 0) {
       chatErrors.add(pendingCount, { code: 'no_reply' });
-      for (let i = 0; i < pendingCount; i++) chatFailed.add(true);
+      for (let i = 0; i < pendingCount; i++) record(chatFailed, 'roar_chat_failed', true);
+    }
+    let reconnect;
+    if (leaving) reconnect = dropping;
+    else reconnect = shouldReconnect(code) || (code === TOKEN_EXPIRED && joined);
+    if (!leaving && !reconnect) {
+      toldToStay = exec.scenario.name;
+      note(`the server closed with ${code}: not reconnecting, as the SDK would not`);
+    }
+    if (joined && reconnect) {
+      droppedAt = now;
+      dropScenario = exec.scenario.name;
+    } else if (!reconnect) {
+      droppedAt = undefined;
     }
     lastSession = {
       scenario: exec.scenario.name,
       joined,
       code,
-      reconnect: dropping || !leaving,
-      lastedMs: Date.now() - started,
-      closedAt: Date.now(),
+      reconnect,
+      hintMs,
+      lastedMs: now - started,
+      closedAt: now,
     };
+  };
+  ws.addEventListener('error', (e) => {
+    if (!joined) fail(e.error || 'socket error');
+    if (!opened) finish(1006);
   });
+  ws.addEventListener('close', (e) => finish(e.code));
   return session;
 }

@@ -224,3 +224,27 @@ describe('Aggregator counting', () => {
     expect(agg.stats.expiredGateways).toBe(1);
   });
 });
+
+describe('Aggregator publish lag', () => {
+  it('tells how long each change waited: none on the leading edge, the throttle on the trailing', async () => {
+    const lags: number[] = [];
+    const { gateways, observer, step } = setup({
+      gateways: 1,
+      publishIntervalMs: 1000,
+      onPublished: (ms) => lags.push(ms),
+    });
+    const [g0] = gateways;
+    g0!.report(0, { a: 10 });
+    await step(0);
+    expect(observer.last('a')?.total).toBe(10);
+    expect(lags).toEqual([0]);
+    // A change 200 ms later waits for the end of the interval: 800 ms.
+    await step(200);
+    g0!.report(0, { a: 12 });
+    await step(0);
+    expect(observer.last('a')?.total).toBe(10);
+    await step(800);
+    expect(observer.last('a')?.total).toBe(12);
+    expect(lags).toEqual([0, 800]);
+  });
+});

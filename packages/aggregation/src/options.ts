@@ -43,7 +43,12 @@ export interface AggregatorOptions {
    * Told about failures that are counted and survived: store errors (at most one call per store
    * batch), bus publish errors and bugs in report handling. Defaults to nothing.
    */
-  onError?: (error: unknown, where: string) => void;
+  onError?: (error: unknown, where: string) => void; /**
+   * Told, for each viewers event published, how long its change waited: from the tick that first
+   * saw the stream's sum differ from the published one to the publish (the throttle included).
+   * Defaults to nothing.
+   */
+  onPublished?: (lagMs: number) => void;
 }
 
 /** `AggregatorOptions` with every default applied and every value checked. */
@@ -64,6 +69,7 @@ export interface AggregatorConfig {
   forgetAfterMs: number;
   now: () => number;
   onError: (error: unknown, where: string) => void;
+  onPublished: (lagMs: number) => void;
 }
 
 function positive(name: string, value: number, integer = false): number {
@@ -111,5 +117,6 @@ export function aggregatorConfig(options: AggregatorOptions): AggregatorConfig {
     forgetAfterMs: nonNegative('forgetAfterMs', options.forgetAfterMs ?? 10 * publishIntervalMs),
     now: options.now ?? (() => Date.now()),
     onError: options.onError ?? (() => undefined),
+    onPublished: options.onPublished ?? (() => undefined),
   };
 }

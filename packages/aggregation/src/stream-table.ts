@@ -16,6 +16,8 @@ export class StreamRecord {
   /** Publish at the next chance even if nothing changed (a refresh; see `TotalsPublisher`). */
   force = false;
   lastPublishAt = Number.NEGATIVE_INFINITY;
+  /** When `pending` last turned true: the start of the publish lag. */
+  changedAt = 0;
   uniques = 0;
   /** Identities waiting for the next `uniques.add` batch. */
   ids: string[] = [];

@@ -20,6 +20,7 @@ export interface TotalsPublisherOptions {
   warmupMs: number;
   refreshMs: number;
   onError: (error: unknown, where: string) => void;
+  onPublished: (lagMs: number) => void;
 }
 
 /**
@@ -54,7 +55,7 @@ export class TotalsPublisher {
       part.cleanSince = now;
       for (const record of part.table.records()) {
         record.force = true;
-        this.#want(part, record);
+        this.#want(part, record, now);
       }
     }
     // After a stall: changes wait in the dirty queue; nothing computed from the paused clock goes out.
@@ -75,7 +76,7 @@ export class TotalsPublisher {
         part.lateUniques.push(record);
         continue;
       }
-      this.#want(part, record);
+      this.#want(part, record, now);
     }
     queue.length = 0;
     if (part.lateUniques.length > 0) {
@@ -87,7 +88,7 @@ export class TotalsPublisher {
           now - record.lastPublishAt >= uniquesWait ||
           part.table.totals[record.slot] !== record.publishedTotal
         ) {
-          this.#want(part, record);
+          this.#want(part, record, now);
         } else {
           part.lateUniques.push(record);
         }
@@ -132,7 +133,7 @@ export class TotalsPublisher {
       if (totals[record.slot] === 0 && refs[record.slot] === 0) continue;
       record.force = true;
       this.#stats.refreshes++;
-      this.#want(part, record);
+      this.#want(part, record, now);
     }
     if (part.publishedHead >= 1024 && part.publishedHead * 2 >= list.length) {
       list.splice(0, part.publishedHead);
@@ -140,9 +141,10 @@ export class TotalsPublisher {
     }
   }
 
-  #want(part: Partition, record: StreamRecord): void {
+  #want(part: Partition, record: StreamRecord, now: number): void {
     if (record.pending) return;
     record.pending = true;
+    record.changedAt = now;
     // A cooling record is picked up when its interval ends; any other one goes out now.
     if (!record.cooling) part.due.push(record);
   }
@@ -176,6 +178,7 @@ export class TotalsPublisher {
       return false;
     }
     this.#stats.publishes++;
+    this.#o.onPublished(now - record.changedAt);
     record.lastPublishAt = now;
     record.publishedTotal = total;
     record.publishedUniques = record.uniques;

@@ -42,6 +42,22 @@ export function describeBusContract(name: string, factory: () => Promise<BusFixt
       expect(got).toEqual([[`${prefix}.x`, 'hello']]);
     });
 
+    it('carries headers beside the payload, and none when none were given', async () => {
+      const got: [string, string | undefined, boolean][] = [];
+      fx.b.subscribe(`${prefix}.h`, (p, _s, h) =>
+        got.push([text(p), h?.get('traceparent'), h === undefined]),
+      );
+      await fx.b.flush();
+      const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      fx.a.publish(`${prefix}.h`, bytes('with'), { traceparent: tp });
+      fx.a.publish(`${prefix}.h`, bytes('without'));
+      await waitFor(() => got.length === 2, { message: 'both messages delivered' });
+      expect(got).toEqual([
+        ['with', tp, false],
+        ['without', undefined, true],
+      ]);
+    });
+
     it('matches * for one token and > for the rest', async () => {
       const star: string[] = [];
       const tail: string[] = [];

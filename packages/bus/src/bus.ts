@@ -1,5 +1,15 @@
+/**
+ * Headers of a received message (trace context, e.g. `traceparent`). Messages published without
+ * headers arrive with none: the handler's third argument is then undefined, and nothing is
+ * allocated for it.
+ */
+export interface BusHeaders {
+  /** The value of `name`, or undefined when the message has no such header. */
+  get(name: string): string | undefined;
+}
+
 /** Called for each message on a subscribed subject. Payloads are delivered as published. */
-export type BusHandler = (payload: Uint8Array, subject: string) => void;
+export type BusHandler = (payload: Uint8Array, subject: string, headers?: BusHeaders) => void;
 
 export interface Subscription {
   /** Stops delivery to this subscription. Idempotent. */
@@ -23,11 +33,15 @@ export type BusStatusListener = (status: BusStatus) => void;
  * - subjects are dot-separated tokens; `*` matches one token and `>` one or more trailing tokens;
  * - handlers run asynchronously, never inside `publish`; a throwing handler does not stop delivery
  *   to others (the error goes to `onError`);
- * - subscriptions survive a reconnect: the implementation resubscribes by itself.
+ * - subscriptions survive a reconnect: the implementation resubscribes by itself;
+ * - headers given to `publish` reach every handler unchanged; without them a handler gets none.
  */
 export interface Bus {
-  /** Queues `payload` for `subject`. Throws `BusClosedError` after `close()`. */
-  publish(subject: string, payload: Uint8Array): void;
+  /**
+   * Queues `payload` for `subject`, with `headers` (ASCII names and values) when given. Throws
+   * `BusClosedError` after `close()`.
+   */
+  publish(subject: string, payload: Uint8Array, headers?: Readonly<Record<string, string>>): void;
   subscribe(subject: string, handler: BusHandler): Subscription;
   /** Resolves when everything published and subscribed so far has reached the broker. */
   flush(): Promise<void>;

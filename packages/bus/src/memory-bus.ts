@@ -3,6 +3,7 @@ import {
   logHandlerError,
   type Bus,
   type BusHandler,
+  type BusHeaders,
   type BusStatus,
   type BusStatusListener,
   type Subscription,
@@ -49,21 +50,35 @@ export class MemoryBroker {
   }
 
   /** @internal */
-  route(subject: string, payload: Uint8Array): void {
+  route(subject: string, payload: Uint8Array, headers?: Readonly<Record<string, string>>): void {
     if (this.failPublish?.(subject, payload)) return;
     const matches = this.#subs.match(subject);
     if (matches.length === 0) return;
+    // A copy, as a network broker would deliver: the publisher may reuse its object.
+    const received: BusHeaders | undefined = headers && new MemoryHeaders(headers);
     // Asynchronous like a network broker, so nothing may rely on delivery inside publish().
     queueMicrotask(() => {
       for (const sub of matches) {
         if (!sub.active || !sub.bus.connected) continue;
         try {
-          sub.handler(payload, subject);
+          sub.handler(payload, subject, received);
         } catch (error) {
           sub.bus.onError(error, subject);
         }
       }
     });
+  }
+}
+
+class MemoryHeaders implements BusHeaders {
+  readonly #values: Map<string, string>;
+
+  constructor(headers: Readonly<Record<string, string>>) {
+    this.#values = new Map(Object.entries(headers));
+  }
+
+  get(name: string): string | undefined {
+    return this.#values.get(name);
   }
 }
 
@@ -83,10 +98,10 @@ export class MemoryBus implements Bus {
     return this.#connected && !this.#closed;
   }
 
-  publish(subject: string, payload: Uint8Array): void {
+  publish(subject: string, payload: Uint8Array, headers?: Readonly<Record<string, string>>): void {
     if (this.#closed) throw new BusClosedError();
     if (!this.#connected) return; // lost, as on a real broker connection that is down
-    this.#broker.route(subject, payload);
+    this.#broker.route(subject, payload, headers);
   }
 
   subscribe(subject: string, handler: BusHandler): Subscription {

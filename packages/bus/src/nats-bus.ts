@@ -1,7 +1,9 @@
 import {
   connect,
   errors,
+  headers as natsHeaders,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   type Status,
   type Subscription as NatsSubscription,
@@ -11,6 +13,7 @@ import {
   logHandlerError,
   type Bus,
   type BusHandler,
+  type BusHeaders,
   type BusStatus,
   type BusStatusListener,
   type Subscription,
@@ -91,6 +94,19 @@ function checkMs(name: string, value: number | undefined, fallback: number): num
   return value;
 }
 
+class NatsHeaders implements BusHeaders {
+  readonly #h: MsgHdrs;
+
+  constructor(h: MsgHdrs) {
+    this.#h = h;
+  }
+
+  get(name: string): string | undefined {
+    // nats.js answers "" for a missing header.
+    return this.#h.has(name) ? this.#h.get(name) : undefined;
+  }
+}
+
 /**
  * The `Bus` over one NATS connection (nats.js v3). Beyond the `Bus` guarantees:
  * - payloads are handed to handlers as nats.js received them: views into the socket's read buffer,
@@ -134,10 +150,13 @@ export class NatsBus implements Bus {
    * at every reconnect attempt, so they would only cost memory and arrive (or not) by luck of
    * timing. Dropping here keeps memory flat during an outage and delivery at most once.
    */
-  publish(subject: string, payload: Uint8Array): void {
+  publish(subject: string, payload: Uint8Array, headers?: Readonly<Record<string, string>>): void {
     if (this.#closing) throw new BusClosedError();
     if (!this.#connected) return;
-    this.#nc.publish(subject, payload);
+    if (headers === undefined) return this.#nc.publish(subject, payload);
+    const h = natsHeaders();
+    for (const name in headers) h.set(name, headers[name] as string);
+    this.#nc.publish(subject, payload, { headers: h });
   }
 
   subscribe(subject: string, handler: BusHandler): Subscription {
@@ -154,7 +173,10 @@ export class NatsBus implements Bus {
           return;
         }
         try {
-          handler(msg.data, msg.subject);
+          // Only messages that carry headers pay for reading them.
+          const h = msg.headers;
+          if (h === undefined) handler(msg.data, msg.subject);
+          else handler(msg.data, msg.subject, new NatsHeaders(h));
         } catch (handlerError) {
           this.#report(handlerError, msg.subject);
         }

@@ -290,7 +290,7 @@ export interface AdminOperations {
     };
     output: { denied: string };
   };
-  /** This gateway's degradation level, and the pinned level if any. The degradation ladder of the gateway that answers (0 = full service, 5 = read-only chat), and the level pinned by an operator, if any. */
+  /** This gateway's degradation level, and the pinned level if any (admin). The degradation ladder of the gateway that answers (0 = full service, 5 = read-only chat), and the level pinned by an operator, if any. Needs the `admin` role or an API key. */
   getDegradation: {
     input: Record<string, never>;
     output: { level: number; pinned: number | null };

@@ -62,7 +62,11 @@ export async function startAggregatorService(
     nats: parts?.bus.connected ?? false,
     redis: parts?.store.connected ?? false,
   });
-  const metrics = new AggregatorMetrics(status, { aggregator: config.aggregatorId });
+  const metrics = new AggregatorMetrics(
+    status,
+    { aggregator: config.aggregatorId },
+    config.partitions,
+  );
   const http = await startProbeServer({
     host: config.host,
     port: config.port,
@@ -79,7 +83,7 @@ export async function startAggregatorService(
     maxPartitions: config.maxPartitions,
   });
   try {
-    parts = await startParts(config, log);
+    parts = await startParts(config, log, (ms) => metrics.publishLag.observe(ms / 1000));
   } catch (error) {
     await http.close();
     throw error;
@@ -110,7 +114,11 @@ export async function startAggregatorService(
   };
 }
 
-async function startParts(config: AggregatorConfig, log: Logger): Promise<Parts> {
+async function startParts(
+  config: AggregatorConfig,
+  log: Logger,
+  onPublished: (lagMs: number) => void,
+): Promise<Parts> {
   const bus = await connectNatsBus({ servers: config.natsUrl, name: config.aggregatorId });
   bus.onStatus((s) => {
     if (s.type === 'disconnected') log.warn('nats disconnected', { reason: s.reason });
@@ -119,14 +127,19 @@ async function startParts(config: AggregatorConfig, log: Logger): Promise<Parts>
   bus.onError = (error, subject) => log.error('bus handler failed', { subject, error });
 
   try {
-    return await startOnBus(config, log, bus);
+    return await startOnBus(config, log, bus, onPublished);
   } catch (error) {
     await bus.close();
     throw error;
   }
 }
 
-async function startOnBus(config: AggregatorConfig, log: Logger, bus: NatsBus): Promise<Parts> {
+async function startOnBus(
+  config: AggregatorConfig,
+  log: Logger,
+  bus: NatsBus,
+  onPublished: (lagMs: number) => void,
+): Promise<Parts> {
   const leaseTtlMs = config.leaseTtlMs;
   const store = createRedisStore({
     url: config.redisUrl,
@@ -166,6 +179,7 @@ async function startOnBus(config: AggregatorConfig, log: Logger, bus: NatsBus): 
     // A pause longer than a renewal period may have cost the lease: hold until it is confirmed.
     stallMs: Math.max(config.reportIntervalMs, leaseTtlMs / 3),
     onError: throttledErrorLog(log, 'aggregator error (counted, counting goes on)'),
+    onPublished,
   });
   bus.onStatus((s) => {
     if (s.type !== 'reconnected') return;

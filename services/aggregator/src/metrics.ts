@@ -1,5 +1,5 @@
 import type { AggregatorStats, PartitionLeaserStats } from '@roar/aggregation';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StickyLeasesStats } from './sticky-leases.js';
 
 /** What the service is doing now; read at every scrape and by /readyz. */
@@ -57,8 +57,16 @@ const LEASES_COUNTERS: readonly CounterSpec<keyof StickyLeasesStats>[] = [
  */
 export class AggregatorMetrics {
   readonly registry = new Registry();
+  // The operations kit: count publish lag and partition ownership (docs/operations.md).
+  readonly publishLag = new Histogram({
+    name: 'roar_agg_publish_lag_seconds',
+    help: 'From a tick seeing a stream total change to its viewers event published (throttle included)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
+    registers: [this.registry],
+  });
 
-  constructor(status: () => ServiceStatus, labels: Record<string, string> = {}) {
+  /** `partitions`: how many partitions the deployment has (ROAR_AGG_PARTITIONS). */
+  constructor(status: () => ServiceStatus, labels: Record<string, string> = {}, partitions = 1) {
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.#counters(AGGREGATOR_COUNTERS, () => status().aggregator);
@@ -72,6 +80,18 @@ export class AggregatorMetrics {
     });
     this.#gauge('roar_agg_owned_partitions', 'Partitions consumed and published here', () => {
       return status().owned.length;
+    });
+    this.#gauge('roar_agg_partitions', 'Partitions the deployment has', () => partitions);
+    new Gauge({
+      name: 'roar_agg_partition_owned',
+      help: '1 for each partition this instance consumes and publishes, 0 for the others',
+      labelNames: ['partition'] as const,
+      registers: [this.registry],
+      collect() {
+        const owned = new Set(status().owned);
+        for (let p = 0; p < partitions; p++)
+          this.set({ partition: String(p) }, owned.has(p) ? 1 : 0);
+      },
     });
     this.#gauge('roar_agg_nats_connected', '1 while the NATS connection is up', () => {
       return status().nats ? 1 : 0;

@@ -12,7 +12,7 @@ import type { GatewayConfig } from './config.js';
 import type { HistoryWriter } from './history-writer.js';
 import { badgesFor } from './identity.js';
 import type { MessageIds } from './message-ids.js';
-import type { GatewayMetrics } from './metrics.js';
+import { ACCEPT, type GatewayMetrics } from './metrics.js';
 import type { AutoMod } from './moderation/automod.js';
 import { checkChat, isPrivileged } from './moderation/chat-policy.js';
 import type { Holds } from './moderation/holds.js';
@@ -22,6 +22,7 @@ import type { Session, Socket } from './socket.js';
 import type { StallWatch } from './stall-watch.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter } from './token-bucket.js';
+import type { Tracing } from './tracing.js';
 
 export interface ChatHandlerOptions {
   config: GatewayConfig;
@@ -43,6 +44,8 @@ export interface ChatHandlerOptions {
   readOnly: () => boolean;
   /** Event-loop stalls: the burst of chat queued during one is forgiven by the rate limit. */
   stalls?: StallWatch;
+  /** Traces accepted messages; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -60,18 +63,32 @@ export class ChatHandler {
   }
 
   handle(ws: Socket, s: Session, req: ChatRequest): void {
-    this.#accept(ws, s, req).catch((error: unknown) => {
-      if (!(error instanceof RoarError)) {
-        this.#o.log.error('chat failed', { stream: req.stream, error });
-        error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
-      }
-      const e = error as RoarError;
-      this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
-      if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
-    });
+    const started = performance.now();
+    const { chatAccept } = this.#o.metrics;
+    this.#accept(ws, s, req, started).then(
+      (result) => {
+        if (result !== undefined) chatAccept.observe(since(started), ACCEPT[result]);
+      },
+      (error: unknown) => {
+        if (!(error instanceof RoarError)) {
+          this.#o.log.error('chat failed', { stream: req.stream, error });
+          error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
+        }
+        const e = error as RoarError;
+        this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
+        if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
+        chatAccept.observe(since(started), ACCEPT.rejected);
+      },
+    );
   }
 
-  async #accept(ws: Socket, s: Session, req: ChatRequest): Promise<void> {
+  /** Resolves with how the message was taken, or undefined when its sender left meanwhile. */
+  async #accept(
+    ws: Socket,
+    s: Session,
+    req: ChatRequest,
+    started: number,
+  ): Promise<'accepted' | 'held' | undefined> {
     const { config, metrics, registry } = this.#o;
     const { identity } = s;
     if (!s.streams.includes(req.stream))
@@ -89,7 +106,7 @@ export class ChatHandler {
     if (!state) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
     // The stream's rules and bans load with its history, once; a message cannot outrun them.
     await state.ready;
-    if (!s.open) return;
+    if (!s.open) return undefined;
     const now = this.#o.now();
     const pass = checkChat({
       identity,
@@ -144,7 +161,13 @@ export class ChatHandler {
       await this.#o.holds.hold(message, held === undefined ? pass.holdS * 1000 : undefined);
       metrics.chat.inc({ result: 'held', reason: message.reason });
     } else {
-      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes);
+      // With tracing off `headers` stays undefined: nothing is allocated for it.
+      const headers = this.#o.tracing?.chatAccepted(
+        req.stream,
+        event.id,
+        performance.timeOrigin + started,
+      );
+      this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes, headers);
       this.#o.history.add(req.stream, { id: event.id, bytes });
       this.#o.own.add(event.id, ws, now);
       metrics.chat.inc({ result: 'accepted', reason: '' });
@@ -158,5 +181,10 @@ export class ChatHandler {
         ...(isHeld ? { held: true } : {}),
       });
     }
+    return held !== undefined || pass.holdS > 0 ? 'held' : 'accepted';
   }
+}
+
+function since(startedMs: number): number {
+  return (performance.now() - startedMs) / 1000;
 }

@@ -109,6 +109,13 @@ export interface GatewayConfig extends SharedSettings {
   automodUrl: string | undefined;
   automodTimeoutMs: number;
   automodFail: 'open' | 'closed';
+
+  /** OpenTelemetry traces (admin API calls, chat across gateways): off, or OTLP over HTTP. */
+  tracing: 'off' | 'otlp';
+  /** Where spans go: an OTLP/HTTP traces endpoint. */
+  otlpEndpoint: string;
+  /** Fraction of traces started here that are kept (a caller's sampled flag is followed). */
+  traceSampleRatio: number;
 }
 
 export const DEFAULT_REACTIONS = ['👏', '🔥', '😂', '😮', '😢', '❤️', '🎉'];
@@ -202,6 +209,9 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     automodTimeoutMs: 200,
     automodFail: 'open',
     allowedOrigins: undefined,
+    tracing: 'off',
+    otlpEndpoint: '',
+    traceSampleRatio: 1,
   };
   try {
     config.allowedOrigins = parseAllowedOrigins(env.optionalString('ROAR_ALLOWED_ORIGINS'));
@@ -221,6 +231,14 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   config.automodUrl = env.optionalString('ROAR_AUTOMOD_URL');
   config.automodTimeoutMs = env.int('ROAR_AUTOMOD_TIMEOUT_MS', 200, 10, 10_000);
   config.automodFail = env.oneOf('ROAR_AUTOMOD_FAIL', 'open', ['open', 'closed']);
+  config.tracing = env.oneOf('ROAR_TRACING', 'off', ['off', 'otlp']);
+  config.otlpEndpoint = env.string('ROAR_OTLP_ENDPOINT', 'http://127.0.0.1:4318/v1/traces');
+  config.traceSampleRatio = env.number('ROAR_TRACE_SAMPLE', 1, 0, 1);
+  if (!/^https?:\/\//.test(config.otlpEndpoint)) {
+    throw new ConfigError(
+      `ROAR_OTLP_ENDPOINT must be an http(s) URL (got "${config.otlpEndpoint}")`,
+    );
+  }
   if (config.automod === 'webhook' && !/^https?:\/\//.test(config.automodUrl ?? '')) {
     throw new ConfigError('ROAR_AUTOMOD=webhook needs ROAR_AUTOMOD_URL, an http(s) URL');
   }

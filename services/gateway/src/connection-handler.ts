@@ -35,6 +35,7 @@ import type { SlowClients } from './slow-clients.js';
 import type { Session, Socket } from './socket.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { RateLimiter, TokenBucket } from './token-bucket.js';
+import type { Tracing } from './tracing.js';
 
 /** Malformed frames tolerated before the connection is closed as a broken client. */
 export const MAX_BAD_FRAMES = 10;
@@ -69,6 +70,8 @@ export interface ConnectionHandlerOptions {
   automod: AutoMod | undefined;
   /** Event-loop stalls, for the chat rate limit (see `ChatHandlerOptions.stalls`). */
   stalls?: StallWatch;
+  /** Traces chat; undefined when tracing is off (see tracing.ts). */
+  tracing?: Tracing | undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { OwnMessages } from './own-messages.js';
 import { topicOf, type Publisher, type Socket } from './socket.js';
 import type { StreamState } from './stream-state.js';
+import type { Tracing } from './tracing.js';
 
 export interface FanoutOptions {
   publisher: Publisher;
@@ -24,6 +25,10 @@ export interface FanoutOptions {
   /** Sockets per slice of a stream, and written per loop turn at most (`ROAR_FANOUT_SLICE`). */
   sliceSockets: number;
   random?: () => number;
+  /** Wall-clock ms, compared with events' `ts` for the delivery lag. Default `Date.now`. */
+  clock?: () => number;
+  /** Closes chat delivery spans when their batch is written; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /** A queued write: runs once, returns how many sockets it wrote to. */
@@ -88,7 +93,7 @@ class Frames {
  */
 export class Fanout {
   readonly #dirty = new Set<StreamState>();
-  readonly #o: FanoutOptions;
+  readonly #o: FanoutOptions & { clock: () => number };
   readonly #queue: Job[] = [];
   #next = 0;
   #scheduled = false;
@@ -104,7 +109,7 @@ export class Fanout {
   stormTickMs: number;
 
   constructor(options: FanoutOptions) {
-    this.#o = options;
+    this.#o = { ...options, clock: options.clock ?? Date.now };
     this.countIntervalMs = options.countIntervalMs;
     this.chatBudgetPerS = options.chatBudgetPerS;
     this.stormTickMs = options.stormTickMs;
@@ -255,9 +260,11 @@ export class Fanout {
     // a gateway whose clock runs ahead must not stop the budget's refill.
     let sentFrom = now;
     let sentUntil = 0;
+    let oldest = Number.POSITIVE_INFINITY;
     for (const e of events) {
       const event = e.event;
       if (event.type !== 'chat') continue;
+      if (event.ts < oldest) oldest = event.ts;
       // History holds every message; sampling decides only what is pushed live.
       const missing = state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
       // Holes are filled from history by the registry, or reported to viewers as a gap event.
@@ -295,7 +302,15 @@ export class Fanout {
     for (let slice = 0; slice < state.slices; slice++) {
       this.#enqueue(state, () => this.#publish(state, slice, frames, full));
     }
-    this.#enqueue(state, () => this.#ownMessages(state, events, left, head));
+    this.#enqueue(state, () => {
+      const written = this.#ownMessages(state, events, left, head);
+      // The batch's last job: every slice is written. Observed once per batch, for its oldest
+      // message (accepted at `ts` by whichever gateway took it).
+      if (oldest !== Number.POSITIVE_INFINITY)
+        this.#o.metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
+      this.#o.tracing?.delivered(events);
+      return written;
+    });
   }
 
   /** Writes a batch to one slice of a stream's viewers; returns how many sockets it wrote to. */

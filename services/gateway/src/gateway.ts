@@ -26,6 +26,7 @@ import type { Publisher } from './socket.js';
 import type { HttpHandler } from './http.js';
 import { UwsTransport, type UpgradeRequest, type UpgradeResult } from './transport-uws.js';
 import { decideUpgrade } from './upgrade.js';
+import { startTracing, type Tracing } from './tracing.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -63,11 +64,13 @@ export class Gateway {
   readonly #reporter: Reporter;
   readonly #deps: GatewayDeps;
   readonly #timers: NodeJS.Timeout[] = [];
+  readonly #tracing: Tracing | undefined;
   #port = 0;
   #draining = false;
 
-  private constructor(deps: GatewayDeps & { files: HttpHandler }) {
-    const { config, bus, store, log } = deps;
+  private constructor(deps: GatewayDeps & { files: HttpHandler; tracing: Tracing | undefined }) {
+    const { config, bus, store, log, tracing } = deps;
+    this.#tracing = tracing;
     const now = deps.now ?? Date.now;
     this.#stalls = new StallWatch(
       { thresholdMs: STALL_THRESHOLD_MS, graceMs: STALL_GRACE_MS },
@@ -108,6 +111,7 @@ export class Gateway {
       chatBudgetPerS: config.chatBudgetPerS,
       stormTickMs: config.stormTickMs,
       sliceSockets: config.fanoutSliceSockets,
+      tracing,
     });
     this.load = new LoadControl({
       config,
@@ -142,6 +146,7 @@ export class Gateway {
       metrics: this.metrics,
       now,
       defaults,
+      tracing,
     });
     this.registry = new StreamRegistry({
       bus,
@@ -157,6 +162,7 @@ export class Gateway {
       defaults,
       onDelete: (id) => this.moderation.holds.cancel(id),
       now,
+      tracing,
     });
     this.#reporter = new Reporter({
       bus,
@@ -190,6 +196,7 @@ export class Gateway {
       globalBans: this.moderation.globalBans,
       automod: this.moderation.automod,
       stalls: this.#stalls,
+      tracing,
     });
 
     this.#transport.websocket('/ws', {
@@ -255,6 +262,7 @@ export class Gateway {
     for (const route of fallbackRoutes(deps.files)) this.#transport.route(route);
 
     this.metrics.busConnected.set(bus.connected ? 1 : 0);
+    this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
     bus.onStatus((status) => {
       this.metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
       log.info('bus status', { status: status.type });
@@ -270,6 +278,7 @@ export class Gateway {
       this.registry.sweep(t);
       this.registry.recover(t);
       this.metrics.streams.set(this.registry.size);
+      this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
     });
     this.#every(config.reactionWindowMs, () =>
       this.#reporter.reportReactions(this.registry.values()),
@@ -294,7 +303,11 @@ export class Gateway {
 
   /** Builds a gateway and starts listening; resolves once the port is open. */
   static async start(deps: GatewayDeps): Promise<Gateway> {
-    const gateway = new Gateway({ ...deps, files: await staticFiles(PUBLIC) });
+    const gateway = new Gateway({
+      ...deps,
+      files: await staticFiles(PUBLIC),
+      tracing: await startTracing(deps.config),
+    });
     gateway.#port = await gateway.#transport.listen(deps.config.host, deps.config.port);
     deps.log.info('gateway listening', {
       gateway: deps.config.gatewayId,
@@ -332,6 +345,9 @@ export class Gateway {
     this.registry.close();
     await this.#deps.bus.flush().catch(() => undefined);
     this.#transport.close();
+    await this.#tracing?.shutdown().catch((error: unknown) => {
+      this.#deps.log.warn('trace export failed at shutdown', { error });
+    });
   }
 
   #every(ms: number, fn: () => void): void {
@@ -366,4 +382,9 @@ function warnInsecure(config: GatewayConfig, log: Logger): void {
       '/metrics needs no credentials: set ROAR_METRICS_TOKEN, or keep /metrics off the public edge',
     );
   }
+}
+
+/** Stores that can tell whether their server answers (Redis); the memory store always does. */
+function isReachable(store: object): store is { readonly connected: boolean } {
+  return typeof (store as { connected?: unknown }).connected === 'boolean';
 }

@@ -1,4 +1,13 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { FixedHistogram } from './fixed-histogram.js';
+
+/** The series of `roar_chat_accept_seconds`, by index (`chatAccept.observe(s, ACCEPT.held)`). */
+export const ACCEPT = { accepted: 0, held: 1, rejected: 2 } as const;
+
+/** Seconds: from half a millisecond (a local ack) to 10 s (a stuck loop or a storm). */
+export const LATENCY_BUCKETS_S = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (several gateways can share a test
@@ -185,6 +194,27 @@ export class GatewayMetrics {
   readonly storeDataLoss = new Counter({
     name: 'roar_store_data_loss_total',
     help: 'Times the store generation marker was missing or changed: Redis lost its data',
+    registers: [this.registry],
+  });
+
+  // Latency distributions (the operations kit): observed once per chat message replied to and
+  // once per batch written, never per socket, without allocating (see FixedHistogram).
+  readonly chatAccept = new FixedHistogram(
+    'roar_chat_accept_seconds',
+    'From a chat frame read to its reply (ack or error), by result (accepted, held, rejected)',
+    LATENCY_BUCKETS_S,
+    this.registry,
+    { name: 'result', values: ['accepted', 'held', 'rejected'] as const },
+  );
+  readonly deliveryLag = new FixedHistogram(
+    'roar_delivery_lag_seconds',
+    'From a chat message accepted (on any gateway) to its batch written to every socket here; the oldest message of each batch',
+    LATENCY_BUCKETS_S,
+    this.registry,
+  );
+  readonly storeConnected = new Gauge({
+    name: 'roar_store_connected',
+    help: '1 while the store (Redis) is reachable; always 1 for the in-memory store',
     registers: [this.registry],
   });
 

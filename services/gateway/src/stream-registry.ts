@@ -1,4 +1,4 @@
-import { partitionOf, type Bus, type Subjects } from '@roar/bus';
+import { partitionOf, type Bus, type BusHeaders, type Subjects } from '@roar/bus';
 import {
   EncodedEvent,
   type ChatEvent,
@@ -13,6 +13,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { publicSettings } from './moderation/settings.js';
 import { applyModEvent, loadStreamModeration } from './moderation/stream-sync.js';
 import { StreamState, type Hole } from './stream-state.js';
+import type { Tracing } from './tracing.js';
 
 /**
  * How old a hole must be before history is read to fill it: the accepting gateway writes its
@@ -40,6 +41,8 @@ export interface StreamRegistryOptions {
   /** A message was deleted by a moderator (a delayed copy of it must not be released). */
   onDelete: (id: string) => void;
   now: () => number;
+  /** Opens chat delivery spans from the bus headers; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -267,8 +270,8 @@ export class StreamRegistry {
 
   #open(state: StreamState): void {
     const { bus, subjects, store, metrics, log, historyCapacity } = this.#o;
-    state.subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject) =>
-      this.#onBusMessage(state, payload, subject),
+    state.subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject, headers) =>
+      this.#onBusMessage(state, payload, subject, headers),
     );
     metrics.busSubscriptions.inc();
     const history = store.history.recent(state.id, historyCapacity).then(
@@ -296,7 +299,12 @@ export class StreamRegistry {
     state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
   }
 
-  #onBusMessage(state: StreamState, payload: Uint8Array, subject: string): void {
+  #onBusMessage(
+    state: StreamState,
+    payload: Uint8Array,
+    subject: string,
+    headers: BusHeaders | undefined,
+  ): void {
     const parsed = this.#o.subjects.parseStream(subject);
     let encoded: EncodedEvent;
     let event: StreamEvent;
@@ -335,6 +343,9 @@ export class StreamRegistry {
       state.totals = totals;
       state.pendingViewers = encoded as EncodedEvent<ViewersEvent>;
     } else {
+      // Only traced messages carry headers: untraced chat does not reach the tracer.
+      if (headers !== undefined && event.type === 'chat')
+        this.#o.tracing?.chatReceived(encoded, state.id, headers);
       state.enqueue(encoded);
     }
     this.#o.onPending(state);

@@ -17,6 +17,9 @@ import {
   type Route,
 } from '../http.js';
 import { corsHeaders, type AllowedOrigins } from '../origins.js';
+import type { Logger } from '@roar/runtime';
+import { requestId } from '../request-id.js';
+import type { Tracing } from '../tracing.js';
 import type { StreamRegistry } from '../stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
 import type { AdminSpec } from './admin-spec.js';
@@ -34,6 +37,10 @@ export interface AdminApiOptions {
   allowedOrigins: AllowedOrigins;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
+  /** One line per request, with its request id (docs/operations.md). */
+  log: Logger;
+  /** A span per request; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 const STATUS: Partial<Record<string, number>> = {
@@ -116,17 +123,32 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       // Bodies up to the largest the document allows; operations without one read a little,
       // so that a stray body is answered 400 rather than cut off.
       maxBodyBytes: op.maxBodyBytes || 1024,
+      // Every request gets an id (the caller's X-Request-Id when sane), echoed and logged.
       handler: async (req) => {
+        const id = requestId(req.header('x-request-id'));
+        const started = performance.now();
+        const span = o.tracing?.admin(req.method, pattern, id, req.header('traceparent'));
+        const who: { actor?: string } = {};
         const cors = corsHeaders(o.allowedOrigins, req.header('origin'), req.header('host'));
-        const reply = await answer(req);
-        return { ...reply, headers: { ...reply.headers, ...cors } };
+        const reply = await answer(req, who);
+        span?.end(reply.status);
+        o.log.info('admin request', {
+          requestId: id,
+          method: req.method,
+          path: req.path,
+          status: reply.status,
+          ...(who.actor !== undefined ? { actor: who.actor } : {}),
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        });
+        return { ...reply, headers: { ...reply.headers, ...cors, 'x-request-id': id } };
       },
     };
 
-    async function answer(req: HttpRequest): Promise<HttpReply> {
+    async function answer(req: HttpRequest, who: { actor?: string }): Promise<HttpReply> {
       let claim: string | undefined;
       try {
         const actor = await o.auth.actor(req);
+        who.actor = actor.id;
         const checked = op.check(req);
         if (!checked.ok) return jsonError(checked.status, checked.code, checked.message);
         const key = req.header('idempotency-key');

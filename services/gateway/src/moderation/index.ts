@@ -17,6 +17,7 @@ import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
 import { BanList } from './stream-moderation.js';
+import type { Tracing } from '../tracing.js';
 
 export interface ModerationDeps {
   config: GatewayConfig;
@@ -30,6 +31,8 @@ export interface ModerationDeps {
   metrics: GatewayMetrics;
   now: () => number;
   defaults: StreamSettings;
+  /** Spans for admin API calls; undefined when tracing is off. */
+  tracing?: Tracing | undefined;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -116,6 +119,8 @@ export class Moderation {
       spec: AdminSpec.load(),
       allowedOrigins: d.config.allowedOrigins,
       level: hooks.level,
+      log: d.log,
+      tracing: d.tracing,
     });
   }
 
