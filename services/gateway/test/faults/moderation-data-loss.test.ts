@@ -1,7 +1,7 @@
 // Issue 11, finding 8: Redis restarting empty (no persistence) must not drop moderation: the
 // gateways that knew the bans keep and restore them, and a gateway started afterwards enforces them.
 import { GLOBAL_SCOPE } from '@roar/store';
-import { NatsServer, waitFor } from '@roar/testkit';
+import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
 import {
@@ -9,7 +9,6 @@ import {
   ChatProbe,
   FAULT_ENV,
   GOOD,
-  RedisProcess,
   metric,
   moderate,
   readyz,
@@ -18,7 +17,7 @@ import {
 
 it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out or banned-term message', async () => {
   await using nats = await NatsServer.start();
-  await using redis = await RedisProcess.start(false);
+  await using redis = await RedisServer.start();
   const prefix = `f8${Date.now().toString(36)}`;
   const setup = testStore(redis.url, prefix);
   await setup.ready();

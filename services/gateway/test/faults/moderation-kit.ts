@@ -1,8 +1,5 @@
 import { createRedisStore, GLOBAL_SCOPE, type RedisStore } from '@roar/store';
-import { freePort, ManagedProcess, requireBinary, sleep, TestClient } from '@roar/testkit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { sleep, TestClient } from '@roar/testkit';
 import { token } from '../harness.js';
 
 /**
@@ -39,64 +36,6 @@ export async function moderate(store: RedisStore, stream: string): Promise<void>
 
 export function testStore(url: string, prefix: string): RedisStore {
   return createRedisStore({ url, prefix, historyCapacity: 200, onConnectionError: () => {} });
-}
-
-/**
- * A redis-server on a fixed loopback port that can be killed, paused and started again on the
- * same port; with `persist`, an AOF written on every command (so a kill loses nothing).
- */
-export class RedisProcess implements AsyncDisposable {
-  readonly port: number;
-  readonly #persist: boolean;
-  readonly #dir: string;
-  #process: ManagedProcess | undefined;
-
-  private constructor(port: number, persist: boolean) {
-    this.port = port;
-    this.#persist = persist;
-    this.#dir = mkdtempSync(join(tmpdir(), 'roar-redis-'));
-  }
-
-  static async start(persist: boolean): Promise<RedisProcess> {
-    requireBinary('redis-server', 'redis-server');
-    const redis = new RedisProcess(await freePort(), persist);
-    await redis.start();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const persistence = this.#persist
-      ? ['--appendonly', 'yes', '--appendfsync', 'always']
-      : ['--appendonly', 'no'];
-    this.#process = new ManagedProcess('redis-server', [
-      ...['--bind', '127.0.0.1', '--port', String(this.port), '--protected-mode', 'yes'],
-      ...['--save', '', '--dir', this.#dir, ...persistence],
-    ]);
-    await this.#process.waitForOutput(/Ready to accept connections/, 10_000);
-  }
-
-  async kill(): Promise<void> {
-    await this.#process?.stop('SIGKILL');
-  }
-
-  /** SIGSTOP: connections stay open and nothing answers, like a stalled host. */
-  pause(): void {
-    this.#process?.child.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.#process?.child.kill('SIGCONT');
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.resume();
-    await this.kill();
-    rmSync(this.#dir, { recursive: true, force: true });
-  }
 }
 
 interface Outcome {
