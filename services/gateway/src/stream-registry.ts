@@ -106,12 +106,14 @@ export class StreamRegistry {
   /**
    * Reloads held streams' moderation from the store: every stream (news may have been missed),
    * or only those still on provisional rules. Resolves when every load has settled; a failed
-   * one leaves its stream as it was, to be retried.
+   * one leaves its stream as it was, to be retried. A load is discarded unless `current()` still
+   * holds when its read returns (see `loadStreamModeration`).
    */
-  async reloadModeration(which: 'all' | 'provisional'): Promise<void> {
+  async reloadModeration(which: 'all' | 'provisional', current?: () => boolean): Promise<void> {
     const loads: Promise<void>[] = [];
     for (const state of this.#streams.values())
-      if (which === 'all' || state.mod.provisional) loads.push(this.#loadModeration(state));
+      if (which === 'all' || state.mod.provisional)
+        loads.push(this.#loadModeration(state, current));
     await Promise.all(loads);
   }
 
@@ -123,10 +125,10 @@ export class StreamRegistry {
     return n;
   }
 
-  #loadModeration(state: StreamState): Promise<void> {
+  #loadModeration(state: StreamState, current?: () => boolean): Promise<void> {
     const { store, metrics, log, now } = this.#o;
     const before = JSON.stringify(publicSettings(state.mod.settings));
-    return loadStreamModeration(state, store, now).then(
+    return loadStreamModeration(state, store, now, current).then(
       () => {
         // Viewers who joined on provisional rules hear the real ones.
         const settings = publicSettings(state.mod.settings);
