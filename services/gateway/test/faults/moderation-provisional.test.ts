@@ -86,6 +86,16 @@ it('a stream opened while Redis is down refuses chat on provisional rules and en
         ),
       { timeoutMs: 10_000, message: 'the new ban enforced on both gateways' },
     );
+    // Coarse (the probe sends every 100 ms): the first refusal seen on each gateway.
+    const firstRefusal = ['a', 'b'].map(
+      (g) =>
+        Math.min(
+          ...probe.outcomes
+            .filter((o) => o.gateway === g && o.user === GOOD && o.result === 'banned')
+            .map((o) => o.at),
+        ) - banned,
+    );
+    console.log(`new ban refused on a, b after ${firstRefusal.join(', ')} ms`);
     await new Promise((r) => setTimeout(r, 1500));
   } finally {
     await probe.stop();
