@@ -92,6 +92,8 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
       [BAD.stream, BAD.timeout].sort(),
     );
     expect((await check.moderation.getSettings('s8'))?.bannedTerms).toEqual(['forbiddenword']);
+    const audit = await check.moderation.listAudit(GLOBAL_SCOPE, 10);
+    expect(audit.some((e) => e.action === 'restore' && e.actor.startsWith('gateway:'))).toBe(true);
   } finally {
     await check.close();
   }
