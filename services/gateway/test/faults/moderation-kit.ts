@@ -43,6 +43,8 @@ interface Outcome {
   user: string;
   /** `ack`, an error code, or `no-reply`. */
   result: string;
+  /** When the message was sent, and when its reply came. */
+  sentAt: number;
   at: number;
 }
 
@@ -83,13 +85,14 @@ export class ChatProbe {
     for (let n = 0; this.#running && n < 100_000; n++) {
       const text = user === BAD.term ? `${n} says ${BANNED_TERM}` : `${user} message ${n}`;
       let result: string;
+      const sentAt = Date.now();
       try {
         const reply = await client.request({ type: 'chat', stream: this.#stream, text }, 5000);
         result = reply.type === 'ack' ? 'ack' : reply.type === 'error' ? reply.code : reply.type;
       } catch {
         result = 'no-reply';
       }
-      this.outcomes.push({ gateway, user, result, at: Date.now() });
+      this.outcomes.push({ gateway, user, result, sentAt, at: Date.now() });
       await sleep(this.#intervalMs);
     }
   }
