@@ -85,6 +85,7 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
     await probe.stop();
   }
   expect(probe.badAcks(), JSON.stringify(probe.summary())).toEqual([]);
+  expect(probe.slowModeBreaches(500), 'slow mode').toEqual([]);
 
   // The gateways wrote back what they knew, so the store has it again.
   const check = testStore(redis.url, prefix);
@@ -96,7 +97,10 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
     expect((await check.moderation.listBans('s8', Date.now())).map((x) => x.userId).sort()).toEqual(
       [BAD.stream, BAD.timeout].sort(),
     );
-    expect((await check.moderation.getSettings('s8'))?.bannedTerms).toEqual(['forbiddenword']);
+    expect(await check.moderation.getSettings('s8')).toEqual({
+      bannedTerms: ['forbiddenword'],
+      slowModeS: 1,
+    });
     const audit = await check.moderation.listAudit(GLOBAL_SCOPE, 10);
     expect(audit.some((e) => e.action === 'restore' && e.actor.startsWith('gateway:'))).toBe(true);
   } finally {

@@ -18,8 +18,13 @@ export const BAD = {
 } as const;
 export const GOOD = 'good';
 export const BANNED_TERM = 'forbiddenword';
+/** The stream's slow mode: the good user, who tries ten times a second, gets one ack a second. */
+export const SLOW_MODE_S = 1;
 
-/** Puts the bans, the timeout and the banned term of `stream` in the store, as moderators would. */
+/**
+ * Puts the bans, the timeout, the banned term and slow mode of `stream` in the store, as
+ * moderators would.
+ */
 export async function moderate(store: RedisStore, stream: string): Promise<void> {
   const at = Date.now();
   const ban = { reason: 'fault test', by: 'mod', at };
@@ -31,7 +36,10 @@ export async function moderate(store: RedisStore, stream: string): Promise<void>
     scope: stream,
     until: at + 600_000,
   });
-  await store.moderation.putSettings(stream, { bannedTerms: [BANNED_TERM] });
+  await store.moderation.putSettings(stream, {
+    bannedTerms: [BANNED_TERM],
+    slowModeS: SLOW_MODE_S,
+  });
 }
 
 export function testStore(url: string, prefix: string): RedisStore {
@@ -119,6 +127,22 @@ export class ChatProbe {
             .length >= n,
       ),
     );
+  }
+
+  /**
+   * Acks of the good user on one gateway closer together than `gapMs`: slow mode not enforced.
+   * (Reply times, so a gap somewhat under the slow mode's second is still enforcement.)
+   */
+  slowModeBreaches(gapMs: number): Outcome[] {
+    const last = new Map<string, number>();
+    const out: Outcome[] = [];
+    for (const o of this.outcomes) {
+      if (o.user !== GOOD || o.result !== 'ack') continue;
+      const previous = last.get(o.gateway);
+      if (previous !== undefined && o.at - previous < gapMs) out.push(o);
+      last.set(o.gateway, o.at);
+    }
+    return out;
   }
 
   /** How many replies of each kind each user had, for failure messages. */

@@ -101,6 +101,7 @@ it('a stream opened while Redis is down refuses chat on provisional rules and en
     await probe.stop();
   }
   expect(probe.badAcks(), JSON.stringify(probe.summary())).toEqual([]);
+  expect(probe.slowModeBreaches(500), 'slow mode').toEqual([]);
   const late = probe.outcomes.filter(
     (o) => o.user === GOOD && o.result === 'ack' && o.sentAt > banned + 1000,
   );

@@ -61,5 +61,6 @@ it('a gateway starting while Redis is stalled is not ready and acks no banned us
     await probe.stop();
   }
   expect(probe.badAcks(), JSON.stringify(probe.summary())).toEqual([]);
+  expect(probe.slowModeBreaches(500), 'slow mode').toEqual([]);
   expect(probe.ackedSince('old', GOOD, 0), JSON.stringify(probe.summary())).toBe(true);
 }, 90_000);
