@@ -125,7 +125,7 @@ export class StreamRegistry {
     return n;
   }
 
-  #loadModeration(state: StreamState, current?: () => boolean): Promise<void> {
+  #loadModeration(state: StreamState, current?: () => boolean, opening = false): Promise<void> {
     const { store, metrics, log, now } = this.#o;
     const before = JSON.stringify(publicSettings(state.mod.settings));
     return loadStreamModeration(state, store, now, current).then(
@@ -139,7 +139,9 @@ export class StreamRegistry {
       (error: unknown) => {
         // Non-privileged chat stays refused here until a retry succeeds (see ControlListener).
         metrics.moderationLoadFailures.inc({ scope: 'stream' });
-        log.warn('moderation load failed', { stream: state.id, error });
+        // Retried every second through an outage: the metric counts them, the log says it once.
+        if (opening) log.warn('moderation load failed', { stream: state.id, error });
+        else log.debug('moderation reload failed', { stream: state.id, error });
       },
     );
   }
@@ -171,7 +173,9 @@ export class StreamRegistry {
         log.debug('totals load failed', { stream: state.id, error });
       },
     );
-    const moderation = this.#loadModeration(state).finally(() => this.provisionalCount());
+    const moderation = this.#loadModeration(state, undefined, true).finally(() =>
+      this.provisionalCount(),
+    );
     state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
   }
 
