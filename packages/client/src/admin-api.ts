@@ -107,7 +107,8 @@ export type AuditEntry = {
     | 'settings'
     | 'approve'
     | 'deny'
-    | 'level';
+    | 'level'
+    | 'restore';
   target?: string;
   reason?: string;
   details?: { [key: string]: unknown };
@@ -256,7 +257,7 @@ export interface AdminOperations {
     };
     output: { entries: Array<AuditEntry> };
   };
-  /** The service-wide audit log (admin). Service-wide actions (global bans, degradation pins). Needs the `admin` role or an API key. */
+  /** The service-wide audit log (admin). Service-wide actions (global bans, degradation pins). Needs the `admin` role or an API key. Besides moderators' actions it holds `restore` entries (actor `gateway:<id>`): a gateway found that Redis had lost its data and wrote back the bans and rules it knew. */
   getGlobalAudit: {
     input: {
       query?: {

@@ -1,22 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ManagedProcess, requireBinary } from './child-process.js';
 import { freePort } from './ports.js';
 
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file, fsynced on every write, in a temporary directory: `stop()`,
+   * `kill()` and `start()` then keep the data, as a persistent production Redis does.
+   */
+  persist?: boolean;
+}
+
 /**
- * A real `redis-server` on a free loopback port, keeping nothing on disk. `stop()` and `start()`
- * keep the port (and lose the data, as a restarted cache would). Dispose with `await using`.
+ * A real `redis-server` on a free loopback port, keeping nothing on disk unless `persist`.
+ * `stop()` and `start()` keep the port (and lose the data, as a restarted cache would). Dispose
+ * with `await using`.
  */
 export class RedisServer {
   readonly port: number;
   #process: ManagedProcess | undefined;
+  readonly #dir: string | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: RedisServerOptions) {
     this.port = port;
+    this.#dir = options.persist ? mkdtempSync(join(tmpdir(), 'roar-redis-')) : undefined;
   }
 
-  static async start(): Promise<RedisServer> {
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     requireBinary('redis-server', 'redis-server');
     for (let attempt = 0; ; attempt++) {
-      const server = new RedisServer(await freePort());
+      const server = new RedisServer(await freePort(), options);
       try {
         await server.start();
         return server;
@@ -44,8 +58,9 @@ export class RedisServer {
       String(this.port),
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...(this.#dir
+        ? ['--dir', this.#dir, '--appendonly', 'yes', '--appendfsync', 'always']
+        : ['--appendonly', 'no']),
       '--protected-mode',
       'yes',
     ]);
@@ -56,7 +71,23 @@ export class RedisServer {
     await this.#process?.stop('SIGTERM');
   }
 
+  /** SIGKILL, like a crashed host: nothing is flushed (with `persist`, nothing was pending). */
+  async kill(): Promise<void> {
+    await this.#process?.stop('SIGKILL');
+  }
+
+  /** SIGSTOP: connections stay open and nothing answers, like a stalled host, until `resume()`. */
+  pause(): void {
+    if (this.running) this.#process?.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.#process?.child.kill('SIGCONT');
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
+    this.resume();
     await this.stop();
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
   }
 }

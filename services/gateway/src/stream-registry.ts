@@ -143,12 +143,14 @@ export class StreamRegistry {
   /**
    * Reloads held streams' moderation from the store: every stream (news may have been missed),
    * or only those still on provisional rules. Resolves when every load has settled; a failed
-   * one leaves its stream as it was, to be retried.
+   * one leaves its stream as it was, to be retried. A load is discarded unless `current()` still
+   * holds when its read returns (see `loadStreamModeration`).
    */
-  async reloadModeration(which: 'all' | 'provisional'): Promise<void> {
+  async reloadModeration(which: 'all' | 'provisional', current?: () => boolean): Promise<void> {
     const loads: Promise<void>[] = [];
     for (const state of this.#streams.values())
-      if (which === 'all' || state.mod.provisional) loads.push(this.#loadModeration(state));
+      if (which === 'all' || state.mod.provisional)
+        loads.push(this.#loadModeration(state, current));
     await Promise.all(loads);
   }
 
@@ -160,10 +162,10 @@ export class StreamRegistry {
     return n;
   }
 
-  #loadModeration(state: StreamState): Promise<void> {
+  #loadModeration(state: StreamState, current?: () => boolean, opening = false): Promise<void> {
     const { store, metrics, log, now } = this.#o;
     const before = JSON.stringify(publicSettings(state.mod.settings));
-    return loadStreamModeration(state, store, now).then(
+    return loadStreamModeration(state, store, now, current).then(
       () => {
         // Viewers who joined on provisional rules hear the real ones.
         const settings = publicSettings(state.mod.settings);
@@ -174,7 +176,9 @@ export class StreamRegistry {
       (error: unknown) => {
         // Non-privileged chat stays refused here until a retry succeeds (see ControlListener).
         metrics.moderationLoadFailures.inc({ scope: 'stream' });
-        log.warn('moderation load failed', { stream: state.id, error });
+        // Retried every second through an outage: the metric counts them, the log says it once.
+        if (opening) log.warn('moderation load failed', { stream: state.id, error });
+        else log.debug('moderation reload failed', { stream: state.id, error });
       },
     );
   }
@@ -295,7 +299,9 @@ export class StreamRegistry {
         log.debug('totals load failed', { stream: state.id, error });
       },
     );
-    const moderation = this.#loadModeration(state).finally(() => this.provisionalCount());
+    const moderation = this.#loadModeration(state, undefined, true).finally(() =>
+      this.provisionalCount(),
+    );
     state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
   }
 

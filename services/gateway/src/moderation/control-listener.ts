@@ -171,7 +171,7 @@ export class ControlListener {
       globalBans.replace(bans);
       metrics.globalBansLoaded.set(1);
     }
-    await registry.reloadModeration(scope);
+    await registry.reloadModeration(scope, () => this.#storeEpoch === epoch);
   }
 
   #apply(event: ControlEvent): void {

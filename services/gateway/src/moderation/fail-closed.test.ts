@@ -147,6 +147,9 @@ describe('StoreGeneration', () => {
     ]);
     expect(await store.moderation.listBans('s', now)).toMatchObject([{ userId: 'bob' }]);
     expect(await store.moderation.getSettings('s')).toEqual({ slowModeS: 5 });
+    expect(await store.moderation.listAudit(GLOBAL_SCOPE, 10)).toMatchObject([
+      { actor: 'gateway:gw-1', action: 'restore', details: { globalBans: 1, streamBans: 1 } },
+    ]);
     // A provisional stream's defaults are not knowledge, and are not written.
     expect(await store.moderation.getSettings('p')).toBeUndefined();
   });

@@ -55,7 +55,11 @@ export class StoreGeneration {
     this.#known = id;
   }
 
-  /** Writes back every ban and rule this gateway holds as confirmed; rejects if a write fails. */
+  /**
+   * Writes back every ban and rule this gateway holds as confirmed, and a `restore` entry in the
+   * global audit log; rejects if a write fails. Gateways that disagree about a stream's settings
+   * (one missed a change) each write theirs: the last write wins.
+   */
   async restore(): Promise<{ globalBans: number; streams: number; streamBans: number }> {
     const { store, registry, globalBans, gatewayId } = this.#o;
     const now = this.#o.now();
@@ -91,6 +95,16 @@ export class StoreGeneration {
       }
     }
     await Promise.all(writes);
-    return { globalBans: global, streams, streamBans };
+    const restored = { globalBans: global, streams, streamBans };
+    // The audit log was lost with the rest; its first entry says where the bans came from.
+    await store.moderation.appendAudit({
+      at: now,
+      scope: GLOBAL_SCOPE,
+      actor: by,
+      action: 'restore',
+      reason: RESTORED_REASON,
+      details: restored,
+    });
+    return restored;
   }
 }

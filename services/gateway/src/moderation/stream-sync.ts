@@ -11,12 +11,15 @@ const LOAD_ATTEMPTS = 3;
  *
  * A ban is written to the store before its control event is sent, so a read that starts after
  * the event arrived includes it; a read that was already under way may not, and installing it
- * would undo the ban here. Such a read is discarded and made again.
+ * would undo the ban here. Such a read is discarded and made again. `current` says whether the
+ * store's generation check still holds (no reconnect since); when it does not, the read is
+ * discarded too, and the caller's next sync checks the generation first.
  */
 export async function loadStreamModeration(
   state: StreamState,
   store: Store,
   now: () => number,
+  current: () => boolean = () => true,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const seen = state.mod.changes;
@@ -25,6 +28,8 @@ export async function loadStreamModeration(
       store.moderation.listBans(state.id, now()),
       store.moderation.getPin(state.id),
     ]);
+    // The store reconnected since its generation was checked: it may have come back empty.
+    if (!current()) throw new Error(`the store reconnected while ${state.id}'s rules loaded`);
     if (state.mod.changes === seen) {
       state.mod.confirm({
         overrides,

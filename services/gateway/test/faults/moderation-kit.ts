@@ -1,8 +1,5 @@
 import { createRedisStore, GLOBAL_SCOPE, type RedisStore } from '@roar/store';
-import { freePort, ManagedProcess, requireBinary, sleep, TestClient } from '@roar/testkit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { sleep, TestClient } from '@roar/testkit';
 import { token } from '../harness.js';
 
 /**
@@ -21,8 +18,13 @@ export const BAD = {
 } as const;
 export const GOOD = 'good';
 export const BANNED_TERM = 'forbiddenword';
+/** The stream's slow mode: the good user, who tries ten times a second, gets one ack a second. */
+export const SLOW_MODE_S = 1;
 
-/** Puts the bans, the timeout and the banned term of `stream` in the store, as moderators would. */
+/**
+ * Puts the bans, the timeout, the banned term and slow mode of `stream` in the store, as
+ * moderators would.
+ */
 export async function moderate(store: RedisStore, stream: string): Promise<void> {
   const at = Date.now();
   const ban = { reason: 'fault test', by: 'mod', at };
@@ -34,69 +36,14 @@ export async function moderate(store: RedisStore, stream: string): Promise<void>
     scope: stream,
     until: at + 600_000,
   });
-  await store.moderation.putSettings(stream, { bannedTerms: [BANNED_TERM] });
+  await store.moderation.putSettings(stream, {
+    bannedTerms: [BANNED_TERM],
+    slowModeS: SLOW_MODE_S,
+  });
 }
 
 export function testStore(url: string, prefix: string): RedisStore {
   return createRedisStore({ url, prefix, historyCapacity: 200, onConnectionError: () => {} });
-}
-
-/**
- * A redis-server on a fixed loopback port that can be killed, paused and started again on the
- * same port; with `persist`, an AOF written on every command (so a kill loses nothing).
- */
-export class RedisProcess implements AsyncDisposable {
-  readonly port: number;
-  readonly #persist: boolean;
-  readonly #dir: string;
-  #process: ManagedProcess | undefined;
-
-  private constructor(port: number, persist: boolean) {
-    this.port = port;
-    this.#persist = persist;
-    this.#dir = mkdtempSync(join(tmpdir(), 'roar-redis-'));
-  }
-
-  static async start(persist: boolean): Promise<RedisProcess> {
-    requireBinary('redis-server', 'redis-server');
-    const redis = new RedisProcess(await freePort(), persist);
-    await redis.start();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const persistence = this.#persist
-      ? ['--appendonly', 'yes', '--appendfsync', 'always']
-      : ['--appendonly', 'no'];
-    this.#process = new ManagedProcess('redis-server', [
-      ...['--bind', '127.0.0.1', '--port', String(this.port), '--protected-mode', 'yes'],
-      ...['--save', '', '--dir', this.#dir, ...persistence],
-    ]);
-    await this.#process.waitForOutput(/Ready to accept connections/, 10_000);
-  }
-
-  async kill(): Promise<void> {
-    await this.#process?.stop('SIGKILL');
-  }
-
-  /** SIGSTOP: connections stay open and nothing answers, like a stalled host. */
-  pause(): void {
-    this.#process?.child.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.#process?.child.kill('SIGCONT');
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.resume();
-    await this.kill();
-    rmSync(this.#dir, { recursive: true, force: true });
-  }
 }
 
 interface Outcome {
@@ -104,6 +51,8 @@ interface Outcome {
   user: string;
   /** `ack`, an error code, or `no-reply`. */
   result: string;
+  /** When the message was sent, and when its reply came. */
+  sentAt: number;
   at: number;
 }
 
@@ -144,13 +93,14 @@ export class ChatProbe {
     for (let n = 0; this.#running && n < 100_000; n++) {
       const text = user === BAD.term ? `${n} says ${BANNED_TERM}` : `${user} message ${n}`;
       let result: string;
+      const sentAt = Date.now();
       try {
         const reply = await client.request({ type: 'chat', stream: this.#stream, text }, 5000);
         result = reply.type === 'ack' ? 'ack' : reply.type === 'error' ? reply.code : reply.type;
       } catch {
         result = 'no-reply';
       }
-      this.outcomes.push({ gateway, user, result, at: Date.now() });
+      this.outcomes.push({ gateway, user, result, sentAt, at: Date.now() });
       await sleep(this.#intervalMs);
     }
   }
@@ -177,6 +127,22 @@ export class ChatProbe {
             .length >= n,
       ),
     );
+  }
+
+  /**
+   * Acks of the good user on one gateway closer together than `gapMs`: slow mode not enforced.
+   * (Reply times, so a gap somewhat under the slow mode's second is still enforcement.)
+   */
+  slowModeBreaches(gapMs: number): Outcome[] {
+    const last = new Map<string, number>();
+    const out: Outcome[] = [];
+    for (const o of this.outcomes) {
+      if (o.user !== GOOD || o.result !== 'ack') continue;
+      const previous = last.get(o.gateway);
+      if (previous !== undefined && o.at - previous < gapMs) out.push(o);
+      last.set(o.gateway, o.at);
+    }
+    return out;
   }
 
   /** How many replies of each kind each user had, for failure messages. */

@@ -1,13 +1,12 @@
 // Issue 11, finding 3: a gateway that starts while Redis does not answer must not report ready,
 // nor let a globally banned user chat, before global bans are loaded.
-import { NatsServer, waitFor } from '@roar/testkit';
+import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
 import {
   ChatProbe,
   FAULT_ENV,
   GOOD,
-  RedisProcess,
   metric,
   moderate,
   readyz,
@@ -16,7 +15,7 @@ import {
 
 it('a gateway starting while Redis is stalled is not ready and acks no banned user until its bans are loaded', async () => {
   await using nats = await NatsServer.start();
-  await using redis = await RedisProcess.start(false);
+  await using redis = await RedisServer.start();
   const prefix = `f3${Date.now().toString(36)}`;
   const store = testStore(redis.url, prefix);
   await store.ready();
@@ -62,5 +61,6 @@ it('a gateway starting while Redis is stalled is not ready and acks no banned us
     await probe.stop();
   }
   expect(probe.badAcks(), JSON.stringify(probe.summary())).toEqual([]);
+  expect(probe.slowModeBreaches(500), 'slow mode').toEqual([]);
   expect(probe.ackedSince('old', GOOD, 0), JSON.stringify(probe.summary())).toBe(true);
 }, 90_000);
