@@ -182,6 +182,10 @@ class SseSocket implements Socket {
     this.#stream.end();
   }
 
+  close(): void {
+    this.#stream?.abort();
+  }
+
   getBufferedAmount(): number {
     return this.#backlog;
   }
