@@ -1,13 +1,14 @@
-import { ManagedProcess, TestClient } from '@roar/testkit';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { TestClient } from '@roar/testkit';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TEST_SECRET, token } from './harness.js';
+import { spawnGateway, type GatewayProcess } from './gateway-process.js';
+import { token } from './harness.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /** Linux reports process CPU in clock ticks of 10 ms (`getconf CLK_TCK` = 100). */
 const TICK_MS = 10;
 const STREAM = 'cost';
+/** The per-connection frame limit is not what is measured here. */
+const FRAMES = { ROAR_FRAME_RATE: '10000', ROAR_FRAME_BURST: '10000' };
 
 /** CPU (user + system) the process has used so far, in milliseconds. */
 function cpuMs(pid: number): number {
@@ -23,39 +24,7 @@ function tag(i: number): string {
   return out;
 }
 
-interface Gateway extends AsyncDisposable {
-  pid: number;
-  wsUrl: string;
-  httpUrl: string;
-}
-
-async function spawnGateway(env: Record<string, string>): Promise<Gateway> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
-  const proc = new ManagedProcess(process.execPath, [MAIN], {
-    ...process.env,
-    ROAR_MODE: 'embedded',
-    ROAR_HOST: '127.0.0.1',
-    ROAR_PORT: '0',
-    ROAR_JWT_SECRET: TEST_SECRET,
-    ROAR_LADDER_CPU: '64',
-    ROAR_LADDER_LOOP_DELAY_MS: '5000',
-    // The per-connection frame limit is not what is measured here.
-    ROAR_FRAME_RATE: '10000',
-    ROAR_FRAME_BURST: '10000',
-    ...env,
-  });
-  const [, port] = await proc.waitForOutput(/"msg":"gateway listening".*"port":(\d+)/, 15_000);
-  return {
-    pid: proc.child.pid as number,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    httpUrl: `http://127.0.0.1:${port}`,
-    async [Symbol.asyncDispose]() {
-      await proc.stop('SIGKILL');
-    },
-  };
-}
-
-async function viewer(gw: Gateway, user: string, roles: string[] = []): Promise<TestClient> {
+async function viewer(gw: GatewayProcess, user: string, roles: string[] = []): Promise<TestClient> {
   const c = await TestClient.connect(gw.wsUrl, { token: await token(user, { roles }) });
   await c.waitForMessage((m) => m.type === 'welcome', 10_000, 'welcome');
   const joined = await c.request({ type: 'join', stream: STREAM }, 10_000);
@@ -168,7 +137,7 @@ async function measure(
   return { msPerMessage: spent / (senders.length * perSender), codes };
 }
 
-async function protect(gw: Gateway): Promise<void> {
+async function protect(gw: GatewayProcess): Promise<void> {
   const res = await fetch(`${gw.httpUrl}/admin/v1/streams/${STREAM}/settings`, {
     method: 'PATCH',
     headers: {
@@ -183,7 +152,11 @@ async function protect(gw: Gateway): Promise<void> {
 describe('chat CPU cost', () => {
   it('no crafted text costs the gateway more than 10× a plain message (accepted path)', async () => {
     // A generous rate limit, so every message runs every check.
-    await using gw = await spawnGateway({ ROAR_CHAT_RATE: '1000', ROAR_CHAT_BURST: '1000' });
+    await using gw = await spawnGateway({
+      ...FRAMES,
+      ROAR_CHAT_RATE: '1000',
+      ROAR_CHAT_BURST: '1000',
+    });
     await protect(gw);
     const plainSenders = await Promise.all([0, 1, 2, 3].map((k) => viewer(gw, `plain-${k}`)));
     const names = Object.keys(CRAFTED);
@@ -208,7 +181,7 @@ describe('chat CPU cost', () => {
   }, 180_000);
 
   it('a message refused as rate_limited pays nothing for the text checks', async () => {
-    await using gw = await spawnGateway({ ROAR_CHAT_RATE: '1', ROAR_CHAT_BURST: '3' });
+    await using gw = await spawnGateway({ ...FRAMES, ROAR_CHAT_RATE: '1', ROAR_CHAT_BURST: '3' });
     await protect(gw);
     const plainSender = await viewer(gw, 'plain');
     const attacker = await viewer(gw, 'attacker');
