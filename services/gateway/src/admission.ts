@@ -12,7 +12,7 @@ export interface AdmissionOptions {
   /**
    * How long an aborted slow consumer still counts against its address's cap: the kernel keeps
    * its socket (FIN-WAIT-1, with up to a send buffer of unsent data) until it gives up on a peer
-   * that does not read, about 100 s with Linux's defaults.
+   * that does not read, 340 s measured with Linux's defaults.
    */
   lingerMs: number;
 }
