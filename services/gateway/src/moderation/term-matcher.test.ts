@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TermMatcher } from './term-matcher.js';
-import { MAX_EXPANSION, fold, words } from './text-match.js';
+import { MAX_EXPANSION, fold, foldedWords, words } from './text-match.js';
 
 /** The matcher before the automaton: every term at every position. Slow, plainly right. */
 function naiveFind(terms: readonly string[], text: string): boolean {
@@ -76,6 +76,71 @@ describe('fold', () => {
       if (cp >= 0xd800 && cp <= 0xdfff) continue;
       const c = String.fromCodePoint(cp);
       if (fold(c).length > MAX_EXPANSION) throw new Error(`U+${cp.toString(16)} folds too long`);
+    }
+  });
+});
+
+/** The word split before the hand-written scan: a Unicode-property regex and two replaces. */
+function referenceWords(folded: string): string[] {
+  return folded
+    .split(/[^\p{L}\p{N}@$!|]+/u)
+    .map((w) => w.replace(/^[!|]+|[!|]+$/g, ''))
+    .filter((w) => w.length > 0)
+    .map((w) => {
+      let out = '';
+      for (const ch of w)
+        out +=
+          (
+            {
+              '0': 'o',
+              '1': 'i',
+              '4': 'a',
+              $: 's',
+              '@': 'a',
+              '!': 'i',
+              '|': 'l',
+              а: 'a',
+              ο: 'o',
+            } as Record<string, string>
+          )[ch] ?? ch;
+      return out.replace(/(.)\1{2,}/gu, '$1');
+    });
+}
+
+describe('foldedWords', () => {
+  it('splits and maps as the regex pipeline did, on random text', () => {
+    // Letters, digits, look-alikes, symbols, marks, spaces, astral letters and emoji.
+    const alphabet = [
+      'a',
+      'b',
+      'o',
+      '0',
+      '1',
+      '4',
+      '$',
+      '@',
+      '!',
+      '|',
+      'а',
+      'ο',
+      'é',
+      '.',
+      ' ',
+      '-',
+      '𝐀',
+      '😀',
+      'ß',
+      '日',
+    ];
+    for (let seed = 1; seed <= 500; seed++) {
+      const r = random(seed);
+      let text = '';
+      for (let i = 0, n = Math.floor(r() * 30); i < n; i++) {
+        const ch = alphabet[Math.floor(r() * alphabet.length)] as string;
+        text += r() < 0.2 ? ch.repeat(3) : ch;
+      }
+      const folded = fold(text);
+      expect(foldedWords(folded), JSON.stringify(text)).toEqual(referenceWords(folded));
     }
   });
 });
