@@ -14,6 +14,7 @@ interface FuzzSummary {
   codec: string;
   sent: number;
   replies: number;
+  acks: number;
   errors: Record<string, number>;
   closes: Record<string, number>;
   undocumented: string[];
