@@ -44,8 +44,9 @@ export interface ChatHandlerOptions {
 
 /**
  * A chat message from arrival to publication: the connection checks, the rate limit, the stream's
- * rules (bans, modes, slow mode, then the text checks), the optional before-publish check, then one publish on
- * the bus (or the held queue). Exactly one reply: an ack (`held: true` when it waits) or an error.
+ * rules (bans, modes, slow mode, then the text checks), the optional before-publish check, then
+ * one publish on the bus (or the held queue). Exactly one reply: an ack (`held: true` when it
+ * waits) or an error.
  */
 export class ChatHandler {
   readonly limiter: RateLimiter;

@@ -21,7 +21,8 @@ export interface SlowClientOptions {
  * Backpressure by priority. A client whose send buffer passes the soft limit moves to its
  * streams' priority topics (moderation, priority chat, the latest count) until it drains below a
  * quarter of the limit; one that stays slow too long, or passes the hard limit, is aborted
- * (counted as 4001, slow consumer; see `close`). The others never wait for it: uWS buffers per socket.
+ * (counted as 4001, slow consumer; see `close`). The others never wait for it: uWS buffers per
+ * socket.
  */
 export class SlowClients {
   readonly #o: SlowClientOptions;
