@@ -7,6 +7,8 @@ const resolve = { conditions: ['roar-source', 'module', 'node', 'development|pro
 /** Tests that measure latency or push the machine: run alone, after the rest, on a quiet machine. */
 const HEAVY = [
   'services/gateway/test/load.e2e.test.ts',
+  // Measures a control viewer's latency under ~20,000 hostile frames.
+  'services/gateway/test/fuzz.e2e.test.ts',
   'loadtest/test/**/*.test.ts',
   // Real Chromium against a real gateway: a browser per file, too much beside other suites.
   'services/gateway/test/browser/**/*.test.ts',

@@ -49,9 +49,10 @@ export interface ChatHandlerOptions {
 }
 
 /**
- * A chat message from arrival to publication: the connection checks, the stream's rules (bans,
- * modes, terms, slow mode), the rate limit, the optional before-publish check, then one publish on
- * the bus (or the held queue). Exactly one reply: an ack (`held: true` when it waits) or an error.
+ * A chat message from arrival to publication: the connection checks, the rate limit, the stream's
+ * rules (bans, modes, slow mode, then the text checks), the optional before-publish check, then
+ * one publish on the bus (or the held queue). Exactly one reply: an ack (`held: true` when it
+ * waits) or an error.
  */
 export class ChatHandler {
   readonly limiter: RateLimiter;
@@ -104,6 +105,12 @@ export class ChatHandler {
     }
     const state = registry.get(req.stream);
     if (!state) throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before chatting`);
+    // The rate limit comes before any check that reads the text: a message refused as
+    // rate_limited costs a map lookup, so a flood of them cannot buy the checks' CPU.
+    const arrived = this.#o.now();
+    const wait = this.limiter.take(identity.key, arrived, this.#o.stalls?.current(arrived));
+    if (wait > 0)
+      throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
     // The stream's rules and bans load with its history, once; a message cannot outrun them.
     await state.ready;
     if (!s.open) return undefined;
@@ -115,10 +122,8 @@ export class ChatHandler {
       now,
       mod: state.mod,
       globalBans: this.#o.globalBans,
+      charge: (tokens) => this.limiter.charge(identity.key, tokens, now),
     });
-    const wait = this.limiter.take(identity.key, now, this.#o.stalls?.current(now));
-    if (wait > 0)
-      throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
     if (!this.#o.bus.connected)
       throw new RoarError(ErrorCode.Unavailable, 'chat is briefly unavailable; try again');
 

@@ -86,6 +86,8 @@ export interface GatewayConfig extends SharedSettings {
   softBackpressureBytes: number;
   maxBackpressureBytes: number;
   slowClientMaxMs: number;
+  /** How long a slow consumer's address keeps its per-IP slot after the gateway aborts it. */
+  slowCloseLingerMs: number;
   admissionRatePerS: number;
   admissionBurst: number;
   maxConnections: number;
@@ -189,6 +191,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     softBackpressureBytes: env.int('ROAR_SOFT_BACKPRESSURE_BYTES', 256 << 10, 4 << 10, 64 << 20),
     maxBackpressureBytes: env.int('ROAR_MAX_BACKPRESSURE_BYTES', 1 << 20, 16 << 10, 256 << 20),
     slowClientMaxMs: env.int('ROAR_SLOW_CLIENT_MAX_MS', 10_000, 100, 600_000),
+    slowCloseLingerMs: env.int('ROAR_SLOW_CLOSE_LINGER_MS', 360_000, 0, 3_600_000),
     admissionRatePerS: env.number('ROAR_ADMISSION_RATE', 1000, 1, 1_000_000),
     admissionBurst: env.int('ROAR_ADMISSION_BURST', 2000, 1, 1_000_000),
     maxConnections: 0,

@@ -49,6 +49,7 @@ export class LoadControl {
         maxConnections: config.maxConnections,
         maxPerIp: config.maxConnectionsPerIp,
         retryAfterS: config.retryAfterS,
+        lingerMs: config.slowCloseLingerMs,
       },
       metrics,
       options.now(),
@@ -59,6 +60,8 @@ export class LoadControl {
         hardBytes: config.maxBackpressureBytes,
         maxSlowMs: config.slowClientMaxMs,
         moveTier: (ws, stream, toPriority) => options.fanout.moveTier(ws, stream, toPriority),
+        admission: this.admission,
+        now: options.now,
       },
       metrics,
     );

@@ -1,4 +1,5 @@
 import { CloseCode } from '@roar/protocol';
+import type { Admission } from './admission.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Socket } from './socket.js';
 
@@ -11,13 +12,17 @@ export interface SlowClientOptions {
   maxSlowMs: number;
   /** Moves a socket to a stream's priority tier (or back), in its slice: `Fanout.moveTier`. */
   moveTier: (ws: Socket, stream: string, toPriority: boolean) => void;
+  /** Counts an aborted socket against its address while the kernel may still hold it. */
+  admission: Admission;
+  now: () => number;
 }
 
 /**
  * Backpressure by priority. A client whose send buffer passes the soft limit moves to its
  * streams' priority topics (moderation, priority chat, the latest count) until it drains below a
- * quarter of the limit; one that stays slow too long, or passes the hard limit, is closed with
- * 4001 (reconnect). The others never wait for it: uWS buffers per socket.
+ * quarter of the limit; one that stays slow too long, or passes the hard limit, is aborted
+ * (counted as 4001, slow consumer; see `close`). The others never wait for it: uWS buffers per
+ * socket.
  */
 export class SlowClients {
   readonly #o: SlowClientOptions;
@@ -62,7 +67,14 @@ export class SlowClients {
       this.#promote(ws);
   }
 
-  /** Closes a slow consumer: it should reconnect, and will resume from its last message. */
+  /**
+   * Closes a slow consumer: it should reconnect, and will resume from its last message. The close
+   * is abortive (uWS `close()`): a 4001 close frame would queue behind the MiBs the client is not
+   * reading, and uWS kept such a socket open, buffer and all, after `end()`; `close()` frees the
+   * buffer and the descriptor at once. The client sees 1006 and reconnects with backoff. The
+   * kernel still holds the socket (FIN-WAIT-1) until it gives up on the peer, so its address
+   * keeps the admission slot that long.
+   */
   close(ws: Socket): void {
     const s = ws.getUserData();
     if (!s.open) return;
@@ -70,7 +82,8 @@ export class SlowClients {
     s.slowSince = undefined;
     this.#metrics.slowClients.inc({ action: 'closed' });
     this.#metrics.closes.inc({ code: String(CloseCode.SlowConsumer) });
-    ws.end(CloseCode.SlowConsumer, 'slow consumer');
+    this.#o.admission.lingering(s.ip, this.#o.now());
+    ws.close();
   }
 
   /** Called when a connection closes for any reason. */

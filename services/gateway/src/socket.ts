@@ -45,6 +45,8 @@ export interface Socket {
   unsubscribe(topic: string): boolean;
   isSubscribed(topic: string): boolean;
   end(code?: number, shortMessage?: string): void;
+  /** Closes at once, dropping what is buffered, with no close frame (the peer sees 1006). */
+  close(): void;
   getBufferedAmount(): number;
   getUserData(): Session;
   cork(cb: () => void): unknown;

@@ -205,6 +205,10 @@ class SseSocket implements Socket {
     this.#stream.end();
   }
 
+  close(): void {
+    this.#stream?.abort();
+  }
+
   getBufferedAmount(): number {
     return this.#backlog;
   }

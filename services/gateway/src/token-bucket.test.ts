@@ -60,4 +60,13 @@ describe('RateLimiter', () => {
     const refused = Array.from({ length: 10 }, () => plain.take('u', 11_000)).filter((w) => w > 0);
     expect(refused).toHaveLength(7);
   });
+
+  it('charges extra work as debt, bounded by the burst, paid by the next requests', () => {
+    const r = new RateLimiter(1, 2);
+    expect(r.take('a', 0)).toBe(0);
+    r.charge('a', 100, 0);
+    // One token left, minus 100, floored at -2: three seconds until the next.
+    expect(r.take('a', 0)).toBe(3000);
+    expect(r.take('a', 3000)).toBe(0);
+  });
 });

@@ -52,6 +52,15 @@ export class TokenBucket {
     return false;
   }
 
+  /**
+   * Takes `tokens` more, into debt down to `-burst`: work a request turned out to cost beyond
+   * its one token is paid by the requests after it.
+   */
+  charge(tokens: number, now: number): void {
+    this.#refill(now);
+    this.#tokens = Math.max(-this.burst, this.#tokens - tokens);
+  }
+
   /** Milliseconds until one token is available (0 if one is). */
   retryAfterMs(now: number): number {
     this.#refill(now);
@@ -86,6 +95,13 @@ export class RateLimiter {
     if (!bucket) this.#buckets.set(key, (bucket = new TokenBucket(this.ratePerS, this.burst, now)));
     if (stall !== undefined) bucket.forgive(stall, now);
     return bucket.take(now) ? 0 : Math.max(1, bucket.retryAfterMs(now));
+  }
+
+  /** Charges `key` for extra work (see `TokenBucket.charge`). */
+  charge(key: string, tokens: number, now: number): void {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) this.#buckets.set(key, (bucket = new TokenBucket(this.ratePerS, this.burst, now)));
+    bucket.charge(tokens, now);
   }
 
   sweep(now: number): void {

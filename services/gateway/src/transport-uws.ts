@@ -39,6 +39,8 @@ export interface WebSocketHandlers {
 export interface EventStream {
   write(chunk: string): boolean;
   end(): void;
+  /** Closes the connection at once, dropping what is buffered (a slow reader). */
+  abort(): void;
   readonly open: boolean;
 }
 
@@ -199,6 +201,12 @@ export class UwsTransport implements Publisher {
           if (ended) return;
           ended = true;
           res.cork(() => res.end());
+          decision.onClose();
+        },
+        abort: () => {
+          if (ended) return;
+          ended = true;
+          res.close();
           decision.onClose();
         },
         get open() {

@@ -1,7 +1,8 @@
 import type { ChatEvent, EncodedEvent } from '@roar/protocol';
 import type { Ban, StreamSettings } from '@roar/store';
 import { effectiveSettings } from './settings.js';
-import { TermMatcher, sameMessageKey } from './text-match.js';
+import { TermMatcher } from './term-matcher.js';
+import { sameMessageKey } from './text-match.js';
 
 /** How long a repeat of a user's own message counts as a duplicate. */
 export const DUPLICATE_WINDOW_MS = 30_000;
@@ -87,7 +88,8 @@ export class StreamModeration {
   pinned: EncodedEvent<ChatEvent> | undefined;
   readonly #defaults: StreamSettings;
   readonly #lastByUser = new Map<string, { at: number; key: string }>();
-  #recent: { key: string; at: number }[] = [];
+  /** The stream's recent message keys, oldest first, with when each was last said. */
+  readonly #recent = new Map<string, number>();
   #settingsChanges = 0;
   #confirmed = false;
 
@@ -138,15 +140,19 @@ export class StreamModeration {
 
   /** True when the same text went to this stream within the unique-chat window. */
   seenRecently(key: string, now: number): boolean {
-    return this.#recent.some((r) => r.key === key && now - r.at < UNIQUE_WINDOW_MS);
+    // One hash lookup: comparing with each of 200 keys cost up to 200 × 500 characters.
+    const at = this.#recent.get(key);
+    return at !== undefined && now - at < UNIQUE_WINDOW_MS;
   }
 
   /** Remembers an accepted message for slow mode and duplicate checks. */
   remember(userKey: string, text: string, now: number): void {
     const key = sameMessageKey(text);
     this.#lastByUser.set(userKey, { at: now, key });
-    this.#recent.push({ key, at: now });
-    if (this.#recent.length > UNIQUE_KEEP) this.#recent = this.#recent.slice(-UNIQUE_KEEP);
+    this.#recent.delete(key);
+    this.#recent.set(key, now);
+    if (this.#recent.size > UNIQUE_KEEP)
+      this.#recent.delete(this.#recent.keys().next().value as string);
   }
 
   /** Forgets users quiet for longer than any rule looks back. */

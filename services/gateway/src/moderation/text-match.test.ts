@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TermMatcher, hasLink, isEmoteOnly, sameMessageKey } from './text-match.js';
+import { TermMatcher } from './term-matcher.js';
+import { hasLink, isEmoteOnly, sameMessageKey } from './text-match.js';
 
 describe('TermMatcher', () => {
   const m = new TermMatcher(['badword', 'two words']);
