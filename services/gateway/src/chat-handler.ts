@@ -99,7 +99,8 @@ export class ChatHandler {
       mod: state.mod,
       globalBans: this.#o.globalBans,
     });
-    const wait = this.limiter.take(identity.key, now, this.#o.stalls?.current(now));
+    const stall = this.#o.stalls?.current(now);
+    const wait = this.limiter.take(identity.key, now, stall);
     if (wait > 0)
       throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
     if (!this.#o.bus.connected)
@@ -109,7 +110,8 @@ export class ChatHandler {
     const event: ChatEvent = {
       type: 'chat',
       id: this.#o.ids.next(now),
-      ts: now,
+      // Read in a stall's backlog, it was sent during the stall: timed (and sampled) as such.
+      ts: stall === undefined ? now : this.limiter.sentAt(identity.key, stall, now),
       user: {
         id: identity.userId ?? identity.key,
         name: identity.name,
