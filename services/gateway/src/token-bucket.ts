@@ -60,7 +60,7 @@ export class TokenBucket {
    * one per `1 / ratePerS` from the stall's start, so the n-th is placed there (never after now).
    */
   sentDuring(stall: { from: number }, now: number): number {
-    return Math.min(now, stall.from + (this.#takenInStall++ * 1000) / this.ratePerS);
+    return Math.min(now, stall.from + Math.round((this.#takenInStall++ * 1000) / this.ratePerS));
   }
 
   /** Milliseconds until one token is available (0 if one is). */
