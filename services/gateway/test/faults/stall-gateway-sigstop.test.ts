@@ -201,6 +201,14 @@ describe('a gateway stalled with SIGSTOP (issue 11, finding 7)', () => {
       const { acked, refused } = await outcome(chatters);
       expect(refused).toEqual([]);
       await expectNoSilentHole(receivers, acked);
+      // Redis was up, so history had all of it: recovered, not merely reported as a gap.
+      for (const [name, c] of receivers) {
+        expect([name, missingFrom(c, STREAM, acked).length, gapsSeen(c, STREAM).events]).toEqual([
+          name,
+          0,
+          0,
+        ]);
+      }
       for (const c of receivers.values()) c.terminate();
       await flooder.close();
     } finally {
