@@ -34,7 +34,17 @@ export type Ban = {
 
 export type UserRef = { id: string; name: string; roles?: Array<string> };
 
-export type ChatEvent = { type: 'chat'; id: string; ts: number; user: UserRef; text: string };
+export type ChatEvent = {
+  type: 'chat';
+  id: string;
+  ts: number;
+  user: UserRef;
+  text: string;
+  /** the accepting gateway instance and its epoch for the stream (see docs/protocol.md, positions) */
+  origin?: string;
+  /** the message's position among its origin's messages in the stream; a jump is a hole */
+  seq?: number;
+};
 
 export type AnnouncementEvent = { type: 'announcement'; id: string; ts: number; text: string };
 

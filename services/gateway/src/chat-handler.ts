@@ -108,7 +108,8 @@ export class ChatHandler {
     // The rate limit comes before any check that reads the text: a message refused as
     // rate_limited costs a map lookup, so a flood of them cannot buy the checks' CPU.
     const arrived = this.#o.now();
-    const wait = this.limiter.take(identity.key, arrived, this.#o.stalls?.current(arrived));
+    const stall = this.#o.stalls?.current(arrived);
+    const wait = this.limiter.take(identity.key, arrived, stall);
     if (wait > 0)
       throw new RoarError(ErrorCode.RateLimited, 'sending too fast', { retryAfterMs: wait });
     // The stream's rules and bans load with its history, once; a message cannot outrun them.
@@ -131,7 +132,8 @@ export class ChatHandler {
     const event: ChatEvent = {
       type: 'chat',
       id: this.#o.ids.next(now),
-      ts: now,
+      // Read in a stall's backlog, it was sent during the stall: timed (and sampled) as such.
+      ts: stall === undefined ? now : this.limiter.sentAt(identity.key, stall, now),
       user: {
         id: identity.userId ?? identity.key,
         name: identity.name,

@@ -79,4 +79,30 @@ describe('ChatSampler', () => {
     const out = s.select(new Array(100).fill(0), 60_020, Math.random, 60_000);
     expect(out.length).toBeLessThanOrEqual(26);
   });
+
+  it('judges late messages by their own second of send time', () => {
+    const s = new ChatSampler(25, 0);
+    // Live chat at 10/s for 20 s: each second leaves 15 of its 25 unused.
+    for (let t = 100; t <= 20_000; t += 100) {
+      expect(s.select([t], t, Math.random, t)).toHaveLength(1);
+      s.delivered(t);
+    }
+    // Then a stalled gateway's queued chat arrives: 15 per second over seconds 5..14.
+    let admitted = 0;
+    for (let sec = 5; sec < 15; sec++) {
+      for (let i = 0; i < 15; i++) {
+        const sentAt = sec * 1000 + i * 60;
+        expect(s.isLate(sentAt)).toBe(true);
+        if (s.admitLate(sentAt, 20_000)) admitted++;
+      }
+    }
+    // 15 of each second's 15 fit its remaining budget of 15.
+    expect(admitted).toBe(150);
+    // One second more is over its budget: the rest of it is sampled.
+    let over = 0;
+    for (let i = 0; i < 10; i++) if (!s.admitLate(7000 + i, 20_000)) over++;
+    expect(over).toBe(10);
+    // Not late: sent within the last second of what was judged.
+    expect(s.isLate(19_500)).toBe(false);
+  });
 });

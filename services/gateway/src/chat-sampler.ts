@@ -1,3 +1,8 @@
+/** How far back, in seconds of send time, late messages are judged against their own second. */
+const SECONDS = 64;
+/** A message sent this long before the newest one judged is late. */
+const LATE_MS = 1000;
+
 /**
  * Samples one stream's chat when it outruns what a person can read: a token bucket of
  * `budgetPerS` messages per second (burst of one second's worth), and a uniform random choice
@@ -11,6 +16,10 @@ export class ChatSampler {
   budgetPerS: number;
   #tokens: number;
   #at: number;
+  /** Messages delivered per second of send time, over the last `SECONDS` seconds (a ring). */
+  readonly #perSecond = new Uint32Array(SECONDS);
+  /** Which second each slot of `#perSecond` counts. */
+  readonly #secondOf = new Float64Array(SECONDS).fill(-1);
   #offered = 0;
   #delivered = 0;
   #windowStart: number;
@@ -21,6 +30,32 @@ export class ChatSampler {
     this.#tokens = budgetPerS;
     this.#at = now;
     this.#windowStart = now;
+  }
+
+  /**
+   * True when a message sent at `sentAt` is late: sent well before the newest one this sampler
+   * judged, as the queued chat of a stalled gateway arrives at the others. Its budget is the
+   * one of the second it was sent in (see `admitLate`), which live chat mostly left unused; the
+   * token bucket, which has moved on, would drop it as if it were part of a storm.
+   */
+  isLate(sentAt: number): boolean {
+    return sentAt < this.#at - LATE_MS;
+  }
+
+  /** Decides on one late message: delivered while its second of send time has budget left. */
+  admitLate(sentAt: number, now: number): boolean {
+    const second = Math.floor(sentAt / 1000);
+    const slot = this.#slot(second);
+    const ok =
+      second <= Math.floor(now / 1000) - SECONDS || this.#perSecond[slot]! < this.budgetPerS;
+    if (ok && second > Math.floor(now / 1000) - SECONDS) this.#perSecond[slot]!++;
+    this.#count(1, ok ? 1 : 0, this.#at);
+    return ok;
+  }
+
+  /** Counts a message `select` kept against the second it was sent in, for `admitLate`. */
+  delivered(sentAt: number): void {
+    this.#perSecond[this.#slot(Math.floor(sentAt / 1000))]!++;
   }
 
   /** The fraction of chat delivered over the last full second (1 when nothing was dropped). */
@@ -61,6 +96,16 @@ export class ChatSampler {
       }
     }
     return out;
+  }
+
+  /** The ring slot of `second`, emptied first when it last counted another second. */
+  #slot(second: number): number {
+    const slot = ((second % SECONDS) + SECONDS) % SECONDS;
+    if (this.#secondOf[slot] !== second) {
+      this.#secondOf[slot] = second;
+      this.#perSecond[slot] = 0;
+    }
+    return slot;
   }
 
   #count(offered: number, delivered: number, now: number): void {

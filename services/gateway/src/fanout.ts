@@ -261,6 +261,7 @@ export class Fanout {
     let sentFrom = now;
     let sentUntil = 0;
     let oldest = Number.POSITIVE_INFINITY;
+    let left: Set<EncodedEvent> | undefined;
     for (const e of events) {
       const event = e.event;
       if (event.type !== 'chat') continue;
@@ -269,27 +270,34 @@ export class Fanout {
       const missing = state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
       // Holes are filled from history by the registry, or reported to viewers as a gap event.
       if (missing > 0) state.noteHole(event.origin as string, event.seq as number, missing, now);
-      if (!isPriorityChat(event)) {
-        ordinary.push(e);
-        const sent = Math.min(event.ts, now);
-        if (sent > sentUntil) sentUntil = sent;
-        if (sent < sentFrom) sentFrom = sent;
+      if (isPriorityChat(event)) continue;
+      const sent = Math.min(event.ts, now);
+      state.sampler ??= new ChatSampler(this.chatBudgetPerS, sent);
+      // A stalled gateway's queued chat arrives late: judged by its own second of send time.
+      if (state.sampler.isLate(sent)) {
+        if (!state.sampler.admitLate(sent, now)) (left ??= new Set()).add(e);
+        continue;
       }
+      ordinary.push(e);
+      if (sent > sentUntil) sentUntil = sent;
+      if (sent < sentFrom) sentFrom = sent;
     }
-    let full = events;
-    let left: Set<EncodedEvent> | undefined;
-    if (ordinary.length > 0) {
-      state.sampler ??= new ChatSampler(this.chatBudgetPerS, sentFrom);
+    if (ordinary.length > 0 && state.sampler !== undefined) {
       state.sampler.budgetPerS = this.chatBudgetPerS;
       // The rate is judged by when messages were sent, so a backlog delivered at once after a
       // stall is not taken for chat outrunning reading.
       const kept = state.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);
+      for (const e of kept) state.sampler.delivered(Math.min((e.event as ChatEvent).ts, now));
       if (kept.length < ordinary.length) {
         const keep = new Set(kept);
-        left = new Set(ordinary.filter((e) => !keep.has(e)));
-        full = events.filter((e) => !left?.has(e));
-        this.#o.metrics.sampledOut.inc(left.size);
+        left ??= new Set();
+        for (const e of ordinary) if (!keep.has(e)) left.add(e);
       }
+    }
+    let full = events;
+    if (left !== undefined) {
+      full = events.filter((e) => !left.has(e));
+      this.#o.metrics.sampledOut.inc(left.size);
     }
     const ratio = state.sampler?.ratio ?? 1;
     const head =

@@ -69,4 +69,17 @@ describe('RateLimiter', () => {
     expect(r.take('a', 0)).toBe(3000);
     expect(r.take('a', 3000)).toBe(0);
   });
+
+  it('places the messages of a stall backlog across the stall at the allowed rate', () => {
+    const limiter = new RateLimiter(2, 3);
+    const stall = { from: 1000, to: 6000 };
+    const at: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      expect(limiter.take('u', 6000, stall)).toBe(0);
+      at.push(limiter.sentAt('u', stall, 6000));
+    }
+    expect(at).toEqual([1000, 1500, 2000, 2500]);
+    // Never after now, and a key without a bucket is now.
+    expect(limiter.sentAt('other', stall, 6000)).toBe(6000);
+  });
 });

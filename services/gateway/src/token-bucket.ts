@@ -7,6 +7,8 @@ export class TokenBucket {
   #at: number;
   /** The stall (by its start) this bucket was last forgiven for. */
   #forgiven: number | undefined;
+  /** Messages taken since that stall began being caught up on. */
+  #takenInStall = 0;
 
   constructor(
     readonly ratePerS: number,
@@ -37,6 +39,7 @@ export class TokenBucket {
   forgive(stall: { from: number; to: number }, now: number): void {
     if (this.#forgiven === stall.from) return;
     this.#forgiven = stall.from;
+    this.#takenInStall = 0;
     this.#refill(now);
     // A bucket made during the backlog is a key whose bucket was full (and forgotten) before.
     this.#tokens += (Math.max(0, stall.to - stall.from) * this.ratePerS) / 1000;
@@ -59,6 +62,14 @@ export class TokenBucket {
   charge(tokens: number, now: number): void {
     this.#refill(now);
     this.#tokens = Math.max(-this.burst, this.#tokens - tokens);
+  }
+
+  /**
+   * When the message just taken during a stall's catch-up was likely sent: the client could send
+   * one per `1 / ratePerS` from the stall's start, so the n-th is placed there (never after now).
+   */
+  sentDuring(stall: { from: number }, now: number): number {
+    return Math.min(now, stall.from + Math.round((this.#takenInStall++ * 1000) / this.ratePerS));
   }
 
   /** Milliseconds until one token is available (0 if one is). */
@@ -102,6 +113,15 @@ export class RateLimiter {
     let bucket = this.#buckets.get(key);
     if (!bucket) this.#buckets.set(key, (bucket = new TokenBucket(this.ratePerS, this.burst, now)));
     bucket.charge(tokens, now);
+  }
+
+  /**
+   * When the message `key` was just allowed to send was likely sent, when it was read in a
+   * stall's backlog: spread over the stall at the allowed rate, rather than all at once at the
+   * end of the stall (see `TokenBucket.sentDuring`).
+   */
+  sentAt(key: string, stall: { from: number }, now: number): number {
+    return this.#buckets.get(key)?.sentDuring(stall, now) ?? now;
   }
 
   sweep(now: number): void {
