@@ -1,25 +1,30 @@
 import { waitFor } from '@roar/testkit';
 import { build } from 'esbuild';
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startServer, token } from './gateway-server.js';
 
 /**
  * What a web developer does with the published packages, from tarballs: `npm pack` the SDK, the
- * overlay and the protocol, install them into an empty project outside this workspace, run the
- * README's Node example against a real gateway, type-check a strict TypeScript file against the
- * shipped declarations, and bundle them for the browser.
+ * overlay and the protocol, install them into an empty project outside this workspace,
+ * type-check a strict TypeScript file against the shipped declarations, bundle them for the
+ * browser into a page that shows the count and the chat in Chromium, and run the README's Node
+ * example against the same real gateway.
  */
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PACKAGES = ['protocol', 'client', 'overlay'] as const;
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const CHROMIUM = '/usr/bin/chromium';
 
 interface Packed {
   filename: string;
@@ -92,8 +97,64 @@ const total: number | undefined = badge.total;
 export const shown = [formatWatching(1_234_567, 'en'), total, CloseCode, Subprotocol.json];
 `;
 
+/** A web developer's page: the overlay over nothing much, and a chat list from the JSON SDK. */
+const PAGE_HTML = (gateway: string): string => `<!doctype html>
+<html><head><meta charset="utf-8"><title>scratch</title>
+<script type="module" src="/page.js"></script></head>
+<body><roar-viewers stream="final-2026" server="${gateway}" lang="en"></roar-viewers>
+<ol id="chat"></ol></body></html>`;
+
+const PAGE_JS = (url: string): string => `import '@roar/overlay';
+import { RoarClient } from '@roar/client/json';
+
+const roar = new RoarClient({ url: ${JSON.stringify(url)} });
+roar.on('chat', ({ event }) => {
+  const row = document.createElement('li');
+  row.textContent = event.user.name + ': ' + event.text;
+  document.getElementById('chat').append(row);
+});
+await roar.connect();
+await roar.join('final-2026');
+const mark = document.createElement('span');
+mark.id = 'joined';
+document.body.append(mark);
+`;
+
+/** esbuild as a browser app's build would run it, resolving from the scratch project only. */
+function bundle(app: string, contents: string) {
+  return build({
+    stdin: { contents, resolveDir: app, loader: 'js' },
+    absWorkingDir: app,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+}
+
+/** A static site on a free loopback port: another origin than the gateway's. */
+async function serve(
+  files: Record<string, { type: string; body: string }>,
+): Promise<{ url: string } & AsyncDisposable> {
+  const server = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    res.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' });
+    res.end(file?.body ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('the published packages, from tarballs, in an empty project', { timeout: 240_000 }, () => {
-  it('install, run the README example, type-check strictly and bundle', async () => {
+  it('install, type-check strictly, bundle a page that works in Chromium, run the README example', async () => {
     const scratch = await mkdtemp(join(tmpdir(), 'roar-pack-'));
     try {
       const packed = await pack(scratch);
@@ -116,7 +177,7 @@ describe('the published packages, from tarballs, in an empty project', { timeout
         expect(stray, p.name).toEqual([]);
       }
 
-      // An empty project outside the workspace: the tarballs, and ws for Node's WebSocket.
+      // An empty project outside the workspace: the tarballs, and ws for Node 20's WebSocket.
       const app = join(scratch, 'app');
       await run('mkdir', ['-p', app]);
       await writeFile(
@@ -139,32 +200,6 @@ describe('the published packages, from tarballs, in an empty project', { timeout
         { cwd: app, maxBuffer: 16 << 20 },
       );
 
-      // The README's Node example against a real gateway, with a real token.
-      await using server = await startServer();
-      const example = await readmeNodeExample();
-      expect(example).toContain("'ws://127.0.0.1:8080/ws'");
-      await writeFile(
-        join(app, 'example.mjs'),
-        example.replace("'ws://127.0.0.1:8080/ws'", JSON.stringify(server.url)),
-      );
-      const child = spawn(process.execPath, ['example.mjs'], {
-        cwd: app,
-        env: { ...process.env, TOKEN: await token('readme-user') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      try {
-        await waitFor(() => out.includes('readme-user: hello from Node'), {
-          timeoutMs: 20_000,
-          message: 'the example to print its own chat message',
-        });
-      } finally {
-        child.kill();
-      }
-      expect(out).not.toMatch(/Error/);
-
       // A strict TypeScript file against the shipped declarations.
       await writeFile(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
       await writeFile(join(app, 'app.ts'), APP_TS);
@@ -174,34 +209,76 @@ describe('the published packages, from tarballs, in an empty project', { timeout
       );
       expect(tsc).toBe('');
 
-      // Bundled for the browser from the installed packages (no workspace sources).
-      const sizes: Record<string, string[]> = {};
-      for (const [name, contents] of Object.entries({
-        page: `import '@roar/overlay'; export { RoarClient } from '@roar/client';`,
-        json: `export { RoarClient } from '@roar/client/json';`,
-      })) {
-        const result = await build({
-          stdin: { contents, resolveDir: app, loader: 'js' },
-          absWorkingDir: app,
-          bundle: true,
-          format: 'esm',
-          platform: 'browser',
-          minify: true,
-          metafile: true,
-          write: false,
-          logLevel: 'silent',
+      // Bundled for the browser from the installed packages (no workspace sources): the full
+      // SDK with the overlay, and the JSON-only entry, which leaves msgpackr out.
+      const inputs = async (contents: string): Promise<string[]> =>
+        Object.keys((await bundle(app, contents)).metafile.inputs);
+      const full = await inputs(
+        `import '@roar/overlay'; export { RoarClient } from '@roar/client';`,
+      );
+      expect(full.some((path) => path.includes('node_modules/@roar/overlay/dist'))).toBe(true);
+      expect(full.some((path) => path.includes('node_modules/msgpackr/'))).toBe(true);
+      const json = await inputs(`export { RoarClient } from '@roar/client/json';`);
+      expect(json.some((path) => path.includes('node_modules/@roar/client/dist'))).toBe(true);
+      expect(json.some((path) => path.includes('msgpackr'))).toBe(false);
+
+      // A page made of the installed packages, served from its own origin, in Chromium: the
+      // overlay shows the count, the JSON client shows chat.
+      await using server = await startServer();
+      const gateway = new URL(server.url.replace(/^ws/, 'http')).origin;
+      const pageJs = (await bundle(app, PAGE_JS(server.url))).outputFiles[0]?.text ?? '';
+      await using site = await serve({
+        '/': { type: 'text/html', body: PAGE_HTML(gateway) },
+        '/page.js': { type: 'text/javascript', body: pageJs },
+      });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(error.message));
+        await page.goto(site.url);
+        // Two viewers: the page's client and the overlay's own connection.
+        await page.locator('roar-viewers [part="count"]', { hasText: '2 watching' }).waitFor({
+          timeout: 20_000,
         });
-        sizes[name] = Object.keys(result.metafile.inputs);
+        await page.locator('#joined').waitFor({ state: 'attached', timeout: 20_000 });
+
+        // The README's Node example against the same gateway, with a real token.
+        const example = await readmeNodeExample();
+        expect(example).toContain("'ws://127.0.0.1:8080/ws'");
+        await writeFile(
+          join(app, 'example.mjs'),
+          example.replace("'ws://127.0.0.1:8080/ws'", JSON.stringify(server.url)),
+        );
+        const child = spawn(process.execPath, ['example.mjs'], {
+          cwd: app,
+          env: { ...process.env, TOKEN: await token('readme-user') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        try {
+          await waitFor(() => out.includes('readme-user: hello from Node'), {
+            timeoutMs: 20_000,
+            message: 'the example to print its own chat message',
+          });
+          // ...and the page, a second client, shows it too.
+          await page
+            .locator('#chat li', { hasText: 'readme-user: hello from Node' })
+            .waitFor({ timeout: 20_000 });
+        } finally {
+          child.kill();
+        }
+        expect(out).not.toMatch(/Error/);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
       }
-      const inputs = (name: string) => sizes[name] ?? [];
-      expect(inputs('page').some((path) => path.includes('node_modules/@roar/overlay/dist'))).toBe(
-        true,
-      );
-      expect(inputs('page').some((path) => path.includes('node_modules/msgpackr/'))).toBe(true);
-      expect(inputs('json').some((path) => path.includes('node_modules/@roar/client/dist'))).toBe(
-        true,
-      );
-      expect(inputs('json').some((path) => path.includes('msgpackr'))).toBe(false);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

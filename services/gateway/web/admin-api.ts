@@ -28,6 +28,8 @@ export interface AuditEntry {
   action: string;
   target?: string;
   reason?: string;
+  /** What else the action carried: an announcement's text, the settings changed. */
+  details?: Record<string, unknown>;
 }
 
 /** An admin API refusal, with the API's stable error code. */

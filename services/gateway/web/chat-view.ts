@@ -1,5 +1,6 @@
 import type { AnnouncementEvent, ChatEvent } from '@roar/client';
 import { h } from './dom.js';
+import { clock } from './format.js';
 import { badge } from './roles.js';
 
 /** What a moderator can do from a message's menu. */
@@ -113,8 +114,4 @@ export class ChatView {
     if (list.childElementCount > MAX_ROWS) list.firstElementChild?.remove();
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
-}
-
-function clock(ts: number): string {
-  return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }

@@ -16,6 +16,7 @@ export class Composer {
   #signedIn = false;
   #joined = false;
   #chatEnabled = true;
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(client: RoarClient, stream: string) {
     this.#client = client;
@@ -45,11 +46,25 @@ export class Composer {
     this.#update();
   }
 
-  notice(text: string): void {
+  /** Shows `text` in the notice line; with `forMs`, only until that time has passed. */
+  notice(text: string, forMs?: number): void {
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = undefined;
     this.#notice.textContent = text;
+    if (forMs !== undefined) this.#noticeTimer = setTimeout(() => this.notice(''), forMs);
+  }
+
+  /** A refusal in words; "try again in 1 s" goes away once that second has passed. */
+  error(error: Error): void {
+    const retryMs =
+      error instanceof RoarClientError && error.code === 'rate_limited'
+        ? error.retryAfterMs
+        : undefined;
+    this.notice(describe(error), retryMs);
   }
 
   stop(): void {
+    this.notice('');
     this.#form.onsubmit = null;
     this.#signedIn = false;
     this.#update();
@@ -58,7 +73,7 @@ export class Composer {
   #update(): void {
     const usable = this.#signedIn && this.#joined && this.#chatEnabled;
     this.#text.disabled = this.#send.disabled = !usable;
-    if (!this.#signedIn) this.#text.placeholder = 'Pick a name to chat';
+    if (!this.#signedIn) this.#text.placeholder = 'Watching anonymously: join with a name to chat';
   }
 
   async #submit(): Promise<void> {
@@ -69,7 +84,8 @@ export class Composer {
       this.#text.value = '';
       this.notice(sent.held ? 'Your message is waiting for a moderator.' : '');
     } catch (error) {
-      this.notice(describe(error));
+      if (error instanceof Error) this.error(error);
+      else this.notice(describe(error));
     }
   }
 }

@@ -5,8 +5,25 @@ import {
   type Ban,
   type HeldMessage,
 } from './admin-api.js';
+import type { Directory } from './directory.js';
 import { h } from './dom.js';
+import { clock } from './format.js';
 import { SettingsForm } from './settings-form.js';
+
+/** The audit log's verbs, as a sentence reads them. */
+const ACTION_WORDS: Record<string, string> = {
+  delete: 'deleted',
+  clear: 'cleared the chat',
+  pin: 'pinned',
+  unpin: 'unpinned the message',
+  announce: 'announced',
+  timeout: 'timed out',
+  ban: 'banned',
+  unban: 'lifted the ban on',
+  settings: 'changed',
+  approve: 'approved',
+  deny: 'denied',
+};
 
 /** The held queue is re-read this often while the console is open: nothing pushes it. */
 const HELD_REFRESH_MS = 3_000;
@@ -14,7 +31,8 @@ const HELD_REFRESH_MS = 3_000;
 /**
  * The moderator console: announcements and clear, the chat rules, the held-message queue
  * (approve or deny), bans and timeouts (lift), and the audit log, all through the admin API
- * with the user's own token.
+ * with the user's own token. Users and messages are shown by name and text (from `directory`),
+ * and the actions that cannot be undone for everyone (clear, ban) ask first, in the page.
  */
 export class ModConsole {
   readonly #api: AdminApi;
@@ -23,12 +41,16 @@ export class ModConsole {
   readonly #held = h('ol', { class: 'held' });
   readonly #bans = h('ol', { class: 'bans' });
   readonly #audit = h('ol', { class: 'audit' });
+  readonly #confirm = h('div', { class: 'confirm', attrs: { role: 'alertdialog' } });
+  readonly #directory: Directory;
   readonly #settings: SettingsForm;
   readonly #timer: ReturnType<typeof setInterval>;
 
-  constructor(root: HTMLElement, api: AdminApi) {
+  constructor(root: HTMLElement, api: AdminApi, directory: Directory) {
     this.#api = api;
     this.#root = root;
+    this.#directory = directory;
+    this.#confirm.hidden = true;
     this.#settings = new SettingsForm(api, (text) => this.say(text));
     const announce = h('input', {
       attrs: { name: 'announcement', placeholder: 'Announcement', maxlength: '500' },
@@ -36,6 +58,7 @@ export class ModConsole {
     root.replaceChildren(
       h('h2', { text: 'Moderator console' }),
       this.#status,
+      this.#confirm,
       h(
         'form',
         {
@@ -55,7 +78,12 @@ export class ModConsole {
         h('button', {
           text: 'Clear chat',
           attrs: { type: 'button', 'data-action': 'clear' },
-          on: { click: () => this.run('Chat cleared', () => this.#api.clear()) },
+          on: {
+            click: () =>
+              this.confirm('Clear the chat for everyone?', 'Clear chat', () =>
+                this.run('Chat cleared', () => this.#api.clear()),
+              ),
+          },
         }),
       ),
       h('h3', { text: 'Chat rules' }),
@@ -106,6 +134,39 @@ export class ModConsole {
     this.#status.textContent = text;
   }
 
+  /**
+   * Asks `question` in the console, with `label` (which runs `action`) and Cancel. One question
+   * at a time: a new one replaces an unanswered one, which is then not run.
+   */
+  confirm(question: string, label: string, action: () => void): void {
+    const close = (): void => {
+      this.#confirm.hidden = true;
+      this.#confirm.replaceChildren();
+    };
+    const yes = h('button', {
+      text: label,
+      class: 'danger',
+      attrs: { type: 'button', 'data-confirm': 'yes' },
+      on: {
+        click: () => {
+          close();
+          action();
+        },
+      },
+    });
+    this.#confirm.replaceChildren(
+      h('p', { text: question }),
+      yes,
+      h('button', {
+        text: 'Cancel',
+        attrs: { type: 'button', 'data-confirm': 'no' },
+        on: { click: close },
+      }),
+    );
+    this.#confirm.hidden = false;
+    yes.focus();
+  }
+
   /** Something changed (an event, an action): re-read the queue, the bans and the log. */
   refresh(): void {
     this.refreshHeld();
@@ -129,7 +190,7 @@ export class ModConsole {
 
   refreshAudit(): void {
     this.#api.audit(30).then(
-      (entries) => this.#audit.replaceChildren(...entries.map(auditRow)),
+      (entries) => this.#audit.replaceChildren(...entries.map((e) => this.#auditRow(e))),
       (error: unknown) => this.say(`Audit log unavailable: ${String(error)}`),
     );
   }
@@ -141,6 +202,7 @@ export class ModConsole {
   }
 
   #heldRow(held: HeldMessage): HTMLElement {
+    this.#directory.message(held.message);
     return h(
       'li',
       { attrs: { 'data-id': held.id } },
@@ -161,21 +223,48 @@ export class ModConsole {
   }
 
   #banRow(ban: Ban): HTMLElement {
-    const what =
-      ban.until === null ? 'banned' : `timed out until ${new Date(ban.until).toLocaleTimeString()}`;
+    const what = ban.until === null ? 'banned' : `timed out until ${clock(ban.until)}`;
+    const name = this.#directory.userName(ban.userId);
     return h(
       'li',
       { attrs: { 'data-user': ban.userId } },
-      h('span', { class: 'who', text: ban.userId }),
+      h('span', { class: 'who', text: name }),
       h('span', { class: 'what', text: what }),
       h('span', { class: 'reason', text: ban.reason ? `(${ban.reason})` : '' }),
       h('button', {
         text: 'Lift',
         attrs: { type: 'button', 'data-action': 'unban' },
         on: {
-          click: () => this.run(`Lifted for ${ban.userId}`, () => this.#api.unban(ban.userId)),
+          click: () => this.run(`Lifted for ${name}`, () => this.#api.unban(ban.userId)),
         },
       }),
+    );
+  }
+
+  /** "14:05 Mia deleted “buy followers” by Ben": names and texts, not ids, where known. */
+  #auditRow(entry: AuditEntry): HTMLElement {
+    const d = this.#directory;
+    const text = entry.details?.text;
+    const changed = entry.action === 'settings' ? Object.keys(entry.details ?? {}) : [];
+    const target =
+      entry.action === 'announce' && typeof text === 'string'
+        ? `“${text}”`
+        : entry.target !== undefined
+          ? d.target(entry.target)
+          : changed.join(', ');
+    const what = [
+      ACTION_WORDS[entry.action] ?? entry.action,
+      target,
+      entry.reason && `(${entry.reason})`,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return h(
+      'li',
+      { attrs: { 'data-action': entry.action } },
+      h('time', { text: clock(entry.at), attrs: { datetime: new Date(entry.at).toISOString() } }),
+      h('span', { class: 'actor', text: d.userName(entry.actor) }),
+      h('span', { class: 'what', text: what }),
     );
   }
 
@@ -187,18 +276,4 @@ export class ModConsole {
       on: { click: refresh },
     });
   }
-}
-
-function auditRow(entry: AuditEntry): HTMLElement {
-  const when = new Date(entry.at).toLocaleTimeString();
-  const what = [entry.action, entry.target, entry.reason && `(${entry.reason})`]
-    .filter(Boolean)
-    .join(' ');
-  return h(
-    'li',
-    { attrs: { 'data-action': entry.action } },
-    h('time', { text: when }),
-    h('span', { class: 'actor', text: entry.actor }),
-    h('span', { class: 'what', text: what }),
-  );
 }

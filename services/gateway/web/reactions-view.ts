@@ -15,16 +15,20 @@ export class ReactionsView {
   readonly #layer: HTMLElement;
   readonly #send: (emoji: string) => void;
   readonly #tally = new Map<string, number>();
+  #enabled = false;
+  #signedIn = false;
 
   constructor(bar: HTMLElement, layer: HTMLElement, send: (emoji: string) => void) {
     this.#bar = bar;
     this.#layer = layer;
     this.#send = send;
+    this.#update();
   }
 
   /** The stream's emoji (from the join, or a settings change); `enabled` false hides them. */
   setEmoji(emoji: readonly string[], enabled: boolean): void {
-    this.#bar.hidden = !enabled;
+    this.#enabled = enabled;
+    this.#update();
     this.#bar.replaceChildren(
       ...emoji.map((e) =>
         h(
@@ -39,6 +43,16 @@ export class ReactionsView {
         ),
       ),
     );
+  }
+
+  /** Only signed-in users may react: anonymous viewers see the bursts but get no buttons. */
+  signedIn(yes: boolean): void {
+    this.#signedIn = yes;
+    this.#update();
+  }
+
+  #update(): void {
+    this.#bar.hidden = !(this.#enabled && this.#signedIn);
   }
 
   burst(counts: Record<string, number>): void {

@@ -3,6 +3,7 @@ import { AdminApi, AdminError } from './admin-api.js';
 import { ChatView, type MessageActions } from './chat-view.js';
 import { Composer } from './composer.js';
 import { devToken, type DemoRole } from './dev-login.js';
+import { Directory } from './directory.js';
 import { byId } from './dom.js';
 import { ModConsole } from './mod-console.js';
 import { ReactionsView } from './reactions-view.js';
@@ -33,6 +34,7 @@ export class Session {
   readonly #status = new StatusView();
   readonly #composer: Composer;
   readonly #api: AdminApi;
+  readonly #directory = new Directory();
   #console: ModConsole | undefined;
   #token: string | undefined;
 
@@ -53,6 +55,7 @@ export class Session {
     this.#reactions = new ReactionsView(byId('reactions'), byId('bursts'), (emoji) =>
       this.#client.react(stream, emoji).catch((error: unknown) => this.#notice(error)),
     );
+    byId('intro').hidden = true;
     this.#composer = new Composer(this.#client, stream);
     this.#status.reset();
     this.#listen();
@@ -84,10 +87,13 @@ export class Session {
     });
     c.on('welcome', (welcome) => {
       const roles = welcome.user?.roles ?? [];
+      if (welcome.user) this.#directory.user(welcome.user);
       this.#composer.signedIn(welcome.user !== null);
+      // Anonymous viewers watch: the server refuses their reactions, so no buttons for them.
+      this.#reactions.signedIn(welcome.user !== null);
       if (!this.#console && canModerate(roles, stream)) {
         this.#chat.actions = this.#actions();
-        this.#console = new ModConsole(byId('mod'), this.#api);
+        this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
       }
     });
     c.on('joined', (joined) => {
@@ -99,7 +105,11 @@ export class Session {
       if (joined.gap) this.#chat.system('Some messages were missed while reconnecting.');
       this.#composer.joined(true);
     });
-    c.on('chat', (e) => mine(e) && this.#chat.add(e.event));
+    c.on('chat', (e) => {
+      if (!mine(e)) return;
+      this.#directory.message(e.event);
+      this.#chat.add(e.event);
+    });
     c.on('viewers', (e) => mine(e) && this.#status.count(e.viewers.text));
     c.on('reactions', (e) => mine(e) && this.#reactions.burst(e.counts));
     c.on('announcement', (e) => mine(e) && this.#chat.announce(e.event));
@@ -141,7 +151,10 @@ export class Session {
       pin: (m: ChatEvent) => run('Message pinned', () => this.#api.pin(m.id)),
       timeout: (m: ChatEvent) =>
         run(`${m.user.name} timed out`, () => this.#api.timeout(m.user.id, TIMEOUT_S)),
-      ban: (m: ChatEvent) => run(`${m.user.name} banned`, () => this.#api.ban(m.user.id)),
+      ban: (m: ChatEvent) =>
+        this.#console?.confirm(`Ban ${m.user.name} from this stream?`, 'Ban', () =>
+          run(`${m.user.name} banned`, () => this.#api.ban(m.user.id)),
+        ),
     };
   }
 
@@ -152,8 +165,10 @@ export class Session {
   }
 
   #notice(error: unknown): void {
-    const text =
-      error instanceof AdminError || error instanceof Error ? error.message : String(error);
-    this.#composer.notice(text);
+    if (error instanceof AdminError || !(error instanceof Error)) {
+      this.#composer.notice(error instanceof Error ? error.message : String(error));
+    } else {
+      this.#composer.error(error);
+    }
   }
 }
