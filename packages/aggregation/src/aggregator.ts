@@ -199,14 +199,23 @@ export class Aggregator {
 
   /** Raises peaks from clean windows; a raised peak is stored and published (peak-window.ts). */
   #settlePeaks(part: Partition, now: number): void {
-    for (const record of part.settlePeaks(now, this.#cfg.peakHoldMs)) part.table.markDirty(record.slot);
-    // Every pass, so a raise the store failed is tried again.
+    for (const record of part.settlePeaks(now, this.#cfg.peakHoldMs))
+      part.table.markDirty(record.slot);
+    const { totals } = part.table;
     for (const record of part.table.records()) {
+      // Every pass, so a raise the store failed is tried again.
       if (
         record.peak > record.persistedPeak &&
         now - record.lastPeakSaveAt >= this.#cfg.publishIntervalMs
       ) {
         this.#writer.raisePeak(record, part.epoch);
+      }
+      // Gateways add identities to the store themselves and say so in their next report; should
+      // that report be lost (no owner at the time, a gateway gone), this catches the count up.
+      // (A new stream's count is read with its stored figures, hence createdAt.)
+      const countedAt = Math.max(record.lastCountAt, record.createdAt);
+      if (totals[record.slot]! > 0 && now - countedAt >= this.#cfg.refreshMs) {
+        this.#writer.wantCount(record, part.table);
       }
     }
   }

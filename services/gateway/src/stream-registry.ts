@@ -1,11 +1,5 @@
 import { partitionOf, type Bus, type Subjects } from '@roar/bus';
-import {
-  EncodedEvent,
-  type ChatEvent,
-  type StreamEvent,
-  type ViewerCount,
-  type ViewersEvent,
-} from '@roar/protocol';
+import { EncodedEvent, type ChatEvent, type StreamEvent, type ViewersEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from './metrics.js';
@@ -67,6 +61,7 @@ export class StreamRegistry {
         this.#o.historyCapacity,
         this.#o.defaults,
       );
+      state.totalsAt = this.#o.now();
       this.#streams.set(stream, state);
       this.#open(state);
     }
@@ -94,6 +89,20 @@ export class StreamRegistry {
       state.subscription?.unsubscribe();
       this.#streams.delete(state.id);
       this.#o.onForget(state);
+    }
+  }
+
+  /**
+   * Marks the figures of streams whose count owner went silent for `staleAfterMs` stale, and
+   * queues the stale mark for their viewers. O(streams); run once per report interval.
+   */
+  markStale(now: number, staleAfterMs: number): void {
+    for (const state of this.#streams.values()) {
+      const event = state.markStale(now, staleAfterMs);
+      if (!event) continue;
+      this.#o.metrics.staleTotals.inc();
+      state.pendingViewers = event;
+      this.#o.onPending(state);
     }
   }
 
@@ -179,10 +188,10 @@ export class StreamRegistry {
     if (event.type === 'reactions') {
       state.mergeReactions(event);
     } else if (event.type === 'viewers') {
-      const totals: ViewerCount = { total: event.total, text: event.text };
-      if (event.uniques !== undefined) totals.uniques = event.uniques;
-      if (event.peak !== undefined) totals.peak = event.peak;
-      state.totals = totals;
+      if (!state.acceptTotals(event, this.#o.now())) {
+        this.#o.metrics.fencedTotals.inc();
+        return;
+      }
       state.pendingViewers = encoded as EncodedEvent<ViewersEvent>;
     } else {
       state.enqueue(encoded);
