@@ -26,8 +26,13 @@ interface Owned {
  * Guarantees:
  * - a total is the sum of the latest counts of every live gateway; a gateway is live until it says
  *   goodbye or stays silent for more than `expiryIntervals` of its own report interval;
- * - a stream's viewers event is published at most once per `publishIntervalMs`, only when its
- *   total or unique count changed, and not before `warmupMs` after `own()`;
+ * - a stream's viewers event is published at most once per `publishIntervalMs`, when its figures
+ *   changed or `refreshMs` after the last one while it has viewers, not before `warmupMs` after
+ *   `own()` (and then every stream once), each carrying the partition's lease epoch;
+ * - after a pause of this process longer than `stallMs` nothing is published or stored for a
+ *   partition until 1.5 report intervals of fresh reports were read and, for a leased partition,
+ *   `confirm` has seen the lease renewed; the pause is not held against the gateways;
+ * - the peak is the lowest total of a clean window (see peak-window.ts), never a raw total;
  * - reactions are published as one event per stream per `reactionWindowMs`, summed over gateways;
  * - chat messages and reactions per second are measured per stream every `publishIntervalMs`
  *   (exponentially smoothed, decaying to 0 when nothing comes), shown by `snapshot()` and saved
