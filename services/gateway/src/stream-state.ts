@@ -81,11 +81,13 @@ export class StreamState {
 
   /**
    * Takes a viewers event from the aggregator, unless its epoch is lower than one already taken:
-   * a deposed owner's late figures (an aggregator resumed after a pause) are never shown.
+   * a deposed owner's late figures (an aggregator resumed after a pause) are never shown. Once
+   * the figures are stale (their owner went silent) any epoch is taken again, so an epoch from a
+   * clock that was ahead (a lease claimed blind while Redis was down) cannot mute a stream.
    */
   acceptTotals(event: ViewersEvent, now: number): boolean {
     const epoch = typeof event.epoch === 'number' ? event.epoch : 0;
-    if (epoch < this.totalsEpoch) return false;
+    if (epoch < this.totalsEpoch && this.totals?.stale !== true) return false;
     this.totalsEpoch = epoch;
     const totals: ViewerCount = { total: event.total, text: event.text };
     if (event.uniques !== undefined) totals.uniques = event.uniques;

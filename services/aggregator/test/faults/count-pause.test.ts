@@ -60,4 +60,29 @@ describe('an aggregator paused past its lease', () => {
     // The resumed instance found its lease gone and let go.
     expect((await c.owner(aggs)).pid).toBe(standby.pid);
   });
+
+  it('with no standby: keeps the last figure, marked stale, and never 0, until the owner is back', async () => {
+    const c = new Cluster(brokers);
+    const stream = 'pause-2';
+    const gws = await Promise.all([c.gateway(), c.gateway()]);
+    const agg = await c.aggregator('agg-solo');
+    await Promise.all([c.join(gws[0]!, stream, 'sa', 25), c.join(gws[1]!, stream, 'sb', 35)]);
+    await c.untilShown(stream, (b) => b.total === 60 && b.stale !== true, 'the first total');
+    const shown = new Poller(async () => {
+      const bodies = await Promise.all(gws.map((g) => c.shown(g, stream)));
+      return bodies.filter((b): b is ViewersBody => b !== undefined);
+    });
+
+    agg.process.child.kill('SIGSTOP');
+    // 15 count intervals (3 s here) without a word: the figures are marked stale, and kept.
+    await c.untilShown(stream, (b) => b.stale === true, 'the stale mark', 10_000);
+    agg.process.child.kill('SIGCONT');
+    await c.untilShown(stream, (b) => b.total === 60 && b.stale !== true, 'fresh figures again');
+    await sleep(2000);
+
+    const bodies = (await shown.stop()).flat();
+    expect(bodies.filter((b) => b.total !== 60)).toEqual([]);
+    expect(bodies.some((b) => b.stale === true)).toBe(true);
+    expect(bodies.at(-1)?.stale).toBeUndefined();
+  });
 });
