@@ -153,7 +153,7 @@ export class Aggregator {
       this.stats.stalls++;
       const holdMs = 1.5 * cfg.reportIntervalMs;
       for (const { part } of this.#owned.values()) {
-        part.stalled(now, paused, holdMs, part.epoch > 0);
+        part.stalled(now, holdMs, part.epoch > 0);
       }
     }
     const flushReactions = now - this.#lastReactionFlush >= cfg.reactionWindowMs;
