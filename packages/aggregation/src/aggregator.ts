@@ -26,8 +26,13 @@ interface Owned {
  * Guarantees:
  * - a total is the sum of the latest counts of every live gateway; a gateway is live until it says
  *   goodbye or stays silent for more than `expiryIntervals` of its own report interval;
- * - a stream's viewers event is published at most once per `publishIntervalMs`, only when its
- *   total or unique count changed, and not before `warmupMs` after `own()`;
+ * - a stream's viewers event is published at most once per `publishIntervalMs`, when its figures
+ *   changed or `refreshMs` after the last one while it has viewers, not before `warmupMs` after
+ *   `own()` (and then every stream once), each carrying the partition's lease epoch;
+ * - after a pause of this process longer than `stallMs` nothing is published or stored for a
+ *   partition until 1.5 report intervals of fresh reports were read and, for a leased partition,
+ *   `confirm` has seen the lease renewed; the pause is not held against the gateways;
+ * - the peak is the lowest total of a clean window (see peak-window.ts), never a raw total;
  * - reactions are published as one event per stream per `reactionWindowMs`, summed over gateways;
  * - chat messages and reactions per second are measured per stream every `publishIntervalMs`
  *   (exponentially smoothed, decaying to 0 when nothing comes), shown by `snapshot()` and saved
@@ -148,7 +153,7 @@ export class Aggregator {
       this.stats.stalls++;
       const holdMs = 1.5 * cfg.reportIntervalMs;
       for (const { part } of this.#owned.values()) {
-        part.stalled(now, paused, holdMs, part.epoch > 0);
+        part.stalled(now, holdMs, part.epoch > 0);
       }
     }
     const flushReactions = now - this.#lastReactionFlush >= cfg.reactionWindowMs;
@@ -199,14 +204,23 @@ export class Aggregator {
 
   /** Raises peaks from clean windows; a raised peak is stored and published (peak-window.ts). */
   #settlePeaks(part: Partition, now: number): void {
-    for (const record of part.settlePeaks(now, this.#cfg.peakHoldMs)) part.table.markDirty(record.slot);
-    // Every pass, so a raise the store failed is tried again.
+    for (const record of part.settlePeaks(now, this.#cfg.peakHoldMs))
+      part.table.markDirty(record.slot);
+    const { totals } = part.table;
     for (const record of part.table.records()) {
+      // Every pass, so a raise the store failed is tried again.
       if (
         record.peak > record.persistedPeak &&
         now - record.lastPeakSaveAt >= this.#cfg.publishIntervalMs
       ) {
         this.#writer.raisePeak(record, part.epoch);
+      }
+      // Gateways add identities to the store themselves and say so in their next report; should
+      // that report be lost (no owner at the time, a gateway gone), this catches the count up.
+      // (A new stream's count is read with its stored figures, hence createdAt.)
+      const countedAt = Math.max(record.lastCountAt, record.createdAt);
+      if (totals[record.slot]! > 0 && now - countedAt >= this.#cfg.refreshMs) {
+        this.#writer.wantCount(record, part.table);
       }
     }
   }

@@ -40,6 +40,26 @@ describe('a paused aggregator', () => {
     expect(observer.totals('a').filter((t) => t !== 15)).toEqual([]);
   });
 
+  it('expires a gateway that died during a stall once fresh reports had their chance', async () => {
+    const w = setup({ stallMs: 500 });
+    const { gateways, agg, observer, clock } = w;
+    const [g0, g1] = gateways;
+    await live(w, 2000, [
+      [g0!, { a: 10 }],
+      [g1!, { a: 5 }],
+    ]);
+    // g1 dies during the pause.
+    clock.advance(8000);
+    agg.tick();
+    g0!.report(0, { a: 10 });
+    await live(w, 1400, [[g0!, { a: 10 }]]);
+    expect(agg.stats.expiredGateways).toBe(0);
+    await live(w, 200, [[g0!, { a: 10 }]]);
+    expect(agg.stats.expiredGateways).toBe(1);
+    await live(w, 1000, [[g0!, { a: 10 }]]);
+    expect(observer.totals('a')).toEqual([15, 10]);
+  });
+
   it('holds a leased partition after a stall until the lease is confirmed', async () => {
     const w = setup({ stallMs: 500 });
     const { gateways, observer, agg, step, clock } = w;

@@ -150,6 +150,7 @@ export class Partition {
    * viewers already counted elsewhere).
    */
   expire(now: number, expiryIntervals: number): void {
+    if (now < this.holdUntil) return;
     for (const gw of this.gateways.values()) {
       const silent = now - gw.lastSeen;
       if (silent > SUSPECT_INTERVALS * gw.intervalMs) this.cleanSince = now;
@@ -161,12 +162,13 @@ export class Partition {
   }
 
   /**
-   * This process was paused for `pausedMs` (its ticks stopped): the gateways were not silent, we
-   * were deaf, so their last-seen times move on by the pause. Nothing is published or stored
-   * until `holdMs` of fresh reports have been read, and, when `leased`, the lease is confirmed.
+   * This process was paused (its ticks stopped): the gateways were not silent, we were deaf, and
+   * their reports of the pause are queued behind this tick. So nobody is expired, and nothing is
+   * published or stored, until `holdMs` of fresh reports have been read; when `leased`, not until
+   * the lease is confirmed either. Each stall holds for `holdMs` from itself, so a dead gateway is
+   * expired at most `holdMs` after the last stall.
    */
-  stalled(now: number, pausedMs: number, holdMs: number, leased: boolean): void {
-    for (const gw of this.gateways.values()) gw.lastSeen += pausedMs;
+  stalled(now: number, holdMs: number, leased: boolean): void {
     this.holdUntil = now + holdMs;
     this.cleanSince = now;
     if (leased) this.awaitingLease = true;

@@ -86,7 +86,10 @@ export type ViewerCount = {
   total: number;
   text: string;
   uniques?: number;
+  /** highest total that held through a window in which no gateway could be counted twice */
   peak?: number;
+  /** true when the aggregator has been silent for 15 count intervals: the last figures known, kept rather than shown as 0 */
+  stale?: boolean;
   [key: string]: unknown;
 };
 

@@ -71,7 +71,6 @@ export interface ViewersEvent extends ViewerCount {
   epoch?: number;
 }
 
-
 /** A moderator removed one message: clients remove it from view. */
 export interface DeleteEvent {
   type: 'delete';

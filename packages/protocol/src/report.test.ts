@@ -22,6 +22,20 @@ describe('gateway reports', () => {
     expect(decodeReport(encodeReport(report))).toEqual(report);
   });
 
+  it('round-trips the streams a gateway added identities for', () => {
+    const report = {
+      gateway: 'gw-1',
+      seq: 5,
+      intervalMs: 1000,
+      dict: 2,
+      counts: Uint32Array.of(1, 2, 3),
+      counted: [0, 2],
+    };
+    expect(decodeReport(encodeReport(report))).toEqual(report);
+    const bad = pack({ v: 1, g: 'g', s: 1, i: 1000, d: 1, c: new Uint8Array(4), k: ['x'] });
+    expect(decodeReport(bad).counted).toBeUndefined();
+  });
+
   it('round-trips a counts-only report and a goodbye', () => {
     const report = {
       gateway: 'g',

@@ -33,6 +33,13 @@ const AGGREGATOR_COUNTERS: readonly CounterSpec<keyof AggregatorStats>[] = [
   ['reactionsDropped', 'roar_agg_reactions_dropped_total', 'Reaction entries over the limits'],
   ['uniqueIds', 'roar_agg_unique_ids_total', 'Viewer identities received for uniques'],
   ['uniqueIdsDropped', 'roar_agg_unique_ids_dropped_total', 'Identities dropped, store behind'],
+  [
+    'fencedWrites',
+    'roar_agg_fenced_writes_total',
+    'Stats writes refused: a later lease epoch wrote',
+  ],
+  ['stalls', 'roar_agg_stalls_total', 'Pauses of this process detected between ticks'],
+  ['refreshes', 'roar_agg_refreshes_total', 'Unchanged streams published again (liveness)'],
   ['storeErrors', 'roar_agg_store_errors_total', 'Store calls that failed (counting went on)'],
   ['handlerErrors', 'roar_agg_handler_errors_total', 'Unexpected errors handling a message'],
   ['forgottenStreams', 'roar_agg_forgotten_streams_total', 'Idle streams freed'],

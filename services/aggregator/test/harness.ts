@@ -1,7 +1,9 @@
 import { connectNatsBus, partitionOf, type NatsBus, type Subjects } from '@roar/bus';
 import { encodeReport, unpack } from '@roar/protocol';
 import { silentLogger, type Logger } from '@roar/runtime';
-import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
+import { ManagedProcess, NatsServer, RedisServer, waitFor } from '@roar/testkit';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startAggregatorService, type AggregatorService } from '../src/aggregator-service.js';
 import { loadAggregatorConfig } from '../src/config.js';
@@ -28,6 +30,30 @@ export async function startService(
   log: Logger = silentLogger,
 ): Promise<AggregatorService> {
   return startAggregatorService(loadAggregatorConfig({ ...FAST, ...env }), log);
+}
+
+const AGGREGATOR_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+/** An aggregator as its own process (the built dist), to be killed, paused and restarted. */
+export interface AggregatorProcess {
+  readonly process: ManagedProcess;
+  /** Its /readyz and /metrics port. */
+  readonly port: number;
+  readonly pid: number;
+}
+
+/** Starts the built aggregator with the fast timers and `env` on top; resolves once it listens. */
+export async function aggregatorProcess(env: Record<string, string>): Promise<AggregatorProcess> {
+  if (!existsSync(AGGREGATOR_MAIN)) {
+    throw new Error(`${AGGREGATOR_MAIN} is missing: run \`npm run build\` first`);
+  }
+  const proc = new ManagedProcess(process.execPath, [AGGREGATOR_MAIN], {
+    ...process.env,
+    ...FAST,
+    ...env,
+  });
+  const [, port] = await proc.waitForOutput(/"msg":"aggregator listening".*"port":(\d+)/, 15_000);
+  return { process: proc, port: Number(port), pid: proc.child.pid ?? 0 };
 }
 
 /** One stream name per partition 0..partitions-1, so tests can place streams where they want. */

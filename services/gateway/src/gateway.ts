@@ -1,4 +1,5 @@
 import { Subjects, type Bus } from '@roar/bus';
+import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import { AnonymousIds, anonIdSecret } from './anonymous.js';
@@ -18,6 +19,7 @@ import { MessageIds } from './message-ids.js';
 import { Moderation } from './moderation/index.js';
 import { defaultSettings } from './moderation/settings.js';
 import { GatewayMetrics } from './metrics.js';
+import { IdentityWriter } from './identity-writer.js';
 import { Reporter } from './reporter.js';
 import { StreamRegistry } from './stream-registry.js';
 import { SseHub } from './sse.js';
@@ -62,6 +64,7 @@ export class Gateway {
   readonly #history: HistoryWriter;
   readonly #stalls: StallWatch;
   readonly #reporter: Reporter;
+  readonly #identities: IdentityWriter;
   readonly #deps: GatewayDeps;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #tracing: Tracing | undefined;
@@ -171,6 +174,7 @@ export class Gateway {
       partitions: config.partitions,
       reportIntervalMs: config.reportIntervalMs,
     });
+    this.#identities = new IdentityWriter(store, this.metrics);
     const adminRoutes = this.moderation.attach(this.registry, {
       onPending: (state) => this.#fanout.markDirty(state),
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
@@ -274,11 +278,20 @@ export class Gateway {
     });
     this.#every(config.reportIntervalMs, () => {
       const t = now();
+      this.#identities.flush(this.registry.values());
       this.#reporter.reportCounts(this.registry.values(), t);
       this.registry.sweep(t);
       this.registry.recover(t);
+      this.registry.markStale(t, TOTALS_STALE_INTERVALS * config.countIntervalMs);
       this.metrics.streams.set(this.registry.size);
       this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
+    });
+    // Counts that moved (viewers leaving a draining gateway, arriving after a crash) are
+    // reported within a tenth of an interval, on both sides of the move.
+    const earlyGapMs = Math.max(50, Math.floor(config.reportIntervalMs / 10));
+    this.#every(earlyGapMs, () => {
+      const sent = this.#reporter.reportChanged(this.registry.values(), now(), earlyGapMs);
+      if (sent > 0) this.metrics.earlyReports.inc(sent);
     });
     this.#every(config.reactionWindowMs, () =>
       this.#reporter.reportReactions(this.registry.values()),
@@ -340,8 +353,9 @@ export class Gateway {
     this.#sse.close();
     this.#fanout.flush(Number.MAX_SAFE_INTEGER);
     this.#fanout.drainAll();
+    this.#identities.flush(this.registry.values());
     this.#reporter.reportCounts(this.registry.values(), Date.now(), true);
-    await this.#history.drain();
+    await Promise.all([this.#history.drain(), this.#identities.settled(2000)]);
     this.registry.close();
     await this.#deps.bus.flush().catch(() => undefined);
     this.#transport.close();

@@ -169,6 +169,31 @@ export class GatewayMetrics {
     help: 'Bytes waiting in all connections’ send buffers',
     registers: [this.registry],
   });
+  readonly fencedTotals = new Counter({
+    name: 'roar_viewers_fenced_total',
+    help: 'Viewers events dropped because a later aggregator lease epoch had been seen for the stream',
+    registers: [this.registry],
+  });
+  readonly staleTotals = new Counter({
+    name: 'roar_viewers_stale_total',
+    help: 'Times a stream figures were marked stale because their aggregator went silent',
+    registers: [this.registry],
+  });
+  readonly uniqueAddFailures = new Counter({
+    name: 'roar_unique_add_failures_total',
+    help: 'Batches of viewer identities the store refused; retried on the next report',
+    registers: [this.registry],
+  });
+  readonly uniqueIdsDropped = new Counter({
+    name: 'roar_unique_ids_dropped_total',
+    help: 'Viewer identities dropped because the store stayed unreachable past the retry bound',
+    registers: [this.registry],
+  });
+  readonly earlyReports = new Counter({
+    name: 'roar_early_reports_total',
+    help: 'Count reports sent before their interval because a local count moved',
+    registers: [this.registry],
+  });
   readonly storeReadFailures = new Counter({
     name: 'roar_store_read_failures_total',
     help: 'Other store reads that failed',

@@ -54,19 +54,43 @@ describe('Reporter', () => {
     expect([...(reports.at(-1)?.counts ?? [])]).toEqual([0]);
   });
 
-  it('sends new identities once and splits by partition', async () => {
+  it('tells the aggregator once which streams it added identities for, split by partition', async () => {
     const { bus, reporter, reports, state } = await setup(4);
     const states = ['s1', 's2', 's3', 's4', 's5', 's6'].map((id) => state(id, 1));
-    states[0]?.noteIdentity('u:a');
-    states[0]?.noteIdentity('u:a');
+    states[0]!.identitiesCounted = true;
     reporter.reportCounts(states, 0);
     reporter.reportCounts(states, 1000);
     await bus.flush();
     const partitions = new Set(states.map((s) => s.partition));
     expect(reports.length).toBe(partitions.size * 2);
-    const withUniques = reports.filter((r) => r.uniques);
-    expect(withUniques).toHaveLength(1);
-    expect(withUniques[0]?.uniques?.[0]?.[1]).toEqual(['u:a']);
+    expect(reports.some((r) => r.uniques)).toBe(false);
+    const withCounted = reports.filter((r) => r.counted);
+    expect(withCounted).toHaveLength(1);
+    const first = withCounted[0]!;
+    expect(first.counted!.map((i) => first.streams?.[i])).toEqual(['s1']);
+  });
+
+  it('reports a partition early when a count moved, at most once per gap', async () => {
+    const { bus, reporter, reports, state } = await setup();
+    const a = state('a', 300);
+    const b = state('b', 1);
+    reporter.reportCounts([a, b], 0);
+    // One viewer less of 300 is under 1%; b's single leaver is under the 2-viewer floor.
+    a.viewers = 299;
+    b.viewers = 0;
+    expect(reporter.reportChanged([a, b], 200, 100)).toBe(0);
+    a.viewers = 296;
+    expect(reporter.reportChanged([a, b], 250, 100)).toBe(1);
+    a.viewers = 290;
+    expect(reporter.reportChanged([a, b], 300, 100)).toBe(0);
+    // A one-shot iterator, as the registry's `values()` is.
+    expect(reporter.reportChanged(new Set([a, b]).values(), 350, 100)).toBe(1);
+    await bus.flush();
+    expect(reports.map((r) => [...r.counts])).toEqual([
+      [300, 1],
+      [296, 0],
+      [290, 0],
+    ]);
   });
 
   it('sends reactions per window and resets them', async () => {

@@ -104,6 +104,7 @@ export class StreamRegistry {
         this.#o.historyCapacity,
         this.#o.defaults,
       );
+      state.totalsAt = this.#o.now();
       this.#streams.set(stream, state);
       this.#open(state);
     }
@@ -131,6 +132,20 @@ export class StreamRegistry {
       state.subscription?.unsubscribe();
       this.#streams.delete(state.id);
       this.#o.onForget(state);
+    }
+  }
+
+  /**
+   * Marks the figures of streams whose count owner went silent for `staleAfterMs` stale, and
+   * queues the stale mark for their viewers. O(streams); run once per report interval.
+   */
+  markStale(now: number, staleAfterMs: number): void {
+    for (const state of this.#streams.values()) {
+      const event = state.markStale(now, staleAfterMs);
+      if (!event) continue;
+      this.#o.metrics.staleTotals.inc();
+      state.pendingViewers = event;
+      this.#o.onPending(state);
     }
   }
 
@@ -343,10 +358,10 @@ export class StreamRegistry {
     if (event.type === 'reactions') {
       state.mergeReactions(event);
     } else if (event.type === 'viewers') {
-      const totals: ViewerCount = { total: event.total, text: event.text };
-      if (event.uniques !== undefined) totals.uniques = event.uniques;
-      if (event.peak !== undefined) totals.peak = event.peak;
-      state.totals = totals;
+      if (!state.acceptTotals(event, this.#o.now())) {
+        this.#o.metrics.fencedTotals.inc();
+        return;
+      }
       state.pendingViewers = encoded as EncodedEvent<ViewersEvent>;
     } else {
       // Only traced messages carry headers: untraced chat does not reach the tracer.

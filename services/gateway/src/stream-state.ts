@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Subscription } from '@roar/bus';
 import {
+  EncodedEvent,
   viewersText,
-  type EncodedEvent,
   type ReactionsEvent,
   type StreamEvent,
   type ViewerCount,
@@ -78,8 +78,16 @@ export class StreamState {
   queued = 0;
   /** Made when the stream first has chat to sample. */
   sampler: ChatSampler | undefined;
-  /** The newest totals from the aggregator. */
+  /** The newest totals from the aggregator (or the store, until the aggregator speaks). */
   totals: ViewerCount | undefined;
+  /** The highest lease epoch of the aggregator's events accepted for this stream (fencing). */
+  totalsEpoch = 0;
+  /** When the totals were last heard of (or the stream opened); for the stale mark. */
+  totalsAt = 0;
+  /** Local viewers as last reported to the aggregator, for early reports (see `Reporter`). */
+  reportedViewers = 0;
+  /** Identities of `newIdentities` were added to the unique counter since the last report. */
+  identitiesCounted = false;
   /** Reactions counted locally in the current window, for the next reaction report. */
   reactions = new Map<string, number>();
   /** Identities first seen here since the last report. */
@@ -120,6 +128,36 @@ export class StreamState {
 
   countReaction(emoji: string): void {
     this.reactions.set(emoji, (this.reactions.get(emoji) ?? 0) + 1);
+  }
+
+  /**
+   * Takes a viewers event from the aggregator, unless its epoch is lower than one already taken:
+   * a deposed owner's late figures (an aggregator resumed after a pause) are never shown. Once
+   * the figures are stale (their owner went silent) any epoch is taken again, so an epoch from a
+   * clock that was ahead (a lease claimed blind while Redis was down) cannot mute a stream.
+   */
+  acceptTotals(event: ViewersEvent, now: number): boolean {
+    const epoch = typeof event.epoch === 'number' ? event.epoch : 0;
+    if (epoch < this.totalsEpoch && this.totals?.stale !== true) return false;
+    this.totalsEpoch = epoch;
+    const totals: ViewerCount = { total: event.total, text: event.text };
+    if (event.uniques !== undefined) totals.uniques = event.uniques;
+    if (event.peak !== undefined) totals.peak = event.peak;
+    this.totals = totals;
+    this.totalsAt = now;
+    return true;
+  }
+
+  /**
+   * The count's owner has said nothing for `staleAfterMs` (it republishes every stream with
+   * viewers more often than that): the figures are kept, marked stale, never replaced by 0.
+   * Returns the event telling viewers so, once per silence.
+   */
+  markStale(now: number, staleAfterMs: number): EncodedEvent<ViewersEvent> | undefined {
+    const totals = this.totals;
+    if (!totals || totals.stale || now - this.totalsAt < staleAfterMs) return undefined;
+    this.totals = { ...totals, stale: true };
+    return EncodedEvent.of<ViewersEvent>({ type: 'viewers', ...this.totals });
   }
 
   /** What a joining viewer is told: the cluster total if known, else this gateway's count. */
