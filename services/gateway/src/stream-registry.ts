@@ -4,7 +4,6 @@ import {
   type ChatEvent,
   type GapEvent,
   type StreamEvent,
-  type ViewerCount,
   type ViewersEvent,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
