@@ -158,6 +158,8 @@ describe('the dashboard and the rules against running processes', () => {
       ROAR_WORKERS: '1',
       ROAR_JWT_SECRET: SECRET,
       ROAR_TICK_MS: '20',
+      // A fresh Redis: no restore by other gateways to wait for before chat is accepted.
+      ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
     });
     procs.push(gateway);
     const [, aggPort] = await aggregator.waitForOutput(

@@ -31,6 +31,8 @@ export function roarEnv(overrides = {}) {
     ROAR_ADMISSION_BURST: '100000',
     ROAR_MAX_CONNECTIONS: '19500',
     ROAR_MAX_CONNECTIONS_PER_IP: '100000',
+    // Every simulated viewer comes from loopback; in production each has its own address.
+    ROAR_ANON_IDS_PER_IP: '1000000',
     ROAR_DRAIN_WINDOW_MS: '0',
     ...overrides,
   };

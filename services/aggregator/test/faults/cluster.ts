@@ -88,6 +88,8 @@ export class Cluster {
       ROAR_WORKERS: '1',
       ROAR_JWT_SECRET: 'fault-suite-secret-that-is-long-enough-for-hs256',
       ROAR_TICK_MS: '20',
+      // Every viewer here comes from loopback: each stands for a device with its own address.
+      ROAR_ANON_IDS_PER_IP: '1000000',
       ROAR_STREAM_LINGER_MS: '200',
       ROAR_DRAIN_WINDOW_MS: String(this.timers.drainWindowMs),
       // The suite shares a busy machine: keep the degradation ladder out of the measurements.
