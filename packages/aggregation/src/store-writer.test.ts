@@ -36,6 +36,7 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       takeHeld: fail,
       claimRequest: fail,
       releaseRequest: fail,
+      generation: fail,
     },
     close: async () => undefined,
   };
