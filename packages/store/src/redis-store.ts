@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { Keys } from './keys.js';
 import type { ModerationStore } from './moderation.js';
 import { leaseScripts, RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
@@ -7,7 +7,7 @@ import {
   RedisModeration,
   type ModerationScriptCommands,
 } from './redis-moderation.js';
-import { StoreUnavailableError } from './redis-shared.js';
+import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
   RedisHistory,
   RedisStats,
@@ -28,7 +28,11 @@ import {
 export { StoreUnavailableError };
 
 export interface RedisStoreOptions extends StoreOptions {
-  /** Where Redis is, e.g. `redis://127.0.0.1:6379/0`. */
+  /**
+   * Where Redis is: one server, `redis://127.0.0.1:6379/0`, or a Redis Cluster by some of its
+   * nodes, `redis-cluster://10.0.0.1:6379,10.0.0.2:6379` (the client learns the rest of the
+   * nodes and the slot map from them, and follows failovers and resharding).
+   */
   url: string;
   /** Namespaces every key (see `Keys`); default `roar`. */
   prefix?: string;
@@ -74,6 +78,13 @@ function warnConnectionError(error: Error): void {
  * `commandTimeoutMs` at worst) with `StoreUnavailableError`: nothing is queued, and nothing that
  * failed is replayed later. The client meanwhile reconnects in the background (backoff up to 2 s)
  * and the same object works again as soon as Redis is back.
+ *
+ * On a Redis Cluster (`redis-cluster://` URL) the same holds per slot: when a master dies, calls
+ * on its slots fail until a replica is promoted (about `cluster-node-timeout` plus an election,
+ * 2–3 s with a 1 s node timeout in the tests) and the client has read the new slot map (at once
+ * on the dead connection, else within a second); every other slot keeps working throughout.
+ * Writes the dead master had not yet copied to its replica are lost, as Redis replication is
+ * asynchronous.
  */
 export class RedisStore implements Store {
   readonly history: ChatHistory;
@@ -83,7 +94,7 @@ export class RedisStore implements Store {
   readonly moderation: ModerationStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   #outageReported = false;
   #closed = false;
 
@@ -102,26 +113,7 @@ export class RedisStore implements Store {
     this.keys = new Keys(options.prefix ?? 'roar');
     const onConnectionError = options.onConnectionError ?? warnConnectionError;
 
-    const redis = new Redis(options.url, {
-      // Fail fast rather than queue: a caller must hear "unavailable" now, not after an outage.
-      enableOfflineQueue: false,
-      // Commands in flight when the connection drops fail at once instead of waiting for
-      // reconnect attempts...
-      maxRetriesPerRequest: 0,
-      // ...and are not sent again afterwards: the caller was already told they failed.
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: commandTimeoutMs,
-      // A connect that hangs (dropped packets) must not hold up the next attempt for long.
-      connectTimeout: 2000,
-      // disconnect() during an outage arms a timer to destroy the already dead socket; the
-      // default 2 s of it would hold a shutting-down process open.
-      disconnectTimeout: 200,
-      // Never gives up: the store is long-lived, and Redis coming back must be noticed.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-      // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
-      // script cache, so they survive an outage without being reloaded by hand.
-      scripts: { ...streamStateScripts, ...leaseScripts, ...moderationScripts },
-    });
+    const redis = connect(options.url, commandTimeoutMs);
     // Without a listener, ioredis's connection errors would be unhandled and crash the process.
     redis.on('error', (error: Error) => {
       if (this.#outageReported || this.#closed) return;
@@ -134,7 +126,7 @@ export class RedisStore implements Store {
     this.#redis = redis;
 
     // The cast names what `scripts` just defined; ioredis types cannot see them.
-    const scripted = redis as Redis &
+    const scripted = redis as RedisClient &
       StreamStateScriptCommands &
       LeaseScriptCommands &
       ModerationScriptCommands;
@@ -198,6 +190,70 @@ export class RedisStore implements Store {
       this.#redis.disconnect();
     }
   }
+}
+
+const CLUSTER_SCHEME = 'redis-cluster://';
+
+/** Options of every connection to a Redis server, one or a cluster's. */
+function serverOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    // Commands in flight when the connection drops fail at once instead of waiting for
+    // reconnect attempts...
+    maxRetriesPerRequest: 0,
+    // ...and are not sent again afterwards: the caller was already told they failed.
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: commandTimeoutMs,
+    // A connect that hangs (dropped packets) must not hold up the next attempt for long.
+    connectTimeout: 2000,
+    // disconnect() during an outage arms a timer to destroy the already dead socket; the
+    // default 2 s of it would hold a shutting-down process open.
+    disconnectTimeout: 200,
+  };
+}
+
+/** `redis-cluster://h1:p1,h2:p2` → the seed nodes; anything else is one server's URL. */
+function parseClusterUrl(url: string): { host: string; port: number }[] | undefined {
+  if (!url.startsWith(CLUSTER_SCHEME)) return undefined;
+  const seeds = url
+    .slice(CLUSTER_SCHEME.length)
+    .split(',')
+    .map((seed) => {
+      const match = /^([^:/,\s]+):(\d{1,5})$/.exec(seed.trim());
+      const port = Number(match?.[2]);
+      if (!match?.[1] || !(port > 0 && port < 65536)) {
+        throw new Error(`RedisStoreOptions.url: bad cluster node "${seed}" (want host:port)`);
+      }
+      return { host: match[1], port };
+    });
+  return seeds;
+}
+
+function connect(url: string, commandTimeoutMs: number): RedisClient {
+  // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
+  // script cache, so they survive an outage without being reloaded by hand.
+  const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts };
+  const seeds = parseClusterUrl(url);
+  if (!seeds) {
+    return new Redis(url, {
+      ...serverOptions(commandTimeoutMs),
+      // Fail fast rather than queue: a caller must hear "unavailable" now, not after an outage.
+      enableOfflineQueue: false,
+      // Never gives up: the store is long-lived, and Redis coming back must be noticed.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      scripts,
+    });
+  }
+  return new Cluster(seeds, {
+    redisOptions: serverOptions(commandTimeoutMs),
+    enableOfflineQueue: false,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // A master that died fails its slots' commands until its replica is promoted
+    // (cluster-node-timeout plus an election); the slot map is read again this often, and at
+    // once on every MOVED or dead connection, so the store follows the promotion within it.
+    slotsRefreshInterval: 1000,
+    slotsRefreshTimeout: commandTimeoutMs,
+    scripts,
+  });
 }
 
 /** A `Store` on Redis; see `RedisStore` for what happens when Redis is down. */

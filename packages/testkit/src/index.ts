@@ -4,3 +4,4 @@ export * from './child-process.js';
 export { NatsServer, type NatsServerOptions } from './nats-server.js';
 export { RedisServer } from './redis-server.js';
 export { TestClient, type TestClientOptions, type Closed } from './ws-client.js';
+export { RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
