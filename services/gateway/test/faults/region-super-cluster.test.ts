@@ -1,4 +1,6 @@
 import { NatsSuperCluster, RedisServer, waitFor, type TestClient } from '@roar/testkit';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregatorInProcess, clusterEnv, gatewayProcess, type Node } from '../cluster-harness.js';
 
@@ -47,7 +49,22 @@ async function crossings(from: string, to: string, work: () => Promise<void>): P
   return end.msgs - quietEnd.msgs - quietRate * (performance.now() - started);
 }
 
+const REGION_CONF = fileURLToPath(new URL('../../../../infra/nats/region.conf', import.meta.url));
+
 describe('two regions on a NATS super-cluster', () => {
+  it('ships a region config that nats-server accepts', () => {
+    const env = {
+      ...process.env,
+      SERVER_NAME: 'eu-nats-0',
+      ROAR_REGION: 'eu',
+      ROAR_GATEWAYS_EU: 'nats://127.0.0.1:7222',
+      ROAR_GATEWAYS_US: 'nats://127.0.0.1:7223',
+    };
+    const check = spawnSync('nats-server', ['-t', '-c', REGION_CONF], { env, encoding: 'utf8' });
+    expect(check.stderr).toMatch(/is valid/);
+    expect(check.status).toBe(0);
+  });
+
   it(
     'carries chat across once per message per region, sums counts, uniques and reactions globally, and keeps region b running when region a is lost',
     { timeout: 180_000 },
