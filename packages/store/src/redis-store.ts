@@ -48,7 +48,8 @@ export interface RedisStoreOptions extends StoreOptions {
   streamStateTtlSeconds?: number;
   /**
    * Hears the first connection error of each outage (ioredis repeats it on every reconnect
-   * attempt). The default warns on the console.
+   * attempt); on a Redis Cluster also a node's, once per slot-map refresh (every second) while
+   * it lasts. The default warns on the console.
    */
   onConnectionError?: (error: Error) => void;
 }
@@ -81,7 +82,7 @@ function warnConnectionError(error: Error): void {
  *
  * On a Redis Cluster (`redis-cluster://` URL) the same holds per slot: when a master dies, calls
  * on its slots fail until a replica is promoted (about `cluster-node-timeout` plus an election,
- * 2–3 s with a 1 s node timeout in the tests) and the client has read the new slot map (at once
+ * 3–5 s with a 2 s node timeout in the tests) and the client has read the new slot map (at once
  * on the dead connection, else within a second); every other slot keeps working throughout.
  * Writes the dead master had not yet copied to its replica are lost, as Redis replication is
  * asynchronous.
@@ -123,6 +124,18 @@ export class RedisStore implements Store {
     redis.on('ready', () => {
       this.#outageReported = false;
     });
+    if (redis instanceof Cluster) {
+      // A master's death is a node error, not the cluster's: the cluster stays ready, its other
+      // slots keep working. Reported like an outage, until a slot map is read again.
+      redis.on('node error', (error: Error, address: string) => {
+        if (this.#outageReported || this.#closed) return;
+        this.#outageReported = true;
+        onConnectionError(new Error(`cluster node ${address}: ${error.message}`, { cause: error }));
+      });
+      redis.on('refresh', () => {
+        this.#outageReported = false;
+      });
+    }
     this.#redis = redis;
 
     // The cast names what `scripts` just defined; ioredis types cannot see them.

@@ -16,7 +16,8 @@ export interface RedisClusterOptions {
   replicasPerMaster?: number;
   /**
    * `cluster-node-timeout`: how long a master may be unreachable before its replica takes over;
-   * default 1000 ms (Redis's own default, 15 s, would make a failover test wait that long).
+   * default 2000 ms (Redis's own default, 15 s, would make a failover test wait that long; 1 s
+   * saw spurious failovers on a loaded 2-core host).
    */
   nodeTimeoutMs?: number;
 }
@@ -70,7 +71,7 @@ export class RedisCluster {
     const resolved: Required<RedisClusterOptions> = {
       masters: options.masters ?? 3,
       replicasPerMaster: options.replicasPerMaster ?? 0,
-      nodeTimeoutMs: options.nodeTimeoutMs ?? 1000,
+      nodeTimeoutMs: options.nodeTimeoutMs ?? 2000,
     };
     if (resolved.masters < 3) throw new Error('a Redis Cluster needs at least 3 masters');
     const dir = await mkdtemp(join(tmpdir(), 'roar-redis-cluster-'));
