@@ -1,4 +1,10 @@
-import { NatsSuperCluster, RedisServer, waitFor, type TestClient } from '@roar/testkit';
+import {
+  NatsSuperCluster,
+  RedisCluster,
+  RedisServer,
+  waitFor,
+  type TestClient,
+} from '@roar/testkit';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -22,16 +28,17 @@ const CHATS = 40;
 interface Regions extends AsyncDisposable {
   nats: NatsSuperCluster;
   redisA: RedisServer;
-  redisB: RedisServer;
+  /** Region b's Redis: one server, or a 3-master Redis Cluster (`redis-cluster://`). */
+  redisB: RedisServer | RedisCluster;
   prefix: string;
   /** A gateway's environment in `region`, on that region's NATS server `server`. */
   env(region: 'a' | 'b', server: number): Record<string, string>;
 }
 
-async function startRegions(): Promise<Regions> {
+async function startRegions({ clusterInB = false } = {}): Promise<Regions> {
   const nats = await NatsSuperCluster.start({ regions: [{ name: 'a' }, { name: 'b' }] });
   const redisA = await RedisServer.start();
-  const redisB = await RedisServer.start();
+  const redisB = clusterInB ? await RedisCluster.start() : await RedisServer.start();
   const prefix = `r${Date.now().toString(36)}`;
   return {
     nats,
@@ -106,7 +113,8 @@ describe('two regions on a NATS super-cluster', () => {
     'carries chat across once per message per region, sums counts, uniques and reactions globally, and keeps region b running when region a is lost',
     { timeout: 180_000 },
     async () => {
-      await using regions = await startRegions();
+      // Region b's store is a Redis Cluster: gateways and the aggregator run on it as processes.
+      await using regions = await startRegions({ clusterInB: true });
       const { nats, redisA, redisB, env, prefix: p } = regions;
       let aggA: Awaited<ReturnType<typeof aggregatorInProcess>> | undefined =
         await aggregatorInProcess({ url: nats.url('a') }, redisA, p);
@@ -171,6 +179,18 @@ describe('two regions on a NATS super-cluster', () => {
           const texts = chatTexts(v);
           expect(texts).toHaveLength(2 * CHATS);
           expect(new Set(texts).size).toBe(2 * CHATS);
+        }
+
+        // History is per region: a gateway in b that never held the stream reads it from b's
+        // Redis Cluster, which holds the chat accepted in b and none of a's.
+        gateways.late = await gatewayProcess({ ...env('b', 1), ROAR_GATEWAY_ID: 'gw-b-late' });
+        const late = await gateways.late.viewer(STREAM, { user: 'late' });
+        const joined = late.messages.find((m) => m.type === 'joined');
+        const history = joined?.type === 'joined' ? joined.history.map((h) => h.text) : [];
+        expect(history).toEqual(Array.from({ length: CHATS }, (_, i) => `b-${i}`));
+        late.terminate();
+        for (const v of everyone) {
+          await v.waitForMessage(() => lastTotal(v) === 5, 15_000, 'the total back to 5');
         }
 
         // Reactions from both regions are summed once, by the one active aggregator tier.
@@ -277,7 +297,7 @@ describe('two regions on a NATS super-cluster', () => {
           ...Object.entries(gateways)
             .filter(([name]) => name.startsWith('b'))
             .map(([, node]) => node[Symbol.asyncDispose]()),
-          regions.redisB.stop(),
+          (regions.redisB as RedisServer).stop(),
         ]);
         delete gateways.b0;
         delete gateways.b1;
