@@ -30,8 +30,8 @@ export { StoreUnavailableError };
 export interface RedisStoreOptions extends StoreOptions {
   /**
    * Where Redis is: one server, `redis://127.0.0.1:6379/0`, or a Redis Cluster by some of its
-   * nodes, `redis-cluster://10.0.0.1:6379,10.0.0.2:6379` (the client learns the rest of the
-   * nodes and the slot map from them, and follows failovers and resharding).
+   * nodes, `redis-cluster://[user:password@]10.0.0.1:6379,10.0.0.2:6379` (the client learns the
+   * rest of the nodes and the slot map from them, and follows failovers and resharding).
    */
   url: string;
   /** Namespaces every key (see `Keys`); default `roar`. */
@@ -224,29 +224,45 @@ function serverOptions(commandTimeoutMs: number): RedisOptions {
   };
 }
 
-/** `redis-cluster://h1:p1,h2:p2` → the seed nodes; anything else is one server's URL. */
-function parseClusterUrl(url: string): { host: string; port: number }[] | undefined {
+interface ClusterUrl {
+  seeds: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+}
+
+/**
+ * `redis-cluster://[user:password@]h1:p1,h2:p2` → the seed nodes and the credentials every node
+ * is sent (ACL user and password, percent-decoded); anything else is one server's URL.
+ */
+function parseClusterUrl(url: string): ClusterUrl | undefined {
   if (!url.startsWith(CLUSTER_SCHEME)) return undefined;
-  const seeds = url
-    .slice(CLUSTER_SCHEME.length)
+  const rest = url.slice(CLUSTER_SCHEME.length);
+  const at = rest.lastIndexOf('@');
+  const [user, password] = at < 0 ? [] : rest.slice(0, at).split(/:(.*)/s);
+  const seeds = rest
+    .slice(at + 1)
     .split(',')
     .map((seed) => {
-      const match = /^([^:/,\s]+):(\d{1,5})$/.exec(seed.trim());
+      const match = /^([^:/,@\s]+):(\d{1,5})$/.exec(seed.trim());
       const port = Number(match?.[2]);
       if (!match?.[1] || !(port > 0 && port < 65536)) {
         throw new Error(`RedisStoreOptions.url: bad cluster node "${seed}" (want host:port)`);
       }
       return { host: match[1], port };
     });
-  return seeds;
+  return {
+    seeds,
+    ...(user ? { username: decodeURIComponent(user) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+  };
 }
 
 function connect(url: string, commandTimeoutMs: number): RedisClient {
   // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
   // script cache, so they survive an outage without being reloaded by hand.
   const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts };
-  const seeds = parseClusterUrl(url);
-  if (!seeds) {
+  const cluster = parseClusterUrl(url);
+  if (!cluster) {
     return new Redis(url, {
       ...serverOptions(commandTimeoutMs),
       // Fail fast rather than queue: a caller must hear "unavailable" now, not after an outage.
@@ -256,8 +272,9 @@ function connect(url: string, commandTimeoutMs: number): RedisClient {
       scripts,
     });
   }
+  const { seeds, ...credentials } = cluster;
   return new Cluster(seeds, {
-    redisOptions: serverOptions(commandTimeoutMs),
+    redisOptions: { ...serverOptions(commandTimeoutMs), ...credentials },
     enableOfflineQueue: false,
     clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     // A master that died fails its slots' commands until its replica is promoted
