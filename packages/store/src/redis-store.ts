@@ -81,7 +81,8 @@ function warnConnectionError(error: Error): void {
  * and the same object works again as soon as Redis is back.
  *
  * On a Redis Cluster (`redis-cluster://` URL) the same holds per slot: when a master dies, calls
- * on its slots fail until a replica is promoted (about `cluster-node-timeout` plus an election,
+ * on its slots fail (each within about `commandTimeoutMs`: 1.2–1.5 s with the default 1 s on the
+ * loaded test host) until a replica is promoted (about `cluster-node-timeout` plus an election,
  * 3–5 s with a 2 s node timeout in the tests) and the client has read the new slot map (at once
  * on the dead connection, else within a second); every other slot keeps working throughout.
  * Writes the dead master had not yet copied to its replica are lost, as Redis replication is
