@@ -1,18 +1,14 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { Keys } from './keys.js';
 import type { ModerationStore } from './moderation.js';
-import { leaseScripts, RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
-import {
-  moderationScripts,
-  RedisModeration,
-  type ModerationScriptCommands,
-} from './redis-moderation.js';
+import { connect } from './redis-connection.js';
+import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
+import { RedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
   RedisHistory,
   RedisStats,
   RedisUniques,
-  streamStateScripts,
   type StreamStateScriptCommands,
 } from './redis-stream-state.js';
 import {
@@ -204,87 +200,6 @@ export class RedisStore implements Store {
       this.#redis.disconnect();
     }
   }
-}
-
-const CLUSTER_SCHEME = 'redis-cluster://';
-
-/** Options of every connection to a Redis server, one or a cluster's. */
-function serverOptions(commandTimeoutMs: number): RedisOptions {
-  return {
-    // Commands in flight when the connection drops fail at once instead of waiting for
-    // reconnect attempts...
-    maxRetriesPerRequest: 0,
-    // ...and are not sent again afterwards: the caller was already told they failed.
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: commandTimeoutMs,
-    // A connect that hangs (dropped packets) must not hold up the next attempt for long.
-    connectTimeout: 2000,
-    // disconnect() during an outage arms a timer to destroy the already dead socket; the
-    // default 2 s of it would hold a shutting-down process open.
-    disconnectTimeout: 200,
-  };
-}
-
-interface ClusterUrl {
-  seeds: { host: string; port: number }[];
-  username?: string;
-  password?: string;
-}
-
-/**
- * `redis-cluster://[user:password@]h1:p1,h2:p2` → the seed nodes and the credentials every node
- * is sent (ACL user and password, percent-decoded); anything else is one server's URL.
- */
-function parseClusterUrl(url: string): ClusterUrl | undefined {
-  if (!url.startsWith(CLUSTER_SCHEME)) return undefined;
-  const rest = url.slice(CLUSTER_SCHEME.length);
-  const at = rest.lastIndexOf('@');
-  const [user, password] = at < 0 ? [] : rest.slice(0, at).split(/:(.*)/s);
-  const seeds = rest
-    .slice(at + 1)
-    .split(',')
-    .map((seed) => {
-      const match = /^([^:/,@\s]+):(\d{1,5})$/.exec(seed.trim());
-      const port = Number(match?.[2]);
-      if (!match?.[1] || !(port > 0 && port < 65536)) {
-        throw new Error(`RedisStoreOptions.url: bad cluster node "${seed}" (want host:port)`);
-      }
-      return { host: match[1], port };
-    });
-  return {
-    seeds,
-    ...(user ? { username: decodeURIComponent(user) } : {}),
-    ...(password ? { password: decodeURIComponent(password) } : {}),
-  };
-}
-
-function connect(url: string, commandTimeoutMs: number): RedisClient {
-  // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
-  // script cache, so they survive an outage without being reloaded by hand.
-  const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts };
-  const cluster = parseClusterUrl(url);
-  if (!cluster) {
-    return new Redis(url, {
-      ...serverOptions(commandTimeoutMs),
-      // Fail fast rather than queue: a caller must hear "unavailable" now, not after an outage.
-      enableOfflineQueue: false,
-      // Never gives up: the store is long-lived, and Redis coming back must be noticed.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-      scripts,
-    });
-  }
-  const { seeds, ...credentials } = cluster;
-  return new Cluster(seeds, {
-    redisOptions: { ...serverOptions(commandTimeoutMs), ...credentials },
-    enableOfflineQueue: false,
-    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-    // A master that died fails its slots' commands until its replica is promoted
-    // (cluster-node-timeout plus an election); the slot map is read again this often, and at
-    // once on every MOVED or dead connection, so the store follows the promotion within it.
-    slotsRefreshInterval: 1000,
-    slotsRefreshTimeout: commandTimeoutMs,
-    scripts,
-  });
 }
 
 /** A `Store` on Redis; see `RedisStore` for what happens when Redis is down. */
