@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { attempt } from './redis-shared.js';
+import { attempt, type RedisClient } from './redis-shared.js';
 import type { Leases } from './store.js';
 
 /**
@@ -40,7 +39,7 @@ export interface LeaseScriptCommands {
 }
 
 export interface LeaseBackend {
-  redis: Redis & LeaseScriptCommands;
+  redis: RedisClient & LeaseScriptCommands;
   keys: Keys;
 }
 

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { banEnded, byIssue } from './bans.js';
 import type { Keys } from './keys.js';
 import type {
@@ -9,7 +8,7 @@ import type {
   Scope,
   StreamSettings,
 } from './moderation.js';
-import { attempt, copyBytes, decodeEntry, encodeEntry } from './redis-shared.js';
+import { attempt, copyBytes, decodeEntry, encodeEntry, type RedisClient } from './redis-shared.js';
 import type { HistoryEntry } from './store.js';
 
 /**
@@ -107,7 +106,7 @@ export interface ModerationScriptCommands {
 }
 
 export interface ModerationBackend {
-  redis: Redis & ModerationScriptCommands;
+  redis: RedisClient & ModerationScriptCommands;
   keys: Keys;
   auditCapacity: number;
   heldCapacity: number;

@@ -1,6 +1,13 @@
 import { ErrorCode, RoarError } from '@roar/protocol';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { HistoryEntry } from './store.js';
+
+/**
+ * The connection the store's parts share: one Redis server, or a Redis Cluster. Every command
+ * they send names keys of one hash slot (a stream's keys share its `{stream}` tag; a global key,
+ * a lease or a claim is alone in its command), so either works.
+ */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Redis could not do what was asked: it is down, unreachable, too slow (past `commandTimeoutMs`)

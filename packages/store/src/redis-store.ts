@@ -1,18 +1,14 @@
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { Keys } from './keys.js';
 import type { ModerationStore } from './moderation.js';
-import { leaseScripts, RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
-import {
-  moderationScripts,
-  RedisModeration,
-  type ModerationScriptCommands,
-} from './redis-moderation.js';
-import { StoreUnavailableError } from './redis-shared.js';
+import { connect } from './redis-connection.js';
+import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
+import { RedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
+import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
   RedisHistory,
   RedisStats,
   RedisUniques,
-  streamStateScripts,
   type StreamStateScriptCommands,
 } from './redis-stream-state.js';
 import {
@@ -29,7 +25,11 @@ import {
 export { StoreUnavailableError };
 
 export interface RedisStoreOptions extends StoreOptions {
-  /** Where Redis is, e.g. `redis://127.0.0.1:6379/0`. */
+  /**
+   * Where Redis is: one server, `redis://127.0.0.1:6379/0`, or a Redis Cluster by some of its
+   * nodes, `redis-cluster://[user:password@]10.0.0.1:6379,10.0.0.2:6379` (the client learns the
+   * rest of the nodes and the slot map from them, and follows failovers and resharding).
+   */
   url: string;
   /** Namespaces every key (see `Keys`); default `roar`. */
   prefix?: string;
@@ -45,7 +45,8 @@ export interface RedisStoreOptions extends StoreOptions {
   streamStateTtlSeconds?: number;
   /**
    * Hears the first connection error of each outage (ioredis repeats it on every reconnect
-   * attempt). The default warns on the console.
+   * attempt); on a Redis Cluster also a node's, once per slot-map refresh (every second) while
+   * it lasts. The default warns on the console.
    */
   onConnectionError?: (error: Error) => void;
 }
@@ -75,6 +76,14 @@ function warnConnectionError(error: Error): void {
  * `commandTimeoutMs` at worst) with `StoreUnavailableError`: nothing is queued, and nothing that
  * failed is replayed later. The client meanwhile reconnects in the background (backoff up to 2 s)
  * and the same object works again as soon as Redis is back.
+ *
+ * On a Redis Cluster (`redis-cluster://` URL) the same holds per slot: when a master dies, calls
+ * on its slots fail (each within about `commandTimeoutMs`: 1.2–1.5 s with the default 1 s on the
+ * loaded test host) until a replica is promoted (about `cluster-node-timeout` plus an election,
+ * 3–5 s with a 2 s node timeout in the tests) and the client has read the new slot map (at once
+ * on the dead connection, else within a second); every other slot keeps working throughout.
+ * Writes the dead master had not yet copied to its replica are lost, as Redis replication is
+ * asynchronous.
  */
 export class RedisStore implements Store, StoreConnection {
   readonly history: ChatHistory;
@@ -84,7 +93,7 @@ export class RedisStore implements Store, StoreConnection {
   readonly moderation: ModerationStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   #outageReported = false;
   #closed = false;
 
@@ -103,26 +112,7 @@ export class RedisStore implements Store, StoreConnection {
     this.keys = new Keys(options.prefix ?? 'roar');
     const onConnectionError = options.onConnectionError ?? warnConnectionError;
 
-    const redis = new Redis(options.url, {
-      // Fail fast rather than queue: a caller must hear "unavailable" now, not after an outage.
-      enableOfflineQueue: false,
-      // Commands in flight when the connection drops fail at once instead of waiting for
-      // reconnect attempts...
-      maxRetriesPerRequest: 0,
-      // ...and are not sent again afterwards: the caller was already told they failed.
-      autoResendUnfulfilledCommands: false,
-      commandTimeout: commandTimeoutMs,
-      // A connect that hangs (dropped packets) must not hold up the next attempt for long.
-      connectTimeout: 2000,
-      // disconnect() during an outage arms a timer to destroy the already dead socket; the
-      // default 2 s of it would hold a shutting-down process open.
-      disconnectTimeout: 200,
-      // Never gives up: the store is long-lived, and Redis coming back must be noticed.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-      // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
-      // script cache, so they survive an outage without being reloaded by hand.
-      scripts: { ...streamStateScripts, ...leaseScripts, ...moderationScripts },
-    });
+    const redis = connect(options.url, commandTimeoutMs);
     // Without a listener, ioredis's connection errors would be unhandled and crash the process.
     redis.on('error', (error: Error) => {
       if (this.#outageReported || this.#closed) return;
@@ -132,10 +122,22 @@ export class RedisStore implements Store, StoreConnection {
     redis.on('ready', () => {
       this.#outageReported = false;
     });
+    if (redis instanceof Cluster) {
+      // A master's death is a node error, not the cluster's: the cluster stays ready, its other
+      // slots keep working. Reported like an outage, until a slot map is read again.
+      redis.on('node error', (error: Error, address: string) => {
+        if (this.#outageReported || this.#closed) return;
+        this.#outageReported = true;
+        onConnectionError(new Error(`cluster node ${address}: ${error.message}`, { cause: error }));
+      });
+      redis.on('refresh', () => {
+        this.#outageReported = false;
+      });
+    }
     this.#redis = redis;
 
     // The cast names what `scripts` just defined; ioredis types cannot see them.
-    const scripted = redis as Redis &
+    const scripted = redis as RedisClient &
       StreamStateScriptCommands &
       LeaseScriptCommands &
       ModerationScriptCommands;

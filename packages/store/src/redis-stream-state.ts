@@ -1,7 +1,6 @@
 import type { ViewerCount } from '@roar/protocol';
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { attempt, decodeEntry, encodeEntry, exec } from './redis-shared.js';
+import { attempt, decodeEntry, encodeEntry, exec, type RedisClient } from './redis-shared.js';
 import {
   badRates,
   type ChatHistory,
@@ -87,7 +86,7 @@ export interface StreamStateScriptCommands {
 }
 
 export interface StreamStateBackend {
-  redis: Redis & StreamStateScriptCommands;
+  redis: RedisClient & StreamStateScriptCommands;
   keys: Keys;
   historyCapacity: number;
   totalsTtlSeconds: number;

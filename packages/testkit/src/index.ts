@@ -4,3 +4,10 @@ export * from './child-process.js';
 export { NatsServer, type NatsServerOptions } from './nats-server.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';
 export { TestClient, type TestClientOptions, type Closed } from './ws-client.js';
+export { RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
+export {
+  NatsSuperCluster,
+  type GatewayTraffic,
+  type NatsRegionSpec,
+  type NatsSuperClusterOptions,
+} from './nats-super-cluster.js';

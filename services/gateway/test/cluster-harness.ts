@@ -20,9 +20,12 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /** Fast timers for the distributed tests; expiry is 3 report intervals. */
 export const REPORT_MS = 150;
 
+/** Where a broker is; a launcher or, for several NATS servers, a comma-separated URL list. */
+export type BrokerUrl = Pick<NatsServer | RedisServer, 'url'>;
+
 export function clusterEnv(
-  nats: Pick<NatsServer, 'url'>,
-  redis: Pick<RedisServer, 'url'>,
+  nats: BrokerUrl,
+  redis: BrokerUrl,
   prefix: string,
 ): Record<string, string> {
   return {
@@ -118,11 +121,11 @@ export async function gatewayProcess(env: Record<string, string>): Promise<Node>
 
 /** The aggregator core with a partition lease, as the aggregator service runs it. */
 export async function aggregatorInProcess(
-  nats: NatsServer,
-  redis: RedisServer,
+  nats: BrokerUrl,
+  redis: BrokerUrl,
   prefix: string,
 ): Promise<AsyncDisposable & { store: RedisStore }> {
-  const bus = await connectNatsBus({ servers: nats.url, name: `agg-${prefix}` });
+  const bus = await connectNatsBus({ servers: nats.url.split(','), name: `agg-${prefix}` });
   const store = createRedisStore({ url: redis.url, prefix, historyCapacity: 200 });
   const aggregator = new Aggregator({
     bus,

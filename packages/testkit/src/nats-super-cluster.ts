@@ -1,0 +1,220 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagedProcess, requireBinary } from './child-process.js';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
+
+export interface NatsRegionSpec {
+  /** The NATS cluster's name, which is also its gateway name: `[a-z0-9-]+`. */
+  name: string;
+  /** nats-server processes in the region's cluster; default 2. */
+  servers?: number;
+  /** Configuration text added to each of the region's servers (e.g. `no_auth_user: a`). */
+  config?: string;
+}
+
+export interface NatsSuperClusterOptions {
+  regions: readonly NatsRegionSpec[];
+  /** Configuration text every server gets (e.g. the accounts block, which must be the same). */
+  shared?: string;
+}
+
+/** One gateway connection's traffic, as `/gatewayz` reports it. */
+export interface GatewayTraffic {
+  msgs: number;
+  bytes: number;
+}
+
+class Server {
+  readonly region: string;
+  readonly index: number;
+  readonly port: number;
+  readonly clusterPort: number;
+  readonly gatewayPort: number;
+  readonly monitorPort: number;
+  process: ManagedProcess | undefined;
+
+  constructor(region: string, index: number, ports: readonly number[]) {
+    this.region = region;
+    this.index = index;
+    [this.port, this.clusterPort, this.gatewayPort, this.monitorPort] = ports as [
+      number,
+      number,
+      number,
+      number,
+    ];
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+}
+
+/**
+ * A NATS super-cluster on loopback: one cluster of `nats-server`s per region, the clusters joined
+ * by gateway links (interest-only, NATS's default once interest is known). Every server has a
+ * client, route, gateway and monitoring port of its own. `start()` resolves once every server
+ * has its routes and an outbound gateway to every other region. Dispose with `await using`.
+ */
+export class NatsSuperCluster {
+  readonly #servers: Server[];
+  readonly #dir: string;
+
+  private constructor(servers: Server[], dir: string) {
+    this.#servers = servers;
+    this.#dir = dir;
+  }
+
+  static async start(options: NatsSuperClusterOptions): Promise<NatsSuperCluster> {
+    requireBinary('nats-server', 'nats-server');
+    if (options.regions.length < 2) throw new Error('a super-cluster needs two regions or more');
+    const dir = await mkdtemp(join(tmpdir(), 'roar-nats-super-'));
+    const servers: Server[] = [];
+    for (const region of options.regions) {
+      if (!/^[a-z0-9-]+$/.test(region.name)) throw new Error(`bad region name ${region.name}`);
+      for (let i = 0; i < (region.servers ?? 2); i++) {
+        const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+        servers.push(new Server(region.name, i, ports));
+      }
+    }
+    const cluster = new NatsSuperCluster(servers, dir);
+    try {
+      const configs = options.regions.map((region) => ({
+        region,
+        text: (server: Server) => cluster.#config(server, region, options.shared ?? ''),
+      }));
+      await Promise.all(
+        servers.map(async (server) => {
+          const spec = configs.find((c) => c.region.name === server.region);
+          const path = join(dir, `${server.region}-${server.index}.conf`);
+          await writeFile(path, spec?.text(server) ?? '');
+          await cluster.#launch(server, path);
+        }),
+      );
+      await cluster.waitLinked();
+      return cluster;
+    } catch (error) {
+      await cluster[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  /** The regions' names, in the order given. */
+  get regions(): string[] {
+    return [...new Set(this.#servers.map((s) => s.region))];
+  }
+
+  /** Client URLs of one region's servers, comma-separated (as `ROAR_NATS_URL` takes them). */
+  url(region: string): string {
+    return this.#of(region)
+      .map((s) => s.url)
+      .join(',');
+  }
+
+  /** Client URL of one server of a region, to put a client on a chosen server. */
+  serverUrl(region: string, index: number): string {
+    const server = this.#of(region)[index];
+    if (!server) throw new Error(`region ${region} has no server ${index}`);
+    return server.url;
+  }
+
+  /**
+   * Messages and bytes that `from`'s running servers sent over their gateway links to `to`,
+   * summed (from each server's `/gatewayz`). Counters start at the link's connect.
+   */
+  async sent(from: string, to: string): Promise<GatewayTraffic> {
+    const total = { msgs: 0, bytes: 0 };
+    for (const server of this.#of(from).filter((s) => s.running)) {
+      const response = await fetch(`http://127.0.0.1:${server.monitorPort}/gatewayz`);
+      const body = (await response.json()) as {
+        outbound_gateways?: Record<
+          string,
+          { connection?: { out_msgs?: number; out_bytes?: number } }
+        >;
+      };
+      const link = body.outbound_gateways?.[to]?.connection;
+      total.msgs += link?.out_msgs ?? 0;
+      total.bytes += link?.out_bytes ?? 0;
+    }
+    return total;
+  }
+
+  /** Kills every server of a region at once (SIGKILL), as the loss of a region would. */
+  async killRegion(region: string): Promise<void> {
+    await Promise.all(this.#of(region).map((s) => s.process?.stop('SIGKILL')));
+  }
+
+  /** Resolves once every running server has an outbound gateway to every other live region. */
+  async waitLinked(timeoutMs = 20_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const live = new Set(this.#servers.filter((s) => s.running).map((s) => s.region));
+        for (const server of this.#servers.filter((s) => s.running)) {
+          const response = await fetch(`http://127.0.0.1:${server.monitorPort}/gatewayz`).catch(
+            () => undefined,
+          );
+          if (!response?.ok) return false;
+          const body = (await response.json()) as { outbound_gateways?: Record<string, unknown> };
+          const linked = Object.keys(body.outbound_gateways ?? {});
+          for (const region of live) {
+            if (region !== server.region && !linked.includes(region)) return false;
+          }
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 100, message: 'every region to be linked by gateways' },
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.#servers.map((s) => s.process?.stop('SIGTERM')));
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  #of(region: string): Server[] {
+    const servers = this.#servers.filter((s) => s.region === region);
+    if (servers.length === 0) throw new Error(`no region ${region}`);
+    return servers;
+  }
+
+  #config(server: Server, region: NatsRegionSpec, shared: string): string {
+    const peers = this.#of(region.name);
+    const gateways = this.regions.map((name) => {
+      const urls = this.#of(name).map((s) => `"nats://127.0.0.1:${s.gatewayPort}"`);
+      return `    { name: ${name}, urls: [${urls.join(', ')}] }`;
+    });
+    return [
+      `server_name: ${server.region}-${server.index}`,
+      `host: 127.0.0.1`,
+      `port: ${server.port}`,
+      `http: "127.0.0.1:${server.monitorPort}"`,
+      `cluster {`,
+      `  name: ${server.region}`,
+      `  host: 127.0.0.1`,
+      `  port: ${server.clusterPort}`,
+      `  routes: [${peers.map((p) => `"nats-route://127.0.0.1:${p.clusterPort}"`).join(', ')}]`,
+      `}`,
+      `gateway {`,
+      `  name: ${server.region}`,
+      `  host: 127.0.0.1`,
+      `  port: ${server.gatewayPort}`,
+      `  gateways: [`,
+      ...gateways,
+      `  ]`,
+      `}`,
+      shared,
+      region.config ?? '',
+      '',
+    ].join('\n');
+  }
+
+  async #launch(server: Server, config: string): Promise<void> {
+    server.process = new ManagedProcess('nats-server', ['-c', config]);
+    await server.process.waitForOutput(/Server is ready/);
+  }
+}
