@@ -49,6 +49,11 @@ export interface GatewayConfig extends SharedSettings {
   allowAnonymous: boolean;
   anonymousChat: boolean;
   anonymousReactions: boolean;
+  /**
+   * Identities also travel in count reports, for an aggregator whose unique counter is in another
+   * Redis (the gateways of the standby region of two; docs/architecture.md, "Two regions").
+   */
+  uniquesInReports: boolean;
   jwtSecret: string | undefined;
   jwtPublicKey: string | undefined;
   jwtJwksUrl: string | undefined;
@@ -170,6 +175,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     allowAnonymous: env.bool('ROAR_ALLOW_ANONYMOUS', true),
     anonymousChat: env.bool('ROAR_ANONYMOUS_CHAT', false),
     anonymousReactions: env.bool('ROAR_ANONYMOUS_REACTIONS', false),
+    uniquesInReports: env.bool('ROAR_UNIQUES_IN_REPORTS', false),
     jwtSecret: env.optionalString('ROAR_JWT_SECRET'),
     jwtPublicKey: env.optionalString('ROAR_JWT_PUBLIC_KEY'),
     jwtJwksUrl: env.optionalString('ROAR_JWT_JWKS_URL'),

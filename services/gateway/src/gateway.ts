@@ -173,8 +173,9 @@ export class Gateway {
       gatewayId: config.gatewayId,
       partitions: config.partitions,
       reportIntervalMs: config.reportIntervalMs,
+      uniquesInReports: config.uniquesInReports,
     });
-    this.#identities = new IdentityWriter(store, this.metrics);
+    this.#identities = new IdentityWriter(store, this.metrics, config.uniquesInReports);
     const adminRoutes = this.moderation.attach(this.registry, {
       onPending: (state) => this.#fanout.markDirty(state),
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),

@@ -29,11 +29,18 @@ export const MAX_PENDING_IDENTITIES = 10_000;
 export class IdentityWriter {
   readonly #store: Store;
   readonly #metrics: GatewayMetrics;
+  readonly #alsoReport: boolean;
   #inFlight = false;
 
-  constructor(store: Store, metrics: GatewayMetrics) {
+  /**
+   * `alsoReport`: each batch is also handed to the next report (`StreamState.reportIdentities`),
+   * for an aggregator whose unique counter is in another store (the standby region of two; see
+   * `ROAR_UNIQUES_IN_REPORTS`).
+   */
+  constructor(store: Store, metrics: GatewayMetrics, alsoReport = false) {
     this.#store = store;
     this.#metrics = metrics;
+    this.#alsoReport = alsoReport;
   }
 
   /** Starts one batch of every stream's new identities, unless one is in flight. */
@@ -42,8 +49,11 @@ export class IdentityWriter {
     const batch: [StreamState, string[]][] = [];
     for (const state of states) {
       if (state.newIdentities.length === 0) continue;
-      batch.push([state, [...new Set(state.newIdentities)]]);
+      const ids = [...new Set(state.newIdentities)];
+      batch.push([state, ids]);
       state.newIdentities = [];
+      if (this.#alsoReport && state.reportIdentities.length < MAX_PENDING_IDENTITIES)
+        state.reportIdentities.push(...ids);
     }
     if (batch.length === 0) return;
     this.#inFlight = true;

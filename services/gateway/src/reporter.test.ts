@@ -5,7 +5,7 @@ import { DICT_REPEAT_EVERY, Reporter } from './reporter.js';
 import { StreamState } from './stream-state.js';
 import { defaultSettings } from './moderation/settings.js';
 
-async function setup(partitions = 1) {
+async function setup(partitions = 1, uniquesInReports = false) {
   const broker = new MemoryBroker();
   const bus = broker.connect();
   const subjects = new Subjects('t');
@@ -17,6 +17,7 @@ async function setup(partitions = 1) {
     gatewayId: 'g1',
     partitions,
     reportIntervalMs: 1000,
+    uniquesInReports,
   });
   const state = (id: string, viewers: number): StreamState => {
     const s = new StreamState(id, partitionOf(id, partitions), 10, defaultSettings(['🔥']));
@@ -27,6 +28,20 @@ async function setup(partitions = 1) {
 }
 
 describe('Reporter', () => {
+  it('sends written identities in the report only with uniquesInReports, each once', async () => {
+    for (const on of [false, true]) {
+      const { bus, reporter, reports, state } = await setup(1, on);
+      const a = state('a', 2);
+      const b = state('b', 1);
+      a.reportIdentities = ['u1', 'u2'];
+      reporter.reportCounts([a, b], 0);
+      reporter.reportCounts([a, b], 1000);
+      await bus.flush();
+      expect(reports[0]?.uniques).toEqual(on ? [[0, ['u1', 'u2']]] : undefined);
+      expect(reports[1]?.uniques).toBeUndefined();
+    }
+  });
+
   it('sends the stream list only when it changes, and every few reports', async () => {
     const { bus, reporter, reports, state } = await setup();
     const a = state('a', 3);

@@ -26,6 +26,8 @@ export interface ReporterOptions {
   gatewayId: string;
   partitions: number;
   reportIntervalMs: number;
+  /** Send the identities the gateway wrote to its store in reports too (`ROAR_UNIQUES_IN_REPORTS`). */
+  uniquesInReports?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ export class Reporter {
     // Identities go to the store from the gateway (IdentityWriter); the aggregator is only told
     // which streams' unique counts to read again.
     const counted: number[] = [];
+    const uniques: [number, string[]][] = [];
     list.forEach((s, i) => {
       counts[i] = bye ? 0 : s.viewers;
       s.reportedViewers = counts[i]!;
@@ -122,6 +125,10 @@ export class Reporter {
       if (s.identitiesCounted) {
         counted.push(i);
         s.identitiesCounted = false;
+      }
+      if (this.#o.uniquesInReports && s.reportIdentities.length > 0) {
+        uniques.push([i, s.reportIdentities]);
+        s.reportIdentities = [];
       }
       s.lastReportedAt = now;
     });
@@ -137,6 +144,7 @@ export class Reporter {
         counts,
         chat,
         ...(counted.length > 0 ? { counted } : {}),
+        ...(uniques.length > 0 ? { uniques } : {}),
         ...(bye ? { bye: true } : {}),
       }),
     );

@@ -92,6 +92,8 @@ export class StreamState {
   reactions = new Map<string, number>();
   /** Identities first seen here since the last report. */
   newIdentities: string[] = [];
+  /** Identities written to the store, to be sent in the next report too (`uniquesInReports`). */
+  reportIdentities: string[] = [];
   /** Chat messages this gateway accepted for the stream since the last report. */
   chatAccepted = 0;
   /** Rules, bans and the pin, cached from the store. */

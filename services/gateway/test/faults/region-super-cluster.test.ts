@@ -52,6 +52,9 @@ async function startRegions({ clusterInB = false } = {}): Promise<Regions> {
         prefix,
       ),
       ROAR_GATEWAY_ID: `gw-${region}${server}`,
+      // Region b's gateways write uniques to their own Redis, which region a's aggregator does not
+      // read: they send them in their reports too.
+      ROAR_UNIQUES_IN_REPORTS: region === 'b' ? 'true' : 'false',
       ROAR_CHAT_RATE: '100',
       ROAR_CHAT_BURST: '100',
       ROAR_REACTION_RATE: '100',
