@@ -77,6 +77,7 @@ class FakeSocket implements Socket {
     return this.#hub.topics.get(topic)?.has(this) ?? false;
   }
   end(): void {}
+  close(): void {}
   getBufferedAmount(): number {
     return 0;
   }

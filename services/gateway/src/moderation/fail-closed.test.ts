@@ -51,7 +51,15 @@ describe('checkChat fails closed', () => {
     const state = new StreamState('s', 0, 10, defaults);
     const chat = (identity: Identity, globalBans: BanList) =>
       code(() =>
-        checkChat({ identity, stream: 's', text: 'hi', now: 1, mod: state.mod, globalBans }),
+        checkChat({
+          identity,
+          stream: 's',
+          text: 'hi',
+          now: 1,
+          mod: state.mod,
+          globalBans,
+          charge: () => {},
+        }),
       );
     expect(state.mod.provisional).toBe(true);
     expect(chat(viewer('amy'), loadedBans())).toBe(ErrorCode.Unavailable);

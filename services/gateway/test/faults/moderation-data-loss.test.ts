@@ -10,7 +10,7 @@ import {
   FAULT_ENV,
   GOOD,
   metric,
-  moderate,
+  seedModeration,
   readyz,
   testStore,
 } from './moderation-kit.js';
@@ -19,10 +19,7 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
   await using nats = await NatsServer.start();
   await using redis = await RedisServer.start();
   const prefix = `f8${Date.now().toString(36)}`;
-  const setup = testStore(redis.url, prefix);
-  await setup.ready();
-  await moderate(setup, 's8');
-  await setup.close();
+  await seedModeration(redis.url, prefix, 's8');
   // A short refresh: the old gateways' periodic reload runs against the emptied Redis in the test.
   const env = {
     ...clusterEnv(nats, redis, prefix),

@@ -42,6 +42,14 @@ export async function moderate(store: RedisStore, stream: string): Promise<void>
   });
 }
 
+/** Moderates `stream` (see `moderate`) through a store of its own, closed afterwards. */
+export async function seedModeration(url: string, prefix: string, stream: string): Promise<void> {
+  const store = testStore(url, prefix);
+  await store.ready();
+  await moderate(store, stream);
+  await store.close();
+}
+
 export function testStore(url: string, prefix: string): RedisStore {
   return createRedisStore({ url, prefix, historyCapacity: 200, onConnectionError: () => {} });
 }

@@ -6,25 +6,14 @@ import { adminClient } from '../admin-client.js';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
 import { token } from '../harness.js';
 import { OpenApi } from '../openapi.js';
-import {
-  ChatProbe,
-  FAULT_ENV,
-  GOOD,
-  metric,
-  moderate,
-  readyz,
-  testStore,
-} from './moderation-kit.js';
+import { ChatProbe, FAULT_ENV, GOOD, metric, seedModeration, readyz } from './moderation-kit.js';
 
 it('a stream opened while Redis is down refuses chat on provisional rules and enforces its bans once Redis is back', async () => {
   await using nats = await NatsServer.start();
   // AOF on every write: the restarted Redis has the bans, as a persistent one in production has.
   await using redis = await RedisServer.start({ persist: true });
   const prefix = `f2${Date.now().toString(36)}`;
-  const store = testStore(redis.url, prefix);
-  await store.ready();
-  await moderate(store, 's2');
-  await store.close();
+  await seedModeration(redis.url, prefix, 's2');
   const env = { ...clusterEnv(nats, redis, prefix), ...FAULT_ENV };
   await using a = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'a' });
   await using b = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'b' });

@@ -3,24 +3,13 @@
 import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
-import {
-  ChatProbe,
-  FAULT_ENV,
-  GOOD,
-  metric,
-  moderate,
-  readyz,
-  testStore,
-} from './moderation-kit.js';
+import { ChatProbe, FAULT_ENV, GOOD, metric, seedModeration, readyz } from './moderation-kit.js';
 
 it('a gateway starting while Redis is stalled is not ready and acks no banned user until its bans are loaded', async () => {
   await using nats = await NatsServer.start();
   await using redis = await RedisServer.start();
   const prefix = `f3${Date.now().toString(36)}`;
-  const store = testStore(redis.url, prefix);
-  await store.ready();
-  await moderate(store, 's3');
-  await store.close();
+  await seedModeration(redis.url, prefix, 's3');
   const env = {
     ...clusterEnv(nats, redis, prefix),
     ...FAULT_ENV,
