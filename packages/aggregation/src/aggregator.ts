@@ -73,12 +73,18 @@ export class Aggregator {
    * Starts consuming partition `p`, owned under lease `epoch` (0: not leased). Its totals are
    * published only after `warmupMs`, then every stream once and changes from then on, each event
    * and store write carrying the epoch. Idempotent for the same epoch; a different epoch starts
-   * the partition afresh (the lease changed hands in between).
+   * the partition afresh (the lease changed hands in between), keeping only the peaks it had
+   * settled: each was a total that held through a clean window, true whoever owns the partition
+   * now, and Redis may have lost the stored ones (an epoch changes when Redis restarts).
    */
   own(p: number, epoch = 0): void {
     const current = this.#owned.get(p);
     if (current && current.part.epoch === epoch) return;
-    if (current) this.disown(p);
+    const peaks = new Map<string, number>();
+    if (current) {
+      for (const r of current.part.table.records()) if (r.peak > 0) peaks.set(r.name, r.peak);
+      this.disown(p);
+    }
     if (!Number.isInteger(p) || p < 0 || p >= this.#cfg.partitions) {
       throw new RangeError(`partition ${p} is outside 0..${this.#cfg.partitions - 1}`);
     }
@@ -88,7 +94,14 @@ export class Aggregator {
       this.#cfg.now(),
       this.stats,
       {
-        onNewStream: (record, table) => this.#writer.loadStored(record, table),
+        onNewStream: (record, table) => {
+          const carried = peaks.get(record.name);
+          if (carried !== undefined) {
+            record.peak = Math.max(record.peak, carried);
+            peaks.delete(record.name);
+          }
+          this.#writer.loadStored(record, table);
+        },
         onIds: (record, table, ids) => this.#writer.addIds(record, table, ids),
         onCounted: (record, table) => this.#writer.wantCount(record, table),
       },

@@ -1,3 +1,4 @@
+import { createMemoryStore } from '@roar/store';
 import { describe, expect, it } from 'vitest';
 import { settle, setup, type FakeGateway } from '../test/harness.js';
 
@@ -97,6 +98,43 @@ describe('a paused aggregator', () => {
     }
     // Unchanged, and published again all the same: the new epoch states every figure.
     expect(observer.viewers.map((v) => v.event.epoch)).toEqual([7, 9]);
+  });
+
+  it('keeps the peaks it settled when a renewal answers another epoch (Redis restarted empty)', async () => {
+    // A store whose stored peaks can be lost, as an emptied Redis loses them.
+    const base = createMemoryStore({ historyCapacity: 10 });
+    let emptied = false;
+    const stats = new Proxy(base.stats, {
+      get(target, key) {
+        if (key === 'peak' && emptied) return async () => 0;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new Proxy(base, {
+      get: (target, key) => (key === 'stats' ? stats : Reflect.get(target, key)),
+    });
+    const { gateways, observer, agg, step } = setup({ warmupMs: 2000, store });
+    agg.disown(0);
+    agg.own(0, 7);
+    const g0 = gateways[0]!;
+    for (let i = 0; i < 6; i++) {
+      g0.report(0, { a: 130 });
+      await step(1000);
+    }
+    expect(agg.snapshot('a')).toMatchObject({ total: 130, peak: 130 });
+    // Redis came back empty: the stored peak is gone, and the lease came back with a new epoch.
+    emptied = true;
+    agg.confirm(0, 9);
+    for (let i = 0; i < 4; i++) {
+      g0.report(0, { a: 125 });
+      await step(1000);
+    }
+    expect(agg.snapshot('a')).toMatchObject({ total: 125, peak: 130 });
+    // Under the new epoch, never a peak below what was seen to hold before it.
+    const renewed = observer.viewers.filter((v) => v.event.epoch === 9);
+    expect(renewed.length).toBeGreaterThan(0);
+    expect(renewed.every((v) => v.event.peak === 130)).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { CloseCode } from '@roar/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ANON_ID_KEY, memoryStorage } from './anon-id.js';
 import { RoarClient } from './index.js';
 import { RoarClientError } from './errors.js';
@@ -345,7 +345,15 @@ describe('RoarClient requests', () => {
     expect(() => new RoarClient({ ...base, anonId: 'short' })).toThrow(/anonId/);
     expect(() => new RoarClient({ ...base, requestTimeoutMs: 0 })).toThrow(/requestTimeoutMs/);
     expect(() => new RoarClient({ ...base, reconnect: { multiplier: 0.5 } })).toThrow(/multiplier/);
-    expect(() => new RoarClient({ url: 'wss://x/ws', WebSocket: undefined })).toThrow(/WebSocket/);
+    // Without a WebSocket of its own or a global one (Node 20 has none; Node 22 has one).
+    vi.stubGlobal('WebSocket', undefined);
+    try {
+      expect(() => new RoarClient({ url: 'wss://x/ws', WebSocket: undefined })).toThrow(
+        /WebSocket/,
+      );
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

@@ -1,19 +1,20 @@
 import type { TestClient } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
+import { token } from '../harness.js';
 import { demoServer, joinDemo, launchBrowser, until } from './browser-harness.js';
-
-const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
 
 describe('demo app in Chromium: under load', { timeout: 60_000 }, () => {
   it('shows the degradation level while the server is degraded, and hides it after', async () => {
-    await using server = await demoServer(0, { ROAR_ADMIN_API_KEYS: `ops:${API_KEY}` });
+    // An operator's admin token (dev login is on, so no admin API key may be configured).
+    await using server = await demoServer(0);
+    const admin = await token('ops', { roles: ['admin'] });
     await using browser = await launchBrowser();
     const page = await browser.page();
     await joinDemo(page, server.httpUrl, { stream: 'load', name: 'Asha' });
     const pin = (level: number | null) =>
       fetch(`${server.httpUrl}/admin/v1/degradation`, {
         method: 'PUT',
-        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
         body: JSON.stringify({ level }),
       });
     expect((await pin(4)).status).toBe(200);
