@@ -46,9 +46,6 @@ export async function runCluster(cfg, ctx) {
     ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     ROAR_PREFIX: `bench${ctx.runId}`,
     ROAR_LOG_LEVEL: 'info',
-    // A fresh Redis per run: no peer could restore it, so a gateway waiting for one would only
-    // refuse the bench's chat for its first seconds.
-    ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
   };
   const aggregator = spawnChild('aggregator', process.execPath, [AGGREGATOR_MAIN], {
     env: { ...shared, ROAR_AGG_PORT: '0' },
@@ -59,7 +56,14 @@ export async function runCluster(cfg, ctx) {
       startServer('roar', {
         name: `gw${i}`,
         nodeArgs: INSPECT_ARGS,
-        env: { ...shared, ROAR_MODE: 'gateway', ROAR_WORKERS: '1' },
+        env: {
+          ...shared,
+          ROAR_MODE: 'gateway',
+          ROAR_WORKERS: '1',
+          // A fresh Redis per run: no peer could restore it, so a gateway waiting for one would
+          // only refuse the bench's chat for its first seconds.
+          ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
+        },
       }),
     ),
   );
