@@ -1,3 +1,4 @@
+import type { StreamSettings } from '@roar/protocol';
 import type { HistoryEntry } from './store.js';
 
 /** `'*'` is the scope of service-wide bans and audit entries. */
@@ -17,28 +18,11 @@ export interface Ban {
   at: number;
 }
 
-/** Per-stream chat rules; the store keeps only what a moderator set, defaults come from config. */
-export interface StreamSettings {
-  chatEnabled: boolean;
-  /** Seconds a non-moderator must wait between messages; 0 = off. */
-  slowModeS: number;
-  emoteOnly: boolean;
-  subscribersOnly: boolean;
-  followersOnly: boolean;
-  /** Reject a message equal to one of the stream's recent messages. */
-  uniqueChat: boolean;
-  /** Seconds non-moderators' messages are held before publishing, so moderators can remove them. */
-  holdS: number;
-  /** Most characters per message, at most the protocol's 500. */
-  maxLength: number;
-  /** Reactions this stream accepts. */
-  reactions: string[];
-  reactionsEnabled: boolean;
-  /** Terms refused in chat, matched after case folding and Unicode normalisation. */
-  bannedTerms: string[];
-  /** Links in chat: allowed, refused, or only from moderators. */
-  links: 'allow' | 'block' | 'moderators';
-}
+/**
+ * Per-stream chat rules, defined once in `@roar/protocol`; the store keeps only what a moderator
+ * set (a `Partial`), the defaults come from the gateway's config.
+ */
+export type { StreamSettings };
 
 export interface AuditEntry {
   /** Assigned by the store, increasing within a scope. */
