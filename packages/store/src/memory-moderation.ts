@@ -31,6 +31,11 @@ const auditId = (seq: number): string => String(seq).padStart(16, '0');
 
 class MemoryBans implements BanStore {
   readonly #bans = new Map<Scope, Map<string, Ban>>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
 
   async putBan(ban: Ban): Promise<void> {
     let bans = this.#bans.get(ban.scope);
@@ -47,7 +52,7 @@ class MemoryBans implements BanStore {
     if (!bans) return [];
     // Forgets only bans that have ended by the clock too, so a `now` ahead of it (a test, a
     // preview) cannot delete bans that still hold for everyone else.
-    const cutoff = Math.min(now, Date.now());
+    const cutoff = Math.min(now, this.#now());
     for (const [userId, ban] of bans) if (banEnded(ban, cutoff)) bans.delete(userId);
     return [...bans.values()]
       .filter((ban) => !banEnded(ban, now))
@@ -147,8 +152,13 @@ class MemoryHeld implements HeldQueue {
 
 class MemoryClaims implements RequestClaims {
   readonly #claims = new Map<string, number>();
+  readonly #now: () => number;
   /** Claims are swept when the map outgrows this, so expired ones cannot pile up. */
   #sweepClaimsAt = 1024;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
 
   async releaseRequest(key: string): Promise<void> {
     this.#claims.delete(key);
@@ -158,7 +168,7 @@ class MemoryClaims implements RequestClaims {
     if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) {
       throw new RangeError(`claim ttlMs must be a positive number, got ${ttlMs}`);
     }
-    const now = Date.now();
+    const now = this.#now();
     const until = this.#claims.get(key);
     if (until !== undefined && until > now) return false;
     this.#claims.set(key, now + ttlMs);
@@ -184,17 +194,19 @@ class MemoryGeneration implements GenerationMarker {
 export interface MemoryModerationOptions {
   auditCapacity: number;
   heldCapacity: number;
+  /** The clock claims run out by and ended bans are forgotten by (ms since the epoch). */
+  now: () => number;
 }
 
 /** `ModerationStore` in one process's memory: the embedded mode's and unit tests'. */
 export function createMemoryModeration(options: MemoryModerationOptions): ModerationStore {
   return composeModeration({
-    bans: new MemoryBans(),
+    bans: new MemoryBans(options.now),
     settings: new MemorySettings(),
     pins: new MemoryPins(),
     audit: new MemoryAudit(options.auditCapacity),
     held: new MemoryHeld(options.heldCapacity),
-    claims: new MemoryClaims(),
+    claims: new MemoryClaims(options.now),
     generation: new MemoryGeneration(),
   });
 }

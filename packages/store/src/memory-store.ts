@@ -114,12 +114,18 @@ class MemoryStats implements StreamStats {
   }
 }
 
+/** Leases that run out by the store's clock (`MemoryStoreOptions.now`). */
 class MemoryLeases implements Leases {
   readonly #leases = new Map<string, { owner: string; until: number; epoch: number }>();
+  readonly #now: () => number;
   #lastEpoch = 0;
 
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
   async acquire(name: string, owner: string, ttlMs: number): Promise<number> {
-    const now = Date.now();
+    const now = this.#now();
     const lease = this.#leases.get(name);
     const held = lease !== undefined && lease.until > now;
     if (held && lease.owner !== owner) return 0;
@@ -135,20 +141,31 @@ class MemoryLeases implements Leases {
 
   async holder(name: string): Promise<string | undefined> {
     const lease = this.#leases.get(name);
-    return lease && lease.until > Date.now() ? lease.owner : undefined;
+    return lease && lease.until > this.#now() ? lease.owner : undefined;
   }
 }
 
+export interface MemoryStoreOptions extends StoreOptions {
+  /**
+   * The clock (ms since the epoch) that leases and request claims run out by and that ended bans
+   * are forgotten by; default `Date.now`. Tests move their own instead of sleeping. (The Redis
+   * store's expiries run on Redis's clock, which no option moves.)
+   */
+  now?: () => number;
+}
+
 /** The in-process store of the embedded mode and of unit tests. */
-export function createMemoryStore(options: StoreOptions): Store {
+export function createMemoryStore(options: MemoryStoreOptions): Store {
+  const now = options.now ?? (() => Date.now());
   return {
     history: new MemoryHistory(options.historyCapacity),
     uniques: new MemoryUniques(),
     stats: new MemoryStats(),
-    leases: new MemoryLeases(),
+    leases: new MemoryLeases(now),
     moderation: createMemoryModeration({
       auditCapacity: options.auditCapacity ?? storeDefaults.auditCapacity,
       heldCapacity: options.heldCapacity ?? storeDefaults.heldCapacity,
+      now,
     }),
     async close() {},
   };

@@ -1,8 +1,7 @@
-import { waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { describeAuditLogContract } from './audit-contract.js';
 import { describeBanStoreContract } from './bans-contract.js';
-import { awkward } from './contract-fixtures.js';
+import { awkward, elapse, type ContractClock } from './contract-fixtures.js';
 import { describeHeldQueueContract } from './held-contract.js';
 import type {
   GenerationMarker,
@@ -75,19 +74,23 @@ export function describePinStoreContract(pins: () => PinStore): void {
 }
 
 /** What every `RequestClaims` promises (see moderation.ts). */
-export function describeRequestClaimsContract(claims: () => RequestClaims): void {
+export function describeRequestClaimsContract(
+  claims: () => RequestClaims,
+  clock: () => ContractClock = () => ({}),
+): void {
   describe('claimRequest', () => {
     it('grants a key once until its ttl passes', async () => {
       const m = claims();
-      const started = Date.now();
+      const since = Date.now();
       expect(await m.claimRequest('req-1', 200)).toBe(true);
       expect(await m.claimRequest('req-1', 200)).toBe(false);
       expect(await m.claimRequest('req-2', 200)).toBe(true);
-      await waitFor(() => m.claimRequest('req-1', 10_000), {
-        timeoutMs: 3000,
-        message: 'the claim to expire',
-      });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      await elapse(
+        clock(),
+        { ms: 200, since },
+        () => m.claimRequest('req-1', 10_000),
+        'the claim to expire',
+      );
       expect(await m.claimRequest('req-1', 10_000)).toBe(false);
     });
 
@@ -122,16 +125,19 @@ export function describeGenerationMarkerContract(marker: () => GenerationMarker)
 
 /**
  * The behaviour every `ModerationStore` promises, part by part (each part's suite can also run
- * alone against a store of that part only), for `describeStoreContract`. Times are real (near
- * `Date.now()`) because Redis also expires keys by its own clock; `now` arguments move the
- * reader instead of sleeping.
+ * alone against a store of that part only), for `describeStoreContract`. Times are near
+ * `Date.now()` because Redis expires keys by its own clock; `now` arguments move the reader, and
+ * `clock` lets a claim's TTL pass (see `elapse`), instead of sleeping.
  */
-export function describeModerationContract(moderation: () => ModerationStore): void {
+export function describeModerationContract(
+  moderation: () => ModerationStore,
+  clock: () => ContractClock = () => ({}),
+): void {
   describeBanStoreContract(moderation);
   describeSettingsStoreContract(moderation);
   describePinStoreContract(moderation);
   describeAuditLogContract(moderation);
   describeHeldQueueContract(moderation);
-  describeRequestClaimsContract(moderation);
+  describeRequestClaimsContract(moderation, clock);
   describeGenerationMarkerContract(moderation);
 }
