@@ -12,6 +12,7 @@ describeBusContract('memory', async () => {
     async restartBroker() {
       broker.disconnect(a);
       broker.disconnect(b);
+      // The scenario, not a settle: the broker stays down for a moment before it comes back.
       await new Promise((r) => setTimeout(r, 10));
       broker.reconnect(a);
       broker.reconnect(b);

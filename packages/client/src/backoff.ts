@@ -1,3 +1,5 @@
+import { backoffCeilingMs, backoffDelayMs, RECONNECT_BACKOFF } from '@roar/protocol/core';
+
 /** How reconnect delays grow. Every field has a default; see `RoarClientOptions.reconnect`. */
 export interface BackoffOptions {
   /** Ceiling of the first delay. Default 500 ms. */
@@ -11,17 +13,13 @@ export interface BackoffOptions {
 }
 
 export const BACKOFF_DEFAULTS: Readonly<Required<BackoffOptions>> = {
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  multiplier: 2,
+  ...RECONNECT_BACKOFF,
   resetAfterMs: 5_000,
 };
 
 /**
- * Exponential backoff with full jitter: attempt n waits a uniformly random time in
- * [0, min(max, initial·multiplier^n)). Spreading the whole interval, rather than adding a little
- * noise to a fixed delay, is what keeps a million clients dropped by one deploy from coming back
- * in lockstep.
+ * Exponential backoff with full jitter (`backoffDelayMs` of `@roar/protocol`, the curve the
+ * overlay uses too): attempt n waits a uniformly random time in [0, min(max, initial·multiplier^n)).
  */
 export class Backoff {
   readonly #o: Readonly<Required<BackoffOptions>>;
@@ -40,15 +38,12 @@ export class Backoff {
 
   /** The ceiling of the next delay, without consuming an attempt. */
   ceiling(): number {
-    const { initialDelayMs, maxDelayMs, multiplier } = this.#o;
-    // Capped before the power can overflow to Infinity on a very long outage.
-    const exponent = Math.min(this.#attempt, 64);
-    return Math.min(maxDelayMs, initialDelayMs * multiplier ** exponent);
+    return backoffCeilingMs(this.#attempt, this.#o);
   }
 
   /** The delay before the next attempt; counts the attempt. */
   next(): number {
-    const delay = Math.floor(this.#random() * this.ceiling());
+    const delay = backoffDelayMs(this.#attempt, this.#o, this.#random);
     this.#attempt++;
     return delay;
   }

@@ -2,6 +2,7 @@ import { codecs } from '@roar/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeEventSource, FakeFetch } from '../test/fake-event-source.js';
 import { settle } from '../test/fakes.js';
+import { describeTransportContract, type TransportFixture } from '../test/transport-contract.js';
 import { SseTransport, eventStreamBase } from './sse-transport.js';
 import type { ConnectRequest, TransportListener } from './transport.js';
 
@@ -138,7 +139,7 @@ describe('SseTransport', () => {
     expect(b.log.at(-1)).toBe('close 1006 network error');
   });
 
-  it('reports nothing after the client closes it', async () => {
+  it('ignores a post that fails after the client closed it', async () => {
     const { transport, source, log, net } = opened();
     source.welcome();
     transport.send('1');
@@ -149,15 +150,39 @@ describe('SseTransport', () => {
     source.fire('message', '{"type":"pong","ts":1}');
     expect(log).toEqual(['open', 'message']);
   });
+});
 
-  it('ends in exactly one close when the EventSource constructor throws', async () => {
-    FakeEventSource.failNext = true;
-    const net = new FakeFetch();
-    const transport = new SseTransport({ EventSource: FakeEventSource, fetch: net.fetch });
-    const rec = recorder();
-    transport.open(request(), rec.listener);
-    expect(rec.log).toEqual([]);
-    await settle();
-    expect(rec.log).toEqual(['close 1006 blocked scheme']);
-  });
+describeTransportContract('SseTransport', (): TransportFixture => {
+  FakeEventSource.reset();
+  const net = new FakeFetch();
+  const transport = new SseTransport({ EventSource: FakeEventSource, fetch: net.fetch });
+  return {
+    transport,
+    open(listener) {
+      const made = FakeEventSource.made.length;
+      transport.open(request(), listener);
+      const source = FakeEventSource.made[made];
+      if (!source) return undefined;
+      return {
+        accept() {
+          source.fire('open');
+          source.fire('session', JSON.stringify({ session: 's-1', key: 'k-1' }));
+        },
+        push: (frame) => source.fire('message', frame),
+        end: (code, reason) => source.fire('close', JSON.stringify({ code, reason })),
+        drop: () => source.fire('error'),
+        async received() {
+          // Each post is answered before the next is made (one at a time, in order).
+          for (let i = 0; i < net.posts.length; i++) {
+            net.posts[i]?.respond();
+            await settle();
+          }
+          return net.posts.map((post) => post.body);
+        },
+        closedByClient: () => source.closed,
+      };
+    },
+    failNextDial: () => void (FakeEventSource.failNext = true),
+    settle,
+  };
 });

@@ -1,4 +1,5 @@
-import { backoffMs, schedule as defaultSchedule, type Schedule } from './timing.js';
+import { backoffDelayMs, isRefusal, RECONNECT_BACKOFF } from '@roar/protocol/core';
+import { schedule as defaultSchedule, type Schedule } from './timing.js';
 
 /** The part of a browser WebSocket the overlay uses. */
 export interface OverlaySocket {
@@ -21,16 +22,14 @@ export interface LiveOptions {
   random?: () => number;
 }
 
-const BASE_DELAY_MS = 500;
-const MAX_DELAY_MS = 30_000;
 /** A server's suggested delay above this is a bug, not a plan. */
 const MAX_HINT_MS = 10 * 60_000;
 
 /**
  * The live count over the JSON subprotocol, nothing else: one anonymous connection that joins
  * the stream and reads the `viewers` events in its batches (chat and reactions in the same
- * frames are skipped unread). Reconnects with full-jitter backoff plus any delay the server
- * asked for; the attempt count resets once the stream is joined again.
+ * frames are skipped unread). Reconnects with the SDK's full-jitter backoff plus any delay the
+ * server asked for; the attempt count resets once the stream is joined again.
  */
 export class LiveViewers {
   readonly #o: LiveOptions;
@@ -83,7 +82,8 @@ export class LiveViewers {
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
-      if (event.code >= 4500 && event.code < 5000) {
+      // Only a refusal (4500–4999) ends live mode: every other close, 1000 included, dials again.
+      if (isRefusal(event.code)) {
         this.stop();
         return this.#o.onRefused();
       }
@@ -133,8 +133,8 @@ export class LiveViewers {
 
   #retry(): void {
     if (!this.#running) return;
-    const delayMs =
-      this.#hintMs + backoffMs(this.#attempt++, BASE_DELAY_MS, MAX_DELAY_MS, this.#random);
+    // The SDK's curve and jitter (500 ms doubling to 30 s), from the protocol package.
+    const delayMs = this.#hintMs + backoffDelayMs(this.#attempt++, RECONNECT_BACKOFF, this.#random);
     this.#hintMs = 0;
     this.#cancel = this.#schedule(() => {
       this.#cancel = undefined;

@@ -1,4 +1,5 @@
-import { backoffMs, schedule as defaultSchedule, type Schedule } from './timing.js';
+import { backoffDelayMs } from '@roar/protocol/core';
+import { schedule as defaultSchedule, type Schedule } from './timing.js';
 
 /** The part of a fetch `Response` the poller reads. */
 export interface ViewersResponse {
@@ -109,7 +110,8 @@ export class ViewersPoller {
       // Shown as the last count; the next poll, later than usual, tries again.
       this.#errors++;
       const { intervalMs } = this.#o;
-      return intervalMs + backoffMs(this.#errors, intervalMs, MAX_ERROR_DELAY_MS, this.#random);
+      const curve = { initialDelayMs: intervalMs, maxDelayMs: MAX_ERROR_DELAY_MS, multiplier: 2 };
+      return intervalMs + backoffDelayMs(this.#errors, curve, this.#random);
     }
   }
 

@@ -33,10 +33,19 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
+/**
+ * The 4500–4999 range: the server refused this client for good, and dialling again will not help
+ * until something changes (a new token, a fixed client). A client with another way to carry on
+ * (the overlay polls) switches to it.
+ */
+export function isRefusal(code: number): boolean {
+  return code >= 4500 && code < 5000;
+}
+
 /** What a client should do after the connection closed with `code`. */
 export function shouldReconnect(code: number): boolean {
   if (code >= 4000 && code < 4500) return true;
-  if (code >= 4500 && code < 5000) return false;
+  if (isRefusal(code)) return false;
   // 1005 (no status) and 1006 (abnormal, e.g. a dropped network) are never sent by the server.
   return (
     code === 1001 ||

@@ -2,6 +2,7 @@
 // codec. A JSON-only client imports this and never pulls msgpackr into its bundle.
 export * from './errors.js';
 export * from './close-codes.js';
+export * from './backoff.js';
 export * from './limits.js';
 export * from './version.js';
 export type * from './messages.js';

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.js';
+import type { SettingsPatch } from './settings.js';
 
 /** Who wrote a message, as viewers see it. `roles` carries badges (moderator, broadcaster...). */
 export interface UserRef {
@@ -110,17 +111,28 @@ export interface SettingsEvent {
   settings: PublicSettings;
 }
 
-/** The chat rules of a stream that clients need to know (what the send box should allow). */
+/**
+ * The chat rules of a stream that clients need to know (what the send box should allow). With the
+ * two only moderators see, they make `StreamSettings` (settings.ts), the one definition of the
+ * shape that the store, the gateway and the SDK use.
+ */
 export interface PublicSettings {
   chatEnabled: boolean;
+  /** Seconds a non-moderator must wait between messages; 0 = off. */
   slowModeS: number;
   emoteOnly: boolean;
+  /** Only tokens with the role `subscriber:<stream>`. */
   subscribersOnly: boolean;
+  /** Only tokens with the role `follower:<stream>` (or subscriber). */
   followersOnly: boolean;
+  /** Reject a message equal to one of the stream's recent messages. */
   uniqueChat: boolean;
+  /** Most characters per message, at most the protocol's 500. */
   maxLength: number;
+  /** Reactions this stream accepts. */
   reactions: string[];
   reactionsEnabled: boolean;
+  /** Links in chat: allowed, refused, or only from moderators. */
   links: 'allow' | 'block' | 'moderators';
 }
 
@@ -181,10 +193,7 @@ export type ModAction =
   | { type: 'pin'; id: string }
   | { type: 'unpin' }
   | { type: 'announce'; text: string }
-  | {
-      type: 'settings';
-      settings: Partial<PublicSettings> & { holdS?: number; bannedTerms?: string[] };
-    }
+  | { type: 'settings'; settings: SettingsPatch }
   | { type: 'approve'; id: string }
   | { type: 'deny'; id: string; reason?: string };
 

@@ -40,6 +40,14 @@ export interface GatewayReport {
 }
 
 /**
+ * A gateway sends its stream list (`streams`) in at least every this many reports of a
+ * partition, even unchanged, so an aggregator that starts (or takes a partition over) can read
+ * every gateway's counts within this many report intervals; it waits that long before trusting
+ * its sums.
+ */
+export const REPORT_LIST_EVERY = 3;
+
+/**
  * Aggregators publish every stream with viewers at least once per this many count intervals, even
  * unchanged; a gateway that hears nothing for `TOTALS_STALE_INTERVALS` count intervals marks the
  * stream's figures stale (and keeps them).

@@ -4,13 +4,50 @@ import type { PublicSettings } from './messages.js';
 import { isCleanUnicode } from './text.js';
 import { isPlainObject } from './validate-util.js';
 
-/** A change to a stream's chat rules: public settings plus the two only moderators see. */
-export type SettingsPatch = Partial<PublicSettings> & {
-  /** Seconds viewers' messages wait (held) so moderators can remove them first; 0 = off. */
-  holdS?: number;
-  /** Terms refused in chat, matched after normalisation. */
-  bannedTerms?: string[];
-};
+/**
+ * A stream's chat rules: what viewers are told (`PublicSettings`) and the two only moderators
+ * see. The one definition of the shape: the store keeps (a partial) one per stream, the gateway
+ * applies it, the admin API and moderator commands change it.
+ */
+export interface StreamSettings extends PublicSettings {
+  /** Seconds non-moderators' messages are held before publishing, so moderators can remove them; 0 = off. */
+  holdS: number;
+  /** Terms refused in chat, matched after case folding and Unicode normalisation. */
+  bannedTerms: string[];
+}
+
+/** A change to a stream's chat rules: any of its fields. */
+export type SettingsPatch = Partial<StreamSettings>;
+
+/**
+ * The fields viewers are told, in the order they are sent. The compiler checks this list against
+ * `PublicSettings` both ways, so a new public field cannot be left out of `publicSettings`.
+ */
+const PUBLIC_FIELDS = {
+  chatEnabled: true,
+  slowModeS: true,
+  emoteOnly: true,
+  subscribersOnly: true,
+  followersOnly: true,
+  uniqueChat: true,
+  maxLength: true,
+  reactions: true,
+  reactionsEnabled: true,
+  links: true,
+} as const satisfies Record<keyof PublicSettings, true>;
+
+/**
+ * What viewers are told of `settings`: every public field (copied, so the result shares no array
+ * with `settings`) and nothing else, neither the moderators' fields nor anything stored beside.
+ */
+export function publicSettings(settings: StreamSettings): PublicSettings {
+  const out: Record<string, unknown> = {};
+  for (const field of Object.keys(PUBLIC_FIELDS) as (keyof PublicSettings)[]) {
+    const value = settings[field];
+    out[field] = Array.isArray(value) ? [...value] : value;
+  }
+  return out as unknown as PublicSettings;
+}
 
 /** Bounds of each setting. */
 export const SettingLimits = {

@@ -1,8 +1,8 @@
 export type * from './store.js';
 export { storeConnection, storeDefaults } from './store.js';
 export type * from './moderation.js';
-export { GLOBAL_SCOPE } from './moderation.js';
-export { createMemoryStore } from './memory-store.js';
+export { composeModeration, GLOBAL_SCOPE } from './moderation.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { Keys } from './keys.js';
 export {
   createRedisStore,

@@ -11,7 +11,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:lease:{<name>}`        string holding the lease owner, with a PX expiry
  * - `<prefix>:lease-epoch:{<name>}`  the lease's fencing epoch (decimal), kept without expiry
  *
- * Moderation (see redis-moderation.ts for why each has the shape it has):
+ * Moderation (see redis-bans.ts, redis-audit.ts, redis-held.ts and redis-moderation.ts for why
+ * each has the shape it has):
  *
  * - `<prefix>:s:{<stream>}:bans`     hash userId → JSON `Ban`; `<prefix>:global:bans` for `'*'`
  * - `<prefix>:s:{<stream>}:settings` string, JSON `Partial<StreamSettings>`

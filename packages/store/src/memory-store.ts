@@ -1,13 +1,5 @@
 import type { ViewerCount } from '@roar/protocol';
-import { banEnded, byIssue } from './bans.js';
-import type {
-  AuditEntry,
-  Ban,
-  HeldMessage,
-  ModerationStore,
-  Scope,
-  StreamSettings,
-} from './moderation.js';
+import { createMemoryModeration } from './memory-moderation.js';
 import {
   badRates,
   storeDefaults,
@@ -122,12 +114,18 @@ class MemoryStats implements StreamStats {
   }
 }
 
+/** Leases that run out by the store's clock (`MemoryStoreOptions.now`). */
 class MemoryLeases implements Leases {
   readonly #leases = new Map<string, { owner: string; until: number; epoch: number }>();
+  readonly #now: () => number;
   #lastEpoch = 0;
 
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
   async acquire(name: string, owner: string, ttlMs: number): Promise<number> {
-    const now = Date.now();
+    const now = this.#now();
     const lease = this.#leases.get(name);
     const held = lease !== undefined && lease.until > now;
     if (held && lease.owner !== owner) return 0;
@@ -143,165 +141,32 @@ class MemoryLeases implements Leases {
 
   async holder(name: string): Promise<string | undefined> {
     const lease = this.#leases.get(name);
-    return lease && lease.until > Date.now() ? lease.owner : undefined;
+    return lease && lease.until > this.#now() ? lease.owner : undefined;
   }
 }
 
-const copyEntry = ({ id, bytes }: HistoryEntry): HistoryEntry => ({ id, bytes: bytes.slice() });
-
-/** Fixed width, so that comparing ids as strings compares them as numbers. */
-const auditId = (seq: number): string => String(seq).padStart(16, '0');
-
-/**
- * Everything is copied in and out, so that a caller mutating what it passed or got back cannot
- * change what the store holds, as it cannot with Redis.
- */
-class MemoryModeration implements ModerationStore {
-  readonly #bans = new Map<Scope, Map<string, Ban>>();
-  readonly #settings = new Map<string, Partial<StreamSettings>>();
-  readonly #pins = new Map<string, HistoryEntry>();
-  readonly #audit = new Map<Scope, { seq: number; entries: AuditEntry[] }>();
-  readonly #held = new Map<string, Map<string, HeldMessage>>();
-  readonly #claims = new Map<string, number>();
-  /** Claims are swept when the map outgrows this, so expired ones cannot pile up. */
-  #sweepClaimsAt = 1024;
-  #generation: string | undefined;
-  readonly #auditCapacity: number;
-  readonly #heldCapacity: number;
-
-  constructor(auditCapacity: number, heldCapacity: number) {
-    this.#auditCapacity = auditCapacity;
-    this.#heldCapacity = heldCapacity;
-  }
-
-  async putBan(ban: Ban): Promise<void> {
-    let bans = this.#bans.get(ban.scope);
-    if (!bans) this.#bans.set(ban.scope, (bans = new Map()));
-    bans.set(ban.userId, { ...ban });
-  }
-
-  async removeBan(scope: Scope, userId: string): Promise<boolean> {
-    return this.#bans.get(scope)?.delete(userId) ?? false;
-  }
-
-  async listBans(scope: Scope, now: number): Promise<Ban[]> {
-    const bans = this.#bans.get(scope);
-    if (!bans) return [];
-    // Forgets only bans that have ended by the clock too, so a `now` ahead of it (a test, a
-    // preview) cannot delete bans that still hold for everyone else.
-    const cutoff = Math.min(now, Date.now());
-    for (const [userId, ban] of bans) if (banEnded(ban, cutoff)) bans.delete(userId);
-    return [...bans.values()]
-      .filter((ban) => !banEnded(ban, now))
-      .sort(byIssue)
-      .map((ban) => ({ ...ban }));
-  }
-
-  async getSettings(stream: string): Promise<Partial<StreamSettings> | undefined> {
-    const settings = this.#settings.get(stream);
-    return settings && structuredClone(settings);
-  }
-
-  async putSettings(stream: string, settings: Partial<StreamSettings>): Promise<void> {
-    this.#settings.set(stream, structuredClone(settings));
-  }
-
-  async setPin(stream: string, entry: HistoryEntry | null): Promise<void> {
-    if (entry) this.#pins.set(stream, copyEntry(entry));
-    else this.#pins.delete(stream);
-  }
-
-  async getPin(stream: string): Promise<HistoryEntry | undefined> {
-    const pin = this.#pins.get(stream);
-    return pin && copyEntry(pin);
-  }
-
-  async appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
-    let log = this.#audit.get(entry.scope);
-    if (!log) this.#audit.set(entry.scope, (log = { seq: 0, entries: [] }));
-    const stored: AuditEntry = { ...structuredClone(entry), id: auditId(++log.seq) };
-    log.entries.push(stored);
-    if (log.entries.length > this.#auditCapacity) {
-      log.entries.splice(0, log.entries.length - this.#auditCapacity);
-    }
-    return structuredClone(stored);
-  }
-
-  async listAudit(scope: Scope, limit: number, before?: string): Promise<AuditEntry[]> {
-    const entries = this.#audit.get(scope)?.entries ?? [];
-    if (!(limit > 0)) return [];
-    const older = before === undefined ? entries : entries.filter((e) => e.id < before);
-    return older
-      .slice(-limit)
-      .reverse()
-      .map((e) => structuredClone(e));
-  }
-
-  async hold(message: HeldMessage): Promise<void> {
-    let held = this.#held.get(message.stream);
-    if (!held) this.#held.set(message.stream, (held = new Map()));
-    // Holding an id again replaces it and makes it the newest, as in Redis.
-    held.delete(message.id);
-    held.set(message.id, copyHeld(message));
-    for (const id of held.keys()) {
-      if (held.size <= this.#heldCapacity) break;
-      held.delete(id);
-    }
-  }
-
-  async listHeld(stream: string): Promise<HeldMessage[]> {
-    return [...(this.#held.get(stream)?.values() ?? [])].map(copyHeld);
-  }
-
-  async takeHeld(stream: string, id: string): Promise<HeldMessage | undefined> {
-    const held = this.#held.get(stream);
-    const message = held?.get(id);
-    held?.delete(id);
-    return message;
-  }
-
-  async releaseRequest(key: string): Promise<void> {
-    this.#claims.delete(key);
-  }
-
-  async claimRequest(key: string, ttlMs: number): Promise<boolean> {
-    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) {
-      throw new RangeError(`claim ttlMs must be a positive number, got ${ttlMs}`);
-    }
-    const now = Date.now();
-    const until = this.#claims.get(key);
-    if (until !== undefined && until > now) return false;
-    this.#claims.set(key, now + ttlMs);
-    if (this.#claims.size > this.#sweepClaimsAt) {
-      for (const [k, u] of this.#claims) if (u <= now) this.#claims.delete(k);
-      // Doubling keeps the sweeps' cost proportional to the claims made.
-      this.#sweepClaimsAt = Math.max(1024, this.#claims.size * 2);
-    }
-    return true;
-  }
-
-  async generation(candidate: string): Promise<{ id: string; created: boolean }> {
-    if (this.#generation !== undefined) return { id: this.#generation, created: false };
-    this.#generation = candidate;
-    return { id: candidate, created: true };
-  }
-}
-
-function copyHeld({ id, bytes, stream, at, reason }: HeldMessage): HeldMessage {
-  return { id, bytes: bytes.slice(), stream, at, reason };
+export interface MemoryStoreOptions extends StoreOptions {
+  /**
+   * The clock (ms since the epoch) that leases and request claims run out by and that ended bans
+   * are forgotten by; default `Date.now`. Tests move their own instead of sleeping. (The Redis
+   * store's expiries run on Redis's clock, which no option moves.)
+   */
+  now?: () => number;
 }
 
 /** The in-process store of the embedded mode and of unit tests. */
-export function createMemoryStore(options: StoreOptions): Store {
+export function createMemoryStore(options: MemoryStoreOptions): Store {
+  const now = options.now ?? (() => Date.now());
   return {
     history: new MemoryHistory(options.historyCapacity),
     uniques: new MemoryUniques(),
     stats: new MemoryStats(),
-    leases: new MemoryLeases(),
-    moderation: new MemoryModeration(
-      options.auditCapacity ?? storeDefaults.auditCapacity,
-      options.heldCapacity ?? storeDefaults.heldCapacity,
-    ),
+    leases: new MemoryLeases(now),
+    moderation: createMemoryModeration({
+      auditCapacity: options.auditCapacity ?? storeDefaults.auditCapacity,
+      heldCapacity: options.heldCapacity ?? storeDefaults.heldCapacity,
+      now,
+    }),
     async close() {},
   };
 }

@@ -61,3 +61,12 @@ export function decodeEntry(element: Buffer): HistoryEntry {
 export function copyBytes(reply: Buffer, start: number): Uint8Array {
   return new Uint8Array(reply.subarray(start));
 }
+
+/** A stored JSON object, or an error naming `what` when the stored value is not one. */
+export function parseObject(json: string, what: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`stored ${what} is not an object`);
+  }
+  return value as Record<string, unknown>;
+}

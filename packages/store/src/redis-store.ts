@@ -3,7 +3,7 @@ import { Keys } from './keys.js';
 import type { ModerationStore } from './moderation.js';
 import { connect } from './redis-connection.js';
 import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
-import { RedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
+import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
   RedisHistory,
@@ -152,7 +152,7 @@ export class RedisStore implements Store, StoreConnection {
     this.uniques = new RedisUniques(backend);
     this.stats = new RedisStats(backend);
     this.leases = new RedisLeases({ redis: scripted, keys: this.keys });
-    this.moderation = new RedisModeration({
+    this.moderation = createRedisModeration({
       redis: scripted,
       keys: this.keys,
       auditCapacity,

@@ -1,5 +1,5 @@
-import { sleep } from '@roar/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { elapse, type ContractClock } from './contract-fixtures.js';
 import { describeModerationContract } from './moderation-contract.js';
 import type { HistoryEntry, Store } from './store.js';
 
@@ -8,10 +8,12 @@ export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-co
 /** The capacity every contract fixture must be created with. */
 export const CONTRACT_HISTORY_CAPACITY = 10;
 
-export interface StoreFixture {
+export interface StoreFixture extends ContractClock {
   /**
    * A store with a prefix of its own and `historyCapacity: CONTRACT_HISTORY_CAPACITY`,
-   * `auditCapacity: CONTRACT_AUDIT_CAPACITY`, `heldCapacity: CONTRACT_HELD_CAPACITY`.
+   * `auditCapacity: CONTRACT_AUDIT_CAPACITY`, `heldCapacity: CONTRACT_HELD_CAPACITY`. Give
+   * `advance` when the store runs on a clock the fixture controls (memory: `now`); without it
+   * (Redis) the suite waits, with short TTLs, for leases and claims to run out by themselves.
    */
   store: Store;
   dispose(): Promise<void>;
@@ -155,20 +157,25 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     });
 
     describe('leases', () => {
+      const released = (name: string) => async () =>
+        (await store.leases.holder(name)) === undefined;
+
       it('gives a lease to one owner at a time, renews it for that owner, and lets it expire', async () => {
         const first = await store.leases.acquire('p0', 'agg-a', 300);
         expect(first).toBeGreaterThan(0);
         expect(await store.leases.acquire('p0', 'agg-b', 300)).toBe(0);
+        const since = Date.now();
         expect(await store.leases.acquire('p0', 'agg-a', 300)).toBe(first);
         expect(await store.leases.holder('p0')).toBe('agg-a');
-        await sleep(400);
+        await elapse(fx, { ms: 300, since }, released('p0'), 'the lease to run out');
         expect(await store.leases.holder('p0')).toBeUndefined();
         expect(await store.leases.acquire('p0', 'agg-b', 300)).toBeGreaterThan(first);
       });
 
       it('opens a higher epoch when the same owner takes a lease back after it ran out', async () => {
+        const since = Date.now();
         const first = await store.leases.acquire('p2', 'agg-a', 100);
-        await sleep(200);
+        await elapse(fx, { ms: 100, since }, released('p2'), 'the lease to run out');
         expect(await store.leases.acquire('p2', 'agg-a', 100)).toBeGreaterThan(first);
       });
 
@@ -201,7 +208,10 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     });
 
     describe('moderation', () => {
-      describeModerationContract(() => store.moderation);
+      describeModerationContract(
+        () => store.moderation,
+        () => fx,
+      );
     });
   });
 }

@@ -76,7 +76,9 @@ export interface StreamStats {
 
 /**
  * Named, expiring ownership, for aggregator partitions: only the holder of a partition's lease
- * publishes its totals, so two aggregators never double count.
+ * publishes its totals, so two aggregators never double count. A lease runs out `ttlMs` after
+ * its last acquire by the store's clock: Redis's own (PX), so holders' clocks need not agree; the
+ * memory store's `now` option, so tests move time instead of sleeping.
  */
 export interface Leases {
   /**

@@ -359,8 +359,15 @@ describe('RedisStore', () => {
         expect(ttl, key).toBeGreaterThan(0);
         expect(ttl, key).toBeLessThanOrEqual(2000);
       }
-      // A write renews the expiry of what it touches.
-      await new Promise((r) => setTimeout(r, 1200));
+      // A write renews the expiry of what it touches: once the history's has run below 800 ms
+      // (a condition on Redis's own clock, not a sleep), a write puts it back above 1200.
+      let left = 0;
+      await waitFor(async () => (left = await redis.pttl(store.keys.history('ended'))) < 800, {
+        timeoutMs: 5000,
+        message: 'the history’s expiry to run down',
+        intervalMs: 20,
+      });
+      expect(left, 'the history still there before the write').toBeGreaterThan(0);
       await store.history.append('ended', [{ id: '2', bytes: new Uint8Array([2]) }]);
       expect(await redis.pttl(store.keys.history('ended'))).toBeGreaterThan(1200);
 

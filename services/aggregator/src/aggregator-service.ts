@@ -1,5 +1,6 @@
 import { Aggregator, PartitionLeaser } from '@roar/aggregation';
 import { connectNatsBus, Subjects, type NatsBus } from '@roar/bus';
+import { REPORT_LIST_EVERY } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import { createRedisStore, type RedisStore } from '@roar/store';
 import type { AggregatorConfig } from './config.js';
@@ -10,9 +11,6 @@ import { StickyLeases } from './sticky-leases.js';
 
 /** How long start-up waits for Redis before counting without it. */
 const REDIS_READY_TIMEOUT_MS = 2000;
-
-/** Gateways repeat their stream list every this many reports (the gateway's DICT_REPEAT_EVERY). */
-const GATEWAY_LIST_EVERY = 3;
 
 /** A running aggregator service. */
 export interface AggregatorService {
@@ -172,8 +170,7 @@ async function startOnBus(
     // Until every gateway's stream list has come by, a sum may miss whole gateways. The
     // aggregation default (expiryIntervals report intervals) is exactly one list period at the
     // default of 3, with no room for timer drift; half an interval more gives it that room.
-    warmupMs:
-      (Math.max(config.expiryIntervals, GATEWAY_LIST_EVERY) + 0.5) * config.reportIntervalMs,
+    warmupMs: (Math.max(config.expiryIntervals, REPORT_LIST_EVERY) + 0.5) * config.reportIntervalMs,
     // A tick longer than the publish interval or the reaction window would stretch them.
     tickMs: Math.min(50, config.countIntervalMs, config.reactionWindowMs),
     // A pause longer than a renewal period may have cost the lease: hold until it is confirmed.

@@ -1,9 +1,14 @@
 import type { Bus, Subjects } from '@roar/bus';
-import { encodeReactionReport, encodeReport, type ReactionReport } from '@roar/protocol';
+import {
+  encodeReactionReport,
+  encodeReport,
+  REPORT_LIST_EVERY,
+  type ReactionReport,
+} from '@roar/protocol';
 import type { StreamState } from './stream-state.js';
 
 /** Gateways repeat their stream list this often, so a new aggregator can read their counts. */
-export const DICT_REPEAT_EVERY = 3;
+export const DICT_REPEAT_EVERY = REPORT_LIST_EVERY;
 
 /**
  * A stream whose local count moved by at least this many viewers and this share of its last

@@ -73,6 +73,7 @@ describe('fanout in slices', () => {
     const sent: Promise<string[]> = chat(sender, 'rush', 40, 'm');
     const joiners: { client: TestClient; history: string[] }[] = [];
     for (let i = 0; i < 8; i++) {
+      // Joiners arrive at random moments during the writes: the scenario.
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
       const client = await server.connect({ user: `late${i}` });
       await client.waitForMessage((m) => m.type === 'welcome', 5000, 'welcome');

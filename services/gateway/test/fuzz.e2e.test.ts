@@ -42,6 +42,7 @@ async function controlRtts(control: TestClient, while_: () => boolean, minMs: nu
     expect(reply.type).toBe('ack');
     control.messages.length = 0;
     control.arrivals.length = 0;
+    // Pacing: the control viewer samples its latency every 50 ms or so (the scenario).
     await new Promise((r) => setTimeout(r, 50));
   }
   return rtts;

@@ -37,6 +37,7 @@ async function chatFor(
     const sender = senders[i % senders.length] as TestClient;
     sender.send({ type: 'chat', ref: i + 1, stream, text: text(i) });
     i++;
+    // Pacing: the chat rate is the scenario.
     await new Promise((r) => setTimeout(r, every));
   }
 }
@@ -60,11 +61,15 @@ describe('chat sampling', () => {
       (async () => {
         for (let i = 0; i < 6; i++) {
           await mod.request({ type: 'chat', stream: 'hot', text: `mod ${i}` });
+          // Pacing: the moderator's messages are spread over the storm.
           await new Promise((r) => setTimeout(r, 400));
         }
       })(),
     ]);
     const seconds = (Date.now() - started) / 1000;
+    // Lets the storm's last frames arrive before the upper bounds are checked. No marker can say
+    // they have: sampled frames go out on their own cadence, while priority and own messages,
+    // the only ones sure to arrive, skip it.
     await new Promise((r) => setTimeout(r, 300));
     const got = watcher.eventsOf('hot', 'chat');
     const ordinary = got.filter((e) => !e.text.startsWith('mod'));
@@ -107,12 +112,17 @@ const SLOW_ENV = {
   ROAR_SLOW_CLIENT_MAX_MS: '1500',
 };
 
+/** Sent after the light stream's chat to learn that it has all arrived; not one of its samples. */
+const MARKER = 'marker';
+
 /** Delivery latency (arrival − server time of the message) of every chat event `c` got. */
 function latencies(c: TestClient, stream: string): number[] {
   const out: number[] = [];
   c.messages.forEach((m, i) => {
     if (m.type !== 'batch' || m.stream !== stream) return;
-    for (const e of m.events) if (e.type === 'chat') out.push((c.arrivals[i] ?? 0) - e.ts);
+    for (const e of m.events) {
+      if (e.type === 'chat' && e.text !== MARKER) out.push((c.arrivals[i] ?? 0) - e.ts);
+    }
   });
   return out;
 }
@@ -147,7 +157,24 @@ describe('slow clients', () => {
         ),
         chatFor([lightSender], 'light', 20, 5000),
       ]);
-      await new Promise((r) => setTimeout(r, 200));
+      // A marker rather than a settle: the light stream is never sampled and a sender's messages
+      // keep their order, so once every watcher has the marker it has every earlier message.
+      // (The ref is the test's own: chatFor's refs count from 1.)
+      const marker = await lightSender.request({
+        type: 'chat',
+        ref: 1_000_000,
+        stream: 'light',
+        text: MARKER,
+      });
+      const markerId = marker.type === 'ack' ? marker.id : undefined;
+      expect(markerId, JSON.stringify(marker)).toBeDefined();
+      for (const w of watchers) {
+        await w.waitForMessage(
+          () => w.eventsOf('light', 'chat').some((e) => e.id === markerId),
+          10_000,
+          'the marker on every light watcher',
+        );
+      }
       return {
         p99: p99(watchers.flatMap((w) => latencies(w, 'light'))),
         closed: await metric(server, /^roar_server_closes_total\{[^}]*code="4001"[^}]*\} (\d+)/),

@@ -98,6 +98,7 @@ describe('admin API: users', () => {
       3000,
       'user_removed',
     );
+    // The 1 s timeout running out is the scenario (the gateway's clock is real here).
     await new Promise((r) => setTimeout(r, 1100));
     expect((await say(troll, 'back')).type).toBe('ack');
 
@@ -302,6 +303,7 @@ describe('held messages', () => {
       4000,
       'released after the delay',
     );
+    // A window in which the deleted message must not show up (the scenario), not a settle.
     await new Promise((r) => setTimeout(r, 300));
     expect(texts(watcher)).toEqual(['nice shot']);
   });

@@ -78,6 +78,7 @@ describe('an aggregator paused past its lease', () => {
     await c.untilShown(stream, (b) => b.stale === true, 'the stale mark', 10_000);
     agg.process.child.kill('SIGCONT');
     await c.untilShown(stream, (b) => b.total === 60 && b.stale !== true, 'fresh figures again');
+    // The pollers watch 2 s more, a window in which no wrong total may show: the scenario.
     await sleep(2000);
 
     const bodies = (await shown.stop()).flat();

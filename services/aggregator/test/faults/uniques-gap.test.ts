@@ -28,6 +28,7 @@ describe('unique viewers across aggregator gaps', () => {
     const standby = c.aggregators.find((a) => a.process.running)!;
     await standby.process.stop('SIGTERM');
     await Promise.all([c.join(gws[0]!, stream, 'ud', 10), c.join(gws[1]!, stream, 'ue', 10)]);
+    // The gap with no aggregator at all is the scenario.
     await sleep(500);
     const restarted = await c.aggregator(first === owner ? 'agg-a2' : 'agg-b2');
     await c.owner([restarted]);

@@ -1,4 +1,4 @@
-import type { PublicSettings, SettingsPatch } from '@roar/protocol';
+import type { SettingsPatch } from '@roar/protocol';
 import type { StreamSettings } from '@roar/store';
 
 /** The rules of a stream nobody has changed: from the gateway's configuration. */
@@ -28,20 +28,7 @@ export function effectiveSettings(
 }
 
 /** What viewers are told: everything but the held-message delay and the banned terms. */
-export function publicSettings(s: StreamSettings): PublicSettings {
-  return {
-    chatEnabled: s.chatEnabled,
-    slowModeS: s.slowModeS,
-    emoteOnly: s.emoteOnly,
-    subscribersOnly: s.subscribersOnly,
-    followersOnly: s.followersOnly,
-    uniqueChat: s.uniqueChat,
-    maxLength: s.maxLength,
-    reactions: [...s.reactions],
-    reactionsEnabled: s.reactionsEnabled,
-    links: s.links,
-  };
-}
+export { publicSettings } from '@roar/protocol';
 
 /** Applies a validated patch to stored overrides. */
 export function applyPatch(

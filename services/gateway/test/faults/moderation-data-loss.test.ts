@@ -61,7 +61,8 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
       timeoutMs: 20_000,
       message: 'a good user acked on the new gateway',
     });
-    // Past two of the old gateways' periodic reloads.
+    // Past two of the old gateways' periodic reloads (time passing is the scenario: a reload
+    // must not undo what the restore wrote back).
     await new Promise((r) => setTimeout(r, Math.max(0, restarted + 5000 - Date.now())));
     for (const g of [a, b, c]) expect(await readyz(g.port)).toBe(200);
     // The old gateways still take good users' chat after their periodic reloads.

@@ -85,6 +85,7 @@ it('a stream opened while Redis is down refuses chat on provisional rules and en
         ) - banned,
     );
     console.log(`new ban refused on a, b after ${firstRefusal.join(', ')} ms`);
+    // The probe runs on for 1.5 s, a window in which the banned user may get no ack: the scenario.
     await new Promise((r) => setTimeout(r, 1500));
   } finally {
     await probe.stop();

@@ -30,6 +30,7 @@ it('a gateway starting while Redis is stalled is not ready and acks no banned us
     const stalledUntil = Date.now() + 4000;
     while (Date.now() < stalledUntil) {
       expect(await readyz(fresh.port), '/readyz while global bans are not loaded').toBe(503);
+      // Probe pacing through the 4 s stall (the scenario), not a settle.
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(await metric(fresh.port, 'roar_moderation_global_bans_loaded')).toBe(0);
@@ -44,7 +45,8 @@ it('a gateway starting while Redis is stalled is not ready and acks no banned us
       timeoutMs: 15_000,
       message: 'a good user acked on the new gateway',
     });
-    // Banned users keep trying for a while after the load, on both gateways.
+    // Banned users keep trying for a while after the load, on both gateways: a window in which
+    // no banned message may be acked (the scenario), not a wait for something to settle.
     await new Promise((r) => setTimeout(r, 1500));
   } finally {
     await probe.stop();

@@ -87,6 +87,7 @@ async function crossings(
 ): Promise<number> {
   const quietStart = await nats.sent(from, to);
   const quietFrom = performance.now();
+  // The quiet window is the measurement itself, not a wait for something to settle.
   await new Promise((r) => setTimeout(r, 1500));
   const quietEnd = await nats.sent(from, to);
   const quietRate = (quietEnd.msgs - quietStart.msgs) / (performance.now() - quietFrom);
@@ -208,7 +209,8 @@ describe('two regions on a NATS super-cluster', () => {
         for (const v of everyone) {
           await v.waitForMessage(() => reactionSum(v) >= 12, 10_000, '12 reactions');
         }
-        // A second aggregator's bursts would arrive within a window or two; none may.
+        // A second aggregator's bursts would arrive within a window or two; none may. (A window
+        // in which nothing may happen: the scenario, which no marker could replace.)
         await new Promise((r) => setTimeout(r, 500));
         for (const v of everyone) expect(reactionSum(v)).toBe(12);
 

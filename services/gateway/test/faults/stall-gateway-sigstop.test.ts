@@ -143,6 +143,7 @@ describe('a gateway stalled with SIGSTOP (issue 11, finding 7)', () => {
     const { chatters, receivers } = await crowd({ a, b, g }, 3);
 
     const talk = chatting(chatters);
+    // The sleeps are the scenario: chat flows, one gateway stalls for STALL_MS, chat flows on.
     await sleep(3000);
     g.process?.child.kill('SIGSTOP');
     await sleep(STALL_MS);
@@ -185,6 +186,7 @@ describe('a gateway stalled with SIGSTOP (issue 11, finding 7)', () => {
         receivers.set(`g-viewer${i}`, await g.viewer(STREAM, { user: `gv${i}` }));
 
       const talk = chatting(chatters);
+      // As above, the sleeps are the scenario: chat before, during and after the stall.
       await sleep(3000);
       g.process?.child.kill('SIGSTOP');
       await sleep(1000);
