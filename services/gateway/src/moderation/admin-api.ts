@@ -15,12 +15,12 @@ import {
   type HttpReply,
   type HttpRequest,
   type Route,
-} from '../http.js';
-import { corsHeaders, type AllowedOrigins } from '../origins.js';
+} from '../base/http.js';
+import { corsHeaders, type AllowedOrigins } from '../base/origins.js';
 import type { Logger } from '@roar/runtime';
-import { requestId } from '../request-id.js';
-import type { Tracing } from '../tracing.js';
-import type { StreamRegistry } from '../stream-registry.js';
+import { requestId } from '../base/request-id.js';
+import type { Tracing } from '../base/tracing.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
 import type { AdminSpec } from './admin-spec.js';
 import type { AdminAuth } from './authz.js';

@@ -1,23 +1,23 @@
 import type { Bus, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store, StreamSettings } from '@roar/store';
-import type { Authenticator } from '../auth.js';
-import type { GatewayConfig } from '../config.js';
-import type { HistoryWriter } from '../history-writer.js';
-import type { Route } from '../http.js';
-import type { MessageIds } from '../message-ids.js';
-import type { GatewayMetrics } from '../metrics.js';
-import type { StreamRegistry } from '../stream-registry.js';
-import type { StreamState } from '../stream-state.js';
+import type { Authenticator } from '../base/auth.js';
+import type { GatewayConfig } from '../base/config.js';
+import type { HistoryWriter } from '../streams/history-writer.js';
+import type { Route } from '../base/http.js';
+import type { MessageIds } from '../base/message-ids.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
+import type { StreamState } from '../streams/stream-state.js';
 import { adminRoutes } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
-import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './automod.js';
+import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './rules/automod.js';
 import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
-import { BanList } from './stream-moderation.js';
-import type { Tracing } from '../tracing.js';
+import { BanList } from './rules/stream-moderation.js';
+import type { Tracing } from '../base/tracing.js';
 
 export interface ModerationDeps {
   config: GatewayConfig;

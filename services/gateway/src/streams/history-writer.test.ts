@@ -2,7 +2,7 @@ import { silentLogger } from '@roar/runtime';
 import type { HistoryEntry, Store } from '@roar/store';
 import { describe, expect, it } from 'vitest';
 import { HistoryWriter } from './history-writer.js';
-import { GatewayMetrics } from './metrics.js';
+import { GatewayMetrics } from '../base/metrics.js';
 
 /** A history that keeps what it was given, and fails while `down` is set. */
 function flakyStore(): { store: Store; stored: string[]; setDown: (down: boolean) => void } {

@@ -2,8 +2,8 @@ import { MemoryBroker, Subjects, partitionOf } from '@roar/bus';
 import { decodeReactionReport, decodeReport, type GatewayReport } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { DICT_REPEAT_EVERY, Reporter } from './reporter.js';
-import { StreamState } from './stream-state.js';
-import { defaultSettings } from './moderation/settings.js';
+import { StreamState } from '../streams/stream-state.js';
+import { defaultSettings } from '../moderation/rules/settings.js';
 
 async function setup(partitions = 1, uniquesInReports = false) {
   const broker = new MemoryBroker();

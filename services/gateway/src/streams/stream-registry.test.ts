@@ -3,8 +3,8 @@ import { EncodedEvent, type ChatEvent, type StreamEvent } from '@roar/protocol';
 import { silentLogger } from '@roar/runtime';
 import { createMemoryStore } from '@roar/store';
 import { describe, expect, it } from 'vitest';
-import { GatewayMetrics } from './metrics.js';
-import { defaultSettings } from './moderation/settings.js';
+import { GatewayMetrics } from '../base/metrics.js';
+import { defaultSettings } from '../moderation/rules/settings.js';
 import { RECOVERY_DELAY_MS, StreamRegistry } from './stream-registry.js';
 import type { StreamState } from './stream-state.js';
 

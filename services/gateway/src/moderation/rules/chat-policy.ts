@@ -1,5 +1,5 @@
 import { ErrorCode, RejectedError, validateChatText } from '@roar/protocol';
-import { hasRole, type Identity } from '../identity.js';
+import { hasRole, type Identity } from '../../base/identity.js';
 import type { BanList, StreamModeration } from './stream-moderation.js';
 import { DUPLICATE_WINDOW_MS } from './stream-moderation.js';
 import { fold, hasLink, isEmoteOnly, sameMessageKey } from './text-match.js';

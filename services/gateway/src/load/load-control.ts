@@ -2,12 +2,19 @@ import type { StatusMessage } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Admission } from './admission.js';
-import type { GatewayConfig } from './config.js';
-import type { ConnectionHandler } from './connection-handler.js';
+import type { GatewayConfig } from '../base/config.js';
 import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
-import type { Fanout } from './fanout.js';
-import type { GatewayMetrics } from './metrics.js';
+import type { Fanout } from '../streams/fanout.js';
+import type { GatewayMetrics } from '../base/metrics.js';
 import { SlowClients } from './slow-clients.js';
+import type { Socket } from '../transport/socket.js';
+
+/** What load control drives on the connection layer above it (the connection handler). */
+export interface LoadTarget {
+  readonly openSockets: Iterable<Socket>;
+  /** The degradation level changed: apply its limits to connections and tell them. */
+  setLevel(status: StatusMessage): void;
+}
 
 export interface LoadControlOptions {
   config: GatewayConfig;
@@ -33,7 +40,7 @@ export class LoadControl {
   readonly ladder: DegradationLadder;
   readonly #o: LoadControlOptions;
   readonly #loopDelay: IntervalHistogram;
-  #connections: ConnectionHandler | undefined;
+  #connections: LoadTarget | undefined;
   #cpu = process.cpuUsage();
   #cpuAt = performance.now();
   #buffered = 0;
@@ -82,7 +89,7 @@ export class LoadControl {
     this.#loopDelay.enable();
   }
 
-  attach(connections: ConnectionHandler): void {
+  attach(connections: LoadTarget): void {
     this.#connections = connections;
     if (this.#o.config.pinnedLevel !== undefined) this.ladder.pin(this.#o.config.pinnedLevel);
   }
@@ -126,11 +133,7 @@ export class LoadControl {
     this.admission.closed = this.#draining || level >= 5;
     metrics.degradationLevel.set(level);
     const status: StatusMessage = { type: 'status', level, text: LEVEL_TEXT[level] ?? 'degraded' };
-    if (this.#connections) {
-      this.#connections.readOnly = level >= 4;
-      this.#connections.status = level > 0 ? status : undefined;
-    }
-    this.#connections?.broadcast(status);
+    this.#connections?.setLevel(status);
     // `level` would overwrite the log line's own level field.
     log.warn('degradation level changed', { degradation: level, previous, why, text: status.text });
   }

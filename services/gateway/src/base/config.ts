@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { invalidProxyEntries } from './client-address.js';
-import { parseApiKeys, type ApiKey } from './moderation/authz.js';
+import { parseApiKeys, type ApiKey } from './api-keys.js';
 import { parseAllowedOrigins, type AllowedOrigins } from './origins.js';
 import { randomBytes } from 'node:crypto';
 import {

@@ -1,13 +1,8 @@
 import { jsonCodec, type Frame } from '@roar/protocol';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { json, jsonError, type HttpHandler } from './http.js';
+import { json, jsonError, type HttpHandler } from '../base/http.js';
 import type { Session, Socket } from './socket.js';
-import type {
-  EventStream,
-  StreamDecision,
-  UpgradeRequest,
-  UpgradeResult,
-} from './transport-uws.js';
+import type { EventStream, StreamDecision, UpgradeRequest, UpgradeResult } from './transport.js';
 
 /** Comment lines every so often keep proxies from closing an idle event stream. */
 const KEEPALIVE_MS = 15_000;

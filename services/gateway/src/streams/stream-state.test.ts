@@ -1,6 +1,6 @@
 import type { ViewersEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from './moderation/settings.js';
+import { defaultSettings } from '../moderation/rules/settings.js';
 import { StreamState } from './stream-state.js';
 
 const viewers = (total: number, epoch?: number): ViewersEvent => ({

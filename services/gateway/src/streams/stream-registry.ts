@@ -8,11 +8,11 @@ import {
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { HistoryEntry, Store, StreamSettings } from '@roar/store';
-import type { GatewayMetrics } from './metrics.js';
-import { publicSettings } from './moderation/settings.js';
-import { applyModEvent, loadStreamModeration } from './moderation/stream-sync.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import { publicSettings } from '../moderation/rules/settings.js';
+import { applyModEvent, loadStreamModeration } from './moderation-sync.js';
 import { StreamState, type Hole } from './stream-state.js';
-import type { Tracing } from './tracing.js';
+import type { Tracing } from '../base/tracing.js';
 
 /**
  * How old a hole must be before history is read to fill it: the accepting gateway writes its

@@ -9,7 +9,7 @@ import {
   type ViewersEvent,
 } from '@roar/protocol';
 import type { ChatSampler } from './chat-sampler.js';
-import { StreamModeration } from './moderation/stream-moderation.js';
+import { StreamModeration } from '../moderation/rules/stream-moderation.js';
 import type { StreamSettings } from '@roar/store';
 import { RecentChat } from './recent-chat.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@roar/runtime';
 import type { HistoryEntry, Store } from '@roar/store';
-import type { GatewayMetrics } from './metrics.js';
+import type { GatewayMetrics } from '../base/metrics.js';
 
 export interface HistoryWriterOptions {
   store: Store;

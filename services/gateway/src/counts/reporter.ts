@@ -1,6 +1,6 @@
 import type { Bus, Subjects } from '@roar/bus';
 import { encodeReactionReport, encodeReport, type ReactionReport } from '@roar/protocol';
-import type { StreamState } from './stream-state.js';
+import type { StreamState } from '../streams/stream-state.js';
 
 /** Gateways repeat their stream list this often, so a new aggregator can read their counts. */
 export const DICT_REPEAT_EVERY = 3;

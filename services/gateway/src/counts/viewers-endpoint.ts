@@ -1,9 +1,9 @@
 import { isStreamId, viewersText, type ViewerCount } from '@roar/protocol';
 import type { Store } from '@roar/store';
 import { createHash } from 'node:crypto';
-import { json, jsonError, type HttpHandler } from './http.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { StreamRegistry } from './stream-registry.js';
+import { json, jsonError, type HttpHandler } from '../base/http.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
 
 interface Cached {
   at: number;

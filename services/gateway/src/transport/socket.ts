@@ -1,6 +1,6 @@
 import type { Codec, RoarError } from '@roar/protocol';
-import type { Identity } from './identity.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { Identity } from '../base/identity.js';
+import type { TokenBucket } from '../base/token-bucket.js';
 
 /**
  * Per-connection state, kept as the WebSocket's user data (no wrapper object per connection:

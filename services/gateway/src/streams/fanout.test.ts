@@ -1,12 +1,12 @@
 import { EncodedEvent, msgpackCodec, type ServerMessage, type StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { Fanout } from './fanout.js';
-import { GatewayMetrics } from './metrics.js';
-import { defaultSettings } from './moderation/settings.js';
+import { GatewayMetrics } from '../base/metrics.js';
+import { defaultSettings } from '../moderation/rules/settings.js';
 import { OwnMessages } from './own-messages.js';
-import type { Publisher, Session, Socket } from './socket.js';
+import type { Publisher, Session, Socket } from '../transport/socket.js';
 import { StreamState } from './stream-state.js';
-import { AnonymousIdentity } from './anonymous.js';
+import { AnonymousIdentity } from '../base/anonymous.js';
 
 /** Topics as uWS keeps them, for sockets that record what they are sent. */
 class FakeHub implements Publisher {

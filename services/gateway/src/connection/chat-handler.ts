@@ -8,21 +8,21 @@ import {
   type ServerMessage,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import type { GatewayConfig } from './config.js';
-import type { HistoryWriter } from './history-writer.js';
-import { badgesFor } from './identity.js';
-import type { MessageIds } from './message-ids.js';
-import { ACCEPT, type GatewayMetrics } from './metrics.js';
-import type { AutoMod } from './moderation/automod.js';
-import { checkChat, isPrivileged } from './moderation/chat-policy.js';
-import type { Holds } from './moderation/holds.js';
-import type { BanList } from './moderation/stream-moderation.js';
-import type { OwnMessages } from './own-messages.js';
-import type { Session, Socket } from './socket.js';
-import type { StallWatch } from './stall-watch.js';
-import type { StreamRegistry } from './stream-registry.js';
-import { RateLimiter } from './token-bucket.js';
-import type { Tracing } from './tracing.js';
+import type { GatewayConfig } from '../base/config.js';
+import type { HistoryWriter } from '../streams/history-writer.js';
+import { badgesFor } from '../base/identity.js';
+import type { MessageIds } from '../base/message-ids.js';
+import { ACCEPT, type GatewayMetrics } from '../base/metrics.js';
+import type { AutoMod } from '../moderation/rules/automod.js';
+import { checkChat, isPrivileged } from '../moderation/rules/chat-policy.js';
+import type { Holds } from '../moderation/holds.js';
+import type { BanList } from '../moderation/rules/stream-moderation.js';
+import type { OwnMessages } from '../streams/own-messages.js';
+import type { Session, Socket } from '../transport/socket.js';
+import type { StallWatch } from '../base/stall-watch.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
+import { RateLimiter } from '../base/token-bucket.js';
+import type { Tracing } from '../base/tracing.js';
 
 export interface ChatHandlerOptions {
   config: GatewayConfig;

@@ -1,6 +1,6 @@
 import type { Store } from '@roar/store';
-import type { GatewayMetrics } from './metrics.js';
-import type { StreamState } from './stream-state.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { StreamState } from '../streams/stream-state.js';
 
 /**
  * Most identities a stream keeps waiting while the store refuses them; past this the oldest are

@@ -10,32 +10,33 @@ import {
   type LeaveRequest,
   type ModRequest,
   type ReactRequest,
+  type StatusMessage,
   type Codec,
   type ServerMessage,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import type { Admission } from './admission.js';
-import { AuthError, type Authenticator } from './auth.js';
-import type { GatewayConfig } from './config.js';
-import type { HistoryWriter } from './history-writer.js';
-import type { StallWatch } from './stall-watch.js';
+import type { Admission } from '../load/admission.js';
+import { AuthError, type Authenticator } from '../base/auth.js';
+import type { GatewayConfig } from '../base/config.js';
+import type { HistoryWriter } from '../streams/history-writer.js';
+import type { StallWatch } from '../base/stall-watch.js';
 import { ChatHandler } from './chat-handler.js';
-import type { MessageIds } from './message-ids.js';
-import type { AutoMod } from './moderation/automod.js';
-import { performModAction } from './moderation/commands.js';
-import type { Holds } from './moderation/holds.js';
-import type { ModerationService } from './moderation/service.js';
-import { publicSettings } from './moderation/settings.js';
-import type { BanList } from './moderation/stream-moderation.js';
-import type { OwnMessages } from './own-messages.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { RecentEntry } from './recent-chat.js';
-import type { Fanout } from './fanout.js';
-import type { SlowClients } from './slow-clients.js';
-import type { Session, Socket } from './socket.js';
-import type { StreamRegistry } from './stream-registry.js';
-import { RateLimiter, TokenBucket } from './token-bucket.js';
-import type { Tracing } from './tracing.js';
+import type { MessageIds } from '../base/message-ids.js';
+import type { AutoMod } from '../moderation/rules/automod.js';
+import { performModAction } from '../moderation/commands.js';
+import type { Holds } from '../moderation/holds.js';
+import type { ModerationService } from '../moderation/service.js';
+import { publicSettings } from '../moderation/rules/settings.js';
+import type { BanList } from '../moderation/rules/stream-moderation.js';
+import type { OwnMessages } from '../streams/own-messages.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { RecentEntry } from '../streams/recent-chat.js';
+import type { Fanout } from '../streams/fanout.js';
+import type { SlowClients } from '../load/slow-clients.js';
+import type { Session, Socket } from '../transport/socket.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
+import { RateLimiter, TokenBucket } from '../base/token-bucket.js';
+import type { Tracing } from '../base/tracing.js';
 
 /** Malformed frames tolerated before the connection is closed as a broken client. */
 export const MAX_BAD_FRAMES = 10;
@@ -85,9 +86,9 @@ export class ConnectionHandler {
   readonly reactionLimiter: RateLimiter;
   readonly #open = new Set<Socket>();
   /** Degradation level 4: only moderators, broadcasters and admins may chat. */
-  readOnly = false;
+  #readOnly = false;
   /** The current degradation status, told to every connection at its welcome. */
-  status: ServerMessage | undefined;
+  #status: ServerMessage | undefined;
 
   constructor(options: ConnectionHandlerOptions) {
     this.#o = options;
@@ -95,7 +96,7 @@ export class ConnectionHandler {
       ...options,
       send: (ws, message) => this.#send(ws, message),
       reject: (ws, error, ref, stream) => this.#reject(ws, error, ref, stream),
-      readOnly: () => this.readOnly,
+      readOnly: () => this.#readOnly,
     });
     this.reactionLimiter = new RateLimiter(
       options.config.reactionRatePerS,
@@ -105,6 +106,16 @@ export class ConnectionHandler {
 
   get openSockets(): ReadonlySet<Socket> {
     return this.#open;
+  }
+
+  /**
+   * The degradation level changed: from level 4 only moderators, broadcasters and admins may
+   * chat; above 0 the status is told to every joiner; every connection is told now.
+   */
+  setLevel(status: StatusMessage): void {
+    this.#readOnly = status.level >= 4;
+    this.#status = status.level > 0 ? status : undefined;
+    this.broadcast(status);
   }
 
   open(ws: Socket): void {
@@ -169,7 +180,7 @@ export class ConnectionHandler {
             },
         maxStreams: this.#o.config.maxStreamsPerConnection,
       });
-      if (this.status) this.#send(ws, this.status);
+      if (this.#status) this.#send(ws, this.#status);
       for (const frame of backlog ?? []) if (s.open) this.#frame(ws, s, frame);
     });
   }

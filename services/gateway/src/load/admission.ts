@@ -1,5 +1,5 @@
-import type { GatewayMetrics } from './metrics.js';
-import { TokenBucket } from './token-bucket.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import { TokenBucket } from '../base/token-bucket.js';
 
 export interface AdmissionOptions {
   /** New connections per second (token bucket rate). */

@@ -1,4 +1,4 @@
-import type { Socket } from './socket.js';
+import type { Socket } from '../transport/socket.js';
 
 /**
  * Chat messages this gateway accepted, by id, until their fanout: a sender always sees its own

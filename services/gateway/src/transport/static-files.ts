@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonError, type HttpHandler } from './http.js';
+import { jsonError, type HttpHandler } from '../base/http.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

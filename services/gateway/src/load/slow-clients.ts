@@ -1,7 +1,7 @@
 import { CloseCode } from '@roar/protocol';
 import type { Admission } from './admission.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { Socket } from './socket.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { Socket } from '../transport/socket.js';
 
 export interface SlowClientOptions {
   /** Above this many buffered bytes a client gets only priority frames and counts. */

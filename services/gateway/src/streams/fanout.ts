@@ -7,11 +7,11 @@ import {
   type StreamEvent,
 } from '@roar/protocol';
 import { ChatSampler } from './chat-sampler.js';
-import type { GatewayMetrics } from './metrics.js';
+import type { GatewayMetrics } from '../base/metrics.js';
 import type { OwnMessages } from './own-messages.js';
-import { topicOf, type Publisher, type Socket } from './socket.js';
+import { topicOf, type Publisher, type Socket } from '../transport/socket.js';
 import type { StreamState } from './stream-state.js';
-import type { Tracing } from './tracing.js';
+import type { Tracing } from '../base/tracing.js';
 
 export interface FanoutOptions {
   publisher: Publisher;

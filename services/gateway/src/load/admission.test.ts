@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Admission } from './admission.js';
-import { GatewayMetrics } from './metrics.js';
+import { GatewayMetrics } from '../base/metrics.js';
 
 function admission(lingerMs: number): Admission {
   const options = { ratePerS: 1000, burst: 1000, maxConnections: 100, maxPerIp: 2, retryAfterS: 1 };

@@ -1,13 +1,13 @@
 import { ErrorCode, RoarError, isAnonId, negotiateCodec } from '@roar/protocol';
 import { randomBytes } from 'node:crypto';
-import type { Admission } from './admission.js';
-import type { AnonymousIds } from './anonymous.js';
-import { authorizationCredentials } from './auth.js';
-import type { GatewayConfig } from './config.js';
-import { jsonError } from './http.js';
-import { originAllowed } from './origins.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { UpgradeRequest, UpgradeResult } from './transport-uws.js';
+import type { Admission } from '../load/admission.js';
+import type { AnonymousIds } from '../base/anonymous.js';
+import { authorizationCredentials } from '../base/auth.js';
+import type { GatewayConfig } from '../base/config.js';
+import { jsonError } from '../base/http.js';
+import { originAllowed } from '../base/origins.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { UpgradeRequest, UpgradeResult } from '../transport/transport.js';
 
 /**
  * Decides a WebSocket upgrade, synchronously and cheaply: the codec from the subprotocol offer,

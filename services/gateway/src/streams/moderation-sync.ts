@@ -1,6 +1,6 @@
 import { EncodedEvent, type ChatEvent, type StreamEvent } from '@roar/protocol';
 import type { Store } from '@roar/store';
-import type { StreamState } from '../stream-state.js';
+import type { StreamState } from './stream-state.js';
 
 /** Reads a stream's moderation again when control news landed during a read, this many times. */
 const LOAD_ATTEMPTS = 3;
