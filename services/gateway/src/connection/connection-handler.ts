@@ -3,15 +3,8 @@ import {
   CloseCode,
   ErrorCode,
   PROTOCOL_VERSION,
-  ProtocolError,
   RoarError,
-  type ErrorMessage,
-  type JoinRequest,
-  type LeaveRequest,
-  type ModRequest,
-  type ReactRequest,
   type StatusMessage,
-  type Codec,
   type ServerMessage,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
@@ -21,34 +14,24 @@ import type { GatewayConfig } from '../base/config.js';
 import type { HistoryWriter } from '../streams/history-writer.js';
 import type { StallWatch } from '../base/stall-watch.js';
 import { ChatHandler } from './chat-handler.js';
+import { FrameCheck, MAX_BACKLOG_FRAMES } from './frame-check.js';
+import { Membership } from './membership.js';
+import { ModCommands } from './mod-commands.js';
+import { OpenConnections } from './open-connections.js';
+import { Reactions } from './reactions.js';
+import { Replies } from './replies.js';
 import type { MessageIds } from '../base/message-ids.js';
 import type { AutoMod } from '../moderation/rules/automod.js';
-import { performModAction } from '../moderation/commands.js';
 import type { Holds } from '../moderation/holds.js';
 import type { ModerationService } from '../moderation/service.js';
-import { publicSettings } from '../moderation/rules/settings.js';
 import type { BanList } from '../moderation/rules/stream-moderation.js';
 import type { OwnMessages } from '../streams/own-messages.js';
 import type { GatewayMetrics } from '../base/metrics.js';
-import type { RecentEntry } from '../streams/recent-chat.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { SlowClients } from '../load/slow-clients.js';
 import type { Session, Socket } from '../transport/socket.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
-import { RateLimiter, TokenBucket } from '../base/token-bucket.js';
 import type { Tracing } from '../base/tracing.js';
-
-/** Malformed frames tolerated before the connection is closed as a broken client. */
-export const MAX_BAD_FRAMES = 10;
-/** Frames dropped in a row, for exceeding the frame rate, before the connection is closed. */
-export const MAX_FLOOD_DROPS = 100;
-/**
- * Frames above `maxPayloadBytes` get a `frame_too_large` error; frames above this many times that
- * are cut by the transport, which drops the connection (clients see 1006).
- */
-export const MAX_PAYLOAD_CUT_FACTOR = 4;
-/** Frames a client may send before its welcome (while its token is verified). */
-export const MAX_BACKLOG_FRAMES = 16;
 
 export interface ConnectionHandlerOptions {
   config: GatewayConfig;
@@ -83,8 +66,12 @@ export interface ConnectionHandlerOptions {
 export class ConnectionHandler {
   readonly #o: ConnectionHandlerOptions;
   readonly chat: ChatHandler;
-  readonly reactionLimiter: RateLimiter;
-  readonly #open = new Set<Socket>();
+  readonly reactions: Reactions;
+  readonly #replies: Replies;
+  readonly #open: OpenConnections;
+  readonly #membership: Membership;
+  readonly #frames: FrameCheck;
+  readonly #modCommands: ModCommands;
   /** Degradation level 4: only moderators, broadcasters and admins may chat. */
   #readOnly = false;
   /** The current degradation status, told to every connection at its welcome. */
@@ -92,20 +79,44 @@ export class ConnectionHandler {
 
   constructor(options: ConnectionHandlerOptions) {
     this.#o = options;
+    const { config, metrics, registry } = options;
+    this.#replies = new Replies(metrics);
+    this.#open = new OpenConnections(this.#replies, metrics, config.fanoutSliceSockets);
+    this.#membership = new Membership({
+      registry,
+      fanout: options.fanout,
+      metrics,
+      replies: this.#replies,
+      historyOnJoin: config.historyOnJoin,
+      maxStreamsPerConnection: config.maxStreamsPerConnection,
+    });
+    this.#frames = new FrameCheck({
+      metrics,
+      replies: this.#replies,
+      frameRatePerS: config.frameRatePerS,
+      frameBurst: config.frameBurst,
+      maxPayloadBytes: config.maxPayloadBytes,
+    });
+    this.#modCommands = new ModCommands(options.moderation, this.#replies, options.log);
+    this.reactions = new Reactions({
+      registry,
+      metrics,
+      replies: this.#replies,
+      anonymousReactions: config.anonymousReactions,
+      reactions: config.reactions,
+      reactionRatePerS: config.reactionRatePerS,
+      reactionBurst: config.reactionBurst,
+    });
     this.chat = new ChatHandler({
       ...options,
-      send: (ws, message) => this.#send(ws, message),
-      reject: (ws, error, ref, stream) => this.#reject(ws, error, ref, stream),
+      send: (ws, message) => this.#replies.send(ws, message),
+      reject: (ws, error, ref, stream) => this.#replies.reject(ws, error, ref, stream),
       readOnly: () => this.#readOnly,
     });
-    this.reactionLimiter = new RateLimiter(
-      options.config.reactionRatePerS,
-      options.config.reactionBurst,
-    );
   }
 
   get openSockets(): ReadonlySet<Socket> {
-    return this.#open;
+    return this.#open.sockets;
   }
 
   /**
@@ -156,8 +167,8 @@ export class ConnectionHandler {
     const code =
       error.code === ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized;
     ws.cork(() => {
-      this.#send(ws, { type: 'error', code: error.code, message: error.message });
-      this.#end(ws, code, error.code);
+      this.#replies.send(ws, { type: 'error', code: error.code, message: error.message });
+      this.#replies.end(ws, code, error.code);
     });
   }
 
@@ -167,7 +178,7 @@ export class ConnectionHandler {
     const backlog = s.backlog;
     s.backlog = undefined;
     ws.cork(() => {
-      this.#send(ws, {
+      this.#replies.send(ws, {
         type: 'welcome',
         v: PROTOCOL_VERSION,
         session: s.id,
@@ -180,7 +191,7 @@ export class ConnectionHandler {
             },
         maxStreams: this.#o.config.maxStreamsPerConnection,
       });
-      if (this.#status) this.#send(ws, this.#status);
+      if (this.#status) this.#replies.send(ws, this.#status);
       for (const frame of backlog ?? []) if (s.open) this.#frame(ws, s, frame);
     });
   }
@@ -193,13 +204,7 @@ export class ConnectionHandler {
     this.#o.admission.closedConnection(s.ip);
     this.#o.slow.forget(ws);
     this.#o.metrics.connections.dec();
-    const now = this.#o.now();
-    for (const stream of s.streams) {
-      const state = this.#o.registry.get(stream);
-      if (state) this.#o.registry.release(state, now);
-      this.#o.metrics.leaves.inc();
-    }
-    s.streams = [];
+    this.#membership.leaveAll(s, this.#o.now());
   }
 
   message(ws: Socket, data: ArrayBuffer): void {
@@ -208,7 +213,8 @@ export class ConnectionHandler {
     if (!s.ready) {
       // The token is still being checked; keep a few frames (copied: uWS reuses the buffer).
       s.backlog ??= [];
-      if (s.backlog.length >= MAX_BACKLOG_FRAMES) return this.#end(ws, CloseCode.Flood, 'flood');
+      if (s.backlog.length >= MAX_BACKLOG_FRAMES)
+        return this.#replies.end(ws, CloseCode.Flood, 'flood');
       s.backlog.push(new Uint8Array(data.slice(0)));
       return;
     }
@@ -217,62 +223,23 @@ export class ConnectionHandler {
 
   #frame(ws: Socket, s: Session, data: ArrayBuffer | Uint8Array): void {
     const now = this.#o.now();
-    this.#o.metrics.framesIn.inc();
-    s.frames ??= new TokenBucket(this.#o.config.frameRatePerS, this.#o.config.frameBurst, now);
-    if (!s.frames.take(now)) {
-      s.floodDrops++;
-      if (s.floodDrops > MAX_FLOOD_DROPS) return this.#end(ws, CloseCode.Flood, 'flood');
-      // One error per burst of drops, not one per dropped frame: answering a flood is a flood.
-      if (s.floodDrops === 1) {
-        this.#reject(
-          ws,
-          new ProtocolError(ErrorCode.Flood, 'too many frames; slow down', {
-            retryAfterMs: s.frames.retryAfterMs(now),
-          }),
-        );
-      }
-      return;
-    }
-    s.floodDrops = 0;
-
-    if (data.byteLength > this.#o.config.maxPayloadBytes) {
-      s.badFrames++;
-      this.#reject(
-        ws,
-        new ProtocolError(
-          ErrorCode.FrameTooLarge,
-          `frames are limited to ${this.#o.config.maxPayloadBytes} bytes`,
-        ),
-      );
-      if (s.badFrames > MAX_BAD_FRAMES)
-        this.#end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
-      return;
-    }
-    let request;
-    try {
-      request = s.codec.decodeClient(data);
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      s.badFrames++;
-      this.#reject(ws, error);
-      if (s.badFrames > MAX_BAD_FRAMES)
-        this.#end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
-      return;
-    }
+    const replies = this.#replies;
+    const request = this.#frames.decode(ws, s, data, now);
+    if (request === undefined) return;
     try {
       switch (request.type) {
         case 'join':
-          return this.#join(ws, s, request);
+          return this.#membership.join(ws, s, request);
         case 'leave':
-          return this.#leave(ws, s, request, now);
+          return this.#membership.leave(ws, s, request, now);
         case 'chat':
           return this.chat.handle(ws, s, request);
         case 'mod':
-          return this.#mod(ws, s, request);
+          return this.#modCommands.handle(ws, s, request);
         case 'react':
-          return this.#react(ws, s, request, now);
+          return this.reactions.react(ws, s, request, now);
         case 'ping':
-          return this.#send(ws, {
+          return replies.send(ws, {
             type: 'pong',
             ...(request.ref !== undefined ? { ref: request.ref } : {}),
             ts: now,
@@ -280,204 +247,22 @@ export class ConnectionHandler {
       }
     } catch (error) {
       if (!(error instanceof RoarError)) throw error;
-      this.#reject(ws, error, request.ref, 'stream' in request ? request.stream : undefined);
+      replies.reject(ws, error, request.ref, 'stream' in request ? request.stream : undefined);
     }
   }
 
-  #join(ws: Socket, s: Session, req: JoinRequest): void {
-    const { stream } = req;
-    if (s.streams.includes(stream))
-      throw new RoarError(ErrorCode.AlreadyJoined, `already joined ${stream}`);
-    if (s.streams.length >= this.#o.config.maxStreamsPerConnection) {
-      throw new RoarError(
-        ErrorCode.TooManyStreams,
-        `at most ${this.#o.config.maxStreamsPerConnection} streams per connection`,
-      );
-    }
-    s.streams.push(stream);
-    const state = this.#o.registry.acquire(stream, s.identity.key);
-    this.#o.metrics.joins.inc();
-    void state.ready.then(() => {
-      // The viewer may have gone, or left the stream, while history loaded.
-      if (!s.open || !s.streams.includes(stream)) return;
-      let history: RecentEntry[];
-      let resumed = false;
-      let gap = false;
-      if (req.since !== undefined) {
-        const missed = state.recent.resume(req.since);
-        resumed = missed.entries !== undefined;
-        gap = missed.gap;
-        history = missed.entries ?? state.recent.last(this.#o.config.historyOnJoin);
-      } else {
-        history = state.recent.last(this.#o.config.historyOnJoin);
-      }
-      const frame = s.codec.encodeJoined(
-        {
-          type: 'joined',
-          ...(req.ref !== undefined ? { ref: req.ref } : {}),
-          stream,
-          viewers: state.viewerCount(),
-          resumed,
-          gap,
-          reactions: state.mod.settings.reactions,
-          settings: publicSettings(state.mod.settings),
-          pinned: state.mod.pinned?.event ?? null,
-        },
-        history.map((e) => e.event),
-      );
-      // History, then the subscription: every later event comes in a batch, none twice.
-      ws.cork(() => ws.send(frame, s.codec.binary));
-      this.#o.fanout.subscribe(ws, state);
-      this.#o.metrics.framesOut.inc();
-    });
-  }
-
-  #leave(ws: Socket, s: Session, req: LeaveRequest, now: number): void {
-    const i = s.streams.indexOf(req.stream);
-    if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
-    s.streams.splice(i, 1);
-    this.#o.fanout.unsubscribe(ws, req.stream);
-    const state = this.#o.registry.get(req.stream);
-    if (state) this.#o.registry.release(state, now);
-    this.#o.metrics.leaves.inc();
-    this.#send(ws, {
-      type: 'left',
-      ...(req.ref !== undefined ? { ref: req.ref } : {}),
-      stream: req.stream,
-    });
-  }
-
-  #react(ws: Socket, s: Session, req: ReactRequest, now: number): void {
-    const { config, metrics } = this.#o;
-    try {
-      if (!s.streams.includes(req.stream))
-        throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before reacting`);
-      if (s.identity.anonymous && !config.anonymousReactions) {
-        throw new RoarError(ErrorCode.Unauthenticated, 'sign in to react');
-      }
-      const settings = this.#o.registry.get(req.stream)?.mod.settings;
-      if (settings && !settings.reactionsEnabled) {
-        throw new RoarError(ErrorCode.ReactionsDisabled, 'reactions are off for this stream');
-      }
-      if (!(settings?.reactions ?? config.reactions).includes(req.emoji)) {
-        throw new RoarError(
-          ErrorCode.ReactionNotAllowed,
-          `${req.emoji} is not a reaction of this stream`,
-        );
-      }
-      const wait = this.reactionLimiter.take(s.identity.key, now);
-      if (wait > 0)
-        throw new RoarError(ErrorCode.RateLimited, 'reacting too fast', { retryAfterMs: wait });
-      this.#o.registry.get(req.stream)?.countReaction(req.emoji);
-      metrics.reactions.inc({ result: 'accepted', reason: '' });
-      if (req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref });
-    } catch (error) {
-      if (error instanceof RoarError)
-        metrics.reactions.inc({ result: 'rejected', reason: error.code });
-      throw error;
-    }
-  }
-
-  /** A moderator's command over WebSocket: the same actions, rights and audit as the admin API. */
-  #mod(ws: Socket, s: Session, req: ModRequest): void {
-    performModAction(this.#o.moderation, s.identity, req).then(
-      () => {
-        if (s.open && req.ref !== undefined) this.#send(ws, { type: 'ack', ref: req.ref });
-      },
-      (error: unknown) => {
-        if (!s.open) return;
-        if (error instanceof RoarError) return this.#reject(ws, error, req.ref, req.stream);
-        this.#o.log.error('moderation command failed', { stream: req.stream, error });
-        this.#reject(
-          ws,
-          new RoarError(ErrorCode.Internal, 'the action failed; try again'),
-          req.ref,
-          req.stream,
-        );
-      },
-    );
-  }
-
-  #reject(ws: Socket, error: RoarError, ref = error.ref, stream?: string): void {
-    this.#o.metrics.rejectedFrames.inc({ code: error.code });
-    const message: ErrorMessage = { type: 'error', code: error.code, message: error.message };
-    if (ref !== undefined) message.ref = ref;
-    if (stream !== undefined) message.stream = stream;
-    if (error.retryAfterMs !== undefined) message.retryAfterMs = error.retryAfterMs;
-    this.#send(ws, message);
-  }
-
-  #send(ws: Socket, message: ServerMessage): void {
-    const codec = ws.getUserData().codec;
-    ws.send(codec.encodeServer(message), codec.binary);
-    this.#o.metrics.framesOut.inc();
-  }
-
-  #end(ws: Socket, code: number, reason: string): void {
-    this.#o.metrics.closes.inc({ code: String(code) });
-    ws.end(code, reason);
-  }
-
-  /**
-   * Sends one message to every connection, encoded once per codec. For rare news (the
-   * degradation level): a topic for it would cost every connection a subscription. Like fanout,
-   * it writes a slice of sockets per event-loop turn, never all 19k at once.
-   */
+  /** Sends one message to every connection (see `OpenConnections.broadcast`). */
   broadcast(message: ServerMessage): void {
-    const frames = new Map<Codec, Uint8Array | string>();
-    const sockets = [...this.#open];
-    const slice = this.#o.config.fanoutSliceSockets;
-    const sendFrom = (from: number): void => {
-      const to = Math.min(sockets.length, from + slice);
-      let sent = 0;
-      for (let i = from; i < to; i++) {
-        const ws = sockets[i] as Socket;
-        const s = ws.getUserData();
-        if (s.closed || !s.open || !s.ready) continue;
-        let frame = frames.get(s.codec);
-        if (frame === undefined) frames.set(s.codec, (frame = s.codec.encodeServer(message)));
-        ws.send(frame, s.codec.binary);
-        sent++;
-      }
-      this.#o.metrics.framesOut.inc(sent);
-      if (to < sockets.length) setImmediate(() => sendFrom(to));
-    };
-    sendFrom(0);
+    this.#open.broadcast(message);
   }
 
   /** Closes every connection with `code`, for shutdown. */
   endAll(code: number, reason: string): void {
-    for (const ws of [...this.#open]) this.#end(ws, code, reason);
+    this.#open.endAll(code, reason);
   }
 
-  /**
-   * Closes every connection with 4000 (reconnect), spread evenly over `windowMs` in random
-   * order, so a deploy does not send the whole audience to the other gateways in one instant.
-   * Each connection is told a small extra delay to spread its slice too.
-   */
-  async drain(windowMs: number): Promise<void> {
-    const sockets = [...this.#open];
-    for (let i = sockets.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [sockets[i], sockets[j]] = [sockets[j] as Socket, sockets[i] as Socket];
-    }
-    const slices = Math.max(1, Math.floor(windowMs / DRAIN_STEP_MS));
-    const perSlice = Math.ceil(sockets.length / slices);
-    for (let i = 0; i < sockets.length; i += perSlice) {
-      for (const ws of sockets.slice(i, i + perSlice)) {
-        if (!ws.getUserData().open) continue;
-        ws.cork(() => {
-          this.#send(ws, {
-            type: 'reconnect',
-            delayMs: Math.floor(Math.random() * DRAIN_STEP_MS),
-            reason: 'draining',
-          });
-          this.#end(ws, CloseCode.ServerRestart, 'server restarting');
-        });
-      }
-      if (i + perSlice < sockets.length) await new Promise((r) => setTimeout(r, DRAIN_STEP_MS));
-    }
+  /** Closes every connection with "reconnect", spread over `windowMs` (see `OpenConnections`). */
+  drain(windowMs: number): Promise<void> {
+    return this.#open.drain(windowMs);
   }
 }
-
-const DRAIN_STEP_MS = 100;

@@ -1,16 +1,11 @@
-import {
-  EncodedEvent,
-  jsonCodec,
-  msgpackCodec,
-  type ChatEvent,
-  type Codec,
-  type StreamEvent,
-} from '@roar/protocol';
+import { EncodedEvent, type ChatEvent, type Codec } from '@roar/protocol';
 import { ChatSampler } from './chat-sampler.js';
+import { CODECS, Frames, TIERS, isPriorityChat } from './fanout-frames.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { OwnMessages } from './own-messages.js';
 import { topicOf, type Publisher, type Socket } from '../transport/socket.js';
 import type { StreamState } from './stream-state.js';
+import { WriteQueue } from './write-queue.js';
 import type { Tracing } from '../base/tracing.js';
 
 export interface FanoutOptions {
@@ -31,59 +26,6 @@ export interface FanoutOptions {
   tracing?: Tracing | undefined;
 }
 
-/** A queued write: runs once, returns how many sockets it wrote to. */
-interface Job {
-  state: StreamState;
-  run: () => number;
-}
-
-const PRIORITY_ROLES = new Set(['moderator', 'broadcaster', 'admin']);
-const CODECS: readonly Codec[] = [msgpackCodec, jsonCodec];
-const TIERS: readonly boolean[] = [false, true];
-
-/** Chat from the broadcaster and moderators is never sampled out nor withheld from slow clients. */
-function isPriorityChat(event: ChatEvent): boolean {
-  return event.user.roles?.some((r) => PRIORITY_ROLES.has(r)) ?? false;
-}
-
-/** What a slow connection still gets: everything but ordinary chat and reaction bursts. */
-function isPriorityTier(event: StreamEvent): boolean {
-  if (event.type === 'chat') return isPriorityChat(event);
-  return event.type !== 'reactions';
-}
-
-/**
- * A batch's frames for each codec and tier, encoded on first use: the priority tier's events are
- * filtered only when some slice has a connection on that tier (mostly none has).
- */
-class Frames {
-  readonly #cache: (Uint8Array | string | undefined)[] = [];
-  readonly #head: { type: 'batch'; stream: string; sampled?: number };
-  readonly #full: readonly EncodedEvent[];
-  readonly #all: readonly EncodedEvent[];
-  #priority: readonly EncodedEvent[] | undefined;
-
-  constructor(
-    head: { type: 'batch'; stream: string; sampled?: number },
-    full: readonly EncodedEvent[],
-    all: readonly EncodedEvent[],
-  ) {
-    this.#head = head;
-    this.#full = full;
-    this.#all = all;
-  }
-
-  /** Undefined when that tier has nothing to send. */
-  get(c: number, priorityTier: boolean): Uint8Array | string | undefined {
-    const events = priorityTier
-      ? (this.#priority ??= this.#all.filter((e) => isPriorityTier(e.event)))
-      : this.#full;
-    if (events.length === 0) return undefined;
-    const i = c * 2 + (priorityTier ? 1 : 0);
-    return (this.#cache[i] ??= (CODECS[c] as Codec).encodeBatch(this.#head, events));
-  }
-}
-
 /**
  * Per-tick fanout: the events a stream gathered during one tick go out as one frame, encoded
  * once per codec and written to every subscribed socket by one topic publish. Writes per viewer
@@ -94,9 +36,7 @@ class Frames {
 export class Fanout {
   readonly #dirty = new Set<StreamState>();
   readonly #o: FanoutOptions & { clock: () => number };
-  readonly #queue: Job[] = [];
-  #next = 0;
-  #scheduled = false;
+  readonly #queue: WriteQueue;
   /** Joins waiting in the queue, by session and stream: a leave or a rejoin cancels one. */
   readonly #waiting = new Map<string, object>();
   /** Most one viewer-count push per stream per this long (raised under pressure). */
@@ -110,6 +50,7 @@ export class Fanout {
 
   constructor(options: FanoutOptions) {
     this.#o = { ...options, clock: options.clock ?? Date.now };
+    this.#queue = new WriteQueue(options.sliceSockets);
     this.countIntervalMs = options.countIntervalMs;
     this.chatBudgetPerS = options.chatBudgetPerS;
     this.stormTickMs = options.stormTickMs;
@@ -150,12 +91,12 @@ export class Fanout {
       if (!state.pendingViewers && !state.pendingReactions) this.#dirty.delete(state);
       if (events.length > 0) this.#deliver(state, events, now);
     }
-    if (!this.#scheduled) this.#drain();
+    this.#queue.start();
   }
 
   /** Writes everything queued now (shutdown). */
   drainAll(): void {
-    while (this.#next < this.#queue.length) this.#runNext();
+    this.#queue.drainAll();
   }
 
   /**
@@ -175,7 +116,7 @@ export class Fanout {
     const key = `${s.id} ${state.id}`;
     const ticket = {};
     this.#waiting.set(key, ticket);
-    this.#enqueue(state, () => {
+    this.#queue.push(state, () => {
       if (this.#waiting.get(key) !== ticket) return 0;
       this.#waiting.delete(key);
       if (s.open && !s.closed && s.streams.includes(state.id)) join();
@@ -225,33 +166,6 @@ export class Fanout {
     }
     return sockets < this.#o.sliceSockets;
   }
-
-  #enqueue(state: StreamState, run: () => number): void {
-    state.queued++;
-    this.#queue.push({ state, run });
-  }
-
-  #runNext(): number {
-    const job = this.#queue[this.#next++] as Job;
-    if (this.#next === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#next = 0;
-    }
-    job.state.queued--;
-    return job.run();
-  }
-
-  /** Runs queued writes until a slice's worth of sockets is written, then yields to the loop. */
-  readonly #drain = (): void => {
-    this.#scheduled = false;
-    let written = 0;
-    while (this.#next < this.#queue.length && written < this.#o.sliceSockets)
-      written += this.#runNext();
-    if (this.#next < this.#queue.length) {
-      this.#scheduled = true;
-      setImmediate(this.#drain);
-    }
-  };
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
     state.lastFlushAt = now;
@@ -308,9 +222,9 @@ export class Fanout {
     this.#o.metrics.batches.inc();
     const frames = new Frames(head, full, events);
     for (let slice = 0; slice < state.slices; slice++) {
-      this.#enqueue(state, () => this.#publish(state, slice, frames, full));
+      this.#queue.push(state, () => this.#publish(state, slice, frames, full));
     }
-    this.#enqueue(state, () => {
+    this.#queue.push(state, () => {
       const written = this.#ownMessages(state, events, left, head);
       // The batch's last job: every slice is written. Observed once per batch, for its oldest
       // message (accepted at `ts` by whichever gateway took it).

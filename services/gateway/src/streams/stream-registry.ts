@@ -1,16 +1,12 @@
-import { partitionOf, type Bus, type BusHeaders, type Subjects } from '@roar/bus';
-import {
-  EncodedEvent,
-  type ChatEvent,
-  type GapEvent,
-  type StreamEvent,
-  type ViewersEvent,
-} from '@roar/protocol';
+import { partitionOf, type Bus, type Subjects } from '@roar/bus';
+import { EncodedEvent, type ChatEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { HistoryEntry, Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { publicSettings } from '../moderation/rules/settings.js';
-import { applyModEvent, loadStreamModeration } from './moderation-sync.js';
+import { loadStreamModeration } from './moderation-sync.js';
+import { receiveBusEvent } from './bus-events.js';
+import { fillFromHistory } from './chat-recovery.js';
 import { StreamState, type Hole } from './stream-state.js';
 import type { Tracing } from '../base/tracing.js';
 
@@ -19,8 +15,6 @@ import type { Tracing } from '../base/tracing.js';
  * messages at its next tick, so by then they are stored if they will be.
  */
 export const RECOVERY_DELAY_MS = 500;
-/** After a bus outage, stored messages this much older than its start are also checked. */
-const OUTAGE_MARGIN_MS = 1000;
 
 export interface StreamRegistryOptions {
   bus: Bus;
@@ -197,6 +191,15 @@ export class StreamRegistry {
     );
   }
 
+  #fill(
+    state: StreamState,
+    holes: readonly Hole[],
+    since: number | undefined,
+    stored: readonly HistoryEntry[] | undefined,
+  ): void {
+    if (fillFromHistory(state, holes, since, stored, this.#o)) this.#o.onPending(state);
+  }
+
   /**
    * Recovers what live chat missed: holes in positions once `RECOVERY_DELAY_MS` old, and every
    * stream after a bus outage. One read of stored history per such stream; the messages found go
@@ -232,64 +235,10 @@ export class StreamRegistry {
     }
   }
 
-  #fill(
-    state: StreamState,
-    holes: readonly Hole[],
-    since: number | undefined,
-    stored: readonly HistoryEntry[] | undefined,
-  ): void {
-    const found: EncodedEvent[] = [];
-    const filled = holes.map(() => 0);
-    for (const entry of stored ?? []) {
-      const encoded = EncodedEvent.fromMsgpack<ChatEvent>(entry.bytes);
-      let event: ChatEvent;
-      try {
-        event = encoded.event;
-      } catch (error) {
-        this.#o.log.warn('undecodable stored message', { stream: state.id, error });
-        continue;
-      }
-      const { origin, seq } = event;
-      const i =
-        origin === undefined || seq === undefined
-          ? -1
-          : holes.findIndex((h) => h.origin === origin && seq >= h.from && seq <= h.to);
-      if (i >= 0) {
-        filled[i] = (filled[i] ?? 0) + 1;
-        found.push(encoded);
-        continue;
-      }
-      if (since === undefined || state.recent.has(entry.id)) continue;
-      const newest = origin === undefined ? undefined : state.recent.newest(origin);
-      const missed =
-        newest !== undefined && seq !== undefined
-          ? seq > newest
-          : event.ts >= since - OUTAGE_MARGIN_MS;
-      if (missed) found.push(encoded);
-    }
-    let missing = 0;
-    holes.forEach((h, i) => {
-      const size = h.to - h.from + 1;
-      const got = filled[i] ?? 0;
-      missing += Math.max(0, size - got);
-      state.recent.settle(h.origin, h.to, got >= size);
-    });
-    for (const e of found) state.enqueue(e);
-    this.#o.metrics.chatRecovered.inc(found.length);
-    // An outage whose history could not be read may have lost any number of messages (0: unknown).
-    if (missing > 0 || (since !== undefined && stored === undefined)) {
-      const gap: GapEvent = { type: 'gap', missed: missing };
-      state.enqueue(EncodedEvent.of(gap));
-      this.#o.metrics.chatGaps.inc({ reason: missing > 0 ? 'hole' : 'outage' });
-      this.#o.log.warn('chat gap', { stream: state.id, missing, outage: since !== undefined });
-    }
-    if (found.length > 0 || missing > 0 || since !== undefined) this.#o.onPending(state);
-  }
-
   #open(state: StreamState): void {
     const { bus, subjects, store, metrics, log, historyCapacity } = this.#o;
     state.subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject, headers) =>
-      this.#onBusMessage(state, payload, subject, headers),
+      receiveBusEvent(state, payload, subject, headers, this.#o),
     );
     metrics.busSubscriptions.inc();
     const history = store.history.recent(state.id, historyCapacity).then(
@@ -317,70 +266,5 @@ export class StreamRegistry {
       this.provisionalCount(),
     );
     state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
-  }
-
-  #onBusMessage(
-    state: StreamState,
-    payload: Uint8Array,
-    subject: string,
-    headers: BusHeaders | undefined,
-  ): void {
-    const parsed = this.#o.subjects.parseStream(subject);
-    let encoded: EncodedEvent;
-    let event: StreamEvent;
-    try {
-      // A copy: NATS hands out views into its read buffer, which kept history would pin.
-      encoded = EncodedEvent.fromMsgpack(payload.slice());
-      event = encoded.event;
-    } catch (error) {
-      this.#o.metrics.badBusMessages.inc();
-      this.#o.log.warn('undecodable bus message', { subject, error });
-      return;
-    }
-    if (!parsed || typeof event !== 'object' || event === null) {
-      this.#o.metrics.badBusMessages.inc();
-      return;
-    }
-    if (parsed.kind === 'mod') {
-      if (applyModEvent(state, event, this.#o.onDelete)) {
-        state.enqueue(encoded);
-        this.#o.onPending(state);
-      } else {
-        this.#o.metrics.badBusMessages.inc();
-      }
-      return;
-    }
-    if (event.type !== expectedType(parsed.kind)) {
-      this.#o.metrics.badBusMessages.inc();
-      return;
-    }
-    if (event.type === 'reactions') {
-      state.mergeReactions(event);
-    } else if (event.type === 'viewers') {
-      if (!state.acceptTotals(event, this.#o.now())) {
-        this.#o.metrics.fencedTotals.inc();
-        return;
-      }
-      state.pendingViewers = encoded as EncodedEvent<ViewersEvent>;
-    } else {
-      // Only traced messages carry headers: untraced chat does not reach the tracer.
-      if (headers !== undefined && event.type === 'chat')
-        this.#o.tracing?.chatReceived(encoded, state.id, headers);
-      state.enqueue(encoded);
-    }
-    this.#o.onPending(state);
-  }
-}
-
-function expectedType(kind: string): StreamEvent['type'] | undefined {
-  switch (kind) {
-    case 'chat':
-      return 'chat';
-    case 'reactions':
-      return 'reactions';
-    case 'viewers':
-      return 'viewers';
-    default:
-      return undefined;
   }
 }
