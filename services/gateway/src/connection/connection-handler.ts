@@ -1,6 +1,5 @@
 import type { Bus, Subjects } from '@roar/bus';
 import {
-  CloseCode,
   ErrorCode,
   PROTOCOL_VERSION,
   RoarError,
@@ -29,6 +28,7 @@ import type { OwnMessages } from '../streams/own-messages.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { SlowClients } from '../load/slow-clients.js';
+import { Disconnect, refusal } from '../transport/disconnect.js';
 import type { Session, Socket } from '../transport/socket.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import type { Tracing } from '../base/tracing.js';
@@ -164,11 +164,9 @@ export class ConnectionHandler {
   /** Tells the client why it cannot stay, then closes with a do-not-reconnect code. */
   #refuse(ws: Socket, error: RoarError): void {
     this.#o.metrics.connectionsTotal.inc({ result: 'refused_auth' });
-    const code =
-      error.code === ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized;
     ws.cork(() => {
       this.#replies.send(ws, { type: 'error', code: error.code, message: error.message });
-      this.#replies.end(ws, code, error.code);
+      this.#replies.close(ws, refusal(error));
     });
   }
 
@@ -213,8 +211,7 @@ export class ConnectionHandler {
     if (!s.ready) {
       // The token is still being checked; keep a few frames (copied: uWS reuses the buffer).
       s.backlog ??= [];
-      if (s.backlog.length >= MAX_BACKLOG_FRAMES)
-        return this.#replies.end(ws, CloseCode.Flood, 'flood');
+      if (s.backlog.length >= MAX_BACKLOG_FRAMES) return this.#replies.close(ws, Disconnect.Flood);
       s.backlog.push(new Uint8Array(data.slice(0)));
       return;
     }
@@ -254,11 +251,6 @@ export class ConnectionHandler {
   /** Sends one message to every connection (see `OpenConnections.broadcast`). */
   broadcast(message: ServerMessage): void {
     this.#open.broadcast(message);
-  }
-
-  /** Closes every connection with `code`, for shutdown. */
-  endAll(code: number, reason: string): void {
-    this.#open.endAll(code, reason);
   }
 
   /** Closes every connection with "reconnect", spread over `windowMs` (see `OpenConnections`). */

@@ -1,6 +1,7 @@
-import { ErrorCode, ProtocolError, CloseCode, type ClientMessage } from '@roar/protocol';
+import { ErrorCode, ProtocolError, type ClientMessage } from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { TokenBucket } from '../base/token-bucket.js';
+import { Disconnect } from '../transport/disconnect.js';
 import type { Session, Socket } from '../transport/socket.js';
 import type { Replies } from './replies.js';
 
@@ -49,7 +50,7 @@ export class FrameCheck {
     if (!s.frames.take(now)) {
       s.floodDrops++;
       if (s.floodDrops > MAX_FLOOD_DROPS) {
-        replies.end(ws, CloseCode.Flood, 'flood');
+        replies.close(ws, Disconnect.Flood);
         return undefined;
       }
       // One error per burst of drops, not one per dropped frame: answering a flood is a flood.
@@ -74,8 +75,7 @@ export class FrameCheck {
           `frames are limited to ${this.#o.maxPayloadBytes} bytes`,
         ),
       );
-      if (s.badFrames > MAX_BAD_FRAMES)
-        replies.end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
+      if (s.badFrames > MAX_BAD_FRAMES) replies.close(ws, Disconnect.ProtocolViolation);
       return undefined;
     }
     try {
@@ -84,8 +84,7 @@ export class FrameCheck {
       if (!(error instanceof ProtocolError)) throw error;
       s.badFrames++;
       replies.reject(ws, error);
-      if (s.badFrames > MAX_BAD_FRAMES)
-        replies.end(ws, CloseCode.ProtocolViolation, 'too many malformed frames');
+      if (s.badFrames > MAX_BAD_FRAMES) replies.close(ws, Disconnect.ProtocolViolation);
       return undefined;
     }
   }

@@ -1,5 +1,6 @@
-import { CloseCode, type Codec, type ServerMessage } from '@roar/protocol';
+import type { Codec, ServerMessage } from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
+import { Disconnect } from '../transport/disconnect.js';
 import type { Socket } from '../transport/socket.js';
 import type { Replies } from './replies.js';
 
@@ -60,11 +61,6 @@ export class OpenConnections {
     sendFrom(0);
   }
 
-  /** Closes every connection with `code`, for shutdown. */
-  endAll(code: number, reason: string): void {
-    for (const ws of [...this.#open]) this.#replies.end(ws, code, reason);
-  }
-
   /**
    * Closes every connection with 4000 (reconnect), spread evenly over `windowMs` in random
    * order, so a deploy does not send the whole audience to the other gateways in one instant.
@@ -87,7 +83,7 @@ export class OpenConnections {
             delayMs: Math.floor(Math.random() * DRAIN_STEP_MS),
             reason: 'draining',
           });
-          this.#replies.end(ws, CloseCode.ServerRestart, 'server restarting');
+          this.#replies.close(ws, Disconnect.ServerRestart);
         });
       }
       if (i + perSlice < sockets.length) await new Promise((r) => setTimeout(r, DRAIN_STEP_MS));

@@ -1,5 +1,6 @@
 import type { ErrorMessage, RoarError, ServerMessage } from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
+import { close, type Disconnect } from '../transport/disconnect.js';
 import type { Socket } from '../transport/socket.js';
 
 /**
@@ -29,8 +30,8 @@ export class Replies {
     this.send(ws, message);
   }
 
-  end(ws: Socket, code: number, reason: string): void {
-    this.#metrics.closes.inc({ code: String(code) });
-    ws.end(code, reason);
+  /** Closes the connection for `disconnect`'s reason (see `Disconnect`), counted by code. */
+  close(ws: Socket, disconnect: Disconnect): void {
+    close(ws, disconnect, this.#metrics);
   }
 }

@@ -1,6 +1,6 @@
-import { CloseCode } from '@roar/protocol';
 import type { Admission } from './admission.js';
 import type { GatewayMetrics } from '../base/metrics.js';
+import { Disconnect, close } from '../transport/disconnect.js';
 import type { Socket } from '../transport/socket.js';
 
 export interface SlowClientOptions {
@@ -81,9 +81,8 @@ export class SlowClients {
     if (s.slowSince !== undefined) this.#slow--;
     s.slowSince = undefined;
     this.#metrics.slowClients.inc({ action: 'closed' });
-    this.#metrics.closes.inc({ code: String(CloseCode.SlowConsumer) });
     this.#o.admission.lingering(s.ip, this.#o.now());
-    ws.close();
+    close(ws, Disconnect.SlowConsumer, this.#metrics);
   }
 
   /** Called when a connection closes for any reason. */

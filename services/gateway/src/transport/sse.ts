@@ -1,6 +1,7 @@
 import { jsonCodec, type Frame } from '@roar/protocol';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { json, jsonError, type HttpHandler } from '../base/http.js';
+import { Disconnect, close } from './disconnect.js';
 import type { Session, Socket } from './socket.js';
 import type { EventStream, StreamDecision, UpgradeRequest, UpgradeResult } from './transport.js';
 
@@ -128,7 +129,7 @@ export class SseHub {
 
   close(): void {
     clearInterval(this.#keepalive);
-    for (const s of [...this.#sessions.values()]) s.end(1001, 'server closing');
+    for (const s of [...this.#sessions.values()]) close(s, Disconnect.ServerClosing);
   }
 }
 
