@@ -9,12 +9,13 @@ import { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
 import { devTokenRoute, mountEndpoints } from './endpoints.js';
 import { Fanout } from './streams/fanout.js';
-import { LoadControl } from './load/load-control.js';
+import { LoadControl, admissionFor, slowClientsFor } from './load/load-control.js';
 import { OwnMessages } from './streams/own-messages.js';
 import { HistoryWriter } from './streams/history-writer.js';
 import { PUBLIC, fallbackRoutes, httpRoutes } from './http-routes.js';
 import { staticFiles } from './transport/static-files.js';
 import { MessageIds } from './base/message-ids.js';
+import { Holds } from './moderation/holds.js';
 import { Moderation } from './moderation/index.js';
 import { defaultSettings } from './moderation/rules/settings.js';
 import { GatewayMetrics } from './base/metrics.js';
@@ -101,13 +102,6 @@ export class Gateway {
       sliceSockets: config.fanoutSliceSockets,
       tracing,
     });
-    this.load = new LoadControl({
-      config,
-      metrics: this.metrics,
-      log,
-      fanout: this.#fanout,
-      now,
-    });
     this.#history = new HistoryWriter({
       store,
       metrics: this.metrics,
@@ -122,20 +116,7 @@ export class Gateway {
       perAddress: config.anonIdsPerIp,
     });
     const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
-    this.moderation = new Moderation({
-      config,
-      store,
-      bus,
-      subjects,
-      history: this.#history,
-      ids,
-      auth,
-      log,
-      metrics: this.metrics,
-      now,
-      defaults,
-      tracing,
-    });
+    const holds = new Holds(store, bus, subjects, this.#history, log);
     this.registry = new StreamRegistry({
       bus,
       store,
@@ -148,7 +129,7 @@ export class Gateway {
       onPending: (state) => this.#fanout.markDirty(state),
       onForget: (state) => this.#fanout.forget(state),
       defaults,
-      onDelete: (id) => this.moderation.holds.cancel(id),
+      onDelete: (id) => holds.cancel(id),
       now,
       tracing,
     });
@@ -161,16 +142,32 @@ export class Gateway {
       uniquesInReports: config.uniquesInReports,
     });
     this.#identities = new IdentityWriter(store, this.metrics, config.uniquesInReports);
-    const adminRoutes = this.moderation.attach(this.registry, {
+    this.moderation = new Moderation({
+      config,
+      store,
+      bus,
+      subjects,
+      registry: this.registry,
+      holds,
+      ids,
+      auth,
+      log,
+      metrics: this.metrics,
+      now,
+      defaults,
       onPending: (state) => this.#fanout.markDirty(state),
+      // Control events arrive once the gateway runs, when load control exists.
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
+      tracing,
     });
+    const admission = admissionFor(config, this.metrics, now());
+    const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
     this.connections = new ConnectionHandler({
       config,
       auth,
-      admission: this.load.admission,
-      slow: this.load.slow,
+      admission,
+      slow,
       fanout: this.#fanout,
       own,
       registry: this.registry,
@@ -182,14 +179,23 @@ export class Gateway {
       log,
       now,
       moderation: this.moderation.service,
-      holds: this.moderation.holds,
+      holds,
       globalBans: this.moderation.globalBans,
       automod: this.moderation.automod,
       stalls: this.#stalls,
       tracing,
     });
 
-    this.load.attach(this.connections);
+    this.load = new LoadControl({
+      config,
+      metrics: this.metrics,
+      log,
+      fanout: this.#fanout,
+      connections: this.connections,
+      admission,
+      slow,
+      now,
+    });
     const routes = httpRoutes({
       registry: this.registry,
       store,
@@ -212,7 +218,7 @@ export class Gateway {
       routes: [
         ...routes,
         ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
-        ...adminRoutes,
+        ...this.moderation.routes,
         ...fallbackRoutes(deps.files),
       ],
     });

@@ -21,7 +21,51 @@ export interface LoadControlOptions {
   metrics: GatewayMetrics;
   log: Logger;
   fanout: Fanout;
+  connections: LoadTarget;
+  admission: Admission;
+  slow: SlowClients;
   now: () => number;
+}
+
+/** Admission control as the configuration sets it (built before the connection layer). */
+export function admissionFor(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  now: number,
+): Admission {
+  return new Admission(
+    {
+      ratePerS: config.admissionRatePerS,
+      burst: config.admissionBurst,
+      maxConnections: config.maxConnections,
+      maxPerIp: config.maxConnectionsPerIp,
+      retryAfterS: config.retryAfterS,
+      lingerMs: config.slowCloseLingerMs,
+    },
+    metrics,
+    now,
+  );
+}
+
+/** Slow-client shedding as the configuration sets it, moving sockets between fanout's tiers. */
+export function slowClientsFor(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  fanout: Fanout,
+  admission: Admission,
+  now: () => number,
+): SlowClients {
+  return new SlowClients(
+    {
+      softBytes: config.softBackpressureBytes,
+      hardBytes: config.maxBackpressureBytes,
+      maxSlowMs: config.slowClientMaxMs,
+      moveTier: (ws, stream, toPriority) => fanout.moveTier(ws, stream, toPriority),
+      admission,
+      now,
+    },
+    metrics,
+  );
 }
 
 /** How much slower counts go at level 1, and how much less chat a viewer gets at level 3. */
@@ -40,38 +84,16 @@ export class LoadControl {
   readonly ladder: DegradationLadder;
   readonly #o: LoadControlOptions;
   readonly #loopDelay: IntervalHistogram;
-  #connections: LoadTarget | undefined;
   #cpu = process.cpuUsage();
   #cpuAt = performance.now();
   #buffered = 0;
   #draining = false;
 
   constructor(options: LoadControlOptions) {
-    const { config, metrics } = options;
+    const { config } = options;
     this.#o = options;
-    this.admission = new Admission(
-      {
-        ratePerS: config.admissionRatePerS,
-        burst: config.admissionBurst,
-        maxConnections: config.maxConnections,
-        maxPerIp: config.maxConnectionsPerIp,
-        retryAfterS: config.retryAfterS,
-        lingerMs: config.slowCloseLingerMs,
-      },
-      metrics,
-      options.now(),
-    );
-    this.slow = new SlowClients(
-      {
-        softBytes: config.softBackpressureBytes,
-        hardBytes: config.maxBackpressureBytes,
-        maxSlowMs: config.slowClientMaxMs,
-        moveTier: (ws, stream, toPriority) => options.fanout.moveTier(ws, stream, toPriority),
-        admission: this.admission,
-        now: options.now,
-      },
-      metrics,
-    );
+    this.admission = options.admission;
+    this.slow = options.slow;
     this.ladder = new DegradationLadder(
       {
         limits: {
@@ -87,17 +109,12 @@ export class LoadControl {
     );
     this.#loopDelay = monitorEventLoopDelay({ resolution: 20 });
     this.#loopDelay.enable();
-  }
-
-  attach(connections: LoadTarget): void {
-    this.#connections = connections;
-    if (this.#o.config.pinnedLevel !== undefined) this.ladder.pin(this.#o.config.pinnedLevel);
+    if (config.pinnedLevel !== undefined) this.ladder.pin(config.pinnedLevel);
   }
 
   /** Checks every connection's send buffer (every 250 ms). */
   sweepSlowClients(): void {
-    if (!this.#connections) return;
-    this.#buffered = this.slow.sweep(this.#connections.openSockets, this.#o.now());
+    this.#buffered = this.slow.sweep(this.#o.connections.openSockets, this.#o.now());
     this.#o.metrics.bufferedBytes.set(this.#buffered);
   }
 
@@ -127,13 +144,15 @@ export class LoadControl {
     const { config, fanout, metrics, log } = this.#o;
     // The aggregator already publishes a stream's count at most once per interval; the gateway
     // adds its own spacing only when it sheds counter freshness.
-    fanout.countIntervalMs = level >= 1 ? config.countIntervalMs * COUNT_SLOWDOWN : 0;
-    fanout.reactionIntervalMs = level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0;
-    fanout.chatBudgetPerS = config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1);
+    fanout.applyPolicy({
+      countIntervalMs: level >= 1 ? config.countIntervalMs * COUNT_SLOWDOWN : 0,
+      reactionIntervalMs: level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0,
+      chatBudgetPerS: config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1),
+    });
     this.admission.closed = this.#draining || level >= 5;
     metrics.degradationLevel.set(level);
     const status: StatusMessage = { type: 'status', level, text: LEVEL_TEXT[level] ?? 'degraded' };
-    this.#connections?.setLevel(status);
+    this.#o.connections.setLevel(status);
     // `level` would overwrite the log line's own level field.
     log.warn('degradation level changed', { degradation: level, previous, why, text: status.text });
   }

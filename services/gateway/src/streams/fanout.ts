@@ -26,6 +26,13 @@ export interface FanoutOptions {
   tracing?: Tracing | undefined;
 }
 
+/** The spacing and budget of what fanout sends, set by load control (see `applyPolicy`). */
+export interface FanoutPolicy {
+  countIntervalMs: number;
+  reactionIntervalMs: number;
+  chatBudgetPerS: number;
+}
+
 /**
  * Per-tick fanout: the events a stream gathered during one tick go out as one frame, encoded
  * once per codec and written to every subscribed socket by one topic publish. Writes per viewer
@@ -40,20 +47,27 @@ export class Fanout {
   /** Joins waiting in the queue, by session and stream: a leave or a rejoin cancels one. */
   readonly #waiting = new Map<string, object>();
   /** Most one viewer-count push per stream per this long (raised under pressure). */
-  countIntervalMs: number;
+  #countIntervalMs: number;
   /** Reaction bursts are merged and sent at most once per this long; 0 sends them as they come. */
-  reactionIntervalMs = 0;
+  #reactionIntervalMs = 0;
   /** Chat messages per second a viewer of one stream receives at most (priority chat aside). */
-  chatBudgetPerS: number;
+  #chatBudgetPerS: number;
   /** While a stream's chat is sampled, its frames go out at most this often. */
-  stormTickMs: number;
+  readonly #stormTickMs: number;
 
   constructor(options: FanoutOptions) {
     this.#o = { ...options, clock: options.clock ?? Date.now };
     this.#queue = new WriteQueue(options.sliceSockets);
-    this.countIntervalMs = options.countIntervalMs;
-    this.chatBudgetPerS = options.chatBudgetPerS;
-    this.stormTickMs = options.stormTickMs;
+    this.#countIntervalMs = options.countIntervalMs;
+    this.#chatBudgetPerS = options.chatBudgetPerS;
+    this.#stormTickMs = options.stormTickMs;
+  }
+
+  /** What load control sheds at a degradation level: counter freshness, reaction detail, chat. */
+  applyPolicy(policy: FanoutPolicy): void {
+    this.#countIntervalMs = policy.countIntervalMs;
+    this.#reactionIntervalMs = policy.reactionIntervalMs;
+    this.#chatBudgetPerS = policy.chatBudgetPerS;
   }
 
   markDirty(state: StreamState): void {
@@ -71,19 +85,19 @@ export class Fanout {
       if (
         state.sampler !== undefined &&
         state.sampler.ratio < 1 &&
-        now - state.lastFlushAt < this.stormTickMs &&
+        now - state.lastFlushAt < this.#stormTickMs &&
         !state.pending.some((e) => e.event.type !== 'chat' || isPriorityChat(e.event))
       ) {
         continue;
       }
       const events = state.pending;
       state.pending = [];
-      if (state.pendingReactions && now - state.lastReactionsPush >= this.reactionIntervalMs) {
+      if (state.pendingReactions && now - state.lastReactionsPush >= this.#reactionIntervalMs) {
         events.push(EncodedEvent.of(state.pendingReactions));
         state.pendingReactions = undefined;
         state.lastReactionsPush = now;
       }
-      if (state.pendingViewers && now - state.lastViewersPush >= this.countIntervalMs) {
+      if (state.pendingViewers && now - state.lastViewersPush >= this.#countIntervalMs) {
         events.push(state.pendingViewers);
         state.pendingViewers = undefined;
         state.lastViewersPush = now;
@@ -186,7 +200,7 @@ export class Fanout {
       if (missing > 0) state.noteHole(event.origin as string, event.seq as number, missing, now);
       if (isPriorityChat(event)) continue;
       const sent = Math.min(event.ts, now);
-      state.sampler ??= new ChatSampler(this.chatBudgetPerS, sent);
+      state.sampler ??= new ChatSampler(this.#chatBudgetPerS, sent);
       // A stalled gateway's queued chat arrives late: judged by its own second of send time.
       if (state.sampler.isLate(sent)) {
         if (!state.sampler.admitLate(sent, now)) (left ??= new Set()).add(e);
@@ -197,7 +211,7 @@ export class Fanout {
       if (sent < sentFrom) sentFrom = sent;
     }
     if (ordinary.length > 0 && state.sampler !== undefined) {
-      state.sampler.budgetPerS = this.chatBudgetPerS;
+      state.sampler.budgetPerS = this.#chatBudgetPerS;
       // The rate is judged by when messages were sent, so a backlog delivered at once after a
       // stall is not taken for chat outrunning reading.
       const kept = state.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);
