@@ -239,7 +239,8 @@ export class Fanout {
       this.#queue.push(state, () => this.#publish(state, slice, frames, full));
     }
     this.#queue.push(state, () => {
-      const written = this.#ownMessages(state, events, left, head);
+      const written = this.#o.own.deliver(state.id, events, left, head);
+      if (written > 0) this.#o.metrics.framesOut.inc(written);
       // The batch's last job: every slice is written. Observed once per batch, for its oldest
       // message (accepted at `ts` by whichever gateway took it).
       if (oldest !== Number.POSITIVE_INFINITY)
@@ -273,28 +274,6 @@ export class Fanout {
         metrics.skippedFrames.inc({ class: 'chat' }, slow);
       if (full.some((e) => e.event.type === 'reactions'))
         metrics.skippedFrames.inc({ class: 'reactions' }, slow);
-    }
-    return written;
-  }
-
-  /** A sender always sees its own message, even when sampling left it out for everyone else. */
-  #ownMessages(
-    state: StreamState,
-    events: readonly EncodedEvent[],
-    left: Set<EncodedEvent> | undefined,
-    head: { type: 'batch'; stream: string; sampled?: number },
-  ): number {
-    let written = 0;
-    for (const e of events) {
-      const event = e.event;
-      if (event.type !== 'chat') continue;
-      const ws = this.#o.own.take(event.id);
-      if (!ws || !left?.has(e)) continue;
-      const s = ws.getUserData();
-      if (!s.open || !s.streams.includes(state.id)) continue;
-      ws.send(s.codec.encodeBatch(head, [e]), s.codec.binary);
-      this.#o.metrics.framesOut.inc();
-      written++;
     }
     return written;
   }

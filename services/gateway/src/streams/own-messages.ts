@@ -1,3 +1,4 @@
+import type { EncodedEvent } from '@roar/protocol';
 import type { Socket } from '../transport/socket.js';
 
 /**
@@ -24,6 +25,30 @@ export class OwnMessages {
     for (const [id, entry] of this.#pending) {
       if (now - entry.at > maxAgeMs) this.#pending.delete(id);
     }
+  }
+
+  /**
+   * Sends each sender its own messages of a batch that sampling `left` out, in a batch of one
+   * under the same head; returns how many it wrote. Every accepted message's entry is taken.
+   */
+  deliver(
+    stream: string,
+    events: readonly EncodedEvent[],
+    left: Set<EncodedEvent> | undefined,
+    head: { type: 'batch'; stream: string; sampled?: number },
+  ): number {
+    let written = 0;
+    for (const e of events) {
+      const event = e.event;
+      if (event.type !== 'chat') continue;
+      const ws = this.take(event.id);
+      if (!ws || !left?.has(e)) continue;
+      const s = ws.getUserData();
+      if (!s.open || !s.streams.includes(stream)) continue;
+      ws.send(s.codec.encodeBatch(head, [e]), s.codec.binary);
+      written++;
+    }
+    return written;
   }
 
   get size(): number {
