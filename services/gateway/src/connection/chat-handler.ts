@@ -154,7 +154,7 @@ export class ChatHandler {
       if (verdict === 'hold') held = reason || 'automod';
     }
     state.mod.remember(identity.key, pass.text, now);
-    state.chatAccepted++;
+    state.countChat();
     const isHeld = held !== undefined || pass.holdS > 0;
     // A position is taken at publication, with nothing awaited after it: positions go out in
     // order, and a held message (published later, or never) takes none, leaving no hole.

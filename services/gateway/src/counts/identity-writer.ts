@@ -33,7 +33,7 @@ export class IdentityWriter {
   #inFlight = false;
 
   /**
-   * `alsoReport`: each batch is also handed to the next report (`StreamState.reportIdentities`),
+   * `alsoReport`: each batch is also handed to the next report (`StreamState.queueReportIdentities`),
    * for an aggregator whose unique counter is in another store (the standby region of two; see
    * `ROAR_UNIQUES_IN_REPORTS`).
    */
@@ -48,12 +48,10 @@ export class IdentityWriter {
     if (this.#inFlight) return;
     const batch: [StreamState, string[]][] = [];
     for (const state of states) {
-      if (state.newIdentities.length === 0) continue;
-      const ids = [...new Set(state.newIdentities)];
+      const ids = state.takeNewIdentities();
+      if (ids === undefined) continue;
       batch.push([state, ids]);
-      state.newIdentities = [];
-      if (this.#alsoReport && state.reportIdentities.length < MAX_PENDING_IDENTITIES)
-        state.reportIdentities.push(...ids);
+      if (this.#alsoReport) state.queueReportIdentities(ids, MAX_PENDING_IDENTITIES);
     }
     if (batch.length === 0) return;
     this.#inFlight = true;
@@ -71,13 +69,11 @@ export class IdentityWriter {
   async #add(state: StreamState, ids: string[]): Promise<void> {
     try {
       await this.#store.uniques.add(state.id, ids);
-      state.identitiesCounted = true;
+      state.noteIdentitiesCounted();
     } catch {
       this.#metrics.uniqueAddFailures.inc();
-      const pending = ids.concat(state.newIdentities);
-      const over = pending.length - MAX_PENDING_IDENTITIES;
-      if (over > 0) this.#metrics.uniqueIdsDropped.inc(over);
-      state.newIdentities = over > 0 ? pending.slice(over) : pending;
+      const dropped = state.retryIdentities(ids, MAX_PENDING_IDENTITIES);
+      if (dropped > 0) this.#metrics.uniqueIdsDropped.inc(dropped);
     }
   }
 }

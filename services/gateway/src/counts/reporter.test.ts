@@ -33,7 +33,7 @@ describe('Reporter', () => {
       const { bus, reporter, reports, state } = await setup(1, on);
       const a = state('a', 2);
       const b = state('b', 1);
-      a.reportIdentities = ['u1', 'u2'];
+      a.queueReportIdentities(['u1', 'u2'], 10_000);
       reporter.reportCounts([a, b], 0);
       reporter.reportCounts([a, b], 1000);
       await bus.flush();
@@ -72,7 +72,7 @@ describe('Reporter', () => {
   it('tells the aggregator once which streams it added identities for, split by partition', async () => {
     const { bus, reporter, reports, state } = await setup(4);
     const states = ['s1', 's2', 's3', 's4', 's5', 's6'].map((id) => state(id, 1));
-    states[0]!.identitiesCounted = true;
+    states[0]!.noteIdentitiesCounted();
     reporter.reportCounts(states, 0);
     reporter.reportCounts(states, 1000);
     await bus.flush();

@@ -119,18 +119,10 @@ export class Reporter {
     const uniques: [number, string[]][] = [];
     list.forEach((s, i) => {
       counts[i] = bye ? 0 : s.viewers;
-      s.reportedViewers = counts[i]!;
-      chat[i] = s.chatAccepted;
-      s.chatAccepted = 0;
-      if (s.identitiesCounted) {
-        counted.push(i);
-        s.identitiesCounted = false;
-      }
-      if (this.#o.uniquesInReports && s.reportIdentities.length > 0) {
-        uniques.push([i, s.reportIdentities]);
-        s.reportIdentities = [];
-      }
-      s.lastReportedAt = now;
+      const taken = s.takeReport(counts[i]!, now, this.#o.uniquesInReports === true);
+      chat[i] = taken.chat;
+      if (taken.counted) counted.push(i);
+      if (taken.identities !== undefined) uniques.push([i, taken.identities]);
     });
     dict.lastSentAt = now;
     this.#o.bus.publish(
@@ -156,15 +148,15 @@ export class Reporter {
   reportReactions(states: Iterable<StreamState>): void {
     const byPartition = new Map<number, ReactionReport>();
     for (const s of states) {
-      if (s.reactions.size === 0) continue;
+      const reactions = s.takeReactions();
+      if (reactions === undefined) continue;
       let report = byPartition.get(s.partition);
       if (!report) {
         report = { gateway: this.#o.gatewayId, streams: [], counts: [] };
         byPartition.set(s.partition, report);
       }
       report.streams.push(s.id);
-      report.counts.push(Object.fromEntries(s.reactions));
-      s.reactions = new Map();
+      report.counts.push(Object.fromEntries(reactions));
     }
     for (const [partition, report] of byPartition) {
       this.#o.bus.publish(this.#o.subjects.reactionReport(partition), encodeReactionReport(report));

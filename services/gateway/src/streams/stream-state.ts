@@ -56,7 +56,7 @@ export class StreamState {
   /** When the last local viewer left; undefined while someone watches. */
   emptySince: number | undefined;
   /** When this stream was last included in a report to the aggregator. */
-  lastReportedAt = 0;
+  #lastReportedAt = 0;
   subscription: Subscription | undefined;
   /** Settles when recent history and totals are loaded (once per stream, shared by all joins). */
   ready: Promise<void> = Promise.resolve();
@@ -84,18 +84,19 @@ export class StreamState {
   totalsEpoch = 0;
   /** When the totals were last heard of (or the stream opened); for the stale mark. */
   totalsAt = 0;
+  // What the stream counted for the aggregator, each written by intent (count, note, take):
   /** Local viewers as last reported to the aggregator, for early reports (see `Reporter`). */
-  reportedViewers = 0;
-  /** Identities of `newIdentities` were added to the unique counter since the last report. */
-  identitiesCounted = false;
+  #reportedViewers = 0;
+  /** New identities were added to the unique counter since the last report. */
+  #identitiesCounted = false;
   /** Reactions counted locally in the current window, for the next reaction report. */
-  reactions = new Map<string, number>();
-  /** Identities first seen here since the last report. */
-  newIdentities: string[] = [];
+  #reactions = new Map<string, number>();
+  /** Identities first seen here, not yet written to the unique counter. */
+  #newIdentities: string[] = [];
   /** Identities written to the store, to be sent in the next report too (`uniquesInReports`). */
-  reportIdentities: string[] = [];
+  #reportIdentities: string[] = [];
   /** Chat messages this gateway accepted for the stream since the last report. */
-  chatAccepted = 0;
+  #chatAccepted = 0;
   /** Rules, bans and the pin, cached from the store. */
   readonly mod: StreamModeration;
 
@@ -125,11 +126,87 @@ export class StreamState {
 
   /** A viewer joined: its identity goes to the unique counter with the next report. */
   noteIdentity(key: string): void {
-    this.newIdentities.push(key);
+    this.#newIdentities.push(key);
   }
 
   countReaction(emoji: string): void {
-    this.reactions.set(emoji, (this.reactions.get(emoji) ?? 0) + 1);
+    this.#reactions.set(emoji, (this.#reactions.get(emoji) ?? 0) + 1);
+  }
+
+  /** A chat message was accepted here (it counts in the next report's chat rate). */
+  countChat(): void {
+    this.#chatAccepted++;
+  }
+
+  /** When this stream was last included in a report to the aggregator. */
+  get lastReportedAt(): number {
+    return this.#lastReportedAt;
+  }
+
+  /** Local viewers as last reported to the aggregator. */
+  get reportedViewers(): number {
+    return this.#reportedViewers;
+  }
+
+  /** The identities to write to the unique counter (each once), or undefined when none. */
+  takeNewIdentities(): string[] | undefined {
+    if (this.#newIdentities.length === 0) return undefined;
+    const ids = [...new Set(this.#newIdentities)];
+    this.#newIdentities = [];
+    return ids;
+  }
+
+  /**
+   * A write of `ids` failed: they wait for the next one, before those noted since, at most `max`
+   * in all (the oldest go). Returns how many were dropped.
+   */
+  retryIdentities(ids: string[], max: number): number {
+    const pending = ids.concat(this.#newIdentities);
+    const over = pending.length - max;
+    this.#newIdentities = over > 0 ? pending.slice(over) : pending;
+    return Math.max(0, over);
+  }
+
+  /** Identities were added to the unique counter: the next report says so. */
+  noteIdentitiesCounted(): void {
+    this.#identitiesCounted = true;
+  }
+
+  /** Written identities that the next report carries too, while fewer than `max` wait. */
+  queueReportIdentities(ids: string[], max: number): void {
+    if (this.#reportIdentities.length < max) this.#reportIdentities.push(...ids);
+  }
+
+  /**
+   * Takes what the next count report says of this stream, `viewers` being the count it reports:
+   * the chat accepted since the last one, whether identities were counted, and (when
+   * `withIdentities`) the identities to carry.
+   */
+  takeReport(
+    viewers: number,
+    now: number,
+    withIdentities: boolean,
+  ): { chat: number; counted: boolean; identities: string[] | undefined } {
+    const chat = this.#chatAccepted;
+    const counted = this.#identitiesCounted;
+    let identities: string[] | undefined;
+    if (withIdentities && this.#reportIdentities.length > 0) {
+      identities = this.#reportIdentities;
+      this.#reportIdentities = [];
+    }
+    this.#reportedViewers = viewers;
+    this.#chatAccepted = 0;
+    this.#identitiesCounted = false;
+    this.#lastReportedAt = now;
+    return { chat, counted, identities };
+  }
+
+  /** The reactions counted since the last call, or undefined when none. */
+  takeReactions(): Map<string, number> | undefined {
+    if (this.#reactions.size === 0) return undefined;
+    const reactions = this.#reactions;
+    this.#reactions = new Map();
+    return reactions;
   }
 
   /**
