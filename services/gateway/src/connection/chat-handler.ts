@@ -38,58 +38,75 @@ export interface ChatHandlerOptions {
   automod: AutoMod | undefined;
   log: Logger;
   now: () => number;
-  send: (ws: Socket, message: ServerMessage) => void;
-  reject: (ws: Socket, error: RoarError, ref: number | undefined, stream: string) => void;
-  /** Degradation level 4: only privileged users may chat. */
-  readOnly: () => boolean;
   /** Event-loop stalls: the burst of chat queued during one is forgiven by the rate limit. */
   stalls?: StallWatch;
   /** Traces accepted messages; undefined when tracing is off. */
   tracing?: Tracing | undefined;
 }
 
+/** What an accepted message is answered with (`held: true` when it waits). */
+export type ChatAck = Extract<ServerMessage, { type: 'ack' }>;
+
+/**
+ * How a message was taken: its ack when the request has a `ref` (and its sender is still there),
+ * else just whether it was published or held.
+ */
+export type ChatTaken = ChatAck | 'accepted' | 'held';
+
 /**
  * A chat message from arrival to publication: the connection checks, the rate limit, the stream's
  * rules (bans, modes, slow mode, then the text checks), the optional before-publish check, then
- * one publish on the bus (or the held queue). Exactly one reply: an ack (`held: true` when it
- * waits) or an error.
+ * one publish on the bus (or the held queue). It resolves with the ack to send (undefined when
+ * the request has no `ref` or its sender left) or rejects with the `RoarError` to answer; the
+ * connection handler sends either.
  */
 export class ChatHandler {
   readonly limiter: RateLimiter;
   readonly #o: ChatHandlerOptions;
+  /** Degradation level 4: only privileged users may chat. */
+  #readOnly = false;
 
   constructor(options: ChatHandlerOptions) {
     this.#o = options;
     this.limiter = new RateLimiter(options.config.chatRatePerS, options.config.chatBurst);
   }
 
-  handle(ws: Socket, s: Session, req: ChatRequest): void {
-    const started = performance.now();
-    const { chatAccept } = this.#o.metrics;
-    this.#accept(ws, s, req, started).then(
-      (result) => {
-        if (result !== undefined) chatAccept.observe(since(started), ACCEPT[result]);
-      },
-      (error: unknown) => {
-        if (!(error instanceof RoarError)) {
-          this.#o.log.error('chat failed', { stream: req.stream, error });
-          error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
-        }
-        const e = error as RoarError;
-        this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
-        if (s.open) this.#o.reject(ws, e, req.ref, req.stream);
-        chatAccept.observe(since(started), ACCEPT.rejected);
-      },
-    );
+  /** From degradation level 4 only moderators, broadcasters and admins may chat. */
+  setReadOnly(on: boolean): void {
+    this.#readOnly = on;
   }
 
-  /** Resolves with how the message was taken, or undefined when its sender left meanwhile. */
-  async #accept(
+  /** A message was taken (`accept` resolved): its time is observed; returns the ack to send. */
+  taken(taken: ChatTaken | undefined, started: number): ChatAck | undefined {
+    if (taken === undefined) return undefined;
+    const result = typeof taken === 'string' ? taken : taken.held ? 'held' : 'accepted';
+    this.#o.metrics.chatAccept.observe(since(started), ACCEPT[result]);
+    return typeof taken === 'string' ? undefined : taken;
+  }
+
+  /** A message was refused (`accept` rejected): counted; returns the error to answer with. */
+  refused(error: unknown, req: ChatRequest, started: number): RoarError {
+    if (!(error instanceof RoarError)) {
+      this.#o.log.error('chat failed', { stream: req.stream, error });
+      error = new RoarError(ErrorCode.Internal, 'chat failed; try again');
+    }
+    const e = error as RoarError;
+    this.#o.metrics.chat.inc({ result: 'rejected', reason: e.code });
+    this.#o.metrics.chatAccept.observe(since(started), ACCEPT.rejected);
+    return e;
+  }
+
+  /**
+   * Takes a message `started` (performance.now()) being read: resolves with how it was taken and
+   * its ack, or undefined when its sender left meanwhile; rejects with why it was refused. Pass
+   * the outcome to `taken` or `refused`.
+   */
+  async accept(
     ws: Socket,
     s: Session,
     req: ChatRequest,
     started: number,
-  ): Promise<'accepted' | 'held' | undefined> {
+  ): Promise<ChatTaken | undefined> {
     const { config, metrics, registry } = this.#o;
     const { identity } = s;
     if (!s.streams.includes(req.stream))
@@ -97,7 +114,7 @@ export class ChatHandler {
     if (identity.anonymous && !config.anonymousChat)
       throw new RoarError(ErrorCode.Unauthenticated, 'sign in to chat');
     const privileged = isPrivileged(identity, req.stream);
-    if (this.#o.readOnly() && !privileged) {
+    if (this.#readOnly && !privileged) {
       throw new RoarError(
         ErrorCode.ReadOnly,
         'chat is read-only for a moment: the stream is very busy',
@@ -179,16 +196,15 @@ export class ChatHandler {
       this.#o.own.add(event.id, ws, now);
       metrics.chat.inc({ result: 'accepted', reason: '' });
     }
-    if (req.ref !== undefined && s.open) {
-      this.#o.send(ws, {
+    if (req.ref !== undefined && s.open)
+      return {
         type: 'ack',
         ref: req.ref,
         id: event.id,
         ts: now,
         ...(isHeld ? { held: true } : {}),
-      });
-    }
-    return held !== undefined || pass.holdS > 0 ? 'held' : 'accepted';
+      };
+    return isHeld ? 'held' : 'accepted';
   }
 }
 

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   PROTOCOL_VERSION,
   RoarError,
+  type ChatRequest,
   type StatusMessage,
   type ServerMessage,
 } from '@roar/protocol';
@@ -72,8 +73,6 @@ export class ConnectionHandler {
   readonly #membership: Membership;
   readonly #frames: FrameCheck;
   readonly #modCommands: ModCommands;
-  /** Degradation level 4: only moderators, broadcasters and admins may chat. */
-  #readOnly = false;
   /** The current degradation status, told to every connection at its welcome. */
   #status: ServerMessage | undefined;
 
@@ -86,7 +85,6 @@ export class ConnectionHandler {
       registry,
       fanout: options.fanout,
       metrics,
-      replies: this.#replies,
       historyOnJoin: config.historyOnJoin,
       maxStreamsPerConnection: config.maxStreamsPerConnection,
     });
@@ -101,18 +99,12 @@ export class ConnectionHandler {
     this.reactions = new Reactions({
       registry,
       metrics,
-      replies: this.#replies,
       anonymousReactions: config.anonymousReactions,
       reactions: config.reactions,
       reactionRatePerS: config.reactionRatePerS,
       reactionBurst: config.reactionBurst,
     });
-    this.chat = new ChatHandler({
-      ...options,
-      send: (ws, message) => this.#replies.send(ws, message),
-      reject: (ws, error, ref, stream) => this.#replies.reject(ws, error, ref, stream),
-      readOnly: () => this.#readOnly,
-    });
+    this.chat = new ChatHandler(options);
   }
 
   get openSockets(): ReadonlySet<Socket> {
@@ -124,7 +116,7 @@ export class ConnectionHandler {
    * chat; above 0 the status is told to every joiner; every connection is told now.
    */
   setLevel(status: StatusMessage): void {
-    this.#readOnly = status.level >= 4;
+    this.chat.setReadOnly(status.level >= 4);
     this.#status = status.level > 0 ? status : undefined;
     this.broadcast(status);
   }
@@ -228,13 +220,13 @@ export class ConnectionHandler {
         case 'join':
           return this.#membership.join(ws, s, request);
         case 'leave':
-          return this.#membership.leave(ws, s, request, now);
+          return replies.send(ws, this.#membership.leave(ws, s, request, now));
         case 'chat':
-          return this.chat.handle(ws, s, request);
+          return this.#chat(ws, s, request);
         case 'mod':
           return this.#modCommands.handle(ws, s, request);
         case 'react':
-          return this.reactions.react(ws, s, request, now);
+          return this.#send(ws, this.reactions.react(s, request, now));
         case 'ping':
           return replies.send(ws, {
             type: 'pong',
@@ -246,6 +238,25 @@ export class ConnectionHandler {
       if (!(error instanceof RoarError)) throw error;
       replies.reject(ws, error, request.ref, 'stream' in request ? request.stream : undefined);
     }
+  }
+
+  #send(ws: Socket, reply: ServerMessage | undefined): void {
+    if (reply !== undefined) this.#replies.send(ws, reply);
+  }
+
+  /** A chat message: its ack, or its error, once the chat handler has decided. */
+  #chat(ws: Socket, s: Session, req: ChatRequest): void {
+    const started = performance.now();
+    this.chat.accept(ws, s, req, started).then(
+      (taken) => {
+        const ack = this.chat.taken(taken, started);
+        if (ack !== undefined && s.open) this.#replies.send(ws, ack);
+      },
+      (error: unknown) => {
+        const e = this.chat.refused(error, req, started);
+        if (s.open) this.#replies.reject(ws, e, req.ref, req.stream);
+      },
+    );
   }
 
   /** Sends one message to every connection (see `OpenConnections.broadcast`). */

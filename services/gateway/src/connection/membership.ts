@@ -1,17 +1,21 @@
-import { ErrorCode, RoarError, type JoinRequest, type LeaveRequest } from '@roar/protocol';
+import {
+  ErrorCode,
+  RoarError,
+  type JoinRequest,
+  type LeaveRequest,
+  type ServerMessage,
+} from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { publicSettings } from '../moderation/rules/settings.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { RecentEntry } from '../streams/recent-chat.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import type { Session, Socket } from '../transport/socket.js';
-import type { Replies } from './replies.js';
 
 export interface MembershipOptions {
   registry: StreamRegistry;
   fanout: Fanout;
   metrics: GatewayMetrics;
-  replies: Replies;
   /** Recent chat sent with `joined` (`ROAR_HISTORY_ON_JOIN`). */
   historyOnJoin: number;
   /** Streams one connection may join (`ROAR_MAX_STREAMS_PER_CONNECTION`). */
@@ -20,8 +24,8 @@ export interface MembershipOptions {
 
 /**
  * Which streams a connection is in: `join` counts the viewer, answers with the stream's state and
- * recent chat (or what it missed since `since`), then subscribes it; `leave` undoes that. Errors
- * are thrown as `RoarError`s for the connection handler to answer.
+ * recent chat (or what it missed since `since`), then subscribes it; `leave` undoes that and
+ * returns the `left` reply. Errors are thrown as `RoarError`s for the connection handler to answer.
  */
 export class Membership {
   readonly #o: MembershipOptions;
@@ -78,7 +82,7 @@ export class Membership {
     });
   }
 
-  leave(ws: Socket, s: Session, req: LeaveRequest, now: number): void {
+  leave(ws: Socket, s: Session, req: LeaveRequest, now: number): ServerMessage {
     const i = s.streams.indexOf(req.stream);
     if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
     s.streams.splice(i, 1);
@@ -86,11 +90,11 @@ export class Membership {
     const state = this.#o.registry.get(req.stream);
     if (state) this.#o.registry.release(state, now);
     this.#o.metrics.leaves.inc();
-    this.#o.replies.send(ws, {
+    return {
       type: 'left',
       ...(req.ref !== undefined ? { ref: req.ref } : {}),
       stream: req.stream,
-    });
+    };
   }
 
   /** The connection closed: it leaves every stream it was in. */

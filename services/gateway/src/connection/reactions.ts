@@ -1,14 +1,12 @@
-import { ErrorCode, RoarError, type ReactRequest } from '@roar/protocol';
+import { ErrorCode, RoarError, type ReactRequest, type ServerMessage } from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { RateLimiter } from '../base/token-bucket.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
-import type { Session, Socket } from '../transport/socket.js';
-import type { Replies } from './replies.js';
+import type { Session } from '../transport/socket.js';
 
 export interface ReactionsOptions {
   registry: StreamRegistry;
   metrics: GatewayMetrics;
-  replies: Replies;
   /** `ROAR_ANONYMOUS_REACTIONS`. */
   anonymousReactions: boolean;
   /** The reactions of a stream whose rules are not loaded. */
@@ -20,7 +18,8 @@ export interface ReactionsOptions {
 /**
  * A viewer's reaction: checked (joined, signed in unless anonymous reactions are on, reactions on
  * for the stream, one of its emoji, the per-user rate) and counted locally; the count goes to the
- * aggregator with the next reaction report.
+ * aggregator with the next reaction report. Returns the ack to send (for a request with a `ref`),
+ * or throws the `RoarError` to answer.
  */
 export class Reactions {
   readonly limiter: RateLimiter;
@@ -31,7 +30,7 @@ export class Reactions {
     this.limiter = new RateLimiter(options.reactionRatePerS, options.reactionBurst);
   }
 
-  react(ws: Socket, s: Session, req: ReactRequest, now: number): void {
+  react(s: Session, req: ReactRequest, now: number): ServerMessage | undefined {
     const { metrics } = this.#o;
     try {
       if (!s.streams.includes(req.stream))
@@ -54,7 +53,7 @@ export class Reactions {
         throw new RoarError(ErrorCode.RateLimited, 'reacting too fast', { retryAfterMs: wait });
       this.#o.registry.get(req.stream)?.countReaction(req.emoji);
       metrics.reactions.inc({ result: 'accepted', reason: '' });
-      if (req.ref !== undefined) this.#o.replies.send(ws, { type: 'ack', ref: req.ref });
+      return req.ref !== undefined ? { type: 'ack', ref: req.ref } : undefined;
     } catch (error) {
       if (error instanceof RoarError)
         metrics.reactions.inc({ result: 'rejected', reason: error.code });
