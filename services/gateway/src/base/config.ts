@@ -15,7 +15,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   const env = new EnvReader(source);
   const mode = env.oneOf<Mode>('ROAR_MODE', 'embedded', ['embedded', 'gateway']);
   const tickMs = env.int('ROAR_TICK_MS', 50, 5, 1000);
-  const config: GatewayConfig = {
+  const base = {
     ...readSharedSettings(env, tickMs),
     mode,
     // The memory bus cannot cross threads, so embedded mode is one shard.
@@ -83,7 +83,6 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     slowCloseLingerMs: env.int('ROAR_SLOW_CLOSE_LINGER_MS', 360_000, 0, 3_600_000),
     admissionRatePerS: env.number('ROAR_ADMISSION_RATE', 1000, 1, 1_000_000),
     admissionBurst: env.int('ROAR_ADMISSION_BURST', 2000, 1, 1_000_000),
-    maxConnections: 0,
     maxConnectionsPerIp: env.int('ROAR_MAX_CONNECTIONS_PER_IP', 1000, 1, 10_000_000),
     trustedProxies: env.list('ROAR_TRUSTED_PROXIES', []),
     retryAfterS: env.int('ROAR_RETRY_AFTER_S', 2, 1, 3600),
@@ -94,56 +93,57 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     ladderCpu: env.number('ROAR_LADDER_CPU', 0.9, 0.05, 64),
     ladderUpMs: env.int('ROAR_LADDER_UP_MS', 2000, 0, 600_000),
     ladderDownMs: env.int('ROAR_LADDER_DOWN_MS', 15_000, 0, 3_600_000),
-    pinnedLevel: undefined,
-    adminApiKeys: [],
-    automod: 'off',
-    automodUrl: undefined,
-    automodTimeoutMs: 200,
-    automodFail: 'open',
-    allowedOrigins: undefined,
-    tracing: 'off',
-    otlpEndpoint: '',
-    traceSampleRatio: 1,
   };
-  try {
-    config.allowedOrigins = parseAllowedOrigins(env.optionalString('ROAR_ALLOWED_ORIGINS'));
-  } catch (error) {
-    throw new ConfigError(
-      error instanceof Error ? error.message : 'ROAR_ALLOWED_ORIGINS is malformed',
-    );
+  const allowedOrigins = parsed('ROAR_ALLOWED_ORIGINS', () =>
+    parseAllowedOrigins(env.optionalString('ROAR_ALLOWED_ORIGINS')),
+  );
+  const adminApiKeys = parsed('ROAR_ADMIN_API_KEYS', () =>
+    parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS')),
+  );
+  const automod = env.oneOf('ROAR_AUTOMOD', 'off', ['off', 'rules', 'webhook']);
+  const automodUrl = env.optionalString('ROAR_AUTOMOD_URL');
+  const automodTimeoutMs = env.int('ROAR_AUTOMOD_TIMEOUT_MS', 200, 10, 10_000);
+  const automodFail = env.oneOf('ROAR_AUTOMOD_FAIL', 'open', ['open', 'closed']);
+  const tracing = env.oneOf('ROAR_TRACING', 'off', ['off', 'otlp']);
+  const otlpEndpoint = env.string('ROAR_OTLP_ENDPOINT', 'http://127.0.0.1:4318/v1/traces');
+  const traceSampleRatio = env.number('ROAR_TRACE_SAMPLE', 1, 0, 1);
+  if (!/^https?:\/\//.test(otlpEndpoint)) {
+    throw new ConfigError(`ROAR_OTLP_ENDPOINT must be an http(s) URL (got "${otlpEndpoint}")`);
   }
-  try {
-    config.adminApiKeys = parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS'));
-  } catch (error) {
-    throw new ConfigError(
-      error instanceof Error ? error.message : 'ROAR_ADMIN_API_KEYS is malformed',
-    );
-  }
-  config.automod = env.oneOf('ROAR_AUTOMOD', 'off', ['off', 'rules', 'webhook']);
-  config.automodUrl = env.optionalString('ROAR_AUTOMOD_URL');
-  config.automodTimeoutMs = env.int('ROAR_AUTOMOD_TIMEOUT_MS', 200, 10, 10_000);
-  config.automodFail = env.oneOf('ROAR_AUTOMOD_FAIL', 'open', ['open', 'closed']);
-  config.tracing = env.oneOf('ROAR_TRACING', 'off', ['off', 'otlp']);
-  config.otlpEndpoint = env.string('ROAR_OTLP_ENDPOINT', 'http://127.0.0.1:4318/v1/traces');
-  config.traceSampleRatio = env.number('ROAR_TRACE_SAMPLE', 1, 0, 1);
-  if (!/^https?:\/\//.test(config.otlpEndpoint)) {
-    throw new ConfigError(
-      `ROAR_OTLP_ENDPOINT must be an http(s) URL (got "${config.otlpEndpoint}")`,
-    );
-  }
-  if (config.automod === 'webhook' && !/^https?:\/\//.test(config.automodUrl ?? '')) {
+  if (automod === 'webhook' && !/^https?:\/\//.test(automodUrl ?? '')) {
     throw new ConfigError('ROAR_AUTOMOD=webhook needs ROAR_AUTOMOD_URL, an http(s) URL');
   }
-  // Per worker; the open-file limit (about 20,000 here) is per process, shared by the workers.
-  config.maxConnections = env.int(
-    'ROAR_MAX_CONNECTIONS',
-    Math.floor(19_000 / config.workers),
-    1,
-    10_000_000,
-  );
-  const level = env.optionalString('ROAR_LEVEL');
-  if (level !== undefined) config.pinnedLevel = env.int('ROAR_LEVEL', 0, 0, 5);
+  const config: GatewayConfig = {
+    ...base,
+    allowedOrigins,
+    adminApiKeys,
+    automod,
+    automodUrl,
+    automodTimeoutMs,
+    automodFail,
+    tracing,
+    otlpEndpoint,
+    traceSampleRatio,
+    // Per worker; the open-file limit (about 20,000 here) is per process, shared by the workers.
+    maxConnections: env.int(
+      'ROAR_MAX_CONNECTIONS',
+      Math.floor(19_000 / base.workers),
+      1,
+      10_000_000,
+    ),
+    pinnedLevel:
+      env.optionalString('ROAR_LEVEL') === undefined ? undefined : env.int('ROAR_LEVEL', 0, 0, 5),
+  };
   checkGatewayConfig(env, config);
   env.rejectUnknown('ROAR_');
   return config;
+}
+
+/** A value parsed by `parse`, whose error (naming the variable) becomes a `ConfigError`. */
+function parsed<T>(variable: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : `${variable} is malformed`);
+  }
 }
