@@ -67,7 +67,7 @@ export function receiveBusEvent(
       o.metrics.fencedTotals.inc();
       return;
     }
-    state.pendingViewers = encoded as EncodedEvent<ViewersEvent>;
+    state.queueViewers(encoded as EncodedEvent<ViewersEvent>);
   } else {
     // Only traced messages carry headers: untraced chat does not reach the tracer.
     if (headers !== undefined && event.type === 'chat')

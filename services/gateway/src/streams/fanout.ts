@@ -90,19 +90,8 @@ export class Fanout {
       ) {
         continue;
       }
-      const events = state.pending;
-      state.pending = [];
-      if (state.pendingReactions && now - state.lastReactionsPush >= this.#reactionIntervalMs) {
-        events.push(EncodedEvent.of(state.pendingReactions));
-        state.pendingReactions = undefined;
-        state.lastReactionsPush = now;
-      }
-      if (state.pendingViewers && now - state.lastViewersPush >= this.#countIntervalMs) {
-        events.push(state.pendingViewers);
-        state.pendingViewers = undefined;
-        state.lastViewersPush = now;
-      }
-      if (!state.pendingViewers && !state.pendingReactions) this.#dirty.delete(state);
+      const events = state.takeBatch(now, this.#reactionIntervalMs, this.#countIntervalMs);
+      if (!state.waiting) this.#dirty.delete(state);
       if (events.length > 0) this.#deliver(state, events, now);
     }
     this.#queue.start();

@@ -56,19 +56,15 @@ export function applyModEvent(
 ): boolean {
   switch (event.type) {
     case 'delete':
-      state.recent.remove(event.id);
       // A message deleted before its turn in this tick's batch never goes out at all.
-      state.pending = state.pending.filter(
-        (e) => !(e.event.type === 'chat' && e.event.id === event.id),
-      );
+      state.dropChat(event.id);
       onDelete(event.id);
       return true;
     case 'clear':
-      state.recent.clear();
-      state.pending = state.pending.filter((e) => e.event.type !== 'chat');
+      state.clearChat();
       return true;
     case 'pin':
-      state.mod.pinned = event.message ? EncodedEvent.of(event.message) : undefined;
+      state.mod.pin(event.message ? EncodedEvent.of(event.message) : undefined);
       return true;
     case 'announcement':
       return true;

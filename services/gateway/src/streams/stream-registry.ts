@@ -137,7 +137,7 @@ export class StreamRegistry {
       const event = state.markStale(now, staleAfterMs);
       if (!event) continue;
       this.#o.metrics.staleTotals.inc();
-      state.pendingViewers = event;
+      state.queueViewers(event);
       this.#o.onPending(state);
     }
   }

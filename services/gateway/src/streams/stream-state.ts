@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Subscription } from '@roar/bus';
 import {
   EncodedEvent,
@@ -11,28 +10,10 @@ import {
 import type { ChatSampler } from './chat-sampler.js';
 import { StreamModeration } from '../moderation/rules/stream-moderation.js';
 import type { StreamSettings } from '@roar/store';
+import { nextOrigin, type Hole } from './positions.js';
 import { RecentChat } from './recent-chat.js';
 
-/** This process's tag: new at every start, so a restarted gateway's positions start afresh. */
-const PROCESS_TAG = randomBytes(6).toString('base64url');
-let opened = 0;
-
-/**
- * A new origin: the process tag and a count of streams opened here. A stream reopened after it
- * was forgotten numbers its messages from 1 again under a new origin, never reusing positions.
- */
-export function nextOrigin(): string {
-  return `${PROCESS_TAG}.${(opened++).toString(36)}`;
-}
-
-/** Positions of one origin that did not arrive: `from` to `to`, inclusive. */
-export interface Hole {
-  origin: string;
-  from: number;
-  to: number;
-  /** When it was seen. */
-  at: number;
-}
+export type { Hole } from './positions.js';
 
 /** One stream as this gateway holds it: local viewers, pending fanout, recent chat, counters. */
 export class StreamState {
@@ -247,6 +228,48 @@ export class StreamState {
 
   enqueue(event: EncodedEvent<StreamEvent>): void {
     this.pending.push(event);
+  }
+
+  /** The newest count, for the next push slot (counts are latest-value, never queued). */
+  queueViewers(event: EncodedEvent<ViewersEvent>): void {
+    this.pendingViewers = event;
+  }
+
+  /** A deleted message: it leaves recent chat, and never goes out if it has not yet. */
+  dropChat(id: string): void {
+    this.recent.remove(id);
+    this.pending = this.pending.filter((e) => !(e.event.type === 'chat' && e.event.id === id));
+  }
+
+  /** A cleared chat: recent chat empties, and no queued chat goes out. */
+  clearChat(): void {
+    this.recent.clear();
+    this.pending = this.pending.filter((e) => e.event.type !== 'chat');
+  }
+
+  /** Reaction bursts or a count still wait for their push slot. */
+  get waiting(): boolean {
+    return this.pendingViewers !== undefined || this.pendingReactions !== undefined;
+  }
+
+  /**
+   * Takes this tick's batch: every queued event, then the merged reactions and the newest count
+   * when their spacing allows (else they wait; see `waiting`).
+   */
+  takeBatch(now: number, reactionIntervalMs: number, countIntervalMs: number): EncodedEvent[] {
+    const events = this.pending;
+    this.pending = [];
+    if (this.pendingReactions && now - this.lastReactionsPush >= reactionIntervalMs) {
+      events.push(EncodedEvent.of(this.pendingReactions));
+      this.pendingReactions = undefined;
+      this.lastReactionsPush = now;
+    }
+    if (this.pendingViewers && now - this.lastViewersPush >= countIntervalMs) {
+      events.push(this.pendingViewers);
+      this.pendingViewers = undefined;
+      this.lastViewersPush = now;
+    }
+    return events;
   }
 
   /** Adds a burst to the one waiting, so a slower push loses no taps. */

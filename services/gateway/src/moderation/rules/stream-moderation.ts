@@ -109,6 +109,11 @@ export class StreamModeration {
     return this.#settingsChanges + this.bans.changes;
   }
 
+  /** The pinned message changed (a moderator pinned one, or unpinned: undefined). */
+  pin(message: EncodedEvent<ChatEvent> | undefined): void {
+    this.pinned = message;
+  }
+
   /** Installs rules read from the store; they are no longer provisional. */
   confirm(snapshot: ModerationSnapshot): void {
     this.#setOverrides(snapshot.overrides);
