@@ -2,7 +2,8 @@ import { EncodedEvent, type ChatEvent, type GapEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { HistoryEntry } from '@roar/store';
 import type { GatewayMetrics } from '../base/metrics.js';
-import type { Hole, StreamState } from './stream-state.js';
+import type { Hole } from './positions.js';
+import type { StreamState } from './stream-state.js';
 
 /** After a bus outage, stored messages this much older than its start are also checked. */
 const OUTAGE_MARGIN_MS = 1000;

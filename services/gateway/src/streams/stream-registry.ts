@@ -7,7 +7,8 @@ import { publicSettings } from '../moderation/rules/settings.js';
 import { loadStreamModeration } from './moderation-sync.js';
 import { receiveBusEvent } from './bus-events.js';
 import { fillFromHistory } from './chat-recovery.js';
-import { StreamState, type Hole } from './stream-state.js';
+import type { Hole } from './positions.js';
+import { StreamState } from './stream-state.js';
 import type { Tracing } from '../base/tracing.js';
 
 /**
@@ -101,16 +102,12 @@ export class StreamRegistry {
       this.#streams.set(stream, state);
       this.#open(state);
     }
-    state.viewers++;
-    state.emptySince = undefined;
-    state.noteIdentity(identityKey);
+    state.join(identityKey);
     return state;
   }
 
   release(state: StreamState, now: number): void {
-    if (state.viewers <= 0) return;
-    state.viewers--;
-    if (state.viewers === 0) state.emptySince = now;
+    state.leave(now);
   }
 
   /**
@@ -255,7 +252,7 @@ export class StreamRegistry {
     );
     const totals = store.stats.totals(state.id).then(
       (totals) => {
-        state.totals ??= totals;
+        state.seedTotals(totals);
       },
       (error: unknown) => {
         metrics.storeReadFailures.inc();

@@ -13,8 +13,6 @@ import type { StreamSettings } from '@roar/store';
 import { nextOrigin, type Hole } from './positions.js';
 import { RecentChat } from './recent-chat.js';
 
-export type { Hole } from './positions.js';
-
 /** One stream as this gateway holds it: local viewers, pending fanout, recent chat, counters. */
 export class StreamState {
   readonly id: string;
@@ -65,7 +63,6 @@ export class StreamState {
   totalsEpoch = 0;
   /** When the totals were last heard of (or the stream opened); for the stale mark. */
   totalsAt = 0;
-  // What the stream counted for the aggregator, each written by intent (count, note, take):
   /** Local viewers as last reported to the aggregator, for early reports (see `Reporter`). */
   #reportedViewers = 0;
   /** New identities were added to the unique counter since the last report. */
@@ -105,9 +102,23 @@ export class StreamState {
     this.holes.push({ origin, from: seq - missing, to: seq - 1, at: now });
   }
 
-  /** A viewer joined: its identity goes to the unique counter with the next report. */
-  noteIdentity(key: string): void {
-    this.#newIdentities.push(key);
+  /** A viewer joined: counted, and its identity goes to the unique counter with the next report. */
+  join(identityKey: string): void {
+    this.viewers++;
+    this.emptySince = undefined;
+    this.#newIdentities.push(identityKey);
+  }
+
+  /** A viewer left (or its connection closed); the stream is empty since `now` if it was the last. */
+  leave(now: number): void {
+    if (this.viewers <= 0) return;
+    this.viewers--;
+    if (this.viewers === 0) this.emptySince = now;
+  }
+
+  /** Totals read from the store when the stream opened, unless the aggregator spoke first. */
+  seedTotals(totals: ViewerCount | undefined): void {
+    this.totals ??= totals;
   }
 
   countReaction(emoji: string): void {
