@@ -83,9 +83,9 @@ export class Fanout {
       // A stream in a chat storm goes out in fewer, fuller frames: a reader cannot tell 50 ms
       // from 200 ms, and frames, not messages, are what a viewer costs. Priority news does not wait.
       if (
-        state.sampler !== undefined &&
-        state.sampler.ratio < 1 &&
-        now - state.lastFlushAt < this.#stormTickMs &&
+        state.delivery.sampler !== undefined &&
+        state.delivery.sampler.ratio < 1 &&
+        now - state.delivery.lastFlushAt < this.#stormTickMs &&
         !state.pending.some((e) => e.event.type !== 'chat' || isPriorityChat(e.event))
       ) {
         continue;
@@ -115,7 +115,7 @@ export class Fanout {
     const join = (): void => {
       ws.subscribe(topicOf(s.codec, state.id, s.slowSince !== undefined, slice));
     };
-    if (state.queued === 0) return join();
+    if (state.delivery.queued === 0) return join();
     const key = `${s.id} ${state.id}`;
     const ticket = {};
     this.#waiting.set(key, ticket);
@@ -151,13 +151,14 @@ export class Fanout {
   }
 
   #pickSlice(state: StreamState): number {
-    if (state.openSlice < state.slices && this.#hasRoom(state.id, state.openSlice)) {
-      return state.openSlice;
+    const d = state.delivery;
+    if (d.openSlice < d.slices && this.#hasRoom(state.id, d.openSlice)) {
+      return d.openSlice;
     }
-    for (let slice = 0; slice < state.slices; slice++) {
-      if (this.#hasRoom(state.id, slice)) return (state.openSlice = slice);
+    for (let slice = 0; slice < d.slices; slice++) {
+      if (this.#hasRoom(state.id, slice)) return (d.openSlice = slice);
     }
-    return (state.openSlice = state.slices++);
+    return (d.openSlice = d.slices++);
   }
 
   #hasRoom(stream: string, slice: number): boolean {
@@ -171,7 +172,8 @@ export class Fanout {
   }
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
-    state.lastFlushAt = now;
+    const d = state.delivery;
+    d.lastFlushAt = now;
     const ordinary: EncodedEvent[] = [];
     // When the ordinary chat was sent, by the accepting gateways' clocks, never later than now:
     // a gateway whose clock runs ahead must not stop the budget's refill.
@@ -189,22 +191,22 @@ export class Fanout {
       if (missing > 0) state.noteHole(event.origin as string, event.seq as number, missing, now);
       if (isPriorityChat(event)) continue;
       const sent = Math.min(event.ts, now);
-      state.sampler ??= new ChatSampler(this.#chatBudgetPerS, sent);
+      d.sampler ??= new ChatSampler(this.#chatBudgetPerS, sent);
       // A stalled gateway's queued chat arrives late: judged by its own second of send time.
-      if (state.sampler.isLate(sent)) {
-        if (!state.sampler.admitLate(sent, now)) (left ??= new Set()).add(e);
+      if (d.sampler.isLate(sent)) {
+        if (!d.sampler.admitLate(sent, now)) (left ??= new Set()).add(e);
         continue;
       }
       ordinary.push(e);
       if (sent > sentUntil) sentUntil = sent;
       if (sent < sentFrom) sentFrom = sent;
     }
-    if (ordinary.length > 0 && state.sampler !== undefined) {
-      state.sampler.budgetPerS = this.#chatBudgetPerS;
+    if (ordinary.length > 0 && d.sampler !== undefined) {
+      d.sampler.budgetPerS = this.#chatBudgetPerS;
       // The rate is judged by when messages were sent, so a backlog delivered at once after a
       // stall is not taken for chat outrunning reading.
-      const kept = state.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);
-      for (const e of kept) state.sampler.delivered(Math.min((e.event as ChatEvent).ts, now));
+      const kept = d.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);
+      for (const e of kept) d.sampler.delivered(Math.min((e.event as ChatEvent).ts, now));
       if (kept.length < ordinary.length) {
         const keep = new Set(kept);
         left ??= new Set();
@@ -216,7 +218,7 @@ export class Fanout {
       full = events.filter((e) => !left.has(e));
       this.#o.metrics.sampledOut.inc(left.size);
     }
-    const ratio = state.sampler?.ratio ?? 1;
+    const ratio = d.sampler?.ratio ?? 1;
     const head =
       ratio < 1
         ? { type: 'batch' as const, stream: state.id, sampled: round(ratio) }
@@ -224,7 +226,7 @@ export class Fanout {
 
     this.#o.metrics.batches.inc();
     const frames = new Frames(head, full, events);
-    for (let slice = 0; slice < state.slices; slice++) {
+    for (let slice = 0; slice < d.slices; slice++) {
       this.#queue.push(state, () => this.#publish(state, slice, frames, full));
     }
     this.#queue.push(state, () => {

@@ -7,7 +7,7 @@ import {
   type ViewerCount,
   type ViewersEvent,
 } from '@roar/protocol';
-import type { ChatSampler } from './chat-sampler.js';
+import { Delivery } from './delivery.js';
 import { StreamModeration } from '../moderation/rules/stream-moderation.js';
 import type { StreamSettings } from '@roar/store';
 import { nextOrigin, type Hole } from './positions.js';
@@ -47,16 +47,8 @@ export class StreamState {
   /** Reaction bursts not sent yet, merged (under pressure they go out less often). */
   pendingReactions: ReactionsEvent | undefined;
   lastReactionsPush = 0;
-  /** When the stream's last frame went out. */
-  lastFlushAt = 0;
-  /** Viewer slices (see `Fanout`): one until the stream outgrows it. */
-  slices = 1;
-  /** The slice the last joiner went to, tried first for the next one. */
-  openSlice = 0;
-  /** Fanout writes queued for this stream and not done yet. */
-  queued = 0;
-  /** Made when the stream first has chat to sample. */
-  sampler: ChatSampler | undefined;
+  /** Fanout's own per-stream state (slices, sampling, queued writes): written by fanout only. */
+  readonly delivery = new Delivery();
   /** The newest totals from the aggregator (or the store, until the aggregator speaks). */
   totals: ViewerCount | undefined;
   /** The highest lease epoch of the aggregator's events accepted for this stream (fencing). */
@@ -256,6 +248,11 @@ export class StreamState {
   clearChat(): void {
     this.recent.clear();
     this.pending = this.pending.filter((e) => e.event.type !== 'chat');
+  }
+
+  /** Viewer slices of the stream (see `Fanout`). */
+  get slices(): number {
+    return this.delivery.slices;
   }
 
   /** Reaction bursts or a count still wait for their push slot. */

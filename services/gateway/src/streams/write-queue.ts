@@ -9,7 +9,7 @@ interface Job {
 /**
  * Fanout's writes, in order, at most `perTurn` sockets' worth per event-loop turn: a big stream's
  * frame goes out over several turns, with new connections, acks and pings served in between.
- * Each stream counts its writes still queued (`StreamState.queued`), so a joiner can wait for them.
+ * Each stream counts its writes still queued (`Delivery.queued`), so a joiner can wait for them.
  */
 export class WriteQueue {
   readonly #queue: Job[] = [];
@@ -22,7 +22,7 @@ export class WriteQueue {
   }
 
   push(state: StreamState, run: () => number): void {
-    state.queued++;
+    state.delivery.queued++;
     this.#queue.push({ state, run });
   }
 
@@ -42,7 +42,7 @@ export class WriteQueue {
       this.#queue.length = 0;
       this.#next = 0;
     }
-    job.state.queued--;
+    job.state.delivery.queued--;
     return job.run();
   }
 
