@@ -128,7 +128,7 @@ describe('RoarClient connection', () => {
   it('ends in closed with connection_refused for a do-not-reconnect code without a reason', async () => {
     const h = harness();
     await h.open();
-    h.net.last.drop(CloseCode.Banned);
+    h.net.last.drop(4503);
     expect(h.seen.error[0]).toMatchObject({ code: 'connection_refused', closeCode: 4503 });
     expect(h.client.state).toBe('closed');
   });

@@ -17,8 +17,6 @@ export const CloseCode = {
   ServerRestart: 4000,
   /** The client did not read fast enough and fell too far behind. */
   SlowConsumer: 4001,
-  /** The server is shedding connections under overload. */
-  Overloaded: 4002,
   /** The client sent frames faster than the connection limit for too long. */
   Flood: 4003,
 
@@ -28,8 +26,6 @@ export const CloseCode = {
   Unauthorized: 4501,
   /** The token expired: fetch a new one, then reconnect. */
   TokenExpired: 4502,
-  /** The user is banned from the service. */
-  Banned: 4503,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

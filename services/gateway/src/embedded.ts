@@ -3,7 +3,7 @@ import { MemoryBroker, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import { createMemoryStore } from '@roar/store';
 import { randomBytes } from 'node:crypto';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './base/config.js';
 import { Gateway } from './gateway.js';
 
 export interface Embedded {

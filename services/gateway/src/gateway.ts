@@ -1,34 +1,35 @@
 import { Subjects, type Bus } from '@roar/bus';
-import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
-import { AnonymousIds, anonIdSecret } from './anonymous.js';
-import { Authenticator } from './auth.js';
-import { ClientAddresses } from './client-address.js';
-import { isLoopbackHost, type GatewayConfig } from './config.js';
-import { ConnectionHandler, MAX_PAYLOAD_CUT_FACTOR } from './connection-handler.js';
-import { devLogin } from './dev-login.js';
-import { Fanout } from './fanout.js';
-import { LoadControl } from './load-control.js';
-import { OwnMessages } from './own-messages.js';
-import { HistoryWriter } from './history-writer.js';
+import { AnonymousIds, anonIdSecret } from './base/anonymous.js';
+import { Authenticator } from './base/auth.js';
+import { ClientAddresses } from './base/client-address.js';
+import type { GatewayConfig } from './base/config.js';
+import { ConnectionHandler } from './connection/connection-handler.js';
+import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
+import { devTokenRoute, mountEndpoints } from './endpoints.js';
+import { Fanout } from './streams/fanout.js';
+import { LoadControl, admissionFor, slowClientsFor } from './load/load-control.js';
+import { OwnMessages } from './streams/own-messages.js';
+import { HistoryWriter } from './streams/history-writer.js';
 import { PUBLIC, fallbackRoutes, httpRoutes } from './http-routes.js';
-import { fromAllowedOrigins } from './origins.js';
-import { staticFiles } from './static-files.js';
-import { MessageIds } from './message-ids.js';
+import { staticFiles } from './transport/static-files.js';
+import { MessageIds } from './base/message-ids.js';
+import { Holds } from './moderation/holds.js';
 import { Moderation } from './moderation/index.js';
-import { defaultSettings } from './moderation/settings.js';
-import { GatewayMetrics } from './metrics.js';
-import { IdentityWriter } from './identity-writer.js';
-import { Reporter } from './reporter.js';
-import { StreamRegistry } from './stream-registry.js';
-import { SseHub } from './sse.js';
-import { StallWatch } from './stall-watch.js';
-import type { Publisher } from './socket.js';
-import type { HttpHandler } from './http.js';
-import { UwsTransport, type UpgradeRequest, type UpgradeResult } from './transport-uws.js';
-import { decideUpgrade } from './upgrade.js';
-import { startTracing, type Tracing } from './tracing.js';
+import { defaultSettings } from './moderation/rules/settings.js';
+import { GatewayMetrics } from './base/metrics.js';
+import { IdentityWriter } from './counts/identity-writer.js';
+import { Reporter } from './counts/reporter.js';
+import { StreamRegistry } from './streams/stream-registry.js';
+import { SseHub } from './transport/sse.js';
+import { StallWatch } from './base/stall-watch.js';
+import { bothTransports } from './transport/publisher.js';
+import type { HttpHandler } from './base/http.js';
+import { UwsTransport } from './transport/uws.js';
+import { startTracing, type Tracing } from './base/tracing.js';
+import { STALLS, Timers, isReachable, scheduleWork } from './schedule.js';
+import { warnInsecure } from './warnings.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -42,11 +43,6 @@ export interface GatewayDeps {
   now?: () => number;
 }
 
-/** The stall watch's beat, and how late a beat must be to count as a stall. */
-const STALL_BEAT_MS = 100;
-const STALL_THRESHOLD_MS = 1000;
-/** A stall's backlog is forgiven by the chat rate limit this long after it ends. */
-const STALL_GRACE_MS = 2000;
 /**
  * One gateway shard: WebSocket and HTTP on one port, local streams, per-tick fanout, reports to
  * the aggregator. It owns neither the bus nor the store; whoever started it closes those.
@@ -66,7 +62,7 @@ export class Gateway {
   readonly #reporter: Reporter;
   readonly #identities: IdentityWriter;
   readonly #deps: GatewayDeps;
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #timers: Timers;
   readonly #tracing: Tracing | undefined;
   #port = 0;
   #draining = false;
@@ -75,11 +71,9 @@ export class Gateway {
     const { config, bus, store, log, tracing } = deps;
     this.#tracing = tracing;
     const now = deps.now ?? Date.now;
-    this.#stalls = new StallWatch(
-      { thresholdMs: STALL_THRESHOLD_MS, graceMs: STALL_GRACE_MS },
-      now(),
-    );
+    this.#stalls = new StallWatch(STALLS, now());
     this.#deps = deps;
+    this.#timers = new Timers(log);
     this.config = config;
     this.metrics = new GatewayMetrics({ gateway: config.gatewayId });
     const subjects = new Subjects(config.prefix);
@@ -94,16 +88,8 @@ export class Gateway {
     });
     const own = new OwnMessages();
     this.#sse = new SseHub();
-    const transport = this.#transport;
     const sse = this.#sse;
-    // Fanout reaches WebSocket viewers through uWS topics and fallback viewers through the hub.
-    const publisher: Publisher = {
-      publish: (topic, frame, isBinary) => {
-        transport.publish(topic, frame, isBinary);
-        if (!isBinary) sse.publish(topic, frame);
-      },
-      subscribers: (topic) => transport.subscribers(topic) + sse.subscribers(topic),
-    };
+    const publisher = bothTransports(this.#transport, sse);
     this.#fanout = new Fanout({
       publisher,
       metrics: this.metrics,
@@ -115,13 +101,6 @@ export class Gateway {
       stormTickMs: config.stormTickMs,
       sliceSockets: config.fanoutSliceSockets,
       tracing,
-    });
-    this.load = new LoadControl({
-      config,
-      metrics: this.metrics,
-      log,
-      fanout: this.#fanout,
-      now,
     });
     this.#history = new HistoryWriter({
       store,
@@ -137,20 +116,7 @@ export class Gateway {
       perAddress: config.anonIdsPerIp,
     });
     const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
-    this.moderation = new Moderation({
-      config,
-      store,
-      bus,
-      subjects,
-      history: this.#history,
-      ids,
-      auth,
-      log,
-      metrics: this.metrics,
-      now,
-      defaults,
-      tracing,
-    });
+    const holds = new Holds(store, bus, subjects, this.#history, log);
     this.registry = new StreamRegistry({
       bus,
       store,
@@ -163,7 +129,7 @@ export class Gateway {
       onPending: (state) => this.#fanout.markDirty(state),
       onForget: (state) => this.#fanout.forget(state),
       defaults,
-      onDelete: (id) => this.moderation.holds.cancel(id),
+      onDelete: (id) => holds.cancel(id),
       now,
       tracing,
     });
@@ -176,16 +142,32 @@ export class Gateway {
       uniquesInReports: config.uniquesInReports,
     });
     this.#identities = new IdentityWriter(store, this.metrics, config.uniquesInReports);
-    const adminRoutes = this.moderation.attach(this.registry, {
+    this.moderation = new Moderation({
+      config,
+      store,
+      bus,
+      subjects,
+      registry: this.registry,
+      holds,
+      ids,
+      auth,
+      log,
+      metrics: this.metrics,
+      now,
+      defaults,
       onPending: (state) => this.#fanout.markDirty(state),
+      // Control events arrive once the gateway runs, when load control exists.
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
+      tracing,
     });
+    const admission = admissionFor(config, this.metrics, now());
+    const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
     this.connections = new ConnectionHandler({
       config,
       auth,
-      admission: this.load.admission,
-      slow: this.load.slow,
+      admission,
+      slow,
       fanout: this.#fanout,
       own,
       registry: this.registry,
@@ -197,53 +179,24 @@ export class Gateway {
       log,
       now,
       moderation: this.moderation.service,
-      holds: this.moderation.holds,
+      holds,
       globalBans: this.moderation.globalBans,
       automod: this.moderation.automod,
       stalls: this.#stalls,
       tracing,
     });
 
-    this.#transport.websocket('/ws', {
-      upgrade: (req) =>
-        decideUpgrade(req, config, this.metrics, this.load.admission, anonymous, now()),
-      open: (ws) => this.connections.open(ws),
-      message: (ws, data) => this.connections.message(ws, data),
-      close: (ws) => this.connections.close(ws),
-      drain: (ws) => this.load.slow.drained(ws),
-      dropped: (ws) => this.load.slow.close(ws),
+    this.load = new LoadControl({
+      config,
+      metrics: this.metrics,
+      log,
+      fanout: this.#fanout,
+      connections: this.connections,
+      admission,
+      slow,
+      now,
     });
-    this.load.attach(this.connections);
-    const decide = (req: UpgradeRequest): UpgradeResult =>
-      decideUpgrade(
-        // The fallback speaks JSON: EventSource cannot choose a subprotocol.
-        {
-          ...req,
-          header: (n) => (n === 'sec-websocket-protocol' ? 'roar.v1.json' : req.header(n)),
-        },
-        config,
-        this.metrics,
-        this.load.admission,
-        anonymous,
-        now(),
-      );
-    this.#transport.streamRoute(
-      '/v1/sse',
-      sse.opener(decide, {
-        open: (ws) => this.connections.open(ws),
-        close: (ws) => this.connections.close(ws),
-      }),
-    );
-    this.#transport.route({
-      method: 'post',
-      pattern: '/v1/sse/:session',
-      handler: fromAllowedOrigins(
-        config.allowedOrigins,
-        sse.poster((ws, data) => this.connections.message(ws, data)),
-      ),
-      maxBodyBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
-    });
-    for (const route of httpRoutes({
+    const routes = httpRoutes({
       registry: this.registry,
       store,
       metrics: this.metrics,
@@ -252,19 +205,23 @@ export class Gateway {
       // Not before global bans are loaded: a viewer sent here early could chat past a ban.
       ready: () => !this.#draining && bus.connected && this.#port > 0 && this.moderation.ready,
       ...(deps.clusterMetrics ? { clusterMetrics: deps.clusterMetrics } : {}),
-    })) {
-      this.#transport.route(route);
-    }
-    if (devSecret) {
-      this.#transport.route({
-        method: 'post',
-        pattern: '/dev/token',
-        handler: devLogin(devSecret, config.devLoginRoles, config.jwtMaxLifetimeS),
-        maxBodyBytes: 4096,
-      });
-    }
-    for (const route of adminRoutes) this.#transport.route(route);
-    for (const route of fallbackRoutes(deps.files)) this.#transport.route(route);
+    });
+    mountEndpoints({
+      config,
+      transport: this.#transport,
+      sse,
+      connections: this.connections,
+      load: this.load,
+      metrics: this.metrics,
+      anonymous,
+      now,
+      routes: [
+        ...routes,
+        ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
+        ...this.moderation.routes,
+        ...fallbackRoutes(deps.files),
+      ],
+    });
 
     this.metrics.busConnected.set(bus.connected ? 1 : 0);
     this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
@@ -273,45 +230,21 @@ export class Gateway {
       log.info('bus status', { status: status.type });
     });
 
-    this.#every(config.tickMs, () => {
-      this.#fanout.flush(now());
-      this.#history.flush();
-    });
-    this.#every(config.reportIntervalMs, () => {
-      const t = now();
-      this.#identities.flush(this.registry.values());
-      this.#reporter.reportCounts(this.registry.values(), t);
-      this.registry.sweep(t);
-      this.registry.recover(t);
-      this.registry.markStale(t, TOTALS_STALE_INTERVALS * config.countIntervalMs);
-      this.metrics.streams.set(this.registry.size);
-      this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
-    });
-    // Counts that moved (viewers leaving a draining gateway, arriving after a crash) are
-    // reported within a tenth of an interval, on both sides of the move.
-    const earlyGapMs = Math.max(50, Math.floor(config.reportIntervalMs / 10));
-    this.#every(earlyGapMs, () => {
-      const sent = this.#reporter.reportChanged(this.registry.values(), now(), earlyGapMs);
-      if (sent > 0) this.metrics.earlyReports.inc(sent);
-    });
-    this.#every(config.reactionWindowMs, () =>
-      this.#reporter.reportReactions(this.registry.values()),
-    );
-    this.#every(STALL_BEAT_MS, () => {
-      const stall = this.#stalls.beat(now());
-      if (stall) {
-        this.metrics.loopStalls.inc();
-        log.warn('event loop stalled', { ms: stall.to - stall.from });
-      }
-    });
-    this.#every(250, () => this.load.sweepSlowClients());
-    this.#every(500, () => this.load.samplePressure());
-    this.#every(10_000, () => {
-      const t = now();
-      this.connections.chat.limiter.sweep(t);
-      for (const state of this.registry.values()) state.mod.sweep(t);
-      this.connections.reactionLimiter.sweep(t);
-      own.sweep(t, 10_000);
+    scheduleWork(this.#timers, {
+      config,
+      now,
+      log,
+      metrics: this.metrics,
+      store,
+      fanout: this.#fanout,
+      history: this.#history,
+      identities: this.#identities,
+      reporter: this.#reporter,
+      registry: this.registry,
+      stalls: this.#stalls,
+      load: this.load,
+      connections: this.connections,
+      own,
     });
   }
 
@@ -348,7 +281,7 @@ export class Gateway {
     this.load.startDraining();
     this.#transport.stopListening();
     await this.connections.drain(this.config.drainWindowMs);
-    for (const t of this.#timers) clearInterval(t);
+    this.#timers.clear();
     this.load.stop();
     this.moderation.stop();
     this.#sse.close();
@@ -364,42 +297,4 @@ export class Gateway {
       this.#deps.log.warn('trace export failed at shutdown', { error });
     });
   }
-
-  #every(ms: number, fn: () => void): void {
-    this.#timers.push(
-      setInterval(() => {
-        try {
-          fn();
-        } catch (error) {
-          this.#deps.log.error('timer task failed', { error });
-        }
-      }, ms),
-    );
-  }
-}
-
-/** Loud warnings at start for settings that are fine on a laptop and wrong anywhere else. */
-function warnInsecure(config: GatewayConfig, log: Logger): void {
-  if (config.devLogin) {
-    log.warn(
-      '*** DEV LOGIN IS ON: anyone who can reach this port can mint tokens at POST /dev/token ' +
-        `(roles: ${config.devLoginRoles === 'any' ? 'ANY, including admin' : 'demo roles for one stream'}). ` +
-        'Development only: configure a JWT key and it turns off. ***',
-    );
-  }
-  if (config.mode === 'gateway' && !anonIdSecret(config).shared) {
-    log.warn(
-      'anonymous viewers get different ids on each gateway and after restarts: set ROAR_ANON_ID_SECRET (or ROAR_JWT_SECRET)',
-    );
-  }
-  if (config.metricsToken === undefined && !isLoopbackHost(config.host)) {
-    log.warn(
-      '/metrics needs no credentials: set ROAR_METRICS_TOKEN, or keep /metrics off the public edge',
-    );
-  }
-}
-
-/** Stores that can tell whether their server answers (Redis); the memory store always does. */
-function isReachable(store: object): store is { readonly connected: boolean } {
-  return typeof (store as { connected?: unknown }).connected === 'boolean';
 }

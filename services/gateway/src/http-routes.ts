@@ -1,11 +1,11 @@
 import type { Store } from '@roar/store';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { authorizationCredentials } from './auth.js';
-import type { GatewayConfig } from './config.js';
-import { jsonError, type HttpHandler, type Route } from './http.js';
-import type { GatewayMetrics } from './metrics.js';
-import type { StreamRegistry } from './stream-registry.js';
-import { viewersEndpoint } from './viewers-endpoint.js';
+import { authorizationCredentials } from './base/auth.js';
+import type { GatewayConfig } from './base/config.js';
+import { jsonError, type HttpHandler, type Route } from './base/http.js';
+import type { GatewayMetrics } from './base/metrics.js';
+import type { StreamRegistry } from './streams/stream-registry.js';
+import { viewersEndpoint } from './counts/viewers-endpoint.js';
 
 export interface HttpRoutesOptions {
   registry: StreamRegistry;

@@ -1,3 +1,8 @@
-export { loadGatewayConfig, DEFAULT_REACTIONS, type GatewayConfig, type Mode } from './config.js';
+export {
+  loadGatewayConfig,
+  DEFAULT_REACTIONS,
+  type GatewayConfig,
+  type Mode,
+} from './base/config.js';
 export { Gateway, type GatewayDeps } from './gateway.js';
 export { startEmbedded, type Embedded } from './embedded.js';

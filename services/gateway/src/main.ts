@@ -3,7 +3,7 @@ import { connectNatsBus } from '@roar/bus';
 import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
 import { createRedisStore } from '@roar/store';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { loadGatewayConfig, type GatewayConfig } from './config.js';
+import { loadGatewayConfig, type GatewayConfig } from './base/config.js';
 import { startEmbedded } from './embedded.js';
 import { Gateway } from './gateway.js';
 import { WorkerLink, WorkerSupervisor } from './workers.js';

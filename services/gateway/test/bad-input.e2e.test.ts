@@ -5,7 +5,7 @@ import {
   MAX_BAD_FRAMES,
   MAX_FLOOD_DROPS,
   MAX_PAYLOAD_CUT_FACTOR,
-} from '../src/connection-handler.js';
+} from '../src/connection/frame-check.js';
 import { startServer, type TestServer } from './harness.js';
 
 /** A bystander chats and watches; after the abuse its service must be unchanged. */

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from '../src/config.js';
+import { loadGatewayConfig } from '../src/base/config.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));

@@ -11,7 +11,7 @@ import {
 } from '@roar/testkit';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadGatewayConfig } from '../src/config.js';
+import { loadGatewayConfig } from '../src/base/config.js';
 import { Gateway } from '../src/gateway.js';
 import { TEST_SECRET, token } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { silentLogger } from '@roar/runtime';
 import { TestClient, type TestClientOptions } from '@roar/testkit';
 import { SignJWT } from 'jose';
-import { loadGatewayConfig } from '../src/config.js';
+import { loadGatewayConfig } from '../src/base/config.js';
 import { startEmbedded, type Embedded } from '../src/embedded.js';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256';

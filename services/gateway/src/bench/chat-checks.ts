@@ -1,7 +1,7 @@
-import { BanList, StreamModeration } from '../moderation/stream-moderation.js';
-import { checkChat } from '../moderation/chat-policy.js';
-import { defaultSettings } from '../moderation/settings.js';
-import type { Identity } from '../identity.js';
+import { BanList, StreamModeration } from '../moderation/rules/stream-moderation.js';
+import { checkChat } from '../moderation/rules/chat-policy.js';
+import { defaultSettings } from '../moderation/rules/settings.js';
+import type { Identity } from '../base/identity.js';
 
 /**
  * Micro-benchmark of a chat message's checks (`checkChat` over a stream's moderation state), in

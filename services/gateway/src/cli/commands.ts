@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig } from '../base/config.js';
 
 /** A mistake of the caller (bad flag, missing secret): printed without a stack, exit status 2. */
 export class CliError extends Error {

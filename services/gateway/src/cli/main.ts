@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '@roar/runtime';
 import { parseArgs } from 'node:util';
-import { loadGatewayConfig, type GatewayConfig } from '../config.js';
+import { loadGatewayConfig, type GatewayConfig } from '../base/config.js';
 import { CliError, generateSecret, generateToken, printableConfig } from './commands.js';
 
 const USAGE = `Usage: roar <command> [options]

@@ -1,5 +1,5 @@
 import { ErrorCode, RoarError, type ModRequest } from '@roar/protocol';
-import type { Identity } from '../identity.js';
+import type { Identity } from '../base/identity.js';
 import type { Actor } from './actor.js';
 import type { ModerationService } from './service.js';
 

@@ -2,12 +2,12 @@ import type { Bus, Subjects, Subscription } from '@roar/bus';
 import { EncodedEvent, type StreamEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import { GLOBAL_SCOPE, storeConnection, type Store } from '@roar/store';
-import type { GatewayMetrics } from '../metrics.js';
-import type { StreamRegistry } from '../stream-registry.js';
-import type { StreamState } from '../stream-state.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
+import type { StreamState } from '../streams/stream-state.js';
 import { decodeControl, encodeControl, type ControlEvent } from './control.js';
-import { publicSettings } from './settings.js';
-import type { BanList } from './stream-moderation.js';
+import { publicSettings } from './rules/settings.js';
+import type { BanList } from './rules/stream-moderation.js';
 import { StoreGeneration } from './store-generation.js';
 
 export interface ControlListenerOptions {

@@ -1,14 +1,14 @@
 import { ErrorCode, RejectedError } from '@roar/protocol';
 import { createMemoryStore, GLOBAL_SCOPE, type Store } from '@roar/store';
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../identity.js';
-import { StreamState } from '../stream-state.js';
-import { checkChat } from './chat-policy.js';
-import { defaultSettings } from './settings.js';
+import type { Identity } from '../base/identity.js';
+import { StreamState } from '../streams/stream-state.js';
+import { checkChat } from './rules/chat-policy.js';
+import { defaultSettings } from './rules/settings.js';
 import { RESTORED_REASON, StoreGeneration } from './store-generation.js';
-import { BanList } from './stream-moderation.js';
-import { loadStreamModeration } from './stream-sync.js';
-import type { StreamRegistry } from '../stream-registry.js';
+import { BanList } from './rules/stream-moderation.js';
+import { loadStreamModeration } from '../streams/moderation-sync.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
 
 const defaults = defaultSettings(['👏']);
 const viewer = (userId: string, roles: string[] = []): Identity => ({

@@ -1,7 +1,7 @@
 import type { Bus, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { HeldMessage, Store } from '@roar/store';
-import type { HistoryWriter } from '../history-writer.js';
+import type { HistoryWriter } from '../streams/history-writer.js';
 
 /**
  * Messages waiting before publication: held by a check for a moderator to approve, or delayed

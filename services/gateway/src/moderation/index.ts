@@ -1,36 +1,43 @@
 import type { Bus, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store, StreamSettings } from '@roar/store';
-import type { Authenticator } from '../auth.js';
-import type { GatewayConfig } from '../config.js';
-import type { HistoryWriter } from '../history-writer.js';
-import type { Route } from '../http.js';
-import type { MessageIds } from '../message-ids.js';
-import type { GatewayMetrics } from '../metrics.js';
-import type { StreamRegistry } from '../stream-registry.js';
-import type { StreamState } from '../stream-state.js';
+import type { Authenticator } from '../base/auth.js';
+import type { GatewayConfig } from '../base/config.js';
+import type { Route } from '../base/http.js';
+import type { MessageIds } from '../base/message-ids.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
+import type { StreamState } from '../streams/stream-state.js';
 import { adminRoutes } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
-import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './automod.js';
+import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './rules/automod.js';
 import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
-import { BanList } from './stream-moderation.js';
-import type { Tracing } from '../tracing.js';
+import { BanList } from './rules/stream-moderation.js';
+import type { Tracing } from '../base/tracing.js';
 
 export interface ModerationDeps {
   config: GatewayConfig;
   store: Store;
   bus: Bus;
   subjects: Subjects;
-  history: HistoryWriter;
+  registry: StreamRegistry;
+  /** Held messages (built first: the registry cancels a deleted message's hold). */
+  holds: Holds;
   ids: MessageIds;
   auth: Authenticator;
   log: Logger;
   metrics: GatewayMetrics;
   now: () => number;
   defaults: StreamSettings;
+  /** A stream has news for its viewers (settings, bans) in the next tick. */
+  onPending: (state: StreamState) => void;
+  /** An admin pinned the degradation level (null: measured again). */
+  onLevel: (level: number | null) => void;
+  /** This gateway's degradation level and the pinned one, for GET /degradation. */
+  level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
 }
@@ -40,23 +47,64 @@ export class Moderation {
   readonly holds: Holds;
   readonly globalBans = new BanList();
   readonly automod: AutoMod | undefined;
-  #service: ModerationService | undefined;
-  #control: ControlListener | undefined;
-  readonly #d: ModerationDeps;
+  readonly service: ModerationService;
+  /** The admin API's routes, to mount. */
+  readonly routes: Route[];
+  readonly #control: ControlListener;
 
-  constructor(deps: ModerationDeps) {
-    this.#d = deps;
-    this.holds = new Holds(deps.store, deps.bus, deps.subjects, deps.history, deps.log);
-    const { config } = deps;
+  /** Builds the parts and starts following control events. */
+  constructor(d: ModerationDeps) {
+    this.holds = d.holds;
+    const { config } = d;
     if (config.automod === 'rules') this.automod = new RulesAutoMod();
     else if (config.automod === 'webhook' && config.automodUrl) {
       this.automod = new WebhookAutoMod({
         url: config.automodUrl,
         timeoutMs: config.automodTimeoutMs,
         failMode: config.automodFail,
-        onFailure: (error) => deps.log.warn('automod check failed', { error }),
+        onFailure: (error) => d.log.warn('automod check failed', { error }),
       });
     }
+    this.service = new ModerationService({
+      store: d.store,
+      bus: d.bus,
+      subjects: d.subjects,
+      registry: d.registry,
+      holds: this.holds,
+      ids: d.ids,
+      defaults: d.defaults,
+      historyCapacity: config.historyCapacity,
+      chatBudgetPerS: config.chatBudgetPerS,
+      now: d.now,
+    });
+    this.#control = new ControlListener({
+      bus: d.bus,
+      subjects: d.subjects,
+      store: d.store,
+      registry: d.registry,
+      globalBans: this.globalBans,
+      metrics: d.metrics,
+      log: d.log,
+      now: d.now,
+      gatewayId: config.gatewayId,
+      refreshMs: config.moderationRefreshMs,
+      retryMs: config.moderationRetryMs,
+      freshStoreGraceMs: config.freshStoreGraceMs,
+      onPending: d.onPending,
+      onLevel: d.onLevel,
+    });
+    this.#control.start();
+    this.routes = adminRoutes({
+      service: this.service,
+      auth: new AdminAuth(config.adminApiKeys, d.auth),
+      store: d.store,
+      registry: d.registry,
+      spec: AdminSpec.load(),
+      allowedOrigins: config.allowedOrigins,
+      level: d.level,
+      log: d.log,
+      tracing: d.tracing,
+    });
   }
 
   /**
@@ -67,65 +115,8 @@ export class Moderation {
     return this.globalBans.loaded;
   }
 
-  get service(): ModerationService {
-    if (!this.#service) throw new Error('moderation is not attached to a registry yet');
-    return this.#service;
-  }
-
-  /** Wires the parts that need the stream registry, and starts following control events. */
-  attach(
-    registry: StreamRegistry,
-    hooks: {
-      onPending: (state: StreamState) => void;
-      onLevel: (level: number | null) => void;
-      level: () => { level: number; pinned: number | null };
-    },
-  ): Route[] {
-    const d = this.#d;
-    this.#service = new ModerationService({
-      store: d.store,
-      bus: d.bus,
-      subjects: d.subjects,
-      registry,
-      holds: this.holds,
-      ids: d.ids,
-      defaults: d.defaults,
-      historyCapacity: d.config.historyCapacity,
-      chatBudgetPerS: d.config.chatBudgetPerS,
-      now: d.now,
-    });
-    this.#control = new ControlListener({
-      bus: d.bus,
-      subjects: d.subjects,
-      store: d.store,
-      registry,
-      globalBans: this.globalBans,
-      metrics: d.metrics,
-      log: d.log,
-      now: d.now,
-      gatewayId: d.config.gatewayId,
-      refreshMs: d.config.moderationRefreshMs,
-      retryMs: d.config.moderationRetryMs,
-      freshStoreGraceMs: d.config.freshStoreGraceMs,
-      onPending: hooks.onPending,
-      onLevel: hooks.onLevel,
-    });
-    this.#control.start();
-    return adminRoutes({
-      service: this.#service,
-      auth: new AdminAuth(d.config.adminApiKeys, d.auth),
-      store: d.store,
-      registry,
-      spec: AdminSpec.load(),
-      allowedOrigins: d.config.allowedOrigins,
-      level: hooks.level,
-      log: d.log,
-      tracing: d.tracing,
-    });
-  }
-
   stop(): void {
-    this.#control?.stop();
+    this.#control.stop();
     this.holds.close();
   }
 }

@@ -19,12 +19,12 @@ import {
   type Store,
   type StreamSettings,
 } from '@roar/store';
-import type { MessageIds } from '../message-ids.js';
-import type { StreamRegistry } from '../stream-registry.js';
+import type { MessageIds } from '../base/message-ids.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, requireModerator, type Actor } from './actor.js';
 import { encodeControl, type ControlEvent } from './control.js';
 import type { Holds } from './holds.js';
-import { applyPatch, effectiveSettings } from './settings.js';
+import { applyPatch, effectiveSettings } from './rules/settings.js';
 
 const RATES_STALE_MS = 15_000;
 

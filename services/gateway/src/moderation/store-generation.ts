@@ -1,7 +1,7 @@
 import { GLOBAL_SCOPE, type Store } from '@roar/store';
 import { randomUUID } from 'node:crypto';
-import type { StreamRegistry } from '../stream-registry.js';
-import type { BanList } from './stream-moderation.js';
+import type { StreamRegistry } from '../streams/stream-registry.js';
+import type { BanList } from './rules/stream-moderation.js';
 
 export interface StoreGenerationOptions {
   store: Store;

@@ -1,0 +1,117 @@
+import type { SharedSettings } from '@roar/runtime';
+import type { ApiKey } from './api-keys.js';
+import type { AllowedOrigins } from './origins.js';
+
+export type Mode = 'embedded' | 'gateway';
+
+/** Everything a gateway can be told, validated at start. docs/configuration.md lists each one. */
+export interface GatewayConfig extends SharedSettings {
+  mode: Mode;
+  /** Gateway shards (worker threads) in this process, all on one port. */
+  workers: number;
+  host: string;
+  port: number;
+  gatewayId: string;
+
+  tickMs: number;
+  historyOnJoin: number;
+  historyCapacity: number;
+  /** Most chat messages per stream kept to retry after failed history writes. */
+  historyRetry: number;
+  maxStreamsPerConnection: number;
+  streamLingerMs: number;
+  viewersMaxAgeS: number;
+
+  /** Every held stream's rules and the global bans are reloaded from the store this often. */
+  moderationRefreshMs: number;
+  /** Failed moderation loads are retried, and the store's generation checked, this often. */
+  moderationRetryMs: number;
+  /** A gateway that finds the store empty waits this long for peers to restore its moderation. */
+  freshStoreGraceMs: number;
+
+  chatRatePerS: number;
+  chatBurst: number;
+  reactionRatePerS: number;
+  reactionBurst: number;
+  frameRatePerS: number;
+  frameBurst: number;
+  reactions: string[];
+
+  allowAnonymous: boolean;
+  anonymousChat: boolean;
+  anonymousReactions: boolean;
+  /**
+   * Identities also travel in count reports, for an aggregator whose unique counter is in another
+   * Redis (the gateways of the standby region of two; docs/architecture.md, "Two regions").
+   */
+  uniquesInReports: boolean;
+  jwtSecret: string | undefined;
+  jwtPublicKey: string | undefined;
+  jwtJwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Longest token lifetime accepted (`exp` required; `exp - iat` and `exp - now` at most this). */
+  jwtMaxLifetimeS: number;
+  /** `POST /dev/token` mounted: development on loopback only, never with a key configured. */
+  devLogin: boolean;
+  /** What dev login may mint: the demo page's stream-scoped roles, or any role (`any`). */
+  devLoginRoles: 'demo' | 'any';
+  /** Secret the shown ids of anonymous viewers are derived with (HMAC); see anonymous.ts. */
+  anonIdSecret: string | undefined;
+  /** Distinct anonymous identities one address may have counted; the rest share one. */
+  anonIdsPerIp: number;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Browser origins allowed besides the server's own (see `origins.ts`); undefined: as before. */
+  allowedOrigins: AllowedOrigins;
+
+  maxPayloadBytes: number;
+  idleTimeoutS: number;
+
+  /** Chat messages per second a viewer receives per stream before sampling. */
+  chatBudgetPerS: number;
+  /** While a stream's chat is sampled, its frames go out at most this often. */
+  stormTickMs: number;
+  /**
+   * Sockets per slice of a stream, and written per event-loop turn at most. One uWS publish to
+   * 19k sockets blocks the loop for 150–350 ms here (8–20 µs a write); in slices of 2,000 a big
+   * stream's frame goes out over turns of 20–40 ms, with new connections, acks and pings served
+   * in between.
+   */
+  fanoutSliceSockets: number;
+  softBackpressureBytes: number;
+  maxBackpressureBytes: number;
+  slowClientMaxMs: number;
+  /** How long a slow consumer's address keeps its per-IP slot after the gateway aborts it. */
+  slowCloseLingerMs: number;
+  admissionRatePerS: number;
+  admissionBurst: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges). */
+  trustedProxies: string[];
+  retryAfterS: number;
+  drainWindowMs: number;
+  ladderLoopDelayMs: number;
+  ladderBufferedBytes: number;
+  ladderCpu: number;
+  ladderUpMs: number;
+  ladderDownMs: number;
+  /** A degradation level to hold from the start (operators and tests); undefined = measured. */
+  pinnedLevel: number | undefined;
+
+  /** Admin API keys (`name:key` pairs). */
+  adminApiKeys: ApiKey[];
+  /** Before-publish check of viewers' messages: off, built-in rules, or a webhook. */
+  automod: 'off' | 'rules' | 'webhook';
+  automodUrl: string | undefined;
+  automodTimeoutMs: number;
+  automodFail: 'open' | 'closed';
+
+  /** OpenTelemetry traces (admin API calls, chat across gateways): off, or OTLP over HTTP. */
+  tracing: 'off' | 'otlp';
+  /** Where spans go: an OTLP/HTTP traces endpoint. */
+  otlpEndpoint: string;
+  /** Fraction of traces started here that are kept (a caller's sampled flag is followed). */
+  traceSampleRatio: number;
+}

@@ -1,0 +1,83 @@
+import type { AnonymousIds } from './base/anonymous.js';
+import type { GatewayConfig } from './base/config.js';
+import { devLogin } from './base/dev-login.js';
+import type { Route } from './base/http.js';
+import type { GatewayMetrics } from './base/metrics.js';
+import { fromAllowedOrigins } from './base/origins.js';
+import type { ConnectionHandler } from './connection/connection-handler.js';
+import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
+import { decideUpgrade } from './connection/upgrade.js';
+import type { LoadControl } from './load/load-control.js';
+import type { SseHub } from './transport/sse.js';
+import type { UpgradeRequest, UpgradeResult } from './transport/transport.js';
+import type { UwsTransport } from './transport/uws.js';
+
+export interface Endpoints {
+  config: GatewayConfig;
+  transport: UwsTransport;
+  sse: SseHub;
+  connections: ConnectionHandler;
+  load: LoadControl;
+  metrics: GatewayMetrics;
+  anonymous: AnonymousIds;
+  now: () => number;
+  /** HTTP routes, registered in this order after the WebSocket and the SSE endpoints. */
+  routes: readonly Route[];
+}
+
+/**
+ * Puts the gateway on its port: WebSocket at `/ws` and its SSE fallback (`GET /v1/sse` down,
+ * `POST /v1/sse/{session}` up) both lead to the one connection handler, after the same upgrade
+ * decision; then the HTTP routes.
+ */
+export function mountEndpoints(e: Endpoints): void {
+  const { config, transport, sse, connections, load, metrics, anonymous, now } = e;
+  transport.websocket('/ws', {
+    upgrade: (req) => decideUpgrade(req, config, metrics, load.admission, anonymous, now()),
+    open: (ws) => connections.open(ws),
+    message: (ws, data) => connections.message(ws, data),
+    close: (ws) => connections.close(ws),
+    drain: (ws) => load.slow.drained(ws),
+    dropped: (ws) => load.slow.close(ws),
+  });
+  const decide = (req: UpgradeRequest): UpgradeResult =>
+    decideUpgrade(
+      // The fallback speaks JSON: EventSource cannot choose a subprotocol.
+      {
+        ...req,
+        header: (n) => (n === 'sec-websocket-protocol' ? 'roar.v1.json' : req.header(n)),
+      },
+      config,
+      metrics,
+      load.admission,
+      anonymous,
+      now(),
+    );
+  transport.streamRoute(
+    '/v1/sse',
+    sse.opener(decide, {
+      open: (ws) => connections.open(ws),
+      close: (ws) => connections.close(ws),
+    }),
+  );
+  transport.route({
+    method: 'post',
+    pattern: '/v1/sse/:session',
+    handler: fromAllowedOrigins(
+      config.allowedOrigins,
+      sse.poster((ws, data) => connections.message(ws, data)),
+    ),
+    maxBodyBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
+  });
+  for (const route of e.routes) transport.route(route);
+}
+
+/** `POST /dev/token`, when dev login is on (see `devLoginOn` in base/config-checks.ts). */
+export function devTokenRoute(secret: string, config: GatewayConfig): Route {
+  return {
+    method: 'post',
+    pattern: '/dev/token',
+    handler: devLogin(secret, config.devLoginRoles, config.jwtMaxLifetimeS),
+    maxBodyBytes: 4096,
+  };
+}

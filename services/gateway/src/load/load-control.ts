@@ -1,0 +1,159 @@
+import type { StatusMessage } from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Admission } from './admission.js';
+import type { GatewayConfig } from '../base/config.js';
+import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
+import type { Fanout } from '../streams/fanout.js';
+import type { GatewayMetrics } from '../base/metrics.js';
+import { SlowClients } from './slow-clients.js';
+import type { Socket } from '../transport/socket.js';
+
+/** What load control drives on the connection layer above it (the connection handler). */
+export interface LoadTarget {
+  readonly openSockets: Iterable<Socket>;
+  /** The degradation level changed: apply its limits to connections and tell them. */
+  setLevel(status: StatusMessage): void;
+}
+
+export interface LoadControlOptions {
+  config: GatewayConfig;
+  metrics: GatewayMetrics;
+  log: Logger;
+  fanout: Fanout;
+  connections: LoadTarget;
+  admission: Admission;
+  slow: SlowClients;
+  now: () => number;
+}
+
+/** Admission control as the configuration sets it (built before the connection layer). */
+export function admissionFor(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  now: number,
+): Admission {
+  return new Admission(
+    {
+      ratePerS: config.admissionRatePerS,
+      burst: config.admissionBurst,
+      maxConnections: config.maxConnections,
+      maxPerIp: config.maxConnectionsPerIp,
+      retryAfterS: config.retryAfterS,
+      lingerMs: config.slowCloseLingerMs,
+    },
+    metrics,
+    now,
+  );
+}
+
+/** Slow-client shedding as the configuration sets it, moving sockets between fanout's tiers. */
+export function slowClientsFor(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  fanout: Fanout,
+  admission: Admission,
+  now: () => number,
+): SlowClients {
+  return new SlowClients(
+    {
+      softBytes: config.softBackpressureBytes,
+      hardBytes: config.maxBackpressureBytes,
+      maxSlowMs: config.slowClientMaxMs,
+      moveTier: (ws, stream, toPriority) => fanout.moveTier(ws, stream, toPriority),
+      admission,
+      now,
+    },
+    metrics,
+  );
+}
+
+/** How much slower counts go at level 1, and how much less chat a viewer gets at level 3. */
+const COUNT_SLOWDOWN = 5;
+const CHAT_BUDGET_CUT = 2.5;
+
+/**
+ * Everything that keeps a gateway standing under load, in the order the seeds set: admission
+ * control for connection storms, priority shedding for slow clients, and the degradation ladder
+ * driven by measured pressure (event-loop delay, buffered bytes, CPU) — counter freshness goes
+ * first, then reaction detail, then chat volume, then new chat, then new viewers.
+ */
+export class LoadControl {
+  readonly admission: Admission;
+  readonly slow: SlowClients;
+  readonly ladder: DegradationLadder;
+  readonly #o: LoadControlOptions;
+  readonly #loopDelay: IntervalHistogram;
+  #cpu = process.cpuUsage();
+  #cpuAt = performance.now();
+  #buffered = 0;
+  #draining = false;
+
+  constructor(options: LoadControlOptions) {
+    const { config } = options;
+    this.#o = options;
+    this.admission = options.admission;
+    this.slow = options.slow;
+    this.ladder = new DegradationLadder(
+      {
+        limits: {
+          loopDelayMs: config.ladderLoopDelayMs,
+          bufferedBytes: config.ladderBufferedBytes,
+          cpu: config.ladderCpu,
+        },
+        upAfterMs: config.ladderUpMs,
+        downAfterMs: config.ladderDownMs,
+        calmFactor: 0.6,
+      },
+      (level, previous, why) => this.#apply(level, previous, why),
+    );
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    this.#loopDelay.enable();
+    if (config.pinnedLevel !== undefined) this.ladder.pin(config.pinnedLevel);
+  }
+
+  /** Checks every connection's send buffer (every 250 ms). */
+  sweepSlowClients(): void {
+    this.#buffered = this.slow.sweep(this.#o.connections.openSockets, this.#o.now());
+    this.#o.metrics.bufferedBytes.set(this.#buffered);
+  }
+
+  /** Measures pressure and feeds the ladder (every 500 ms). */
+  samplePressure(): void {
+    const usage = process.cpuUsage(this.#cpu);
+    const at = performance.now();
+    const cpu = (usage.user + usage.system) / 1000 / Math.max(1, at - this.#cpuAt);
+    this.#cpu = process.cpuUsage();
+    this.#cpuAt = at;
+    const loopDelayMs = this.#loopDelay.count > 0 ? this.#loopDelay.percentile(99) / 1e6 : 0;
+    this.#loopDelay.reset();
+    this.ladder.sample({ loopDelayMs, bufferedBytes: this.#buffered, cpu }, this.#o.now());
+  }
+
+  /** Stops admitting for good (shutdown). */
+  startDraining(): void {
+    this.#draining = true;
+    this.admission.closed = true;
+  }
+
+  stop(): void {
+    this.#loopDelay.disable();
+  }
+
+  #apply(level: number, previous: number, why: string): void {
+    const { config, fanout, metrics, log } = this.#o;
+    // The aggregator already publishes a stream's count at most once per interval; the gateway
+    // adds its own spacing only when it sheds counter freshness.
+    fanout.applyPolicy({
+      countIntervalMs: level >= 1 ? config.countIntervalMs * COUNT_SLOWDOWN : 0,
+      reactionIntervalMs: level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0,
+      chatBudgetPerS: config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1),
+    });
+    this.admission.closed = this.#draining || level >= 5;
+    metrics.degradationLevel.set(level);
+    const status: StatusMessage = { type: 'status', level, text: LEVEL_TEXT[level] ?? 'degraded' };
+    this.#o.connections.setLevel(status);
+    // `level` would overwrite the log line's own level field.
+    log.warn('degradation level changed', { degradation: level, previous, why, text: status.text });
+  }
+}

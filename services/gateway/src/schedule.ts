@@ -1,0 +1,117 @@
+import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import type { Store } from '@roar/store';
+import type { GatewayConfig } from './base/config.js';
+import type { GatewayMetrics } from './base/metrics.js';
+import type { StallWatch } from './base/stall-watch.js';
+import type { ConnectionHandler } from './connection/connection-handler.js';
+import type { IdentityWriter } from './counts/identity-writer.js';
+import type { Reporter } from './counts/reporter.js';
+import type { LoadControl } from './load/load-control.js';
+import type { Fanout } from './streams/fanout.js';
+import type { HistoryWriter } from './streams/history-writer.js';
+import type { OwnMessages } from './streams/own-messages.js';
+import type { StreamRegistry } from './streams/stream-registry.js';
+
+/** The stall watch's beat (see `StallWatch`). */
+export const STALL_BEAT_MS = 100;
+/**
+ * A beat this late counts as a stall; a stall's backlog is forgiven by the chat rate limit for
+ * `graceMs` after it ends.
+ */
+export const STALLS = { thresholdMs: 1000, graceMs: 2000 };
+
+/** Intervals whose failing task is logged, never left to stop the others. */
+export class Timers {
+  readonly #log: Logger;
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  every(ms: number, fn: () => void): void {
+    this.#timers.push(
+      setInterval(() => {
+        try {
+          fn();
+        } catch (error) {
+          this.#log.error('timer task failed', { error });
+        }
+      }, ms),
+    );
+  }
+
+  clear(): void {
+    for (const t of this.#timers) clearInterval(t);
+  }
+}
+
+/** The parts of a gateway that have periodic work. */
+export interface Work {
+  config: GatewayConfig;
+  now: () => number;
+  log: Logger;
+  metrics: GatewayMetrics;
+  store: Store;
+  fanout: Fanout;
+  history: HistoryWriter;
+  identities: IdentityWriter;
+  reporter: Reporter;
+  registry: StreamRegistry;
+  stalls: StallWatch;
+  load: LoadControl;
+  connections: ConnectionHandler;
+  own: OwnMessages;
+}
+
+/**
+ * A gateway's periodic work, all in one place: the fanout tick, reports, recovery and staleness,
+ * the stall watch, load sampling, and sweeps of per-user state.
+ */
+export function scheduleWork(timers: Timers, w: Work): void {
+  const { config, now, log, store, own } = w;
+  timers.every(config.tickMs, () => {
+    w.fanout.flush(now());
+    w.history.flush();
+  });
+  timers.every(config.reportIntervalMs, () => {
+    const t = now();
+    w.identities.flush(w.registry.values());
+    w.reporter.reportCounts(w.registry.values(), t);
+    w.registry.sweep(t);
+    w.registry.recover(t);
+    w.registry.markStale(t, TOTALS_STALE_INTERVALS * config.countIntervalMs);
+    w.metrics.streams.set(w.registry.size);
+    w.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
+  });
+  // Counts that moved (viewers leaving a draining gateway, arriving after a crash) are
+  // reported within a tenth of an interval, on both sides of the move.
+  const earlyGapMs = Math.max(50, Math.floor(config.reportIntervalMs / 10));
+  timers.every(earlyGapMs, () => {
+    const sent = w.reporter.reportChanged(w.registry.values(), now(), earlyGapMs);
+    if (sent > 0) w.metrics.earlyReports.inc(sent);
+  });
+  timers.every(config.reactionWindowMs, () => w.reporter.reportReactions(w.registry.values()));
+  timers.every(STALL_BEAT_MS, () => {
+    const stall = w.stalls.beat(now());
+    if (stall) {
+      w.metrics.loopStalls.inc();
+      log.warn('event loop stalled', { ms: stall.to - stall.from });
+    }
+  });
+  timers.every(250, () => w.load.sweepSlowClients());
+  timers.every(500, () => w.load.samplePressure());
+  timers.every(10_000, () => {
+    const t = now();
+    w.connections.chat.limiter.sweep(t);
+    for (const state of w.registry.values()) state.mod.sweep(t);
+    w.connections.reactions.limiter.sweep(t);
+    own.sweep(t, 10_000);
+  });
+}
+
+/** Stores that can tell whether their server answers (Redis); the memory store always does. */
+export function isReachable(store: object): store is { readonly connected: boolean } {
+  return typeof (store as { connected?: unknown }).connected === 'boolean';
+}

@@ -1,0 +1,32 @@
+import type { ViewersEvent } from '@roar/protocol';
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../moderation/rules/settings.js';
+import { StreamState } from './stream-state.js';
+
+const viewers = (total: number, epoch?: number): ViewersEvent => ({
+  type: 'viewers',
+  total,
+  text: `${total} watching`,
+  ...(epoch === undefined ? {} : { epoch }),
+});
+
+describe('StreamState counts', () => {
+  it('drops totals from an older lease epoch, and takes any epoch once the figures are stale', () => {
+    const s = new StreamState('s', 0, 10, defaultSettings(['🔥']));
+    expect(s.acceptTotals(viewers(90, 5), 0)).toBe(true);
+    expect(s.acceptTotals(viewers(0, 4), 10)).toBe(false);
+    expect(s.viewerCount()).toEqual({ total: 90, text: '90 watching' });
+    expect(s.acceptTotals(viewers(91, 6), 20)).toBe(true);
+    expect(s.totalsEpoch).toBe(6);
+    expect(s.markStale(1000, 3000)).toBeUndefined();
+    const stale = s.markStale(3020, 3000);
+    expect(stale?.event).toEqual({ type: 'viewers', total: 91, text: '91 watching', stale: true });
+    // Once per silence.
+    expect(s.markStale(9000, 3000)).toBeUndefined();
+    expect(s.viewerCount()).toMatchObject({ total: 91, stale: true });
+    // The owner is gone: a lower epoch (a new owner on a clock behind) is taken, fresh.
+    expect(s.acceptTotals(viewers(92, 3), 9100)).toBe(true);
+    expect(s.viewerCount()).toEqual({ total: 92, text: '92 watching' });
+    expect(s.acceptTotals(viewers(0, 2), 9200)).toBe(false);
+  });
+});
