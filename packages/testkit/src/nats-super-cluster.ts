@@ -73,6 +73,19 @@ export class NatsSuperCluster {
   static async start(options: NatsSuperClusterOptions): Promise<NatsSuperCluster> {
     requireBinary('nats-server', 'nats-server');
     if (options.regions.length < 2) throw new Error('a super-cluster needs two regions or more');
+    // Ports are chosen before the servers start (each config names its peers'), and a server's
+    // own outbound route or gateway connections may take one of them as their ephemeral source
+    // port meanwhile: such a start fails with EADDRINUSE and is tried again on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await NatsSuperCluster.#startOnce(options);
+      } catch (error) {
+        if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(options: NatsSuperClusterOptions): Promise<NatsSuperCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'roar-nats-super-'));
     const servers: Server[] = [];
     for (const region of options.regions) {
