@@ -145,6 +145,8 @@ describe(
 
       // Every time on the page, chat and console alike, in one format.
       await say(mod, 'what time is it');
+      // The ack comes before the batch that carries the message: wait for its row.
+      await mod.locator('#messages .msg', { hasText: 'what time is it' }).waitFor();
       const times = await mod.locator('#messages time, #mod time').allTextContents();
       expect(times.length).toBeGreaterThanOrEqual(4);
       const shapes = new Set(times.map((t) => t.replace(/\d/g, '9')));
