@@ -1,7 +1,12 @@
 import { MemoryBroker, Subjects, partitionOf } from '@roar/bus';
-import { decodeReactionReport, decodeReport, type GatewayReport } from '@roar/protocol';
+import {
+  REPORT_LIST_EVERY,
+  decodeReactionReport,
+  decodeReport,
+  type GatewayReport,
+} from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { DICT_REPEAT_EVERY, Reporter } from './reporter.js';
+import { Reporter } from './reporter.js';
 import { StreamState } from '../streams/stream-state.js';
 import { defaultSettings } from '../moderation/rules/settings.js';
 
@@ -46,7 +51,7 @@ describe('Reporter', () => {
     const { bus, reporter, reports, state } = await setup();
     const a = state('a', 3);
     const b = state('b', 5);
-    for (let i = 0; i < DICT_REPEAT_EVERY + 1; i++) reporter.reportCounts([a, b], 1000 * i);
+    for (let i = 0; i < REPORT_LIST_EVERY + 1; i++) reporter.reportCounts([a, b], 1000 * i);
     await bus.flush();
     expect(reports.map((r) => r.streams !== undefined)).toEqual([true, false, false, true]);
     expect(reports.every((r) => r.dict === 1)).toBe(true);

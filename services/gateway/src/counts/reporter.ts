@@ -7,9 +7,6 @@ import {
 } from '@roar/protocol';
 import type { StreamState } from '../streams/stream-state.js';
 
-/** Gateways repeat their stream list this often, so a new aggregator can read their counts. */
-export const DICT_REPEAT_EVERY = REPORT_LIST_EVERY;
-
 /**
  * A stream whose local count moved by at least this many viewers and this share of its last
  * reported count makes its partition report early (see `reportChanged`).
@@ -113,7 +110,7 @@ export class Reporter {
       dict.version++;
       dict.streams = ids;
     }
-    const sendList = changed || dict.sinceSent >= DICT_REPEAT_EVERY - 1;
+    const sendList = changed || dict.sinceSent >= REPORT_LIST_EVERY - 1;
     dict.sinceSent = sendList ? 0 : dict.sinceSent + 1;
 
     const counts = new Uint32Array(list.length);
