@@ -8,6 +8,7 @@ import type { GatewayConfig } from './base/config.js';
 import { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
 import { devTokenRoute, mountEndpoints } from './endpoints.js';
+import { buildFeatures } from './features/index.js';
 import { Fanout } from './streams/fanout.js';
 import { LoadControl, admissionFor, slowClientsFor } from './load/load-control.js';
 import { OwnMessages } from './streams/own-messages.js';
@@ -88,10 +89,8 @@ export class Gateway {
     });
     const own = new OwnMessages();
     this.#sse = new SseHub();
-    const sse = this.#sse;
-    const publisher = bothTransports(this.#transport, sse);
     this.#fanout = new Fanout({
-      publisher,
+      publisher: bothTransports(this.#transport, this.#sse),
       metrics: this.metrics,
       own,
       stream: (id) => this.registry.get(id),
@@ -184,6 +183,7 @@ export class Gateway {
       automod: this.moderation.automod,
       stalls: this.#stalls,
       tracing,
+      features: buildFeatures(),
     });
 
     this.load = new LoadControl({
@@ -209,7 +209,7 @@ export class Gateway {
     mountEndpoints({
       config,
       transport: this.#transport,
-      sse,
+      sse: this.#sse,
       connections: this.connections,
       load: this.load,
       metrics: this.metrics,

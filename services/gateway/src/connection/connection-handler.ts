@@ -33,6 +33,8 @@ import { Disconnect, refusal } from '../transport/disconnect.js';
 import type { Session, Socket } from '../transport/socket.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import type { Tracing } from '../base/tracing.js';
+import type { FeatureReply, FeatureRequest } from '../features/feature.js';
+import type { FeatureRegistry } from '../features/registry.js';
 
 export interface ConnectionHandlerOptions {
   config: GatewayConfig;
@@ -57,6 +59,8 @@ export interface ConnectionHandlerOptions {
   stalls?: StallWatch;
   /** Traces chat; undefined when tracing is off (see tracing.ts). */
   tracing?: Tracing | undefined;
+  /** Every request but join and leave goes to the feature that claimed its type. */
+  features: FeatureRegistry;
 }
 
 /**
@@ -227,12 +231,11 @@ export class ConnectionHandler {
           return this.#modCommands.handle(ws, s, request);
         case 'react':
           return this.#send(ws, this.reactions.react(s, request, now));
-        case 'ping':
-          return replies.send(ws, {
-            type: 'pong',
-            ...(request.ref !== undefined ? { ref: request.ref } : {}),
-            ts: now,
-          });
+        default: {
+          const reply = this.#o.features.handle(request, ws, s, now);
+          if (reply instanceof Promise) return this.#settle(ws, s, request, reply);
+          return this.#send(ws, reply);
+        }
       }
     } catch (error) {
       if (!(error instanceof RoarError)) throw error;
@@ -242,6 +245,23 @@ export class ConnectionHandler {
 
   #send(ws: Socket, reply: ServerMessage | undefined): void {
     if (reply !== undefined) this.#replies.send(ws, reply);
+  }
+
+  /** A feature's reply once it settles: sent while the connection is open (see `StreamFeature`). */
+  #settle(ws: Socket, s: Session, req: FeatureRequest, reply: Promise<FeatureReply>): void {
+    reply.then(
+      (message) => {
+        if (message !== undefined && s.open) this.#replies.send(ws, message);
+      },
+      (error: unknown) => {
+        if (!s.open) return;
+        const stream = 'stream' in req ? req.stream : undefined;
+        if (error instanceof RoarError) return this.#replies.reject(ws, error, req.ref, stream);
+        this.#o.log.error('request failed', { type: req.type, stream, error });
+        const e = new RoarError(ErrorCode.Internal, 'the request failed; try again');
+        this.#replies.reject(ws, e, req.ref, stream);
+      },
+    );
   }
 
   /** A chat message: its ack, or its error, once the chat handler has decided. */

@@ -6,6 +6,14 @@ import type { Tracing } from '../base/tracing.js';
 import { applyModEvent } from './moderation-sync.js';
 import type { StreamState } from './stream-state.js';
 
+/**
+ * Takes one decoded message of a per-stream subject kind it owns (a stream feature; see
+ * `features/feature.ts`): false when it is malformed, true once it is applied or queued.
+ */
+export interface BusReceiver {
+  receive(state: StreamState, event: EncodedEvent, headers: BusHeaders | undefined): boolean;
+}
+
 /** What taking in a stream's bus events needs (a slice of `StreamRegistryOptions`). */
 export interface BusEventOptions {
   subjects: Subjects;

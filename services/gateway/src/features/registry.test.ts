@@ -1,0 +1,69 @@
+import { ErrorCode, RoarError, type ReactRequest } from '@roar/protocol';
+import { describe, expect, it } from 'vitest';
+import type { Session, Socket } from '../transport/socket.js';
+import type { StreamFeature } from './feature.js';
+import { streamFeatures } from './index.js';
+import { FeatureRegistry } from './registry.js';
+
+const ws = {} as Socket;
+const s = {} as Session;
+
+/** A trivial feature, registered only here: it answers `react` with an ack naming the emoji. */
+class Echo implements StreamFeature<'react'> {
+  readonly name = 'echo';
+  readonly requests = ['react'] as const;
+  readonly subjects = ['echo'];
+  readonly received: string[] = [];
+  handle(request: ReactRequest): { type: 'ack'; ref: number; id: string } {
+    if (request.emoji === '') throw new RoarError(ErrorCode.InvalidField, 'no emoji');
+    return { type: 'ack', ref: request.ref ?? 0, id: request.emoji };
+  }
+  receive(): boolean {
+    this.received.push('x');
+    return true;
+  }
+}
+
+describe('FeatureRegistry', () => {
+  it('answers ping through the registered ping feature', () => {
+    const features = new FeatureRegistry(streamFeatures());
+    expect(features.handle({ type: 'ping', ref: 7 }, ws, s, 1234)).toEqual({
+      type: 'pong',
+      ref: 7,
+      ts: 1234,
+    });
+    expect(features.handle({ type: 'ping' }, ws, s, 5)).toEqual({ type: 'pong', ts: 5 });
+  });
+
+  it('dispatches an extra feature by request type and subject kind', () => {
+    const echo = new Echo();
+    const features = new FeatureRegistry([
+      ...streamFeatures().filter((f) => f.name !== 'reactions'),
+      echo,
+    ]);
+    const req: ReactRequest = { type: 'react', ref: 3, stream: 'x', emoji: '🔥' };
+    expect(features.handle(req, ws, s, 0)).toEqual({ type: 'ack', ref: 3, id: '🔥' });
+    expect(() => features.handle({ ...req, emoji: '' }, ws, s, 0)).toThrow(RoarError);
+    expect(features.receiver('echo')).toBe(echo);
+    expect(features.receiver('nothing')).toBeUndefined();
+  });
+
+  it('refuses a request type or a subject kind claimed twice', () => {
+    const other: StreamFeature<'ping'> = {
+      name: 'other',
+      requests: ['ping'],
+      handle: () => undefined,
+    };
+    expect(() => new FeatureRegistry([...streamFeatures(), other])).toThrow(/"ping".*other/);
+    const echo = new Echo();
+    const twin = Object.assign(new Echo(), { requests: [] as const, name: 'twin' });
+    expect(() => new FeatureRegistry([echo, twin])).toThrow(/"echo".*twin/);
+  });
+
+  it('refuses a request type nobody claimed with unknown_type', () => {
+    const features = new FeatureRegistry([]);
+    expect(() => features.handle({ type: 'ping' }, ws, s, 0)).toThrow(
+      expect.objectContaining({ code: ErrorCode.UnknownType }),
+    );
+  });
+});

@@ -1,0 +1,68 @@
+import { ErrorCode, RoarError } from '@roar/protocol';
+import type { BusReceiver } from '../streams/bus-events.js';
+import type { Session, Socket } from '../transport/socket.js';
+import type { FeatureReply, FeatureRequest, FeatureRequestType, StreamFeature } from './feature.js';
+
+/**
+ * The registered stream features, looked up by request type and by subject kind (one `Map`
+ * lookup per frame or bus message). Built once; a request type or subject kind claimed twice is
+ * a programming error and throws at construction.
+ */
+export class FeatureRegistry {
+  readonly features: readonly StreamFeature[];
+  readonly #byRequest = new Map<FeatureRequestType, StreamFeature>();
+  readonly #bySubject = new Map<string, StreamFeature & BusReceiver>();
+
+  constructor(features: readonly StreamFeature[]) {
+    this.features = features;
+    for (const feature of features) {
+      for (const type of feature.requests) {
+        const owner = this.#byRequest.get(type);
+        if (owner)
+          throw new Error(
+            `request type "${type}" claimed by both ${owner.name} and ${feature.name}`,
+          );
+        this.#byRequest.set(type, feature);
+      }
+      for (const kind of feature.subjects ?? []) {
+        const owner = this.#bySubject.get(kind);
+        if (owner)
+          throw new Error(
+            `subject kind "${kind}" claimed by both ${owner.name} and ${feature.name}`,
+          );
+        if (!feature.receive) throw new Error(`${feature.name} owns "${kind}" but has no receive`);
+        this.#bySubject.set(kind, feature as StreamFeature & BusReceiver);
+      }
+    }
+  }
+
+  /** Answers a request through the feature that claimed its type (see `StreamFeature.handle`). */
+  handle(
+    request: FeatureRequest,
+    ws: Socket,
+    s: Session,
+    now: number,
+  ): FeatureReply | Promise<FeatureReply> {
+    const feature = this.#byRequest.get(request.type);
+    if (feature === undefined)
+      throw new RoarError(ErrorCode.UnknownType, `unknown message type "${request.type}"`);
+    return feature.handle(request, ws, s, now);
+  }
+
+  /** The feature that owns per-stream subject `kind`, if any. */
+  receiver(kind: string): BusReceiver | undefined {
+    return this.#bySubject.get(kind);
+  }
+
+  setLevel(level: number): void {
+    for (const feature of this.features) feature.setLevel?.(level);
+  }
+
+  sweep(now: number): void {
+    for (const feature of this.features) feature.sweep?.(now);
+  }
+
+  forget(stream: string): void {
+    for (const feature of this.features) feature.forget?.(stream);
+  }
+}
