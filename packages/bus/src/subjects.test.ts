@@ -11,8 +11,15 @@ describe('Subjects', () => {
       stream: 'final-2026',
       kind: 'viewers',
     });
+    // Any lowercase kind parses (stream features add their own); which are handled is the
+    // gateway's to decide.
+    expect(s.parseStream('test1.s.x.poll_results')).toEqual({ stream: 'x', kind: 'poll_results' });
+    expect(s.stream('x', 'polls')).toBe('test1.s.x.polls');
     expect(s.parseStream('other.s.x.chat')).toBeUndefined();
-    expect(s.parseStream('test1.s.x.bogus')).toBeUndefined();
+    expect(s.parseStream('test1.s.x.Bogus')).toBeUndefined();
+    expect(s.parseStream('test1.s.x.bo-gus')).toBeUndefined();
+    expect(s.parseStream('test1.s.x.')).toBeUndefined();
+    expect(s.parseStream('test1.s.chat')).toBeUndefined();
     expect(s.report(3)).toBe('test1.agg.report.3');
   });
 

@@ -1,5 +1,11 @@
-/** The kinds of per-stream subjects; each carries msgpack `StreamEvent` bytes. */
+/**
+ * The core kinds of per-stream subjects; each carries msgpack `StreamEvent` bytes. Gateway stream
+ * features add their own (lowercase letters and `_`; see `STREAM_KIND`).
+ */
 export type StreamSubjectKind = 'chat' | 'reactions' | 'viewers' | 'mod';
+
+/** What a per-stream subject kind may be: a stream feature's kind never needs more. */
+const STREAM_KIND = /^[a-z_]+$/;
 
 /**
  * Every NATS subject Roar uses, built from one prefix so tests and tenants never collide:
@@ -8,6 +14,7 @@ export type StreamSubjectKind = 'chat' | 'reactions' | 'viewers' | 'mod';
  * - `<prefix>.s.<stream>.reactions`  reaction bursts, one per window, from the aggregator
  * - `<prefix>.s.<stream>.viewers`    viewer totals, when they change, from the aggregator
  * - `<prefix>.s.<stream>.mod`        moderation events (deletions, settings, pins...)
+ * - `<prefix>.s.<stream>.<kind>`     a gateway stream feature's own kind (`[a-z_]+`, e.g. polls)
  * - `<prefix>.agg.report.<p>`        gateway → aggregator count reports for partition p
  * - `<prefix>.agg.react.<p>`         gateway → aggregator reaction counts for partition p
  * - `<prefix>.control`               cluster-wide control events (global bans, settings)
@@ -24,7 +31,7 @@ export class Subjects {
     this.prefix = prefix;
   }
 
-  stream(stream: string, kind: StreamSubjectKind): string {
+  stream(stream: string, kind: StreamSubjectKind | (string & {})): string {
     return `${this.prefix}.s.${stream}.${kind}`;
   }
 
@@ -45,16 +52,18 @@ export class Subjects {
     return `${this.prefix}.control`;
   }
 
-  /** Splits a per-stream subject into stream and kind; undefined for other subjects. */
-  parseStream(subject: string): { stream: string; kind: StreamSubjectKind } | undefined {
+  /**
+   * Splits a per-stream subject into stream and kind (any `[a-z_]+` kind: which are in use is the
+   * gateway's to know); undefined for other subjects.
+   */
+  parseStream(subject: string): { stream: string; kind: string } | undefined {
     const head = `${this.prefix}.s.`;
     if (!subject.startsWith(head)) return undefined;
     const rest = subject.slice(head.length);
     const dot = rest.lastIndexOf('.');
     if (dot <= 0) return undefined;
     const kind = rest.slice(dot + 1);
-    if (kind !== 'chat' && kind !== 'reactions' && kind !== 'viewers' && kind !== 'mod')
-      return undefined;
+    if (!STREAM_KIND.test(kind)) return undefined;
     return { stream: rest.slice(0, dot), kind };
   }
 }

@@ -8,7 +8,6 @@ import type { GatewayConfig } from './base/config.js';
 import { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
 import { devTokenRoute, mountEndpoints } from './endpoints.js';
-import { buildFeatures } from './features/index.js';
 import { Fanout } from './streams/fanout.js';
 import { LoadControl, admissionFor, slowClientsFor } from './load/load-control.js';
 import { OwnMessages } from './streams/own-messages.js';
@@ -130,7 +129,8 @@ export class Gateway {
       defaults,
       onDelete: (id) => holds.cancel(id),
       now,
-      tracing,
+      // Built with the connection layer, after moderation (which needs this registry).
+      features: () => this.connections.features,
     });
     this.#reporter = new Reporter({
       bus,
@@ -183,7 +183,6 @@ export class Gateway {
       automod: this.moderation.automod,
       stalls: this.#stalls,
       tracing,
-      features: buildFeatures(),
     });
 
     this.load = new LoadControl({

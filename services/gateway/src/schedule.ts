@@ -104,9 +104,8 @@ export function scheduleWork(timers: Timers, w: Work): void {
   timers.every(500, () => w.load.samplePressure());
   timers.every(10_000, () => {
     const t = now();
-    w.connections.chat.limiter.sweep(t);
+    w.connections.features.sweep(t);
     for (const state of w.registry.values()) state.mod.sweep(t);
-    w.connections.reactions.limiter.sweep(t);
     own.sweep(t, 10_000);
   });
 }

@@ -1,66 +1,41 @@
-import type { Bus, Subjects } from '@roar/bus';
 import {
   ErrorCode,
   PROTOCOL_VERSION,
   RoarError,
-  type ChatRequest,
   type StatusMessage,
   type ServerMessage,
 } from '@roar/protocol';
-import type { Logger } from '@roar/runtime';
+import type { GatewayConfig } from '../base/config.js';
 import type { Admission } from '../load/admission.js';
 import { AuthError, type Authenticator } from '../base/auth.js';
-import type { GatewayConfig } from '../base/config.js';
-import type { HistoryWriter } from '../streams/history-writer.js';
-import type { StallWatch } from '../base/stall-watch.js';
-import { ChatHandler } from './chat-handler.js';
 import { FrameCheck, MAX_BACKLOG_FRAMES } from './frame-check.js';
 import { Membership } from './membership.js';
-import { ModCommands } from './mod-commands.js';
 import { OpenConnections } from './open-connections.js';
-import { Reactions } from './reactions.js';
 import { Replies } from './replies.js';
-import type { MessageIds } from '../base/message-ids.js';
-import type { AutoMod } from '../moderation/rules/automod.js';
-import type { Holds } from '../moderation/holds.js';
-import type { ModerationService } from '../moderation/service.js';
-import type { BanList } from '../moderation/rules/stream-moderation.js';
-import type { OwnMessages } from '../streams/own-messages.js';
-import type { GatewayMetrics } from '../base/metrics.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { SlowClients } from '../load/slow-clients.js';
 import { Disconnect, refusal } from '../transport/disconnect.js';
 import type { Session, Socket } from '../transport/socket.js';
-import type { StreamRegistry } from '../streams/stream-registry.js';
-import type { Tracing } from '../base/tracing.js';
 import type { FeatureReply, FeatureRequest } from '../features/feature.js';
+import { buildFeatures, type FeatureDeps } from '../features/index.js';
 import type { FeatureRegistry } from '../features/registry.js';
 
-export interface ConnectionHandlerOptions {
-  config: GatewayConfig;
+/** What the connection layer needs, and what it builds the stream features from. */
+export interface ConnectionHandlerOptions extends FeatureDeps {
+  config: FeatureDeps['config'] &
+    Pick<
+      GatewayConfig,
+      | 'fanoutSliceSockets'
+      | 'historyOnJoin'
+      | 'maxStreamsPerConnection'
+      | 'frameRatePerS'
+      | 'frameBurst'
+      | 'maxPayloadBytes'
+    >;
   auth: Authenticator;
   admission: Admission;
   slow: SlowClients;
   fanout: Fanout;
-  own: OwnMessages;
-  registry: StreamRegistry;
-  history: HistoryWriter;
-  bus: Bus;
-  subjects: Subjects;
-  metrics: GatewayMetrics;
-  ids: MessageIds;
-  log: Logger;
-  now: () => number;
-  moderation: ModerationService;
-  holds: Holds;
-  globalBans: BanList;
-  automod: AutoMod | undefined;
-  /** Event-loop stalls, for the chat rate limit (see `ChatHandlerOptions.stalls`). */
-  stalls?: StallWatch;
-  /** Traces chat; undefined when tracing is off (see tracing.ts). */
-  tracing?: Tracing | undefined;
-  /** Every request but join and leave goes to the feature that claimed its type. */
-  features: FeatureRegistry;
 }
 
 /**
@@ -70,13 +45,12 @@ export interface ConnectionHandlerOptions {
  */
 export class ConnectionHandler {
   readonly #o: ConnectionHandlerOptions;
-  readonly chat: ChatHandler;
-  readonly reactions: Reactions;
+  /** Every request but join and leave is answered by the feature that claimed its type. */
+  readonly features: FeatureRegistry;
   readonly #replies: Replies;
   readonly #open: OpenConnections;
   readonly #membership: Membership;
   readonly #frames: FrameCheck;
-  readonly #modCommands: ModCommands;
   /** The current degradation status, told to every connection at its welcome. */
   #status: ServerMessage | undefined;
 
@@ -99,16 +73,7 @@ export class ConnectionHandler {
       frameBurst: config.frameBurst,
       maxPayloadBytes: config.maxPayloadBytes,
     });
-    this.#modCommands = new ModCommands(options.moderation, this.#replies, options.log);
-    this.reactions = new Reactions({
-      registry,
-      metrics,
-      anonymousReactions: config.anonymousReactions,
-      reactions: config.reactions,
-      reactionRatePerS: config.reactionRatePerS,
-      reactionBurst: config.reactionBurst,
-    });
-    this.chat = new ChatHandler(options);
+    this.features = buildFeatures(options);
   }
 
   get openSockets(): ReadonlySet<Socket> {
@@ -120,7 +85,7 @@ export class ConnectionHandler {
    * chat; above 0 the status is told to every joiner; every connection is told now.
    */
   setLevel(status: StatusMessage): void {
-    this.chat.setReadOnly(status.level >= 4);
+    this.features.setLevel(status.level);
     this.#status = status.level > 0 ? status : undefined;
     this.broadcast(status);
   }
@@ -225,14 +190,8 @@ export class ConnectionHandler {
           return this.#membership.join(ws, s, request);
         case 'leave':
           return replies.send(ws, this.#membership.leave(ws, s, request, now));
-        case 'chat':
-          return this.#chat(ws, s, request);
-        case 'mod':
-          return this.#modCommands.handle(ws, s, request);
-        case 'react':
-          return this.#send(ws, this.reactions.react(s, request, now));
         default: {
-          const reply = this.#o.features.handle(request, ws, s, now);
+          const reply = this.features.handle(request, ws, s, now);
           if (reply instanceof Promise) return this.#settle(ws, s, request, reply);
           return this.#send(ws, reply);
         }
@@ -260,21 +219,6 @@ export class ConnectionHandler {
         this.#o.log.error('request failed', { type: req.type, stream, error });
         const e = new RoarError(ErrorCode.Internal, 'the request failed; try again');
         this.#replies.reject(ws, e, req.ref, stream);
-      },
-    );
-  }
-
-  /** A chat message: its ack, or its error, once the chat handler has decided. */
-  #chat(ws: Socket, s: Session, req: ChatRequest): void {
-    const started = performance.now();
-    this.chat.accept(ws, s, req, started).then(
-      (taken) => {
-        const ack = this.chat.taken(taken, started);
-        if (ack !== undefined && s.open) this.#replies.send(ws, ack);
-      },
-      (error: unknown) => {
-        const e = this.chat.refused(error, req, started);
-        if (s.open) this.#replies.reject(ws, e, req.ref, req.stream);
       },
     );
   }

@@ -1,16 +1,25 @@
+import { Chat, type ChatOptions } from './chat/chat.js';
 import type { StreamFeature } from './feature.js';
+import {
+  ModerationCommands,
+  type ModerationCommandsOptions,
+} from './moderation-commands/moderation-commands.js';
 import { Ping } from './ping/ping.js';
+import { Reactions, type ReactionsOptions } from './reactions/reactions.js';
 import { FeatureRegistry } from './registry.js';
+
+/** What the gateway hands its features; each constructor takes the slice it needs. */
+export type FeatureDeps = ChatOptions & ReactionsOptions & ModerationCommandsOptions;
 
 /**
  * Every stream feature of the gateway, one line each: adding a feature is its folder plus its
- * line here. Each takes what it needs in its constructor.
+ * line here (and its options added to `FeatureDeps` when it needs something new).
  */
-export function streamFeatures(): StreamFeature[] {
-  return [new Ping()];
+export function streamFeatures(d: FeatureDeps): StreamFeature[] {
+  return [new Chat(d), new Reactions(d), new ModerationCommands(d), new Ping()];
 }
 
 /** The gateway's features, registered (see `FeatureRegistry`). */
-export function buildFeatures(): FeatureRegistry {
-  return new FeatureRegistry(streamFeatures());
+export function buildFeatures(d: FeatureDeps): FeatureRegistry {
+  return new FeatureRegistry(streamFeatures(d));
 }

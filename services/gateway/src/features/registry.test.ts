@@ -2,7 +2,7 @@ import { ErrorCode, RoarError, type ReactRequest } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Session, Socket } from '../transport/socket.js';
 import type { StreamFeature } from './feature.js';
-import { streamFeatures } from './index.js';
+import { Ping } from './ping/ping.js';
 import { FeatureRegistry } from './registry.js';
 
 const ws = {} as Socket;
@@ -26,7 +26,7 @@ class Echo implements StreamFeature<'react'> {
 
 describe('FeatureRegistry', () => {
   it('answers ping through the registered ping feature', () => {
-    const features = new FeatureRegistry(streamFeatures());
+    const features = new FeatureRegistry([new Ping()]);
     expect(features.handle({ type: 'ping', ref: 7 }, ws, s, 1234)).toEqual({
       type: 'pong',
       ref: 7,
@@ -37,10 +37,7 @@ describe('FeatureRegistry', () => {
 
   it('dispatches an extra feature by request type and subject kind', () => {
     const echo = new Echo();
-    const features = new FeatureRegistry([
-      ...streamFeatures().filter((f) => f.name !== 'reactions'),
-      echo,
-    ]);
+    const features = new FeatureRegistry([new Ping(), echo]);
     const req: ReactRequest = { type: 'react', ref: 3, stream: 'x', emoji: '🔥' };
     expect(features.handle(req, ws, s, 0)).toEqual({ type: 'ack', ref: 3, id: '🔥' });
     expect(() => features.handle({ ...req, emoji: '' }, ws, s, 0)).toThrow(RoarError);
@@ -49,12 +46,8 @@ describe('FeatureRegistry', () => {
   });
 
   it('refuses a request type or a subject kind claimed twice', () => {
-    const other: StreamFeature<'ping'> = {
-      name: 'other',
-      requests: ['ping'],
-      handle: () => undefined,
-    };
-    expect(() => new FeatureRegistry([...streamFeatures(), other])).toThrow(/"ping".*other/);
+    const other = { name: 'other', requests: ['ping'] as const, handle: () => undefined };
+    expect(() => new FeatureRegistry([new Ping(), other])).toThrow(/"ping".*other/);
     const echo = new Echo();
     const twin = Object.assign(new Echo(), { requests: [] as const, name: 'twin' });
     expect(() => new FeatureRegistry([echo, twin])).toThrow(/"echo".*twin/);

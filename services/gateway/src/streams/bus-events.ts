@@ -2,7 +2,6 @@ import type { BusHeaders, Subjects } from '@roar/bus';
 import { EncodedEvent, type StreamEvent, type ViewersEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { GatewayMetrics } from '../base/metrics.js';
-import type { Tracing } from '../base/tracing.js';
 import { applyModEvent } from './moderation-sync.js';
 import type { StreamState } from './stream-state.js';
 
@@ -14,8 +13,18 @@ export interface BusReceiver {
   receive(state: StreamState, event: EncodedEvent, headers: BusHeaders | undefined): boolean;
 }
 
+/** The stream features, as the registry sees them (see `features/registry.ts`). */
+export interface StreamFeatureHooks {
+  /** The feature that owns per-stream subject `kind`, if any. */
+  receiver(kind: string): BusReceiver | undefined;
+  /** The gateway stopped holding `stream`. */
+  forget(stream: string): void;
+}
+
 /** What taking in a stream's bus events needs (a slice of `StreamRegistryOptions`). */
 export interface BusEventOptions {
+  /** The stream features (read when a message arrives: they are built after the registry). */
+  features: () => StreamFeatureHooks;
   subjects: Subjects;
   metrics: GatewayMetrics;
   log: Logger;
@@ -24,13 +33,13 @@ export interface BusEventOptions {
   /** A message was deleted by a moderator (a delayed copy of it must not be released). */
   onDelete: (id: string) => void;
   now: () => number;
-  tracing?: Tracing | undefined;
 }
 
 /**
  * One message from a held stream's subjects: decoded once (a copy is kept), checked against its
- * subject, applied to the stream (moderation events, reaction bursts, totals fenced by epoch) and
- * queued for the next tick. Malformed or misplaced messages are counted and dropped.
+ * subject, applied to the stream (moderation events, totals fenced by epoch; any other kind goes
+ * to the stream feature that owns it) and queued for the next tick. Malformed or misplaced
+ * messages are counted and dropped.
  */
 export function receiveBusEvent(
   state: StreamState,
@@ -64,36 +73,19 @@ export function receiveBusEvent(
     }
     return;
   }
-  if (event.type !== expectedType(parsed.kind)) {
-    o.metrics.badBusMessages.inc();
-    return;
-  }
-  if (event.type === 'reactions') {
-    state.mergeReactions(event);
-  } else if (event.type === 'viewers') {
+  if (parsed.kind === 'viewers') {
+    if (event.type !== 'viewers') {
+      o.metrics.badBusMessages.inc();
+      return;
+    }
     if (!state.acceptTotals(event, o.now())) {
       o.metrics.fencedTotals.inc();
       return;
     }
     state.queueViewers(encoded as EncodedEvent<ViewersEvent>);
-  } else {
-    // Only traced messages carry headers: untraced chat does not reach the tracer.
-    if (headers !== undefined && event.type === 'chat')
-      o.tracing?.chatReceived(encoded, state.id, headers);
-    state.enqueue(encoded);
+  } else if (!o.features().receiver(parsed.kind)?.receive(state, encoded, headers)) {
+    o.metrics.badBusMessages.inc();
+    return;
   }
   o.onPending(state);
-}
-
-function expectedType(kind: string): StreamEvent['type'] | undefined {
-  switch (kind) {
-    case 'chat':
-      return 'chat';
-    case 'reactions':
-      return 'reactions';
-    case 'viewers':
-      return 'viewers';
-    default:
-      return undefined;
-  }
 }

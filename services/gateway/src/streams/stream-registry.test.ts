@@ -4,7 +4,9 @@ import { silentLogger } from '@roar/runtime';
 import { createMemoryStore } from '@roar/store';
 import { describe, expect, it } from 'vitest';
 import { GatewayMetrics } from '../base/metrics.js';
+import { Chat, type ChatOptions } from '../features/chat/chat.js';
 import { defaultSettings } from '../moderation/rules/settings.js';
+import { FeatureRegistry } from '../features/registry.js';
 import { RECOVERY_DELAY_MS, StreamRegistry } from './stream-registry.js';
 import type { StreamState } from './stream-state.js';
 
@@ -30,6 +32,8 @@ async function setup() {
   const store = createMemoryStore({ historyCapacity: 100 });
   const subjects = new Subjects('t');
   let clock = 10_000;
+  const chatOnly = { config: { chatRatePerS: 1, chatBurst: 1, anonymousChat: false } };
+  const features = new FeatureRegistry([new Chat(chatOnly as ChatOptions)]);
   const registry = new StreamRegistry({
     bus,
     store,
@@ -44,6 +48,8 @@ async function setup() {
     defaults: defaultSettings(['🔥']),
     onDelete: () => undefined,
     now: () => clock,
+    // Chat arrives through its feature; nothing else it does is used here.
+    features: () => features,
   });
   const state = registry.acquire('s', 'viewer');
   await state.ready;

@@ -5,11 +5,10 @@ import type { HistoryEntry, Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { publicSettings } from '../moderation/rules/settings.js';
 import { loadStreamModeration } from './moderation-sync.js';
-import { receiveBusEvent } from './bus-events.js';
+import { receiveBusEvent, type StreamFeatureHooks } from './bus-events.js';
 import { fillFromHistory } from './chat-recovery.js';
 import type { Hole } from './positions.js';
 import { StreamState } from './stream-state.js';
-import type { Tracing } from '../base/tracing.js';
 
 /**
  * How old a hole must be before history is read to fill it: the accepting gateway writes its
@@ -35,8 +34,8 @@ export interface StreamRegistryOptions {
   /** A message was deleted by a moderator (a delayed copy of it must not be released). */
   onDelete: (id: string) => void;
   now: () => number;
-  /** Opens chat delivery spans from the bus headers; undefined when tracing is off. */
-  tracing?: Tracing | undefined;
+  /** The stream features: a held stream's other subject kinds go to them; told of forgotten streams. */
+  features: () => StreamFeatureHooks;
 }
 
 /**
@@ -122,6 +121,7 @@ export class StreamRegistry {
       state.subscription?.unsubscribe();
       this.#streams.delete(state.id);
       this.#o.onForget(state);
+      this.#o.features().forget(state.id);
     }
   }
 
