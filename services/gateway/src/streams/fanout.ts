@@ -46,10 +46,12 @@ export class Fanout {
   readonly #queue: WriteQueue;
   /** Joins waiting in the queue, by session and stream: a leave or a rejoin cancels one. */
   readonly #waiting = new Map<string, object>();
-  /** Most one viewer-count push per stream per this long (raised under pressure). */
-  #countIntervalMs: number;
-  /** Reaction bursts are merged and sent at most once per this long; 0 sends them as they come. */
-  #reactionIntervalMs = 0;
+  /**
+   * How often latest-value events go out at most, per slot key: one viewer-count push per stream
+   * per `viewers` ms (raised under pressure); reaction bursts are merged and sent at most once per
+   * `reactions` ms (0 sends them as they come). Other keys (features') go with every frame.
+   */
+  #spacing: { viewers: number; reactions: number };
   /** Chat messages per second a viewer of one stream receives at most (priority chat aside). */
   #chatBudgetPerS: number;
   /** While a stream's chat is sampled, its frames go out at most this often. */
@@ -58,15 +60,14 @@ export class Fanout {
   constructor(options: FanoutOptions) {
     this.#o = { ...options, clock: options.clock ?? Date.now };
     this.#queue = new WriteQueue(options.sliceSockets);
-    this.#countIntervalMs = options.countIntervalMs;
+    this.#spacing = { viewers: options.countIntervalMs, reactions: 0 };
     this.#chatBudgetPerS = options.chatBudgetPerS;
     this.#stormTickMs = options.stormTickMs;
   }
 
   /** What load control sheds at a degradation level: counter freshness, reaction detail, chat. */
   applyPolicy(policy: FanoutPolicy): void {
-    this.#countIntervalMs = policy.countIntervalMs;
-    this.#reactionIntervalMs = policy.reactionIntervalMs;
+    this.#spacing = { viewers: policy.countIntervalMs, reactions: policy.reactionIntervalMs };
     this.#chatBudgetPerS = policy.chatBudgetPerS;
   }
 
@@ -90,7 +91,7 @@ export class Fanout {
       ) {
         continue;
       }
-      const events = state.takeBatch(now, this.#reactionIntervalMs, this.#countIntervalMs);
+      const events = state.takeBatch(now, this.#spacing);
       if (!state.waiting) this.#dirty.delete(state);
       if (events.length > 0) this.#deliver(state, events, now);
     }

@@ -2,7 +2,6 @@ import type { Subscription } from '@roar/bus';
 import {
   EncodedEvent,
   viewersText,
-  type ReactionsEvent,
   type StreamEvent,
   type ViewerCount,
   type ViewersEvent,
@@ -11,6 +10,7 @@ import { Delivery } from './delivery.js';
 import { StreamModeration } from '../moderation/rules/stream-moderation.js';
 import type { StreamSettings } from '@roar/store';
 import { nextOrigin, type Hole } from './positions.js';
+import { LatestSlots, type SlotSpacing } from './latest-slots.js';
 import { RecentChat } from './recent-chat.js';
 
 /** One stream as this gateway holds it: local viewers, pending fanout, recent chat, counters. */
@@ -41,12 +41,11 @@ export class StreamState {
   ready: Promise<void> = Promise.resolve();
   /** Events received this tick, to go out in the next batch. */
   pending: EncodedEvent[] = [];
-  /** The newest count, waiting for its push slot (counts are latest-value, never queued). */
-  pendingViewers: EncodedEvent<ViewersEvent> | undefined;
-  lastViewersPush = 0;
-  /** Reaction bursts not sent yet, merged (under pressure they go out less often). */
-  pendingReactions: ReactionsEvent | undefined;
-  lastReactionsPush = 0;
+  /**
+   * Latest-value events waiting for their push: the newest count (`viewers`), the reaction bursts
+   * not sent yet, merged (`reactions`; under pressure both go out less often), and features' own.
+   */
+  readonly slots = new LatestSlots(['reactions', 'viewers']);
   /** Fanout's own per-stream state (slices, sampling, queued writes): written by fanout only. */
   readonly delivery = new Delivery();
   /** The newest totals from the aggregator (or the store, until the aggregator speaks). */
@@ -235,7 +234,7 @@ export class StreamState {
 
   /** The newest count, for the next push slot (counts are latest-value, never queued). */
   queueViewers(event: EncodedEvent<ViewersEvent>): void {
-    this.pendingViewers = event;
+    this.slots.set('viewers', event);
   }
 
   /** A deleted message: it leaves recent chat, and never goes out if it has not yet. */
@@ -255,43 +254,19 @@ export class StreamState {
     return this.delivery.slices;
   }
 
-  /** Reaction bursts or a count still wait for their push slot. */
+  /** Latest-value events still wait for their push slot (see `slots`). */
   get waiting(): boolean {
-    return this.pendingViewers !== undefined || this.pendingReactions !== undefined;
+    return this.slots.waiting;
   }
 
   /**
-   * Takes this tick's batch: every queued event, then the merged reactions and the newest count
-   * when their spacing allows (else they wait; see `waiting`).
+   * Takes this tick's batch: every queued event, then the latest-value events whose spacing
+   * allows (the others wait; see `waiting`).
    */
-  takeBatch(now: number, reactionIntervalMs: number, countIntervalMs: number): EncodedEvent[] {
+  takeBatch(now: number, spacing: SlotSpacing): EncodedEvent[] {
     const events = this.pending;
     this.pending = [];
-    if (this.pendingReactions && now - this.lastReactionsPush >= reactionIntervalMs) {
-      events.push(EncodedEvent.of(this.pendingReactions));
-      this.pendingReactions = undefined;
-      this.lastReactionsPush = now;
-    }
-    if (this.pendingViewers && now - this.lastViewersPush >= countIntervalMs) {
-      events.push(this.pendingViewers);
-      this.pendingViewers = undefined;
-      this.lastViewersPush = now;
-    }
+    this.slots.take(now, spacing, events);
     return events;
-  }
-
-  /** Adds a burst to the one waiting, so a slower push loses no taps. */
-  mergeReactions(burst: ReactionsEvent): void {
-    if (!this.pendingReactions) {
-      this.pendingReactions = {
-        type: 'reactions',
-        counts: { ...burst.counts },
-        windowMs: burst.windowMs,
-      };
-      return;
-    }
-    const counts = this.pendingReactions.counts;
-    for (const [emoji, n] of Object.entries(burst.counts)) counts[emoji] = (counts[emoji] ?? 0) + n;
-    this.pendingReactions.windowMs += burst.windowMs;
   }
 }

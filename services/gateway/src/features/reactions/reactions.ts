@@ -2,6 +2,7 @@ import {
   ErrorCode,
   RoarError,
   type EncodedEvent,
+  type ReactionsEvent,
   type ReactRequest,
   type ServerMessage,
 } from '@roar/protocol';
@@ -53,7 +54,7 @@ export class Reactions implements StreamFeature<'react'> {
 
   receive(state: StreamState, encoded: EncodedEvent): boolean {
     if (encoded.event.type !== 'reactions') return false;
-    state.mergeReactions(encoded.event);
+    state.slots.merge('reactions', encoded.event, addBurst);
     return true;
   }
 
@@ -87,4 +88,14 @@ export class Reactions implements StreamFeature<'react'> {
       throw error;
     }
   }
+}
+
+/** Adds a burst to the one waiting (a copy starts it), so a slower push loses no taps. */
+function addBurst(waiting: ReactionsEvent | undefined, burst: ReactionsEvent): ReactionsEvent {
+  if (waiting === undefined)
+    return { type: 'reactions', counts: { ...burst.counts }, windowMs: burst.windowMs };
+  const counts = waiting.counts;
+  for (const [emoji, n] of Object.entries(burst.counts)) counts[emoji] = (counts[emoji] ?? 0) + n;
+  waiting.windowMs += burst.windowMs;
+  return waiting;
 }

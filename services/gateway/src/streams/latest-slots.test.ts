@@ -1,0 +1,57 @@
+import type { ReactionsEvent, ViewersEvent } from '@roar/protocol';
+import { describe, expect, it } from 'vitest';
+import { LatestSlots } from './latest-slots.js';
+
+const viewers = (total: number): ViewersEvent => ({ type: 'viewers', total, text: `${total}` });
+const burst = (n: number): ReactionsEvent => ({
+  type: 'reactions',
+  counts: { '🔥': n },
+  windowMs: 100,
+});
+const add = (w: ReactionsEvent | undefined, b: ReactionsEvent): ReactionsEvent =>
+  w === undefined
+    ? { ...b, counts: { ...b.counts } }
+    : {
+        ...w,
+        counts: { '🔥': (w.counts['🔥'] ?? 0) + (b.counts['🔥'] ?? 0) },
+        windowMs: w.windowMs + b.windowMs,
+      };
+
+function take(slots: LatestSlots, now: number, spacing: Record<string, number> = {}): unknown[] {
+  const out: Parameters<LatestSlots['take']>[2] = [];
+  slots.take(now, spacing, out);
+  return out.map((e) => e.event);
+}
+
+describe('LatestSlots', () => {
+  it('keeps only the newest value per key, in the order keys were declared', () => {
+    const slots = new LatestSlots(['reactions', 'viewers']);
+    expect(slots.waiting).toBe(false);
+    slots.set('viewers', viewers(1));
+    slots.set('viewers', viewers(2));
+    slots.merge('reactions', burst(1), add);
+    slots.merge('reactions', burst(2), add);
+    slots.set('poll', { type: 'viewers', total: 9, text: '9' });
+    expect(slots.waiting).toBe(true);
+    expect(take(slots, 10)).toEqual([
+      { type: 'reactions', counts: { '🔥': 3 }, windowMs: 200 },
+      viewers(2),
+      { type: 'viewers', total: 9, text: '9' },
+    ]);
+    expect(slots.waiting).toBe(false);
+    expect(take(slots, 20)).toEqual([]);
+  });
+
+  it('holds a key back until its spacing has passed since its last push', () => {
+    const slots = new LatestSlots(['viewers']);
+    slots.set('viewers', viewers(1));
+    expect(take(slots, 1000, { viewers: 500 })).toEqual([viewers(1)]);
+    slots.set('viewers', viewers(2));
+    slots.set('other', viewers(7));
+    expect(take(slots, 1200, { viewers: 500 })).toEqual([viewers(7)]);
+    expect(slots.waiting).toBe(true);
+    slots.set('viewers', viewers(3));
+    expect(take(slots, 1500, { viewers: 500 })).toEqual([viewers(3)]);
+    expect(slots.waiting).toBe(false);
+  });
+});
