@@ -183,6 +183,7 @@ export class Gateway {
       automod: this.moderation.automod,
       stalls: this.#stalls,
       tracing,
+      reporter: this.#reporter,
     });
 
     this.load = new LoadControl({

@@ -92,7 +92,9 @@ export function scheduleWork(timers: Timers, w: Work): void {
     const sent = w.reporter.reportChanged(w.registry.values(), now(), earlyGapMs);
     if (sent > 0) w.metrics.earlyReports.inc(sent);
   });
-  timers.every(config.reactionWindowMs, () => w.reporter.reportReactions(w.registry.values()));
+  for (const f of w.connections.features.features)
+    if (f.report && f.reportEveryMs)
+      timers.every(f.reportEveryMs, () => f.report?.(w.registry.values(), now()));
   timers.every(STALL_BEAT_MS, () => {
     const stall = w.stalls.beat(now());
     if (stall) {

@@ -41,6 +41,10 @@ export interface StreamFeature<T extends FeatureRequestType = FeatureRequestType
    * when the message is malformed (counted and dropped), true once it is applied or queued.
    */
   receive?(state: StreamState, event: EncodedEvent, headers: BusHeaders | undefined): boolean;
+  /** How often `report` runs, in ms (with `report`). */
+  readonly reportEveryMs?: number;
+  /** What it tells the aggregator of the held streams, every `reportEveryMs` (reactions: counts). */
+  report?(streams: Iterable<StreamState>, now: number): void;
   /** The degradation level changed (0 normal … 5); see `load/degradation.ts`. */
   setLevel?(level: number): void;
   /** Periodic cleanup (every 10 s): drops per-user state not used since long before `now`. */

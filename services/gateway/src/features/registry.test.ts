@@ -53,6 +53,11 @@ describe('FeatureRegistry', () => {
     expect(() => new FeatureRegistry([echo, twin])).toThrow(/"echo".*twin/);
   });
 
+  it('refuses a report without its cadence', () => {
+    const half = { name: 'half', requests: [] as const, handle: () => undefined, report: () => {} };
+    expect(() => new FeatureRegistry([half])).toThrow(/half needs both/);
+  });
+
   it('refuses a request type nobody claimed with unknown_type', () => {
     const features = new FeatureRegistry([]);
     expect(() => features.handle({ type: 'ping' }, ws, s, 0)).toThrow(

@@ -33,6 +33,8 @@ export class FeatureRegistry {
         if (!feature.receive) throw new Error(`${feature.name} owns "${kind}" but has no receive`);
         this.#bySubject.set(kind, feature as StreamFeature & BusReceiver);
       }
+      if ((feature.report === undefined) !== (feature.reportEveryMs === undefined))
+        throw new Error(`${feature.name} needs both report and reportEveryMs, or neither`);
     }
   }
 

@@ -9,6 +9,7 @@ import {
 import type { GatewayConfig } from '../../base/gateway-config.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
 import { RateLimiter } from '../../base/token-bucket.js';
+import type { Reporter } from '../../counts/reporter.js';
 import type { StreamRegistry } from '../../streams/stream-registry.js';
 import type { StreamState } from '../../streams/stream-state.js';
 import type { Session, Socket } from '../../transport/socket.js';
@@ -17,20 +18,22 @@ import type { StreamFeature } from '../feature.js';
 export interface ReactionsOptions {
   registry: StreamRegistry;
   metrics: GatewayMetrics;
+  /** Sends the reaction counts to the aggregator (`<prefix>.agg.react.<p>`). */
+  reporter: Reporter;
   /**
    * `anonymousReactions` (`ROAR_ANONYMOUS_REACTIONS`); `reactions`, those of a stream whose rules
    * are not loaded; the per-user rate.
    */
   config: Pick<
     GatewayConfig,
-    'anonymousReactions' | 'reactions' | 'reactionRatePerS' | 'reactionBurst'
+    'anonymousReactions' | 'reactions' | 'reactionRatePerS' | 'reactionBurst' | 'reactionWindowMs'
   >;
 }
 
 /**
  * A viewer's reaction: checked (joined, signed in unless anonymous reactions are on, reactions on
  * for the stream, one of its emoji, the per-user rate) and counted locally; the count goes to the
- * aggregator with the next reaction report. Returns the ack to send (for a request with a `ref`),
+ * aggregator with the next reaction report (every `reactionWindowMs`). Returns the ack to send (for a request with a `ref`),
  * or throws the `RoarError` to answer.
  *
  * On the bus it owns `<prefix>.s.<stream>.reactions`: the aggregator's bursts, merged into the
@@ -40,12 +43,18 @@ export class Reactions implements StreamFeature<'react'> {
   readonly name = 'reactions';
   readonly requests = ['react'] as const;
   readonly subjects = ['reactions'] as const;
+  readonly reportEveryMs: number;
   readonly limiter: RateLimiter;
   readonly #o: ReactionsOptions;
 
   constructor(options: ReactionsOptions) {
     this.#o = options;
+    this.reportEveryMs = options.config.reactionWindowMs;
     this.limiter = new RateLimiter(options.config.reactionRatePerS, options.config.reactionBurst);
+  }
+
+  report(streams: Iterable<StreamState>): void {
+    this.#o.reporter.reportReactions(streams);
   }
 
   sweep(now: number): void {
