@@ -65,6 +65,7 @@ export class ConnectionHandler {
       metrics,
       historyOnJoin: config.historyOnJoin,
       maxStreamsPerConnection: config.maxStreamsPerConnection,
+      features: () => this.features,
     });
     this.#frames = new FrameCheck({
       metrics,

@@ -3,6 +3,7 @@ import {
   RoarError,
   type JoinRequest,
   type LeaveRequest,
+  type EncodedEvent,
   type ServerMessage,
 } from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
@@ -10,6 +11,7 @@ import { publicSettings } from '../moderation/rules/settings.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { RecentEntry } from '../streams/recent-chat.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
+import type { StreamState } from '../streams/stream-state.js';
 import type { Session, Socket } from '../transport/socket.js';
 
 export interface MembershipOptions {
@@ -20,6 +22,13 @@ export interface MembershipOptions {
   historyOnJoin: number;
   /** Streams one connection may join (`ROAR_MAX_STREAMS_PER_CONNECTION`). */
   maxStreamsPerConnection: number;
+  /** The stream features' snapshots for a joiner (read at join: features are built later). */
+  features: () => JoinSnapshots;
+}
+
+/** What a joining viewer is sent by the stream features after `joined` (see `StreamFeature.joined`). */
+export interface JoinSnapshots {
+  joined(state: StreamState, s: Session): EncodedEvent[] | undefined;
 }
 
 /**
@@ -75,8 +84,14 @@ export class Membership {
         },
         history.map((e) => e.event),
       );
-      // History, then the subscription: every later event comes in a batch, none twice.
-      ws.cork(() => ws.send(frame, s.codec.binary));
+      const snapshots = this.#o.features().joined(state, s);
+      // History, the features' snapshots, then the subscription: every later event comes in a
+      // batch, none twice.
+      ws.cork(() => {
+        ws.send(frame, s.codec.binary);
+        if (snapshots)
+          ws.send(s.codec.encodeBatch({ type: 'batch', stream }, snapshots), s.codec.binary);
+      });
       this.#o.fanout.subscribe(ws, state);
       this.#o.metrics.framesOut.inc();
     });

@@ -41,6 +41,17 @@ export interface StreamFeature<T extends FeatureRequestType = FeatureRequestType
    * when the message is malformed (counted and dropped), true once it is applied or queued.
    */
   receive?(state: StreamState, event: EncodedEvent, headers: BusHeaders | undefined): boolean;
+  /**
+   * The gateway started holding `state` (its first viewer, or a warm-up): load what the feature
+   * keeps for the stream (a poll, the widget state). Joins wait for the promise, as for history,
+   * so it must resolve even when the load fails (log and count the failure; join without it).
+   */
+  open?(state: StreamState): Promise<void> | void;
+  /**
+   * What a joining viewer is sent right after `joined` and before the live batches (a snapshot:
+   * the open poll, the widget state), in the same corked write; undefined when nothing.
+   */
+  joined?(state: StreamState, s: Session): readonly EncodedEvent[] | undefined;
   /** How often `report` runs, in ms (with `report`). */
   readonly reportEveryMs?: number;
   /** What it tells the aggregator of the held streams, every `reportEveryMs` (reactions: counts). */

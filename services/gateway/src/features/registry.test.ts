@@ -1,4 +1,5 @@
-import { ErrorCode, RoarError, type ReactRequest } from '@roar/protocol';
+import { EncodedEvent, ErrorCode, RoarError, type ReactRequest } from '@roar/protocol';
+import type { StreamState } from '../streams/stream-state.js';
 import { describe, expect, it } from 'vitest';
 import type { Session, Socket } from '../transport/socket.js';
 import type { StreamFeature } from './feature.js';
@@ -63,5 +64,40 @@ describe('FeatureRegistry', () => {
     expect(() => features.handle({ type: 'ping' }, ws, s, 0)).toThrow(
       expect.objectContaining({ code: ErrorCode.UnknownType }),
     );
+  });
+
+  it('opens a stream through every feature that loads, and gathers their join snapshots', async () => {
+    const state = { id: 'match' } as StreamState;
+    let release: () => void = () => {};
+    const slow = {
+      name: 'slow',
+      requests: [] as const,
+      handle: () => undefined,
+      open: () => new Promise<void>((r) => (release = r)),
+      joined: () => [EncodedEvent.of({ type: 'clear' })],
+    };
+    const quiet = {
+      name: 'quiet',
+      requests: [] as const,
+      handle: () => undefined,
+      joined: () => [],
+    };
+    const pin = EncodedEvent.of({ type: 'pin', message: null });
+    const last = {
+      name: 'last',
+      requests: [] as const,
+      handle: () => undefined,
+      joined: () => [pin],
+    };
+    const features = new FeatureRegistry([new Ping(), slow, quiet, last]);
+    let opened = false;
+    void features.open(state).then(() => (opened = true));
+    await Promise.resolve();
+    expect(opened).toBe(false);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(opened).toBe(true);
+    expect(features.joined(state, s)?.map((e) => e.event.type)).toEqual(['clear', 'pin']);
+    expect(new FeatureRegistry([new Ping()]).joined(state, s)).toBeUndefined();
   });
 });

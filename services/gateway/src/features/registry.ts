@@ -1,4 +1,5 @@
-import { ErrorCode, RoarError } from '@roar/protocol';
+import { ErrorCode, RoarError, type EncodedEvent } from '@roar/protocol';
+import type { StreamState } from '../streams/stream-state.js';
 import type { BusReceiver } from '../streams/bus-events.js';
 import type { Session, Socket } from '../transport/socket.js';
 import type { FeatureReply, FeatureRequest, FeatureRequestType, StreamFeature } from './feature.js';
@@ -12,9 +13,14 @@ export class FeatureRegistry {
   readonly features: readonly StreamFeature[];
   readonly #byRequest = new Map<FeatureRequestType, StreamFeature>();
   readonly #bySubject = new Map<string, StreamFeature & BusReceiver>();
+  /** The features with an `open` / a `joined` hook, so a join visits only those. */
+  readonly #opening: readonly StreamFeature[];
+  readonly #joining: readonly StreamFeature[];
 
   constructor(features: readonly StreamFeature[]) {
     this.features = features;
+    this.#opening = features.filter((f) => f.open !== undefined);
+    this.#joining = features.filter((f) => f.joined !== undefined);
     for (const feature of features) {
       for (const type of feature.requests) {
         const owner = this.#byRequest.get(type);
@@ -54,6 +60,28 @@ export class FeatureRegistry {
   /** The feature that owns per-stream subject `kind`, if any. */
   receiver(kind: string): BusReceiver | undefined {
     return this.#bySubject.get(kind);
+  }
+
+  /** Every feature's `open` for a stream the gateway starts holding; settles when all have. */
+  open(state: StreamState): Promise<void> {
+    const loads: Promise<void>[] = [];
+    for (const feature of this.#opening) {
+      const load = feature.open?.(state);
+      // A feature's load must not fail the stream's joins: it catches, logs and counts its own
+      // failures and resolves (viewers join without its snapshot).
+      if (load) loads.push(load);
+    }
+    return loads.length === 0 ? Promise.resolve() : Promise.all(loads).then(() => undefined);
+  }
+
+  /** The features' snapshots for a joining viewer, in registration order (see `joined`). */
+  joined(state: StreamState, s: Session): EncodedEvent[] | undefined {
+    let events: EncodedEvent[] | undefined;
+    for (const feature of this.#joining) {
+      const more = feature.joined?.(state, s);
+      if (more && more.length > 0) (events ??= []).push(...more);
+    }
+    return events;
   }
 
   setLevel(level: number): void {

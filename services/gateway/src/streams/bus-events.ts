@@ -17,6 +17,8 @@ export interface BusReceiver {
 export interface StreamFeatureHooks {
   /** The feature that owns per-stream subject `kind`, if any. */
   receiver(kind: string): BusReceiver | undefined;
+  /** The gateway started holding `state`: the features load what they keep for it. */
+  open(state: StreamState): Promise<void>;
   /** The gateway stopped holding `stream`. */
   forget(stream: string): void;
 }

@@ -262,6 +262,7 @@ export class StreamRegistry {
     const moderation = this.#loadModeration(state, undefined, true).finally(() =>
       this.provisionalCount(),
     );
-    state.ready = Promise.all([history, totals, moderation]).then(() => undefined);
+    const features = this.#o.features().open(state);
+    state.ready = Promise.all([history, totals, moderation, features]).then(() => undefined);
   }
 }
