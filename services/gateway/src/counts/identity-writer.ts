@@ -33,7 +33,7 @@ export class IdentityWriter {
   #inFlight = false;
 
   /**
-   * `alsoReport`: each batch is also handed to the next report (`StreamState.queueReportIdentities`),
+   * `alsoReport`: each batch is also handed to the next report (`StreamCounters.queueReportIdentities`),
    * for an aggregator whose unique counter is in another store (the standby region of two; see
    * `ROAR_UNIQUES_IN_REPORTS`).
    */
@@ -48,10 +48,10 @@ export class IdentityWriter {
     if (this.#inFlight) return;
     const batch: [StreamState, string[]][] = [];
     for (const state of states) {
-      const ids = state.takeNewIdentities();
+      const ids = state.counters.takeNewIdentities();
       if (ids === undefined) continue;
       batch.push([state, ids]);
-      if (this.#alsoReport) state.queueReportIdentities(ids, MAX_PENDING_IDENTITIES);
+      if (this.#alsoReport) state.counters.queueReportIdentities(ids, MAX_PENDING_IDENTITIES);
     }
     if (batch.length === 0) return;
     this.#inFlight = true;
@@ -69,10 +69,10 @@ export class IdentityWriter {
   async #add(state: StreamState, ids: string[]): Promise<void> {
     try {
       await this.#store.uniques.add(state.id, ids);
-      state.noteIdentitiesCounted();
+      state.counters.noteIdentitiesCounted();
     } catch {
       this.#metrics.uniqueAddFailures.inc();
-      const dropped = state.retryIdentities(ids, MAX_PENDING_IDENTITIES);
+      const dropped = state.counters.retryIdentities(ids, MAX_PENDING_IDENTITIES);
       if (dropped > 0) this.#metrics.uniqueIdsDropped.inc(dropped);
     }
   }

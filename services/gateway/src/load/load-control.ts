@@ -133,7 +133,7 @@ export class LoadControl {
   /** Stops admitting for good (shutdown). */
   startDraining(): void {
     this.#draining = true;
-    this.admission.closed = true;
+    this.admission.setClosed(true);
   }
 
   stop(): void {
@@ -149,7 +149,7 @@ export class LoadControl {
       reactionIntervalMs: level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0,
       chatBudgetPerS: config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1),
     });
-    this.admission.closed = this.#draining || level >= 5;
+    this.admission.setClosed(this.#draining || level >= 5);
     metrics.degradationLevel.set(level);
     const status: StatusMessage = { type: 'status', level, text: LEVEL_TEXT[level] ?? 'degraded' };
     this.#o.connections.setLevel(status);
