@@ -44,7 +44,8 @@ export interface Session {
 export interface Socket {
   /**
    * Writes one frame, after those sent before: 1 written, 0 buffered behind a peer that is not
-   * reading (it still goes out), 2 dropped (the buffer is past the transport's limit).
+   * reading (it still goes out), 2 dropped: uWS drops past `maxBackpressure`; the SSE socket has
+   * no limit of its own (the slow-client sweep closes it past the same hard limit).
    */
   send(message: Uint8Array | string, isBinary?: boolean): number;
   /** The socket gets what is published to `topic`, once however often it subscribes; true. */
