@@ -6,14 +6,14 @@ import type { GatewayMetrics } from './base/metrics.js';
 import { fromAllowedOrigins } from './base/origins.js';
 import type { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
-import { decideUpgrade } from './connection/upgrade.js';
+import { decideUpgrade, type UpgradeConfig } from './connection/upgrade.js';
 import type { LoadControl } from './load/load-control.js';
 import type { SseHub } from './transport/sse.js';
 import type { UpgradeRequest, UpgradeResult } from './transport/transport.js';
 import type { UwsTransport } from './transport/uws.js';
 
 export interface Endpoints {
-  config: GatewayConfig;
+  config: UpgradeConfig & Pick<GatewayConfig, 'maxPayloadBytes'>;
   transport: UwsTransport;
   sse: SseHub;
   connections: ConnectionHandler;
@@ -73,7 +73,10 @@ export function mountEndpoints(e: Endpoints): void {
 }
 
 /** `POST /dev/token`, when dev login is on (see `devLoginOn` in base/config-checks.ts). */
-export function devTokenRoute(secret: string, config: GatewayConfig): Route {
+export function devTokenRoute(
+  secret: string,
+  config: Pick<GatewayConfig, 'devLoginRoles' | 'jwtMaxLifetimeS'>,
+): Route {
   return {
     method: 'post',
     pattern: '/dev/token',

@@ -7,6 +7,7 @@ import { ClientAddresses } from './base/client-address.js';
 import type { GatewayConfig } from './base/config.js';
 import { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
+import { devLoginSecret } from './base/dev-login.js';
 import { devTokenRoute, mountEndpoints } from './endpoints.js';
 import { Fanout } from './streams/fanout.js';
 import { LoadControl, admissionFor, slowClientsFor } from './load/load-control.js';
@@ -28,7 +29,7 @@ import { bothTransports } from './transport/publisher.js';
 import type { HttpHandler } from './base/http.js';
 import { UwsTransport } from './transport/uws.js';
 import { startTracing, type Tracing } from './base/tracing.js';
-import { STALLS, Timers, isReachable, scheduleWork } from './schedule.js';
+import { STALLS, Timers, scheduleWork, watchConnections } from './schedule.js';
 import { warnInsecure } from './warnings.js';
 
 export interface GatewayDeps {
@@ -36,7 +37,7 @@ export interface GatewayDeps {
   bus: Bus;
   store: Store;
   log: Logger;
-  /** The HS256 secret dev login signs with, when dev login is on. */
+  /** A secret made at start for dev login to sign with (embedded mode only; `devLoginSecret`). */
   devSecret?: string;
   /** Serves /metrics for every worker of the process (multi-core mode). */
   clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
@@ -108,12 +109,16 @@ export class Gateway {
     });
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
-    const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
+    const devSecret = devLoginSecret(config, deps.devSecret);
     const anonymous = new AnonymousIds({
       secret: anonIdSecret(config).secret,
       perAddress: config.anonIdsPerIp,
     });
-    const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
+    const { jwtPublicKey, jwtJwksUrl, jwtIssuer, jwtAudience, jwtMaxLifetimeS } = config;
+    const auth = new Authenticator({
+      ...{ jwtPublicKey, jwtJwksUrl, jwtIssuer, jwtAudience, jwtMaxLifetimeS },
+      jwtSecret: config.jwtSecret ?? devSecret,
+    });
     const holds = new Holds(store, bus, subjects, this.#history, log);
     this.registry = new StreamRegistry({
       bus,
@@ -223,13 +228,7 @@ export class Gateway {
       ],
     });
 
-    this.metrics.busConnected.set(bus.connected ? 1 : 0);
-    this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
-    bus.onStatus((status) => {
-      this.metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
-      log.info('bus status', { status: status.type });
-    });
-
+    watchConnections(bus, store, this.metrics, log);
     scheduleWork(this.#timers, {
       config,
       now,

@@ -11,7 +11,7 @@ export interface HttpRoutesOptions {
   registry: StreamRegistry;
   store: Store;
   metrics: GatewayMetrics;
-  config: GatewayConfig;
+  config: Pick<GatewayConfig, 'metricsToken' | 'viewersMaxAgeS'>;
   now: () => number;
   /** True while the gateway should receive new viewers. */
   ready: () => boolean;

@@ -1,3 +1,4 @@
+import type { Bus } from '@roar/bus';
 import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
@@ -49,7 +50,10 @@ export class Timers {
 
 /** The parts of a gateway that have periodic work. */
 export interface Work {
-  config: GatewayConfig;
+  config: Pick<
+    GatewayConfig,
+    'tickMs' | 'reportIntervalMs' | 'countIntervalMs' | 'reactionWindowMs'
+  >;
   now: () => number;
   log: Logger;
   metrics: GatewayMetrics;
@@ -109,6 +113,21 @@ export function scheduleWork(timers: Timers, w: Work): void {
     w.connections.features.sweep(t);
     for (const state of w.registry.values()) state.mod.sweep(t);
     own.sweep(t, 10_000);
+  });
+}
+
+/** Keeps the bus and store connection gauges current (the store's is also set every report). */
+export function watchConnections(
+  bus: Bus,
+  store: Store,
+  metrics: GatewayMetrics,
+  log: Logger,
+): void {
+  metrics.busConnected.set(bus.connected ? 1 : 0);
+  metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
+  bus.onStatus((status) => {
+    metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
+    log.info('bus status', { status: status.type });
   });
 }
 

@@ -4,7 +4,13 @@ import type { GatewayConfig } from './base/config.js';
 import { isLoopbackHost } from './base/config-checks.js';
 
 /** Loud warnings at start for settings that are fine on a laptop and wrong anywhere else. */
-export function warnInsecure(config: GatewayConfig, log: Logger): void {
+export function warnInsecure(
+  config: Pick<
+    GatewayConfig,
+    'devLogin' | 'devLoginRoles' | 'mode' | 'anonIdSecret' | 'jwtSecret' | 'metricsToken' | 'host'
+  >,
+  log: Logger,
+): void {
   if (config.devLogin) {
     log.warn(
       '*** DEV LOGIN IS ON: anyone who can reach this port can mint tokens at POST /dev/token ' +

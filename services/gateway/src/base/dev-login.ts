@@ -1,5 +1,7 @@
 import { parseRole } from '@roar/protocol';
+import { ConfigError } from '@roar/runtime';
 import { SignJWT } from 'jose';
+import type { GatewayConfig } from './config.js';
 import { json, jsonError, type HttpHandler } from './http.js';
 
 /** Dev tokens live this long at most (less when the server's maximum is shorter). */
@@ -16,6 +18,27 @@ function demoRoles(roles: readonly string[]): boolean {
     const role = parseRole(r);
     return role !== undefined && role.name !== 'admin' && role.scope !== '*';
   });
+}
+
+/**
+ * The secret dev login signs with, or undefined when it is off. A configured `ROAR_JWT_SECRET`
+ * always wins. Otherwise only embedded mode may sign, with `generated`: a secret made at each
+ * start (never a fixed default), which no other process knows, so its tokens open nothing but
+ * this one server. Anywhere else a secret that was not configured is refused.
+ */
+export function devLoginSecret(
+  config: Pick<GatewayConfig, 'devLogin' | 'mode' | 'jwtSecret'>,
+  generated: string | undefined,
+): string | undefined {
+  if (!config.devLogin) return undefined;
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  if (config.mode !== 'embedded') {
+    throw new ConfigError('dev login outside embedded mode signs with ROAR_JWT_SECRET only');
+  }
+  if (generated === undefined || generated.length < 32) {
+    throw new ConfigError('dev login in embedded mode needs a generated secret of 32+ characters');
+  }
+  return generated;
 }
 
 /**

@@ -9,6 +9,9 @@ import { originAllowed } from '../base/origins.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { UpgradeRequest, UpgradeResult } from '../transport/transport.js';
 
+/** What an upgrade decision reads: which browser origins may connect, and anonymous viewers. */
+export type UpgradeConfig = Pick<GatewayConfig, 'allowedOrigins' | 'allowAnonymous'>;
+
 /**
  * Decides a WebSocket upgrade, synchronously and cheaply: the codec from the subprotocol offer,
  * and who the client claims to be. A bearer token (header, or `token` query parameter for
@@ -18,7 +21,7 @@ import type { UpgradeRequest, UpgradeResult } from '../transport/transport.js';
  */
 export function decideUpgrade(
   req: UpgradeRequest,
-  config: GatewayConfig,
+  config: UpgradeConfig,
   metrics: GatewayMetrics,
   admission: Admission,
   anonymous: AnonymousIds,

@@ -30,12 +30,13 @@ export class IdentityWriter {
   readonly #store: Store;
   readonly #metrics: GatewayMetrics;
   readonly #alsoReport: boolean;
-  #inFlight = false;
+  /** The batch being written, settling when every stream's write has (never rejects). */
+  #inFlight: Promise<void> | undefined;
 
   /**
-   * `alsoReport`: each batch is also handed to the next report (`StreamState.queueReportIdentities`),
-   * for an aggregator whose unique counter is in another store (the standby region of two; see
-   * `ROAR_UNIQUES_IN_REPORTS`).
+   * `alsoReport`: each batch is also handed to the next report
+   * (`StreamCounters.queueReportIdentities`), for an aggregator whose unique counter is in another
+   * store (the standby region of two; see `ROAR_UNIQUES_IN_REPORTS`).
    */
   constructor(store: Store, metrics: GatewayMetrics, alsoReport = false) {
     this.#store = store;
@@ -45,34 +46,37 @@ export class IdentityWriter {
 
   /** Starts one batch of every stream's new identities, unless one is in flight. */
   flush(states: Iterable<StreamState>): void {
-    if (this.#inFlight) return;
+    if (this.#inFlight !== undefined) return;
     const batch: [StreamState, string[]][] = [];
     for (const state of states) {
-      const ids = state.takeNewIdentities();
+      const ids = state.counters.takeNewIdentities();
       if (ids === undefined) continue;
       batch.push([state, ids]);
-      if (this.#alsoReport) state.queueReportIdentities(ids, MAX_PENDING_IDENTITIES);
+      if (this.#alsoReport) state.counters.queueReportIdentities(ids, MAX_PENDING_IDENTITIES);
     }
     if (batch.length === 0) return;
-    this.#inFlight = true;
-    void Promise.all(batch.map(([state, ids]) => this.#add(state, ids))).finally(() => {
-      this.#inFlight = false;
+    this.#inFlight = Promise.all(batch.map(([state, ids]) => this.#add(state, ids))).then(() => {
+      this.#inFlight = undefined;
     });
   }
 
-  /** Resolves when no batch is in flight (shutdown); bounded by the store's command timeout. */
+  /** Resolves when no batch is in flight (shutdown), or after `deadlineMs` if one still is. */
   async settled(deadlineMs: number): Promise<void> {
-    const until = Date.now() + deadlineMs;
-    while (this.#inFlight && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    const inFlight = this.#inFlight;
+    if (inFlight === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([inFlight, deadline]);
+    clearTimeout(timer);
   }
 
   async #add(state: StreamState, ids: string[]): Promise<void> {
     try {
       await this.#store.uniques.add(state.id, ids);
-      state.noteIdentitiesCounted();
+      state.counters.noteIdentitiesCounted();
     } catch {
       this.#metrics.uniqueAddFailures.inc();
-      const dropped = state.retryIdentities(ids, MAX_PENDING_IDENTITIES);
+      const dropped = state.counters.retryIdentities(ids, MAX_PENDING_IDENTITIES);
       if (dropped > 0) this.#metrics.uniqueIdsDropped.inc(dropped);
     }
   }

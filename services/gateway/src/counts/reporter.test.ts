@@ -26,10 +26,16 @@ async function setup(partitions = 1, uniquesInReports = false) {
   });
   const state = (id: string, viewers: number): StreamState => {
     const s = new StreamState(id, partitionOf(id, partitions), 10, defaultSettings(['🔥']));
-    s.viewers = viewers;
+    setViewers(s, viewers);
     return s;
   };
   return { bus, reporter, reports, state, broker };
+}
+
+/** Joins or leaves viewers until the stream holds `n`, as connections do. */
+function setViewers(s: StreamState, n: number): void {
+  while (s.viewers < n) s.join(`v${s.viewers}`);
+  while (s.viewers > n) s.leave(0);
 }
 
 describe('Reporter', () => {
@@ -38,7 +44,7 @@ describe('Reporter', () => {
       const { bus, reporter, reports, state } = await setup(1, on);
       const a = state('a', 2);
       const b = state('b', 1);
-      a.queueReportIdentities(['u1', 'u2'], 10_000);
+      a.counters.queueReportIdentities(['u1', 'u2'], 10_000);
       reporter.reportCounts([a, b], 0);
       reporter.reportCounts([a, b], 1000);
       await bus.flush();
@@ -77,7 +83,7 @@ describe('Reporter', () => {
   it('tells the aggregator once which streams it added identities for, split by partition', async () => {
     const { bus, reporter, reports, state } = await setup(4);
     const states = ['s1', 's2', 's3', 's4', 's5', 's6'].map((id) => state(id, 1));
-    states[0]!.noteIdentitiesCounted();
+    states[0]!.counters.noteIdentitiesCounted();
     reporter.reportCounts(states, 0);
     reporter.reportCounts(states, 1000);
     await bus.flush();
@@ -96,12 +102,12 @@ describe('Reporter', () => {
     const b = state('b', 1);
     reporter.reportCounts([a, b], 0);
     // One viewer less of 300 is under 1%; b's single leaver is under the 2-viewer floor.
-    a.viewers = 299;
-    b.viewers = 0;
+    setViewers(a, 299);
+    setViewers(b, 0);
     expect(reporter.reportChanged([a, b], 200, 100)).toBe(0);
-    a.viewers = 296;
+    setViewers(a, 296);
     expect(reporter.reportChanged([a, b], 250, 100)).toBe(1);
-    a.viewers = 290;
+    setViewers(a, 290);
     expect(reporter.reportChanged([a, b], 300, 100)).toBe(0);
     // A one-shot iterator, as the registry's `values()` is.
     expect(reporter.reportChanged(new Set([a, b]).values(), 350, 100)).toBe(1);

@@ -68,8 +68,8 @@ export class Reporter {
     const all = [...states];
     const moved = new Set<number>();
     for (const s of all) {
-      const delta = Math.abs(s.viewers - s.reportedViewers);
-      if (delta >= EARLY_MIN_VIEWERS && delta >= EARLY_SHARE * s.reportedViewers) {
+      const delta = Math.abs(s.viewers - s.counters.reportedViewers);
+      if (delta >= EARLY_MIN_VIEWERS && delta >= EARLY_SHARE * s.counters.reportedViewers) {
         moved.add(s.partition);
       }
     }
@@ -121,7 +121,7 @@ export class Reporter {
     const uniques: [number, string[]][] = [];
     list.forEach((s, i) => {
       counts[i] = bye ? 0 : s.viewers;
-      const taken = s.takeReport(counts[i]!, now, this.#o.uniquesInReports === true);
+      const taken = s.counters.takeReport(counts[i]!, now, this.#o.uniquesInReports === true);
       chat[i] = taken.chat;
       if (taken.counted) counted.push(i);
       if (taken.identities !== undefined) uniques.push([i, taken.identities]);
@@ -150,7 +150,7 @@ export class Reporter {
   reportReactions(states: Iterable<StreamState>): void {
     const byPartition = new Map<number, ReactionReport>();
     for (const s of states) {
-      const reactions = s.takeReactions();
+      const reactions = s.counters.takeReactions();
       if (reactions === undefined) continue;
       let report = byPartition.get(s.partition);
       if (!report) {

@@ -32,8 +32,7 @@ export class Admission {
   /** Aborted sockets the kernel may still hold, oldest first (one linger time for all). */
   #lingering: { ip: string; until: number }[] = [];
   #open = 0;
-  /** Set at the top degradation level and while draining. */
-  closed = false;
+  #closed = false;
 
   constructor(options: AdmissionOptions, metrics: GatewayMetrics, now: number) {
     this.#o = options;
@@ -41,10 +40,15 @@ export class Admission {
     this.#metrics = metrics;
   }
 
+  /** Refuses every new connection while `closed` (the top degradation level, and draining). */
+  setClosed(closed: boolean): void {
+    this.#closed = closed;
+  }
+
   check(ip: string, now: number): AdmissionVerdict {
     this.#expire(now);
     let reason: string | undefined;
-    if (this.closed) reason = 'closed';
+    if (this.#closed) reason = 'closed';
     else if (this.#open >= this.#o.maxConnections) reason = 'max_connections';
     else if ((this.#perIp.get(ip) ?? 0) >= this.#o.maxPerIp) reason = 'max_per_ip';
     else if (!this.#bucket.take(now)) reason = 'rate';

@@ -16,8 +16,22 @@ export interface LoadTarget {
   setLevel(status: StatusMessage): void;
 }
 
+/** The ladder's limits and timing, and the policies it scales (counts, reactions, chat). */
+export type LoadConfig = Pick<
+  GatewayConfig,
+  | 'ladderLoopDelayMs'
+  | 'ladderBufferedBytes'
+  | 'ladderCpu'
+  | 'ladderUpMs'
+  | 'ladderDownMs'
+  | 'pinnedLevel'
+  | 'countIntervalMs'
+  | 'reactionWindowMs'
+  | 'chatBudgetPerS'
+>;
+
 export interface LoadControlOptions {
-  config: GatewayConfig;
+  config: LoadConfig;
   metrics: GatewayMetrics;
   log: Logger;
   fanout: Fanout;
@@ -29,7 +43,15 @@ export interface LoadControlOptions {
 
 /** Admission control as the configuration sets it (built before the connection layer). */
 export function admissionFor(
-  config: GatewayConfig,
+  config: Pick<
+    GatewayConfig,
+    | 'admissionRatePerS'
+    | 'admissionBurst'
+    | 'maxConnections'
+    | 'maxConnectionsPerIp'
+    | 'retryAfterS'
+    | 'slowCloseLingerMs'
+  >,
   metrics: GatewayMetrics,
   now: number,
 ): Admission {
@@ -49,7 +71,7 @@ export function admissionFor(
 
 /** Slow-client shedding as the configuration sets it, moving sockets between fanout's tiers. */
 export function slowClientsFor(
-  config: GatewayConfig,
+  config: Pick<GatewayConfig, 'softBackpressureBytes' | 'maxBackpressureBytes' | 'slowClientMaxMs'>,
   metrics: GatewayMetrics,
   fanout: Fanout,
   admission: Admission,
@@ -133,7 +155,7 @@ export class LoadControl {
   /** Stops admitting for good (shutdown). */
   startDraining(): void {
     this.#draining = true;
-    this.admission.closed = true;
+    this.admission.setClosed(true);
   }
 
   stop(): void {
@@ -149,7 +171,7 @@ export class LoadControl {
       reactionIntervalMs: level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0,
       chatBudgetPerS: config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1),
     });
-    this.admission.closed = this.#draining || level >= 5;
+    this.admission.setClosed(this.#draining || level >= 5);
     metrics.degradationLevel.set(level);
     const status: StatusMessage = { type: 'status', level, text: LEVEL_TEXT[level] ?? 'degraded' };
     this.#o.connections.setLevel(status);

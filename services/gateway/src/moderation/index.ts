@@ -18,8 +18,25 @@ import { ModerationService } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
 
+/** The settings moderation reads: automod, its refresh cadence, admin keys and origins. */
+export type ModerationConfig = Pick<
+  GatewayConfig,
+  | 'automod'
+  | 'automodUrl'
+  | 'automodTimeoutMs'
+  | 'automodFail'
+  | 'historyCapacity'
+  | 'chatBudgetPerS'
+  | 'gatewayId'
+  | 'moderationRefreshMs'
+  | 'moderationRetryMs'
+  | 'freshStoreGraceMs'
+  | 'adminApiKeys'
+  | 'allowedOrigins'
+>;
+
 export interface ModerationDeps {
-  config: GatewayConfig;
+  config: ModerationConfig;
   store: Store;
   bus: Bus;
   subjects: Subjects;

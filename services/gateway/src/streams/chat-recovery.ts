@@ -8,6 +8,64 @@ import type { StreamState } from './stream-state.js';
 /** After a bus outage, stored messages this much older than its start are also checked. */
 const OUTAGE_MARGIN_MS = 1000;
 
+/** What one recovery read of a stream's history is for: the holes due, and an outage's start. */
+export interface RecoveryDue {
+  holes: readonly Hole[];
+  /** Every message since then may have been missed (a bus outage); undefined when none. */
+  since: number | undefined;
+}
+
+/**
+ * What a stream's live chat missed and is waiting to recover from history: holes in positions,
+ * and a bus outage. Written by the fanout (holes) and the registry (outages, reads) through these
+ * methods; at most one read is in flight per stream.
+ */
+export class ChatRecovery {
+  #holes: Hole[] = [];
+  /** Every message since `since` may have been missed; `at` is when the bus came back. */
+  #missed: { since: number; at: number } | undefined;
+  #reading = false;
+
+  /** Holes seen in live chat, waiting to be filled from history (or reported as a gap). */
+  get holes(): readonly Hole[] {
+    return this.#holes;
+  }
+
+  /** `missing` positions of `origin` before `seq` did not arrive (seen at `now`). */
+  noteHole(origin: string, seq: number, missing: number, now: number): void {
+    this.#holes.push({ origin, from: seq - missing, to: seq - 1, at: now });
+  }
+
+  /**
+   * The bus was away from `since` until `at`: anything published meanwhile may be missing. An
+   * outage not yet recovered is extended, never shortened.
+   */
+  noteOutage(since: number, at: number): void {
+    this.#missed = { since: Math.min(this.#missed?.since ?? Infinity, since), at };
+  }
+
+  /**
+   * Takes what is due for a read at `now` (holes and an outage at least `delayMs` old), and marks
+   * a read in flight until `settled()`. Undefined while a read is in flight or nothing is due.
+   */
+  takeDue(now: number, delayMs: number): RecoveryDue | undefined {
+    if (this.#reading) return undefined;
+    const holes = this.#holes.filter((h) => now - h.at >= delayMs);
+    const missed = this.#missed;
+    const since = missed !== undefined && now - missed.at >= delayMs ? missed.since : undefined;
+    if (holes.length === 0 && since === undefined) return undefined;
+    if (holes.length > 0) this.#holes = this.#holes.filter((h) => !holes.includes(h));
+    if (since !== undefined) this.#missed = undefined;
+    this.#reading = true;
+    return { holes, since };
+  }
+
+  /** The read that `takeDue` started has finished (filled or not). */
+  settled(): void {
+    this.#reading = false;
+  }
+}
+
 /**
  * Queues on a stream what live chat missed, from `stored` history (undefined: it could not be
  * read): the messages that fill `holes`, and after a bus outage that began at `since` every

@@ -43,7 +43,7 @@ describe('ChatSampler', () => {
   it('follows a budget change', () => {
     const s = new ChatSampler(25, 0);
     s.select(new Array(100).fill(0), 0);
-    s.budgetPerS = 10;
+    s.setBudget(10);
     let delivered = 0;
     for (let t = 50; t <= 5000; t += 50) delivered += s.select(new Array(10).fill(0), t).length;
     expect(delivered).toBeLessThanOrEqual(10 * 5 + 10);

@@ -13,7 +13,7 @@ const LATE_MS = 1000;
  * a readable rate goes out whole and only a rate above the budget is sampled.
  */
 export class ChatSampler {
-  budgetPerS: number;
+  #budgetPerS: number;
   #tokens: number;
   #at: number;
   /** Messages delivered per second of send time, over the last `SECONDS` seconds (a ring). */
@@ -26,10 +26,15 @@ export class ChatSampler {
   #ratio = 1;
 
   constructor(budgetPerS: number, now: number) {
-    this.budgetPerS = budgetPerS;
+    this.#budgetPerS = budgetPerS;
     this.#tokens = budgetPerS;
     this.#at = now;
     this.#windowStart = now;
+  }
+
+  /** Messages per second from now on (the degradation ladder cuts it under load). */
+  setBudget(perS: number): void {
+    this.#budgetPerS = perS;
   }
 
   /**
@@ -47,7 +52,7 @@ export class ChatSampler {
     const second = Math.floor(sentAt / 1000);
     const slot = this.#slot(second);
     const ok =
-      second <= Math.floor(now / 1000) - SECONDS || this.#perSecond[slot]! < this.budgetPerS;
+      second <= Math.floor(now / 1000) - SECONDS || this.#perSecond[slot]! < this.#budgetPerS;
     if (ok && second > Math.floor(now / 1000) - SECONDS) this.#perSecond[slot]!++;
     this.#count(1, ok ? 1 : 0, this.#at);
     return ok;
@@ -72,18 +77,18 @@ export class ChatSampler {
     const start = Math.min(now, Math.max(from, this.#at));
     if (start > this.#at) {
       this.#tokens = Math.min(
-        this.budgetPerS,
-        this.#tokens + ((start - this.#at) * this.budgetPerS) / 1000,
+        this.#budgetPerS,
+        this.#tokens + ((start - this.#at) * this.#budgetPerS) / 1000,
       );
       this.#at = start;
     }
     if (now > this.#at) {
-      this.#tokens = Math.max(this.#tokens, 0) + ((now - this.#at) * this.budgetPerS) / 1000;
+      this.#tokens = Math.max(this.#tokens, 0) + ((now - this.#at) * this.#budgetPerS) / 1000;
       this.#at = now;
     }
     const n = items.length;
     const k = Math.min(n, Math.floor(this.#tokens));
-    this.#tokens = Math.min(this.budgetPerS, this.#tokens - k);
+    this.#tokens = Math.min(this.#budgetPerS, this.#tokens - k);
     this.#count(n, k, now);
     if (k === n) return [...items];
     // Selection sampling: each item kept with probability (still needed / still left).

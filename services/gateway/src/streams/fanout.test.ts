@@ -110,7 +110,7 @@ function setup(sliceSockets: number) {
   };
   let seq = 0;
   const send = (...events: StreamEvent[]): void => {
-    state.pending.push(...events.map((e) => EncodedEvent.of(e)));
+    for (const e of events) state.enqueue(EncodedEvent.of(e));
     fanout.markDirty(state);
     fanout.flush(1000 + seq++ * 100);
   };

@@ -189,7 +189,8 @@ export class Fanout {
       // History holds every message; sampling decides only what is pushed live.
       const missing = state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
       // Holes are filled from history by the registry, or reported to viewers as a gap event.
-      if (missing > 0) state.noteHole(event.origin as string, event.seq as number, missing, now);
+      if (missing > 0)
+        state.recovery.noteHole(event.origin as string, event.seq as number, missing, now);
       if (isPriorityChat(event)) continue;
       const sent = Math.min(event.ts, now);
       d.sampler ??= new ChatSampler(this.#chatBudgetPerS, sent);
@@ -203,7 +204,7 @@ export class Fanout {
       if (sent < sentFrom) sentFrom = sent;
     }
     if (ordinary.length > 0 && d.sampler !== undefined) {
-      d.sampler.budgetPerS = this.#chatBudgetPerS;
+      d.sampler.setBudget(this.#chatBudgetPerS);
       // The rate is judged by when messages were sent, so a backlog delivered at once after a
       // stall is not taken for chat outrunning reading.
       const kept = d.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);

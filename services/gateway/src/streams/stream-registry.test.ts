@@ -62,14 +62,14 @@ async function setup() {
   };
   /** What the fanout does with a tick: chat into the window, holes noted; returns the events. */
   const tick = (): StreamEvent[] => {
-    const events = state.pending.map((e) => e.event);
-    for (const e of state.pending) {
+    const batch = state.takeBatch(clock, { reactions: Infinity, viewers: Infinity });
+    const events = batch.map((e) => e.event);
+    for (const e of batch) {
       const event = e.event;
       if (event.type !== 'chat') continue;
       const missing = state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
-      if (missing > 0) state.noteHole('A', event.seq as number, missing, clock);
+      if (missing > 0) state.recovery.noteHole('A', event.seq as number, missing, clock);
     }
-    state.pending = [];
     return events;
   };
   const advance = (ms: number): void => {
@@ -116,7 +116,7 @@ describe('StreamRegistry recovery', () => {
     expect(texts(t.tick())).toEqual(['m3', 'gap 1']);
     // m4 is lost for good: a resume across it still says so.
     expect(t.state.recent.resume('A2').gap).toBe(true);
-    expect(t.state.holes).toEqual([]);
+    expect(t.state.recovery.holes).toEqual([]);
   });
 
   it('clears the hole when history holds every missing message', async () => {

@@ -1,4 +1,4 @@
-import { partitionOf, type Bus, type Subjects } from '@roar/bus';
+import { partitionOf, type Bus, type Subjects, type Subscription } from '@roar/bus';
 import { EncodedEvent, type ChatEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { HistoryEntry, Store, StreamSettings } from '@roar/store';
@@ -45,6 +45,8 @@ export interface StreamRegistryOptions {
  */
 export class StreamRegistry {
   readonly #streams = new Map<string, StreamState>();
+  /** Each held stream's bus subscription, by stream id. */
+  readonly #subscriptions = new Map<string, Subscription>();
   readonly #o: StreamRegistryOptions;
   /** When messages may have started to be lost, while the bus is down. */
   #busDownSince: number | undefined;
@@ -66,10 +68,8 @@ export class StreamRegistry {
         this.#busDownSince ??= Math.min(options.now(), this.#aliveAt);
       } else if (status.type === 'reconnected' && this.#busDownSince !== undefined) {
         const at = options.now();
-        for (const state of this.#streams.values()) {
-          const since = Math.min(state.missed?.since ?? Infinity, this.#busDownSince);
-          state.missed = { since, at };
-        }
+        for (const state of this.#streams.values())
+          state.recovery.noteOutage(this.#busDownSince, at);
         this.#busDownSince = undefined;
       }
     });
@@ -96,8 +96,8 @@ export class StreamRegistry {
         partitionOf(stream, this.#o.partitions),
         this.#o.historyCapacity,
         this.#o.defaults,
+        this.#o.now(),
       );
-      state.totalsAt = this.#o.now();
       this.#streams.set(stream, state);
       this.#open(state);
     }
@@ -116,9 +116,10 @@ export class StreamRegistry {
   sweep(now: number): void {
     for (const state of this.#streams.values()) {
       if (state.viewers > 0 || state.emptySince === undefined) continue;
-      if (now - state.emptySince < this.#o.lingerMs || state.lastReportedAt <= state.emptySince)
-        continue;
-      state.subscription?.unsubscribe();
+      const reportedAt = state.counters.lastReportedAt;
+      if (now - state.emptySince < this.#o.lingerMs || reportedAt <= state.emptySince) continue;
+      this.#subscriptions.get(state.id)?.unsubscribe();
+      this.#subscriptions.delete(state.id);
       this.#streams.delete(state.id);
       this.#o.onForget(state);
       this.#o.features().forget(state.id);
@@ -141,7 +142,8 @@ export class StreamRegistry {
 
   close(): void {
     this.#stopStatus();
-    for (const state of this.#streams.values()) state.subscription?.unsubscribe();
+    for (const subscription of this.#subscriptions.values()) subscription.unsubscribe();
+    this.#subscriptions.clear();
     this.#streams.clear();
   }
 
@@ -206,37 +208,31 @@ export class StreamRegistry {
   recover(now: number): void {
     this.#aliveAt = now;
     for (const state of this.#streams.values()) {
-      if (state.recovering) continue;
-      const due = state.holes.filter((h) => now - h.at >= RECOVERY_DELAY_MS);
-      const since =
-        state.missed !== undefined && now - state.missed.at >= RECOVERY_DELAY_MS
-          ? state.missed.since
-          : undefined;
-      if (due.length === 0 && since === undefined) continue;
-      if (due.length > 0) state.holes = state.holes.filter((h) => !due.includes(h));
-      if (since !== undefined) state.missed = undefined;
-      state.recovering = true;
+      const due = state.recovery.takeDue(now, RECOVERY_DELAY_MS);
+      if (due === undefined) continue;
+      const { holes, since } = due;
       this.#o.store.history
         .recent(state.id, this.#o.historyCapacity)
         .then(
-          (entries) => this.#fill(state, due, since, entries),
+          (entries) => this.#fill(state, holes, since, entries),
           (error: unknown) => {
             this.#o.metrics.storeReadFailures.inc();
             this.#o.log.warn('history read for recovery failed', { stream: state.id, error });
-            this.#fill(state, due, since, undefined);
+            this.#fill(state, holes, since, undefined);
           },
         )
         .finally(() => {
-          state.recovering = false;
+          state.recovery.settled();
         });
     }
   }
 
   #open(state: StreamState): void {
     const { bus, subjects, store, metrics, log, historyCapacity } = this.#o;
-    state.subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject, headers) =>
+    const subscription = bus.subscribe(subjects.streamAll(state.id), (payload, subject, headers) =>
       receiveBusEvent(state, payload, subject, headers, this.#o),
     );
+    this.#subscriptions.set(state.id, subscription);
     metrics.busSubscriptions.inc();
     const history = store.history.recent(state.id, historyCapacity).then(
       (entries) => {
@@ -263,6 +259,6 @@ export class StreamRegistry {
       this.provisionalCount(),
     );
     const features = this.#o.features().open(state);
-    state.ready = Promise.all([history, totals, moderation, features]).then(() => undefined);
+    state.loading(Promise.all([history, totals, moderation, features]).then(() => undefined));
   }
 }

@@ -36,19 +36,38 @@ export interface Session {
 }
 
 /**
- * The part of a WebSocket the gateway uses; uWebSockets.js sockets satisfy it, and only the
- * transport module knows that.
+ * The part of a WebSocket the gateway uses; uWebSockets.js sockets satisfy it (only the transport
+ * module knows that), and so does the SSE fallback's socket. Both keep these guarantees, checked
+ * by one contract suite (`describeSocketContract`, test/socket-contract.ts). No method may be
+ * called once the close handler has run for the socket (uWS throws).
  */
 export interface Socket {
+  /**
+   * Writes one frame, after those sent before: 1 written, 0 buffered behind a peer that is not
+   * reading (it still goes out), 2 dropped: uWS drops past `maxBackpressure`; the SSE socket has
+   * no limit of its own (the slow-client sweep closes it past the same hard limit).
+   */
   send(message: Uint8Array | string, isBinary?: boolean): number;
+  /** The socket gets what is published to `topic`, once however often it subscribes; true. */
   subscribe(topic: string): boolean;
+  /** True when the socket was subscribed to `topic`. */
   unsubscribe(topic: string): boolean;
   isSubscribed(topic: string): boolean;
+  /**
+   * Closes after what was sent, the peer seeing `code` and `shortMessage` (SSE: a `close` event);
+   * the close handler runs before this returns.
+   */
   end(code?: number, shortMessage?: string): void;
-  /** Closes at once, dropping what is buffered, with no close frame (the peer sees 1006). */
+  /**
+   * Closes at once, dropping what is buffered, with no close frame (the peer sees 1006); the
+   * close handler runs before this returns.
+   */
   close(): void;
+  /** Bytes waiting for the peer; back to 0 once it reads again, with no further send. */
   getBufferedAmount(): number;
+  /** The session the connection was opened with (the same object). */
   getUserData(): Session;
+  /** Runs `cb` at once, its writes going out together. */
   cork(cb: () => void): unknown;
 }
 

@@ -111,12 +111,10 @@ export class SseHub {
   }
 
   /** @internal */
-  join(topic: string, s: SseSocket): boolean {
+  join(topic: string, s: SseSocket): void {
     let set = this.#topics.get(topic);
     if (!set) this.#topics.set(topic, (set = new Set()));
-    const had = set.has(s);
     set.add(s);
-    return !had;
   }
 
   /** @internal */
@@ -180,8 +178,9 @@ class SseSocket implements Socket {
     return ok ? 1 : 0;
   }
 
+  /** True, as uWS answers: subscribed afterwards, once however often asked. */
   subscribe(topic: string): boolean {
-    if (!this.#hub.join(topic, this)) return false;
+    this.#hub.join(topic, this);
     this.#topics.add(topic);
     return true;
   }
@@ -205,7 +204,14 @@ class SseSocket implements Socket {
     this.#stream?.abort();
   }
 
+  /**
+   * What was written since the stream last had room, 0 once it has room again. uWS tells whether
+   * a response's buffer emptied only through a write, so a backlogged stream is asked with an
+   * empty comment line (EventSource ignores it): a stream that caught up reads 0 without waiting
+   * for the next frame, as a WebSocket's buffered amount does.
+   */
   getBufferedAmount(): number {
+    if (this.#backlog > 0 && this.#stream?.open && this.#stream.write(':\n\n')) this.#backlog = 0;
     return this.#backlog;
   }
 

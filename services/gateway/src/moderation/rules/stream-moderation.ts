@@ -81,11 +81,11 @@ export interface ModerationSnapshot {
  * non-privileged chat on them rather than enforce rules it does not know.
  */
 export class StreamModeration {
-  settings: StreamSettings;
-  overrides: Partial<StreamSettings> = {};
-  terms: TermMatcher;
+  #settings: StreamSettings;
+  #overrides: Partial<StreamSettings> = {};
+  #terms: TermMatcher;
   readonly bans = new BanList();
-  pinned: EncodedEvent<ChatEvent> | undefined;
+  #pinned: EncodedEvent<ChatEvent> | undefined;
   readonly #defaults: StreamSettings;
   readonly #lastByUser = new Map<string, { at: number; key: string }>();
   /** The stream's recent message keys, oldest first, with when each was last said. */
@@ -95,8 +95,27 @@ export class StreamModeration {
 
   constructor(defaults: StreamSettings) {
     this.#defaults = defaults;
-    this.settings = defaults;
-    this.terms = new TermMatcher([]);
+    this.#settings = defaults;
+    this.#terms = new TermMatcher([]);
+  }
+
+  /** The rules in force: the defaults with the moderators' overrides. */
+  get settings(): StreamSettings {
+    return this.#settings;
+  }
+
+  /** What moderators changed from the defaults (what the store keeps). */
+  get overrides(): Readonly<Partial<StreamSettings>> {
+    return this.#overrides;
+  }
+
+  /** The banned terms of `settings`, compiled. */
+  get terms(): TermMatcher {
+    return this.#terms;
+  }
+
+  get pinned(): EncodedEvent<ChatEvent> | undefined {
+    return this.#pinned;
   }
 
   /** True until the rules were read from the store once. */
@@ -111,14 +130,14 @@ export class StreamModeration {
 
   /** The pinned message changed (a moderator pinned one, or unpinned: undefined). */
   pin(message: EncodedEvent<ChatEvent> | undefined): void {
-    this.pinned = message;
+    this.#pinned = message;
   }
 
   /** Installs rules read from the store; they are no longer provisional. */
   confirm(snapshot: ModerationSnapshot): void {
     this.#setOverrides(snapshot.overrides);
     this.bans.replace(snapshot.bans);
-    this.pinned = snapshot.pinned;
+    this.#pinned = snapshot.pinned;
     this.#confirmed = true;
   }
 
@@ -129,11 +148,11 @@ export class StreamModeration {
   }
 
   #setOverrides(overrides: Partial<StreamSettings> | undefined): void {
-    this.overrides = { ...(overrides ?? {}) };
-    const previous = this.settings.bannedTerms;
-    this.settings = effectiveSettings(this.#defaults, overrides);
-    if (previous !== this.settings.bannedTerms)
-      this.terms = new TermMatcher(this.settings.bannedTerms);
+    this.#overrides = { ...(overrides ?? {}) };
+    const previous = this.#settings.bannedTerms;
+    this.#settings = effectiveSettings(this.#defaults, overrides);
+    if (previous !== this.#settings.bannedTerms)
+      this.#terms = new TermMatcher(this.#settings.bannedTerms);
   }
 
   /** Milliseconds since this user's last message here (Infinity if none), and whether it was the same text. */
@@ -162,7 +181,7 @@ export class StreamModeration {
 
   /** Forgets users quiet for longer than any rule looks back. */
   sweep(now: number): void {
-    const keep = Math.max(DUPLICATE_WINDOW_MS, this.settings.slowModeS * 1000);
+    const keep = Math.max(DUPLICATE_WINDOW_MS, this.#settings.slowModeS * 1000);
     for (const [user, last] of this.#lastByUser)
       if (now - last.at > keep) this.#lastByUser.delete(user);
   }
