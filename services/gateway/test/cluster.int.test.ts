@@ -80,10 +80,15 @@ describe('gateways over real NATS and Redis', () => {
       ROAR_WORKERS: '2',
       ROAR_PORT: port,
     });
-    await multi.process?.waitForOutput(
-      /"worker":1.*"msg":"gateway listening"|"msg":"gateway listening".*"worker":1/,
-      10_000,
-    );
+    // Both workers must listen before the viewers connect: the port answers once either does,
+    // and connections made before the other joins the port all reach the first.
+    for (const worker of [0, 1])
+      await multi.process?.waitForOutput(
+        new RegExp(
+          `"worker":${worker}.*"msg":"gateway listening"|"msg":"gateway listening".*"worker":${worker}`,
+        ),
+        10_000,
+      );
     // The kernel spreads connections over the workers; enough of them reach both.
     const viewers: TestClient[] = [];
     for (let i = 0; i < 12; i++) viewers.push(await multi.viewer('w'));
