@@ -19,6 +19,7 @@ import { Holds } from './moderation/holds.js';
 import { Moderation } from './moderation/index.js';
 import { defaultSettings } from './moderation/rules/settings.js';
 import { GatewayMetrics } from './base/metrics.js';
+import { BackendHooks } from './hooks/index.js';
 import { IdentityWriter } from './counts/identity-writer.js';
 import { Reporter } from './counts/reporter.js';
 import { StreamRegistry } from './streams/stream-registry.js';
@@ -87,8 +88,7 @@ export class Gateway {
       onError: (error, where) => log.error('handler failed', { where, error }),
     });
     const own = new OwnMessages();
-    this.#sse = new SseHub();
-    const sse = this.#sse;
+    const sse = (this.#sse = new SseHub());
     const publisher = bothTransports(this.#transport, sse);
     this.#fanout = new Fanout({
       publisher,
@@ -181,7 +181,7 @@ export class Gateway {
       moderation: this.moderation.service,
       holds,
       globalBans: this.moderation.globalBans,
-      automod: this.moderation.automod,
+      hooks: new BackendHooks(config.hooks, this.metrics.registry, now),
       stalls: this.#stalls,
       tracing,
     });

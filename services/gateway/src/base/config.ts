@@ -3,6 +3,7 @@ import { parseApiKeys } from './api-keys.js';
 import { checkGatewayConfig } from './config-checks.js';
 import type { GatewayConfig, Mode } from './gateway-config.js';
 import { parseAllowedOrigins } from './origins.js';
+import { readHooksConfig } from '../hooks/hooks-config.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, EnvReader, readSharedSettings, type Env } from '@roar/runtime';
 
@@ -100,27 +101,18 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   const adminApiKeys = parsed('ROAR_ADMIN_API_KEYS', () =>
     parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS')),
   );
-  const automod = env.oneOf('ROAR_AUTOMOD', 'off', ['off', 'rules', 'webhook']);
-  const automodUrl = env.optionalString('ROAR_AUTOMOD_URL');
-  const automodTimeoutMs = env.int('ROAR_AUTOMOD_TIMEOUT_MS', 200, 10, 10_000);
-  const automodFail = env.oneOf('ROAR_AUTOMOD_FAIL', 'open', ['open', 'closed']);
+  const hooks = readHooksConfig(env);
   const tracing = env.oneOf('ROAR_TRACING', 'off', ['off', 'otlp']);
   const otlpEndpoint = env.string('ROAR_OTLP_ENDPOINT', 'http://127.0.0.1:4318/v1/traces');
   const traceSampleRatio = env.number('ROAR_TRACE_SAMPLE', 1, 0, 1);
   if (!/^https?:\/\//.test(otlpEndpoint)) {
     throw new ConfigError(`ROAR_OTLP_ENDPOINT must be an http(s) URL (got "${otlpEndpoint}")`);
   }
-  if (automod === 'webhook' && !/^https?:\/\//.test(automodUrl ?? '')) {
-    throw new ConfigError('ROAR_AUTOMOD=webhook needs ROAR_AUTOMOD_URL, an http(s) URL');
-  }
   const config: GatewayConfig = {
     ...base,
     allowedOrigins,
     adminApiKeys,
-    automod,
-    automodUrl,
-    automodTimeoutMs,
-    automodFail,
+    hooks,
     tracing,
     otlpEndpoint,
     traceSampleRatio,

@@ -1,6 +1,7 @@
 import type { SharedSettings } from '@roar/runtime';
 import type { ApiKey } from './api-keys.js';
 import type { AllowedOrigins } from './origins.js';
+import type { HooksConfig } from '../hooks/hooks-config.js';
 
 export type Mode = 'embedded' | 'gateway';
 
@@ -102,11 +103,8 @@ export interface GatewayConfig extends SharedSettings {
 
   /** Admin API keys (`name:key` pairs). */
   adminApiKeys: ApiKey[];
-  /** Before-publish check of viewers' messages: off, built-in rules, or a webhook. */
-  automod: 'off' | 'rules' | 'webhook';
-  automodUrl: string | undefined;
-  automodTimeoutMs: number;
-  automodFail: 'open' | 'closed';
+  /** The app backend's connect, join and publish hooks (and the built-in publish rules). */
+  hooks: HooksConfig;
 
   /** OpenTelemetry traces (admin API calls, chat across gateways): off, or OTLP over HTTP. */
   tracing: 'off' | 'otlp';

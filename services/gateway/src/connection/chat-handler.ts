@@ -13,7 +13,7 @@ import type { HistoryWriter } from '../streams/history-writer.js';
 import { badgesFor } from '../base/identity.js';
 import type { MessageIds } from '../base/message-ids.js';
 import { ACCEPT, type GatewayMetrics } from '../base/metrics.js';
-import type { AutoMod } from '../moderation/rules/automod.js';
+import type { PublishCheck } from '../hooks/index.js';
 import { checkChat, isPrivileged } from '../moderation/rules/chat-policy.js';
 import type { Holds } from '../moderation/holds.js';
 import type { BanList } from '../moderation/rules/stream-moderation.js';
@@ -35,7 +35,8 @@ export interface ChatHandlerOptions {
   own: OwnMessages;
   holds: Holds;
   globalBans: BanList;
-  automod: AutoMod | undefined;
+  /** The before-publish check: the publish hook, or the built-in rules (hooks/). */
+  automod: PublishCheck | undefined;
   log: Logger;
   now: () => number;
   /** Event-loop stalls: the burst of chat queued during one is forgiven by the rate limit. */
@@ -160,7 +161,7 @@ export class ChatHandler {
     };
     let held: string | undefined;
     if (this.#o.automod && !privileged) {
-      const { verdict, reason } = await this.#o.automod.check({
+      const { verdict, reason, text } = await this.#o.automod.check({
         stream: req.stream,
         userId: event.user.id,
         name: identity.name,
@@ -169,6 +170,7 @@ export class ChatHandler {
       if (verdict === 'deny')
         throw new RoarError(ErrorCode.Denied, 'this message was not accepted');
       if (verdict === 'hold') held = reason || 'automod';
+      if (text !== undefined) event.text = text;
     }
     state.mod.remember(identity.key, pass.text, now);
     state.countChat();

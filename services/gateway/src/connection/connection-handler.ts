@@ -21,7 +21,7 @@ import { OpenConnections } from './open-connections.js';
 import { Reactions } from './reactions.js';
 import { Replies } from './replies.js';
 import type { MessageIds } from '../base/message-ids.js';
-import type { AutoMod } from '../moderation/rules/automod.js';
+import type { BackendHooks } from '../hooks/index.js';
 import type { Holds } from '../moderation/holds.js';
 import type { ModerationService } from '../moderation/service.js';
 import type { BanList } from '../moderation/rules/stream-moderation.js';
@@ -52,7 +52,8 @@ export interface ConnectionHandlerOptions {
   moderation: ModerationService;
   holds: Holds;
   globalBans: BanList;
-  automod: AutoMod | undefined;
+  /** The app backend's connect, join and publish hooks (each optional). */
+  hooks: BackendHooks;
   /** Event-loop stalls, for the chat rate limit (see `ChatHandlerOptions.stalls`). */
   stalls?: StallWatch;
   /** Traces chat; undefined when tracing is off (see tracing.ts). */
@@ -87,6 +88,8 @@ export class ConnectionHandler {
       metrics,
       historyOnJoin: config.historyOnJoin,
       maxStreamsPerConnection: config.maxStreamsPerConnection,
+      joinHook: options.hooks.join,
+      replies: this.#replies,
     });
     this.#frames = new FrameCheck({
       metrics,
@@ -104,7 +107,7 @@ export class ConnectionHandler {
       reactionRatePerS: config.reactionRatePerS,
       reactionBurst: config.reactionBurst,
     });
-    this.chat = new ChatHandler(options);
+    this.chat = new ChatHandler({ ...options, automod: options.hooks.publish });
   }
 
   get openSockets(): ReadonlySet<Socket> {
@@ -128,13 +131,20 @@ export class ConnectionHandler {
     this.#o.admission.opened(s.ip);
     this.#o.metrics.connections.inc();
     if (s.authError) return this.#refuse(ws, s.authError);
-    const token = s.token;
-    if (token === undefined) {
+    const { token, credentials } = s;
+    const hook = this.#o.hooks.connect;
+    // A JWT, else the app's session through the connect hook, else anonymous.
+    const identified =
+      token !== undefined
+        ? this.#o.auth.verify(token)
+        : credentials && hook?.signIn(credentials, s.ip, s.identity, this.#o.config.allowAnonymous);
+    if (identified === undefined) {
       this.#o.metrics.connectionsTotal.inc({ result: 'accepted' });
       return this.#welcome(ws, s);
     }
     s.token = undefined;
-    this.#o.auth.verify(token).then(
+    s.credentials = undefined;
+    identified.then(
       (identity) => {
         if (!s.open) return;
         s.identity = identity;

@@ -6,6 +6,8 @@ import {
   type ServerMessage,
 } from '@roar/protocol';
 import type { GatewayMetrics } from '../base/metrics.js';
+import { joinDenied, withStreamRoles, type JoinDecision, type JoinHook } from '../hooks/index.js';
+import type { Replies } from './replies.js';
 import { publicSettings } from '../moderation/rules/settings.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { RecentEntry } from '../streams/recent-chat.js';
@@ -20,6 +22,10 @@ export interface MembershipOptions {
   historyOnJoin: number;
   /** Streams one connection may join (`ROAR_MAX_STREAMS_PER_CONNECTION`). */
   maxStreamsPerConnection: number;
+  /** The app's join hook; undefined: everyone may join. */
+  joinHook: JoinHook | undefined;
+  /** Answers joins refused after a wait on the join hook. */
+  replies: Replies;
 }
 
 /**
@@ -44,7 +50,49 @@ export class Membership {
         `at most ${this.#o.maxStreamsPerConnection} streams per connection`,
       );
     }
+    // Taken now, so a second join of the stream is refused while the hook decides.
     s.streams.push(stream);
+    const decided = this.#o.joinHook?.decide(s.identity, stream);
+    if (decided === undefined) return this.#enter(ws, s, req);
+    if (!(decided instanceof Promise)) return this.#decided(ws, s, req, decided);
+    decided.then(
+      (decision) => this.#decided(ws, s, req, decision),
+      (error: unknown) => this.#refused(ws, s, req, error as RoarError),
+    );
+  }
+
+  /** The join hook answered: in, with its roles for the stream, or refused before any history. */
+  #decided(ws: Socket, s: Session, req: JoinRequest, decision: JoinDecision): void {
+    if (!decision.allow) return this.#refused(ws, s, req, joinDenied(req.stream, decision));
+    if (!s.open || !s.streams.includes(req.stream)) return;
+    s.identity = withStreamRoles(s.identity, decision);
+    this.#enter(ws, s, req);
+    if (decision.expiresAt !== undefined) this.#expireAt(ws, s, req.stream, decision.expiresAt);
+  }
+
+  #refused(ws: Socket, s: Session, req: JoinRequest, error: RoarError): void {
+    const i = s.streams.indexOf(req.stream);
+    if (!s.open || i < 0) return;
+    s.streams.splice(i, 1);
+    this.#o.replies.reject(ws, error, req.ref, req.stream);
+  }
+
+  /** The viewer's right to the stream ends (a pass ran out): it is told, and leaves. */
+  #expireAt(ws: Socket, s: Session, stream: string, expiresAt: number): void {
+    setTimeout(
+      () => {
+        if (!s.open || !s.streams.includes(stream)) return;
+        const reason = { allow: false, roles: [], expiresAt: undefined, reason: 'access expired' };
+        this.#o.replies.reject(ws, joinDenied(stream, reason), undefined, stream);
+        this.leave(ws, s, { type: 'leave', stream }, Date.now());
+      },
+      Math.max(0, expiresAt - Date.now()),
+    ).unref();
+  }
+
+  /** Counts the viewer in, then sends the stream's state and history, then subscribes it. */
+  #enter(ws: Socket, s: Session, req: JoinRequest): void {
+    const { stream } = req;
     const state = this.#o.registry.acquire(stream, s.identity.key);
     this.#o.metrics.joins.inc();
     void state.ready.then(() => {

@@ -11,7 +11,6 @@ import type { StreamState } from '../streams/stream-state.js';
 import { adminRoutes } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
-import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './rules/automod.js';
 import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
@@ -46,7 +45,6 @@ export interface ModerationDeps {
 export class Moderation {
   readonly holds: Holds;
   readonly globalBans = new BanList();
-  readonly automod: AutoMod | undefined;
   readonly service: ModerationService;
   /** The admin API's routes, to mount. */
   readonly routes: Route[];
@@ -56,15 +54,6 @@ export class Moderation {
   constructor(d: ModerationDeps) {
     this.holds = d.holds;
     const { config } = d;
-    if (config.automod === 'rules') this.automod = new RulesAutoMod();
-    else if (config.automod === 'webhook' && config.automodUrl) {
-      this.automod = new WebhookAutoMod({
-        url: config.automodUrl,
-        timeoutMs: config.automodTimeoutMs,
-        failMode: config.automodFail,
-        onFailure: (error) => d.log.warn('automod check failed', { error }),
-      });
-    }
     this.service = new ModerationService({
       store: d.store,
       bus: d.bus,

@@ -1,5 +1,6 @@
 import type { Codec, RoarError } from '@roar/protocol';
 import type { Identity } from '../base/identity.js';
+import type { SessionCredentials } from '../hooks/index.js';
 import type { TokenBucket } from '../base/token-bucket.js';
 
 /**
@@ -12,6 +13,8 @@ export interface Session {
   identity: Identity;
   /** The bearer token, kept only until it is verified. */
   token: string | undefined;
+  /** The app session (cookie, Authorization) for the connect hook, kept until it answers. */
+  credentials: SessionCredentials | undefined;
   /** True once the welcome is sent: frames before that wait in `backlog`. */
   ready: boolean;
   /** Frames received while the token was being verified, copied (uWS reuses their memory). */
