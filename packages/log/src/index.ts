@@ -1,0 +1,4 @@
+export * from './events.js';
+export * from './log.js';
+export * from './subjects.js';
+export { MemoryLog, type MemoryLogOptions } from './memory-log.js';
