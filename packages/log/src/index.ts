@@ -1,0 +1,5 @@
+export * from './events.js';
+export * from './log.js';
+export * from './subjects.js';
+export { MemoryLog, type MemoryLogOptions } from './memory-log.js';
+export { connectJetStreamLog, JetStreamLog, type JetStreamLogOptions } from './jetstream-log.js';
