@@ -50,7 +50,10 @@ describe('backend hooks', () => {
     expect(sub.reply).toMatchObject({ type: 'joined', stream: 's' });
     const ack = await sub.client.request({ type: 'chat', stream: 's', text: 'hi' });
     expect(ack.type).toBe('ack');
-    await waitFor(() => sub.client.events('s').some((e) => e.type === 'chat'), 5000, 'own chat');
+    await waitFor(() => sub.client.events('s').some((e) => e.type === 'chat'), {
+      timeoutMs: 5000,
+      message: 'own chat',
+    });
     const chat = sub.client.events('s').find((e) => e.type === 'chat');
     expect(chat).toMatchObject({ user: { id: 'sub-1', roles: ['subscriber'] } });
 
@@ -188,7 +191,7 @@ describe('backend hooks', () => {
     expect(await a.request({ type: 'chat', stream: 's', text: 'oh darn it' })).toMatchObject({
       type: 'ack',
     });
-    await waitFor(() => a.events('s').some((e) => e.type === 'chat'), 5000, 'chat');
+    await waitFor(() => a.events('s').some((e) => e.type === 'chat'), { message: 'chat' });
     expect(a.events('s').find((e) => e.type === 'chat')).toMatchObject({ text: 'oh **** it' });
     expect(app.calls('/publish')[0]?.body).toMatchObject({ stream: 's', userId: 'a' });
   });

@@ -1,11 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { parseApiKeys } from './api-keys.js';
 import { checkGatewayConfig } from './config-checks.js';
 import type { GatewayConfig, Mode } from './gateway-config.js';
 import { parseAllowedOrigins } from './origins.js';
 import { readHooksConfig } from '../hooks/hooks-config.js';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, EnvReader, readSharedSettings, type Env } from '@roar/runtime';
+import { ConfigError, EnvReader, parseApiKeys, readSharedSettings, type Env } from '@roar/runtime';
 
 export type { GatewayConfig, Mode } from './gateway-config.js';
 

@@ -1,5 +1,5 @@
 import type { SharedSettings } from '@roar/runtime';
-import type { ApiKey } from './api-keys.js';
+import type { ApiKey } from '@roar/runtime';
 import type { AllowedOrigins } from './origins.js';
 import type { HooksConfig } from '../hooks/hooks-config.js';
 
