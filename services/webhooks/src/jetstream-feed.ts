@@ -39,6 +39,7 @@ const DECODER = new TextDecoder();
 export class JetStreamFeed implements EventFeed {
   readonly #o: JetStreamFeedOptions;
   readonly #subjects: LogSubjects;
+  readonly #types: ReadonlySet<LogEventType>;
   #jsm: JetStreamManager | undefined;
   #consumer: Consumer | undefined;
   /** The last message handed out and not acknowledged yet: acking it acks all before it. */
@@ -49,6 +50,7 @@ export class JetStreamFeed implements EventFeed {
   constructor(options: JetStreamFeedOptions) {
     this.#o = options;
     this.#subjects = new LogSubjects(options.prefix);
+    this.#types = new Set(options.types);
   }
 
   get name(): string {
@@ -58,20 +60,24 @@ export class JetStreamFeed implements EventFeed {
   async next(max: number, waitMs: number): Promise<LogEvent[]> {
     const consumer = await this.#open();
     const out: LogEvent[] = [];
+    let lastSeq = 0;
     try {
       // Read to its end (`max` messages, or `waitMs`): a message left in an abandoned fetch
       // would be acknowledged with the later ones (AckAll) without ever being delivered.
       const batch = await consumer.fetch({ max_messages: max, expires: Math.max(1000, waitMs) });
       for await (const m of batch) {
         this.#pending.set(m.seq, m);
+        lastSeq = m.seq;
         const event = decode(m);
-        if (event) out.push(event);
+        if (event && this.#types.has(event.type)) out.push(event);
       }
     } catch (error) {
       // The consumer (or the server's copy of it) is gone: made again at the next call.
       this.#consumer = undefined;
       throw error;
     }
+    // Only other types (or events of a newer schema): nothing to deliver, nothing to hold.
+    if (out.length === 0 && lastSeq > 0) await this.ack(lastSeq);
     return out;
   }
 
@@ -110,7 +116,12 @@ export class JetStreamFeed implements EventFeed {
       ack_policy: AckPolicy.All,
       ack_wait: nanos(this.#o.ackWaitMs),
       max_ack_pending: -1,
-      filter_subjects: this.#o.types.map((type) => `${this.#subjects.prefix}.log.*.${type}`),
+      // One filter (NATS 2.9 has no `filter_subjects`): the endpoint's type when it has one,
+      // else the whole log, the other types skipped here (and acknowledged with the rest).
+      filter_subject:
+        this.#o.types.length === 1
+          ? `${this.#subjects.prefix}.log.*.${this.#o.types[0]}`
+          : this.#subjects.all(),
       ...(floor === undefined
         ? { deliver_policy: DeliverPolicy.New }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }),

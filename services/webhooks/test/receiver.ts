@@ -12,6 +12,8 @@ export type ReceiverMode = 'ok' | 'fail' | 'hang';
  */
 export class Receiver implements AsyncDisposable {
   mode: ReceiverMode = 'ok';
+  /** An accepted delivery is recorded on arrival and answered this much later. */
+  delayMs = 0;
   /** Requests with a valid signature that were answered 2xx, in arrival order. */
   readonly accepted: LogEvent[][] = [];
   readonly badSignatures: string[] = [];
@@ -40,7 +42,8 @@ export class Receiver implements AsyncDisposable {
           return;
         }
         this.accepted.push((JSON.parse(body) as { events: LogEvent[] }).events);
-        res.writeHead(204).end();
+        if (this.delayMs === 0) res.writeHead(204).end();
+        else setTimeout(() => res.writeHead(204).end(), this.delayMs).unref();
       });
     });
   }
