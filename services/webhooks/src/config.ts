@@ -34,6 +34,7 @@ export function loadWebhooksConfig(source: Env = process.env): WebhooksConfig {
   const dispatch: DispatchOptions = {
     maxBatch: env.int('ROAR_WEBHOOK_MAX_BATCH', 500, 1, 10_000),
     waitMs: env.int('ROAR_WEBHOOK_WAIT_MS', 1000, 1000, 60_000),
+    minIntervalMs: env.int('ROAR_WEBHOOK_MIN_INTERVAL_MS', 100, 0, 60_000),
     timeoutMs: env.int('ROAR_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     maxAttempts: env.int('ROAR_WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     backoffBaseMs: env.int('ROAR_WEBHOOK_BACKOFF_MS', 1000, 10, 600_000),

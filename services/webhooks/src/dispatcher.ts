@@ -12,6 +12,12 @@ export interface DispatchOptions {
   maxBatch: number;
   /** How long a request waits to gather events when few are ready (the feed's wait). */
   waitMs: number;
+  /**
+   * Requests to one endpoint start at least this far apart: what arrives meanwhile goes in the
+   * next one, so a storm raises the events per request, not the requests per second. After a
+   * full batch (`maxBatch`) the next goes at once: the endpoint is behind.
+   */
+  minIntervalMs: number;
   timeoutMs: number;
   /** Attempts of one batch before it is dead-lettered. */
   maxAttempts: number;
@@ -92,7 +98,10 @@ export class Dispatcher {
 
   async #loop(): Promise<void> {
     const { feed, options, log } = this.#d;
+    let lastRequest = -Infinity;
     while (this.#running) {
+      const gap = lastRequest + options.minIntervalMs - performance.now();
+      if (gap > 0) await this.#sleep(gap);
       let events: LogEvent[];
       try {
         events = await feed.next(options.maxBatch, options.waitMs);
@@ -103,6 +112,7 @@ export class Dispatcher {
       }
       const last = events.at(-1);
       if (last === undefined || !this.#running) continue;
+      lastRequest = events.length >= options.maxBatch ? -Infinity : performance.now();
       if (!(await this.#deliverBatch(events))) return;
       try {
         await feed.ack(last.seq);

@@ -14,6 +14,7 @@ const KEY = 'ops-key-of-at-least-thirty-two-characters';
 const FAST: DispatchOptions = {
   maxBatch: 500,
   waitMs: 1000,
+  minIntervalMs: 0,
   timeoutMs: 300,
   maxAttempts: 3,
   backoffBaseMs: 20,
