@@ -138,6 +138,40 @@ describe('backend hooks', () => {
     }
   });
 
+  it('join: while the hook decides the viewer is not in the stream; leaving cancels the join', async () => {
+    await using app = await fakeApp();
+    await using server = await startServer({
+      ROAR_HOOK_JOIN_URL: app.url('/join'),
+      ROAR_HOOK_JOIN_TIMEOUT_MS: '5000',
+    });
+    // Someone already in the stream, so it exists on the gateway.
+    const sub = await joinAs(server, 'sub-0');
+    expect(sub.reply.type).toBe('joined');
+    app.mode = 'slow';
+    app.slowMs = 600;
+    const a = await server.connect({ user: 'paid-a' });
+    await a.waitForMessage((m) => m.type === 'welcome', 5000, 'welcome');
+    const joining = a.request({ type: 'join', stream: 's' }, 10_000);
+    await waitFor(() => app.calls('/join').length === 2, { message: 'the second check' });
+    expect(await a.request({ type: 'chat', stream: 's', text: 'early' })).toMatchObject({
+      code: ErrorCode.NotJoined,
+    });
+    expect(await a.request({ type: 'join', stream: 's' })).toMatchObject({
+      code: ErrorCode.AlreadyJoined,
+    });
+    expect(await joining).toMatchObject({ type: 'joined' });
+
+    const b = await server.connect({ user: 'paid-b' });
+    await b.waitForMessage((m) => m.type === 'welcome', 5000, 'welcome');
+    const cancelled = b.request({ type: 'join', stream: 's' }, 10_000);
+    await waitFor(() => app.calls('/join').length === 3, { message: 'the third check' });
+    expect(await b.request({ type: 'leave', stream: 's' })).toMatchObject({ type: 'left' });
+    expect(await cancelled).toMatchObject({ type: 'error', code: ErrorCode.NotJoined });
+    // Two viewers in the stream: the cancelled join was never counted, nor released.
+    const registry = server.embedded.gateway.registry;
+    expect(registry.get('s')?.viewers).toBe(2);
+  });
+
   it('join: an expiring right removes the viewer when it ends', async () => {
     await using app = await fakeApp();
     await using server = await startServer({ ROAR_HOOK_JOIN_URL: app.url('/join') });

@@ -42,46 +42,63 @@ export class Membership {
 
   join(ws: Socket, s: Session, req: JoinRequest): void {
     const { stream } = req;
-    if (s.streams.includes(stream))
+    if (s.streams.includes(stream) || s.joining?.includes(stream))
       throw new RoarError(ErrorCode.AlreadyJoined, `already joined ${stream}`);
-    if (s.streams.length >= this.#o.maxStreamsPerConnection) {
+    if (s.streams.length + (s.joining?.length ?? 0) >= this.#o.maxStreamsPerConnection) {
       throw new RoarError(
         ErrorCode.TooManyStreams,
         `at most ${this.#o.maxStreamsPerConnection} streams per connection`,
       );
     }
-    // Taken now, so a second join of the stream is refused while the hook decides.
-    s.streams.push(stream);
     const decided = this.#o.joinHook?.decide(s.identity, stream);
     if (decided === undefined) return this.#enter(ws, s, req);
-    if (!(decided instanceof Promise)) return this.#decided(ws, s, req, decided);
+    if (!(decided instanceof Promise)) {
+      if (!decided.allow) throw joinDenied(stream, decided);
+      return this.#admit(ws, s, req, decided);
+    }
+    // Not in `streams` until allowed: no chat, reaction or leave acts on it meanwhile.
+    (s.joining ??= []).push(stream);
     decided.then(
       (decision) => this.#decided(ws, s, req, decision),
-      (error: unknown) => this.#refused(ws, s, req, error as RoarError),
+      (error: unknown) => this.#decided(ws, s, req, error as RoarError),
     );
   }
 
-  /** The join hook answered: in, with its roles for the stream, or refused before any history. */
-  #decided(ws: Socket, s: Session, req: JoinRequest, decision: JoinDecision): void {
-    if (!decision.allow) return this.#refused(ws, s, req, joinDenied(req.stream, decision));
-    if (!s.open || !s.streams.includes(req.stream)) return;
-    s.identity = withStreamRoles(s.identity, decision);
-    this.#enter(ws, s, req);
-    if (decision.expiresAt !== undefined) this.#expireAt(ws, s, req.stream, decision.expiresAt);
+  /** The join hook answered: in, or refused before anything of the stream was sent. */
+  #decided(ws: Socket, s: Session, req: JoinRequest, outcome: JoinDecision | RoarError): void {
+    if (!s.open) return;
+    const i = s.joining?.indexOf(req.stream) ?? -1;
+    if (i < 0) {
+      const left = new RoarError(
+        ErrorCode.NotJoined,
+        `left ${req.stream} before the join completed`,
+      );
+      return this.#o.replies.reject(ws, left, req.ref, req.stream);
+    }
+    s.joining?.splice(i, 1);
+    if (outcome instanceof RoarError)
+      return this.#o.replies.reject(ws, outcome, req.ref, req.stream);
+    if (!outcome.allow)
+      return this.#o.replies.reject(ws, joinDenied(req.stream, outcome), req.ref, req.stream);
+    this.#admit(ws, s, req, outcome);
   }
 
-  #refused(ws: Socket, s: Session, req: JoinRequest, error: RoarError): void {
-    const i = s.streams.indexOf(req.stream);
-    if (!s.open || i < 0) return;
-    s.streams.splice(i, 1);
-    this.#o.replies.reject(ws, error, req.ref, req.stream);
+  /** In, with the decision's roles for the stream (taken back if the right expires). */
+  #admit(ws: Socket, s: Session, req: JoinRequest, decision: JoinDecision): void {
+    const added = decision.roles.filter((r) => !s.identity.roles.includes(r));
+    s.identity = withStreamRoles(s.identity, decision);
+    this.#enter(ws, s, req);
+    if (decision.expiresAt !== undefined)
+      this.#expireAt(ws, s, req.stream, decision.expiresAt, added);
   }
 
   /** The viewer's right to the stream ends (a pass ran out): it is told, and leaves. */
-  #expireAt(ws: Socket, s: Session, stream: string, expiresAt: number): void {
+  #expireAt(ws: Socket, s: Session, stream: string, expiresAt: number, roles: string[]): void {
     setTimeout(
       () => {
-        if (!s.open || !s.streams.includes(stream)) return;
+        if (!s.open) return;
+        s.identity = { ...s.identity, roles: s.identity.roles.filter((r) => !roles.includes(r)) };
+        if (!s.streams.includes(stream)) return;
         const reason = { allow: false, roles: [], expiresAt: undefined, reason: 'access expired' };
         this.#o.replies.reject(ws, joinDenied(stream, reason), undefined, stream);
         this.leave(ws, s, { type: 'leave', stream }, Date.now());
@@ -93,6 +110,7 @@ export class Membership {
   /** Counts the viewer in, then sends the stream's state and history, then subscribes it. */
   #enter(ws: Socket, s: Session, req: JoinRequest): void {
     const { stream } = req;
+    s.streams.push(stream);
     const state = this.#o.registry.acquire(stream, s.identity.key);
     this.#o.metrics.joins.inc();
     void state.ready.then(() => {
@@ -132,17 +150,21 @@ export class Membership {
 
   leave(ws: Socket, s: Session, req: LeaveRequest, now: number): ServerMessage {
     const i = s.streams.indexOf(req.stream);
-    if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
+    const pending = s.joining?.indexOf(req.stream) ?? -1;
+    // Left while the join hook decides: the join is answered `not_joined` when it returns.
+    if (pending >= 0) s.joining?.splice(pending, 1);
+    else if (i < 0) throw new RoarError(ErrorCode.NotJoined, `not joined to ${req.stream}`);
+    if (i < 0) return this.#left(req);
     s.streams.splice(i, 1);
     this.#o.fanout.unsubscribe(ws, req.stream);
     const state = this.#o.registry.get(req.stream);
     if (state) this.#o.registry.release(state, now);
     this.#o.metrics.leaves.inc();
-    return {
-      type: 'left',
-      ...(req.ref !== undefined ? { ref: req.ref } : {}),
-      stream: req.stream,
-    };
+    return this.#left(req);
+  }
+
+  #left(req: LeaveRequest): ServerMessage {
+    return { type: 'left', ...(req.ref !== undefined ? { ref: req.ref } : {}), stream: req.stream };
   }
 
   /** The connection closed: it leaves every stream it was in. */

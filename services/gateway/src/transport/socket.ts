@@ -21,8 +21,10 @@ export interface Session {
   backlog: Uint8Array[] | undefined;
   readonly codec: Codec;
   readonly ip: string;
-  /** Streams joined (or being joined), at most `maxStreamsPerConnection`. */
+  /** Streams joined, at most `maxStreamsPerConnection` together with `joining`. */
   streams: string[];
+  /** Streams whose join waits for the app's join hook; made on the first such join. */
+  joining?: string[] | undefined;
   open: boolean;
   /** Set by the transport when the socket closed; no handler may touch it afterwards. */
   closed: boolean;
