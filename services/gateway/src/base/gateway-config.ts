@@ -1,4 +1,4 @@
-import type { SharedSettings } from '@roar/runtime';
+import type { EventLogSettings, SharedSettings } from '@roar/runtime';
 import type { ApiKey } from './api-keys.js';
 import type { AllowedOrigins } from './origins.js';
 
@@ -14,6 +14,8 @@ export interface GatewayConfig extends SharedSettings {
   gatewayId: string;
 
   tickMs: number;
+  /** The durable event log (chat, moderation) and replay; `off` turns both off. */
+  eventLog: EventLogSettings;
   historyOnJoin: number;
   historyCapacity: number;
   /** Most chat messages per stream kept to retry after failed history writes. */

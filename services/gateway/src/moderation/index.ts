@@ -14,7 +14,7 @@ import { AdminAuth } from './authz.js';
 import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './rules/automod.js';
 import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
-import { ModerationService } from './service.js';
+import { ModerationService, type ModerationLog } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
 
@@ -40,6 +40,8 @@ export interface ModerationDeps {
   level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The durable event log's appender, when the log is on. */
+  eventLog?: ModerationLog | undefined;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -76,6 +78,7 @@ export class Moderation {
       historyCapacity: config.historyCapacity,
       chatBudgetPerS: config.chatBudgetPerS,
       now: d.now,
+      eventLog: d.eventLog,
     });
     this.#control = new ControlListener({
       bus: d.bus,
