@@ -3,3 +3,5 @@ export * from './log.js';
 export * from './subjects.js';
 export { MemoryLog, type MemoryLogOptions } from './memory-log.js';
 export { connectJetStreamLog, JetStreamLog, type JetStreamLogOptions } from './jetstream-log.js';
+export { registerLogMetrics } from './metrics.js';
+export { openEventLog, type OpenLogSettings } from './open.js';

@@ -1,6 +1,7 @@
 import { Aggregator } from '@roar/aggregation';
 import { MemoryBroker, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
+import { openEventLog, type EventLog } from '@roar/log';
 import { createMemoryStore } from '@roar/store';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig } from './base/config.js';
@@ -9,6 +10,8 @@ import { Gateway } from './gateway.js';
 export interface Embedded {
   gateway: Gateway;
   aggregator: Aggregator;
+  /** The durable event log, when on (memory by default). */
+  eventLog: EventLog | undefined;
   /** The secret dev tokens are signed with (dev login only). */
   devSecret: string | undefined;
   stop(): Promise<void>;
@@ -23,9 +26,17 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
   const broker = new MemoryBroker();
   const store = createMemoryStore({ historyCapacity: config.historyCapacity });
   const aggregatorBus = broker.connect();
+  // The log is in memory by default here (ROAR_LOG=memory): replay with nothing else running.
+  const eventLog = await openEventLog(config.eventLog, {
+    servers: config.natsUrl.split(','),
+    prefix: config.prefix,
+    name: `${config.gatewayId}-log`,
+  });
   const aggregator = new Aggregator({
     bus: aggregatorBus,
     store,
+    eventLog,
+    sampleIntervalMs: config.eventLog.sampleIntervalMs,
     subjects: new Subjects(config.prefix),
     partitions: config.partitions,
     reportIntervalMs: config.reportIntervalMs,
@@ -45,15 +56,18 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
     bus: gatewayBus,
     store,
     log,
+    eventLog,
     ...(devSecret ? { devSecret } : {}),
   });
   return {
     gateway,
     aggregator,
+    eventLog,
     devSecret,
     async stop() {
       await gateway.stop();
       aggregator.stop();
+      await eventLog?.close();
       await gatewayBus.close();
       await aggregatorBus.close();
       await store.close();

@@ -1,10 +1,7 @@
-import { Subjects, type Bus } from '@roar/bus';
-import type { Logger } from '@roar/runtime';
-import type { Store } from '@roar/store';
+import { Subjects } from '@roar/bus';
 import { AnonymousIds, anonIdSecret } from './base/anonymous.js';
 import { Authenticator } from './base/auth.js';
 import { ClientAddresses } from './base/client-address.js';
-import type { GatewayConfig } from './base/config.js';
 import { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
 import { devTokenRoute, mountEndpoints } from './endpoints.js';
@@ -29,20 +26,13 @@ import { bothTransports } from './transport/publisher.js';
 import type { HttpHandler } from './base/http.js';
 import { UwsTransport } from './transport/uws.js';
 import { startTracing, type Tracing } from './base/tracing.js';
-import { STALLS, Timers, isReachable, scheduleWork } from './schedule.js';
+import { STALLS, Timers, scheduleWork, watchConnections } from './schedule.js';
 import { warnInsecure } from './warnings.js';
+import type { GatewayDeps } from './gateway-deps.js';
+import type { GatewayConfig } from './base/config.js';
+import { Replay } from './features/replay/index.js';
 
-export interface GatewayDeps {
-  config: GatewayConfig;
-  bus: Bus;
-  store: Store;
-  log: Logger;
-  /** The HS256 secret dev login signs with, when dev login is on. */
-  devSecret?: string;
-  /** Serves /metrics for every worker of the process (multi-core mode). */
-  clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
-  now?: () => number;
-}
+export type { GatewayDeps } from './gateway-deps.js';
 
 /**
  * One gateway shard: WebSocket and HTTP on one port, local streams, per-tick fanout, reports to
@@ -116,7 +106,9 @@ export class Gateway {
       perAddress: config.anonIdsPerIp,
     });
     const auth = new Authenticator({ ...config, jwtSecret: config.jwtSecret ?? devSecret });
-    const holds = new Holds(store, bus, subjects, this.#history, log);
+    const { eventLog } = deps;
+    const replay = eventLog && new Replay({ eventLog, registry: this.metrics.registry, log, now });
+    const holds = new Holds(store, bus, subjects, this.#history, log, replay?.streamLog);
     this.registry = new StreamRegistry({
       bus,
       store,
@@ -160,6 +152,7 @@ export class Gateway {
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
+      eventLog: replay?.streamLog,
     });
     const admission = admissionFor(config, this.metrics, now());
     const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
@@ -184,8 +177,8 @@ export class Gateway {
       hooks: new BackendHooks(config.hooks, this.metrics.registry, now),
       stalls: this.#stalls,
       tracing,
+      chatLog: replay?.streamLog,
     });
-
     this.load = new LoadControl({
       config,
       metrics: this.metrics,
@@ -219,16 +212,12 @@ export class Gateway {
         ...routes,
         ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
         ...this.moderation.routes,
+        ...(replay?.routes ?? []),
         ...fallbackRoutes(deps.files),
       ],
     });
 
-    this.metrics.busConnected.set(bus.connected ? 1 : 0);
-    this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
-    bus.onStatus((status) => {
-      this.metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
-      log.info('bus status', { status: status.type });
-    });
+    watchConnections(bus, store, this.metrics, log);
 
     scheduleWork(this.#timers, {
       config,

@@ -1,3 +1,4 @@
+import type { Bus } from '@roar/bus';
 import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
@@ -108,6 +109,21 @@ export function scheduleWork(timers: Timers, w: Work): void {
     for (const state of w.registry.values()) state.mod.sweep(t);
     w.connections.reactions.limiter.sweep(t);
     own.sweep(t, 10_000);
+  });
+}
+
+/** Keeps `roar_bus_connected` and `roar_store_connected` current from the start, and logs bus changes. */
+export function watchConnections(
+  bus: Bus,
+  store: Store,
+  metrics: GatewayMetrics,
+  log: Logger,
+): void {
+  metrics.busConnected.set(bus.connected ? 1 : 0);
+  metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
+  bus.onStatus((status) => {
+    metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
+    log.info('bus status', { status: status.type });
   });
 }
 

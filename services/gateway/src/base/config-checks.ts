@@ -8,6 +8,11 @@ import type { GatewayConfig } from './gateway-config.js';
  */
 export function checkGatewayConfig(env: EnvReader, config: GatewayConfig): void {
   const { mode } = config;
+  if (config.eventLog.driver === 'memory' && mode !== 'embedded') {
+    throw new ConfigError(
+      'ROAR_LOG=memory works in embedded mode only (one process); use jetstream or off',
+    );
+  }
   const badProxies = invalidProxyEntries(config.trustedProxies);
   if (badProxies.length > 0) {
     throw new ConfigError(

@@ -4,7 +4,14 @@ import type { GatewayConfig, Mode } from './gateway-config.js';
 import { parseAllowedOrigins } from './origins.js';
 import { readHooksConfig } from '../hooks/hooks-config.js';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, EnvReader, parseApiKeys, readSharedSettings, type Env } from '@roar/runtime';
+import {
+  ConfigError,
+  EnvReader,
+  parseApiKeys,
+  readEventLogSettings,
+  readSharedSettings,
+  type Env,
+} from '@roar/runtime';
 
 export type { GatewayConfig, Mode } from './gateway-config.js';
 
@@ -30,6 +37,8 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     ),
 
     tickMs,
+    // Embedded mode keeps its log in memory; a cluster's log is JetStream, when turned on.
+    eventLog: readEventLogSettings(env, mode === 'embedded' ? 'memory' : 'off'),
     historyOnJoin: env.int('ROAR_HISTORY_ON_JOIN', 50, 0, 500),
     historyCapacity: env.int('ROAR_HISTORY_CAPACITY', 200, 1, 10_000),
     historyRetry: env.int('ROAR_HISTORY_RETRY', 1000, 0, 100_000),

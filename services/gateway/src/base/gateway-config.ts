@@ -1,5 +1,4 @@
-import type { SharedSettings } from '@roar/runtime';
-import type { ApiKey } from '@roar/runtime';
+import type { ApiKey, EventLogSettings, SharedSettings } from '@roar/runtime';
 import type { AllowedOrigins } from './origins.js';
 import type { HooksConfig } from '../hooks/hooks-config.js';
 
@@ -15,6 +14,8 @@ export interface GatewayConfig extends SharedSettings {
   gatewayId: string;
 
   tickMs: number;
+  /** The durable event log (chat, moderation) and replay; `off` turns both off. */
+  eventLog: EventLogSettings;
   historyOnJoin: number;
   historyCapacity: number;
   /** Most chat messages per stream kept to retry after failed history writes. */

@@ -43,6 +43,8 @@ export interface ChatHandlerOptions {
   stalls?: StallWatch;
   /** Traces accepted messages; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The durable event log (features/replay `StreamLog`); undefined when it is off. */
+  chatLog?: { published(stream: string, event: ChatEvent): void } | undefined;
 }
 
 /** What an accepted message is answered with (`held: true` when it waits). */
@@ -195,6 +197,7 @@ export class ChatHandler {
       );
       this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes, headers);
       this.#o.history.add(req.stream, { id: event.id, bytes });
+      this.#o.chatLog?.published(req.stream, event);
       this.#o.own.add(event.id, ws, now);
       metrics.chat.inc({ result: 'accepted', reason: '' });
     }

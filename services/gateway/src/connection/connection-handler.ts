@@ -13,7 +13,7 @@ import { AuthError, type Authenticator } from '../base/auth.js';
 import type { GatewayConfig } from '../base/config.js';
 import type { HistoryWriter } from '../streams/history-writer.js';
 import type { StallWatch } from '../base/stall-watch.js';
-import { ChatHandler } from './chat-handler.js';
+import { ChatHandler, type ChatHandlerOptions } from './chat-handler.js';
 import { FrameCheck, MAX_BACKLOG_FRAMES } from './frame-check.js';
 import { Membership } from './membership.js';
 import { ModCommands } from './mod-commands.js';
@@ -58,6 +58,8 @@ export interface ConnectionHandlerOptions {
   stalls?: StallWatch;
   /** Traces chat; undefined when tracing is off (see tracing.ts). */
   tracing?: Tracing | undefined;
+  /** Appends accepted chat to the durable event log (see `ChatHandlerOptions.chatLog`). */
+  chatLog?: ChatHandlerOptions['chatLog'];
 }
 
 /**

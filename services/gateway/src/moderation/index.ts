@@ -13,7 +13,7 @@ import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
 import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
-import { ModerationService } from './service.js';
+import { ModerationService, type ModerationLog } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
 
@@ -39,6 +39,8 @@ export interface ModerationDeps {
   level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The durable event log's appender, when the log is on. */
+  eventLog?: ModerationLog | undefined;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -65,6 +67,7 @@ export class Moderation {
       historyCapacity: config.historyCapacity,
       chatBudgetPerS: config.chatBudgetPerS,
       now: d.now,
+      eventLog: d.eventLog,
     });
     this.#control = new ControlListener({
       bus: d.bus,
