@@ -1,7 +1,7 @@
 // Runs the backend-hook and webhook benches (the built dist of services/gateway and
 // services/webhooks) in a process of their own and sends the result to the orchestrator.
 import { measureJoinToss } from '../../../services/gateway/dist/bench/join-toss.js';
-import { runStorms } from '../../../services/webhooks/dist/bench/run-storm.js';
+import { runStorms } from '../../../packages/webhooks/dist/bench/run-storm.js';
 import { NatsServer } from '../../../packages/testkit/dist/index.js';
 
 const { kind, cfg } = JSON.parse(process.argv[2] ?? '{}');

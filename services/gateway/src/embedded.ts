@@ -3,6 +3,7 @@ import { MemoryBroker, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import { openEventLog, type EventLog } from '@roar/log';
 import { createMemoryStore } from '@roar/store';
+import { LogFeed, WebhookService } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig } from './base/config.js';
 import { Gateway } from './gateway.js';
@@ -12,6 +13,8 @@ export interface Embedded {
   aggregator: Aggregator;
   /** The durable event log, when on (memory by default). */
   eventLog: EventLog | undefined;
+  /** The webhook dispatchers, when `ROAR_WEBHOOK_ENDPOINTS` lists any. */
+  webhooks: WebhookService | undefined;
   /** The secret dev tokens are signed with (dev login only). */
   devSecret: string | undefined;
   stop(): Promise<void>;
@@ -59,13 +62,25 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
     eventLog,
     ...(devSecret ? { devSecret } : {}),
   });
+  // Webhooks read the memory log in-process (the webhook process reads JetStream in a cluster).
+  const webhooks =
+    eventLog && config.webhooks.endpoints.length > 0
+      ? await WebhookService.start({
+          ...config.webhooks,
+          adminApiKeys: config.adminApiKeys,
+          feed: (endpoint) => new LogFeed(eventLog, endpoint.events),
+          log,
+        })
+      : undefined;
   return {
     gateway,
     aggregator,
+    webhooks,
     eventLog,
     devSecret,
     async stop() {
       await gateway.stop();
+      await webhooks?.stop();
       aggregator.stop();
       await eventLog?.close();
       await gatewayBus.close();

@@ -2,8 +2,7 @@
 import { connect } from '@nats-io/transport-node';
 import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
 import { loadWebhooksConfig, type WebhooksConfig } from './config.js';
-import { JetStreamFeed } from './jetstream-feed.js';
-import { WebhookService } from './webhook-service.js';
+import { JetStreamFeed, WebhookService } from '@roar/webhooks';
 
 async function main(): Promise<void> {
   let config: WebhooksConfig;

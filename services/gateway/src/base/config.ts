@@ -3,6 +3,7 @@ import { checkGatewayConfig } from './config-checks.js';
 import type { GatewayConfig, Mode } from './gateway-config.js';
 import { parseAllowedOrigins } from './origins.js';
 import { readHooksConfig } from '../hooks/hooks-config.js';
+import { readWebhookSettings } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
 import {
   ConfigError,
@@ -110,6 +111,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS')),
   );
   const hooks = readHooksConfig(env);
+  const webhooks = readWebhookSettings(env);
   const tracing = env.oneOf('ROAR_TRACING', 'off', ['off', 'otlp']);
   const otlpEndpoint = env.string('ROAR_OTLP_ENDPOINT', 'http://127.0.0.1:4318/v1/traces');
   const traceSampleRatio = env.number('ROAR_TRACE_SAMPLE', 1, 0, 1);
@@ -121,6 +123,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     allowedOrigins,
     adminApiKeys,
     hooks,
+    webhooks,
     tracing,
     otlpEndpoint,
     traceSampleRatio,

@@ -1,6 +1,7 @@
 import type { ApiKey, EventLogSettings, SharedSettings } from '@roar/runtime';
 import type { AllowedOrigins } from './origins.js';
 import type { HooksConfig } from '../hooks/hooks-config.js';
+import type { WebhookSettings } from '@roar/webhooks';
 
 export type Mode = 'embedded' | 'gateway';
 
@@ -106,6 +107,8 @@ export interface GatewayConfig extends SharedSettings {
   adminApiKeys: ApiKey[];
   /** The app backend's connect, join and publish hooks (and the built-in publish rules). */
   hooks: HooksConfig;
+  /** Webhooks run in-process over the event log in embedded mode (the webhook process otherwise). */
+  webhooks: WebhookSettings;
 
   /** OpenTelemetry traces (admin API calls, chat across gateways): off, or OTLP over HTTP. */
   tracing: 'off' | 'otlp';

@@ -7,7 +7,7 @@ import { measureStorm, type StormOptions } from './storm.js';
 /**
  * The storm over both logs: the memory log, and — with `natsUrl` (a JetStream-enabled server) —
  * the JetStream log with the endpoint's durable consumer, as deployed.
- * Run: `node services/webhooks/dist/bench/run-storm.js [nats://127.0.0.1:4222]`.
+ * Run: `node packages/webhooks/dist/bench/run-storm.js [nats://127.0.0.1:4222]`.
  */
 export async function runStorms(o: StormOptions, natsUrl?: string) {
   const memory = new MemoryLog();

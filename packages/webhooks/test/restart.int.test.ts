@@ -6,7 +6,8 @@ import { ManagedProcess, NatsServer, waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { Receiver } from './receiver.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+// The webhook process as deployed (built: `npm run build`).
+const MAIN = fileURLToPath(new URL('../../../services/webhooks/dist/main.js', import.meta.url));
 const SECRET = 'whsec-test-secret-of-at-least-32-chars';
 const STREAMS = ['s0', 's1', 's2'];
 const TOTAL = 1500;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseEndpoints } from './endpoints.js';
-import { loadWebhooksConfig } from './config.js';
+import { EnvReader } from '@roar/runtime';
+import { readWebhookSettings } from './settings.js';
+
+const loadWebhooksConfig = (env: Record<string, string>) => readWebhookSettings(new EnvReader(env));
 
 const secret = 'whsec-test-secret-of-at-least-32-chars';
 const one = (fields: Record<string, unknown>) => [
