@@ -79,35 +79,74 @@ async function route(o: AdminServerOptions, keys: Buffer[], req: IncomingMessage
   for (const k of keys) if (timingSafeEqual(k, hash)) match = true;
   if (!match) return error(401, 'unauthenticated', 'unknown API key');
 
-  if (path === '/webhooks/v1/endpoints') {
-    if (method !== 'GET') return error(405, 'method_not_allowed', 'use GET');
-    return {
-      status: 200,
-      body: { endpoints: o.dispatchers.map((d) => describe(d, o.deadLetters)) },
-    };
-  }
-  if (path === '/webhooks/v1/failures') {
-    if (method !== 'GET') return error(405, 'method_not_allowed', 'use GET');
-    const endpoint = url.searchParams.get('endpoint') ?? undefined;
-    if (endpoint !== undefined && !o.dispatchers.some((d) => d.endpoint.id === endpoint))
-      return error(404, 'not_found', `no endpoint "${endpoint}"`);
-    return { status: 200, body: { failures: o.deadLetters.list(endpoint).map(summary) } };
-  }
-  const redeliver = /^\/webhooks\/v1\/failures\/([A-Za-z0-9_-]{1,64}-\d+-\d+)\/redeliver$/.exec(
-    path,
-  );
-  if (redeliver?.[1] !== undefined) {
-    if (method !== 'POST') return error(405, 'method_not_allowed', 'use POST');
-    const letter = o.deadLetters.get(redeliver[1]);
-    const dispatcher = o.dispatchers.find((d) => d.endpoint.id === letter?.endpoint);
-    const outcome = letter && (await dispatcher?.redeliver(letter.id));
-    if (!outcome) return error(404, 'not_found', 'no such failure');
-    if (outcome.result !== 'ok')
-      return error(502, 'unavailable', `the endpoint failed again: ${outcome.error}`);
-    return { status: 200, body: { delivered: letter.events.length } };
+  for (const r of ROUTES) {
+    const match = r.pattern.exec(path);
+    if (!match) continue;
+    if (method !== r.method) return error(405, 'method_not_allowed', `use ${r.method}`);
+    const unknown = [...url.searchParams.keys()].filter((q) => !r.query.includes(q));
+    if (unknown.length > 0)
+      return error(400, 'invalid_field', `unknown query parameter ${unknown[0]}`);
+    return r.handle(o, match, url.searchParams);
   }
   return error(404, 'not_found', 'no such route');
 }
+
+interface Route {
+  method: 'GET' | 'POST';
+  /** The OpenAPI path template (`admin-http.test.ts` checks the table against the document). */
+  template: string;
+  pattern: RegExp;
+  query: readonly string[];
+  handle(o: AdminServerOptions, match: RegExpExecArray, query: URLSearchParams): Promise<Reply>;
+}
+
+const ENDPOINT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The admin API, as docs/openapi.yaml (tag `webhooks`) describes it. */
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    template: '/webhooks/v1/endpoints',
+    pattern: /^\/webhooks\/v1\/endpoints$/,
+    query: [],
+    handle: async (o) => ({
+      status: 200,
+      body: { endpoints: o.dispatchers.map((d) => describe(d, o.deadLetters)) },
+    }),
+  },
+  {
+    method: 'GET',
+    template: '/webhooks/v1/failures',
+    pattern: /^\/webhooks\/v1\/failures$/,
+    query: ['endpoint'],
+    handle: async (o, _, query) => {
+      const endpoint = query.get('endpoint') ?? undefined;
+      if (endpoint !== undefined && !ENDPOINT_ID.test(endpoint))
+        return error(400, 'invalid_field', 'endpoint must be 1-64 of A-Z a-z 0-9 _ -');
+      if (endpoint !== undefined && !o.dispatchers.some((d) => d.endpoint.id === endpoint))
+        return error(404, 'not_found', `no endpoint "${endpoint}"`);
+      return { status: 200, body: { failures: o.deadLetters.list(endpoint).map(summary) } };
+    },
+  },
+  {
+    method: 'POST',
+    template: '/webhooks/v1/failures/{id}/redeliver',
+    pattern: /^\/webhooks\/v1\/failures\/([^/]*)\/redeliver$/,
+    query: [],
+    handle: async (o, match) => {
+      const id = match[1] ?? '';
+      if (!/^[A-Za-z0-9_-]{1,64}-[0-9]+-[0-9]+$/.test(id))
+        return error(400, 'invalid_field', 'id must be <endpoint>-<firstSeq>-<lastSeq>');
+      const letter = o.deadLetters.get(id);
+      const dispatcher = o.dispatchers.find((d) => d.endpoint.id === letter?.endpoint);
+      const outcome = letter && (await dispatcher?.redeliver(letter.id));
+      if (!outcome) return error(404, 'not_found', 'no such failure');
+      if (outcome.result !== 'ok')
+        return error(502, 'unavailable', `the endpoint failed again: ${outcome.error}`);
+      return { status: 200, body: { delivered: letter.events.length } };
+    },
+  },
+];
 
 function describe(d: Dispatcher, deadLetters: DeadLetters) {
   return {
