@@ -77,7 +77,7 @@ describe('alert rules (promtool)', () => {
   it('pass `promtool check rules` and the rule unit tests', async () => {
     requireBinary('promtool', 'prometheus');
     const checked = await promtool('promtool', ['check', 'rules', RULES]);
-    expect(checked.stdout).toContain('SUCCESS: 8 rules found');
+    expect(checked.stdout).toContain('SUCCESS: 10 rules found');
     const tested = await promtool('promtool', ['test', 'rules', 'roar-alerts.test.yml'], {
       cwd: PROMETHEUS,
     });
@@ -101,6 +101,8 @@ describe('alert rules (promtool)', () => {
       'RoarCountsNotPublished',
       'RoarCountsStale',
       'RoarDegradationHigh',
+      'RoarEventLogDown',
+      'RoarEventLogDropping',
       'RoarGatewayDown',
       'RoarNatsDisconnected',
       'RoarNoAggregator',
@@ -131,7 +133,8 @@ describe('the dashboard and the rules against running processes', () => {
     for (const main of [GATEWAY_MAIN, AGGREGATOR_MAIN]) {
       if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     }
-    nats = await NatsServer.start();
+    // JetStream on: the event log's series (and its alerts) come from running processes too.
+    nats = await NatsServer.start({ jetstream: true });
     redis = await RedisServer.start();
     const shared = {
       ROAR_NATS_URL: nats.url,
@@ -140,6 +143,7 @@ describe('the dashboard and the rules against running processes', () => {
       ROAR_REPORT_INTERVAL_MS: '100',
       ROAR_COUNT_INTERVAL_MS: '100',
       ROAR_REACTION_WINDOW_MS: '100',
+      ROAR_LOG: 'jetstream',
     };
     const aggregator = new ManagedProcess(process.execPath, [AGGREGATOR_MAIN], {
       ...process.env,
@@ -234,5 +238,7 @@ describe('the dashboard and the rules against running processes', () => {
     expect(aggregatorText).toMatch(/^roar_agg_partitions\{[^}]*\} 1$/m);
     expect(gatewayText).toMatch(/^roar_store_connected\{[^}]*\} 1$/m);
     expect(gatewayText).toMatch(/^roar_bus_connected\{[^}]*\} 1$/m);
+    expect(gatewayText).toMatch(/^roar_log_connected\{[^}]*\} 1$/m);
+    expect(aggregatorText).toMatch(/^roar_log_connected\{[^}]*\} 1$/m);
   });
 });
