@@ -78,7 +78,7 @@ describe('alert rules (promtool)', () => {
   it('pass `promtool check rules` and the rule unit tests', async () => {
     requireBinary('promtool', 'prometheus');
     const checked = await promtool('promtool', ['check', 'rules', RULES]);
-    expect(checked.stdout).toContain('SUCCESS: 9 rules found');
+    expect(checked.stdout).toContain('SUCCESS: 11 rules found');
     const tested = await promtool('promtool', ['test', 'rules', 'roar-alerts.test.yml'], {
       cwd: PROMETHEUS,
     });
@@ -102,6 +102,8 @@ describe('alert rules (promtool)', () => {
       'RoarCountsNotPublished',
       'RoarCountsStale',
       'RoarDegradationHigh',
+      'RoarEventLogDown',
+      'RoarEventLogDropping',
       'RoarGatewayDown',
       'RoarNatsDisconnected',
       'RoarNoAggregator',
@@ -134,7 +136,8 @@ describe('the dashboard and the rules against running processes', () => {
     for (const main of [GATEWAY_MAIN, AGGREGATOR_MAIN, WEBHOOKS_MAIN]) {
       if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     }
-    nats = await NatsServer.start();
+    // JetStream on: the event log's series (and its alerts) come from running processes too.
+    nats = await NatsServer.start({ jetstream: true });
     redis = await RedisServer.start();
     const shared = {
       ROAR_NATS_URL: nats.url,
@@ -143,6 +146,7 @@ describe('the dashboard and the rules against running processes', () => {
       ROAR_REPORT_INTERVAL_MS: '100',
       ROAR_COUNT_INTERVAL_MS: '100',
       ROAR_REACTION_WINDOW_MS: '100',
+      ROAR_LOG: 'jetstream',
     };
     const aggregator = new ManagedProcess(process.execPath, [AGGREGATOR_MAIN], {
       ...process.env,
@@ -251,5 +255,7 @@ describe('the dashboard and the rules against running processes', () => {
     expect(aggregatorText).toMatch(/^roar_agg_partitions\{[^}]*\} 1$/m);
     expect(gatewayText).toMatch(/^roar_store_connected\{[^}]*\} 1$/m);
     expect(gatewayText).toMatch(/^roar_bus_connected\{[^}]*\} 1$/m);
+    expect(gatewayText).toMatch(/^roar_log_connected\{[^}]*\} 1$/m);
+    expect(aggregatorText).toMatch(/^roar_log_connected\{[^}]*\} 1$/m);
   });
 });

@@ -110,6 +110,10 @@ export class JetStreamFeed implements EventFeed {
       await jsm.consumers.delete(stream, this.name);
     } catch (error) {
       if (!/consumer not found/i.test(String(error))) throw error;
+      // The consumer went with the stream: JetStream came back empty and numbers from 1 again,
+      // so a position from before would skip the new log's first events. Deliver it all.
+      const { state } = await jsm.streams.info(stream);
+      if (floor !== undefined && state.last_seq < floor) floor = 0;
     }
     const config: Partial<ConsumerConfig> = {
       durable_name: this.name,

@@ -134,7 +134,9 @@ describe('webhook delivery (memory log)', () => {
     expect((await s.admin('/webhooks/v1/failures/app-1-2/redeliver')).status).toBe(405);
     expect((await s.admin('/webhooks/v1/failures?endpoint=a%20b')).status).toBe(400);
     expect((await s.admin('/webhooks/v1/failures?since=1')).status).toBe(400);
-    expect((await s.admin('/webhooks/v1/failures/x/redeliver', { method: 'POST' })).status).toBe(400);
+    expect((await s.admin('/webhooks/v1/failures/x/redeliver', { method: 'POST' })).status).toBe(
+      400,
+    );
     expect((await s.admin('/webhooks/v1/failures/../x/redeliver', { method: 'POST' })).status).toBe(
       404,
     );

@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { connectJetStreamLog, LogSubjects } from '@roar/log';
+import { connectJetStreamLog, LogSubjects, type LogAppend } from '@roar/log';
+import { silentLogger } from '@roar/runtime';
 import { ManagedProcess, NatsServer, waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
+import { parseEndpoints } from '../src/endpoints.js';
+import { JetStreamFeed } from '../src/jetstream-feed.js';
+import { WebhookService } from '../src/webhook-service.js';
 import { Receiver } from './receiver.js';
 
 // The webhook process as deployed (built: `npm run build`).
@@ -120,6 +124,83 @@ describe('webhooks across a process restart (real nats-server -js)', () => {
       }
     } finally {
       await webhooks.stop('SIGTERM');
+      await nc.close();
+      await log.close();
+    }
+  });
+});
+
+describe('webhooks when JetStream comes back empty', () => {
+  it('delivers the new log from its start, not from the old position', async () => {
+    await using nats = await NatsServer.start({ jetstream: true });
+    await using receiver = await Receiver.start(SECRET);
+    const prefix = `wx${Date.now().toString(36)}`;
+    const log = await connectJetStreamLog({ servers: nats.url, prefix });
+    const nc = await connect({
+      servers: nats.url,
+      reconnectTimeWait: 100,
+      maxReconnectAttempts: -1,
+    });
+    const endpoints = parseEndpoints(
+      [{ id: 'app', url: receiver.url, secret: SECRET, events: ['chat.published'] }],
+      false,
+    );
+    const service = await WebhookService.start({
+      endpoints,
+      feed: (e) =>
+        new JetStreamFeed({ nc, prefix, endpoint: e.id, types: e.events, ackWaitMs: 60_000 }),
+      dispatch: {
+        maxBatch: 100,
+        waitMs: 1000,
+        minIntervalMs: 0,
+        timeoutMs: 1000,
+        maxAttempts: 3,
+        backoffBaseMs: 50,
+        backoffMaxMs: 200,
+      },
+      deadLetterMax: 10,
+      host: '127.0.0.1',
+      port: 0,
+      adminApiKeys: [],
+      log: silentLogger,
+    });
+    const chat = (id: string): LogAppend => ({
+      type: 'chat.published',
+      id,
+      ts: Date.now(),
+      data: { id, user: { id: 'u', name: 'U' }, text: id },
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const stream = new LogSubjects(prefix).streamName();
+      await waitFor(
+        async () => (await jsm.consumers.info(stream, 'webhook-app').catch(() => null)) !== null,
+        { timeoutMs: 10_000, message: 'the durable consumer' },
+      );
+      for (let i = 0; i < 20; i++) log.append('s', chat(`old${i}`));
+      await waitFor(() => receiver.events.length >= 20, {
+        timeoutMs: 15_000,
+        message: 'old events',
+      });
+      await nats.stop();
+      await nats.wipeStore();
+      await nats.start();
+      await waitFor(() => log.connected, { timeoutMs: 15_000, message: 'log reconnected' });
+      // Fewer than before: their sequence numbers stay below the old position.
+      for (let i = 0; i < 5; i++) log.append('s', chat(`new${i}`));
+      await waitFor(() => receiver.events.filter((e) => e.id.startsWith('new')).length >= 5, {
+        timeoutMs: 20_000,
+        message: 'the events of the new log',
+      });
+      expect(receiver.events.filter((e) => e.id.startsWith('new')).map((e) => e.id)).toEqual([
+        'new0',
+        'new1',
+        'new2',
+        'new3',
+        'new4',
+      ]);
+    } finally {
+      await service.stop();
       await nc.close();
       await log.close();
     }

@@ -12,6 +12,8 @@ const HOT_MAX_AGE_S = 1;
 /** A final bucket at its current version never changes: a CDN keeps it. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const MS = /^(0|[1-9][0-9]{0,14})$/;
+/** Public, credential-free reads: any page may fetch them (players on other origins). */
+const PUBLIC_READ = { 'access-control-allow-origin': '*' };
 
 export interface ReplayRoutesOptions {
   buckets: BucketCache;
@@ -83,6 +85,7 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
           },
           {
             'cache-control': `public, max-age=${allFinal ? WINDOW_MAX_AGE_S : HOT_MAX_AGE_S}`,
+            ...PUBLIC_READ,
           },
         );
       },
@@ -113,7 +116,7 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
             ? IMMUTABLE
             : `public, max-age=${WINDOW_MAX_AGE_S}`;
         const body = { stream, from: b.from, to: b.to, final: b.final, version: b.version };
-        return json(200, { ...body, events: b.events }, { 'cache-control': cache });
+        return json(200, { ...body, events: b.events }, { 'cache-control': cache, ...PUBLIC_READ });
       },
     },
   ];
