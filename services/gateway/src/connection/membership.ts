@@ -28,6 +28,9 @@ export interface MembershipOptions {
   replies: Replies;
 }
 
+/** The longest delay `setTimeout` honours (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Which streams a connection is in: `join` counts the viewer, answers with the stream's state and
  * recent chat (or what it missed since `since`), then subscribes it; `leave` undoes that and
@@ -94,16 +97,19 @@ export class Membership {
 
   /** The viewer's right to the stream ends (a pass ran out): it is told, and leaves. */
   #expireAt(ws: Socket, s: Session, stream: string, expiresAt: number, roles: string[]): void {
+    const wait = expiresAt - Date.now();
     setTimeout(
       () => {
         if (!s.open) return;
+        // Past a timer's range (24.8 days) it waits in steps.
+        if (wait > MAX_TIMER_MS) return this.#expireAt(ws, s, stream, expiresAt, roles);
         s.identity = { ...s.identity, roles: s.identity.roles.filter((r) => !roles.includes(r)) };
         if (!s.streams.includes(stream)) return;
         const reason = { allow: false, roles: [], expiresAt: undefined, reason: 'access expired' };
         this.#o.replies.reject(ws, joinDenied(stream, reason), undefined, stream);
         this.leave(ws, s, { type: 'leave', stream }, Date.now());
       },
-      Math.max(0, expiresAt - Date.now()),
+      Math.min(MAX_TIMER_MS, Math.max(0, wait)),
     ).unref();
   }
 
