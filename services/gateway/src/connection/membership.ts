@@ -32,8 +32,9 @@ export interface MembershipOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Which streams a connection is in: `join` counts the viewer, answers with the stream's state and
- * recent chat (or what it missed since `since`), then subscribes it; `leave` undoes that and
+ * Which streams a connection is in: `join` (once the app's join hook, if any, allowed it) counts
+ * the viewer, answers with the stream's state and recent chat (or what it missed since `since`),
+ * then subscribes it; `leave` undoes that and
  * returns the `left` reply. Errors are thrown as `RoarError`s for the connection handler to answer.
  */
 export class Membership {
