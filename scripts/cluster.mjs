@@ -32,8 +32,9 @@ Runs nats-server, redis-server, N gateways and one aggregator on 127.0.0.1.
 
 Environment: ROAR_CLUSTER_NATS_PORT, ROAR_CLUSTER_GATEWAY_PORT, ROAR_CLUSTER_AGG_PORT (as the
 flags), ROAR_CLUSTER_JWT_SECRET (reuse a secret, so tokens outlive a restart),
-ROAR_CLUSTER_REDIS_DIR (Redis's append-only file goes here; reuse it and bans, rules and history
-outlive the cluster; default: a new directory under the system temp dir). Other ROAR_*
+ROAR_CLUSTER_REDIS_DIR (Redis's append-only file and the event log's JetStream store go here;
+reuse it and bans, rules, history and the log outlive the cluster; default: new directories
+under the system temp dir). Other ROAR_*
 variables are not passed on: the cluster configures its processes itself.`;
 
 function fail(message) {
@@ -89,6 +90,10 @@ const redisDir = env.ROAR_CLUSTER_REDIS_DIR
   ? resolve(env.ROAR_CLUSTER_REDIS_DIR)
   : mkdtempSync(join(tmpdir(), 'roar-cluster-redis-'));
 mkdirSync(redisDir, { recursive: true });
+// The event log's JetStream store: beside Redis's file when that is kept, else a new temp dir.
+const jetstreamDir = env.ROAR_CLUSTER_REDIS_DIR
+  ? join(redisDir, 'jetstream')
+  : mkdtempSync(join(tmpdir(), 'roar-cluster-jetstream-'));
 if (secret.length < 32) fail('ROAR_CLUSTER_JWT_SECRET must be at least 32 characters');
 
 /** Debian installs nats-server in /usr/sbin, which is not on a normal user's PATH. */
@@ -156,7 +161,7 @@ const redisUrl = `redis://${HOST}:${redisPort}`;
 
 /** The caller's environment without ROAR_*: each process gets exactly the settings below. */
 const baseEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ROAR_')));
-const shared = { ROAR_NATS_URL: natsUrl, ROAR_REDIS_URL: redisUrl };
+const shared = { ROAR_NATS_URL: natsUrl, ROAR_REDIS_URL: redisUrl, ROAR_LOG: 'jetstream' };
 
 const children = [];
 let shutdown;
@@ -237,6 +242,8 @@ try {
   const nats = start('nats', 'nats', natsBin, [
     ...['-a', HOST, '-p', String(natsPort), '-m', String(natsMonitorPort)],
     ...['-n', 'roar-cluster-nats'],
+    // JetStream holds the event log (ROAR_LOG=jetstream below): replay and exports.
+    ...['-js', '-sd', jetstreamDir],
   ]);
   const redis = start('redis', 'redis', redisBin, [
     ...['--bind', HOST, '--port', String(redisPort), '--protected-mode', 'yes'],

@@ -1,6 +1,6 @@
 import { loadGatewayConfig } from '@roar/gateway';
 import { CloseCode } from '@roar/protocol';
-import { ManagedProcess, TestClient, freePort } from '@roar/testkit';
+import { ManagedProcess, TestClient, freePort, waitFor } from '@roar/testkit';
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -231,6 +231,18 @@ describe('npm run cluster', () => {
         'a total of 2 viewers',
       );
     }
+    // The event log (JetStream): the other gateway replays the message accepted by the first.
+    const from = Date.now() - 60_000;
+    await waitFor(
+      async () => {
+        const res = await fetch(
+          `http://127.0.0.1:${second}/v1/streams/${stream}/replay?from=${from}&to=${Date.now() + 1000}`,
+        );
+        const body = (await res.json()) as { events?: { data: { text?: string } }[] };
+        return body.events?.some((e) => e.data.text === 'hello from gw-1') ?? false;
+      },
+      { timeoutMs: 10_000, message: 'the message replayed from the log on gw-2' },
+    );
   });
 
   it(

@@ -21,6 +21,7 @@ const DASHBOARD = join(ROOT, 'infra/grafana/roar-dashboard.json');
 const RULES = join(PROMETHEUS, 'roar-alerts.yml');
 const GATEWAY_MAIN = join(ROOT, 'services/gateway/dist/main.js');
 const AGGREGATOR_MAIN = join(ROOT, 'services/aggregator/dist/main.js');
+const WEBHOOKS_MAIN = join(ROOT, 'services/webhooks/dist/main.js');
 const SECRET = 'observability-test-secret-0123456789abcdef';
 
 interface Dashboard {
@@ -77,7 +78,7 @@ describe('alert rules (promtool)', () => {
   it('pass `promtool check rules` and the rule unit tests', async () => {
     requireBinary('promtool', 'prometheus');
     const checked = await promtool('promtool', ['check', 'rules', RULES]);
-    expect(checked.stdout).toContain('SUCCESS: 8 rules found');
+    expect(checked.stdout).toContain('SUCCESS: 11 rules found');
     const tested = await promtool('promtool', ['test', 'rules', 'roar-alerts.test.yml'], {
       cwd: PROMETHEUS,
     });
@@ -101,11 +102,14 @@ describe('alert rules (promtool)', () => {
       'RoarCountsNotPublished',
       'RoarCountsStale',
       'RoarDegradationHigh',
+      'RoarEventLogDown',
+      'RoarEventLogDropping',
       'RoarGatewayDown',
       'RoarNatsDisconnected',
       'RoarNoAggregator',
       'RoarPartitionWithoutOwner',
       'RoarRedisDisconnected',
+      'RoarWebhookDeadLetters',
     ]);
     const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
     for (const a of alerts) {
@@ -126,12 +130,14 @@ describe('the dashboard and the rules against running processes', () => {
   const clients: TestClient[] = [];
   let gatewayText = '';
   let aggregatorText = '';
+  let webhooksText = '';
 
   beforeAll(async () => {
-    for (const main of [GATEWAY_MAIN, AGGREGATOR_MAIN]) {
+    for (const main of [GATEWAY_MAIN, AGGREGATOR_MAIN, WEBHOOKS_MAIN]) {
       if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     }
-    nats = await NatsServer.start();
+    // JetStream on: the event log's series (and its alerts) come from running processes too.
+    nats = await NatsServer.start({ jetstream: true });
     redis = await RedisServer.start();
     const shared = {
       ROAR_NATS_URL: nats.url,
@@ -140,6 +146,7 @@ describe('the dashboard and the rules against running processes', () => {
       ROAR_REPORT_INTERVAL_MS: '100',
       ROAR_COUNT_INTERVAL_MS: '100',
       ROAR_REACTION_WINDOW_MS: '100',
+      ROAR_LOG: 'jetstream',
     };
     const aggregator = new ManagedProcess(process.execPath, [AGGREGATOR_MAIN], {
       ...process.env,
@@ -162,6 +169,18 @@ describe('the dashboard and the rules against running processes', () => {
       ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
     });
     procs.push(gateway);
+    // No endpoint: its families are registered at start, which is what the rules need.
+    const webhooks = new ManagedProcess(process.execPath, [WEBHOOKS_MAIN], {
+      ...process.env,
+      ROAR_NATS_URL: nats.url,
+      ROAR_PREFIX: shared.ROAR_PREFIX,
+      ROAR_WEBHOOK_PORT: '0',
+    });
+    procs.push(webhooks);
+    const [, whPort] = await webhooks.waitForOutput(
+      /"msg":"webhooks listening".*?"port":(\d+)/,
+      15_000,
+    );
     const [, aggPort] = await aggregator.waitForOutput(
       /"msg":"aggregator listening".*?"port":(\d+)/,
       15_000,
@@ -185,6 +204,7 @@ describe('the dashboard and the rules against running processes', () => {
 
     const scrape = async (port: string | undefined): Promise<string> =>
       (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    webhooksText = await scrape(whPort);
     // Histograms fill as the chat is written out and the viewer count is published.
     await waitFor(
       async () => {
@@ -210,6 +230,7 @@ describe('the dashboard and the rules against running processes', () => {
     const exported = new Set([
       ...exportedFamilies(gatewayText),
       ...exportedFamilies(aggregatorText),
+      ...exportedFamilies(webhooksText),
     ]);
     const used = new Set(
       [...dashboardExprs(), ...ruleExprs()].flatMap(metricNames).map((n) => family(n, exported)),
@@ -234,5 +255,7 @@ describe('the dashboard and the rules against running processes', () => {
     expect(aggregatorText).toMatch(/^roar_agg_partitions\{[^}]*\} 1$/m);
     expect(gatewayText).toMatch(/^roar_store_connected\{[^}]*\} 1$/m);
     expect(gatewayText).toMatch(/^roar_bus_connected\{[^}]*\} 1$/m);
+    expect(gatewayText).toMatch(/^roar_log_connected\{[^}]*\} 1$/m);
+    expect(aggregatorText).toMatch(/^roar_log_connected\{[^}]*\} 1$/m);
   });
 });

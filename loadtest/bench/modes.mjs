@@ -1,11 +1,28 @@
 // Sizes and time budgets of each mode. `full` is what RESULTS.md reports; `quick` is a smoke
 // run of every section at small counts; `smoke` is the vitest test's slice.
 const servers = ['roar', 'socketio', 'uws'];
+/** The webhook process's defaults (ROAR_WEBHOOK_*), as deployed. */
+const WEBHOOK_DISPATCH = {
+  maxBatch: 500,
+  waitMs: 1000,
+  minIntervalMs: 100,
+  timeoutMs: 10_000,
+  maxAttempts: 8,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 60_000,
+};
 
 export const MODES = {
   full: {
     deadlineMs: 9 * 60_000,
-    budgets: { cluster: 120_000, 'connection-storm': 60_000, aggregator: 60_000, profile: 50_000 },
+    budgets: {
+      cluster: 120_000,
+      'connection-storm': 60_000,
+      aggregator: 60_000,
+      hooks: 30_000,
+      webhooks: 40_000,
+      profile: 50_000,
+    },
     servers: {
       kinds: servers,
       viewers: 19_000,
@@ -43,6 +60,14 @@ export const MODES = {
       budgetMs: 40_000,
     },
     aggregator: { gateways: 1000, streams: 10_000, seconds: 10 },
+    hooks: { joins: 10_000, viewers: [10_000, 7000], spreadMs: 1000, appLatencyMs: 20 },
+    webhooks: {
+      ratePerS: 5000,
+      seconds: 5,
+      streams: 50,
+      receiverLatencyMs: 20,
+      dispatch: WEBHOOK_DISPATCH,
+    },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -90,6 +115,14 @@ export const MODES = {
       budgetMs: 15_000,
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
+    hooks: { joins: 10_000, viewers: [10_000], spreadMs: 1000, appLatencyMs: 20 },
+    webhooks: {
+      ratePerS: 2000,
+      seconds: 2,
+      streams: 20,
+      receiverLatencyMs: 20,
+      dispatch: WEBHOOK_DISPATCH,
+    },
     profile: {
       viewers: 1000,
       rate: 20,

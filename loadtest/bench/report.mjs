@@ -11,6 +11,7 @@ import {
   connectionStormSection,
   profileSection,
 } from './report/sections-deployed.mjs';
+import { integrationsSection } from './report/sections-integrations.mjs';
 import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
 import { renderSvg } from './svg.mjs';
 
@@ -93,6 +94,7 @@ export function renderMarkdown(r) {
   if (r.phases?.cluster) out.push(...clusterSection(r));
   if (r.phases?.connectionStorm) out.push(...connectionStormSection(r));
   if (r.phases?.aggregator) out.push(...aggregatorSection(r));
+  if (r.phases?.hooks || r.phases?.webhooks) out.push(...integrationsSection(r));
   if (r.phases?.profile) out.push(...profileSection(r));
   out.push('## Settings', '');
   out.push(

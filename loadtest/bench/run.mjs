@@ -15,6 +15,7 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
+import { runHooks, runWebhooks } from './phases/integrations.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -101,6 +102,13 @@ if (mode.aggregator)
   await phase(
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
+  );
+if (mode.hooks)
+  await phase('hooks', async () => (results.phases.hooks = await runHooks(mode.hooks, ctx)));
+if (mode.webhooks)
+  await phase(
+    'webhooks',
+    async () => (results.phases.webhooks = await runWebhooks(mode.webhooks, ctx)),
   );
 if (mode.profile)
   await phase(

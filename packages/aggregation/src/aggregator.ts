@@ -7,6 +7,7 @@ import {
   type ReactionReport,
   type ReactionsEvent,
 } from '@roar/protocol';
+import { AggregatorLog } from './log-appends.js';
 import { aggregatorConfig, type AggregatorConfig, type AggregatorOptions } from './options.js';
 import { Partition, type StreamSnapshot } from './partition.js';
 import { RateMeter } from './rate-meter.js';
@@ -50,6 +51,7 @@ export class Aggregator {
   readonly #writer: StoreWriter;
   readonly #publisher: TotalsPublisher;
   readonly #meter: RateMeter;
+  readonly #log: AggregatorLog | undefined;
   #lastReactionFlush: number;
   #lastTickAt: number;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -58,7 +60,8 @@ export class Aggregator {
     this.#cfg = aggregatorConfig(options);
     const cfg = this.#cfg;
     this.#writer = new StoreWriter(cfg.store, this.stats, cfg.publishIntervalMs, cfg.onError);
-    this.#publisher = new TotalsPublisher(cfg, this.stats, this.#writer);
+    this.#log = cfg.eventLog && new AggregatorLog(cfg.eventLog, cfg.sampleIntervalMs);
+    this.#publisher = new TotalsPublisher(cfg, this.stats, this.#writer, this.#log);
     this.#meter = new RateMeter(this.#writer);
     this.#lastReactionFlush = cfg.now();
     this.#lastTickAt = cfg.now();
@@ -277,6 +280,7 @@ export class Aggregator {
       try {
         bus.publish(subjects.stream(stream, 'reactions'), pack(event));
         this.stats.reactionBursts++;
+        this.#log?.reactions(stream, event.counts, reactionWindowMs, this.#cfg.now());
       } catch (error) {
         this.stats.publishErrors++;
         this.#cfg.onError(error, 'bus.publish');

@@ -1,4 +1,5 @@
 import type { Bus, Subjects } from '@roar/bus';
+import type { EventLog } from '@roar/log';
 import { TOTALS_REFRESH_INTERVALS } from '@roar/protocol';
 import type { Store } from '@roar/store';
 import { SUSPECT_INTERVALS } from './peak-window.js';
@@ -49,6 +50,10 @@ export interface AggregatorOptions {
    * Defaults to nothing.
    */
   onPublished?: (lagMs: number) => void;
+  /** Where reaction bursts and viewer samples are appended; none when undefined. */
+  eventLog?: EventLog | undefined;
+  /** A stream's viewer figures are appended to `eventLog` at most this often. Default 10,000. */
+  sampleIntervalMs?: number;
 }
 
 /** `AggregatorOptions` with every default applied and every value checked. */
@@ -70,6 +75,8 @@ export interface AggregatorConfig {
   now: () => number;
   onError: (error: unknown, where: string) => void;
   onPublished: (lagMs: number) => void;
+  eventLog: EventLog | undefined;
+  sampleIntervalMs: number;
 }
 
 function positive(name: string, value: number, integer = false): number {
@@ -118,5 +125,7 @@ export function aggregatorConfig(options: AggregatorOptions): AggregatorConfig {
     now: options.now ?? (() => Date.now()),
     onError: options.onError ?? (() => undefined),
     onPublished: options.onPublished ?? (() => undefined),
+    eventLog: options.eventLog,
+    sampleIntervalMs: positive('sampleIntervalMs', options.sampleIntervalMs ?? 10_000),
   };
 }

@@ -16,6 +16,8 @@ export class StreamRecord {
   /** Publish at the next chance even if nothing changed (a refresh; see `TotalsPublisher`). */
   force = false;
   lastPublishAt = Number.NEGATIVE_INFINITY;
+  /** When its figures were last appended to the event log (`AggregatorLog.sample`). */
+  sampledAt = Number.NEGATIVE_INFINITY;
   /** When `pending` last turned true: the start of the publish lag. */
   changedAt = 0;
   uniques = 0;

@@ -5,6 +5,7 @@ import type { AggregatorStats } from './stats.js';
 import type { StoreWriter } from './store-writer.js';
 import type { StreamRecord } from './stream-table.js';
 import { notePeakTotal } from './peak-window.js';
+import type { AggregatorLog } from './log-appends.js';
 
 /**
  * A change of the uniques estimate alone waits this many publish intervals (or rides along with
@@ -36,11 +37,18 @@ export class TotalsPublisher {
   readonly #o: TotalsPublisherOptions;
   readonly #stats: AggregatorStats;
   readonly #writer: StoreWriter;
+  readonly #log: AggregatorLog | undefined;
 
-  constructor(options: TotalsPublisherOptions, stats: AggregatorStats, writer: StoreWriter) {
+  constructor(
+    options: TotalsPublisherOptions,
+    stats: AggregatorStats,
+    writer: StoreWriter,
+    log?: AggregatorLog,
+  ) {
     this.#o = options;
     this.#stats = stats;
     this.#writer = writer;
+    this.#log = log;
   }
 
   /**
@@ -186,6 +194,7 @@ export class TotalsPublisher {
     part.published.push([record, now]);
     const totals = { total, text: event.text, uniques: record.uniques, peak };
     this.#writer.saveTotals(record, totals, part.epoch);
+    if (this.#log) record.sampledAt = this.#log.sample(record.name, totals, record.sampledAt, now);
     return true;
   }
 }

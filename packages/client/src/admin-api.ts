@@ -1,6 +1,52 @@
 // Generated from docs/openapi.yaml by packages/client/scripts/gen-admin-api.mjs: do not edit.
 // src/admin.test.ts fails when this file and the document disagree.
 
+/** One event of the durable log, schema version 1 (docs/protocol.md, "The durable log"). `seq` increases within a stream (not densely); `ts` is when it happened (ms since the epoch). */
+export type LogEvent = {
+  v: 1;
+  type:
+    | 'chat.published'
+    | 'chat.deleted'
+    | 'chat.cleared'
+    | 'moderation.action'
+    | 'viewers.sample'
+    | 'reactions.burst';
+  id: string;
+  stream: string;
+  ts: number;
+  seq: number;
+  data: { [key: string]: unknown };
+  [key: string]: unknown;
+};
+
+export type ReplayBucketRef = {
+  from: number;
+  to: number;
+  /** no more events can land in it; only a deletion changes it (and its version) */
+  final: boolean;
+  version: number;
+  /** the bucket at this version: GET it for an immutable, CDN-cacheable copy once final */
+  url: string;
+};
+
+export type ReplayWindow = {
+  stream: string;
+  from: number;
+  to: number;
+  bucketMs: number;
+  buckets: Array<ReplayBucketRef>;
+  events?: Array<LogEvent>;
+};
+
+export type ReplayBucket = {
+  stream: string;
+  from: number;
+  to: number;
+  final: boolean;
+  version: number;
+  events: Array<LogEvent>;
+};
+
 export type AdminErrorBody = { error: { code: string; message: string } };
 
 export type UserId = string;

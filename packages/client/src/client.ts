@@ -27,6 +27,7 @@ import {
   type RoarClientOptions,
 } from './options.js';
 import { Joins } from './joins.js';
+import { Replay, httpBase, type ReplayFetch, type ReplayOptions } from './replay.js';
 import { PendingRequests, type Replies, type RequestKind } from './pending-requests.js';
 
 /** Counters for dashboards and support. */
@@ -174,11 +175,34 @@ export class RoarClient {
    * for a stream already joined, it resolves with that stream's current `joined` reply.
    * Rejects with the server's refusal (the stream is then forgotten), `disconnected` when the
    * connection drops before the reply (the stream is still rejoined), `timeout`, `cancelled`
-   * (by `leave()`) or `closed`.
+   * (by `leave()`) or `closed`. `since` resumes from a message id seen elsewhere (a replay):
+   * only later messages come, or a `gap` when the server no longer has them all.
    */
-  join(stream: string): Promise<JoinedMessage> {
+  join(stream: string, options: { since?: string } = {}): Promise<JoinedMessage> {
     if (!isStreamId(stream)) return invalidArgument(`not a stream id: ${String(stream)}`);
-    return this.#joins.join(stream, this.#welcome !== undefined);
+    return this.#joins.join(stream, this.#welcome !== undefined, options.since);
+  }
+
+  /**
+   * Replays `stream`'s recorded chat, reaction bursts and viewer samples in step with a player
+   * (DVR or VOD): `options.position()` is the wall-clock time of the frame on screen. Emits the
+   * same typed events as live, plus `seek`; `goLive()` joins live from the last message replayed.
+   * Needs the server's event log (`ROAR_LOG`). See `Replay`.
+   */
+  replay(stream: string, options: ReplayOptions): Replay {
+    if (!isStreamId(stream)) throw new RoarClientError(ClientErrorCode.InvalidArgument, stream);
+    const fetch = options.fetch ?? (globalThis.fetch as ReplayFetch | undefined);
+    if (!fetch) throw new RoarClientError(ClientErrorCode.InvalidArgument, 'replay needs fetch');
+    return new Replay(
+      {
+        stream,
+        base: httpBase(this.#o.url),
+        fetch: (url, init) => fetch(url, init),
+        clock: this.#o.clock,
+        goLive: (since) => this.join(stream, since === undefined ? {} : { since }),
+      },
+      options,
+    );
   }
 
   /**

@@ -46,11 +46,13 @@ export class Joins {
    * The app's `join()` (see `RoarClient.join`): sent now when `connected`, else on the welcome.
    * A stream joined already resolves with its current reply; one on its way shares the promise.
    */
-  join(stream: string, connected: boolean): Promise<JoinedMessage> {
+  join(stream: string, connected: boolean, since?: string): Promise<JoinedMessage> {
     let state = this.#streams.get(stream);
     if (state?.joined) return Promise.resolve(state.joined);
     if (!state) {
       state = new StreamState(stream, this.#dedupeWindow);
+      // Resumed from a message seen elsewhere (a replay that goes live).
+      state.lastChatId = since;
       this.#streams.set(stream, state);
     }
     state.waiter ??= deferred();

@@ -24,6 +24,13 @@ export type {
 } from './events.js';
 export type { BackoffOptions } from './backoff.js';
 export type { PlaybackOptions } from './playback.js';
+export {
+  Replay,
+  type ReplayEvents,
+  type ReplayFetch,
+  type ReplayOptions,
+  type StreamSeek,
+} from './replay.js';
 export type { Clock, Timer } from './clock.js';
 export { ANON_ID_KEY, memoryStorage, type KeyValueStorage } from './anon-id.js';
 export type {

@@ -1,3 +1,4 @@
+import { httpBase } from './replay.js';
 import { jsonCodec, type Frame } from '@roar/protocol/core';
 import {
   endpointUrl,
@@ -45,12 +46,7 @@ const DEFAULT_MAX_QUEUED = 64;
  * `https://host/prefix/v1/sse`, so a gateway mounted under a path keeps its prefix.
  */
 export function eventStreamBase(wsUrl: string): string {
-  const url = new URL(wsUrl);
-  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = `${url.pathname.replace(/\/ws\/?$/, '').replace(/\/$/, '')}/v1/sse`;
-  url.search = '';
-  url.hash = '';
-  return url.toString();
+  return `${httpBase(wsUrl)}/v1/sse`;
 }
 
 /**

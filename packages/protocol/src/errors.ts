@@ -15,6 +15,8 @@ export const ErrorCode = {
   NotJoined: 'not_joined',
   AlreadyJoined: 'already_joined',
   TooManyStreams: 'too_many_streams',
+  /** The app's join hook refused this viewer in this stream (subscriber-only, paid, region). */
+  JoinDenied: 'join_denied',
   // Identity
   Unauthenticated: 'unauthenticated',
   Forbidden: 'forbidden',

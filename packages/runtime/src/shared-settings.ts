@@ -36,3 +36,28 @@ export function readSharedSettings(env: EnvReader, minWindowMs = 10): SharedSett
     streamStateTtlS: env.int('ROAR_STREAM_STATE_TTL_S', 7 * 86_400, 60, 366 * 86_400),
   };
 }
+
+/** Where a process appends the durable event log (docs/configuration.md, "Event log"). */
+export interface EventLogSettings {
+  /** `off`, `memory` (embedded mode only) or `jetstream` (NATS JetStream at `natsUrl`). */
+  driver: 'off' | 'memory' | 'jetstream';
+  /** Events are kept this long (seconds). */
+  maxAgeS: number;
+  /** The log holds at most this many MiB; the oldest events go first. */
+  maxMb: number;
+  /** The aggregator appends each live stream's viewer figures this often (ms). */
+  sampleIntervalMs: number;
+}
+
+/** The event log's settings; `defaultDriver` differs by process kind (embedded: memory). */
+export function readEventLogSettings(
+  env: EnvReader,
+  defaultDriver: EventLogSettings['driver'],
+): EventLogSettings {
+  return {
+    driver: env.oneOf('ROAR_LOG', defaultDriver, ['off', 'memory', 'jetstream']),
+    maxAgeS: env.int('ROAR_LOG_MAX_AGE_S', 7 * 86_400, 60, 366 * 86_400),
+    maxMb: env.int('ROAR_LOG_MAX_MB', 1024, 1, 16 << 20),
+    sampleIntervalMs: env.int('ROAR_LOG_SAMPLE_MS', 10_000, 1000, 3_600_000),
+  };
+}

@@ -54,6 +54,12 @@ export class NatsServer {
     await this.#process?.stop('SIGTERM');
   }
 
+  /** Empties the JetStream store (while stopped): the next `start()` comes back empty. */
+  async wipeStore(): Promise<void> {
+    if (this.running) throw new Error('stop the server before wiping its store');
+    if (this.#storeDir) await rm(this.#storeDir, { recursive: true, force: true });
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
     if (this.#storeDir) await rm(this.#storeDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { Aggregator, PartitionLeaser } from '@roar/aggregation';
 import { connectNatsBus, Subjects, type NatsBus } from '@roar/bus';
 import { REPORT_LIST_EVERY } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
+import { openEventLog, registerLogMetrics, type EventLog } from '@roar/log';
 import { createRedisStore, type RedisStore } from '@roar/store';
 import type { AggregatorConfig } from './config.js';
 import { throttledErrorLog } from './error-log.js';
@@ -30,6 +31,7 @@ interface Parts {
   aggregator: Aggregator;
   leases: StickyLeases;
   leaser: PartitionLeaser;
+  eventLog: EventLog | undefined;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function startAggregatorService(
   });
   try {
     parts = await startParts(config, log, (ms) => metrics.publishLag.observe(ms / 1000));
+    if (parts.eventLog) registerLogMetrics(metrics.registry, parts.eventLog);
   } catch (error) {
     await http.close();
     throw error;
@@ -89,13 +92,14 @@ export async function startAggregatorService(
   const running = parts;
 
   async function shutdown(): Promise<void> {
-    const { aggregator, leaser, bus, store } = running;
+    const { aggregator, leaser, bus, store, eventLog } = running;
     await inOrder([
       // One last tick starts the store writes queued since the previous one (identities that
       // just arrived); the store's QUIT below waits for their replies.
       () => aggregator.tick(),
       () => leaser.stop(),
       () => aggregator.stop(),
+      () => eventLog?.close(),
       () => bus.close(),
       () => store.close(),
       () => http.close(),
@@ -158,9 +162,17 @@ async function startOnBus(
     },
   );
 
+  // Reaction bursts and viewer samples go to the durable log (JetStream) when it is on.
+  const eventLog = await openEventLog(config.eventLog, {
+    servers: config.natsUrl.split(','),
+    prefix: config.prefix,
+    name: `${config.aggregatorId}-log`,
+  });
   const aggregator = new Aggregator({
     bus,
     store,
+    eventLog,
+    sampleIntervalMs: config.eventLog.sampleIntervalMs,
     subjects: new Subjects(config.prefix),
     partitions: config.partitions,
     reportIntervalMs: config.reportIntervalMs,
@@ -211,7 +223,7 @@ async function startOnBus(
   });
   aggregator.start();
   leaser.start();
-  return { bus, store, aggregator, leases, leaser };
+  return { bus, store, aggregator, leases, leaser, eventLog };
 }
 
 /**

@@ -3,8 +3,10 @@ import { hostname } from 'node:os';
 import {
   ConfigError,
   EnvReader,
+  readEventLogSettings,
   readSharedSettings,
   type Env,
+  type EventLogSettings,
   type SharedSettings,
 } from '@roar/runtime';
 
@@ -25,6 +27,8 @@ export interface AggregatorConfig extends SharedSettings {
   host: string;
   /** 0 picks a free port (tests); the bound one is logged. */
   port: number;
+  /** Where reaction bursts and viewer samples are appended (`jetstream` or `off`). */
+  eventLog: EventLogSettings;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -49,7 +53,11 @@ export function loadAggregatorConfig(source: Env = process.env): AggregatorConfi
     expiryIntervals: env.int('ROAR_AGG_EXPIRY_INTERVALS', 3, 2, 100),
     host: env.string('ROAR_AGG_HOST', '127.0.0.1'),
     port: env.int('ROAR_AGG_PORT', 9091, 0, 65535),
+    eventLog: readEventLogSettings(env, 'off'),
   };
+  if (config.eventLog.driver === 'memory') {
+    throw new ConfigError('ROAR_LOG=memory works in embedded mode only; use jetstream or off');
+  }
   // A takeover waits for the gateways' stream lists (a few report intervals) anyway, so a shorter
   // lease cannot make it faster; it only adds Redis round trips and lets a slow renewal flap.
   if (config.leaseTtlMs < 2 * config.reportIntervalMs) {

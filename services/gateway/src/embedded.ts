@@ -1,7 +1,9 @@
 import { Aggregator } from '@roar/aggregation';
 import { MemoryBroker, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
+import { openEventLog, type EventLog } from '@roar/log';
 import { createMemoryStore } from '@roar/store';
+import { LogFeed, WebhookService } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig } from './base/config.js';
 import { Gateway } from './gateway.js';
@@ -9,6 +11,10 @@ import { Gateway } from './gateway.js';
 export interface Embedded {
   gateway: Gateway;
   aggregator: Aggregator;
+  /** The durable event log, when on (memory by default). */
+  eventLog: EventLog | undefined;
+  /** The webhook dispatchers, when `ROAR_WEBHOOK_ENDPOINTS` lists any. */
+  webhooks: WebhookService | undefined;
   /** The secret dev tokens are signed with (dev login only). */
   devSecret: string | undefined;
   stop(): Promise<void>;
@@ -23,9 +29,17 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
   const broker = new MemoryBroker();
   const store = createMemoryStore({ historyCapacity: config.historyCapacity });
   const aggregatorBus = broker.connect();
+  // The log is in memory by default here (ROAR_LOG=memory): replay with nothing else running.
+  const eventLog = await openEventLog(config.eventLog, {
+    servers: config.natsUrl.split(','),
+    prefix: config.prefix,
+    name: `${config.gatewayId}-log`,
+  });
   const aggregator = new Aggregator({
     bus: aggregatorBus,
     store,
+    eventLog,
+    sampleIntervalMs: config.eventLog.sampleIntervalMs,
     subjects: new Subjects(config.prefix),
     partitions: config.partitions,
     reportIntervalMs: config.reportIntervalMs,
@@ -45,15 +59,30 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
     bus: gatewayBus,
     store,
     log,
+    eventLog,
     ...(devSecret ? { devSecret } : {}),
   });
+  // Webhooks read the memory log in-process (the webhook process reads JetStream in a cluster).
+  const webhooks =
+    eventLog && config.webhooks.endpoints.length > 0
+      ? await WebhookService.start({
+          ...config.webhooks,
+          adminApiKeys: config.adminApiKeys,
+          feed: (endpoint) => new LogFeed(eventLog, endpoint.events),
+          log,
+        })
+      : undefined;
   return {
     gateway,
     aggregator,
+    webhooks,
+    eventLog,
     devSecret,
     async stop() {
       await gateway.stop();
+      await webhooks?.stop();
       aggregator.stop();
+      await eventLog?.close();
       await gatewayBus.close();
       await aggregatorBus.close();
       await store.close();

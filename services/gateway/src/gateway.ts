@@ -1,10 +1,7 @@
-import { Subjects, type Bus } from '@roar/bus';
-import type { Logger } from '@roar/runtime';
-import type { Store } from '@roar/store';
+import { Subjects } from '@roar/bus';
 import { AnonymousIds, anonIdSecret } from './base/anonymous.js';
 import { Authenticator } from './base/auth.js';
 import { ClientAddresses } from './base/client-address.js';
-import type { GatewayConfig } from './base/config.js';
 import { ConnectionHandler } from './connection/connection-handler.js';
 import { MAX_PAYLOAD_CUT_FACTOR } from './connection/frame-check.js';
 import { devLoginSecret } from './base/dev-login.js';
@@ -20,6 +17,7 @@ import { Holds } from './moderation/holds.js';
 import { Moderation } from './moderation/index.js';
 import { defaultSettings } from './moderation/rules/settings.js';
 import { GatewayMetrics } from './base/metrics.js';
+import { BackendHooks } from './hooks/index.js';
 import { IdentityWriter } from './counts/identity-writer.js';
 import { Reporter } from './counts/reporter.js';
 import { StreamRegistry } from './streams/stream-registry.js';
@@ -31,18 +29,11 @@ import { UwsTransport } from './transport/uws.js';
 import { startTracing, type Tracing } from './base/tracing.js';
 import { STALLS, Timers, scheduleWork, watchConnections } from './schedule.js';
 import { warnInsecure } from './warnings.js';
+import type { GatewayDeps } from './gateway-deps.js';
+import type { GatewayConfig } from './base/config.js';
+import { Replay } from './features/replay/index.js';
 
-export interface GatewayDeps {
-  config: GatewayConfig;
-  bus: Bus;
-  store: Store;
-  log: Logger;
-  /** A secret made at start for dev login to sign with (embedded mode only; `devLoginSecret`). */
-  devSecret?: string;
-  /** Serves /metrics for every worker of the process (multi-core mode). */
-  clusterMetrics?: () => Promise<{ text: string; contentType: string }>;
-  now?: () => number;
-}
+export type { GatewayDeps } from './gateway-deps.js';
 
 /**
  * One gateway shard: WebSocket and HTTP on one port, local streams, per-tick fanout, reports to
@@ -119,7 +110,9 @@ export class Gateway {
       ...{ jwtPublicKey, jwtJwksUrl, jwtIssuer, jwtAudience, jwtMaxLifetimeS },
       jwtSecret: config.jwtSecret ?? devSecret,
     });
-    const holds = new Holds(store, bus, subjects, this.#history, log);
+    const { eventLog } = deps;
+    const replay = eventLog && new Replay({ eventLog, registry: this.metrics.registry, log, now });
+    const holds = new Holds(store, bus, subjects, this.#history, log, replay?.streamLog);
     this.registry = new StreamRegistry({
       bus,
       store,
@@ -164,6 +157,7 @@ export class Gateway {
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
+      eventLog: replay?.streamLog,
     });
     const admission = admissionFor(config, this.metrics, now());
     const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
@@ -185,12 +179,12 @@ export class Gateway {
       moderation: this.moderation.service,
       holds,
       globalBans: this.moderation.globalBans,
-      automod: this.moderation.automod,
+      hooks: new BackendHooks(config.hooks, this.metrics.registry, now),
       stalls: this.#stalls,
       tracing,
       reporter: this.#reporter,
+      chatLog: replay?.streamLog,
     });
-
     this.load = new LoadControl({
       config,
       metrics: this.metrics,
@@ -224,6 +218,7 @@ export class Gateway {
         ...routes,
         ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
         ...this.moderation.routes,
+        ...(replay?.routes ?? []),
         ...fallbackRoutes(deps.files),
       ],
     });

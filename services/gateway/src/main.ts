@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { connectNatsBus } from '@roar/bus';
 import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
+import { openEventLog } from '@roar/log';
 import { createRedisStore } from '@roar/store';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { loadGatewayConfig, type GatewayConfig } from './base/config.js';
@@ -24,16 +25,24 @@ async function startShard(
     historyCapacity: config.historyCapacity,
     streamStateTtlSeconds: config.streamStateTtlS,
   });
+  const eventLog = await openEventLog(config.eventLog, {
+    servers: config.natsUrl.split(','),
+    prefix: config.prefix,
+    name: `${config.gatewayId}-log`,
+  });
   let link: WorkerLink | undefined;
   const gateway = await Gateway.start({
     config,
     bus,
     store,
     log,
+    eventLog,
     ...(inWorker ? { clusterMetrics: () => (link as WorkerLink).clusterMetrics() } : {}),
   });
   const stop = async (): Promise<void> => {
     await gateway.stop();
+    // What is still queued for the log goes out (bounded by its queue age), then the rest.
+    await eventLog?.close();
     await bus.close();
     await store.close();
   };

@@ -116,7 +116,7 @@ export function scheduleWork(timers: Timers, w: Work): void {
   });
 }
 
-/** Keeps the bus and store connection gauges current (the store's is also set every report). */
+/** Keeps `roar_bus_connected` and `roar_store_connected` current from the start, and logs bus changes. */
 export function watchConnections(
   bus: Bus,
   store: Store,

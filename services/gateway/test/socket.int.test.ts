@@ -20,6 +20,7 @@ function newSession(): Session {
     id,
     identity: { key: `c:${id}`, userId: undefined, name: id, roles: [], anonymous: true },
     token: undefined,
+    credentials: undefined,
     ready: true,
     backlog: undefined,
     codec: jsonCodec,

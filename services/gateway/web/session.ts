@@ -4,6 +4,7 @@ import { ChatView, type MessageActions } from './chat-view.js';
 import { Composer } from './composer.js';
 import { devToken, type DemoRole } from './dev-login.js';
 import { Directory } from './directory.js';
+import { Dvr } from './dvr.js';
 import { byId } from './dom.js';
 import { ModConsole } from './mod-console.js';
 import { ReactionsView } from './reactions-view.js';
@@ -35,6 +36,7 @@ export class Session {
   readonly #composer: Composer;
   readonly #api: AdminApi;
   readonly #directory = new Directory();
+  readonly #dvr: Dvr;
   #console: ModConsole | undefined;
   #token: string | undefined;
 
@@ -52,6 +54,13 @@ export class Session {
     });
     this.#api = new AdminApi(stream, () => this.#token);
     this.#chat = new ChatView(byId<HTMLOListElement>('messages'));
+    const dvr = { slider: byId<HTMLInputElement>('dvr'), label: byId('dvr-time') };
+    this.#dvr = new Dvr(
+      { ...dvr, live: byId<HTMLButtonElement>('golive') },
+      this.#client,
+      stream,
+      this.#chat,
+    );
     this.#reactions = new ReactionsView(byId('reactions'), byId('bursts'), (emoji) =>
       this.#client.react(stream, emoji).catch((error: unknown) => this.#notice(error)),
     );
@@ -73,6 +82,7 @@ export class Session {
 
   stop(): void {
     this.#client.close();
+    this.#dvr.stop();
     this.#console?.stop();
     this.#composer.stop();
   }
@@ -108,7 +118,8 @@ export class Session {
     c.on('chat', (e) => {
       if (!mine(e)) return;
       this.#directory.message(e.event);
-      this.#chat.add(e.event);
+      // While the DVR slider is back in time, the view shows that moment's chat instead.
+      if (this.#dvr.live(e.event)) this.#chat.add(e.event);
     });
     c.on('viewers', (e) => mine(e) && this.#status.count(e.viewers.text));
     c.on('reactions', (e) => mine(e) && this.#reactions.burst(e.counts));

@@ -153,7 +153,11 @@ function reason(error: unknown): string {
 
 const SUB = /^[\x21-\x7e]{1,128}$/;
 
-function identityFromClaims(payload: JWTPayload): Identity {
+/**
+ * The identity a token's claims (or a connect hook's answer, in the same shape) name; throws
+ * `AuthError` when `sub` is not 1-128 printable ASCII characters.
+ */
+export function identityFromClaims(payload: JWTPayload): Identity {
   const sub = payload.sub;
   if (typeof sub !== 'string' || !SUB.test(sub)) {
     throw new AuthError(

@@ -8,6 +8,20 @@ import type { GatewayConfig } from './gateway-config.js';
  */
 export function checkGatewayConfig(env: EnvReader, config: GatewayConfig): void {
   const { mode } = config;
+  if (config.eventLog.driver === 'memory' && mode !== 'embedded') {
+    throw new ConfigError(
+      'ROAR_LOG=memory works in embedded mode only (one process); use jetstream or off',
+    );
+  }
+  if (
+    config.webhooks.endpoints.length > 0 &&
+    (mode !== 'embedded' || !(config.eventLog.driver === 'memory'))
+  ) {
+    throw new ConfigError(
+      'ROAR_WEBHOOK_ENDPOINTS: gateways deliver webhooks in embedded mode with ROAR_LOG=memory only; ' +
+        'in a cluster run the webhook process (services/webhooks)',
+    );
+  }
   const badProxies = invalidProxyEntries(config.trustedProxies);
   if (badProxies.length > 0) {
     throw new ConfigError(

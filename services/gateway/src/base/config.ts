@@ -1,10 +1,18 @@
 import { availableParallelism } from 'node:os';
-import { parseApiKeys } from './api-keys.js';
 import { checkGatewayConfig } from './config-checks.js';
 import type { GatewayConfig, Mode } from './gateway-config.js';
 import { parseAllowedOrigins } from './origins.js';
+import { readHooksConfig } from '../hooks/hooks-config.js';
+import { readWebhookSettings } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, EnvReader, readSharedSettings, type Env } from '@roar/runtime';
+import {
+  ConfigError,
+  EnvReader,
+  parseApiKeys,
+  readEventLogSettings,
+  readSharedSettings,
+  type Env,
+} from '@roar/runtime';
 
 export type { GatewayConfig, Mode } from './gateway-config.js';
 
@@ -30,6 +38,8 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     ),
 
     tickMs,
+    // Embedded mode keeps its log in memory; a cluster's log is JetStream, when turned on.
+    eventLog: readEventLogSettings(env, mode === 'embedded' ? 'memory' : 'off'),
     historyOnJoin: env.int('ROAR_HISTORY_ON_JOIN', 50, 0, 500),
     historyCapacity: env.int('ROAR_HISTORY_CAPACITY', 200, 1, 10_000),
     historyRetry: env.int('ROAR_HISTORY_RETRY', 1000, 0, 100_000),
@@ -100,27 +110,20 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
   const adminApiKeys = parsed('ROAR_ADMIN_API_KEYS', () =>
     parseApiKeys(env.optionalString('ROAR_ADMIN_API_KEYS')),
   );
-  const automod = env.oneOf('ROAR_AUTOMOD', 'off', ['off', 'rules', 'webhook']);
-  const automodUrl = env.optionalString('ROAR_AUTOMOD_URL');
-  const automodTimeoutMs = env.int('ROAR_AUTOMOD_TIMEOUT_MS', 200, 10, 10_000);
-  const automodFail = env.oneOf('ROAR_AUTOMOD_FAIL', 'open', ['open', 'closed']);
+  const hooks = readHooksConfig(env);
+  const webhooks = readWebhookSettings(env);
   const tracing = env.oneOf('ROAR_TRACING', 'off', ['off', 'otlp']);
   const otlpEndpoint = env.string('ROAR_OTLP_ENDPOINT', 'http://127.0.0.1:4318/v1/traces');
   const traceSampleRatio = env.number('ROAR_TRACE_SAMPLE', 1, 0, 1);
   if (!/^https?:\/\//.test(otlpEndpoint)) {
     throw new ConfigError(`ROAR_OTLP_ENDPOINT must be an http(s) URL (got "${otlpEndpoint}")`);
   }
-  if (automod === 'webhook' && !/^https?:\/\//.test(automodUrl ?? '')) {
-    throw new ConfigError('ROAR_AUTOMOD=webhook needs ROAR_AUTOMOD_URL, an http(s) URL');
-  }
   const config: GatewayConfig = {
     ...base,
     allowedOrigins,
     adminApiKeys,
-    automod,
-    automodUrl,
-    automodTimeoutMs,
-    automodFail,
+    hooks,
+    webhooks,
     tracing,
     otlpEndpoint,
     traceSampleRatio,

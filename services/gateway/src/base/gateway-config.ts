@@ -1,6 +1,7 @@
-import type { SharedSettings } from '@roar/runtime';
-import type { ApiKey } from './api-keys.js';
+import type { ApiKey, EventLogSettings, SharedSettings } from '@roar/runtime';
 import type { AllowedOrigins } from './origins.js';
+import type { HooksConfig } from '../hooks/hooks-config.js';
+import type { WebhookSettings } from '@roar/webhooks';
 
 export type Mode = 'embedded' | 'gateway';
 
@@ -14,6 +15,8 @@ export interface GatewayConfig extends SharedSettings {
   gatewayId: string;
 
   tickMs: number;
+  /** The durable event log (chat, moderation) and replay; `off` turns both off. */
+  eventLog: EventLogSettings;
   historyOnJoin: number;
   historyCapacity: number;
   /** Most chat messages per stream kept to retry after failed history writes. */
@@ -102,11 +105,10 @@ export interface GatewayConfig extends SharedSettings {
 
   /** Admin API keys (`name:key` pairs). */
   adminApiKeys: ApiKey[];
-  /** Before-publish check of viewers' messages: off, built-in rules, or a webhook. */
-  automod: 'off' | 'rules' | 'webhook';
-  automodUrl: string | undefined;
-  automodTimeoutMs: number;
-  automodFail: 'open' | 'closed';
+  /** The app backend's connect, join and publish hooks (and the built-in publish rules). */
+  hooks: HooksConfig;
+  /** Webhooks run in-process over the event log in embedded mode (the webhook process otherwise). */
+  webhooks: WebhookSettings;
 
   /** OpenTelemetry traces (admin API calls, chat across gateways): off, or OTLP over HTTP. */
   tracing: 'off' | 'otlp';

@@ -26,7 +26,14 @@ export function printableConfig(config: GatewayConfig): Record<string, unknown> 
   out.adminApiKeys = config.adminApiKeys.map((k) => `${k.name}:${MASK}`);
   out.natsUrl = config.natsUrl.split(',').map(maskUrlPassword).join(',');
   out.redisUrl = maskUrlPassword(config.redisUrl);
-  if (config.automodUrl !== undefined) out.automodUrl = maskUrlPassword(config.automodUrl);
+  const { hooks } = config;
+  out.hooks = {
+    ...hooks,
+    ...(hooks.secret !== undefined ? { secret: MASK } : {}),
+    connect: hooks.connect && { ...hooks.connect, url: maskUrlPassword(hooks.connect.url) },
+    join: hooks.join && { ...hooks.join, url: maskUrlPassword(hooks.join.url) },
+    publish: hooks.publish && { ...hooks.publish, url: maskUrlPassword(hooks.publish.url) },
+  };
   out.otlpEndpoint = maskUrlPassword(config.otlpEndpoint);
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }

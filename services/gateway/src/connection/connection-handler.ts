@@ -12,6 +12,7 @@ import { FrameCheck, MAX_BACKLOG_FRAMES } from './frame-check.js';
 import { Membership } from './membership.js';
 import { OpenConnections } from './open-connections.js';
 import { Replies } from './replies.js';
+import type { BackendHooks } from '../hooks/index.js';
 import type { Fanout } from '../streams/fanout.js';
 import type { SlowClients } from '../load/slow-clients.js';
 import { Disconnect, refusal } from '../transport/disconnect.js';
@@ -21,7 +22,7 @@ import { buildFeatures, type FeatureDeps } from '../features/index.js';
 import type { FeatureRegistry } from '../features/registry.js';
 
 /** What the connection layer needs, and what it builds the stream features from. */
-export interface ConnectionHandlerOptions extends FeatureDeps {
+export interface ConnectionHandlerOptions extends Omit<FeatureDeps, 'automod'> {
   config: FeatureDeps['config'] &
     Pick<
       GatewayConfig,
@@ -31,11 +32,14 @@ export interface ConnectionHandlerOptions extends FeatureDeps {
       | 'frameRatePerS'
       | 'frameBurst'
       | 'maxPayloadBytes'
+      | 'allowAnonymous'
     >;
   auth: Authenticator;
   admission: Admission;
   slow: SlowClients;
   fanout: Fanout;
+  /** The app backend's connect, join and publish hooks (each optional). */
+  hooks: BackendHooks;
 }
 
 /**
@@ -66,6 +70,8 @@ export class ConnectionHandler {
       historyOnJoin: config.historyOnJoin,
       maxStreamsPerConnection: config.maxStreamsPerConnection,
       features: () => this.features,
+      joinHook: options.hooks.join,
+      replies: this.#replies,
     });
     this.#frames = new FrameCheck({
       metrics,
@@ -74,7 +80,7 @@ export class ConnectionHandler {
       frameBurst: config.frameBurst,
       maxPayloadBytes: config.maxPayloadBytes,
     });
-    this.features = buildFeatures(options);
+    this.features = buildFeatures({ ...options, automod: options.hooks.publish });
   }
 
   get openSockets(): ReadonlySet<Socket> {
@@ -98,13 +104,20 @@ export class ConnectionHandler {
     this.#o.admission.opened(s.ip);
     this.#o.metrics.connections.inc();
     if (s.authError) return this.#refuse(ws, s.authError);
-    const token = s.token;
-    if (token === undefined) {
+    const { token, credentials } = s;
+    const hook = this.#o.hooks.connect;
+    // A JWT, else the app's session through the connect hook, else anonymous.
+    const identified =
+      token !== undefined
+        ? this.#o.auth.verify(token)
+        : credentials && hook?.signIn(credentials, s.ip, s.identity, this.#o.config.allowAnonymous);
+    if (identified === undefined) {
       this.#o.metrics.connectionsTotal.inc({ result: 'accepted' });
       return this.#welcome(ws, s);
     }
     s.token = undefined;
-    this.#o.auth.verify(token).then(
+    s.credentials = undefined;
+    identified.then(
       (identity) => {
         if (!s.open) return;
         s.identity = identity;

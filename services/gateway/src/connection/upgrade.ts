@@ -8,9 +8,13 @@ import { jsonError } from '../base/http.js';
 import { originAllowed } from '../base/origins.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { UpgradeRequest, UpgradeResult } from '../transport/transport.js';
+import type { SessionCredentials } from '../hooks/index.js';
 
 /** What an upgrade decision reads: which browser origins may connect, and anonymous viewers. */
-export type UpgradeConfig = Pick<GatewayConfig, 'allowedOrigins' | 'allowAnonymous'>;
+export type UpgradeConfig = Pick<
+  GatewayConfig,
+  'allowedOrigins' | 'allowAnonymous' | 'hooks' | 'jwtSecret' | 'jwtPublicKey' | 'jwtJwksUrl'
+>;
 
 /**
  * Decides a WebSocket upgrade, synchronously and cheaply: the codec from the subprotocol offer,
@@ -69,8 +73,11 @@ export function decideUpgrade(
   const bearer = credentials?.scheme === 'bearer' ? credentials : undefined;
   const token = bearer ? bearer.value : (req.query.get('token') ?? undefined);
   const anon = req.query.get('anon');
+  const appSession = hookCredentials(config, req, token);
   let authError: RoarError | undefined;
-  if (bearer && !bearer.value) {
+  if (appSession) {
+    // The connect hook decides; a bearer token that is not a JWT of ours is the app's.
+  } else if (bearer && !bearer.value) {
     authError = new RoarError(ErrorCode.TokenInvalid, 'the Bearer scheme came without a token');
   } else if (!token && !config.allowAnonymous) {
     authError = new RoarError(ErrorCode.Unauthenticated, 'this server needs a token');
@@ -82,10 +89,11 @@ export function decideUpgrade(
       // viewers for good, an id derived by the server (anonymous.ts), never `anon` itself.
       // Connections that will be refused or signed in take no anonymous slot of the address.
       identity:
-        token || authError
+        token || authError || appSession
           ? anonymous.pending()
           : anonymous.identify(req.ip, isAnonId(anon) ? anon : undefined, now),
-      token: token || undefined,
+      token: appSession ? undefined : token || undefined,
+      credentials: appSession,
       ready: false,
       backlog: undefined,
       codec,
@@ -101,4 +109,23 @@ export function decideUpgrade(
     },
     protocol: offer ? codec.subprotocol : '',
   };
+}
+
+/**
+ * What goes to the connect hook, when one is set: the upgrade's Cookie and Authorization headers,
+ * unless a bearer token is to be verified as a Roar JWT (a JWT key is configured). Without either
+ * header there is nothing to ask about, and the connection is anonymous at no cost.
+ */
+function hookCredentials(
+  config: UpgradeConfig,
+  req: UpgradeRequest,
+  token: string | undefined,
+): SessionCredentials | undefined {
+  if (!config.hooks.connect) return undefined;
+  const jwt = config.jwtSecret ?? config.jwtPublicKey ?? config.jwtJwksUrl;
+  if (token && jwt !== undefined) return undefined;
+  const cookie = req.header('cookie') || undefined;
+  const authorization = req.header('authorization') || undefined;
+  if (!cookie && !authorization) return undefined;
+  return { cookie, authorization };
 }

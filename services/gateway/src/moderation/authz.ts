@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthError, authorizationCredentials, type Authenticator } from '../base/auth.js';
 import type { HttpRequest } from '../base/http.js';
 import type { Actor } from './actor.js';
-import type { ApiKey } from '../base/api-keys.js';
+import type { ApiKey } from '@roar/runtime';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 

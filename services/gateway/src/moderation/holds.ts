@@ -18,6 +18,8 @@ export class Holds {
     private readonly subjects: Subjects,
     private readonly history: HistoryWriter,
     private readonly log: Logger,
+    /** Released messages are appended to the durable event log here; none when it is off. */
+    private readonly chatLog?: { publishedBytes(stream: string, bytes: Uint8Array): void },
   ) {}
 
   /** Queues a message; with `releaseAfterMs` it is published then unless a moderator acted. */
@@ -62,6 +64,7 @@ export class Holds {
   publish(stream: string, message: { id: string; bytes: Uint8Array }): void {
     this.bus.publish(this.subjects.stream(stream, 'chat'), message.bytes);
     this.history.add(stream, { id: message.id, bytes: message.bytes });
+    this.chatLog?.publishedBytes(stream, message.bytes);
   }
 
   close(): void {

@@ -11,20 +11,15 @@ import type { StreamState } from '../streams/stream-state.js';
 import { adminRoutes } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
-import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './rules/automod.js';
 import { ControlListener } from './control-listener.js';
 import { Holds } from './holds.js';
-import { ModerationService } from './service.js';
+import { ModerationService, type ModerationLog } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
 
-/** The settings moderation reads: automod, its refresh cadence, admin keys and origins. */
+/** The settings moderation reads: its refresh cadence, admin keys and origins. */
 export type ModerationConfig = Pick<
   GatewayConfig,
-  | 'automod'
-  | 'automodUrl'
-  | 'automodTimeoutMs'
-  | 'automodFail'
   | 'historyCapacity'
   | 'chatBudgetPerS'
   | 'gatewayId'
@@ -57,13 +52,14 @@ export interface ModerationDeps {
   level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The durable event log's appender, when the log is on. */
+  eventLog?: ModerationLog | undefined;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
 export class Moderation {
   readonly holds: Holds;
   readonly globalBans = new BanList();
-  readonly automod: AutoMod | undefined;
   readonly service: ModerationService;
   /** The admin API's routes, to mount. */
   readonly routes: Route[];
@@ -73,15 +69,6 @@ export class Moderation {
   constructor(d: ModerationDeps) {
     this.holds = d.holds;
     const { config } = d;
-    if (config.automod === 'rules') this.automod = new RulesAutoMod();
-    else if (config.automod === 'webhook' && config.automodUrl) {
-      this.automod = new WebhookAutoMod({
-        url: config.automodUrl,
-        timeoutMs: config.automodTimeoutMs,
-        failMode: config.automodFail,
-        onFailure: (error) => d.log.warn('automod check failed', { error }),
-      });
-    }
     this.service = new ModerationService({
       store: d.store,
       bus: d.bus,
@@ -93,6 +80,7 @@ export class Moderation {
       historyCapacity: config.historyCapacity,
       chatBudgetPerS: config.chatBudgetPerS,
       now: d.now,
+      eventLog: d.eventLog,
     });
     this.#control = new ControlListener({
       bus: d.bus,

@@ -39,6 +39,21 @@ export interface ModerationServiceOptions {
   historyCapacity: number;
   chatBudgetPerS: number;
   now: () => number;
+  /** Appends each action to the durable event log (features/replay `StreamLog`), when it is on. */
+  eventLog?: ModerationLog | undefined;
+}
+
+/** Where moderation actions are appended, as audited (see `StreamLog.action`). */
+export interface ModerationLog {
+  action(
+    scope: string,
+    action: string,
+    by: string,
+    at: number,
+    target?: string,
+    reason?: string,
+    details?: Record<string, unknown>,
+  ): void;
 }
 
 export interface StreamStatsView {
@@ -254,8 +269,11 @@ export class ModerationService {
     reason?: string,
     details?: Record<string, unknown>,
   ): Promise<void> {
+    const at = this.#o.now();
+    // Logged once the action took effect (its store write succeeded), as it is audited.
+    this.#o.eventLog?.action(scope, action, actor.id, at, target, reason, details);
     await this.#o.store.moderation.appendAudit({
-      at: this.#o.now(),
+      at,
       scope,
       actor: actor.id,
       action,

@@ -32,6 +32,7 @@ class FakeSocket implements Socket {
       id,
       identity: new AnonymousIdentity(`c:${id}`),
       token: undefined,
+      credentials: undefined,
       ready: true,
       backlog: undefined,
       codec: msgpackCodec,

@@ -36,6 +36,9 @@ export const Disconnect = {
 
 /** The refusal of a connection whose sign-in failed: the error's code is the reason given. */
 export function refusal(error: RoarError): Disconnect {
+  // The app's sign-in (connect hook) could not answer: not the client's fault, so reconnect.
+  if (error.code === ErrorCode.Unavailable)
+    return { code: CloseCode.InternalError, reason: ErrorCode.Unavailable };
   const d =
     error.code === ErrorCode.TokenExpired ? Disconnect.TokenExpired : Disconnect.Unauthorized;
   return d.reason === error.code ? d : { code: d.code, reason: error.code };

@@ -1,5 +1,6 @@
 import type { Codec, RoarError } from '@roar/protocol';
 import type { Identity } from '../base/identity.js';
+import type { SessionCredentials } from '../hooks/index.js';
 import type { TokenBucket } from '../base/token-bucket.js';
 
 /**
@@ -12,14 +13,18 @@ export interface Session {
   identity: Identity;
   /** The bearer token, kept only until it is verified. */
   token: string | undefined;
+  /** The app session (cookie, Authorization) for the connect hook, kept until it answers. */
+  credentials: SessionCredentials | undefined;
   /** True once the welcome is sent: frames before that wait in `backlog`. */
   ready: boolean;
   /** Frames received while the token was being verified, copied (uWS reuses their memory). */
   backlog: Uint8Array[] | undefined;
   readonly codec: Codec;
   readonly ip: string;
-  /** Streams joined (or being joined), at most `maxStreamsPerConnection`. */
+  /** Streams joined, at most `maxStreamsPerConnection` together with `joining`. */
   streams: string[];
+  /** Streams whose join waits for the app's join hook; made on the first such join. */
+  joining?: string[] | undefined;
   open: boolean;
   /** Set by the transport when the socket closed; no handler may touch it afterwards. */
   closed: boolean;

@@ -13,7 +13,7 @@ import type { HistoryWriter } from '../../streams/history-writer.js';
 import { badgesFor } from '../../base/identity.js';
 import type { MessageIds } from '../../base/message-ids.js';
 import { ACCEPT, type GatewayMetrics } from '../../base/metrics.js';
-import type { AutoMod } from '../../moderation/rules/automod.js';
+import type { PublishCheck } from '../../hooks/index.js';
 import { checkChat, isPrivileged } from '../../moderation/rules/chat-policy.js';
 import type { Holds } from '../../moderation/holds.js';
 import type { BanList } from '../../moderation/rules/stream-moderation.js';
@@ -37,13 +37,16 @@ export interface ChatOptions {
   own: OwnMessages;
   holds: Holds;
   globalBans: BanList;
-  automod: AutoMod | undefined;
+  /** The before-publish check: the publish hook, or the built-in rules (hooks/). */
+  automod: PublishCheck | undefined;
   log: Logger;
   now: () => number;
   /** Event-loop stalls: the burst of chat queued during one is forgiven by the rate limit. */
   stalls?: StallWatch;
   /** Traces accepted messages; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The durable event log (features/replay `StreamLog`); undefined when it is off. */
+  chatLog?: { published(stream: string, event: ChatEvent): void } | undefined;
 }
 
 /** What an accepted message is answered with (`held: true` when it waits). */
@@ -163,7 +166,7 @@ export class Chat implements StreamFeature<'chat'> {
       };
       let held: string | undefined;
       if (this.#o.automod && !privileged) {
-        const { verdict, reason } = await this.#o.automod.check({
+        const { verdict, reason, text } = await this.#o.automod.check({
           stream: req.stream,
           userId: event.user.id,
           name: identity.name,
@@ -172,6 +175,7 @@ export class Chat implements StreamFeature<'chat'> {
         if (verdict === 'deny')
           throw new RoarError(ErrorCode.Denied, 'this message was not accepted');
         if (verdict === 'hold') held = reason || 'automod';
+        if (text !== undefined) event.text = text;
       }
       state.mod.remember(identity.key, pass.text, now);
       state.countChat();
@@ -202,6 +206,7 @@ export class Chat implements StreamFeature<'chat'> {
         );
         this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes, headers);
         this.#o.history.add(req.stream, { id: event.id, bytes });
+        this.#o.chatLog?.published(req.stream, event);
         this.#o.own.add(event.id, ws, now);
         metrics.chat.inc({ result: 'accepted', reason: '' });
       }

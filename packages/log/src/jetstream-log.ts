@@ -1,0 +1,352 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { connect, errors, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { AppendQueue } from './append-queue.js';
+import { isLogEvent, LOG_SCHEMA_VERSION, type LogAppend, type LogEvent } from './events.js';
+import {
+  DEFAULT_APPEND_QUEUE,
+  DEFAULT_RETENTION,
+  emptyDrops,
+  LogUnavailableError,
+  readLimit,
+  type AppendQueueOptions,
+  type EventLog,
+  type LogQuery,
+  type LogRetention,
+  type LogStats,
+} from './log.js';
+import { filterSubject, LogSubjects } from './subjects.js';
+
+export interface JetStreamLogOptions {
+  /** One or more `nats://host:port` URLs of a JetStream-enabled cluster. */
+  servers: string | string[];
+  /** Subject prefix (the same as the bus's); also names the JetStream stream. */
+  prefix?: string;
+  /** Connection name shown by the server's monitoring. */
+  name?: string;
+  retention?: Partial<LogRetention>;
+  queue?: Partial<AppendQueueOptions>;
+  /** Appends with the same event id within this window are stored once. Default 2 min. */
+  duplicateWindowMs?: number;
+  /** How often queued events are sent. Default 20 ms. */
+  flushIntervalMs?: number;
+  /** Appends awaiting their acknowledgement at most. Default 4096. */
+  maxInFlight?: number;
+  /** Stream replicas in a JetStream cluster. Default 1. */
+  replicas?: number;
+  /** How long `connectJetStreamLog` waits for the stream before returning a degraded log. */
+  readyTimeoutMs?: number;
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+/**
+ * The `EventLog` over a NATS JetStream stream (`<PREFIX>_LOG`, subjects `<prefix>.log.>`, limits
+ * retention by age and bytes, discard old, a duplicate window for idempotent appends keyed by the
+ * event id as `Nats-Msg-Id`). `seq` is the JetStream stream sequence. Appends are queued and
+ * published per tick without awaiting anything on the caller's path; reads use a short-lived
+ * ephemeral consumer filtered to the stream's (or type's) subject, starting at a time or sequence.
+ *
+ * Its own NATS connection, so the log's acknowledgements never queue behind live traffic. While
+ * NATS or the JetStream stream is unavailable, `connected` is false and queued events are dropped
+ * after `maxQueueAgeMs`; on reconnect the stream is created again if the server came back empty.
+ */
+export class JetStreamLog implements EventLog {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #subjects: LogSubjects;
+  readonly #config: Partial<StreamConfig> & { name: string };
+  readonly #queue: AppendQueue;
+  readonly #stats: LogStats = {
+    appended: 0,
+    stored: 0,
+    dropped: emptyDrops(),
+    queued: 0,
+    reads: 0,
+  };
+  readonly #maxInFlight: number;
+  readonly #slackMs: number;
+  readonly #timer: NodeJS.Timeout;
+  #natsUp = true;
+  #streamReady = false;
+  #ensuring = false;
+  #inFlight = 0;
+  #closed = false;
+  /** Why the stream could not be created, for the next `read` error. */
+  #lastError: unknown;
+
+  /** @internal Use `connectJetStreamLog`. */
+  constructor(nc: NatsConnection, jsm: JetStreamManager, options: JetStreamLogOptions) {
+    this.#nc = nc;
+    this.#jsm = jsm;
+    this.#js = jetstream(nc);
+    this.#subjects = new LogSubjects(options.prefix);
+    const retention = { ...DEFAULT_RETENTION, ...options.retention };
+    const queue = { ...DEFAULT_APPEND_QUEUE, ...options.queue };
+    this.#queue = new AppendQueue(queue, this.#stats, () => performance.now());
+    this.#maxInFlight = options.maxInFlight ?? 4096;
+    // An event's `ts` (the appender's clock) precedes its store time by at most the queue wait
+    // plus clock skew between hosts: reads by time start that much earlier.
+    this.#slackMs = queue.maxQueueAgeMs + 2000;
+    this.#config = {
+      name: this.#subjects.streamName(),
+      subjects: [this.#subjects.all()],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(retention.maxAgeMs),
+      max_bytes: retention.maxBytes,
+      duplicate_window: nanos(Math.min(options.duplicateWindowMs ?? 120_000, retention.maxAgeMs)),
+      num_replicas: options.replicas ?? 1,
+      allow_direct: true,
+    };
+    this.#timer = setInterval(() => this.#tick(), options.flushIntervalMs ?? 20);
+    this.#timer.unref();
+    void this.#watch();
+  }
+
+  get connected(): boolean {
+    return this.#natsUp && this.#streamReady && !this.#closed;
+  }
+
+  append(stream: string, event: LogAppend): void {
+    if (this.#closed) {
+      this.#stats.appended++;
+      this.#stats.dropped.closed++;
+      return;
+    }
+    this.#queue.push(stream, event);
+  }
+
+  async read(query: LogQuery): Promise<LogEvent[]> {
+    if (!this.connected)
+      throw new LogUnavailableError('the log is unavailable', { cause: this.#lastError });
+    this.#stats.reads++;
+    const limit = readLimit(query.limit);
+    const cfg: Partial<ConsumerConfig> = {
+      ack_policy: AckPolicy.None,
+      filter_subject: filterSubject(this.#subjects, query.stream, query.type),
+      inactive_threshold: nanos(10_000),
+      mem_storage: true,
+      num_replicas: 1,
+    };
+    if (query.fromSeq !== undefined) {
+      cfg.deliver_policy = DeliverPolicy.StartSequence;
+      cfg.opt_start_seq = Math.max(1, query.fromSeq);
+    } else if (query.fromTs !== undefined) {
+      cfg.deliver_policy = DeliverPolicy.StartTime;
+      cfg.opt_start_time = new Date(Math.max(0, query.fromTs - this.#slackMs)).toISOString();
+    } else {
+      cfg.deliver_policy = DeliverPolicy.All;
+    }
+    const stopAt = query.toTs === undefined ? Infinity : query.toTs + this.#slackMs;
+    const out: LogEvent[] = [];
+    try {
+      const info = await this.#jsm.consumers.add(this.#config.name, cfg);
+      try {
+        let pending = info.num_pending;
+        const consumer = this.#js.consumers.getConsumerFromInfo(info);
+        while (pending > 0 && out.length < limit) {
+          const batch = await consumer.fetch({
+            max_messages: Math.min(pending, 512),
+            expires: 5000,
+          });
+          let got = 0;
+          for await (const m of batch) {
+            got++;
+            pending = m.info.pending;
+            if (m.info.timestampNanos / 1e6 > stopAt) {
+              pending = 0;
+              break;
+            }
+            const e = decode(m.data, m.seq);
+            if (e && inQuery(e, query)) out.push(e);
+            if (pending === 0 || out.length >= limit) break;
+          }
+          if (got === 0) break;
+        }
+      } finally {
+        void this.#jsm.consumers.delete(this.#config.name, info.name).catch((error: unknown) => {
+          // It expires by itself (inactive_threshold); nothing else to do.
+          this.#lastError = error;
+        });
+      }
+    } catch (error) {
+      throw new LogUnavailableError('reading the log failed', { cause: error });
+    }
+    return out;
+  }
+
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#inFlight > 0) {
+      this.#tick();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  stats(): LogStats {
+    return { ...this.#stats, dropped: { ...this.#stats.dropped } };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // What can still be stored goes out; the rest is counted.
+    if (this.#natsUp && this.#streamReady) this.#send();
+    this.#queue.clear('closed');
+    const deadline = Date.now() + 5000;
+    while (this.#inFlight > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    clearInterval(this.#timer);
+    await this.#nc.drain();
+  }
+
+  /** Per tick: age out what waited too long, make sure the stream exists, send a batch. */
+  #tick(): void {
+    this.#queue.expire('unavailable');
+    if (this.#closed || !this.#natsUp) return;
+    if (!this.#streamReady) {
+      if (!this.#ensuring) {
+        this.#ensuring = true;
+        void this.#ensureStream().finally(() => (this.#ensuring = false));
+      }
+      return;
+    }
+    this.#send();
+  }
+
+  #send(): void {
+    const room = this.#maxInFlight - this.#inFlight;
+    if (room <= 0 || this.#queue.length === 0) return;
+    for (const { stream, event } of this.#queue.take(room)) {
+      this.#inFlight++;
+      const subject = this.#subjects.event(stream, event.type);
+      this.#js.publish(subject, encode(stream, event), { msgID: event.id, timeout: 5000 }).then(
+        (ack) => {
+          this.#inFlight--;
+          if (!ack.duplicate) this.#stats.stored++;
+        },
+        (error: unknown) => {
+          this.#inFlight--;
+          // No responders: the server is up without the stream (restarted empty).
+          if (error instanceof errors.NoRespondersError) this.#streamReady = false;
+          this.#lastError = error;
+          this.#stats.dropped[this.#natsUp && this.#streamReady ? 'failed' : 'unavailable']++;
+        },
+      );
+    }
+  }
+
+  async #ensureStream(): Promise<void> {
+    try {
+      await ensureStream(this.#jsm, this.#config);
+      this.#streamReady = true;
+    } catch (error) {
+      this.#lastError = error;
+    }
+  }
+
+  async #watch(): Promise<void> {
+    for await (const s of this.#nc.status()) {
+      if (s.type === 'disconnect') this.#natsUp = false;
+      else if (s.type === 'reconnect') {
+        this.#natsUp = true;
+        // The server may have come back without the stream: check before sending again.
+        this.#streamReady = false;
+      }
+    }
+  }
+}
+
+/** Creates the log's stream, or brings an existing one's limits to `config`. */
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  try {
+    const info = await jsm.streams.info(config.name);
+    const c = info.config;
+    if (
+      c.max_age !== config.max_age ||
+      c.max_bytes !== config.max_bytes ||
+      c.duplicate_window !== config.duplicate_window
+    ) {
+      await jsm.streams.update(config.name, { ...c, ...config });
+    }
+  } catch (error) {
+    if (!isStreamNotFound(error)) throw error;
+    await jsm.streams.add(config);
+  }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof Error && /stream not found/i.test(error.message);
+}
+
+function encode(stream: string, e: LogAppend): Uint8Array {
+  return ENCODER.encode(
+    JSON.stringify({
+      v: LOG_SCHEMA_VERSION,
+      type: e.type,
+      id: e.id,
+      stream,
+      ts: e.ts,
+      data: e.data,
+    }),
+  );
+}
+
+function decode(data: Uint8Array, seq: number): LogEvent | undefined {
+  try {
+    const e = JSON.parse(DECODER.decode(data)) as Record<string, unknown>;
+    e.seq = seq;
+    // Events of a newer schema (or foreign messages on our subjects) are skipped.
+    return isLogEvent(e) ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function inQuery(e: LogEvent, q: LogQuery): boolean {
+  if (q.fromTs !== undefined && e.ts < q.fromTs) return false;
+  if (q.toTs !== undefined && e.ts >= q.toTs) return false;
+  return true;
+}
+
+/**
+ * Connects to NATS and resolves with the log once its stream exists (created, or its limits
+ * updated to these options), or after `readyTimeoutMs` without it: the log then starts
+ * disconnected (appends counted as dropped) and keeps trying. Waits while NATS is not up yet.
+ */
+export async function connectJetStreamLog(options: JetStreamLogOptions): Promise<JetStreamLog> {
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name ?? 'roar-log',
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 250,
+    pingInterval: 5000,
+    waitOnFirstConnect: true,
+  });
+  // No API check: JetStream being down at start degrades the log, it does not stop the caller.
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const log = new JetStreamLog(nc, jsm, options);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
+  while (!log.connected && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  return log;
+}

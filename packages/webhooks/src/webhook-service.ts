@@ -1,0 +1,71 @@
+import type { Logger } from '@roar/runtime';
+import { startAdminServer, type AdminServer } from './admin-http.js';
+import { DeadLetters } from './dead-letters.js';
+import { Dispatcher, type DispatchOptions } from './dispatcher.js';
+import type { WebhookEndpoint } from './endpoints.js';
+import type { EventFeed } from './feed.js';
+import { WebhookMetrics } from './metrics.js';
+import type { ApiKey } from '@roar/runtime';
+
+export interface WebhookServiceOptions {
+  endpoints: readonly WebhookEndpoint[];
+  /** The feed of one endpoint: a durable JetStream consumer, or the memory log's cursor. */
+  feed: (endpoint: WebhookEndpoint) => EventFeed;
+  dispatch: DispatchOptions;
+  deadLetterMax: number;
+  host: string;
+  port: number;
+  adminApiKeys: readonly ApiKey[];
+  log: Logger;
+}
+
+/** Every endpoint's dispatcher, the dead letters and the HTTP side, started and stopped together. */
+export class WebhookService {
+  readonly #admin: AdminServer;
+
+  private constructor(
+    admin: AdminServer,
+    readonly dispatchers: Dispatcher[],
+    readonly deadLetters: DeadLetters,
+    readonly metrics: WebhookMetrics,
+  ) {
+    this.#admin = admin;
+  }
+
+  static async start(o: WebhookServiceOptions): Promise<WebhookService> {
+    const metrics = new WebhookMetrics();
+    const deadLetters = new DeadLetters(o.deadLetterMax);
+    const dispatchers = o.endpoints.map(
+      (endpoint) =>
+        new Dispatcher({
+          endpoint,
+          feed: o.feed(endpoint),
+          options: o.dispatch,
+          deadLetters,
+          metrics,
+          log: o.log,
+        }),
+    );
+    const admin = await startAdminServer({
+      host: o.host,
+      port: o.port,
+      keys: o.adminApiKeys,
+      dispatchers,
+      deadLetters,
+      metrics,
+      onError: (error) => o.log.error('admin request failed', { error }),
+    });
+    for (const d of dispatchers) d.start();
+    return new WebhookService(admin, dispatchers, deadLetters, metrics);
+  }
+
+  get port(): number {
+    return this.#admin.port;
+  }
+
+  /** Stops every dispatcher after its batch in hand (unacknowledged: delivered again later). */
+  async stop(): Promise<void> {
+    await Promise.all(this.dispatchers.map((d) => d.stop()));
+    await this.#admin.close();
+  }
+}

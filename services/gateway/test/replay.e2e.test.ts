@@ -1,0 +1,66 @@
+import { waitFor } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { startServer } from './harness.js';
+import { moderationSetup, say, useOpenApi } from './moderation-harness.js';
+
+const openApi = useOpenApi();
+
+interface Window {
+  events: { type: string; id: string; data: Record<string, unknown> }[];
+  buckets: { url: string; version: number }[];
+}
+
+describe('replay over the embedded (memory) log', () => {
+  it('replays accepted chat and reaction bursts, and drops a message deleted afterwards', async () => {
+    const { server, call, modToken } = await moderationSetup(openApi(), {
+      ROAR_REACTION_BURST: '50',
+    });
+    await using _ = server;
+    const api = openApi();
+    const started = Date.now();
+    const a = await server.viewer('s', { user: 'a' });
+    const kept = await say(a, 'worth keeping');
+    const rude = await say(a, 'rude thing');
+    for (let i = 0; i < 5; i++) a.send({ type: 'react', stream: 's', emoji: '🔥' });
+    const rudeId = rude.type === 'ack' ? rude.id : '';
+    const keptId = kept.type === 'ack' ? kept.id : '';
+    const get = async (): Promise<Window> => {
+      const path = `/v1/streams/s/replay?from=${started - 1000}&to=${Date.now() + 1000}`;
+      const res = await fetch(`${server.httpUrl}${path}`);
+      const body: unknown = await res.json();
+      api.checkResponse('GET', path, res.status, body);
+      expect(res.status).toBe(200);
+      return body as Window;
+    };
+    await waitFor(async () => (await get()).events.some((e) => e.type === 'reactions.burst'), {
+      timeoutMs: 5000,
+      message: 'a reaction burst in the replay',
+    });
+    const before = await get();
+    const chat = before.events.filter((e) => e.type === 'chat.published');
+    expect(chat.map((e) => [e.id, e.data.text])).toEqual([
+      [keptId, 'worth keeping'],
+      [rudeId, 'rude thing'],
+    ]);
+    expect(before.events.find((e) => e.type === 'reactions.burst')?.data.counts).toEqual({
+      '🔥': 5,
+    });
+    expect(
+      (await call('DELETE', `/admin/v1/streams/s/messages/${rudeId}`, { token: modToken })).status,
+    ).toBe(200);
+    // The deletion index is refreshed at most every 2 s: within that, the message is gone.
+    await waitFor(async () => !(await get()).events.some((e) => e.id === rudeId), {
+      timeoutMs: 5000,
+      message: 'the deleted message gone from the replay',
+    });
+    const after = await get();
+    expect(after.events.some((e) => e.id === keptId)).toBe(true);
+    expect(after.buckets.some((b) => b.version > 0)).toBe(true);
+  });
+
+  it('is not mounted when the log is off', async () => {
+    await using server = await startServer({ ROAR_LOG: 'off' });
+    const res = await fetch(`${server.httpUrl}/v1/streams/s/replay?from=0&to=1000`);
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,1 @@
+export { loadWebhooksConfig, type WebhooksConfig } from './config.js';

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { connect } from '@nats-io/transport-node';
+import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
+import { loadWebhooksConfig, type WebhooksConfig } from './config.js';
+import { JetStreamFeed, WebhookService } from '@roar/webhooks';
+
+async function main(): Promise<void> {
+  let config: WebhooksConfig;
+  try {
+    config = loadWebhooksConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`roar-webhooks: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = new Logger(config.logLevel, { service: 'webhooks' });
+  if (config.endpoints.length === 0) log.warn('no endpoints in ROAR_WEBHOOK_ENDPOINTS');
+  // Its own connection: fetches that wait for events must not queue behind anything else.
+  const nc = await connect({
+    servers: config.natsUrl.split(','),
+    name: 'roar-webhooks',
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+  });
+  const service = await WebhookService.start({
+    ...config,
+    feed: (endpoint) =>
+      new JetStreamFeed({
+        nc,
+        prefix: config.prefix,
+        endpoint: endpoint.id,
+        types: endpoint.events,
+        ackWaitMs: config.ackWaitMs,
+      }),
+    log,
+  });
+  log.info('webhooks listening', {
+    host: config.host,
+    port: service.port,
+    endpoints: config.endpoints.length,
+  });
+  onShutdownSignal(async () => {
+    await service.stop();
+    await nc.drain();
+  }, log);
+}
+
+main().catch((error: unknown) => {
+  console.error('roar-webhooks: failed to start', error);
+  process.exit(1);
+});
