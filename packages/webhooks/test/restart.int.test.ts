@@ -127,9 +127,11 @@ describe('webhooks across a process restart (real nats-server -js)', () => {
       await nc.close();
       await log.close();
     }
-  });
+  }, 60_000);
 });
 
+// Each test waits on several steps with their own deadlines (a broker restart among them): its
+// budget covers their sum on a busy machine.
 describe('webhooks when JetStream comes back empty', () => {
   it('delivers the new log from its start, not from the old position', async () => {
     await using nats = await NatsServer.start({ jetstream: true });
@@ -204,5 +206,5 @@ describe('webhooks when JetStream comes back empty', () => {
       await nc.close();
       await log.close();
     }
-  });
+  }, 60_000);
 });
