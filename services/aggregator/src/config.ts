@@ -25,6 +25,8 @@ export interface AggregatorConfig extends SharedSettings {
   host: string;
   /** 0 picks a free port (tests); the bound one is logged. */
   port: number;
+  /** With `chatRelay`: ordinary chat messages forwarded per stream per second. */
+  chatRelayRatePerS: number;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -49,6 +51,8 @@ export function loadAggregatorConfig(source: Env = process.env): AggregatorConfi
     expiryIntervals: env.int('ROAR_AGG_EXPIRY_INTERVALS', 3, 2, 100),
     host: env.string('ROAR_AGG_HOST', '127.0.0.1'),
     port: env.int('ROAR_AGG_PORT', 9091, 0, 65535),
+    // Twice the default per-viewer budget (ROAR_CHAT_BUDGET, 25): every gateway still samples.
+    chatRelayRatePerS: env.number('ROAR_CHAT_RELAY_RATE', 50, 1, 100_000),
   };
   // A takeover waits for the gateways' stream lists (a few report intervals) anyway, so a shorter
   // lease cannot make it faster; it only adds Redis round trips and lets a slow renewal flap.

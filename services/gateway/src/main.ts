@@ -5,6 +5,7 @@ import { createRedisStore } from '@roar/store';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { loadGatewayConfig, type GatewayConfig } from './base/config.js';
 import { startEmbedded } from './embedded.js';
+import { withChatRelay } from './features/relay/with-chat-relay.js';
 import { Gateway } from './gateway.js';
 import { WorkerLink, WorkerSupervisor, type GatewayWorkerData } from './workers.js';
 
@@ -18,7 +19,7 @@ async function startShard(
   inWorker: boolean,
   sharedBus?: Bus,
 ): Promise<() => Promise<void>> {
-  const bus = sharedBus ?? (await connectNats(config));
+  const bus = withChatRelay(sharedBus ?? (await connectNats(config)), config);
   const store = createRedisStore({
     url: config.redisUrl,
     prefix: config.prefix,
