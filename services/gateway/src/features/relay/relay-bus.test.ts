@@ -146,4 +146,27 @@ describe('RelayBus', () => {
     expect(stale.stats.received).toBe(0);
     expect(a.got).toHaveLength(1);
   });
+
+  it('resends what went to an owner that a new one replaced before forwarding it', async () => {
+    const t = setup(100);
+    const a = t.gateway();
+    const b = t.gateway();
+    buses.push(a.bus, b.bus);
+    t.relay.own(0, 1);
+    await a.bus.flush();
+    t.relay.stop(); // paused: it beats no more and forwards nothing
+    const lost = t.chat(a.bus);
+    await a.bus.flush();
+    const next = new ChatRelay({ bus: t.broker.connect(), subjects, ratePerS: 100, now: t.at });
+    t.advance(TIMEOUT / 2);
+    next.own(0, 2); // the standby, beating after the message was sent
+    await a.bus.flush();
+    t.advance(TIMEOUT / 2);
+    a.bus.check();
+    await a.bus.flush();
+    await a.bus.flush();
+    expect(b.got.map((e) => e.id)).toEqual([lost]);
+    expect(a.bus.stats).toMatchObject({ resent: 1, kept: 0 });
+    next.stop();
+  });
 });

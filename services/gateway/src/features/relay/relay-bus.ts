@@ -36,6 +36,8 @@ export interface RelayBusStats {
 interface Pending {
   stream: string;
   partition: number;
+  /** The relay it went to: a newer owner never saw it. */
+  epoch: number;
   bytes: Uint8Array;
   headers: Readonly<Record<string, string>> | undefined;
   at: number;
@@ -108,7 +110,14 @@ export class RelayBus implements Bus {
     const id = chatId(payload);
     if (id === undefined) return this.#send(stream, payload, headers);
     this.#inner.publish(this.#o.subjects.relayIn(partition, relay.epoch, stream), payload, headers);
-    this.#pending.set(id, { stream, partition, bytes: payload, headers, at: now });
+    this.#pending.set(id, {
+      stream,
+      partition,
+      epoch: relay.epoch,
+      bytes: payload,
+      headers,
+      at: now,
+    });
     this.stats.relayed++;
   }
 
@@ -152,7 +161,8 @@ export class RelayBus implements Bus {
 
   /**
    * Settles messages that did not come back within the timeout (the timer calls it): kept here
-   * when their relay was alive after it got them (it sampled them out), else sent directly.
+   * when the relay they went to beat after it got them (it sampled them out), else sent
+   * directly (it went silent, or a new owner took the partition and never saw them).
    */
   check(now = this.#o.now()): void {
     for (const [id, m] of this.#pending) {
@@ -160,7 +170,8 @@ export class RelayBus implements Bus {
       if (now - m.at < this.#o.timeoutMs) break;
       this.#pending.delete(id);
       const beat = this.#beats.get(m.partition);
-      if (beat !== undefined && beat.at > m.at && now - beat.at < this.#o.timeoutMs) {
+      const alive = beat !== undefined && now - beat.at < this.#o.timeoutMs;
+      if (alive && beat.epoch === m.epoch && beat.at > m.at) {
         this.#keep(m);
       } else {
         this.#send(m.stream, m.bytes, m.headers);
