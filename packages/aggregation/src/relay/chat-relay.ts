@@ -14,9 +14,9 @@ export interface ChatRelayOptions {
   /** How often an owned partition's beat goes out. Default 250 ms. */
   beatMs?: number;
   /**
-   * A message accepted longer ago than this (by its `ts`) is not forwarded: its gateway has
-   * given up on the relay by then and sent it itself (a relay resuming from a pause reads such a
-   * backlog). Set it to the gateways' relay timeout. Default 1000 ms.
+   * The gateways' relay timeout. A relay whose own timer ran this late (it was paused: SIGSTOP,
+   * a VM stall) forwards nothing and stays silent for as long again: the gateways have given up
+   * on it and sent its backlog themselves. Default 1000 ms.
    */
   maxAgeMs?: number;
   /** Streams without chat for this long are forgotten (their next message starts a new origin). */
@@ -30,7 +30,7 @@ export interface ChatRelayStats {
   forwarded: number;
   /** Left out by the rate: the gateway that accepted one shows it to its sender itself. */
   sampled: number;
-  /** Older than `maxAgeMs` when they arrived. */
+  /** Read right after the relay's own pause (a backlog the gateways have sent themselves). */
   late: number;
   /** Not a chat event. */
   bad: number;
@@ -63,7 +63,8 @@ const PRIORITY = new Set(['admin', 'moderator', 'broadcaster']);
  *   1, 2, 3...), so a gateway sees a hole only where a forwarded message was lost, never where
  *   one was sampled out;
  * - only the current epoch's subject is read: once gateways have heard a newer owner's beat, a
- *   stale owner (paused past its lease) receives nothing; what it read before is dropped by age;
+ *   stale owner (paused past its lease) receives nothing; the backlog it reads on resuming is
+ *   dropped (its timer shows the pause: no clocks of other hosts are compared);
  * - a beat per owned partition every `beatMs` while the bus is up; gateways that miss beats for
  *   their timeout publish chat directly (fan-out without sampling at the source).
  */
@@ -74,6 +75,10 @@ export class ChatRelay {
   readonly #stats: ChatRelayStats = { received: 0, forwarded: 0, sampled: 0, late: 0, bad: 0 };
   #opened = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** When `tick` last ran; undefined until the first. */
+  #lastTick: number | undefined;
+  /** After a pause of its own, the relay stays silent until then. */
+  #quietUntil = 0;
 
   constructor(options: ChatRelayOptions) {
     if (!(options.ratePerS > 0)) throw new Error('ChatRelayOptions.ratePerS must be positive');
@@ -89,6 +94,7 @@ export class ChatRelay {
   }
 
   start(): void {
+    this.#lastTick ??= this.#o.now();
     this.#timer ??= setInterval(() => this.tick(), this.#o.beatMs);
     this.#timer.unref();
   }
@@ -109,7 +115,7 @@ export class ChatRelay {
       (payload, subject, headers) => this.#relay(payload, subject, headers),
     );
     this.#owned.set(partition, { epoch, sub });
-    this.#beat(partition, epoch);
+    if (this.#o.now() >= this.#quietUntil) this.#beat(partition, epoch);
   }
 
   disown(partition: number): void {
@@ -117,9 +123,14 @@ export class ChatRelay {
     this.#owned.delete(partition);
   }
 
-  /** Beats for every owned partition and forgets idle streams (the timer calls it). */
+  /**
+   * Beats for every owned partition and forgets idle streams (the timer calls it). A tick later
+   * than `maxAgeMs` means this process was paused: quiet for as long again.
+   */
   tick(now = this.#o.now()): void {
-    for (const [p, { epoch }] of this.#owned) this.#beat(p, epoch);
+    if (this.#paused(now)) this.#quietUntil = now + this.#o.maxAgeMs;
+    this.#lastTick = now;
+    if (now >= this.#quietUntil) for (const [p, { epoch }] of this.#owned) this.#beat(p, epoch);
     for (const [id, s] of this.#streams) if (now - s.at > this.#o.idleMs) this.#streams.delete(id);
   }
 
@@ -144,7 +155,7 @@ export class ChatRelay {
       return;
     }
     const now = this.#o.now();
-    if (now - event.ts > this.#o.maxAgeMs) {
+    if (this.#paused(now) || now < this.#quietUntil) {
       this.#stats.late++;
       return;
     }
@@ -163,6 +174,10 @@ export class ChatRelay {
       out,
     );
     this.#stats.forwarded++;
+  }
+
+  #paused(now: number): boolean {
+    return this.#lastTick !== undefined && now - this.#lastTick > this.#o.maxAgeMs;
   }
 
   #stream(id: string, now: number): RelayedStream {
