@@ -57,6 +57,7 @@ export async function startAggregatorService(
     aggregator: parts?.aggregator.stats,
     leaser: parts?.leaser.stats,
     leases: parts?.leases.stats,
+    relay: parts?.relay?.stats,
     owned: parts?.aggregator.partitions ?? [],
     nats: parts?.bus.connected ?? false,
     redis: parts?.store.connected ?? false,
