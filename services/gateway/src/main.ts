@@ -5,7 +5,7 @@ import { createRedisStore } from '@roar/store';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { loadGatewayConfig, type GatewayConfig } from './base/config.js';
 import { startEmbedded } from './embedded.js';
-import { withChatRelay } from './features/relay/with-chat-relay.js';
+import { registerRelayMetrics, withChatRelay } from './features/relay/with-chat-relay.js';
 import { Gateway } from './gateway.js';
 import { WorkerLink, WorkerSupervisor, type GatewayWorkerData } from './workers.js';
 
@@ -34,6 +34,7 @@ async function startShard(
     log,
     ...(inWorker ? { clusterMetrics: () => (link as WorkerLink).clusterMetrics() } : {}),
   });
+  registerRelayMetrics(bus, gateway.metrics.registry);
   const stop = async (): Promise<void> => {
     await gateway.stop();
     await bus.close();

@@ -111,6 +111,17 @@ describe('chat relayed by the partition owner', () => {
     expect(crossed.length).toBeLessThanOrEqual(RELAY_RATE * (1 + took + 1));
     expect(new Set(crossed).size).toBe(crossed.length);
     expect(gaps(watcher!.client, stream)).toBe(0);
+    // The sending gateway's account: all went to the relay; what it left out was kept there.
+    const text = await (await fetch(`http://127.0.0.1:${a!.port}/metrics`)).text();
+    const how = (h: string): number =>
+      Number(
+        new RegExp(`^roar_chat_relay_total\\{[^}]*how="${h}"[^}]*\\} (\\d+)`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    expect(how('relayed')).toBeGreaterThanOrEqual(120);
+    expect(how('kept')).toBeGreaterThanOrEqual(120 - crossed.length);
+    expect(how('direct')).toBe(0);
   });
 
   it('falls back to direct fan-out within the timeout when the owner pauses, then uses the new owner', async () => {
