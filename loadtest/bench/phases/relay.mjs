@@ -110,6 +110,7 @@ async function runVariant(cfg, variant, ctx) {
     const idle1 = await varz(monitorPort);
 
     const chatBefore = viewers.map((v) => v.eventsOf(stream, 'chat').length);
+    const messagesBefore = viewers.map((v) => v.messages.length);
     const cpu0 = gateways.map((g) => procUsage(g.pid).cpuS);
     const aggCpu0 = procUsage(aggregator.pid).cpuS;
     const n0 = await varz(monitorPort);
@@ -141,6 +142,19 @@ async function runVariant(cfg, variant, ctx) {
     const chatIn = n1.in - n0.in - idleIn;
     const shown = viewers.map((v, i) => v.eventsOf(stream, 'chat').length - chatBefore[i]);
     const cpuS = cpu1.reduce((s, c, i) => s + c - cpu0[i], 0);
+    // Accepted (`ts`, the gateway's clock: one machine here) to a viewer's socket, storm only.
+    const lags = [];
+    viewers.forEach((v, i) => {
+      for (let k = messagesBefore[i]; k < v.messages.length; k++) {
+        const m = v.messages[k];
+        if (m.type !== 'batch') continue;
+        for (const e of m.events)
+          if (e.type === 'chat' && e.text.startsWith('storm')) lags.push(v.arrivals[k] - e.ts);
+      }
+    });
+    lags.sort((x, y) => x - y);
+    const pct = (q) =>
+      lags.length ? lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] : null;
     const viewerSeconds = (viewers.length + chatters.length) * elapsedS;
     const run = {
       ...variant,
@@ -151,6 +165,8 @@ async function runVariant(cfg, variant, ctx) {
       natsOutPerChat: accepted > 0 ? round(chatOut / accepted, 2) : null,
       natsTotalPerChat: accepted > 0 ? round((chatOut + chatIn) / accepted, 2) : null,
       idleOutPerS: round(idleOut / cfg.seconds, 1),
+      chatLatencyP50Ms: pct(0.5),
+      chatLatencyP99Ms: pct(0.99),
       shownPerViewerPerS: round(shown.reduce((s, n) => s + n, 0) / viewers.length / elapsedS, 1),
       gatewayCpuS: round(cpuS, 2),
       // The relay runs in the aggregator: its cost moves there.

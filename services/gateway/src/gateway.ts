@@ -87,8 +87,7 @@ export class Gateway {
       onError: (error, where) => log.error('handler failed', { where, error }),
     });
     const own = new OwnMessages();
-    this.#sse = new SseHub();
-    const sse = this.#sse;
+    const sse = (this.#sse = new SseHub());
     const publisher = bothTransports(this.#transport, sse);
     this.#fanout = new Fanout({
       publisher,
@@ -132,6 +131,7 @@ export class Gateway {
       onDelete: (id) => holds.cancel(id),
       now,
       tracing,
+      onKept: (state, event) => own.deliverAlone(state.id, event),
     });
     this.#reporter = new Reporter({
       bus,

@@ -89,6 +89,8 @@ describe('chat relayed by the partition owner', () => {
     await c.aggregator('agg-a');
     const chatters = await c.join(a!, stream, 'ch', 40);
     const [watcher] = await c.join(b!, stream, 'wb', 1);
+    // On the chatters' own gateway: it is shown the relay's sample too, not their storm.
+    const [local] = await c.join(a!, stream, 'wa', 1);
     await warmUp((await c.join(a!, stream, 'wu', 1))[0]!, watcher!, stream);
     const started = Date.now();
     // 120 messages in well under a second: three from each of 40 users (their burst).
@@ -111,6 +113,8 @@ describe('chat relayed by the partition owner', () => {
     expect(crossed.length).toBeLessThanOrEqual(RELAY_RATE * (1 + took + 1));
     expect(new Set(crossed).size).toBe(crossed.length);
     expect(gaps(watcher!.client, stream)).toBe(0);
+    const near = chats(local!.client, stream).filter((t) => t.startsWith('storm'));
+    expect(near.sort()).toEqual([...crossed].sort());
     // The sending gateway's account: all went to the relay; what it left out was kept there.
     const text = await (await fetch(`http://127.0.0.1:${a!.port}/metrics`)).text();
     const how = (h: string): number =>

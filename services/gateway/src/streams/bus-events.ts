@@ -1,5 +1,5 @@
-import type { BusHeaders, Subjects } from '@roar/bus';
-import { EncodedEvent, type StreamEvent, type ViewersEvent } from '@roar/protocol';
+import { RELAY_KEPT_HEADER, type BusHeaders, type Subjects } from '@roar/bus';
+import { EncodedEvent, type ChatEvent, type StreamEvent, type ViewersEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { Tracing } from '../base/tracing.js';
@@ -17,6 +17,8 @@ export interface BusEventOptions {
   onDelete: (id: string) => void;
   now: () => number;
   tracing?: Tracing | undefined;
+  /** Chat the relay left out, handed back by the relay bus: for its sender alone. */
+  onKept?: ((state: StreamState, event: EncodedEvent<ChatEvent>) => void) | undefined;
 }
 
 /**
@@ -68,6 +70,9 @@ export function receiveBusEvent(
       return;
     }
     state.queueViewers(encoded as EncodedEvent<ViewersEvent>);
+  } else if (headers?.get(RELAY_KEPT_HEADER) !== undefined && o.onKept) {
+    // Sampling at the source (features/relay): not for this gateway's other viewers.
+    return o.onKept(state, encoded as EncodedEvent<ChatEvent>);
   } else {
     // Only traced messages carry headers: untraced chat does not reach the tracer.
     if (headers !== undefined && event.type === 'chat')

@@ -37,6 +37,8 @@ export interface StreamRegistryOptions {
   now: () => number;
   /** Opens chat delivery spans from the bus headers; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Chat the relay left out, for its sender alone (see `BusEventOptions.onKept`). */
+  onKept?: ((state: StreamState, event: EncodedEvent<ChatEvent>) => void) | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ChatRelay } from '@roar/aggregation';
-import { MemoryBroker, Subjects } from '@roar/bus';
+import { MemoryBroker, RELAY_KEPT_HEADER, Subjects } from '@roar/bus';
 import { EncodedEvent, type ChatEvent } from '@roar/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayBus } from './relay-bus.js';
@@ -18,7 +18,7 @@ function setup(ratePerS: number) {
     maxAgeMs: TIMEOUT,
     now: clock,
   });
-  const gateway = (): { bus: RelayBus; got: ChatEvent[] } => {
+  const gateway = (): { bus: RelayBus; got: ChatEvent[]; kept: string[] } => {
     const bus = new RelayBus(broker.connect(), {
       subjects,
       partitions: 1,
@@ -26,10 +26,13 @@ function setup(ratePerS: number) {
       now: clock,
     });
     const got: ChatEvent[] = [];
-    bus.subscribe(subjects.streamAll('s'), (p) =>
-      got.push(EncodedEvent.fromMsgpack<ChatEvent>(p.slice()).event),
-    );
-    return { bus, got };
+    const kept: string[] = [];
+    bus.subscribe(subjects.streamAll('s'), (p, _s, h) => {
+      const event = EncodedEvent.fromMsgpack<ChatEvent>(p.slice()).event;
+      got.push(event);
+      if (h?.get(RELAY_KEPT_HEADER) === '1') kept.push(event.id);
+    });
+    return { bus, got, kept };
   };
   let n = 0;
   // As the chat handler publishes: the accepting gateway's positions stamped.
@@ -80,7 +83,7 @@ describe('RelayBus', () => {
     expect(a.bus.stats).toMatchObject({ kept: 0, resent: 0 });
   });
 
-  it("shows a message the relay sampled out to its own gateway's viewers only, with no position", async () => {
+  it('hands a message the relay sampled out back to its own gateway, for its sender, with no position', async () => {
     const t = setup(1);
     const a = t.gateway();
     const b = t.gateway();
@@ -100,6 +103,7 @@ describe('RelayBus', () => {
     expect(a.got.map((e) => e.id)).toEqual([first, second]);
     const kept = a.got[1] as ChatEvent;
     expect([kept.origin, kept.seq]).toEqual([undefined, undefined]);
+    expect(a.kept).toEqual([second]);
     await a.bus.flush();
     expect(b.got.map((e) => e.id)).toEqual([first]);
     expect(a.bus.stats).toMatchObject({ kept: 1, resent: 0 });

@@ -1,8 +1,10 @@
 import { decodeEpoch } from '@roar/aggregation';
 import {
   partitionOf,
+  RELAY_KEPT_HEADER,
   type Bus,
   type BusHandler,
+  type BusHeaders,
   type BusStatusListener,
   type Subjects,
   type Subscription,
@@ -29,7 +31,7 @@ export interface RelayBusStats {
   direct: number;
   /** Sent to a relay that then fell silent without forwarding it: sent again, directly. */
   resent: number;
-  /** Left out by a live relay: shown to this gateway's viewers (its sender among them) only. */
+  /** Left out by a live relay: handed back, for its sender alone. */
   kept: number;
 }
 
@@ -51,6 +53,12 @@ interface DirectPositions {
 
 const MAX_DIRECT_STREAMS = 10_000;
 
+/** What a kept message is handed over with: the gateway then shows it to its sender alone. */
+const KEPT: BusHeaders = {
+  get: (name) => (name === RELAY_KEPT_HEADER ? '1' : undefined),
+  entries: () => [[RELAY_KEPT_HEADER, '1']],
+};
+
 /**
  * The gateway's side of sampling at the source (`ROAR_CHAT_RELAY=on`): a `Bus` that sends the
  * chat the gateway publishes to the relay of its stream's partition (the aggregator that owns
@@ -58,8 +66,9 @@ const MAX_DIRECT_STREAMS = 10_000;
  *
  * Guarantees:
  * - with a live relay, a stream's chat reaches other gateways only as the relay forwards it, with
- *   the relay's positions; a message the relay leaves out still reaches this gateway's viewers
- *   (so its sender sees it) after `timeoutMs`, without a position, so nobody counts it a hole;
+ *   the relay's positions; a message the relay leaves out is handed back to this gateway's
+ *   handlers after `timeoutMs`, without a position and marked `RELAY_KEPT_HEADER`, for its
+ *   sender alone;
  * - a relay that stops beating is given up on within `timeoutMs`: chat goes out directly again,
  *   and what was sent to it and never came back is sent directly then (delayed, not lost);
  * - chat sent directly carries positions of this bus's own origin per stream (the accepting
@@ -197,7 +206,7 @@ export class RelayBus implements Bus {
     this.stats.direct++;
   }
 
-  /** A message the relay left out, to this gateway's own viewers only, with no position. */
+  /** A message the relay left out, back to this gateway (for its sender), with no position. */
   #keep(m: Pending): void {
     const event = decodeChat(m.bytes);
     const handlers = this.#local.get(m.stream);
@@ -209,7 +218,7 @@ export class RelayBus implements Bus {
     this.stats.kept++;
     for (const handler of [...handlers]) {
       try {
-        handler(bytes, subject, undefined);
+        handler(bytes, subject, KEPT);
       } catch (error) {
         this.#inner.onError(error, subject);
       }
