@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { NatsServer, waitFor } from '@roar/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +62,12 @@ const echoWorker = `
 
 describe('WorkerBus in worker threads', () => {
   it('serves several threads over one NATS connection, receiving each message once', async () => {
+    // Worker threads load the built package, as a gateway's workers do.
+    const dist = new URL('../dist/index.js', import.meta.url);
+    if (!existsSync(fileURLToPath(dist)))
+      throw new Error(
+        `${fileURLToPath(dist)} is missing: run \`npm run build\` first (npm test does)`,
+      );
     const nats = await connectNatsBus({ servers: server.url, name: 'host' });
     const host = new WorkerBusHost(nats);
     const outside = await connectNatsBus({ servers: server.url, name: 'outside' });
@@ -78,7 +86,7 @@ describe('WorkerBus in worker threads', () => {
           port: port2,
           n,
           prefix,
-          bus: new URL('../dist/index.js', import.meta.url).href,
+          bus: dist.href,
         },
         transferList: [port2],
       });
