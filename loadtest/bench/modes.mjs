@@ -11,6 +11,14 @@ const WEBHOOK_DISPATCH = {
   backoffBaseMs: 1000,
   backoffMaxMs: 60_000,
 };
+/** Relay off/on; 1 worker, 4 with a connection each (`own`), 4 sharing one (`shared`). */
+const RELAY_VARIANTS = [
+  { relay: false, workers: 1 },
+  { relay: true, workers: 1 },
+  { relay: false, workers: 4, bus: 'own' },
+  { relay: false, workers: 4, bus: 'shared' },
+  { relay: true, workers: 4, bus: 'shared' },
+];
 
 export const MODES = {
   full: {
@@ -22,6 +30,7 @@ export const MODES = {
       hooks: 30_000,
       webhooks: 40_000,
       profile: 50_000,
+      relay: 150_000,
     },
     servers: {
       kinds: servers,
@@ -75,10 +84,28 @@ export const MODES = {
       warmup: { count: 1500, rate: 300 },
       storm: { viewers: 1000, rate: 200, seconds: 6 },
     },
+    // Issue 17: NATS copies and gateway CPU of a chat storm, relay on/off, 1 or 4 workers. Three
+    // gateway processes, not six: this machine has 2 cores for all of them and the clients.
+    relay: {
+      processes: 3,
+      viewersPerProcess: 100,
+      // 400 messages a second offered: 8 times the relay's default rate of 50.
+      chatters: 20,
+      ratePerChatter: 20,
+      seconds: 5,
+      graceMs: 1500,
+      variants: RELAY_VARIANTS,
+    },
   },
   quick: {
     deadlineMs: 3 * 60_000,
-    budgets: { cluster: 40_000, 'connection-storm': 25_000, aggregator: 20_000, profile: 25_000 },
+    budgets: {
+      cluster: 40_000,
+      'connection-storm': 25_000,
+      aggregator: 20_000,
+      profile: 25_000,
+      relay: 90_000,
+    },
     servers: {
       kinds: servers,
       viewers: 2000,
@@ -128,6 +155,15 @@ export const MODES = {
       rate: 20,
       seconds: 3,
       storm: { viewers: 300, rate: 200, seconds: 3 },
+    },
+    relay: {
+      processes: 2,
+      viewersPerProcess: 40,
+      chatters: 10,
+      ratePerChatter: 20,
+      seconds: 3,
+      graceMs: 1500,
+      variants: RELAY_VARIANTS,
     },
   },
   smoke: {

@@ -12,6 +12,7 @@ import {
   profileSection,
 } from './report/sections-deployed.mjs';
 import { integrationsSection } from './report/sections-integrations.mjs';
+import { relaySection } from './report/sections-relay.mjs';
 import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
 import { renderSvg } from './svg.mjs';
 
@@ -96,6 +97,7 @@ export function renderMarkdown(r) {
   if (r.phases?.aggregator) out.push(...aggregatorSection(r));
   if (r.phases?.hooks || r.phases?.webhooks) out.push(...integrationsSection(r));
   if (r.phases?.profile) out.push(...profileSection(r));
+  if (r.phases?.relay) out.push(...relaySection(r));
   out.push('## Settings', '');
   out.push(
     'Roar runs with every feature on (anonymous viewers, sampling, slow-client handling, the degradation ladder). ' +

@@ -16,6 +16,7 @@ import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
 import { runHooks, runWebhooks } from './phases/integrations.mjs';
+import { runRelay } from './phases/relay.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -115,6 +116,10 @@ if (mode.profile)
     'profile',
     async () => (results.phases.profile = await runProfile(mode.profile, results, ctx)),
   );
+
+// Last, so it never takes time from the sections above when the deadline is near.
+if (mode.relay)
+  await phase('relay', async () => (results.phases.relay = await runRelay(mode.relay, ctx)));
 
 results.elapsedS = Math.round((Date.now() - started) / 1000);
 results.background = background.stop();

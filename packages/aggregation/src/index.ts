@@ -8,3 +8,10 @@ export {
   type PartitionLeaserOptions,
   type PartitionLeaserStats,
 } from './partition-leaser.js';
+export {
+  ChatRelay,
+  decodeEpoch,
+  encodeEpoch,
+  type ChatRelayOptions,
+  type ChatRelayStats,
+} from './relay/chat-relay.js';

@@ -6,6 +6,8 @@
 export interface BusHeaders {
   /** The value of `name`, or undefined when the message has no such header. */
   get(name: string): string | undefined;
+  /** Every header as `[name, value]` (the first value of a repeated name), to pass them on. */
+  entries(): [string, string][];
 }
 
 /** Called for each message on a subscribed subject. Payloads are delivered as published. */

@@ -80,6 +80,10 @@ class MemoryHeaders implements BusHeaders {
   get(name: string): string | undefined {
     return this.#values.get(name);
   }
+
+  entries(): [string, string][] {
+    return [...this.#values];
+  }
 }
 
 export class MemoryBus implements Bus {

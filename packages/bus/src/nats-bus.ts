@@ -105,6 +105,10 @@ class NatsHeaders implements BusHeaders {
     // nats.js answers "" for a missing header.
     return this.#h.has(name) ? this.#h.get(name) : undefined;
   }
+
+  entries(): [string, string][] {
+    return this.#h.keys().map((name) => [name, this.#h.get(name)]);
+  }
 }
 
 /**

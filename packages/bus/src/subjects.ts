@@ -18,6 +18,8 @@ const STREAM_KIND = /^[a-z_]+$/;
  * - `<prefix>.agg.report.<p>`        gateway → aggregator count reports for partition p
  * - `<prefix>.agg.react.<p>`         gateway → aggregator reaction counts for partition p
  * - `<prefix>.control`               cluster-wide control events (global bans, settings)
+ * - `<prefix>.relay.in.<p>.<epoch>.<stream>`  accepted chat, gateway → chat relay (`ROAR_CHAT_RELAY`)
+ * - `<prefix>.relay.beat.<p>`        the chat relay of partition p is alive (payload: its epoch)
  *
  * A gateway holds one subscription per stream it serves: `<prefix>.s.<stream>.*`.
  */
@@ -50,6 +52,27 @@ export class Subjects {
 
   control(): string {
     return `${this.prefix}.control`;
+  }
+
+  // The chat relay's subjects (docs/architecture.md, "Sampling at the source").
+
+  /** Chat for the relay owning `partition` under lease `epoch`. */
+  relayIn(partition: number, epoch: number, stream: string): string {
+    return `${this.prefix}.relay.in.${partition}.${epoch}.${stream}`;
+  }
+
+  /** Everything for one relay owner: its subscription. */
+  relayInAll(partition: number, epoch: number): string {
+    return `${this.prefix}.relay.in.${partition}.${epoch}.*`;
+  }
+
+  relayBeat(partition: number): string {
+    return `${this.prefix}.relay.beat.${partition}`;
+  }
+
+  /** Every partition's relay beat: a gateway's one subscription to them. */
+  relayBeats(): string {
+    return `${this.prefix}.relay.beat.*`;
   }
 
   /**

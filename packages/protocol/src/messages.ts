@@ -40,6 +40,7 @@ export interface ChatEvent {
    * instance and its epoch for this stream (new at every gateway start and every time the stream
    * opens there), `seq` counts the stream's messages from that origin (1, 2, 3...). A jump in
    * `seq` within one origin is a hole. Absent on messages a moderator or a delay held first.
+   * Under sampling at the source the relay that forwarded the message stamps them instead.
    */
   origin?: string;
   seq?: number;

@@ -21,6 +21,13 @@ export interface SharedSettings {
   reactionWindowMs: number;
   /** A stream's chat history, uniques and held messages outlive their last write by this long. */
   streamStateTtlS: number;
+  /**
+   * Sampling at the source: gateways send accepted chat to the relay of its partition's owner,
+   * which forwards at most `ROAR_CHAT_RELAY_RATE` a second per stream to the gateways.
+   */
+  chatRelay: boolean;
+  /** A relay silent this long is given up on (chat goes out directly); also the relay's max age. */
+  chatRelayTimeoutMs: number;
 }
 
 export function readSharedSettings(env: EnvReader, minWindowMs = 10): SharedSettings {
@@ -34,6 +41,8 @@ export function readSharedSettings(env: EnvReader, minWindowMs = 10): SharedSett
     countIntervalMs: env.int('ROAR_COUNT_INTERVAL_MS', 1000, minWindowMs, 60_000),
     reactionWindowMs: env.int('ROAR_REACTION_WINDOW_MS', 250, minWindowMs, 10_000),
     streamStateTtlS: env.int('ROAR_STREAM_STATE_TTL_S', 7 * 86_400, 60, 366 * 86_400),
+    chatRelay: env.bool('ROAR_CHAT_RELAY', false),
+    chatRelayTimeoutMs: env.int('ROAR_CHAT_RELAY_TIMEOUT_MS', 1000, 100, 60_000),
   };
 }
 

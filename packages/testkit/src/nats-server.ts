@@ -7,6 +7,8 @@ import { freePort } from './ports.js';
 export interface NatsServerOptions {
   /** Enable JetStream (with a temporary store directory). */
   jetstream?: boolean;
+  /** Serve the HTTP monitoring endpoints (`/connz`, `/varz`...) on a free port: `monitorUrl`. */
+  monitor?: boolean;
 }
 
 /**
@@ -15,24 +17,34 @@ export interface NatsServerOptions {
  */
 export class NatsServer {
   readonly port: number;
+  /** The monitoring port when started with `monitor`, else undefined. */
+  readonly monitorPort: number | undefined;
   readonly #options: NatsServerOptions;
   #process: ManagedProcess | undefined;
   #storeDir: string | undefined;
 
-  private constructor(port: number, options: NatsServerOptions) {
+  private constructor(port: number, monitorPort: number | undefined, options: NatsServerOptions) {
     this.port = port;
+    this.monitorPort = monitorPort;
     this.#options = options;
   }
 
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     requireBinary('nats-server', 'nats-server');
-    const server = new NatsServer(await freePort(), options);
+    const monitorPort = options.monitor ? await freePort() : undefined;
+    const server = new NatsServer(await freePort(), monitorPort, options);
     await server.start();
     return server;
   }
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** A monitoring endpoint's URL, e.g. `monitorUrl('connz')`; needs the `monitor` option. */
+  monitorUrl(endpoint: string): string {
+    if (this.monitorPort === undefined) throw new Error('nats-server was started without monitor');
+    return `http://127.0.0.1:${this.monitorPort}/${endpoint}`;
   }
 
   get running(): boolean {
@@ -42,6 +54,7 @@ export class NatsServer {
   async start(): Promise<void> {
     if (this.running) return;
     const args = ['-a', '127.0.0.1', '-p', String(this.port)];
+    if (this.monitorPort !== undefined) args.push('-m', String(this.monitorPort));
     if (this.#options.jetstream) {
       this.#storeDir ??= await mkdtemp(join(tmpdir(), 'roar-nats-'));
       args.push('-js', '-sd', this.#storeDir);

@@ -1,4 +1,4 @@
-import { Aggregator, PartitionLeaser } from '@roar/aggregation';
+import { Aggregator, ChatRelay, PartitionLeaser } from '@roar/aggregation';
 import { connectNatsBus, Subjects, type NatsBus } from '@roar/bus';
 import { REPORT_LIST_EVERY } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
@@ -32,6 +32,7 @@ interface Parts {
   leases: StickyLeases;
   leaser: PartitionLeaser;
   eventLog: EventLog | undefined;
+  relay: ChatRelay | undefined;
 }
 
 /**
@@ -58,6 +59,7 @@ export async function startAggregatorService(
     aggregator: parts?.aggregator.stats,
     leaser: parts?.leaser.stats,
     leases: parts?.leases.stats,
+    relay: parts?.relay?.stats,
     owned: parts?.aggregator.partitions ?? [],
     nats: parts?.bus.connected ?? false,
     redis: parts?.store.connected ?? false,
@@ -92,12 +94,13 @@ export async function startAggregatorService(
   const running = parts;
 
   async function shutdown(): Promise<void> {
-    const { aggregator, leaser, bus, store, eventLog } = running;
+    const { aggregator, leaser, bus, store, eventLog, relay } = running;
     await inOrder([
       // One last tick starts the store writes queued since the previous one (identities that
       // just arrived); the store's QUIT below waits for their replies.
       () => aggregator.tick(),
       () => leaser.stop(),
+      () => relay?.stop(),
       () => aggregator.stop(),
       () => eventLog?.close(),
       () => bus.close(),
@@ -203,6 +206,15 @@ async function startOnBus(
     }
     log.info('partitions re-learnt after the NATS reconnect', { owned: aggregator.partitions });
   });
+  // Sampling at the source (docs/architecture.md): the partition's owner relays its chat.
+  const relay = config.chatRelay
+    ? new ChatRelay({
+        bus,
+        subjects: new Subjects(config.prefix),
+        ratePerS: config.chatRelayRatePerS,
+        maxAgeMs: config.chatRelayTimeoutMs,
+      })
+    : undefined;
   const leases = new StickyLeases(store.leases, reached);
   const leaser = new PartitionLeaser({
     leases,
@@ -212,18 +224,21 @@ async function startOnBus(
     ttlMs: leaseTtlMs,
     onAcquire: (partition, epoch) => {
       aggregator.own(partition, epoch);
+      relay?.own(partition, epoch);
       log.info('partition acquired', { partition, epoch });
     },
     onRenew: (partition, epoch) => aggregator.confirm(partition, epoch),
     onLose: (partition) => {
       aggregator.disown(partition);
+      relay?.disown(partition);
       log.info('partition released', { partition });
     },
     onError: throttledErrorLog(log, 'partition lease error'),
   });
   aggregator.start();
+  relay?.start();
   leaser.start();
-  return { bus, store, aggregator, leases, leaser, eventLog };
+  return { bus, store, aggregator, leases, leaser, eventLog, relay };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface AggregatorConfig extends SharedSettings {
   port: number;
   /** Where reaction bursts and viewer samples are appended (`jetstream` or `off`). */
   eventLog: EventLogSettings;
+  /** With `chatRelay`: ordinary chat messages forwarded per stream per second. */
+  chatRelayRatePerS: number;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -54,6 +56,8 @@ export function loadAggregatorConfig(source: Env = process.env): AggregatorConfi
     host: env.string('ROAR_AGG_HOST', '127.0.0.1'),
     port: env.int('ROAR_AGG_PORT', 9091, 0, 65535),
     eventLog: readEventLogSettings(env, 'off'),
+    // Twice the default per-viewer budget (ROAR_CHAT_BUDGET, 25): every gateway still samples.
+    chatRelayRatePerS: env.number('ROAR_CHAT_RELAY_RATE', 50, 1, 100_000),
   };
   if (config.eventLog.driver === 'memory') {
     throw new ConfigError('ROAR_LOG=memory works in embedded mode only; use jetstream or off');

@@ -1,4 +1,4 @@
-import type { AggregatorStats, PartitionLeaserStats } from '@roar/aggregation';
+import type { AggregatorStats, ChatRelayStats, PartitionLeaserStats } from '@roar/aggregation';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StickyLeasesStats } from './sticky-leases.js';
 
@@ -8,6 +8,8 @@ export interface ServiceStatus {
   aggregator: AggregatorStats | undefined;
   leaser: PartitionLeaserStats | undefined;
   leases: StickyLeasesStats | undefined;
+  /** Undefined unless the chat relay runs (`ROAR_CHAT_RELAY`). */
+  relay?: ChatRelayStats | undefined;
   /** Partitions this instance consumes and publishes, ascending. */
   owned: number[];
   nats: boolean;
@@ -51,6 +53,14 @@ const LEASER_COUNTERS: readonly CounterSpec<keyof PartitionLeaserStats>[] = [
   ['errors', 'roar_agg_lease_errors_total', 'Lease calls or lease callbacks that failed'],
 ];
 
+const RELAY_COUNTERS: readonly CounterSpec<keyof ChatRelayStats>[] = [
+  ['received', 'roar_agg_relay_received_total', 'Chat messages gateways sent to the relay'],
+  ['forwarded', 'roar_agg_relay_forwarded_total', 'Chat messages forwarded to the gateways'],
+  ['sampled', 'roar_agg_relay_sampled_total', 'Chat messages left out over the relay rate'],
+  ['late', 'roar_agg_relay_late_total', 'Chat messages dropped after a pause of this process'],
+  ['bad', 'roar_agg_relay_bad_total', 'Relay messages that were not chat events'],
+];
+
 const LEASES_COUNTERS: readonly CounterSpec<keyof StickyLeasesStats>[] = [
   ['unreachable', 'roar_agg_lease_store_unreachable_total', 'Lease calls the store did not answer'],
   ['keptThroughOutage', 'roar_agg_leases_kept_total', 'Leases kept while the store was down'],
@@ -79,6 +89,7 @@ export class AggregatorMetrics {
     this.#counters(AGGREGATOR_COUNTERS, () => status().aggregator);
     this.#counters(LEASER_COUNTERS, () => status().leaser);
     this.#counters(LEASES_COUNTERS, () => status().leases);
+    this.#counters(RELAY_COUNTERS, () => status().relay);
     this.#gauge('roar_agg_streams', 'Streams held over owned partitions', () => {
       return status().aggregator?.streams ?? 0;
     });

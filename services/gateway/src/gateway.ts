@@ -129,6 +129,7 @@ export class Gateway {
       now,
       // Built with the connection layer, after moderation (which needs this registry).
       features: () => this.connections.features,
+      onKept: (state, event) => own.deliverAlone(state.id, event),
     });
     this.#reporter = new Reporter({
       bus,

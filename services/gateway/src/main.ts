@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-import { connectNatsBus } from '@roar/bus';
+import { connectNatsBus, connectWorkerBus, WorkerBusHost, type Bus } from '@roar/bus';
 import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
 import { openEventLog } from '@roar/log';
 import { createRedisStore } from '@roar/store';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { loadGatewayConfig, type GatewayConfig } from './base/config.js';
 import { startEmbedded } from './embedded.js';
+import { registerRelayMetrics, withChatRelay } from './relay/with-chat-relay.js';
 import { Gateway } from './gateway.js';
-import { WorkerLink, WorkerSupervisor } from './workers.js';
+import { WorkerLink, WorkerSupervisor, type GatewayWorkerData } from './workers.js';
 
 /**
  * One gateway shard over NATS and Redis. In a worker thread, the supervisor tells it to stop and
@@ -17,8 +18,9 @@ async function startShard(
   config: GatewayConfig,
   log: Logger,
   inWorker: boolean,
+  sharedBus?: Bus,
 ): Promise<() => Promise<void>> {
-  const bus = await connectNatsBus({ servers: config.natsUrl.split(','), name: config.gatewayId });
+  const bus = withChatRelay(sharedBus ?? (await connectNats(config)), config);
   const store = createRedisStore({
     url: config.redisUrl,
     prefix: config.prefix,
@@ -39,6 +41,7 @@ async function startShard(
     eventLog,
     ...(inWorker ? { clusterMetrics: () => (link as WorkerLink).clusterMetrics() } : {}),
   });
+  registerRelayMetrics(bus, gateway.metrics.registry);
   const stop = async (): Promise<void> => {
     await gateway.stop();
     // What is still queued for the log goes out (bounded by its queue age), then the rest.
@@ -48,6 +51,10 @@ async function startShard(
   };
   if (inWorker) link = new WorkerLink(stop, () => gateway.metrics.registry.getMetricsAsJSON());
   return stop;
+}
+
+function connectNats(config: GatewayConfig): ReturnType<typeof connectNatsBus> {
+  return connectNatsBus({ servers: config.natsUrl.split(','), name: config.gatewayId });
 }
 
 /** The drain window plus time to flush history and say goodbye to the aggregator. */
@@ -67,14 +74,14 @@ async function main(): Promise<void> {
     throw error;
   }
   if (!isMainThread) {
-    const index = (workerData as { index: number }).index;
+    const { index, busPort } = workerData as GatewayWorkerData;
     config = { ...config, gatewayId: `${config.gatewayId}-${index}` };
     const log = new Logger(config.logLevel, {
       service: 'gateway',
       gateway: config.gatewayId,
       worker: index,
     });
-    await startShard(config, log, true);
+    await startShard(config, log, true, busPort && (await connectWorkerBus(busPort)));
     return;
   }
   const log = new Logger(config.logLevel, { service: 'gateway', gateway: config.gatewayId });
@@ -83,13 +90,24 @@ async function main(): Promise<void> {
     log.info(`Roar is running: open http://${config.host}:${embedded.gateway.port}/`);
     onShutdownSignal(embedded.stop, log, shutdownBudgetMs(config));
   } else if (config.workers > 1) {
+    // The process's one NATS connection, shared by its workers (ROAR_WORKER_BUS=shared).
+    const busHost =
+      config.workerBus === 'shared' ? new WorkerBusHost(await connectNats(config)) : undefined;
     const supervisor = new WorkerSupervisor({
       script: new URL(import.meta.url),
       workers: config.workers,
       log,
+      busHost,
     });
-    log.info('gateway workers started', { workers: supervisor.size });
-    onShutdownSignal(() => supervisor.stop(), log, shutdownBudgetMs(config));
+    log.info('gateway workers started', { workers: supervisor.size, bus: config.workerBus });
+    onShutdownSignal(
+      async () => {
+        await supervisor.stop();
+        await busHost?.close();
+      },
+      log,
+      shutdownBudgetMs(config),
+    );
   } else {
     onShutdownSignal(await startShard(config, log, false), log, shutdownBudgetMs(config));
   }

@@ -1,6 +1,7 @@
 import type { Logger } from '@roar/runtime';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { Worker, parentPort, type MessagePort } from 'node:worker_threads';
+import type { WorkerBusHost } from '@roar/bus';
+import { MessageChannel, Worker, parentPort, type MessagePort } from 'node:worker_threads';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -18,12 +19,23 @@ export interface SupervisorOptions {
   log: Logger;
   /** Restart a crashed worker after this long. */
   restartDelayMs?: number;
+  /** The process's shared bus connection; without it each worker connects on its own. */
+  busHost?: WorkerBusHost | undefined;
+}
+
+/** What a gateway worker thread is started with. */
+export interface GatewayWorkerData {
+  index: number;
+  /** Its end of the channel to the process's `WorkerBusHost`, when the bus is shared. */
+  busPort?: MessagePort;
 }
 
 /**
  * Runs N gateway workers in one process, all listening on the same port (uWS uses SO_REUSEPORT,
- * so the kernel spreads connections), each a shard with its own gateway id and bus connection.
- * Restarts a worker that dies, and answers each worker's /metrics with all workers' metrics.
+ * so the kernel spreads connections), each a shard with its own gateway id. With a `busHost` they
+ * share the process's one bus connection (a stream's message crosses NATS once per process);
+ * without, each has its own. Restarts a worker that dies (its bus interest is dropped with it),
+ * and answers each worker's /metrics with all workers' metrics.
  */
 export class WorkerSupervisor {
   readonly #o: SupervisorOptions;
@@ -47,8 +59,12 @@ export class WorkerSupervisor {
   #spawn(index: number): void {
     // The same small young generation as the main thread's --max-semi-space-size=4: idle
     // connections cost less memory (see docs/operations.md).
+    const channel = this.#o.busHost ? new MessageChannel() : undefined;
+    const detachBus = channel && this.#o.busHost?.attach(channel.port1);
+    const workerData: GatewayWorkerData = channel ? { index, busPort: channel.port2 } : { index };
     const worker = new Worker(this.#o.script, {
-      workerData: { index },
+      workerData,
+      transferList: channel ? [channel.port2] : [],
       resourceLimits: { maxYoungGenerationSizeMb: 12 },
     });
     this.#workers.set(index, worker);
@@ -58,6 +74,7 @@ export class WorkerSupervisor {
     );
     worker.on('exit', (code) => {
       this.#workers.delete(index);
+      detachBus?.();
       if (this.#stopping) return;
       this.#o.log.error('gateway worker exited; restarting it', { worker: index, code });
       setTimeout(() => {

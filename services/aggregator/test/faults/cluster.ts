@@ -59,6 +59,8 @@ export class Cluster {
   constructor(
     readonly brokers: ReturnType<typeof useBrokers>,
     readonly timers: Timers = QUICK,
+    /** More variables: for every process (`shared`), or for gateways or aggregators only. */
+    readonly env: Partial<Record<'shared' | 'gateway' | 'aggregator', Record<string, string>>> = {},
   ) {
     brokers.cleanup.push(() => this.dispose());
   }
@@ -73,6 +75,7 @@ export class Cluster {
       ROAR_COUNT_INTERVAL_MS: String(this.timers.countMs),
       ROAR_REACTION_WINDOW_MS: '100',
       ROAR_LOG_LEVEL: 'info',
+      ...this.env.shared,
     };
   }
 
@@ -95,6 +98,7 @@ export class Cluster {
       // The suite shares a busy machine: keep the degradation ladder out of the measurements.
       ROAR_LADDER_CPU: '64',
       ROAR_LADDER_LOOP_DELAY_MS: '5000',
+      ...this.env.gateway,
     });
     const [, bound] = await proc.waitForOutput(/"msg":"gateway listening".*"port":(\d+)/, 20_000);
     const gw = { process: proc, port: Number(bound), wsUrl: `ws://127.0.0.1:${bound}/ws` };
@@ -107,6 +111,7 @@ export class Cluster {
       ...this.#shared(),
       ROAR_AGG_ID: id,
       ROAR_AGG_LEASE_TTL_MS: String(this.timers.leaseTtlMs),
+      ...this.env.aggregator,
     });
     this.aggregators.push(agg);
     return agg;

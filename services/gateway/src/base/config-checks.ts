@@ -63,6 +63,11 @@ export function checkGatewayConfig(env: EnvReader, config: GatewayConfig): void 
       'ROAR_WORKERS must be 1 in embedded mode (its in-memory bus is per thread)',
     );
   }
+  if (mode === 'embedded' && config.chatRelay) {
+    throw new ConfigError(
+      'ROAR_CHAT_RELAY is for gateway mode: embedded mode is one gateway, with nothing to relay to',
+    );
+  }
 }
 
 /** True for addresses only this machine can reach. */

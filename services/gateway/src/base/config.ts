@@ -28,6 +28,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     mode,
     // The memory bus cannot cross threads, so embedded mode is one shard.
     workers: env.int('ROAR_WORKERS', mode === 'embedded' ? 1 : availableParallelism(), 1, 256),
+    workerBus: env.oneOf<'shared' | 'own'>('ROAR_WORKER_BUS', 'shared', ['shared', 'own']),
     host: env.string('ROAR_HOST', '127.0.0.1'),
     port: env.int('ROAR_PORT', 8080, 0, 65535),
     // Random, not host and pid: the id is a metrics label, and /metrics may be read by others.

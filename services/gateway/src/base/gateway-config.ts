@@ -10,6 +10,11 @@ export interface GatewayConfig extends SharedSettings {
   mode: Mode;
   /** Gateway shards (worker threads) in this process, all on one port. */
   workers: number;
+  /**
+   * With several workers: `shared`, one NATS connection for the process (each stream's message
+   * crosses NATS once per process); `own`, one per worker (the layout before it, kept to compare).
+   */
+  workerBus: 'shared' | 'own';
   host: string;
   port: number;
   gatewayId: string;

@@ -1,5 +1,5 @@
-import type { BusHeaders, Subjects } from '@roar/bus';
-import { EncodedEvent, type StreamEvent, type ViewersEvent } from '@roar/protocol';
+import { RELAY_KEPT_HEADER, type BusHeaders, type Subjects } from '@roar/bus';
+import { EncodedEvent, type ChatEvent, type StreamEvent, type ViewersEvent } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { applyModEvent } from './moderation-sync.js';
@@ -35,6 +35,8 @@ export interface BusEventOptions {
   /** A message was deleted by a moderator (a delayed copy of it must not be released). */
   onDelete: (id: string) => void;
   now: () => number;
+  /** Chat the relay left out, handed back by the relay bus: for its sender alone. */
+  onKept?: ((state: StreamState, event: EncodedEvent<ChatEvent>) => void) | undefined;
 }
 
 /**
@@ -85,6 +87,9 @@ export function receiveBusEvent(
       return;
     }
     state.queueViewers(encoded as EncodedEvent<ViewersEvent>);
+  } else if (headers?.get(RELAY_KEPT_HEADER) !== undefined && o.onKept) {
+    // Sampling at the source (the relay bus): not for this gateway's other viewers.
+    return o.onKept(state, encoded as EncodedEvent<ChatEvent>);
   } else if (!o.features().receiver(parsed.kind)?.receive(state, encoded, headers)) {
     o.metrics.badBusMessages.inc();
     return;

@@ -51,6 +51,20 @@ export class OwnMessages {
     return written;
   }
 
+  /**
+   * Sends one message to its sender alone (chat the relay left out, handed back by the relay
+   * bus), if the sender is still here on the stream; returns whether it was written.
+   */
+  deliverAlone(stream: string, e: EncodedEvent): boolean {
+    const event = e.event;
+    if (event.type !== 'chat') return false;
+    const ws = this.take(event.id);
+    const s = ws?.getUserData();
+    if (!ws || !s?.open || !s.streams.includes(stream)) return false;
+    ws.send(s.codec.encodeBatch({ type: 'batch', stream }, [e]), s.codec.binary);
+    return true;
+  }
+
   get size(): number {
     return this.#pending.size;
   }

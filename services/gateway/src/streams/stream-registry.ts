@@ -36,6 +36,8 @@ export interface StreamRegistryOptions {
   now: () => number;
   /** The stream features: a held stream's other subject kinds go to them; told of forgotten streams. */
   features: () => StreamFeatureHooks;
+  /** Chat the relay left out, for its sender alone (see `BusEventOptions.onKept`). */
+  onKept?: ((state: StreamState, event: EncodedEvent<ChatEvent>) => void) | undefined;
 }
 
 /**
