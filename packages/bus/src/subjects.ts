@@ -11,6 +11,7 @@ export type StreamSubjectKind = 'chat' | 'reactions' | 'viewers' | 'mod';
  * - `<prefix>.agg.report.<p>`        gateway → aggregator count reports for partition p
  * - `<prefix>.agg.react.<p>`         gateway → aggregator reaction counts for partition p
  * - `<prefix>.control`               cluster-wide control events (global bans, settings)
+ * - `<prefix>.schedule`              scheduled events changed through the admin API
  *
  * A gateway holds one subscription per stream it serves: `<prefix>.s.<stream>.*`.
  */
@@ -43,6 +44,10 @@ export class Subjects {
 
   control(): string {
     return `${this.prefix}.control`;
+  }
+
+  schedule(): string {
+    return `${this.prefix}.schedule`;
   }
 
   /** Splits a per-stream subject into stream and kind; undefined for other subjects. */

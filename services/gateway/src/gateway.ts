@@ -17,6 +17,7 @@ import { staticFiles } from './transport/static-files.js';
 import { MessageIds } from './base/message-ids.js';
 import { Holds } from './moderation/holds.js';
 import { Moderation } from './moderation/index.js';
+import { Scheduled } from './scheduled/index.js';
 import { defaultSettings } from './moderation/rules/settings.js';
 import { GatewayMetrics } from './base/metrics.js';
 import { IdentityWriter } from './counts/identity-writer.js';
@@ -28,7 +29,7 @@ import { bothTransports } from './transport/publisher.js';
 import type { HttpHandler } from './base/http.js';
 import { UwsTransport } from './transport/uws.js';
 import { startTracing, type Tracing } from './base/tracing.js';
-import { STALLS, Timers, isReachable, scheduleWork } from './schedule.js';
+import { STALLS, Timers, scheduleWork, watchConnections } from './schedule.js';
 import { warnInsecure } from './warnings.js';
 
 export interface GatewayDeps {
@@ -54,6 +55,7 @@ export class Gateway {
   readonly connections: ConnectionHandler;
   readonly load: LoadControl;
   readonly moderation: Moderation;
+  readonly scheduled: Scheduled;
   readonly #transport: UwsTransport;
   readonly #fanout: Fanout;
   readonly #sse: SseHub;
@@ -161,6 +163,8 @@ export class Gateway {
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
     });
+    const base = { config, store, bus, subjects, log, now, tracing, metrics: this.metrics };
+    this.scheduled = new Scheduled(base, this.registry, this.moderation.service, auth);
     const admission = admissionFor(config, this.metrics, now());
     const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
     this.connections = new ConnectionHandler({
@@ -218,18 +222,12 @@ export class Gateway {
       routes: [
         ...routes,
         ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
+        ...this.scheduled.routes,
         ...this.moderation.routes,
         ...fallbackRoutes(deps.files),
       ],
     });
-
-    this.metrics.busConnected.set(bus.connected ? 1 : 0);
-    this.metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
-    bus.onStatus((status) => {
-      this.metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
-      log.info('bus status', { status: status.type });
-    });
-
+    watchConnections(this.metrics, bus, store, log);
     scheduleWork(this.#timers, {
       config,
       now,
@@ -284,6 +282,7 @@ export class Gateway {
     this.#timers.clear();
     this.load.stop();
     this.moderation.stop();
+    this.scheduled.stop();
     this.#sse.close();
     this.#fanout.flush(Number.MAX_SAFE_INTEGER);
     this.#fanout.drainAll();

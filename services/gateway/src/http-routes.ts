@@ -65,7 +65,10 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /** Without a configured token, `/metrics` is open (keep it off the public edge; see operations). */
-function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
+export function metricsAllowed(
+  token: string | undefined,
+  authorization: string | undefined,
+): boolean {
   if (token === undefined) return true;
   const credentials = authorizationCredentials(authorization);
   if (credentials?.scheme !== 'bearer') return false;

@@ -1,4 +1,5 @@
 import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
+import type { Bus } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import type { GatewayConfig } from './base/config.js';
@@ -108,6 +109,16 @@ export function scheduleWork(timers: Timers, w: Work): void {
     for (const state of w.registry.values()) state.mod.sweep(t);
     w.connections.reactions.limiter.sweep(t);
     own.sweep(t, 10_000);
+  });
+}
+
+/** Keeps the bus and store connection gauges current, and logs the bus's changes of state. */
+export function watchConnections(metrics: GatewayMetrics, bus: Bus, store: Store, log: Logger) {
+  metrics.busConnected.set(bus.connected ? 1 : 0);
+  metrics.storeConnected.set(isReachable(store) && !store.connected ? 0 : 1);
+  bus.onStatus((status) => {
+    metrics.busConnected.set(status.type === 'reconnected' ? 1 : 0);
+    log.info('bus status', { status: status.type });
   });
 }
 
