@@ -1,7 +1,7 @@
 import type { AnonymousIds } from './base/anonymous.js';
 import type { GatewayConfig } from './base/config.js';
 import { devLogin } from './base/dev-login.js';
-import type { Route } from './base/http.js';
+import { json, type Route } from './base/http.js';
 import type { GatewayMetrics } from './base/metrics.js';
 import { fromAllowedOrigins } from './base/origins.js';
 import type { ConnectionHandler } from './connection/connection-handler.js';
@@ -69,7 +69,25 @@ export function mountEndpoints(e: Endpoints): void {
     ),
     maxBodyBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
   });
+  transport.route(admissionRoute(load, now));
   for (const route of e.routes) transport.route(route);
+}
+
+/**
+ * `GET /v1/admission[?ticket=]`: a place in the admission queue (docs/protocol.md, "Admission
+ * tickets"), for clients that cannot read a refused upgrade's body (browsers). A valid ticket
+ * keeps its holder's place. Never cached: each answer is a place of its own.
+ */
+function admissionRoute(load: LoadControl, now: () => number): Route {
+  return {
+    method: 'get',
+    pattern: '/v1/admission',
+    handler: (req) => {
+      const token = req.query.get('ticket') ?? undefined;
+      const ticket = load.admission.ticket(req.ip, now(), token);
+      return json(200, ticket, { 'cache-control': 'no-store' });
+    },
+  };
 }
 
 /** `POST /dev/token`, when dev login is on (see `devLoginOn` in base/config-checks.ts). */

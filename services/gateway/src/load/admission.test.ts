@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionOptions } from './admission.js';
 import { GatewayMetrics } from '../base/metrics.js';
 
-function admission(lingerMs: number): Admission {
+const SECRET = 'admission-test-secret-0123456789abcdef';
+
+function admission(lingerMs: number, over: Partial<AdmissionOptions> = {}): Admission {
   const options = { ratePerS: 1000, burst: 1000, maxConnections: 100, maxPerIp: 2, retryAfterS: 1 };
-  return new Admission({ ...options, lingerMs }, new GatewayMetrics(), 0);
+  const tickets = { ticketSecret: SECRET, ticketWindowMs: 5000 };
+  return new Admission({ ...options, lingerMs, ...tickets, ...over }, new GatewayMetrics(), 0);
 }
 
 describe('Admission', () => {
@@ -30,5 +33,86 @@ describe('Admission', () => {
     a.lingering('1.2.3.4', 0);
     a.closedConnection('1.2.3.4');
     expect(a.check('1.2.3.4', 0)).toEqual({ ok: true });
+  });
+
+  it('admits a storm in arrival order at the admission rate, ticket holders first', () => {
+    // 10 a second, a burst of 2: of 20 arrivals at t=0, two get in, 18 get tickets.
+    const a = admission(0, { ratePerS: 10, burst: 2, maxPerIp: 1000 });
+    const ticketed: { ip: string; ticket: string; retryAfterMs: number; position: number }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ip = `10.0.0.${i}`;
+      const v = a.check(ip, 0);
+      if (v.ok) continue;
+      // The first refused for the rate; after it, newcomers queue behind the tickets out.
+      expect(v.reason).toBe(ticketed.length === 0 ? 'rate' : 'queue');
+      if (!v.ticket) throw new Error('a refusal for the rate carries a ticket');
+      ticketed.push({ ip, ...v.ticket });
+    }
+    expect(ticketed).toHaveLength(18);
+    // Come-back times 100 ms apart, in arrival order; positions count up.
+    expect(ticketed.map((t) => t.retryAfterMs)).toEqual(ticketed.map((_, i) => (i + 1) * 100));
+    expect(ticketed.map((t) => t.position)).toEqual(ticketed.map((_, i) => i + 1));
+    // A newcomer while the queue is out queues behind it, even with a token in the bucket.
+    const late = a.check('10.9.9.9', 150);
+    expect(late).toMatchObject({ ok: false, reason: 'queue' });
+    expect(!late.ok && late.ticket?.retryAfterMs).toBe(1900 - 150);
+    // Each holder gets in at its time, not before; a ticket is bound to its address.
+    const first = ticketed[5];
+    if (!first) throw new Error('unreachable');
+    expect(a.check(first.ip, 200, first.ticket)).toMatchObject({ ok: false, reason: 'early' });
+    expect(a.check('10.7.7.7', 600, first.ticket)).toMatchObject({ ok: false, reason: 'queue' });
+    expect(a.check(first.ip, 600, first.ticket)).toEqual({ ok: true });
+  });
+
+  it('refuses forged, altered and expired tickets as no ticket', () => {
+    const a = admission(0, { ratePerS: 1, burst: 1, maxPerIp: 1000 });
+    expect(a.check('1.1.1.1', 0)).toEqual({ ok: true });
+    const v = a.check('1.1.1.2', 0);
+    if (v.ok || !v.ticket) throw new Error('expected a ticket');
+    const [body, mac] = v.ticket.ticket.split('.');
+    const fields = Buffer.from(body ?? '', 'base64url')
+      .toString()
+      .split('.');
+    // Claim an earlier come-back time (0 rather than 1000) with the same MAC.
+    expect(fields[3]).toBe('1000');
+    fields[3] = '0';
+    expect(a.check('1.1.1.2', 10, v.ticket.ticket)).toMatchObject({ reason: 'early' });
+    const altered = `${Buffer.from(fields.join('.')).toString('base64url')}.${mac}`;
+    expect(a.check('1.1.1.2', 10, altered)).toMatchObject({ reason: 'queue' });
+    const other = admission(0, {
+      ratePerS: 10,
+      burst: 1,
+      maxPerIp: 1000,
+      ticketSecret: 'x'.repeat(40),
+    });
+    const foreign = other.ticket('1.1.1.2', 0).ticket;
+    expect(a.check('1.1.1.2', 10, foreign)).toMatchObject({ reason: 'queue' });
+    expect(a.check('1.1.1.2', 10, 'garbage')).toMatchObject({ reason: 'queue' });
+    // Valid within its window (come back at 0, window 5 s), worthless after: at 5001 its
+    // holder queues behind the ticket issued at 5000.
+    for (const [at, expected] of [
+      [5000, { ok: true }],
+      [5001, { ok: false, reason: 'queue' }],
+    ] as const) {
+      const b = admission(0, { ratePerS: 10, burst: 1, maxPerIp: 1000 });
+      const mine = b.ticket('2.2.2.2', 0);
+      b.ticket('9.9.9.9', at);
+      expect(b.check('2.2.2.2', at, mine.ticket)).toMatchObject(expected);
+    }
+  });
+
+  it('keeps a holder its place while the gateway is closed, and admits it after', () => {
+    const a = admission(0, { ratePerS: 10, burst: 1, maxPerIp: 1000, retryAfterS: 2 });
+    a.closed = true;
+    const v = a.check('3.3.3.3', 0);
+    if (v.ok || !v.ticket) throw new Error('expected a ticket');
+    expect(v.reason).toBe('closed');
+    expect(v.ticket.retryAfterMs).toBe(2000);
+    const back = a.check('3.3.3.3', 2000, v.ticket.ticket);
+    if (back.ok || !back.ticket) throw new Error('still closed: a new ticket');
+    a.closed = false;
+    // A newcomer now queues; the holder, at its new time, gets in.
+    expect(a.check('4.4.4.4', 4000)).toMatchObject({ ok: false, reason: 'queue' });
+    expect(a.check('3.3.3.3', 4000, back.ticket.ticket)).toEqual({ ok: true });
   });
 });

@@ -1,5 +1,6 @@
 import type { GatewayMetrics } from '../base/metrics.js';
 import { TokenBucket } from '../base/token-bucket.js';
+import { AdmissionTickets, type IssuedTicket } from './admission-ticket.js';
 
 export interface AdmissionOptions {
   /** New connections per second (token bucket rate). */
@@ -15,20 +16,29 @@ export interface AdmissionOptions {
    * that does not read, 340 s measured with Linux's defaults.
    */
   lingerMs: number;
+  /** Signs refused clients' tickets (see `AdmissionTickets`). */
+  ticketSecret: string;
+  /** How long after its come-back time a ticket still admits. */
+  ticketWindowMs: number;
 }
 
-export type AdmissionVerdict = { ok: true } | { ok: false; reason: string; retryAfterS: number };
+export type AdmissionVerdict =
+  { ok: true } | { ok: false; reason: string; retryAfterS: number; ticket?: IssuedTicket };
 
 /**
  * Admission control, decided before any per-connection work: a connection storm (the toss, a
- * deploy) is refused with 503 and a jittered Retry-After rather than allowed to stall the event
- * loop for everyone already watching.
+ * deploy) is refused with 503 rather than allowed to stall the event loop for everyone already
+ * watching. A refused client gets a ticket (admission-ticket.ts) with its place and a come-back
+ * time; holders of a due ticket are admitted ahead of anyone, and while tickets are out new
+ * arrivals queue behind them, so a storm is admitted at the admission rate in arrival order.
+ * Only a refusal for the per-address cap carries no ticket (it is that address's own doing).
  */
 export class Admission {
   readonly #o: AdmissionOptions;
   readonly #bucket: TokenBucket;
   readonly #perIp = new Map<string, number>();
   readonly #metrics: GatewayMetrics;
+  readonly #tickets: AdmissionTickets;
   /** Aborted sockets the kernel may still hold, oldest first (one linger time for all). */
   #lingering: { ip: string; until: number }[] = [];
   #open = 0;
@@ -39,19 +49,62 @@ export class Admission {
     this.#o = options;
     this.#bucket = new TokenBucket(options.ratePerS, options.burst, now);
     this.#metrics = metrics;
+    this.#tickets = new AdmissionTickets({
+      secret: options.ticketSecret,
+      ratePerS: options.ratePerS,
+      windowMs: options.ticketWindowMs,
+    });
   }
 
-  check(ip: string, now: number): AdmissionVerdict {
+  /**
+   * Admits or refuses a new connection from `ip`, cheapest checks first; `token` is the ticket
+   * the client came back with, if any (one that does not verify counts as none).
+   */
+  check(ip: string, now: number, token?: string): AdmissionVerdict {
     this.#expire(now);
+    const held = token ? this.#tickets.verify(token, ip, now) : undefined;
     let reason: string | undefined;
     if (this.closed) reason = 'closed';
     else if (this.#open >= this.#o.maxConnections) reason = 'max_connections';
     else if ((this.#perIp.get(ip) ?? 0) >= this.#o.maxPerIp) reason = 'max_per_ip';
+    else if (held) {
+      if (!this.#tickets.due(held, now)) reason = 'early';
+      // Its come-back time was its share of the rate: it takes a token if one is left.
+      else this.#bucket.take(now);
+    } else if (this.#tickets.queued(now)) reason = 'queue';
     else if (!this.#bucket.take(now)) reason = 'rate';
     if (reason === undefined) return { ok: true };
     this.#metrics.admissionRefused.inc({ reason });
     const base = this.#o.retryAfterS;
-    return { ok: false, reason, retryAfterS: base + Math.floor(Math.random() * (base + 1)) };
+    if (reason === 'max_per_ip') {
+      return { ok: false, reason, retryAfterS: base + Math.floor(Math.random() * (base + 1)) };
+    }
+    const full = reason === 'closed' || reason === 'max_connections';
+    // Refused for the rate: the bucket is empty now, so the first free time is one gap away.
+    const ticket = this.ticket(
+      ip,
+      now,
+      token,
+      full,
+      reason === 'rate' ? 1000 / this.#o.ratePerS : 0,
+    );
+    return {
+      ok: false,
+      reason,
+      retryAfterS: Math.max(1, Math.ceil(ticket.retryAfterMs / 1000)),
+      ticket,
+    };
+  }
+
+  /**
+   * A place in the queue for `ip` (`GET /v1/admission`, and every ticketed refusal): a valid
+   * `token` keeps its holder's place; `full` (closed, or at the connection cap) holds everyone
+   * back by the retry-after base.
+   */
+  ticket(ip: string, now: number, token?: string, full = this.closed, waitMs = 0): IssuedTicket {
+    const held = token ? this.#tickets.verify(token, ip, now) : undefined;
+    const notBefore = now + (full ? this.#o.retryAfterS * 1000 : waitMs);
+    return this.#tickets.issue(ip, now, held, notBefore);
   }
 
   opened(ip: string): void {
