@@ -23,6 +23,7 @@ export type {
   StreamViewers,
 } from './events.js';
 export type { BackoffOptions } from './backoff.js';
+export type { AdmissionFetch, AdmissionPlace } from './admission.js';
 export type { PlaybackOptions } from './playback.js';
 export type { Clock, Timer } from './clock.js';
 export { ANON_ID_KEY, memoryStorage, type KeyValueStorage } from './anon-id.js';
