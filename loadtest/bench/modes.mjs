@@ -5,7 +5,14 @@ const servers = ['roar', 'socketio', 'uws'];
 export const MODES = {
   full: {
     deadlineMs: 9 * 60_000,
-    budgets: { cluster: 120_000, 'connection-storm': 60_000, aggregator: 60_000, profile: 50_000 },
+    budgets: {
+      cluster: 120_000,
+      'connection-storm': 60_000,
+      aggregator: 60_000,
+      profile: 50_000,
+      toss: 90_000,
+      'fair-admission': 60_000,
+    },
     servers: {
       kinds: servers,
       viewers: 19_000,
@@ -43,6 +50,17 @@ export const MODES = {
       budgetMs: 40_000,
     },
     aggregator: { gateways: 1000, streams: 10_000, seconds: 10 },
+    // Issue 18 (phases/scheduled.mjs): tens of thousands of joins on a warmed and a cold stream,
+    // and a connection storm admitted by ticket and by jittered retry.
+    toss: { joins: 20_000, gateways: 2, workers: 2, budgetMs: 60_000 },
+    fairAdmission: {
+      clients: 6000,
+      spreadMs: 3000,
+      ratePerS: 1000,
+      burst: 200,
+      workers: 2,
+      budgetMs: 60_000,
+    },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -90,6 +108,15 @@ export const MODES = {
       budgetMs: 15_000,
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
+    toss: { joins: 2000, gateways: 2, workers: 2, budgetMs: 20_000 },
+    fairAdmission: {
+      clients: 600,
+      spreadMs: 1000,
+      ratePerS: 300,
+      burst: 50,
+      workers: 2,
+      budgetMs: 20_000,
+    },
     profile: {
       viewers: 1000,
       rate: 20,

@@ -15,6 +15,7 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
+import { runFairAdmission, runToss } from './phases/scheduled.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -101,6 +102,13 @@ if (mode.aggregator)
   await phase(
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
+  );
+if (mode.toss)
+  await phase('toss', async () => (results.phases.toss = await runToss(mode.toss, ctx)));
+if (mode.fairAdmission)
+  await phase(
+    'fair-admission',
+    async () => (results.phases.fairAdmission = await runFairAdmission(mode.fairAdmission, ctx)),
   );
 if (mode.profile)
   await phase(

@@ -59,11 +59,6 @@ export class AdmissionTickets {
     this.#gapMs = 1000 / options.ratePerS;
   }
 
-  /** True while come-back times are handed out ahead of `now`: new arrivals queue behind them. */
-  queued(now: number): boolean {
-    return this.#nextSlot > now;
-  }
-
   /**
    * A ticket for a client refused at `now`. A holder of a valid `prior` keeps its place (its
    * arrival and sequence) and its come-back time if that is still ahead; otherwise the next

@@ -29,9 +29,12 @@ export type AdmissionVerdict =
  * Admission control, decided before any per-connection work: a connection storm (the toss, a
  * deploy) is refused with 503 rather than allowed to stall the event loop for everyone already
  * watching. A refused client gets a ticket (admission-ticket.ts) with its place and a come-back
- * time; holders of a due ticket are admitted ahead of anyone, and while tickets are out new
- * arrivals queue behind them, so a storm is admitted at the admission rate in arrival order.
- * Only a refusal for the per-address cap carries no ticket (it is that address's own doing).
+ * time paced at the admission rate; a holder of a due ticket is admitted whatever the bucket
+ * holds and pays for it (into debt), so while holders come at their times newcomers find the
+ * bucket empty and are ticketed behind them: a storm is admitted at the rate, in arrival order.
+ * Places nobody comes back for (an old client, an attacker collecting tickets) leave their
+ * tokens in the bucket for newcomers, so they cost capacity nothing. Only a refusal for the
+ * per-address cap carries no ticket (it is that address's own doing).
  */
 export class Admission {
   readonly #o: AdmissionOptions;
@@ -69,10 +72,10 @@ export class Admission {
     else if ((this.#perIp.get(ip) ?? 0) >= this.#o.maxPerIp) reason = 'max_per_ip';
     else if (held) {
       if (!this.#tickets.due(held, now)) reason = 'early';
-      // Its come-back time was its share of the rate: it takes a token if one is left.
-      else this.#bucket.take(now);
-    } else if (this.#tickets.queued(now)) reason = 'queue';
-    else if (!this.#bucket.take(now)) reason = 'rate';
+      // Its come-back time was its share of the rate: it gets in, and pays into debt if need be,
+      // so that newcomers find no token while holders use the rate.
+      else this.#bucket.charge(1, now);
+    } else if (!this.#bucket.take(now)) reason = 'rate';
     if (reason === undefined) return { ok: true };
     this.#metrics.admissionRefused.inc({ reason });
     const base = this.#o.retryAfterS;

@@ -1,0 +1,281 @@
+// Issue 18's figures. `toss`: two gateways over NATS and Redis with the aggregator; one stream
+// is scheduled and warmed, another is not; then `joins` viewers arrive within seconds on each,
+// warmed first (so JIT warm-up favours the cold one), and each toss is timed from dial to
+// `joined` (p50/p99), with the Redis commands per gateway it caused (INFO commandstats, less an
+// idle window of the same length) and the gateways' event-loop delay during it. `fair-admission`:
+// one gateway admitting `ratePerS`; `clients` arrive spread over `spreadMs`, first honouring
+// admission tickets (the SDK), then retrying after a jittered Retry-After (the old way), each
+// against a fresh gateway; reported: how far from arrival order clients got in, and the time to
+// admit everyone.
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@roar/testkit';
+import { nowMs } from '../drivers/common.mjs';
+import { addressesFor } from '../lib/addresses.mjs';
+import { Worker } from '../lib/pool.mjs';
+import { sleep, spawnChild, waitUntil } from '../lib/proc.mjs';
+import { AGGREGATOR_MAIN, fetchMetrics, metric, startServer } from '../lib/servers.mjs';
+import { round, split } from '../lib/split.mjs';
+
+const CLIENT = fileURLToPath(new URL('../scheduled-client.mjs', import.meta.url));
+const API_KEY = 'bench-key-0123456789abcdef0123456789abcdef';
+const READS = new Set([
+  'get',
+  'mget',
+  'hget',
+  'hmget',
+  'hgetall',
+  'lrange',
+  'llen',
+  'exists',
+  'xrevrange',
+  'xrange',
+  'pfcount',
+  'smembers',
+  'zrange',
+  'ttl',
+  'pttl',
+  'getex',
+]);
+
+const pct = (sorted, p) =>
+  sorted.length === 0
+    ? null
+    : round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))], 1);
+
+async function brokers(ctx) {
+  const [natsPort, redisPort] = [await freePort(), await freePort()];
+  const nats = spawnChild('nats-server', 'nats-server', [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(natsPort),
+  ]);
+  const redis = spawnChild('redis-server', 'redis-server', [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(redisPort),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  await Promise.all([
+    nats.waitFor(/Server is ready/),
+    redis.waitFor(/Ready to accept connections/),
+  ]);
+  const shared = {
+    ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
+    ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    ROAR_PREFIX: `sched${ctx.runId}`,
+    ROAR_LOG_LEVEL: 'info',
+  };
+  return { nats, redis, redisPort, shared };
+}
+
+/** Redis INFO commandstats: command → calls. */
+async function commandStats(port) {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(port, '127.0.0.1');
+  try {
+    const text = await r.info('commandstats');
+    const out = {};
+    for (const [, cmd, calls] of text.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g))
+      out[cmd] = Number(calls);
+    return out;
+  } finally {
+    r.disconnect();
+  }
+}
+
+function delta(before, after) {
+  let all = 0;
+  let reads = 0;
+  for (const [cmd, n] of Object.entries(after)) {
+    const d = n - (before[cmd] ?? 0);
+    all += d;
+    if (READS.has(cmd)) reads += d;
+  }
+  return { all, reads };
+}
+
+export async function runToss(cfg, ctx) {
+  const b = await brokers(ctx);
+  const aggregator = spawnChild('aggregator', process.execPath, [AGGREGATOR_MAIN], {
+    env: { ...b.shared, ROAR_AGG_PORT: '0' },
+  });
+  const workers = Array.from({ length: cfg.workers }, (_, i) => new Worker(`toss-${i}`, CLIENT));
+  let gateways = [];
+  try {
+    await aggregator.waitFor(/partition acquired/, 20_000);
+    gateways = await Promise.all(
+      Array.from({ length: cfg.gateways }, (_, i) =>
+        startServer('roar', {
+          name: `toss-gw${i}`,
+          env: {
+            ...b.shared,
+            ROAR_MODE: 'gateway',
+            ROAR_WORKERS: '1',
+            ROAR_GATEWAY_ID: `toss-gw${i}`,
+            ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
+            ROAR_ADMIN_API_KEYS: `bench:${API_KEY}`,
+          },
+        }),
+      ),
+    );
+    // History to load: the warm-up must have something to read, as a real stream does.
+    const startAt = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await fetch(`http://127.0.0.1:${gateways[0].port}/admin/v1/streams/warm/schedule`, {
+      method: 'PUT',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        startAt,
+        warmAt: new Date().toISOString(),
+        expectedViewers: cfg.joins,
+      }),
+    });
+    if (res.status !== 201) throw new Error(`schedule refused: ${res.status} ${await res.text()}`);
+    const warmed = await waitUntil(
+      async () => {
+        const ms = await Promise.all(gateways.map((g) => fetchMetrics(g.port)));
+        return ms.every((m) => metric(m, 'roar_scheduled_warm_streams') === 1);
+      },
+      10_000,
+      200,
+    );
+    if (!warmed) throw new Error('the gateways did not warm the stream');
+    const out = { joins: cfg.joins, gateways: cfg.gateways, workers: cfg.workers, runs: {} };
+    // Idle baseline: what the cluster asks of Redis with nothing happening, per second.
+    const idle0 = await commandStats(b.redisPort);
+    await sleep(2000);
+    const idle = delta(idle0, await commandStats(b.redisPort));
+    out.idleRedisPerS = { all: round(idle.all / 2, 1), reads: round(idle.reads / 2, 1) };
+    for (const stream of ['warm', 'cold']) {
+      const before = await commandStats(b.redisPort);
+      await Promise.all(gateways.map((g) => fetchMetrics(g.port))); // resets the loop histograms
+      const at = Date.now() + 500;
+      const per = split(cfg.joins, workers.length);
+      const t = nowMs();
+      const results = await Promise.all(
+        workers.map((w, i) =>
+          w.request(
+            'toss',
+            {
+              url: `ws://127.0.0.1:${gateways[i % gateways.length].port}/ws`,
+              stream,
+              count: per[i],
+              at,
+              ...addressesFor(per[i], 2000),
+              budgetMs: cfg.budgetMs,
+            },
+            cfg.budgetMs + 60_000,
+          ),
+        ),
+      );
+      const seconds = (nowMs() - t - 500) / 1000;
+      const loops = await Promise.all(gateways.map((g) => fetchMetrics(g.port)));
+      const d = delta(before, await commandStats(b.redisPort));
+      const idleShare = seconds * (idle.all / 2);
+      const lat = results.flatMap((r) => r.latencies).sort((x, y) => x - y);
+      const errors = {};
+      for (const r of results)
+        for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
+      out.runs[stream] = {
+        joined: lat.length,
+        errors,
+        seconds: round(seconds, 2),
+        joinMs: { p50: pct(lat, 0.5), p99: pct(lat, 0.99), max: pct(lat, 1) },
+        redisPerGateway: {
+          all: round((d.all - idleShare) / gateways.length, 1),
+          reads: round((d.reads - seconds * (idle.reads / 2)) / gateways.length, 1),
+        },
+        loopP99Ms: loops.map((m) => round(metric(m, 'nodejs_eventloop_lag_p99_seconds') * 1000, 1)),
+        loopMaxMs: loops.map((m) => round(metric(m, 'nodejs_eventloop_lag_max_seconds') * 1000, 1)),
+      };
+      ctx.log(`toss ${stream}: ${JSON.stringify(out.runs[stream])}`);
+      await Promise.all(workers.map((w) => w.request('close')));
+      await sleep(3000);
+    }
+    return out;
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(gateways.map((g) => g.proc.stop('SIGKILL')));
+    await aggregator.stop('SIGKILL');
+    await b.nats.stop('SIGKILL');
+    await b.redis.stop('SIGKILL');
+  }
+}
+
+/** How far from arrival order clients got in: |admission rank − arrival rank|. */
+function orderDistance(clients) {
+  const admitted = clients.filter((c) => c.admittedAt !== undefined);
+  const byArrival = [...admitted].sort((a, b) => a.arrivedAt - b.arrivedAt);
+  const rank = new Map(byArrival.map((c, i) => [c, i]));
+  const byAdmission = [...admitted].sort((a, b) => a.admittedAt - b.admittedAt);
+  const dist = byAdmission.map((c, i) => Math.abs(i - rank.get(c))).sort((a, b) => a - b);
+  const first = Math.min(...clients.map((c) => c.arrivedAt));
+  const waits = admitted.map((c) => c.admittedAt - c.arrivedAt).sort((a, b) => a - b);
+  const attempts = clients.map((c) => c.attempts).sort((a, b) => a - b);
+  return {
+    clients: clients.length,
+    admitted: admitted.length,
+    rankDistance: {
+      mean: round(dist.reduce((s, x) => s + x, 0) / Math.max(1, dist.length), 1),
+      p50: pct(dist, 0.5),
+      p99: pct(dist, 0.99),
+      max: pct(dist, 1),
+    },
+    admitAllS: round((Math.max(...admitted.map((c) => c.admittedAt)) - first) / 1000, 2),
+    waitMs: { p50: pct(waits, 0.5), p99: pct(waits, 0.99) },
+    attempts: { p50: pct(attempts, 0.5), p99: pct(attempts, 0.99), max: pct(attempts, 1) },
+  };
+}
+
+export async function runFairAdmission(cfg, ctx) {
+  const out = { ratePerS: cfg.ratePerS, clients: cfg.clients, spreadMs: cfg.spreadMs, modes: {} };
+  for (const mode of ['ticket', 'naive']) {
+    const gw = await startServer('roar', {
+      name: `fair-${mode}`,
+      env: {
+        ROAR_ADMISSION_RATE: String(cfg.ratePerS),
+        ROAR_ADMISSION_BURST: String(cfg.burst),
+        ROAR_RETRY_AFTER_S: '1',
+      },
+    });
+    const workers = Array.from({ length: cfg.workers }, (_, i) => new Worker(`fair-${i}`, CLIENT));
+    try {
+      const at = Date.now() + 500;
+      const per = split(cfg.clients, workers.length);
+      // Interleaved arrivals: worker i's k-th client arrives at slot k·workers + i.
+      const results = await Promise.all(
+        workers.map((w, i) =>
+          w.request(
+            'storm',
+            {
+              url: `ws://127.0.0.1:${gw.port}/ws`,
+              stream: 'storm',
+              count: per[i],
+              at: at + (i * cfg.spreadMs) / cfg.clients,
+              spreadMs: cfg.spreadMs,
+              ...addressesFor(per[i], 1000),
+              mode,
+              budgetMs: cfg.budgetMs,
+            },
+            cfg.budgetMs + 60_000,
+          ),
+        ),
+      );
+      out.modes[mode] = orderDistance(results.flatMap((r) => r.clients));
+      const m = await fetchMetrics(gw.port);
+      out.modes[mode].refusedByReason = Object.fromEntries(
+        (m.get('roar_admission_refused_total') ?? []).map((x) => [x.labels.reason, x.value]),
+      );
+      ctx.log(`fair admission (${mode}): ${JSON.stringify(out.modes[mode])}`);
+      await Promise.all(workers.map((w) => w.request('close')));
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await gw.proc.stop('SIGKILL');
+    }
+  }
+  return out;
+}
