@@ -12,6 +12,7 @@ export const MODES = {
       profile: 50_000,
       toss: 90_000,
       'fair-admission': 60_000,
+      'warm-cost': 40_000,
     },
     servers: {
       kinds: servers,
@@ -53,6 +54,7 @@ export const MODES = {
     // Issue 18 (phases/scheduled.mjs): tens of thousands of joins on a warmed and a cold stream,
     // and a connection storm admitted by ticket and by jittered retry.
     toss: { joins: 20_000, gateways: 2, workers: 2, budgetMs: 60_000 },
+    warmCost: { streams: 2000 },
     fairAdmission: {
       clients: 6000,
       spreadMs: 3000,
@@ -109,6 +111,7 @@ export const MODES = {
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
     toss: { joins: 2000, gateways: 2, workers: 2, budgetMs: 20_000 },
+    warmCost: { streams: 200 },
     fairAdmission: {
       clients: 600,
       spreadMs: 1000,

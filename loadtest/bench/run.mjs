@@ -15,7 +15,7 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
-import { runFairAdmission, runToss } from './phases/scheduled.mjs';
+import { runFairAdmission, runToss, runWarmCost } from './phases/scheduled.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -109,6 +109,11 @@ if (mode.fairAdmission)
   await phase(
     'fair-admission',
     async () => (results.phases.fairAdmission = await runFairAdmission(mode.fairAdmission, ctx)),
+  );
+if (mode.warmCost)
+  await phase(
+    'warm-cost',
+    async () => (results.phases.warmCost = await runWarmCost(mode.warmCost, ctx)),
   );
 if (mode.profile)
   await phase(

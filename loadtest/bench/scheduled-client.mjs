@@ -1,6 +1,7 @@
 // A load-generator child for the scheduled-events bench (phases/scheduled.mjs), forked with IPC.
 // `toss`: opens `count` viewers of one stream as fast as it can from `at` (wall clock, shared by
-// every child) and times each from dial to `joined`. `storm`: `count` clients arrive spread over
+// every child) and times each from dial to `joined`, and from `welcome` to `joined` (the join
+// alone, without the queue of handshakes in front of it). `storm`: `count` clients arrive spread over
 // `spreadMs` and keep dialling until admitted, either honouring the gateway's admission tickets
 // (the SDK's way) or retrying after a jittered Retry-After (the old way); each reports when it
 // first arrived and when it got in. Every loop is bounded by count and `budgetMs`.
@@ -47,10 +48,18 @@ function dial({ url, stream, localAddress, ticket, timeoutMs = 30_000 }) {
     });
     ws.on('error', (e) => finish({ error: e.code ?? e.message }));
     ws.on('close', () => finish({ error: 'closed' }));
+    let welcomedAt;
+    // When the upgrade succeeded: the moment the gateway admitted this client.
+    let openedAt;
+    ws.on('open', () => {
+      openedAt = nowMs();
+    });
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString());
-      if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'join', ref: 1, stream }));
-      else if (m.type === 'joined') finish({ ws });
+      if (m.type === 'welcome') {
+        welcomedAt = nowMs();
+        ws.send(JSON.stringify({ type: 'join', ref: 1, stream }));
+      } else if (m.type === 'joined') finish({ ws, joinMs: nowMs() - welcomedAt, openedAt });
     });
   });
 }
@@ -59,6 +68,7 @@ async function toss({ url, stream, count, at, addresses, perAddress, budgetMs })
   await sleep(Math.max(0, at - Date.now()));
   const until = Date.now() + budgetMs;
   const latencies = [];
+  const joins = [];
   const errors = {};
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
@@ -67,6 +77,7 @@ async function toss({ url, stream, count, at, addresses, perAddress, budgetMs })
       const r = await dial({ url, stream, localAddress: addresses[Math.floor(i / perAddress)] });
       if (r.ws) {
         latencies.push(nowMs() - t);
+        joins.push(r.joinMs);
         open.push(r.ws);
       } else {
         const key = r.error ?? `http_${r.refused}`;
@@ -74,7 +85,7 @@ async function toss({ url, stream, count, at, addresses, perAddress, budgetMs })
       }
     }),
   );
-  return { latencies, errors };
+  return { latencies, joins, errors };
 }
 
 async function storm({ url, stream, count, at, spreadMs, addresses, perAddress, mode, budgetMs }) {
@@ -91,7 +102,7 @@ async function storm({ url, stream, count, at, spreadMs, addresses, perAddress, 
         const r = await dial({ url, stream, localAddress, ticket });
         if (r.ws) {
           open.push(r.ws);
-          return { arrivedAt, admittedAt: nowMs(), attempts };
+          return { arrivedAt, admittedAt: r.openedAt, attempts };
         }
         if (r.refused !== 503) {
           await sleep(200);
