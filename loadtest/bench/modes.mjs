@@ -53,7 +53,7 @@ export const MODES = {
     aggregator: { gateways: 1000, streams: 10_000, seconds: 10 },
     // Issue 18 (phases/scheduled.mjs): tens of thousands of joins on a warmed and a cold stream,
     // and a connection storm admitted by ticket and by jittered retry.
-    toss: { joins: 20_000, gateways: 2, workers: 2, budgetMs: 60_000 },
+    toss: { joins: 20_000, gateways: 2, workers: 2, budgetMs: 60_000, stallMs: 1000 },
     warmCost: { streams: 2000 },
     fairAdmission: {
       clients: 6000,
@@ -110,7 +110,7 @@ export const MODES = {
       budgetMs: 15_000,
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
-    toss: { joins: 2000, gateways: 2, workers: 2, budgetMs: 20_000 },
+    toss: { joins: 2000, gateways: 2, workers: 2, budgetMs: 20_000, stallMs: 1000 },
     warmCost: { streams: 200 },
     fairAdmission: {
       clients: 600,

@@ -1,6 +1,6 @@
 // A load-generator child for the scheduled-events bench (phases/scheduled.mjs), forked with IPC.
-// `toss`: opens `count` viewers of one stream as fast as it can from `at` (wall clock, shared by
-// every child) and times each from dial to `joined`, and from `welcome` to `joined` (the join
+// `toss`: opens `count` viewers, interleaved over `streams`, as fast as it can from `at` (wall
+// clock, shared by every child) and times each from dial to `joined`, and from `welcome` to `joined` (the join
 // alone, without the queue of handshakes in front of it). `storm`: `count` clients arrive spread over
 // `spreadMs` and keep dialling until admitted, either honouring the gateway's admission tickets
 // (the SDK's way) or retrying after a jittered Retry-After (the old way); each reports when it
@@ -64,28 +64,29 @@ function dial({ url, stream, localAddress, ticket, timeoutMs = 30_000 }) {
   });
 }
 
-async function toss({ url, stream, count, at, addresses, perAddress, budgetMs }) {
+async function toss({ url, streams, count, at, addresses, perAddress, budgetMs }) {
   await sleep(Math.max(0, at - Date.now()));
   const until = Date.now() + budgetMs;
-  const latencies = [];
-  const joins = [];
-  const errors = {};
+  // Per stream, interleaved: client i joins streams[i % streams.length].
+  const out = Object.fromEntries(streams.map((s) => [s, { latencies: [], joins: [], errors: {} }]));
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       if (Date.now() > until) return;
+      const stream = streams[i % streams.length];
+      const o = out[stream];
       const t = nowMs();
       const r = await dial({ url, stream, localAddress: addresses[Math.floor(i / perAddress)] });
       if (r.ws) {
-        latencies.push(nowMs() - t);
-        joins.push(r.joinMs);
+        o.latencies.push(nowMs() - t);
+        o.joins.push(r.joinMs);
         open.push(r.ws);
       } else {
         const key = r.error ?? `http_${r.refused}`;
-        errors[key] = (errors[key] ?? 0) + 1;
+        o.errors[key] = (o.errors[key] ?? 0) + 1;
       }
     }),
   );
-  return { latencies, joins, errors };
+  return out;
 }
 
 async function storm({ url, stream, count, at, spreadMs, addresses, perAddress, mode, budgetMs }) {

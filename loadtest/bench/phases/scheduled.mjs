@@ -1,8 +1,8 @@
 // Issue 18's figures. `toss`: two gateways over NATS and Redis with the aggregator; one stream
-// is scheduled and warmed, another is not; then `joins` viewers arrive within seconds on each,
-// warmed first (so JIT warm-up favours the cold one), and each toss is timed from dial to
-// `joined` (p50/p99), with the Redis commands per gateway it caused (INFO commandstats, with the
-// idle rate beside it) and the gateways' event-loop delay during it. `fair-admission`:
+// is scheduled and warmed, another is not; after an unmeasured toss that warms up the processes,
+// `joins` viewers arrive at once, interleaved over both streams (same machine, same moment), each
+// timed from dial to `joined` and from `welcome` to `joined` (p50/p99), with the Redis commands
+// per gateway (INFO commandstats, the idle rate beside it) and the gateways' event-loop delay. `fair-admission`:
 // one gateway admitting `ratePerS`; `clients` arrive spread over `spreadMs`, first honouring
 // admission tickets (the SDK), then retrying after a jittered Retry-After (the old way), each
 // against a fresh gateway; reported: how far from arrival order clients got in, and the time to
@@ -60,6 +60,9 @@ async function brokers(ctx) {
     '',
     '--appendonly',
     'no',
+    // DEBUG SLEEP stalls Redis at the toss (a loopback server of the bench's own).
+    '--enable-debug-command',
+    'yes',
   ]);
   await Promise.all([
     nats.waitFor(/Server is ready/),
@@ -84,6 +87,18 @@ async function commandStats(port) {
     for (const [, cmd, calls] of text.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g))
       out[cmd] = Number(calls);
     return out;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Blocks Redis for `ms` from `at` (DEBUG SLEEP), on a connection of its own. */
+async function stallRedis(port, at, ms) {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(port, '127.0.0.1', { commandTimeout: ms + 5000 });
+  try {
+    await sleep(Math.max(0, at - Date.now()));
+    await r.call('DEBUG', 'SLEEP', String(ms / 1000));
   } finally {
     r.disconnect();
   }
@@ -126,44 +141,58 @@ export async function runToss(cfg, ctx) {
     );
     // History to load: the warm-up must have something to read, as a real stream does.
     const startAt = new Date(Date.now() + 3_600_000).toISOString();
-    const res = await fetch(`http://127.0.0.1:${gateways[0].port}/admin/v1/streams/warm/schedule`, {
-      method: 'PUT',
-      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        startAt,
-        warmAt: new Date().toISOString(),
-        expectedViewers: cfg.joins,
-      }),
-    });
-    if (res.status !== 201) throw new Error(`schedule refused: ${res.status} ${await res.text()}`);
+    for (const stream of ['warm', 'warm-stall']) {
+      const res = await fetch(
+        `http://127.0.0.1:${gateways[0].port}/admin/v1/streams/${stream}/schedule`,
+        {
+          method: 'PUT',
+          headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            startAt,
+            warmAt: new Date().toISOString(),
+            expectedViewers: cfg.joins,
+          }),
+        },
+      );
+      if (res.status !== 201)
+        throw new Error(`schedule refused: ${res.status} ${await res.text()}`);
+    }
     const warmed = await waitUntil(
       async () => {
         const ms = await Promise.all(gateways.map((g) => fetchMetrics(g.port)));
-        return ms.every((m) => metric(m, 'roar_scheduled_warm_streams') === 1);
+        return ms.every((m) => metric(m, 'roar_scheduled_warm_streams') === 2);
       },
       10_000,
       200,
     );
     if (!warmed) throw new Error('the gateways did not warm the stream');
-    const out = { joins: cfg.joins, gateways: cfg.gateways, workers: cfg.workers, runs: {} };
+    const out = { joins: cfg.joins, gateways: cfg.gateways, workers: cfg.workers };
     // Idle baseline: what the cluster asks of Redis with nothing happening, per second.
     const idle0 = await commandStats(b.redisPort);
     await sleep(2000);
     const idle = delta(idle0, await commandStats(b.redisPort));
     out.idleRedisPerS = { all: round(idle.all / 2, 1), reads: round(idle.reads / 2, 1) };
-    for (const stream of ['warm', 'cold']) {
+    const toss = async (streams, count, stallMs = 0) => {
       const before = await commandStats(b.redisPort);
       await Promise.all(gateways.map((g) => fetchMetrics(g.port))); // resets the loop histograms
       const at = Date.now() + 500;
-      const per = split(cfg.joins, workers.length);
+      const per = split(count, workers.length);
       const t = nowMs();
+      // Redis stalls as the herd arrives (a slow command, a failover): who waits on it?
+      const stall =
+        stallMs > 0
+          ? stallRedis(b.redisPort, at, stallMs).then(
+              () => undefined,
+              (error) => String(error.message ?? error),
+            )
+          : undefined;
       const results = await Promise.all(
         workers.map((w, i) =>
           w.request(
             'toss',
             {
               url: `ws://127.0.0.1:${gateways[i % gateways.length].port}/ws`,
-              stream,
+              streams,
               count: per[i],
               at,
               ...addressesFor(per[i], 2000),
@@ -174,32 +203,48 @@ export async function runToss(cfg, ctx) {
         ),
       );
       const seconds = (nowMs() - t - 500) / 1000;
+      const stallError = await stall;
+      if (stallError) throw new Error(`could not stall Redis: ${stallError}`);
       const loops = await Promise.all(gateways.map((g) => fetchMetrics(g.port)));
       const d = delta(before, await commandStats(b.redisPort));
-      const lat = results.flatMap((r) => r.latencies).sort((x, y) => x - y);
-      const join = results.flatMap((r) => r.joins).sort((x, y) => x - y);
-      const errors = {};
-      for (const r of results)
-        for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-      out.runs[stream] = {
-        joined: lat.length,
-        errors,
+      await Promise.all(workers.map((w) => w.request('close')));
+      await sleep(3000);
+      const run = {
         seconds: round(seconds, 2),
-        dialToJoinedMs: { p50: pct(lat, 0.5), p99: pct(lat, 0.99), max: pct(lat, 1) },
-        welcomeToJoinedMs: { p50: pct(join, 0.5), p99: pct(join, 0.99), max: pct(join, 1) },
-        // As measured, the aggregator's and the idle gateways' own calls included (the idle
-        // rate is reported beside it): nothing is subtracted.
+        // As measured, the aggregator's and the gateways' own calls included (the idle rate is
+        // given beside it): nothing is subtracted.
         redisPerGateway: {
           all: round(d.all / gateways.length, 1),
           reads: round(d.reads / gateways.length, 1),
         },
         loopP99Ms: loops.map((m) => round(metric(m, 'nodejs_eventloop_lag_p99_seconds') * 1000, 1)),
         loopMaxMs: loops.map((m) => round(metric(m, 'nodejs_eventloop_lag_max_seconds') * 1000, 1)),
+        streams: {},
       };
-      ctx.log(`toss ${stream}: ${JSON.stringify(out.runs[stream])}`);
-      await Promise.all(workers.map((w) => w.request('close')));
-      await sleep(3000);
-    }
+      for (const stream of streams) {
+        const lat = results.flatMap((r) => r[stream].latencies).sort((x, y) => x - y);
+        const join = results.flatMap((r) => r[stream].joins).sort((x, y) => x - y);
+        const errors = {};
+        for (const r of results)
+          for (const [k, v] of Object.entries(r[stream].errors)) errors[k] = (errors[k] ?? 0) + v;
+        run.streams[stream] = {
+          joined: lat.length,
+          errors,
+          dialToJoinedMs: { p50: pct(lat, 0.5), p99: pct(lat, 0.99), max: pct(lat, 1) },
+          welcomeToJoinedMs: { p50: pct(join, 0.5), p99: pct(join, 0.99), max: pct(join, 1) },
+        };
+      }
+      return run;
+    };
+    // Unmeasured: the processes' JIT and sockets warm up on a stream of its own first.
+    await toss(['jit'], Math.ceil(cfg.joins / 10));
+    // The toss: both streams at once, interleaved, so both see the same machine.
+    out.toss = await toss(['warm', 'cold'], cfg.joins);
+    ctx.log(`toss: ${JSON.stringify(out.toss)}`);
+    // Again on fresh streams, with Redis stalled for `stallMs` from the first join.
+    out.stallMs = cfg.stallMs;
+    out.tossRedisStalled = await toss(['warm-stall', 'cold-stall'], cfg.joins, cfg.stallMs);
+    ctx.log(`toss, Redis stalled: ${JSON.stringify(out.tossRedisStalled)}`);
     return out;
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
