@@ -59,6 +59,11 @@ export class AdmissionTickets {
     this.#gapMs = 1000 / options.ratePerS;
   }
 
+  /** True while come-back times are handed out ahead of `now`: there is a queue. */
+  queued(now: number): boolean {
+    return this.#nextSlot > now;
+  }
+
   /**
    * A ticket for a client refused at `now`. A holder of a valid `prior` keeps its place (its
    * arrival and sequence) and its come-back time if that is still ahead; otherwise the next

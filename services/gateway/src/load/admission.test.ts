@@ -43,7 +43,8 @@ describe('Admission', () => {
       const ip = `10.0.0.${i}`;
       const v = a.check(ip, 0);
       if (v.ok) continue;
-      expect(v.reason).toBe('rate');
+      // The first refused for the rate; after it, newcomers queue behind the tickets out.
+      expect(v.reason).toBe(ticketed.length === 0 ? 'rate' : 'queue');
       if (!v.ticket) throw new Error('a refusal for the rate carries a ticket');
       ticketed.push({ ip, ...v.ticket });
     }
@@ -52,12 +53,12 @@ describe('Admission', () => {
     expect(ticketed.map((t) => t.retryAfterMs)).toEqual(ticketed.map((_, i) => (i + 1) * 100));
     expect(ticketed.map((t) => t.position)).toEqual(ticketed.map((_, i) => i + 1));
     // The first holder comes at its time and pays with the token that accrued: a newcomer just
-    // after finds none and is placed behind the whole queue.
+    // after is placed behind the whole queue.
     const [first, , , , , sixth] = ticketed;
     if (!first || !sixth) throw new Error('unreachable');
     expect(a.check(first.ip, 100, first.ticket)).toEqual({ ok: true });
     const late = a.check('10.9.9.9', 150);
-    expect(late).toMatchObject({ ok: false, reason: 'rate' });
+    expect(late).toMatchObject({ ok: false, reason: 'queue' });
     expect(!late.ok && late.ticket?.retryAfterMs).toBe(1900 - 150);
     // A holder gets in at its time, not before.
     expect(a.check(sixth.ip, 200, sixth.ticket)).toMatchObject({ ok: false, reason: 'early' });
@@ -87,7 +88,7 @@ describe('Admission', () => {
       ['1.1.1.2', 'garbage'],
       ['1.1.1.3', v.ticket.ticket],
     ] as const) {
-      expect(a.check(ip, 10, ticket), `${ip} ${ticket}`).toMatchObject({ reason: 'rate' });
+      expect(a.check(ip, 10, ticket), `${ip} ${ticket}`).toMatchObject({ reason: 'queue' });
     }
     expect(a.check('1.1.1.2', 1000, v.ticket.ticket)).toEqual({ ok: true });
     // Valid through its window (come back at 0, window 5 s), worthless after.
@@ -114,6 +115,6 @@ describe('Admission', () => {
     expect(back.ticket.retryAfterMs).toBe(2000);
     a.closed = false;
     expect(a.check('3.3.3.3', 4000, back.ticket.ticket)).toEqual({ ok: true });
-    expect(a.check('4.4.4.4', 4000)).toMatchObject({ ok: false, reason: 'rate' });
+    expect(a.check('4.4.4.4', 4000)).toMatchObject({ ok: false, reason: 'queue' });
   });
 });

@@ -30,10 +30,11 @@ export type AdmissionVerdict =
  * deploy) is refused with 503 rather than allowed to stall the event loop for everyone already
  * watching. A refused client gets a ticket (admission-ticket.ts) with its place and a come-back
  * time paced at the admission rate; a holder of a due ticket is admitted whatever the bucket
- * holds and pays for it (into debt), so while holders come at their times newcomers find the
- * bucket empty and are ticketed behind them: a storm is admitted at the rate, in arrival order.
- * Places nobody comes back for (an old client, an attacker collecting tickets) leave their
- * tokens in the bucket for newcomers, so they cost capacity nothing. Only a refusal for the
+ * holds and pays for it (into debt). While a queue is out, newcomers are ticketed behind it
+ * (`queue`) unless half a burst of tokens has built up: holders coming at their times keep the
+ * bucket near empty, so a storm is admitted at the rate, in arrival order, while places nobody
+ * comes back for (an old client, an attacker collecting tickets) leave their tokens to
+ * newcomers and cost capacity at most half a burst. Only a refusal for the
  * per-address cap carries no ticket (it is that address's own doing).
  */
 export class Admission {
@@ -75,6 +76,10 @@ export class Admission {
       // Its come-back time was its share of the rate: it gets in, and pays into debt if need be,
       // so that newcomers find no token while holders use the rate.
       else this.#bucket.charge(1, now);
+    } else if (this.#tickets.queued(now) && this.#bucket.tokens(now) < this.#o.burst / 2) {
+      // A queue is out and its holders are using the rate: newcomers go behind them. Half a
+      // burst saved up means places went unclaimed; that capacity goes to whoever is here.
+      reason = 'queue';
     } else if (!this.#bucket.take(now)) reason = 'rate';
     if (reason === undefined) return { ok: true };
     this.#metrics.admissionRefused.inc({ reason });

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../base/config.js';
 import type { Route } from '../base/http.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { Tracing } from '../base/tracing.js';
-import { metricsAllowed } from '../http-routes.js';
+import { metricsAllowed } from '../base/metrics-auth.js';
 import { AdminSpec } from '../moderation/admin-spec.js';
 import { AdminAuth } from '../moderation/authz.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
