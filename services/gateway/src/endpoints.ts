@@ -1,7 +1,9 @@
 import type { AnonymousIds } from './base/anonymous.js';
 import type { GatewayConfig } from './base/config.js';
 import { devLogin } from './base/dev-login.js';
-import { json, type Route } from './base/http.js';
+import { ErrorCode } from '@roar/protocol';
+import { json, jsonError, type Route } from './base/http.js';
+import { MAX_TICKET_CHARS } from './load/admission-ticket.js';
 import type { GatewayMetrics } from './base/metrics.js';
 import { fromAllowedOrigins } from './base/origins.js';
 import type { ConnectionHandler } from './connection/connection-handler.js';
@@ -84,6 +86,10 @@ function admissionRoute(load: LoadControl, now: () => number): Route {
     pattern: '/v1/admission',
     handler: (req) => {
       const token = req.query.get('ticket') ?? undefined;
+      // Longer than any ticket the gateway signs: not one, and not worth a MAC.
+      if (token !== undefined && token.length > MAX_TICKET_CHARS) {
+        return jsonError(400, ErrorCode.InvalidField, `ticket is longer than ${MAX_TICKET_CHARS}`);
+      }
       const ticket = load.admission.ticket(req.ip, now(), token);
       return json(200, ticket, { 'cache-control': 'no-store' });
     },
