@@ -17,6 +17,16 @@ export function warnInsecure(config: GatewayConfig, log: Logger): void {
       'anonymous viewers get different ids on each gateway and after restarts: set ROAR_ANON_ID_SECRET (or ROAR_JWT_SECRET)',
     );
   }
+  if (
+    config.mode === 'gateway' &&
+    !config.admissionTicketSecret &&
+    !config.anonIdSecret &&
+    !config.jwtSecret
+  ) {
+    log.warn(
+      'admission tickets count only at the gateway that issued them: set ROAR_ADMISSION_TICKET_SECRET (or ROAR_JWT_SECRET)',
+    );
+  }
   if (config.metricsToken === undefined && !isLoopbackHost(config.host)) {
     log.warn(
       '/metrics needs no credentials: set ROAR_METRICS_TOKEN, or keep /metrics off the public edge',
