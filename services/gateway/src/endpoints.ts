@@ -91,6 +91,12 @@ function admissionRoute(load: LoadControl, now: () => number): Route {
         return jsonError(400, ErrorCode.InvalidField, `ticket is longer than ${MAX_TICKET_CHARS}`);
       }
       const ticket = load.admission.ticket(req.ip, now(), token);
+      if (!ticket) {
+        return jsonError(503, 'overloaded', 'the admission queue is full; retry later', {
+          'retry-after': String(load.admission.retryAfterS),
+          'cache-control': 'no-store',
+        });
+      }
       return json(200, ticket, { 'cache-control': 'no-store' });
     },
   };

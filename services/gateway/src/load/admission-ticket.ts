@@ -34,6 +34,12 @@ export interface AdmissionTicketOptions {
 /** Longer than any ticket this module signs (about 90 characters). */
 export const MAX_TICKET_CHARS = 200;
 
+/**
+ * The longest queue a gateway hands places in: past it a newcomer is refused without a ticket
+ * (and retries with its backoff). Bounds what anyone collecting places can push everyone back by.
+ */
+export const MAX_QUEUE_MS = 300_000;
+
 /** A ticket presented this much before its come-back time still admits (clock skew, timers). */
 export const EARLY_SLACK_MS = 250;
 
@@ -70,9 +76,10 @@ export class AdmissionTickets {
   /**
    * A ticket for a client refused at `now`. A holder of a valid `prior` keeps its place (its
    * arrival and sequence) and its come-back time if that is still ahead; otherwise the next
-   * free time. `notBefore` holds everyone back (a closed gateway's retry-after).
+   * free time, or undefined when that is more than `MAX_QUEUE_MS` away. `notBefore` holds
+   * everyone back (a closed gateway's retry-after).
    */
-  issue(ip: string, now: number, prior?: Ticket, notBefore = now): IssuedTicket {
+  issue(ip: string, now: number, prior?: Ticket, notBefore = now): IssuedTicket | undefined {
     let comeBackAt: number;
     if (prior && prior.comeBackAt >= Math.max(now, notBefore)) comeBackAt = prior.comeBackAt;
     else if (prior) {
@@ -82,6 +89,7 @@ export class AdmissionTickets {
       this.#nextSlot = Math.max(this.#nextSlot, comeBackAt + this.#gapMs);
     } else {
       comeBackAt = Math.max(this.#nextSlot, now, notBefore);
+      if (comeBackAt - now > MAX_QUEUE_MS) return undefined;
       this.#nextSlot = comeBackAt + this.#gapMs;
     }
     const ticket: Ticket = {

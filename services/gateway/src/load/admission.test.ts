@@ -60,8 +60,8 @@ describe('Admission', () => {
     const late = a.check('10.9.9.9', 150);
     expect(late).toMatchObject({ ok: false, reason: 'queue' });
     expect(!late.ok && late.ticket?.retryAfterMs).toBe(1900 - 150);
-    // A holder gets in at its time, not before.
-    expect(a.check(sixth.ip, 200, sixth.ticket)).toMatchObject({ ok: false, reason: 'early' });
+    // A holder gets in at its time, not before (while the holders before it use the rate).
+    expect(a.check(sixth.ip, 150, sixth.ticket)).toMatchObject({ ok: false, reason: 'early' });
     expect(a.check(sixth.ip, 600, sixth.ticket)).toEqual({ ok: true });
     // Places nobody came back for (the 2nd to the 5th) left their tokens to newcomers.
     expect(a.check('10.6.6.6', 1000)).toEqual({ ok: true });
@@ -116,5 +116,43 @@ describe('Admission', () => {
     a.closed = false;
     expect(a.check('3.3.3.3', 4000, back.ticket.ticket)).toEqual({ ok: true });
     expect(a.check('4.4.4.4', 4000)).toMatchObject({ ok: false, reason: 'queue' });
+  });
+
+  it('bounds the queue: past MAX_QUEUE_MS newcomers get no place, holders keep theirs', () => {
+    const a = admission(0, { ratePerS: 1, burst: 1, maxPerIp: 1_000_000 });
+    let issued = 0;
+    let first: string | undefined;
+    while (issued < 400) {
+      const t = a.ticket(`10.1.${issued >> 8}.${issued & 255}`, 0);
+      if (!t) break;
+      first ??= t.ticket;
+      issued++;
+    }
+    // One a second, five minutes: 301 places (0 s to 300 s), then none.
+    expect(issued).toBe(301);
+    // The bucket's one token is unclaimed capacity: the first newcomer gets it; the next is
+    // refused, and with the queue full, gets no place.
+    expect(a.check('10.2.0.1', 0)).toEqual({ ok: true });
+    const refused = a.check('10.2.0.2', 0);
+    expect(refused).toMatchObject({ ok: false, reason: 'queue' });
+    expect(!refused.ok && refused.ticket).toBeUndefined();
+    // A holder keeps its place however long the queue.
+    expect(a.ticket('10.1.0.0', 0, first)).toMatchObject({ retryAfterMs: 0 });
+  });
+
+  it('lets a holder in early only on capacity that places nobody claimed left', () => {
+    // 2 a second (places 500 ms apart), a burst of 2: spare capacity is a whole token saved up.
+    const a = admission(0, { ratePerS: 2, burst: 2, maxPerIp: 1000 });
+    for (let i = 0; i < 2; i++) expect(a.check(`10.0.0.${i}`, 0)).toEqual({ ok: true });
+    const v = a.check('10.0.1.1', 0);
+    const w = a.check('10.0.1.2', 0);
+    if (v.ok || w.ok || !v.ticket || !w.ticket) throw new Error('expected tickets');
+    expect([v.ticket.retryAfterMs, w.ticket.retryAfterMs]).toEqual([500, 1000]);
+    // Before the first holder's time the bucket holds under a token: the second must wait.
+    expect(a.check('10.0.1.2', 300, w.ticket.ticket)).toMatchObject({ reason: 'early' });
+    expect(a.check('10.0.1.3', 400)).toMatchObject({ ok: false, reason: 'queue' });
+    // The first holder never came at 500: by 600 its share is saved up, and the second holder
+    // need not sit out the phantom's place.
+    expect(a.check('10.0.1.2', 600, w.ticket.ticket)).toEqual({ ok: true });
   });
 });

@@ -72,21 +72,20 @@ export class Admission {
     else if (this.#open >= this.#o.maxConnections) reason = 'max_connections';
     else if ((this.#perIp.get(ip) ?? 0) >= this.#o.maxPerIp) reason = 'max_per_ip';
     else if (held) {
-      if (!this.#tickets.due(held, now)) reason = 'early';
       // Its come-back time was its share of the rate: it gets in, and pays into debt if need be,
-      // so that newcomers find no token while holders use the rate.
-      else this.#bucket.charge(1, now);
-    } else if (this.#tickets.queued(now) && this.#bucket.tokens(now) < this.#o.burst / 2) {
-      // A queue is out and its holders are using the rate: newcomers go behind them. Half a
-      // burst saved up means places went unclaimed; that capacity goes to whoever is here.
+      // so that newcomers find no token while holders use the rate. Early, it gets in only on
+      // capacity places nobody claimed left (phantom places must not hold it back).
+      if (this.#tickets.due(held, now)) this.#bucket.charge(1, now);
+      else if (!this.#spare(now) || !this.#bucket.take(now)) reason = 'early';
+    } else if (this.#tickets.queued(now) && !this.#spare(now)) {
+      // A queue is out and its holders are using the rate: newcomers go behind them.
       reason = 'queue';
     } else if (!this.#bucket.take(now)) reason = 'rate';
     if (reason === undefined) return { ok: true };
     this.#metrics.admissionRefused.inc({ reason });
     const base = this.#o.retryAfterS;
-    if (reason === 'max_per_ip') {
-      return { ok: false, reason, retryAfterS: base + Math.floor(Math.random() * (base + 1)) };
-    }
+    const jittered = (): number => base + Math.floor(Math.random() * (base + 1));
+    if (reason === 'max_per_ip') return { ok: false, reason, retryAfterS: jittered() };
     const full = reason === 'closed' || reason === 'max_connections';
     // Refused for the rate: the bucket is empty now, so the first free time is one gap away.
     const ticket = this.ticket(
@@ -96,6 +95,7 @@ export class Admission {
       full,
       reason === 'rate' ? 1000 / this.#o.ratePerS : 0,
     );
+    if (!ticket) return { ok: false, reason, retryAfterS: jittered() };
     return {
       ok: false,
       reason,
@@ -107,12 +107,26 @@ export class Admission {
   /**
    * A place in the queue for `ip` (`GET /v1/admission`, and every ticketed refusal): a valid
    * `token` keeps its holder's place; `full` (closed, or at the connection cap) holds everyone
-   * back by the retry-after base.
+   * back by the retry-after base. Undefined when the queue is `MAX_QUEUE_MS` long.
    */
-  ticket(ip: string, now: number, token?: string, full = this.closed, waitMs = 0): IssuedTicket {
+  ticket(
+    ip: string,
+    now: number,
+    token?: string,
+    full = this.closed,
+    waitMs = 0,
+  ): IssuedTicket | undefined {
     const held = token ? this.#tickets.verify(token, ip, now) : undefined;
     const notBefore = now + (full ? this.#o.retryAfterS * 1000 : waitMs);
     return this.#tickets.issue(ip, now, held, notBefore);
+  }
+
+  /**
+   * Half a burst of tokens saved up while a queue is out means places went unclaimed (old
+   * clients, ticket collectors): that capacity goes to whoever is here.
+   */
+  #spare(now: number): boolean {
+    return this.#bucket.tokens(now) >= Math.max(1, this.#o.burst / 2);
   }
 
   opened(ip: string): void {
@@ -136,6 +150,11 @@ export class Admission {
   }
 
   /** Sockets counted by `lingering` that are still within their linger time. */
+  /** The base of the Retry-After of refusals without a ticket. */
+  get retryAfterS(): number {
+    return this.#o.retryAfterS;
+  }
+
   get lingeringCount(): number {
     return this.#lingering.length;
   }
