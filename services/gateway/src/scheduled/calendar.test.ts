@@ -133,4 +133,33 @@ describe('EventCalendar', () => {
     expect(g.switches).toEqual([]);
     expect([...g.held]).toEqual(['final']);
   });
+
+  it('keeps news heard while a read was in flight (the read is done again)', async () => {
+    const clock = { now: T };
+    const store = createMemoryStore({ historyCapacity: 1 });
+    let reads = 0;
+    const ref: { g?: ReturnType<typeof gateway> } = {};
+    const racing: Store = {
+      ...store,
+      schedules: {
+        ...store.schedules,
+        listSchedules: async () => {
+          const list = await store.schedules.listSchedules();
+          // The first read returns what was stored before a PUT whose news arrives meanwhile.
+          if (reads++ === 0) {
+            const event = plan({ stream: 'late' });
+            await store.schedules.putSchedule(event);
+            ref.g?.calendar.learn('late', event);
+          }
+          return list;
+        },
+      },
+    };
+    const g = gateway(racing, 'gw-a', clock);
+    ref.g = g;
+    await g.calendar.reload();
+    expect(reads).toBe(2);
+    expect(g.calendar.events().map((e) => e.stream)).toEqual(['late']);
+    expect([...g.held]).toEqual(['late']);
+  });
 });

@@ -60,6 +60,8 @@ export class EventCalendar {
   #sub: Subscription | undefined;
   #loaded = false;
   #loading = false;
+  /** Bumped by every `learn`: a read that spans news is read again, not trusted. */
+  #changes = 0;
   #failing = false;
 
   constructor(options: CalendarOptions) {
@@ -99,6 +101,7 @@ export class EventCalendar {
 
   /** Takes an event (or its cancellation, `null`) as the truth for `stream`. */
   learn(stream: string, event: ScheduledEvent | null): void {
+    this.#changes++;
     if (event) this.#events.set(stream, event);
     else this.#events.delete(stream);
   }
@@ -108,7 +111,15 @@ export class EventCalendar {
     if (this.#loading) return;
     this.#loading = true;
     try {
-      const events = await this.#o.store.schedules.listSchedules();
+      let events: ScheduledEvent[];
+      // News heard during a read may be missing from it: read again (a few times at most;
+      // then the next refresh does).
+      for (let tries = 0; ; tries++) {
+        const seen = this.#changes;
+        events = await this.#o.store.schedules.listSchedules();
+        if (this.#changes === seen) break;
+        if (tries === 2) return;
+      }
       this.#events.clear();
       for (const e of events) this.#events.set(e.stream, e);
       this.#loaded = true;
