@@ -109,11 +109,17 @@ export function phaseOf(event: ScheduledEvent, now: number): Phase {
   return 'ended';
 }
 
-/** True when gateway `gatewayId` holds the stream at `now`. */
+/**
+ * True when gateway `gatewayId` holds the stream at `now`: every gateway when the plan names
+ * none, else those named. A name also covers the worker threads of that process
+ * (`<ROAR_GATEWAY_ID>-<n>` with `ROAR_WORKERS` > 1).
+ */
 export function warmsHere(event: ScheduledEvent, gatewayId: string, now: number): boolean {
   const phase = phaseOf(event, now);
   if (phase !== 'warming' && phase !== 'live') return false;
-  return event.gateways.length === 0 || event.gateways.includes(gatewayId);
+  if (event.gateways.length === 0) return true;
+  const process = /^(.*)-\d+$/.exec(gatewayId)?.[1];
+  return event.gateways.some((g) => g === gatewayId || g === process);
 }
 
 /**
