@@ -10,7 +10,7 @@ export type ScheduleRequest = {
   endAt?: string | null;
   expectedViewers: number;
   policy?: SettingsPatch;
-  /** Gateway ids (ROAR_GATEWAY_ID) that warm the stream; default every gateway. */
+  /** Gateway ids (ROAR_GATEWAY_ID) that warm the stream (a process's id covers its worker threads, `<id>-<n>`); default every gateway. */
   gateways?: Array<string>;
 };
 
