@@ -55,12 +55,12 @@ export const MODES = {
     // and a connection storm admitted by ticket and by jittered retry.
     toss: { joins: 20_000, gateways: 2, workers: 2, budgetMs: 60_000, stallMs: 1000 },
     warmCost: { streams: 2000 },
-    // The gateway's default admission (1000/s, burst 2000); 8,000 arrivals in 2 s.
+    // Twice the admission rate for 3 s, with a small burst so that nearly everyone queues.
     fairAdmission: {
-      clients: 8000,
-      spreadMs: 2000,
+      clients: 6000,
+      spreadMs: 3000,
       ratePerS: 1000,
-      burst: 2000,
+      burst: 200,
       workers: 2,
       budgetMs: 60_000,
     },
