@@ -63,7 +63,7 @@ describe('fair admission in the SDK', () => {
     expect(h.seen.status.at(-1)).not.toHaveProperty('position');
     h.clock.advance(h.seen.status.at(-1)?.delayMs ?? 0);
     await settle();
-    expect(h.net.last.request.ticket).toBeUndefined();
+    expect(h.net.last.request?.ticket).toBeUndefined();
   });
 
   it('falls back to the ordinary backoff when the endpoint fails or answers nonsense', async () => {
@@ -79,7 +79,7 @@ describe('fair admission in the SDK', () => {
       expect(status).not.toHaveProperty('position');
       h.clock.advance(status?.delayMs ?? 0);
       await settle();
-      expect(h.net.last.request.ticket).toBeUndefined();
+      expect(h.net.last.request?.ticket).toBeUndefined();
     }
   });
 
