@@ -1,9 +1,11 @@
-import { MemoryBus, Subjects } from '@roar/bus';
+import { MemoryBroker, MemoryBus, Subjects } from '@roar/bus';
+import { waitFor } from '@roar/testkit';
 import type { SettingsPatch } from '@roar/protocol';
 import { silentLogger } from '@roar/runtime';
 import { createMemoryStore, type ScheduledEvent, type Store } from '@roar/store';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../moderation/rules/settings.js';
+import { encodeControl } from '../moderation/control.js';
 import { EventCalendar } from './calendar.js';
 
 const T = 1_900_000_000_000;
@@ -22,13 +24,19 @@ const plan = (over: Partial<ScheduledEvent> = {}): ScheduledEvent => ({
 });
 
 /** A gateway's calendar on a shared store, recording what it holds and the switches it made. */
-function gateway(store: Store, id: string, clock: { now: number }, failSwitches = 0) {
+function gateway(
+  store: Store,
+  id: string,
+  clock: { now: number },
+  failSwitches = 0,
+  bus = new MemoryBus(),
+) {
   const held = new Set<string>();
   const switches: SettingsPatch[] = [];
   let failures = failSwitches;
   const calendar = new EventCalendar({
     store,
-    bus: new MemoryBus(),
+    bus,
     subjects: new Subjects('t'),
     holder: { warm: (s) => held.add(s), cool: (s) => void held.delete(s) },
     settings: {
@@ -161,5 +169,29 @@ describe('EventCalendar', () => {
     expect(reads).toBe(2);
     expect(g.calendar.events().map((e) => e.stream)).toEqual(['late']);
     expect([...g.held]).toEqual(['late']);
+  });
+
+  it('writes its events back when a peer says the store lost its data (control reload)', async () => {
+    const clock = { now: T };
+    const broker = new MemoryBroker();
+    const store = createMemoryStore({ historyCapacity: 1 });
+    await store.schedules.putSchedule(plan());
+    await store.schedules.putSchedule(plan({ stream: 'other' }));
+    const g = gateway(store, 'gw-a', clock, 0, new MemoryBus(broker));
+    g.calendar.start();
+    try {
+      await waitFor(() => g.held.size === 2, { timeoutMs: 2000, message: 'both warm' });
+      // Redis restarts empty; a peer restores moderation and says reload.
+      for (const e of await store.schedules.listSchedules())
+        await store.schedules.removeSchedule(e.stream);
+      new MemoryBus(broker).publish(new Subjects('t').control(), encodeControl({ kind: 'reload' }));
+      await waitFor(async () => (await store.schedules.listSchedules()).length === 2, {
+        timeoutMs: 2000,
+        message: 'the schedule written back',
+      });
+      expect(await store.schedules.getSchedule('final')).toEqual(plan());
+    } finally {
+      g.calendar.stop();
+    }
   });
 });

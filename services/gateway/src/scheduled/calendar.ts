@@ -3,6 +3,7 @@ import type { SettingsPatch } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { ScheduledEvent, Store, StreamSettings } from '@roar/store';
 import type { Actor } from '../moderation/actor.js';
+import { decodeControl } from '../moderation/control.js';
 import { decodeNews } from './news.js';
 import { holdUntil, warmsHere } from './plan.js';
 
@@ -58,6 +59,7 @@ export class EventCalendar {
   readonly #switching = new Set<string>();
   readonly #timers: NodeJS.Timeout[] = [];
   #sub: Subscription | undefined;
+  #control: Subscription | undefined;
   #loaded = false;
   #loading = false;
   /** Bumped by every `learn`: a read that spans news is read again, not trusted. */
@@ -86,6 +88,11 @@ export class EventCalendar {
       this.learn(news.stream, news.event);
       this.tick(this.#o.now());
     });
+    // `reload` on the control subject: a gateway found that Redis lost its data and wrote back
+    // the moderation it knew. The schedule is written back the same way, from this copy.
+    this.#control = bus.subscribe(subjects.control(), (payload) => {
+      if (decodeControl(payload)?.kind === 'reload') void this.restore();
+    });
     void this.reload();
     this.#every(1000, () => this.tick(this.#o.now()));
     this.#every(this.#o.refreshMs, () => void this.reload());
@@ -97,6 +104,25 @@ export class EventCalendar {
   stop(): void {
     for (const t of this.#timers) clearInterval(t);
     this.#sub?.unsubscribe();
+    this.#control?.unsubscribe();
+  }
+
+  /**
+   * Writes every event this gateway knows back to a store that lost its data: those missing
+   * from it, as they were. Every gateway does, with the same events: the writes agree. (An event
+   * cancelled while this gateway missed the news, at most `refreshMs` ago, comes back with them.)
+   */
+  async restore(): Promise<void> {
+    const { store, log } = this.#o;
+    try {
+      const stored = new Set((await store.schedules.listSchedules()).map((e) => e.stream));
+      const missing = [...this.#events.values()].filter((e) => !stored.has(e.stream));
+      await Promise.all(missing.map((e) => store.schedules.putSchedule(e)));
+      if (missing.length > 0)
+        log.warn('schedule restored to the store', { events: missing.length });
+    } catch (error) {
+      log.warn('schedule restore failed; the next refresh reads what the store has', { error });
+    }
   }
 
   /** Takes an event (or its cancellation, `null`) as the truth for `stream`. */
