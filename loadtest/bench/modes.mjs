@@ -29,8 +29,11 @@ export const MODES = {
       aggregator: 60_000,
       hooks: 30_000,
       webhooks: 40_000,
-      profile: 50_000,
       relay: 150_000,
+      profile: 50_000,
+      toss: 90_000,
+      'fair-admission': 60_000,
+      'warm-cost': 40_000,
     },
     servers: {
       kinds: servers,
@@ -76,6 +79,19 @@ export const MODES = {
       streams: 50,
       receiverLatencyMs: 20,
       dispatch: WEBHOOK_DISPATCH,
+    },
+    // Issue 18 (phases/scheduled.mjs): tens of thousands of joins on a warmed and a cold stream,
+    // and a connection storm admitted by ticket and by jittered retry.
+    toss: { joins: 20_000, gateways: 2, workers: 2, budgetMs: 60_000, stallMs: 1000 },
+    warmCost: { streams: 2000 },
+    // Twice the admission rate for 3 s, with a small burst so that nearly everyone queues.
+    fairAdmission: {
+      clients: 6000,
+      spreadMs: 3000,
+      ratePerS: 1000,
+      burst: 200,
+      workers: 2,
+      budgetMs: 60_000,
     },
     profile: {
       viewers: 10_000,
@@ -149,6 +165,16 @@ export const MODES = {
       streams: 20,
       receiverLatencyMs: 20,
       dispatch: WEBHOOK_DISPATCH,
+    },
+    toss: { joins: 2000, gateways: 2, workers: 2, budgetMs: 20_000, stallMs: 1000 },
+    warmCost: { streams: 200 },
+    fairAdmission: {
+      clients: 600,
+      spreadMs: 1000,
+      ratePerS: 300,
+      burst: 50,
+      workers: 2,
+      budgetMs: 20_000,
     },
     profile: {
       viewers: 1000,

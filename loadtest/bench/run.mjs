@@ -17,6 +17,7 @@ import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
 import { runHooks, runWebhooks } from './phases/integrations.mjs';
 import { runRelay } from './phases/relay.mjs';
+import { runFairAdmission, runToss, runWarmCost } from './phases/scheduled.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -110,6 +111,18 @@ if (mode.webhooks)
   await phase(
     'webhooks',
     async () => (results.phases.webhooks = await runWebhooks(mode.webhooks, ctx)),
+  );
+if (mode.toss)
+  await phase('toss', async () => (results.phases.toss = await runToss(mode.toss, ctx)));
+if (mode.fairAdmission)
+  await phase(
+    'fair-admission',
+    async () => (results.phases.fairAdmission = await runFairAdmission(mode.fairAdmission, ctx)),
+  );
+if (mode.warmCost)
+  await phase(
+    'warm-cost',
+    async () => (results.phases.warmCost = await runWarmCost(mode.warmCost, ctx)),
   );
 if (mode.profile)
   await phase(

@@ -9,8 +9,9 @@ export const LOAD_GEN_NICE = 10;
 const SCRIPT = fileURLToPath(new URL('../load-gen.mjs', import.meta.url));
 
 export class Worker {
-  constructor(name) {
-    this.proc = forkChild(name, SCRIPT, [], {
+  /** `script`: the child to fork, load-gen.mjs unless a phase brings its own. */
+  constructor(name, script = SCRIPT) {
+    this.proc = forkChild(name, script, [], {
       // Room for ~19k sockets of ws state per worker.
       execArgv: ['--max-old-space-size=2048'],
     });

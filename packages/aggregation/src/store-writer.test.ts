@@ -21,6 +21,12 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       rates: fail,
     },
     leases: { acquire: fail, release: fail, holder: fail },
+    schedules: {
+      putSchedule: fail,
+      getSchedule: fail,
+      removeSchedule: fail,
+      listSchedules: fail,
+    },
     moderation: {
       putBan: fail,
       removeBan: fail,

@@ -20,6 +20,7 @@ const STREAM_KIND = /^[a-z_]+$/;
  * - `<prefix>.control`               cluster-wide control events (global bans, settings)
  * - `<prefix>.relay.in.<p>.<epoch>.<stream>`  accepted chat, gateway → chat relay (`ROAR_CHAT_RELAY`)
  * - `<prefix>.relay.beat.<p>`        the chat relay of partition p is alive (payload: its epoch)
+ * - `<prefix>.schedule`              scheduled events changed through the admin API
  *
  * A gateway holds one subscription per stream it serves: `<prefix>.s.<stream>.*`.
  */
@@ -73,6 +74,10 @@ export class Subjects {
   /** Every partition's relay beat: a gateway's one subscription to them. */
   relayBeats(): string {
     return `${this.prefix}.relay.beat.*`;
+  }
+
+  schedule(): string {
+    return `${this.prefix}.schedule`;
   }
 
   /**

@@ -1,6 +1,67 @@
 // Generated from docs/openapi.yaml by packages/client/scripts/gen-admin-api.mjs: do not edit.
 // src/admin.test.ts fails when this file and the document disagree.
 
+export type ScheduleRequest = {
+  /** The toss: RFC 3339 with an offset, in the future. */
+  startAt: string;
+  /** When gateways start holding the stream; default ROAR_SCHEDULE_WARM_LEAD_S before startAt. */
+  warmAt?: string;
+  /** When the policy switches off and warm-up ends; default none (held 3 h after startAt). */
+  endAt?: string | null;
+  expectedViewers: number;
+  policy?: SettingsPatch;
+  /** Gateway ids (ROAR_GATEWAY_ID) that warm the stream (a process's id covers its worker threads, `<id>-<n>`); default every gateway. */
+  gateways?: Array<string>;
+};
+
+export type ScheduledEvent = {
+  stream: string;
+  warmAt: string;
+  startAt: string;
+  endAt: string | null;
+  expectedViewers: number;
+  policy: SettingsPatch;
+  gateways: Array<string>;
+  phase: 'scheduled' | 'warming' | 'live' | 'ended';
+  by: string;
+  updatedAt: string;
+};
+
+export type WebhookEndpoint = {
+  id: string;
+  url: string;
+  events: Array<
+    | 'chat.published'
+    | 'chat.deleted'
+    | 'chat.cleared'
+    | 'moderation.action'
+    | 'viewers.sample'
+    | 'reactions.burst'
+  >;
+  /** The last log position acknowledged (delivered or dead-lettered) */
+  lastSeq: number;
+  /** Events delivered since this process started */
+  delivered: number;
+  /** A batch is being retried now */
+  failing: boolean;
+  lastError: string | null;
+  deadLetters: number;
+};
+
+export type WebhookFailure = {
+  id: string;
+  endpoint: string;
+  /** Events in the batch */
+  events: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** The streams the batch touches (at most 100 listed) */
+  streams: Array<string>;
+  attempts: number;
+  lastError: string;
+  failedAt: string;
+};
+
 /** One event of the durable log, schema version 1 (docs/protocol.md, "The durable log"). `seq` increases within a stream (not densely); `ts` is when it happened (ms since the epoch). */
 export type LogEvent = {
   v: 1;
@@ -167,7 +228,9 @@ export type AuditEntry = {
     | 'approve'
     | 'deny'
     | 'level'
-    | 'restore';
+    | 'restore'
+    | 'schedule'
+    | 'unschedule';
   target?: string;
   reason?: string;
   details?: { [key: string]: unknown };
@@ -364,6 +427,29 @@ export interface AdminOperations {
     };
     output: { pinned: number | null };
   };
+  /** Every scheduled event, by start time (admin). Every stream's scheduled event with its phase now (`scheduled`, `warming`, `live` or `ended`). Needs the `admin` role or an API key. */
+  listSchedule: { input: Record<string, never>; output: { events: Array<ScheduledEvent> } };
+  /** A stream's scheduled event (admin). The stream's scheduled event, or 404 when none is. Needs the `admin` role or an API key. */
+  getSchedule: { input: { stream: string }; output: { event: ScheduledEvent } };
+  /** Schedule a stream's event, or change it (admin). Puts the stream's event on the calendar (201), or replaces the one there (200). From `warmAt` (default `ROAR_SCHEDULE_WARM_LEAD_S` before `startAt`; a time already past means now) every gateway, or those in `gateways`, holds the stream as if a viewer had joined, counting nobody; `GET /v1/scale` and `roar_scheduled_*` ramp to `expectedViewers` ahead of `startAt`; at `startAt` the `policy` is applied to the stream's chat rules and at `endAt` its fields go back to the defaults, both through the settings path (audited as `schedule:<gateway>`, told to viewers). Refused with 400 (`invalid_field`, naming the field): a `startAt` not in the future or more than a year ahead, `warmAt` after `startAt` or more than 12 h before it, `endAt` not after `startAt` or more than 24 h after it, `expectedViewers` outside 1–100,000,000, a bad policy. Audited (`schedule`) in the stream's log. Needs the `admin` role or an API key. */
+  putSchedule: {
+    input: {
+      stream: string;
+      body: ScheduleRequest;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { event: ScheduledEvent };
+  };
+  /** Cancel a stream's scheduled event (admin). Takes the event off the calendar; gateways stop holding the stream for it within a second (it lingers like any stream once it has no viewers) and the scale signal drops it. A policy already switched on stays until a moderator changes it. Audited (`unschedule`). Needs the `admin` role or an API key. */
+  cancelSchedule: {
+    input: {
+      stream: string;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { cancelled: string };
+  };
 }
 
 /** How each operation is called: method, path template, success status, body and query. */
@@ -514,6 +600,28 @@ export const ADMIN_OPERATIONS = {
     path: '/admin/v1/degradation',
     status: 200,
     body: 'required',
+    query: [],
+  },
+  listSchedule: { method: 'GET', path: '/admin/v1/schedule', status: 200, body: 'none', query: [] },
+  getSchedule: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/schedule',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  putSchedule: {
+    method: 'PUT',
+    path: '/admin/v1/streams/{stream}/schedule',
+    status: 200,
+    body: 'required',
+    query: [],
+  },
+  cancelSchedule: {
+    method: 'DELETE',
+    path: '/admin/v1/streams/{stream}/schedule',
+    status: 200,
+    body: 'none',
     query: [],
   },
 } as const;

@@ -9,6 +9,7 @@ import {
   type ServerMessage,
   type WelcomeMessage,
 } from '@roar/protocol/core';
+import { askAdmission } from './admission.js';
 import { Backoff } from './backoff.js';
 import type { Timer } from './clock.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';
@@ -58,6 +59,8 @@ export class Connection {
   #refusal: ErrorMessage | undefined;
   #tokenRetried = false;
   #reconnects = 0;
+  /** The admission ticket held while waiting for a place (see admission.ts). */
+  #ticket: string | undefined;
 
   constructor(options: ResolvedOptions, handlers: ConnectionHandlers) {
     this.#o = options;
@@ -145,6 +148,7 @@ export class Connection {
         codec: this.#codec,
         token,
         anonId: token === undefined ? this.#o.anonId : undefined,
+        ticket: this.#ticket,
       },
       {
         // A socket is not a session: the connection is open when the welcome arrives.
@@ -197,6 +201,7 @@ export class Connection {
     this.#o.transports.settled(true);
     this.#openedAt = this.#o.clock.now();
     this.#tokenRetried = false;
+    this.#ticket = undefined;
     // Open before the handlers run, so that what they send goes out; the status comes last, so
     // that a status listener finds the client ready for requests.
     this.#state = 'open';
@@ -219,6 +224,7 @@ export class Connection {
     const hintMs = this.#reconnectHintMs;
     this.#reconnectHintMs = undefined;
     this.#on.dropped(code);
+    if (shouldReconnect(code) && !wasOpen && this.#o.admission) return void this.#queue(code);
     if (shouldReconnect(code)) return this.#scheduleReconnect(code, hintMs);
     // An expired token is worth one more try with whatever the token function returns now.
     if (
@@ -240,6 +246,37 @@ export class Connection {
           ),
     );
     this.#setState({ state: 'closed', closeCode: code });
+  }
+
+  /**
+   * After a dial that got no welcome: asks the admission endpoint for a place and dials again at
+   * its time, with the ticket. A dial with a ticket that failed too waits at least the backoff
+   * delay as well, so a network that breaks only WebSocket cannot spin the client; an endpoint
+   * that does not answer leaves the ordinary backoff.
+   */
+  async #queue(code: number): Promise<void> {
+    const dialId = this.#dialId;
+    const fetch = this.#o.admission;
+    const place = fetch ? await askAdmission(fetch, this.#o.url, this.#ticket) : undefined;
+    if (dialId !== this.#dialId) return;
+    if (!place) {
+      this.#ticket = undefined;
+      return this.#scheduleReconnect(code, undefined);
+    }
+    const delayMs = Math.max(place.retryAfterMs, this.#ticket ? this.#backoff.next() : 0);
+    this.#ticket = place.ticket;
+    this.#reconnects++;
+    this.#setState({
+      state: 'reconnecting',
+      attempt: this.#backoff.attempt,
+      closeCode: code,
+      delayMs,
+      position: place.position,
+    });
+    this.#reconnectTimer = this.#o.clock.setTimer(() => {
+      this.#reconnectTimer = undefined;
+      void this.#dial();
+    }, delayMs);
   }
 
   /** Waits the backoff delay (after at least `hintMs`, when the server suggested one), then dials. */

@@ -20,6 +20,11 @@ export interface StatusChange {
   closeCode?: number;
   /** For `reconnecting`: how long the client waits before dialling again. */
   delayMs?: number;
+  /**
+   * For `reconnecting`: the client holds a place in the server's admission queue ("joining,
+   * position ~N"); `delayMs` is the server's come-back time for it.
+   */
+  position?: number;
 }
 
 /**

@@ -23,6 +23,7 @@ export type {
   StreamViewers,
 } from './events.js';
 export type { BackoffOptions } from './backoff.js';
+export type { AdmissionFetch, AdmissionPlace } from './admission.js';
 export type { PlaybackOptions } from './playback.js';
 export {
   Replay,

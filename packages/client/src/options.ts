@@ -1,3 +1,4 @@
+import type { AdmissionFetch } from './admission.js';
 import { isAnonId, jsonCodec, type Codec, type CodecName } from '@roar/protocol/core';
 import { defaultStorage, loadAnonId, type KeyValueStorage } from './anon-id.js';
 import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
@@ -44,6 +45,13 @@ export interface RoarClientOptions {
   EventSource?: EventSourceConstructor;
   /** `fetch` for the fallback's POSTs. Default `globalThis.fetch`. */
   fetch?: FetchLike;
+  /**
+   * Fair admission (docs/protocol.md): after a dial refused before its welcome, the client asks
+   * `GET /v1/admission` for a place in the queue and comes back at its time. Default
+   * `globalThis.fetch` with the built-in transports, off with a transport function; `false`
+   * turns it off.
+   */
+  admission?: AdmissionFetch | false;
   /** Failed WebSocket dials (no welcome) in a row before `auto` tries the fallback. Default 3. */
   fallbackAfter?: number;
   /** Reconnect backoff; see `BackoffOptions` for the defaults. */
@@ -87,6 +95,8 @@ export interface ResolvedOptions {
   playback: { latencyMs: () => number; maxHeld: number } | undefined;
   clock: Clock;
   random: () => number;
+  /** How the admission endpoint is asked; undefined: it is not. */
+  admission: AdmissionFetch | undefined;
 }
 
 function invalid(message: string): RoarClientError {
@@ -199,5 +209,19 @@ export function resolveOptions(options: RoarClientOptions, table: CodecTable): R
     playback,
     clock: options.clock ?? systemClock,
     random,
+    admission: admissionFetch(options),
   };
+}
+
+function admissionFetch(options: RoarClientOptions): AdmissionFetch | undefined {
+  if (options.admission === false) return undefined;
+  if (options.admission !== undefined) {
+    if (typeof options.admission !== 'function')
+      throw invalid('admission must be a function or false');
+    return options.admission;
+  }
+  if (typeof options.transport === 'function') return undefined;
+  const globalFetch = (globalThis as { fetch?: AdmissionFetch }).fetch;
+  // Called through a wrapper: browsers throw "Illegal invocation" for a detached `fetch`.
+  return globalFetch ? (url) => globalFetch(url) : undefined;
 }

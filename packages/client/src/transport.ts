@@ -10,6 +10,8 @@ export interface ConnectRequest {
   token: string | undefined;
   /** Stable anonymous id, sent when there is no token. */
   anonId: string | undefined;
+  /** An admission ticket (see admission.ts), sent while the client waits for its place. */
+  ticket?: string | undefined;
 }
 
 /** Callbacks a transport calls; see `Transport` for the order they come in. */
@@ -51,5 +53,6 @@ export function endpointUrl(request: ConnectRequest): string {
   const url = new URL(request.url);
   if (request.token !== undefined) url.searchParams.set('token', request.token);
   else if (request.anonId !== undefined) url.searchParams.set('anon', request.anonId);
+  if (request.ticket !== undefined) url.searchParams.set('ticket', request.ticket);
   return url.toString();
 }

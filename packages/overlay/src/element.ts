@@ -30,6 +30,8 @@ export class RoarViewersElement extends HTMLElement {
   static readonly observedAttributes = ['stream', 'server', 'mode', 'interval', 'lang', 'label'];
   readonly #text: HTMLSpanElement;
   #source: { stop(): void } | undefined;
+  /** Polls the count while a live connection is being retried (see `onWaiting`). */
+  #bridge: ViewersPoller | undefined;
   /** What the running source was started for (mode, server, stream, interval). */
   #sourceKey: string | undefined;
   #restartQueued = false;
@@ -86,6 +88,8 @@ export class RoarViewersElement extends HTMLElement {
   #stop(): void {
     this.#source?.stop();
     this.#source = undefined;
+    this.#bridge?.stop();
+    this.#bridge = undefined;
     this.#sourceKey = undefined;
   }
 
@@ -106,9 +110,17 @@ export class RoarViewersElement extends HTMLElement {
     const live = new LiveViewers({
       url: url.href,
       stream,
-      onCount: (total) => this.#show(total),
+      onCount: (total) => {
+        this.#bridge?.stop();
+        this.#bridge = undefined;
+        this.#show(total);
+      },
       onRefused: () => {
         if (this.#source === live) this.#poll(base, stream);
+      },
+      // Refused for now (a storm at the toss): the cacheable count until live is back.
+      onWaiting: () => {
+        if (this.#source === live && !this.#bridge) this.#bridge = this.#poller(base, stream);
       },
     });
     this.#source = live;
@@ -121,6 +133,10 @@ export class RoarViewersElement extends HTMLElement {
   }
 
   #poll(base: URL, stream: string): void {
+    this.#source = this.#poller(base, stream);
+  }
+
+  #poller(base: URL, stream: string): ViewersPoller {
     const intervalS = this.#intervalS();
     const url = new URL(`v1/streams/${stream}/viewers`, base);
     const poller = new ViewersPoller({
@@ -129,8 +145,8 @@ export class RoarViewersElement extends HTMLElement {
       revalidation: url.origin === location.origin ? 'manual' : 'browser',
       onCount: (total) => this.#show(total),
     });
-    this.#source = poller;
     poller.start();
+    return poller;
   }
 
   /** The server's base URL, ending in a slash so relative paths keep any prefix it has. */

@@ -37,17 +37,19 @@ function live(stream = 's') {
   };
   const counts: number[] = [];
   let refused = 0;
+  let waiting = 0;
   const viewers = new LiveViewers({
     url: 'ws://127.0.0.1:1/ws?anon=device-1234',
     stream,
     onCount: (n) => counts.push(n),
     onRefused: () => refused++,
+    onWaiting: () => waiting++,
     WebSocket: FakeSocket,
     schedule,
     random: () => 0.5,
   });
   viewers.start();
-  return { viewers, counts, delays, timers, refused: () => refused };
+  return { viewers, counts, delays, timers, refused: () => refused, waiting: () => waiting };
 }
 
 describe('LiveViewers', () => {
@@ -92,5 +94,19 @@ describe('LiveViewers', () => {
     ws.push({ type: 'error', ref: 1, code: 'too_many_streams', message: 'no' });
     expect(b.refused()).toBe(1);
     expect(ws.closed).toBe(true);
+  });
+
+  it('says it is waiting (the element polls meanwhile) on every retried close, not on a refusal', () => {
+    const { waiting, refused, timers } = live();
+    // A refused upgrade in a storm: the browser sees 1006 before any welcome.
+    (FakeSocket.made[0] as FakeSocket).onclose?.({ code: 1006 });
+    expect(waiting()).toBe(1);
+    timers.shift()?.();
+    (FakeSocket.made[1] as FakeSocket).onclose?.({ code: 1006 });
+    expect(waiting()).toBe(2);
+    timers.shift()?.();
+    (FakeSocket.made[2] as FakeSocket).onclose?.({ code: 4501 });
+    expect(waiting()).toBe(2);
+    expect(refused()).toBe(1);
   });
 });

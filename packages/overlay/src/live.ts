@@ -17,6 +17,11 @@ export interface LiveOptions {
   onCount(total: number): void;
   /** The server said not to come back (a 4500–4999 close): the element polls instead. */
   onRefused(): void;
+  /**
+   * The connection closed (or a dial was refused, as in a connection storm) and is being
+   * retried: the element polls the cacheable count meanwhile, until `onCount` speaks again.
+   */
+  onWaiting?(): void;
   WebSocket?: OverlaySocketConstructor;
   schedule?: Schedule;
   random?: () => number;
@@ -87,6 +92,7 @@ export class LiveViewers {
         this.stop();
         return this.#o.onRefused();
       }
+      this.#o.onWaiting?.();
       this.#retry();
     };
   }

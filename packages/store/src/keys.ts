@@ -21,6 +21,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:s:{<stream>}:held`     hash message id → `JSON NUL msgpack-bytes`
  * - `<prefix>:s:{<stream>}:held-order`  list of the held ids, oldest first
  * - `<prefix>:claim:<key>`           string `1` with a PX expiry
+ * - `<prefix>:global:schedules`      hash stream → JSON `ScheduledEvent` (redis-schedule.ts says
+ *   why one key), kept until the event is cancelled
  * - `<prefix>:generation`            string, a random id written once when absent: it vanishing
  *   or changing tells gateways that Redis lost its data (see `ModerationStore.generation`)
  *
@@ -88,6 +90,11 @@ export class Keys {
   claim(key: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`invalid request key "${key}"`);
     return `${this.prefix}:claim:${key}`;
+  }
+
+  /** Every scheduled event, one hash field per stream. */
+  schedules(): string {
+    return `${this.prefix}:global:schedules`;
   }
 
   /** The generation marker; never expires. */

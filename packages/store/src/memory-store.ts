@@ -1,5 +1,6 @@
 import type { ViewerCount } from '@roar/protocol';
 import { createMemoryModeration } from './memory-moderation.js';
+import { MemorySchedules } from './schedule.js';
 import {
   badRates,
   storeDefaults,
@@ -167,6 +168,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       heldCapacity: options.heldCapacity ?? storeDefaults.heldCapacity,
       now,
     }),
+    schedules: new MemorySchedules(),
     async close() {},
   };
 }

@@ -1,6 +1,8 @@
 import { Cluster } from 'ioredis';
 import { Keys } from './keys.js';
 import type { ModerationStore } from './moderation.js';
+import { RedisSchedules } from './redis-schedule.js';
+import type { ScheduleStore } from './schedule.js';
 import { connect } from './redis-connection.js';
 import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
 import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
@@ -91,6 +93,7 @@ export class RedisStore implements Store, StoreConnection {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  readonly schedules: ScheduleStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -159,6 +162,7 @@ export class RedisStore implements Store, StoreConnection {
       heldCapacity,
       heldTtlSeconds: streamStateTtlSeconds,
     });
+    this.schedules = new RedisSchedules(redis, this.keys);
   }
 
   /** True while commands can reach Redis; for health checks. */

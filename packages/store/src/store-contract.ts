@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { elapse, type ContractClock } from './contract-fixtures.js';
 import { describeModerationContract } from './moderation-contract.js';
+import { describeScheduleStoreContract } from './schedule-contract.js';
 import type { HistoryEntry, Store } from './store.js';
 
 export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-contract.js';
@@ -206,6 +207,8 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await store.stats.saveTotals('f', t(3))).toBe(true);
       });
     });
+
+    describeScheduleStoreContract(() => store.schedules);
 
     describe('moderation', () => {
       describeModerationContract(

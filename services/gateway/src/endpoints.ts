@@ -1,7 +1,9 @@
 import type { AnonymousIds } from './base/anonymous.js';
 import type { GatewayConfig } from './base/config.js';
 import { devLogin } from './base/dev-login.js';
-import type { Route } from './base/http.js';
+import { ErrorCode } from '@roar/protocol';
+import { json, jsonError, type Route } from './base/http.js';
+import { MAX_TICKET_CHARS } from './load/admission-ticket.js';
 import type { GatewayMetrics } from './base/metrics.js';
 import { fromAllowedOrigins } from './base/origins.js';
 import type { ConnectionHandler } from './connection/connection-handler.js';
@@ -69,7 +71,35 @@ export function mountEndpoints(e: Endpoints): void {
     ),
     maxBodyBytes: config.maxPayloadBytes * MAX_PAYLOAD_CUT_FACTOR,
   });
+  transport.route(admissionRoute(load, now));
   for (const route of e.routes) transport.route(route);
+}
+
+/**
+ * `GET /v1/admission[?ticket=]`: a place in the admission queue (docs/protocol.md, "Admission
+ * tickets"), for clients that cannot read a refused upgrade's body (browsers). A valid ticket
+ * keeps its holder's place. Never cached: each answer is a place of its own.
+ */
+function admissionRoute(load: LoadControl, now: () => number): Route {
+  return {
+    method: 'get',
+    pattern: '/v1/admission',
+    handler: (req) => {
+      const token = req.query.get('ticket') ?? undefined;
+      // Longer than any ticket the gateway signs: not one, and not worth a MAC.
+      if (token !== undefined && token.length > MAX_TICKET_CHARS) {
+        return jsonError(400, ErrorCode.InvalidField, `ticket is longer than ${MAX_TICKET_CHARS}`);
+      }
+      const ticket = load.admission.ticket(req.ip, now(), token);
+      if (!ticket) {
+        return jsonError(503, 'overloaded', 'the admission queue is full; retry later', {
+          'retry-after': String(load.admission.retryAfterS),
+          'cache-control': 'no-store',
+        });
+      }
+      return json(200, ticket, { 'cache-control': 'no-store' });
+    },
+  };
 }
 
 /** `POST /dev/token`, when dev login is on (see `devLoginOn` in base/config-checks.ts). */

@@ -15,6 +15,7 @@ import { staticFiles } from './transport/static-files.js';
 import { MessageIds } from './base/message-ids.js';
 import { Holds } from './moderation/holds.js';
 import { Moderation } from './moderation/index.js';
+import { Scheduled } from './scheduled/index.js';
 import { defaultSettings } from './moderation/rules/settings.js';
 import { GatewayMetrics } from './base/metrics.js';
 import { BackendHooks } from './hooks/index.js';
@@ -46,6 +47,7 @@ export class Gateway {
   readonly connections: ConnectionHandler;
   readonly load: LoadControl;
   readonly moderation: Moderation;
+  readonly scheduled: Scheduled;
   readonly #transport: UwsTransport;
   readonly #fanout: Fanout;
   readonly #sse: SseHub;
@@ -160,6 +162,8 @@ export class Gateway {
       tracing,
       eventLog: replay?.streamLog,
     });
+    const base = { config, store, bus, subjects, log, now, tracing, metrics: this.metrics };
+    this.scheduled = new Scheduled(base, this.registry, this.moderation.service, auth);
     const admission = admissionFor(config, this.metrics, now());
     const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
     this.connections = new ConnectionHandler({
@@ -218,6 +222,7 @@ export class Gateway {
       routes: [
         ...routes,
         ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
+        ...this.scheduled.routes,
         ...this.moderation.routes,
         ...(replay?.routes ?? []),
         ...fallbackRoutes(deps.files),
@@ -279,6 +284,7 @@ export class Gateway {
     this.#timers.clear();
     this.load.stop();
     this.moderation.stop();
+    this.scheduled.stop();
     this.#sse.close();
     this.#fanout.flush(Number.MAX_SAFE_INTEGER);
     this.#fanout.drainAll();

@@ -1,6 +1,5 @@
 import type { Store } from '@roar/store';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { authorizationCredentials } from './base/auth.js';
+import { metricsAllowed } from './base/metrics-auth.js';
 import type { GatewayConfig } from './base/config.js';
 import { jsonError, type HttpHandler, type Route } from './base/http.js';
 import type { GatewayMetrics } from './base/metrics.js';
@@ -60,16 +59,6 @@ export function httpRoutes(o: HttpRoutesOptions): Route[] {
       handler: viewersEndpoint(o.registry, o.store, o.metrics, o.config.viewersMaxAgeS, o.now),
     },
   ];
-}
-
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Without a configured token, `/metrics` is open (keep it off the public edge; see operations). */
-function metricsAllowed(token: string | undefined, authorization: string | undefined): boolean {
-  if (token === undefined) return true;
-  const credentials = authorizationCredentials(authorization);
-  if (credentials?.scheme !== 'bearer') return false;
-  return timingSafeEqual(digest(credentials.value), digest(token));
 }
 
 /** The demo app and the overlay, built into `public/`. */

@@ -1,5 +1,5 @@
-import type { Bus } from '@roar/bus';
 import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
+import type { Bus } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import type { GatewayConfig } from './base/config.js';

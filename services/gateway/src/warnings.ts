@@ -7,7 +7,14 @@ import { isLoopbackHost } from './base/config-checks.js';
 export function warnInsecure(
   config: Pick<
     GatewayConfig,
-    'devLogin' | 'devLoginRoles' | 'mode' | 'anonIdSecret' | 'jwtSecret' | 'metricsToken' | 'host'
+    | 'devLogin'
+    | 'devLoginRoles'
+    | 'mode'
+    | 'anonIdSecret'
+    | 'jwtSecret'
+    | 'metricsToken'
+    | 'host'
+    | 'admissionTicketSecret'
   >,
   log: Logger,
 ): void {
@@ -21,6 +28,16 @@ export function warnInsecure(
   if (config.mode === 'gateway' && !anonIdSecret(config).shared) {
     log.warn(
       'anonymous viewers get different ids on each gateway and after restarts: set ROAR_ANON_ID_SECRET (or ROAR_JWT_SECRET)',
+    );
+  }
+  if (
+    config.mode === 'gateway' &&
+    !config.admissionTicketSecret &&
+    !config.anonIdSecret &&
+    !config.jwtSecret
+  ) {
+    log.warn(
+      'admission tickets count only at the gateway that issued them: set ROAR_ADMISSION_TICKET_SECRET (or ROAR_JWT_SECRET)',
     );
   }
   if (config.metricsToken === undefined && !isLoopbackHost(config.host)) {

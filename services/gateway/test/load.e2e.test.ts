@@ -9,6 +9,14 @@ import { startServer, type TestServer } from './harness.js';
 
 const SLOW_READER = fileURLToPath(new URL('./fixtures/slow-reader.py', import.meta.url));
 
+/** A refused upgrade's body: the error and the admission ticket. */
+interface Refusal {
+  error: { code: string };
+  ticket?: string;
+  position?: number;
+  retryAfterMs?: number;
+}
+
 async function metric(server: TestServer, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
   return [...text.matchAll(new RegExp(pattern.source, 'gm'))].reduce(
@@ -205,7 +213,7 @@ function upgrade(
   port: number,
   headers: Record<string, string> = {},
   hold?: Duplex[],
-): Promise<{ status: number; retryAfter: string | undefined }> {
+): Promise<{ status: number; retryAfter: string | undefined; body?: Refusal | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
@@ -225,8 +233,13 @@ function upgrade(
       resolve({ status: res.statusCode ?? 0, retryAfter: undefined });
     });
     req.on('response', (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const body = text.startsWith('{') ? (JSON.parse(text) as Refusal) : undefined;
+        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -234,7 +247,7 @@ function upgrade(
 }
 
 describe('admission control', () => {
-  it('refuses a connection storm beyond the rate with 503 and a jittered Retry-After, staying responsive', async () => {
+  it('refuses a connection storm beyond the rate with 503 and a paced ticket each, staying responsive', async () => {
     await using server = await startServer({
       ROAR_ADMISSION_RATE: '20',
       ROAR_ADMISSION_BURST: '20',
@@ -246,15 +259,37 @@ describe('admission control', () => {
     expect(accepted).toBeGreaterThanOrEqual(20);
     expect(accepted).toBeLessThan(40);
     expect(refused.length).toBe(200 - accepted);
-    const retryAfters = refused.map((r) => Number(r.retryAfter));
-    expect(retryAfters.every((s) => s >= 2 && s <= 4)).toBe(true);
-    expect(new Set(retryAfters).size).toBeGreaterThan(1);
+    // Each refused client holds a ticket with a come-back time of its own, paced at the
+    // admission rate (50 ms apart), its position and Retry-After saying the same.
+    const comeBack = refused.map((r) => {
+      const [body = ''] = (r.body?.ticket ?? '').split('.');
+      return Number(Buffer.from(body, 'base64url').toString('utf8').split('.')[3]);
+    });
+    const sorted = [...comeBack].sort((a, b) => a - b);
+    expect(sorted.slice(1).map((t, i) => t - (sorted[i] ?? 0))).toEqual(
+      sorted.slice(1).map(() => 50),
+    );
+    for (const r of refused) {
+      const { position = 0, retryAfterMs = -1 } = r.body ?? {};
+      expect(position).toBeGreaterThanOrEqual(0);
+      expect(position).toBeLessThanOrEqual(refused.length);
+      expect(Math.abs(retryAfterMs - position * 50)).toBeLessThanOrEqual(50);
+      expect(Number(r.retryAfter)).toBe(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    }
     const started = performance.now();
     expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
     expect(performance.now() - started).toBeLessThan(200);
-    expect(
-      await metric(server, /^roar_admission_refused_total\{[^}]*reason="rate"[^}]*\} (\d+)/),
-    ).toBe(refused.length);
+    // The first refused for the rate; the rest queued behind the tickets already out.
+    const rate = await metric(
+      server,
+      /^roar_admission_refused_total\{[^}]*reason="rate"[^}]*\} (\d+)/,
+    );
+    const queue = await metric(
+      server,
+      /^roar_admission_refused_total\{[^}]*reason="queue"[^}]*\} (\d+)/,
+    );
+    expect(rate).toBeGreaterThanOrEqual(1);
+    expect(rate + queue).toBe(refused.length);
   });
 
   it('caps connections per gateway and per IP', async () => {

@@ -24,7 +24,11 @@ export class StatusView {
         return;
       case 'reconnecting': {
         const s = ((change.delayMs ?? 0) / 1000).toFixed(1);
-        this.#conn.textContent = `reconnecting in ${s} s (attempt ${change.attempt ?? 1})`;
+        // A place in the gateway's admission queue (a storm at the toss): say so, not "retry".
+        this.#conn.textContent =
+          change.position !== undefined
+            ? `joining, position ~${change.position.toLocaleString()} (in ${s} s)`
+            : `reconnecting in ${s} s (attempt ${change.attempt ?? 1})`;
         return;
       }
       case 'closed':

@@ -33,6 +33,9 @@ export function checkGatewayConfig(env: EnvReader, config: GatewayConfig): void 
   }
   const keyless = !config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksUrl;
   config.devLogin = devLoginOn(env, config, keyless);
+  if (config.admissionTicketSecret !== undefined && config.admissionTicketSecret.length < 32) {
+    throw new ConfigError('ROAR_ADMISSION_TICKET_SECRET must be at least 32 characters');
+  }
   if (config.anonIdSecret !== undefined && config.anonIdSecret.length < 32) {
     throw new ConfigError('ROAR_ANON_ID_SECRET must be at least 32 characters');
   }

@@ -97,6 +97,11 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     maxConnectionsPerIp: env.int('ROAR_MAX_CONNECTIONS_PER_IP', 1000, 1, 10_000_000),
     trustedProxies: env.list('ROAR_TRUSTED_PROXIES', []),
     retryAfterS: env.int('ROAR_RETRY_AFTER_S', 2, 1, 3600),
+    admissionTicketSecret: env.optionalString('ROAR_ADMISSION_TICKET_SECRET'),
+    admissionTicketWindowS: env.int('ROAR_ADMISSION_TICKET_WINDOW_S', 30, 5, 3600),
+    scheduleWarmLeadMs: env.int('ROAR_SCHEDULE_WARM_LEAD_S', 1800, 0, 43_200) * 1000,
+    scheduleScaleLeadMs: env.int('ROAR_SCHEDULE_SCALE_LEAD_S', 600, 0, 43_200) * 1000,
+    scheduleViewersPerGateway: env.int('ROAR_SCHEDULE_VIEWERS_PER_GATEWAY', 19_000, 1, 10_000_000),
     drainWindowMs: env.int('ROAR_DRAIN_WINDOW_MS', 10_000, 0, 600_000),
     // Fanout holds the loop for one slice at a time (20–40 ms); 500 ms means the loop is behind.
     ladderLoopDelayMs: env.int('ROAR_LADDER_LOOP_DELAY_MS', 500, 1, 60_000),

@@ -105,6 +105,19 @@ export interface GatewayConfig extends SharedSettings {
   ladderCpu: number;
   ladderUpMs: number;
   ladderDownMs: number;
+  /**
+   * Secret admission tickets are signed with (HMAC): gateways of one cluster need the same one
+   * for a ticket from one to count at another. Undefined: derived like `anonIdSecret`.
+   */
+  admissionTicketSecret: string | undefined;
+  /** How long after its come-back time a ticket still counts. */
+  admissionTicketWindowS: number;
+  /** A scheduled event's warm-up begins this long before its start unless the plan says when. */
+  scheduleWarmLeadMs: number;
+  /** The scale signal reaches an event's peak this long before its start. */
+  scheduleScaleLeadMs: number;
+  /** Viewers one gateway serves at its planned load: the scale signal's divisor. */
+  scheduleViewersPerGateway: number;
   /** A degradation level to hold from the start (operators and tests); undefined = measured. */
   pinnedLevel: number | undefined;
 

@@ -72,6 +72,12 @@ export class TokenBucket {
     return Math.min(now, stall.from + Math.round((this.#takenInStall++ * 1000) / this.ratePerS));
   }
 
+  /** Tokens available now (negative while in debt). */
+  tokens(now: number): number {
+    this.#refill(now);
+    return this.#tokens;
+  }
+
   /** Milliseconds until one token is available (0 if one is). */
   retryAfterMs(now: number): number {
     this.#refill(now);

@@ -4,7 +4,7 @@ import type { Admission } from '../load/admission.js';
 import type { AnonymousIds } from '../base/anonymous.js';
 import { authorizationCredentials } from '../base/auth.js';
 import type { GatewayConfig } from '../base/config.js';
-import { jsonError } from '../base/http.js';
+import { json, jsonError } from '../base/http.js';
 import { originAllowed } from '../base/origins.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { UpgradeRequest, UpgradeResult } from '../transport/transport.js';
@@ -32,19 +32,19 @@ export function decideUpgrade(
   now: number,
 ): UpgradeResult {
   // First, before any per-connection work: a storm must cost as little as possible to refuse.
-  const verdict = admission.check(req.ip, now);
+  const verdict = admission.check(req.ip, now, req.query.get('ticket') ?? undefined);
   if (!verdict.ok) {
     metrics.connectionsTotal.inc({ result: 'refused_admission' });
-    return {
-      reject: jsonError(
-        503,
-        'overloaded',
-        `not admitting new connections (${verdict.reason}); retry later`,
-        {
-          'retry-after': String(verdict.retryAfterS),
-        },
-      ),
+    // The ticket (docs/protocol.md, "Admission tickets") rides in the body for clients that can
+    // read it; browsers cannot read a refused upgrade and ask GET /v1/admission instead.
+    const body = {
+      error: {
+        code: 'overloaded',
+        message: `not admitting new connections (${verdict.reason}); retry later`,
+      },
+      ...(verdict.ticket ?? {}),
     };
+    return { reject: json(503, body, { 'retry-after': String(verdict.retryAfterS) }) };
   }
   // Browsers label every WebSocket and EventSource with the page's origin; other sites' pages
   // are refused unless ROAR_ALLOWED_ORIGINS lists them.

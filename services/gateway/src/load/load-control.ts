@@ -1,6 +1,7 @@
 import type { StatusMessage } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { ticketSecret } from './admission-ticket.js';
 import { Admission } from './admission.js';
 import type { GatewayConfig } from '../base/config.js';
 import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
@@ -51,6 +52,10 @@ export function admissionFor(
     | 'maxConnectionsPerIp'
     | 'retryAfterS'
     | 'slowCloseLingerMs'
+    | 'admissionTicketWindowS'
+    | 'admissionTicketSecret'
+    | 'jwtSecret'
+    | 'anonIdSecret'
   >,
   metrics: GatewayMetrics,
   now: number,
@@ -63,6 +68,8 @@ export function admissionFor(
       maxPerIp: config.maxConnectionsPerIp,
       retryAfterS: config.retryAfterS,
       lingerMs: config.slowCloseLingerMs,
+      ticketSecret: ticketSecret(config),
+      ticketWindowMs: config.admissionTicketWindowS * 1000,
     },
     metrics,
     now,

@@ -72,6 +72,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const SPEC_ID = 'roar-openapi';
 const JSON_MEDIA = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** Compiled documents by path (see `AdminSpec.load`). */
+const LOADED = new Map<string, AdminSpec>();
 
 /**
  * The admin API's OpenAPI document compiled into validators, once, at start: the document is the
@@ -107,8 +109,15 @@ export class AdminSpec {
   }
 
   /** Reads, parses and compiles the document; throws (at start) if it is missing or invalid. */
-  static load(path: string = OPENAPI_PATH): AdminSpec {
+  static compile(path: string = OPENAPI_PATH): AdminSpec {
     return new AdminSpec(load(readFileSync(path, 'utf8')) as Document);
+  }
+
+  /** `compile`, once per path and process: a gateway's routers (and a test's gateways) share it. */
+  static load(path: string = OPENAPI_PATH): AdminSpec {
+    let spec = LOADED.get(path);
+    if (!spec) LOADED.set(path, (spec = AdminSpec.compile(path)));
+    return spec;
   }
 
   /** The operation for a method and a route pattern (`/admin/v1/streams/:stream/pin`). */

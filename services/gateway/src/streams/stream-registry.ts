@@ -49,6 +49,8 @@ export class StreamRegistry {
   readonly #streams = new Map<string, StreamState>();
   /** Each held stream's bus subscription, by stream id. */
   readonly #subscriptions = new Map<string, Subscription>();
+  /** Streams held for a scheduled event's warm-up, with or without viewers. */
+  readonly #warm = new Set<string>();
   readonly #o: StreamRegistryOptions;
   /** When messages may have started to be lost, while the bus is down. */
   #busDownSince: number | undefined;
@@ -91,6 +93,33 @@ export class StreamRegistry {
 
   /** Counts one more local viewer of `stream`, creating and subscribing the stream if needed. */
   acquire(stream: string, identityKey: string): StreamState {
+    const state = this.#hold(stream);
+    state.join(identityKey);
+    return state;
+  }
+
+  /**
+   * Holds `stream` as if a viewer had joined (subscribed; history, totals, rules and pin loaded
+   * and kept current), counting no viewer: a scheduled event's warm-up. Held until `cool`.
+   */
+  warm(stream: string): StreamState {
+    this.#warm.add(stream);
+    return this.#hold(stream);
+  }
+
+  /** Ends a warm-up: the stream lingers and goes like any other once it has no viewers. */
+  cool(stream: string, now: number): void {
+    if (!this.#warm.delete(stream)) return;
+    const state = this.#streams.get(stream);
+    state?.markEmpty(now);
+  }
+
+  /** The streams held for warm-up. */
+  warmed(): ReadonlySet<string> {
+    return this.#warm;
+  }
+
+  #hold(stream: string): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
       state = new StreamState(
@@ -103,7 +132,6 @@ export class StreamRegistry {
       this.#streams.set(stream, state);
       this.#open(state);
     }
-    state.join(identityKey);
     return state;
   }
 
@@ -117,7 +145,7 @@ export class StreamRegistry {
    */
   sweep(now: number): void {
     for (const state of this.#streams.values()) {
-      if (state.viewers > 0 || state.emptySince === undefined) continue;
+      if (state.viewers > 0 || state.emptySince === undefined || this.#warm.has(state.id)) continue;
       const reportedAt = state.counters.lastReportedAt;
       if (now - state.emptySince < this.#o.lingerMs || reportedAt <= state.emptySince) continue;
       this.#subscriptions.get(state.id)?.unsubscribe();
@@ -147,6 +175,7 @@ export class StreamRegistry {
     for (const subscription of this.#subscriptions.values()) subscription.unsubscribe();
     this.#subscriptions.clear();
     this.#streams.clear();
+    this.#warm.clear();
   }
 
   /**

@@ -107,6 +107,10 @@ export class StreamState {
     this.#viewers--;
     if (this.#viewers === 0) this.#emptySince = now;
   }
+  /** Held without viewers (a warm-up ended): empty since `now`, unless it already was. */
+  markEmpty(now: number): void {
+    if (this.#viewers === 0) this.#emptySince ??= now;
+  }
 
   /** Totals read from the store when the stream opened, unless the aggregator spoke first. */
   seedTotals(totals: ViewerCount | undefined): void {
