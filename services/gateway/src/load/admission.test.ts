@@ -106,7 +106,7 @@ describe('Admission', () => {
 
   it('keeps a holder its place while the gateway is closed, and admits it first after', () => {
     const a = admission(0, { ratePerS: 10, burst: 1, maxPerIp: 1000, retryAfterS: 2 });
-    a.closed = true;
+    a.setClosed(true);
     const v = a.check('3.3.3.3', 0);
     if (v.ok || !v.ticket) throw new Error('expected a ticket');
     expect(v.reason).toBe('closed');
@@ -114,7 +114,7 @@ describe('Admission', () => {
     const back = a.check('3.3.3.3', 2000, v.ticket.ticket);
     if (back.ok || !back.ticket) throw new Error('still closed: a new ticket');
     expect(back.ticket.retryAfterMs).toBe(2000);
-    a.closed = false;
+    a.setClosed(false);
     expect(a.check('3.3.3.3', 4000, back.ticket.ticket)).toEqual({ ok: true });
     expect(a.check('4.4.4.4', 4000)).toMatchObject({ ok: false, reason: 'queue' });
   });
