@@ -5,7 +5,13 @@ const servers = ['roar', 'socketio', 'uws'];
 export const MODES = {
   full: {
     deadlineMs: 9 * 60_000,
-    budgets: { cluster: 120_000, 'connection-storm': 60_000, aggregator: 60_000, profile: 50_000 },
+    budgets: {
+      cluster: 120_000,
+      'connection-storm': 60_000,
+      aggregator: 60_000,
+      log: 90_000,
+      profile: 50_000,
+    },
     servers: {
       kinds: servers,
       viewers: 19_000,
@@ -43,6 +49,16 @@ export const MODES = {
       budgetMs: 40_000,
     },
     aggregator: { gateways: 1000, streams: 10_000, seconds: 10 },
+    // The event log: chat CPU with ROAR_LOG off and on, replay of a hot bucket (log.mjs).
+    log: {
+      pairs: 3,
+      seconds: 8,
+      rate: 300,
+      chatters: 20,
+      viewers: 100,
+      requests: 3000,
+      concurrency: 32,
+    },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -53,7 +69,13 @@ export const MODES = {
   },
   quick: {
     deadlineMs: 3 * 60_000,
-    budgets: { cluster: 40_000, 'connection-storm': 25_000, aggregator: 20_000, profile: 25_000 },
+    budgets: {
+      cluster: 40_000,
+      'connection-storm': 25_000,
+      aggregator: 20_000,
+      log: 40_000,
+      profile: 25_000,
+    },
     servers: {
       kinds: servers,
       viewers: 2000,
@@ -90,6 +112,15 @@ export const MODES = {
       budgetMs: 15_000,
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
+    log: {
+      pairs: 1,
+      seconds: 3,
+      rate: 150,
+      chatters: 10,
+      viewers: 20,
+      requests: 500,
+      concurrency: 16,
+    },
     profile: {
       viewers: 1000,
       rate: 20,

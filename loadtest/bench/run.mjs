@@ -15,6 +15,7 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
+import { runLog } from './log.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -102,6 +103,7 @@ if (mode.aggregator)
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
   );
+if (mode.log) await phase('log', async () => (results.phases.log = await runLog(mode.log, ctx)));
 if (mode.profile)
   await phase(
     'profile',

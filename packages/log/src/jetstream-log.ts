@@ -11,7 +11,14 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, errors, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  createInbox,
+  headers,
+  nanos,
+  type Msg,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 import { AppendQueue } from './append-queue.js';
 import { isLogEvent, LOG_SCHEMA_VERSION, type LogAppend, type LogEvent } from './events.js';
 import {
@@ -47,6 +54,8 @@ export interface JetStreamLogOptions {
   replicas?: number;
   /** How long `connectJetStreamLog` waits for the stream before returning a degraded log. */
   readyTimeoutMs?: number;
+  /** An append not acknowledged within this long is counted as failed. Default 5000 ms. */
+  ackTimeoutMs?: number;
 }
 
 const ENCODER = new TextEncoder();
@@ -80,10 +89,15 @@ export class JetStreamLog implements EventLog {
   readonly #maxInFlight: number;
   readonly #slackMs: number;
   readonly #timer: NodeJS.Timeout;
+  /** Acknowledgements come to `<inbox>.<n>`: one subscription for every append. */
+  readonly #inbox = createInbox();
+  /** Appends awaiting their acknowledgement: number → when sent (oldest first). */
+  readonly #pending = new Map<number, number>();
+  readonly #ackTimeoutMs: number;
+  #sent = 0;
   #natsUp = true;
   #streamReady = false;
   #ensuring = false;
-  #inFlight = 0;
   #closed = false;
   /** Why the stream could not be created, for the next `read` error. */
   #lastError: unknown;
@@ -113,6 +127,8 @@ export class JetStreamLog implements EventLog {
       num_replicas: options.replicas ?? 1,
       allow_direct: true,
     };
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 5000;
+    nc.subscribe(`${this.#inbox}.*`, { callback: (_e, m) => this.#acked(m) });
     this.#timer = setInterval(() => this.#tick(), options.flushIntervalMs ?? 20);
     this.#timer.unref();
     void this.#watch();
@@ -191,7 +207,7 @@ export class JetStreamLog implements EventLog {
   }
 
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#inFlight > 0) {
+    while (this.#queue.length > 0 || this.#pending.size > 0) {
       this.#tick();
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -208,7 +224,7 @@ export class JetStreamLog implements EventLog {
     if (this.#natsUp && this.#streamReady) this.#send();
     this.#queue.clear('closed');
     const deadline = Date.now() + 5000;
-    while (this.#inFlight > 0 && Date.now() < deadline)
+    while (this.#pending.size > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
     clearInterval(this.#timer);
     await this.#nc.drain();
@@ -217,6 +233,7 @@ export class JetStreamLog implements EventLog {
   /** Per tick: age out what waited too long, make sure the stream exists, send a batch. */
   #tick(): void {
     this.#queue.expire('unavailable');
+    this.#expireAcks();
     if (this.#closed || !this.#natsUp) return;
     if (!this.#streamReady) {
       if (!this.#ensuring) {
@@ -228,25 +245,60 @@ export class JetStreamLog implements EventLog {
     this.#send();
   }
 
+  /**
+   * Publishes queued events as plain NATS messages with a reply subject under one inbox: the
+   * stream acknowledges each there, and one subscription reads them all. Cheaper than a request
+   * (a promise, a timer and a mux entry) per event, which cost the gateway ~15% more CPU per chat
+   * message in the bench.
+   */
   #send(): void {
-    const room = this.#maxInFlight - this.#inFlight;
+    const room = this.#maxInFlight - this.#pending.size;
     if (room <= 0 || this.#queue.length === 0) return;
+    const now = performance.now();
     for (const { stream, event } of this.#queue.take(room)) {
-      this.#inFlight++;
-      const subject = this.#subjects.event(stream, event.type);
-      this.#js.publish(subject, encode(stream, event), { msgID: event.id, timeout: 5000 }).then(
-        (ack) => {
-          this.#inFlight--;
-          if (!ack.duplicate) this.#stats.stored++;
-        },
-        (error: unknown) => {
-          this.#inFlight--;
-          // No responders: the server is up without the stream (restarted empty).
-          if (error instanceof errors.NoRespondersError) this.#streamReady = false;
-          this.#lastError = error;
-          this.#stats.dropped[this.#natsUp && this.#streamReady ? 'failed' : 'unavailable']++;
-        },
-      );
+      const n = ++this.#sent;
+      const h = headers();
+      h.set('Nats-Msg-Id', event.id);
+      this.#pending.set(n, now);
+      try {
+        this.#nc.publish(this.#subjects.event(stream, event.type), encode(stream, event), {
+          reply: `${this.#inbox}.${n}`,
+          headers: h,
+        });
+      } catch (error) {
+        this.#pending.delete(n);
+        this.#lastError = error;
+        this.#stats.dropped.failed++;
+      }
+    }
+  }
+
+  /** A stream's acknowledgement (or the server's "no responders": the stream is missing). */
+  #acked(m: Msg): void {
+    const n = Number(m.subject.slice(this.#inbox.length + 1));
+    if (!this.#pending.delete(n)) return;
+    if (m.headers?.code === 503 || m.data.length === 0) {
+      // Nobody listens on the subject: the server came back without the stream.
+      this.#streamReady = false;
+      this.#stats.dropped.unavailable++;
+      return;
+    }
+    const text = DECODER.decode(m.data);
+    if (text.includes('"error"')) {
+      this.#lastError = new Error(`JetStream refused an append: ${text}`);
+      this.#stats.dropped.failed++;
+    } else if (!text.includes('"duplicate":true')) {
+      this.#stats.stored++;
+    }
+  }
+
+  /** Appends not acknowledged in time are counted (lost with a connection, or refused silently). */
+  #expireAcks(): void {
+    const oldest = performance.now() - this.#ackTimeoutMs;
+    for (const [n, sentAt] of this.#pending) {
+      if (sentAt > oldest) break;
+      this.#pending.delete(n);
+      this.#stats.dropped[this.#natsUp ? 'failed' : 'unavailable']++;
     }
   }
 
