@@ -11,6 +11,7 @@
 //    gateway: requests served per second, and the log reads they cost (roar_replay_bucket_reads_total
 //    and roar_log_reads_total from /metrics). Target: one bucket read per gateway.
 // Loopback only; every process it starts is killed on exit.
+import { connectJetStreamLog } from '@roar/log';
 import { freePort, TestClient } from '@roar/testkit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,8 @@ export async function runLog(cfg, ctx) {
       ROAR_FRAME_RATE: '10000',
       ROAR_FRAME_BURST: '10000',
     };
+    const appendCost = await appendCostAlone(shared.ROAR_NATS_URL, `la${ctx.runId}`, cfg);
+    ctx.log(`log: an append alone costs ${appendCost.cpuUsPerAppend} µs of CPU (acknowledged)`);
     const runs = [];
     const order = Array.from({ length: cfg.pairs }, () => ['off', 'jetstream']).flat();
     for (const log of order) {
@@ -64,7 +67,10 @@ export async function runLog(cfg, ctx) {
         ctx.log(
           `log: ROAR_LOG=${log}: ${r.accepted} accepted, ${r.cpuUsPerMessage} µs CPU per message`,
         );
-        if (last) return { chat: summarize(runs), replay: await replay(gw, r.startedAt, cfg, ctx) };
+        if (last) {
+          const chat = { ...summarize(runs), appendAlone: appendCost };
+          return { chat, replay: await replay(gw, r.startedAt, cfg, ctx) };
+        }
       } finally {
         await gw.proc.stop('SIGKILL');
       }
@@ -74,6 +80,39 @@ export async function runLog(cfg, ctx) {
     await nats.stop('SIGKILL');
     await redis.stop('SIGKILL');
     rmSync(store, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The log's own CPU per append in this process (queue, encode, publish, acknowledgement), away
+ * from a gateway: what the gateway pays per accepted message on top of its own work.
+ */
+async function appendCostAlone(servers, prefix, cfg) {
+  const log = await connectJetStreamLog({ servers, prefix });
+  try {
+    const n = Math.round(cfg.rate * cfg.seconds);
+    const user = { id: 'u1', name: 'Bench' };
+    // Warm up once, then measure.
+    let cpuUs = 0;
+    for (const round of [0, 1]) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const id = `a${round}.${i}`;
+        log.append(STREAM, {
+          type: 'chat.published',
+          id,
+          ts: Date.now(),
+          data: { id, user, text: `bench ${i}` },
+        });
+        if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await log.flush();
+      const c = process.cpuUsage(c0);
+      cpuUs = c.user + c.system;
+    }
+    return { appends: n, cpuUsPerAppend: round(cpuUs / n, 1), stored: log.stats().stored };
+  } finally {
+    await log.close();
   }
 }
 
