@@ -1,12 +1,9 @@
 import {
-  AckPolicy,
-  DeliverPolicy,
   DiscardPolicy,
   jetstream,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type ConsumerConfig,
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
@@ -20,13 +17,13 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import { AppendQueue } from './append-queue.js';
-import { isLogEvent, LOG_SCHEMA_VERSION, type LogAppend, type LogEvent } from './events.js';
+import type { LogAppend, LogEvent } from './events.js';
+import { encode, ensureStream, readEvents } from './jetstream-stream.js';
 import {
   DEFAULT_APPEND_QUEUE,
   DEFAULT_RETENTION,
   emptyDrops,
   LogUnavailableError,
-  readLimit,
   type AppendQueueOptions,
   type EventLog,
   type LogQuery,
@@ -58,7 +55,6 @@ export interface JetStreamLogOptions {
   ackTimeoutMs?: number;
 }
 
-const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 
 /**
@@ -151,59 +147,12 @@ export class JetStreamLog implements EventLog {
     if (!this.connected)
       throw new LogUnavailableError('the log is unavailable', { cause: this.#lastError });
     this.#stats.reads++;
-    const limit = readLimit(query.limit);
-    const cfg: Partial<ConsumerConfig> = {
-      ack_policy: AckPolicy.None,
-      filter_subject: filterSubject(this.#subjects, query.stream, query.type),
-      inactive_threshold: nanos(10_000),
-      mem_storage: true,
-      num_replicas: 1,
-    };
-    if (query.fromSeq !== undefined) {
-      cfg.deliver_policy = DeliverPolicy.StartSequence;
-      cfg.opt_start_seq = Math.max(1, query.fromSeq);
-    } else if (query.fromTs !== undefined) {
-      cfg.deliver_policy = DeliverPolicy.StartTime;
-      cfg.opt_start_time = new Date(Math.max(0, query.fromTs - this.#slackMs)).toISOString();
-    } else {
-      cfg.deliver_policy = DeliverPolicy.All;
-    }
-    const stopAt = query.toTs === undefined ? Infinity : query.toTs + this.#slackMs;
-    const out: LogEvent[] = [];
+    const filter = filterSubject(this.#subjects, query.stream, query.type);
     try {
-      const info = await this.#jsm.consumers.add(this.#config.name, cfg);
-      try {
-        let pending = info.num_pending;
-        const consumer = this.#js.consumers.getConsumerFromInfo(info);
-        while (pending > 0 && out.length < limit) {
-          const batch = await consumer.fetch({
-            max_messages: Math.min(pending, 512),
-            expires: 5000,
-          });
-          let got = 0;
-          for await (const m of batch) {
-            got++;
-            pending = m.info.pending;
-            if (m.info.timestampNanos / 1e6 > stopAt) {
-              pending = 0;
-              break;
-            }
-            const e = decode(m.data, m.seq);
-            if (e && inQuery(e, query)) out.push(e);
-            if (pending === 0 || out.length >= limit) break;
-          }
-          if (got === 0) break;
-        }
-      } finally {
-        void this.#jsm.consumers.delete(this.#config.name, info.name).catch((error: unknown) => {
-          // It expires by itself (inactive_threshold); nothing else to do.
-          this.#lastError = error;
-        });
-      }
+      return await readEvents(this.#js, this.#jsm, this.#config.name, filter, query, this.#slackMs);
     } catch (error) {
       throw new LogUnavailableError('reading the log failed', { cause: error });
     }
-    return out;
   }
 
   async flush(): Promise<void> {
@@ -321,61 +270,6 @@ export class JetStreamLog implements EventLog {
       }
     }
   }
-}
-
-/** Creates the log's stream, or brings an existing one's limits to `config`. */
-async function ensureStream(
-  jsm: JetStreamManager,
-  config: Partial<StreamConfig> & { name: string },
-): Promise<void> {
-  try {
-    const info = await jsm.streams.info(config.name);
-    const c = info.config;
-    if (
-      c.max_age !== config.max_age ||
-      c.max_bytes !== config.max_bytes ||
-      c.duplicate_window !== config.duplicate_window
-    ) {
-      await jsm.streams.update(config.name, { ...c, ...config });
-    }
-  } catch (error) {
-    if (!isStreamNotFound(error)) throw error;
-    await jsm.streams.add(config);
-  }
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  return error instanceof Error && /stream not found/i.test(error.message);
-}
-
-function encode(stream: string, e: LogAppend): Uint8Array {
-  return ENCODER.encode(
-    JSON.stringify({
-      v: LOG_SCHEMA_VERSION,
-      type: e.type,
-      id: e.id,
-      stream,
-      ts: e.ts,
-      data: e.data,
-    }),
-  );
-}
-
-function decode(data: Uint8Array, seq: number): LogEvent | undefined {
-  try {
-    const e = JSON.parse(DECODER.decode(data)) as Record<string, unknown>;
-    e.seq = seq;
-    // Events of a newer schema (or foreign messages on our subjects) are skipped.
-    return isLogEvent(e) ? e : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function inQuery(e: LogEvent, q: LogQuery): boolean {
-  if (q.fromTs !== undefined && e.ts < q.fromTs) return false;
-  if (q.toTs !== undefined && e.ts >= q.toTs) return false;
-  return true;
 }
 
 /**
