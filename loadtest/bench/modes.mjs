@@ -34,6 +34,7 @@ export const MODES = {
       toss: 90_000,
       'fair-admission': 60_000,
       'warm-cost': 40_000,
+      log: 90_000,
     },
     servers: {
       kinds: servers,
@@ -93,6 +94,16 @@ export const MODES = {
       workers: 2,
       budgetMs: 60_000,
     },
+    // The event log: chat CPU with ROAR_LOG off and on, replay of a hot bucket (log.mjs).
+    log: {
+      pairs: 3,
+      seconds: 8,
+      rate: 300,
+      chatters: 20,
+      viewers: 100,
+      requests: 3000,
+      concurrency: 32,
+    },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -121,6 +132,7 @@ export const MODES = {
       aggregator: 20_000,
       profile: 25_000,
       relay: 90_000,
+      log: 40_000,
     },
     servers: {
       kinds: servers,
@@ -175,6 +187,15 @@ export const MODES = {
       burst: 50,
       workers: 2,
       budgetMs: 20_000,
+    },
+    log: {
+      pairs: 1,
+      seconds: 3,
+      rate: 150,
+      chatters: 10,
+      viewers: 20,
+      requests: 500,
+      concurrency: 16,
     },
     profile: {
       viewers: 1000,

@@ -18,6 +18,7 @@ import { runProfile } from './phases/profile.mjs';
 import { runHooks, runWebhooks } from './phases/integrations.mjs';
 import { runRelay } from './phases/relay.mjs';
 import { runFairAdmission, runToss, runWarmCost } from './phases/scheduled.mjs';
+import { runLog } from './log.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -124,6 +125,7 @@ if (mode.warmCost)
     'warm-cost',
     async () => (results.phases.warmCost = await runWarmCost(mode.warmCost, ctx)),
   );
+if (mode.log) await phase('log', async () => (results.phases.log = await runLog(mode.log, ctx)));
 if (mode.profile)
   await phase(
     'profile',

@@ -183,6 +183,46 @@ describe('Replay', () => {
     expect(chat).toEqual(['a', 'b', 'c']);
   });
 
+  it('emits reaction bursts and viewer samples with the live events’ types', async () => {
+    const clock = new FakeClock(T + 600_000);
+    const server = fakeServer(clock);
+    server.events.push(
+      {
+        v: 1,
+        type: 'reactions.burst',
+        id: 'r1',
+        stream: 's',
+        ts: T + 1000,
+        seq: 1,
+        data: { counts: { '🔥': 4 }, windowMs: 250 },
+      },
+      {
+        v: 1,
+        type: 'viewers.sample',
+        id: 'v1',
+        stream: 's',
+        ts: T + 2000,
+        seq: 2,
+        data: { total: 1234, peak: 2000, uniques: 5000 },
+      },
+    );
+    let pos = T + 500;
+    const { replay } = setup(() => pos, clock, server);
+    const got: unknown[] = [];
+    replay.on('reactions', (e) => got.push(e));
+    replay.on('viewers', (e) => got.push(e));
+    await run(clock, 200);
+    pos = T + 2500;
+    await run(clock, 300);
+    expect(got).toEqual([
+      { stream: 's', counts: { '🔥': 4 }, windowMs: 250 },
+      {
+        stream: 's',
+        viewers: { total: 1234, text: '1.2K watching', peak: 2000, uniques: 5000 },
+      },
+    ]);
+  });
+
   it('derives the HTTP base from the WebSocket URL', () => {
     expect(httpBase('wss://chat.example.com/ws')).toBe('https://chat.example.com');
     expect(httpBase('ws://127.0.0.1:8080/roar/ws?x=1')).toBe('http://127.0.0.1:8080/roar');

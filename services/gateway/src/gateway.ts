@@ -32,7 +32,7 @@ import { STALLS, Timers, scheduleWork, watchConnections } from './schedule.js';
 import { warnInsecure } from './warnings.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import type { GatewayConfig } from './base/config.js';
-import { Replay } from './features/replay/index.js';
+import { Replay } from './replay/index.js';
 
 export type { GatewayDeps } from './gateway-deps.js';
 

@@ -58,6 +58,31 @@ describe('replay over the embedded (memory) log', () => {
     expect(after.buckets.some((b) => b.version > 0)).toBe(true);
   });
 
+  it('logs a held message when it is released, and never one deleted while held', async () => {
+    const { server, call, modToken } = await moderationSetup(openApi());
+    await using _ = server;
+    await call('PATCH', '/admin/v1/streams/s/settings', { token: modToken, body: { holdS: 1 } });
+    const started = Date.now();
+    const a = await server.viewer('s', { user: 'a' });
+    const keep = await say(a, 'nice shot');
+    const drop = await say(a, 'spoiler alert');
+    expect(keep).toMatchObject({ held: true });
+    const dropId = drop.type === 'ack' ? drop.id : '';
+    await call('DELETE', `/admin/v1/streams/s/messages/${dropId}`, { token: modToken });
+    const texts = async (): Promise<string[]> => {
+      const res = await fetch(
+        `${server.httpUrl}/v1/streams/s/replay?from=${started - 1000}&to=${Date.now() + 1000}`,
+      );
+      const body = (await res.json()) as Window;
+      return body.events.filter((e) => e.type === 'chat.published').map((e) => String(e.data.text));
+    };
+    await waitFor(async () => (await texts()).includes('nice shot'), {
+      timeoutMs: 5000,
+      message: 'the released message in the replay',
+    });
+    expect(await texts()).toEqual(['nice shot']);
+  });
+
   it('is not mounted when the log is off', async () => {
     await using server = await startServer({ ROAR_LOG: 'off' });
     const res = await fetch(`${server.httpUrl}/v1/streams/s/replay?from=0&to=1000`);

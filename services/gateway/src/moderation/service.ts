@@ -39,7 +39,7 @@ export interface ModerationServiceOptions {
   historyCapacity: number;
   chatBudgetPerS: number;
   now: () => number;
-  /** Appends each action to the durable event log (features/replay `StreamLog`), when it is on. */
+  /** Appends each action to the durable event log (replay/ `StreamLog`), when it is on. */
   eventLog?: ModerationLog | undefined;
 }
 

@@ -45,7 +45,7 @@ export interface ChatOptions {
   stalls?: StallWatch;
   /** Traces accepted messages; undefined when tracing is off. */
   tracing?: Tracing | undefined;
-  /** The durable event log (features/replay `StreamLog`); undefined when it is off. */
+  /** The durable event log (replay/ `StreamLog`); undefined when it is off. */
   chatLog?: { published(stream: string, event: ChatEvent): void } | undefined;
 }
 

@@ -20,6 +20,8 @@ export interface Bucket {
   /** Changes when a removal touches one of its messages: the `seq` of the latest such removal. */
   version: number;
   events: LogEvent[];
+  /** The events as read from the log (before removals): the same array until read again. */
+  raw: readonly LogEvent[];
 }
 
 interface Cached {
@@ -91,7 +93,7 @@ export class BucketCache {
       }
       events.push(e);
     }
-    return { from, to, final, version, events };
+    return { from, to, final, version, events, raw };
   }
 
   #raw(stream: string, from: number, final: boolean): Promise<LogEvent[]> {

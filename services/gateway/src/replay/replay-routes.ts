@@ -1,6 +1,7 @@
 import { isStreamId } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import { json, jsonError, type HttpReply, type HttpRequest, type Route } from '../../base/http.js';
+import { json, jsonError, type HttpReply, type HttpRequest, type Route } from '../base/http.js';
+import type { LogEvent } from '@roar/log';
 import { REPLAY_BUCKET_MS, type Bucket, type BucketCache } from './buckets.js';
 import type { RemovalIndex } from './removals.js';
 
@@ -31,6 +32,21 @@ export interface ReplayRoutesOptions {
 export function replayRoutes(o: ReplayRoutesOptions): Route[] {
   const bucket = (stream: string, from: number): Promise<Bucket> =>
     o.buckets.get(stream, from, o.removals.get(stream));
+  // A hot bucket's reply is encoded once per content, not once per viewer: the same read (its
+  // `raw` array), version and finality give the same bytes.
+  const bodies = new WeakMap<readonly LogEvent[], Map<string, string>>();
+  const encoded = (stream: string, b: Bucket): string => {
+    let byVersion = bodies.get(b.raw);
+    if (!byVersion) bodies.set(b.raw, (byVersion = new Map()));
+    const key = `${b.version} ${b.final}`;
+    let body = byVersion.get(key);
+    if (body === undefined) {
+      const { from, to, final, version, events } = b;
+      body = JSON.stringify({ stream, from, to, final, version, events });
+      byVersion.set(key, body);
+    }
+    return body;
+  };
   const unavailable = (error: unknown): HttpReply => {
     o.log.warn('replay read failed', { error });
     return jsonError(503, 'unavailable', 'replay is briefly unavailable', { 'retry-after': '1' });
@@ -115,8 +131,15 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
           : asked === String(b.version)
             ? IMMUTABLE
             : `public, max-age=${WINDOW_MAX_AGE_S}`;
-        const body = { stream, from: b.from, to: b.to, final: b.final, version: b.version };
-        return json(200, { ...body, events: b.events }, { 'cache-control': cache, ...PUBLIC_READ });
+        return {
+          status: 200,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': cache,
+            ...PUBLIC_READ,
+          },
+          body: encoded(stream, b),
+        };
       },
     },
   ];

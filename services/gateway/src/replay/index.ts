@@ -1,7 +1,7 @@
 import { registerLogMetrics, type EventLog } from '@roar/log';
 import type { Logger } from '@roar/runtime';
-import type { Registry } from 'prom-client';
-import type { Route } from '../../base/http.js';
+import { Counter, type Registry } from 'prom-client';
+import type { Route } from '../base/http.js';
 import { BucketCache } from './buckets.js';
 import { RemovalIndex } from './removals.js';
 import { replayRoutes } from './replay-routes.js';
@@ -29,7 +29,17 @@ export class Replay {
   constructor(d: ReplayDeps) {
     this.streamLog = new StreamLog(d.eventLog);
     registerLogMetrics(d.registry, d.eventLog);
-    this.buckets = new BucketCache({ log: d.eventLog, now: d.now });
+    const buckets = (this.buckets = new BucketCache({ log: d.eventLog, now: d.now }));
+    let seen = 0;
+    new Counter({
+      name: 'roar_replay_bucket_reads_total',
+      help: 'Replay buckets read from the event log (once per bucket per gateway, however many ask)',
+      registers: [d.registry],
+      collect() {
+        this.inc(buckets.reads - seen);
+        seen = buckets.reads;
+      },
+    });
     const removals = new RemovalIndex({ log: d.eventLog, now: d.now });
     this.routes = replayRoutes({ buckets: this.buckets, removals, log: d.log });
   }

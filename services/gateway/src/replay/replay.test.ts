@@ -1,7 +1,7 @@
 import { MemoryLog, type EventLog, type LogEvent } from '@roar/log';
 import { silentLogger } from '@roar/runtime';
 import { describe, expect, it } from 'vitest';
-import type { HttpRequest, HttpReply } from '../../base/http.js';
+import type { HttpRequest, HttpReply } from '../base/http.js';
 import { BucketCache, REPLAY_BUCKET_MS } from './buckets.js';
 import { RemovalIndex } from './removals.js';
 import { replayRoutes } from './replay-routes.js';

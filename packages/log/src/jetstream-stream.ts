@@ -1,0 +1,134 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { isLogEvent, LOG_SCHEMA_VERSION, type LogAppend, type LogEvent } from './events.js';
+import { readLimit, type LogQuery } from './log.js';
+
+// The JetStream log's parts that talk to the stream itself: creating it, the wire form of an
+// event, and reads through a short-lived consumer.
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+/**
+ * Events matching `query` on `filter` (one subject, wildcards allowed: nats-server 2.9 takes one
+ * filter per consumer), oldest first. An ephemeral consumer (no acks, in memory) starts at the
+ * position or at `fromTs − slackMs` (an event's time precedes its store time by the append queue's
+ * wait and clock skew at most); reading stops at `toTs + slackMs` of store time, at the limit, or
+ * when nothing is pending.
+ */
+export async function readEvents(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  streamName: string,
+  filter: string,
+  query: LogQuery,
+  slackMs: number,
+): Promise<LogEvent[]> {
+  const limit = readLimit(query.limit);
+  const cfg: Partial<ConsumerConfig> = {
+    ack_policy: AckPolicy.None,
+    filter_subject: filter,
+    inactive_threshold: nanos(10_000),
+    mem_storage: true,
+    num_replicas: 1,
+  };
+  if (query.fromSeq !== undefined) {
+    cfg.deliver_policy = DeliverPolicy.StartSequence;
+    cfg.opt_start_seq = Math.max(1, query.fromSeq);
+  } else if (query.fromTs !== undefined) {
+    cfg.deliver_policy = DeliverPolicy.StartTime;
+    cfg.opt_start_time = new Date(Math.max(0, query.fromTs - slackMs)).toISOString();
+  } else {
+    cfg.deliver_policy = DeliverPolicy.All;
+  }
+  const stopAt = query.toTs === undefined ? Infinity : query.toTs + slackMs;
+  const out: LogEvent[] = [];
+  const info = await jsm.consumers.add(streamName, cfg);
+  try {
+    let pending = info.num_pending;
+    const consumer = js.consumers.getConsumerFromInfo(info);
+    while (pending > 0 && out.length < limit) {
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, 512), expires: 5000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        pending = m.info.pending;
+        if (m.info.timestampNanos / 1e6 > stopAt) {
+          pending = 0;
+          break;
+        }
+        const e = decode(m.data, m.seq);
+        if (e && inQuery(e, query)) out.push(e);
+        if (pending === 0 || out.length >= limit) break;
+      }
+      if (got === 0) break;
+    }
+  } finally {
+    // Deleted now so consumers do not pile up under many reads; if this fails it expires by
+    // itself after inactive_threshold, so the failure needs no handling.
+    void jsm.consumers.delete(streamName, info.name).catch(() => false);
+  }
+  return out;
+}
+
+/** Creates the log's stream, or brings an existing one's limits to `config`. */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  try {
+    const info = await jsm.streams.info(config.name);
+    const c = info.config;
+    if (
+      c.max_age !== config.max_age ||
+      c.max_bytes !== config.max_bytes ||
+      c.duplicate_window !== config.duplicate_window
+    ) {
+      await jsm.streams.update(config.name, { ...c, ...config });
+    }
+  } catch (error) {
+    if (!isStreamNotFound(error)) throw error;
+    await jsm.streams.add(config);
+  }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof Error && /stream not found/i.test(error.message);
+}
+
+export function encode(stream: string, e: LogAppend): Uint8Array {
+  return ENCODER.encode(
+    JSON.stringify({
+      v: LOG_SCHEMA_VERSION,
+      type: e.type,
+      id: e.id,
+      stream,
+      ts: e.ts,
+      data: e.data,
+    }),
+  );
+}
+
+function decode(data: Uint8Array, seq: number): LogEvent | undefined {
+  try {
+    const e = JSON.parse(DECODER.decode(data)) as Record<string, unknown>;
+    e.seq = seq;
+    // Events of a newer schema (or foreign messages on our subjects) are skipped.
+    return isLogEvent(e) ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function inQuery(e: LogEvent, q: LogQuery): boolean {
+  if (q.fromTs !== undefined && e.ts < q.fromTs) return false;
+  if (q.toTs !== undefined && e.ts >= q.toTs) return false;
+  return true;
+}
