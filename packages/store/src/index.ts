@@ -10,3 +10,5 @@ export {
   StoreUnavailableError,
   type RedisStoreOptions,
 } from './redis-store.js';
+export type * from './live-state.js';
+export { STATE_IDEMPOTENCY_KEYS, STATE_TOMBSTONES } from './live-state.js';

@@ -1,4 +1,5 @@
 import type { ViewerCount } from '@roar/protocol';
+import { MemoryLiveState } from './memory-live-state.js';
 import { createMemoryModeration } from './memory-moderation.js';
 import {
   badRates,
@@ -167,6 +168,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       heldCapacity: options.heldCapacity ?? storeDefaults.heldCapacity,
       now,
     }),
+    liveState: new MemoryLiveState(),
     async close() {},
   };
 }

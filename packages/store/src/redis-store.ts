@@ -3,6 +3,8 @@ import { Keys } from './keys.js';
 import type { ModerationStore } from './moderation.js';
 import { connect } from './redis-connection.js';
 import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
+import type { LiveStateStore } from './live-state.js';
+import { RedisLiveState, type LiveStateScriptCommands } from './redis-live-state.js';
 import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
@@ -38,7 +40,7 @@ export interface RedisStoreOptions extends StoreOptions {
   /** How long a stream's stats (peak, totals, rates) outlive their last update; default 3600. */
   totalsTtlSeconds?: number;
   /**
-   * How long a stream's chat history, unique-viewer sketches and held messages outlive their
+   * How long a stream's chat history, unique-viewer sketches, held messages and live state outlive their
    * last write, so the keys of ended streams do not pile up; default 604,800 (7 days).
    * Moderation decisions (bans, settings, pin) and the audit log do not expire this way.
    */
@@ -91,6 +93,7 @@ export class RedisStore implements Store, StoreConnection {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  readonly liveState: LiveStateStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -140,7 +143,8 @@ export class RedisStore implements Store, StoreConnection {
     const scripted = redis as RedisClient &
       StreamStateScriptCommands &
       LeaseScriptCommands &
-      ModerationScriptCommands;
+      ModerationScriptCommands &
+      LiveStateScriptCommands;
     const backend = {
       redis: scripted,
       keys: this.keys,
@@ -158,6 +162,11 @@ export class RedisStore implements Store, StoreConnection {
       auditCapacity,
       heldCapacity,
       heldTtlSeconds: streamStateTtlSeconds,
+    });
+    this.liveState = new RedisLiveState({
+      redis: scripted,
+      keys: this.keys,
+      streamStateTtlSeconds,
     });
   }
 

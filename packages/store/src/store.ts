@@ -1,4 +1,5 @@
 import type { ViewerCount } from '@roar/protocol';
+import type { LiveStateStore } from './live-state.js';
 import type { ModerationStore } from './moderation.js';
 
 /** One chat message as stored: its id and the msgpack bytes of its `ChatEvent`, never re-encoded. */
@@ -101,6 +102,8 @@ export interface Store {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  /** Live widgets: each stream's keyed live state (see live-state.ts). */
+  readonly liveState: LiveStateStore;
   close(): Promise<void>;
 }
 
