@@ -17,6 +17,7 @@ import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
+import type { StateService } from '../features/widgets/state-service.js';
 
 export interface ModerationDeps {
   config: GatewayConfig;
@@ -40,6 +41,8 @@ export interface ModerationDeps {
   level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** Live-state writes, for the admin API's `/state` routes. */
+  stateService: StateService;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -104,6 +107,7 @@ export class Moderation {
       level: d.level,
       log: d.log,
       tracing: d.tracing,
+      stateService: d.stateService,
     });
   }
 
