@@ -22,6 +22,13 @@ export type {
   StreamUserRemoved,
   StreamViewers,
 } from './events.js';
+export {
+  LiveState,
+  type LiveStateEvents,
+  type StateChange,
+  type StateWriteOptions,
+  type StateWritten,
+} from './live-state.js';
 export type { BackoffOptions } from './backoff.js';
 export type { PlaybackOptions } from './playback.js';
 export type { Clock, Timer } from './clock.js';
@@ -55,6 +62,8 @@ export {
   type JoinedMessage,
   type ModAction,
   type PublicSettings,
+  type StateEntry,
+  StateLimits,
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,

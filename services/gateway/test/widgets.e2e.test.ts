@@ -179,10 +179,7 @@ describe('live widgets (embedded)', () => {
       },
     });
     const outsider = await call('PUT', '/admin/v1/streams/s/state/score', {
-      token:
-        modToken.length > 0
-          ? await (await import('./harness.js')).token('x', { roles: ['moderator:other'] })
-          : '',
+      token: await token('x', { roles: ['moderator:other'] }),
       body: { value: 1 },
     });
     expect(outsider.status).toBe(403);
