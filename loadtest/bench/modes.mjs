@@ -50,6 +50,15 @@ export const MODES = {
       warmup: { count: 1500, rate: 300 },
       storm: { viewers: 1000, rate: 200, seconds: 6 },
     },
+    // Live widgets: 100 writes/s of one key while these viewers watch (one gateway).
+    widgets: {
+      viewers: 19_000,
+      viewerWorkers: 4,
+      openBudgetMs: 60_000,
+      rate: 100,
+      seconds: 10,
+      chat: { count: 40, rate: 4, graceMs: 1500 },
+    },
   },
   quick: {
     deadlineMs: 3 * 60_000,
@@ -96,6 +105,14 @@ export const MODES = {
       seconds: 3,
       storm: { viewers: 300, rate: 200, seconds: 3 },
     },
+    widgets: {
+      viewers: 2000,
+      viewerWorkers: 2,
+      openBudgetMs: 30_000,
+      rate: 100,
+      seconds: 5,
+      chat: { count: 20, rate: 4, graceMs: 1500 },
+    },
   },
   smoke: {
     deadlineMs: 60_000,
@@ -113,6 +130,14 @@ export const MODES = {
       stepReserveMs: 3000,
       ladderWaitMs: 5000,
       storm: undefined,
+    },
+    widgets: {
+      viewers: 200,
+      viewerWorkers: 1,
+      openBudgetMs: 15_000,
+      rate: 100,
+      seconds: 2,
+      chat: { count: 8, rate: 4, graceMs: 1000 },
     },
   },
 };

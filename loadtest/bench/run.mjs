@@ -15,6 +15,7 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
+import { runWidgets } from './phases/widgets.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -101,6 +102,12 @@ if (mode.aggregator)
   await phase(
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
+  );
+// Live widgets (issue 14): `--only widgets` runs it alone; the smoke slice only when asked.
+if (mode.widgets && (modeName !== 'smoke' || only?.has('widgets')))
+  await phase(
+    'widgets',
+    async () => (results.phases.widgets = await runWidgets(mode.widgets, ctx)),
   );
 if (mode.profile)
   await phase(
