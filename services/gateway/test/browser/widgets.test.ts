@@ -49,4 +49,30 @@ describe('demo app in Chromium: live widgets', { timeout: 60_000 }, () => {
     // A viewer has no editor.
     expect(await fan.locator('#mod .widgets-panel').count()).toBe(0);
   });
+
+  it('the <roar-widget> overlay element shows one key and follows its changes', async () => {
+    await using server = await demoServer();
+    await using browser = await launchBrowser();
+    const backend = await token('backend', { roles: ['broadcaster:ov'] });
+    const put = (value: unknown): Promise<Response> =>
+      fetch(`${server.httpUrl}/admin/v1/streams/ov/state/score`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${backend}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ value }),
+      });
+    expect((await put('0/0')).status).toBe(200);
+    const page = await browser.page();
+    // The overlay example page loads overlay.js, which defines <roar-widget> too.
+    await page.goto(`${server.httpUrl}/overlay?stream=ov`);
+    await page.evaluate(() => {
+      const widget = document.createElement('roar-widget');
+      widget.setAttribute('stream', 'ov');
+      widget.setAttribute('key', 'score');
+      widget.id = 'score';
+      document.body.append(widget);
+    });
+    await page.locator('#score', { hasText: '0/0' }).waitFor();
+    expect((await put({ runs: 6 })).status).toBe(200);
+    await page.locator('#score', { hasText: '{"runs":6}' }).waitFor();
+  });
 });
