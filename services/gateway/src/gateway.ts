@@ -30,7 +30,6 @@ import { UwsTransport } from './transport/uws.js';
 import { startTracing, type Tracing } from './base/tracing.js';
 import { STALLS, Timers, isReachable, scheduleWork } from './schedule.js';
 import { warnInsecure } from './warnings.js';
-import { StateService } from './features/widgets/state-service.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -142,14 +141,6 @@ export class Gateway {
       uniquesInReports: config.uniquesInReports,
     });
     this.#identities = new IdentityWriter(store, this.metrics, config.uniquesInReports);
-    // Live-state writes: the admin API's and broadcasters' WebSocket command share it.
-    const stateService = new StateService({
-      store,
-      bus,
-      subjects,
-      registry: this.metrics.registry,
-      now,
-    });
     this.moderation = new Moderation({
       config,
       store,
@@ -168,7 +159,6 @@ export class Gateway {
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
-      stateService,
     });
     const admission = admissionFor(config, this.metrics, now());
     const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
@@ -194,11 +184,8 @@ export class Gateway {
       stalls: this.#stalls,
       tracing,
       reporter: this.#reporter,
-      stateService,
-      store,
-      onPending: (state) => this.#fanout.markDirty(state),
+      stateService: this.moderation.state,
     });
-
     this.load = new LoadControl({
       config,
       metrics: this.metrics,

@@ -8,6 +8,7 @@ import {
 } from '@roar/protocol';
 import { json, type Route } from '../base/http.js';
 import type { StateService } from '../features/widgets/state-service.js';
+import type { Actor } from './actor.js';
 import type { AdminRequest, AdminRouter } from './admin-router.js';
 
 /**
@@ -18,34 +19,32 @@ import type { AdminRequest, AdminRouter } from './admin-router.js';
  */
 export function stateRoutes(router: AdminRouter, service: StateService): Route[] {
   const own = { ownIdempotency: true };
-  const write =
-    (op: StateOp) =>
-    async (req: AdminRequest, actor: Parameters<Parameters<AdminRouter['route']>[2]>[1]) => {
-      const { stream, key } = params(req);
-      const ifVersion = req.body.ifVersion ?? req.query.ifVersion;
-      if (ifVersion !== undefined && !isStateVersion(ifVersion))
-        throw new RoarError(ErrorCode.InvalidField, 'ifVersion must be an integer from 0');
-      if (req.idempotencyKey !== undefined && !isIdempotencyKey(req.idempotencyKey))
-        throw new RoarError(
-          ErrorCode.InvalidField,
-          'Idempotency-Key must be 1-64 of A-Z a-z 0-9 _ . : -',
-        );
-      if (
-        op === 'patch' &&
-        (typeof req.body.value !== 'object' ||
-          req.body.value === null ||
-          Array.isArray(req.body.value))
-      )
-        throw new RoarError(ErrorCode.InvalidField, 'a patch value must be an object');
-      const reply = await service.write(actor, stream, {
-        key,
-        op,
-        value: req.body.value,
-        ifVersion,
-        idempotencyKey: req.idempotencyKey,
-      });
-      return json(200, reply);
-    };
+  const write = (op: StateOp) => async (req: AdminRequest, actor: Actor) => {
+    const { stream, key } = params(req);
+    const ifVersion = req.body.ifVersion ?? req.query.ifVersion;
+    if (ifVersion !== undefined && !isStateVersion(ifVersion))
+      throw new RoarError(ErrorCode.InvalidField, 'ifVersion must be an integer from 0');
+    if (req.idempotencyKey !== undefined && !isIdempotencyKey(req.idempotencyKey))
+      throw new RoarError(
+        ErrorCode.InvalidField,
+        'Idempotency-Key must be 1-64 of A-Z a-z 0-9 _ . : -',
+      );
+    if (
+      op === 'patch' &&
+      (typeof req.body.value !== 'object' ||
+        req.body.value === null ||
+        Array.isArray(req.body.value))
+    )
+      throw new RoarError(ErrorCode.InvalidField, 'a patch value must be an object');
+    const reply = await service.write(actor, stream, {
+      key,
+      op,
+      value: req.body.value,
+      ifVersion,
+      idempotencyKey: req.idempotencyKey,
+    });
+    return json(200, reply);
+  };
   return [
     router.route('get', '/streams/:stream/state', async (req, actor) => {
       const state = await service.read(actor, req.params.stream ?? '');

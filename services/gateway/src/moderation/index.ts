@@ -17,7 +17,7 @@ import { Holds } from './holds.js';
 import { ModerationService } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
-import type { StateService } from '../features/widgets/state-service.js';
+import { StateService } from '../features/widgets/state-service.js';
 
 export interface ModerationDeps {
   config: GatewayConfig;
@@ -41,8 +41,6 @@ export interface ModerationDeps {
   level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
-  /** Live-state writes, for the admin API's `/state` routes. */
-  stateService: StateService;
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -51,6 +49,11 @@ export class Moderation {
   readonly globalBans = new BanList();
   readonly automod: AutoMod | undefined;
   readonly service: ModerationService;
+  /**
+   * Live-state writes (live widgets), built here for the admin API's `/state` routes and shared
+   * with the `widget` WebSocket command: the same rights model as moderation.
+   */
+  readonly state: StateService;
   /** The admin API's routes, to mount. */
   readonly routes: Route[];
   readonly #control: ControlListener;
@@ -80,6 +83,14 @@ export class Moderation {
       chatBudgetPerS: config.chatBudgetPerS,
       now: d.now,
     });
+    this.state = new StateService({
+      store: d.store,
+      bus: d.bus,
+      subjects: d.subjects,
+      registry: d.metrics.registry,
+      now: d.now,
+      onPending: d.onPending,
+    });
     this.#control = new ControlListener({
       bus: d.bus,
       subjects: d.subjects,
@@ -107,7 +118,7 @@ export class Moderation {
       level: d.level,
       log: d.log,
       tracing: d.tracing,
-      stateService: d.stateService,
+      stateService: this.state,
     });
   }
 

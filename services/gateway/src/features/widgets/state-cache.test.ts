@@ -50,7 +50,7 @@ describe('StateCache', () => {
       ]),
     });
     expect(missed?.changes).toEqual({ b: { version: 5, ts: 1, value: 'five' } });
-    expect(cache.get('a')?.value).toBe('three');
+    expect(cache.forJoiner(undefined)?.changes.a?.value).toBe('three');
     expect(cache.version).toBe(5);
   });
 

@@ -79,12 +79,6 @@ export class StateCache {
     return { type: 'state', version: this.#version, changes };
   }
 
-  /** The live value of `key` with its version, for a patch; undefined when absent. */
-  get(key: string): StateEntry | undefined {
-    const entry = this.#entries.get(key);
-    return entry?.deleted ? undefined : entry;
-  }
-
   #put(key: string, entry: StateEntry): boolean {
     const held = this.#entries.get(key);
     if (held && held.version >= entry.version) return false;

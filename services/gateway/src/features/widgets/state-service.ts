@@ -14,6 +14,7 @@ import type { Store, StoredState } from '@roar/store';
 import { requireModerator, type Actor } from '../../moderation/actor.js';
 import { StateMetrics } from './state-metrics.js';
 import type { Registry } from 'prom-client';
+import type { StreamState } from '../../streams/stream-state.js';
 
 export interface StateServiceOptions {
   store: Store;
@@ -22,6 +23,8 @@ export interface StateServiceOptions {
   /** The gateway's metrics registry: the feature's own series go there. */
   registry: Registry;
   now: () => number;
+  /** A held stream has news for its viewers in the next tick (see `pending`). */
+  onPending: (state: StreamState) => void;
 }
 
 /** One write as the admin API and the WebSocket command both ask for it (checked by them). */
@@ -96,6 +99,16 @@ export class StateService {
       if (e.json !== undefined)
         changes[key] = { version: e.version, ts: e.ts, value: JSON.parse(e.json) as unknown };
     return { type: 'state', version: stored.version, changes, snapshot: true };
+  }
+
+  /** The stream's stored state, tombstones included: what a gateway's copy is loaded from. */
+  load(stream: string): Promise<StoredState> {
+    return this.#o.store.liveState.read(stream);
+  }
+
+  /** A held stream's copy found changes it had missed: they go out with the next tick. */
+  pending(state: StreamState): void {
+    this.#o.onPending(state);
   }
 
   async #write(stream: string, req: StateWriteRequest): Promise<StateWriteReply> {

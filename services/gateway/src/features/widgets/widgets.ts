@@ -9,7 +9,6 @@ import {
 } from '@roar/protocol';
 import { EncodedEvent as Encoded } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import type { Store } from '@roar/store';
 import { actorOf } from '../../moderation/actor.js';
 import type { StreamRegistry } from '../../streams/stream-registry.js';
 import type { StreamState } from '../../streams/stream-state.js';
@@ -19,14 +18,11 @@ import { StateCache, foldState, isStateEvent } from './state-cache.js';
 import type { StateService } from './state-service.js';
 
 export interface WidgetsOptions {
-  /** Writes (shared with the admin API; built by the gateway before both). */
+  /** Writes and loads (shared with the admin API; built with moderation, before both). */
   stateService: StateService;
-  store: Store;
   bus: Bus;
   registry: StreamRegistry;
   log: Logger;
-  /** A stream has news for its viewers in the next tick (a reload found changes). */
-  onPending: (state: StreamState) => void;
 }
 
 /** The slot the stream's pending state changes wait in (one frame per tick at most). */
@@ -118,14 +114,14 @@ export class Widgets implements StreamFeature<'widget'> {
   /** Reads the stream's state into its copy; pushes what the copy had missed. Never rejects. */
   async #load(state: StreamState): Promise<void> {
     try {
-      const stored = await this.#o.store.liveState.read(state.id);
+      const stored = await this.#o.stateService.load(state.id);
       const cache = this.#caches.get(state.id);
       // Forgotten meanwhile, or opened again with a new copy that loads itself.
       if (!cache) return;
       const fresh = cache.load(stored);
       if (fresh) {
         state.slots.merge(SLOT, fresh, foldState);
-        this.#o.onPending(state);
+        this.#o.stateService.pending(state);
       }
     } catch (error) {
       this.#o.stateService.metrics.loadFailures.inc();
