@@ -28,6 +28,7 @@ let cpuMark = process.cpuUsage();
 // the value, arrival time), to count frames per tick and the time each update took to arrive.
 let stateOn = false;
 const STATE_KEY = 'bench';
+let chatReach = new Map();
 
 // Count freshness: how many connections have seen a total of at least `target`.
 let watch = { target: Infinity, reached: 0, reachedAt: undefined };
@@ -43,6 +44,8 @@ function makeSink(state) {
         messages++;
         hist.record(nowMs() - sentAt);
       }
+      // Widgets runs: each chat message's time to the last viewer here, by its send time.
+      if (stateOn) chatReach.set(sentAt, Math.max(chatReach.get(sentAt) ?? 0, nowMs() - sentAt));
     },
     total(total) {
       const before = state.total;
@@ -199,6 +202,7 @@ const commands = {
   },
   stateReset() {
     stateOn = true;
+    chatReach = new Map();
     for (const c of conns) c.stateFrames = [];
     return {};
   },
@@ -237,7 +241,7 @@ const commands = {
         maxInTick = Math.max(maxInTick, (i - windowStart) / 2 + 1);
       }
     }
-    return { viewers, frames, maxFrames, maxInTick, reach };
+    return { viewers, frames, maxFrames, maxInTick, reach, chatReach: [...chatReach] };
   },
   closeSome: ({ count }) => closeSome(count),
   closeAll: () => closeSome(conns.length),

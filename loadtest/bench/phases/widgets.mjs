@@ -1,7 +1,7 @@
 // Live widgets (issue 14): one key of a stream's live state written 100 times a second through
 // the admin API while `viewers` watch. Measures what each viewer receives (frames carrying the
 // key: at most one per tick) and how long each update takes to reach every viewer, beside the
-// time a chat message takes to reach them on the same gateway (the target: one tick plus that).
+// time chat sent meanwhile takes to reach them on the same gateway (the target: one tick plus that).
 import { mintToken } from '../drivers/roar.mjs';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
@@ -60,15 +60,16 @@ export async function runWidgets(cfg, ctx) {
     ctx.log(`widgets: ${opened.opened} viewers open in ${Math.round(opened.ms)} ms`);
     await sleep(2000);
 
-    // The reference: chat messages at a readable rate, each timed to every viewer.
-    const from = nowMs();
-    await viewers.all('reset', { from });
-    await pub.workers[0].request('burst', { count: cfg.chat.count, rate: cfg.chat.rate });
-    await sleep(cfg.chat.graceMs);
-    const chat = await viewers.stats();
-
-    // 100 writes a second of one key, each value carrying its number and send time.
+    // 100 writes a second of one key, each value carrying its number and send time; meanwhile
+    // the reference: chat at a readable rate, timed to every viewer through the same gateway,
+    // the same frames and the same (busy) receivers.
     await viewers.all('stateReset');
+    await viewers.all('reset', { from: nowMs() });
+    const chatting = pub.workers[0].request(
+      'burst',
+      { count: Math.round(cfg.chat.rate * cfg.seconds), rate: cfg.chat.rate },
+      cfg.seconds * 1000 + 30_000,
+    );
     const sentAt = [0];
     const ackAt = [0];
     const writes = [];
@@ -88,6 +89,7 @@ export async function runWidgets(cfg, ctx) {
     }
     const replies = await Promise.all(writes);
     const lastAckAt = nowMs();
+    await chatting;
     const failed = replies.filter((status) => status !== 200).length;
     let status;
     await waitUntil(async () => {
@@ -98,6 +100,8 @@ export async function runWidgets(cfg, ctx) {
       });
       return status.reached >= status.of;
     }, 15_000);
+    await sleep(cfg.chat.graceMs);
+    const chat = await viewers.stats();
     const per = await viewers.all('stateStats', { sentAt, tickMs: TICK_MS });
     const elapsedMs = lastAckAt - started;
     const reach = sentAt.map((_, k) => Math.max(...per.map((p) => p.reach[k] ?? 0))).slice(1);
@@ -111,6 +115,11 @@ export async function runWidgets(cfg, ctx) {
     const frames = per.reduce((a, p) => a + p.frames, 0);
     const n = per.reduce((a, p) => a + p.viewers, 0);
     const chatHist = chat.hist;
+    // Each chat message's time to the last viewer of all: the max over the workers.
+    const chatReach = new Map();
+    for (const p of per)
+      for (const [sent, ms] of p.chatReach)
+        chatReach.set(sent, Math.max(chatReach.get(sent) ?? 0, ms));
     const out = {
       viewers: n,
       updates,
@@ -128,6 +137,7 @@ export async function runWidgets(cfg, ctx) {
       writeAckMs: quantiles(acks),
       reachEveryViewerMs: quantiles(reach),
       reachAfterAckMs: quantiles(reach.map((r, i) => r - (acks[i] ?? 0))),
+      chatToEveryViewerMs: { ...quantiles([...chatReach.values()]), messages: chatReach.size },
       chatToViewersMs: {
         p50: round(chatHist.percentile(50) ?? 0, 1),
         p99: round(chatHist.percentile(99) ?? 0, 1),
@@ -138,7 +148,7 @@ export async function runWidgets(cfg, ctx) {
     // At most one frame per tick: no viewer got more frames carrying the key than ticks passed.
     out.targetMet =
       out.maxFramesPerViewer <= out.ticks + 1 &&
-      out.reachEveryViewerMs.p99 <= TICK_MS + out.chatToViewersMs.p99;
+      out.reachEveryViewerMs.p99 <= TICK_MS + out.chatToEveryViewerMs.p99;
     ctx.log(`widgets: ${JSON.stringify(out)}`);
     return out;
   } finally {
