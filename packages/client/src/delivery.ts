@@ -17,7 +17,18 @@ type Held =
   | { type: 'chat'; payload: StreamChat }
   | { type: 'reactions'; payload: StreamReactions }
   | { type: 'announcement'; payload: StreamAnnouncement }
-  | { type: 'state'; payload: { stream: string; key: string; entry: StateEntry } };
+  | { type: 'state'; payload: { stream: string; key: string; entry: StateEntry } }
+  | { type: 'stateVersion'; payload: StateVersionMark };
+
+/** Released after a state event's entries: the version a rejoin may then resume from. */
+interface StateVersionMark {
+  stream: string;
+  target: StreamState;
+  version: number;
+  snapshot: boolean;
+  /** The event's newest write time, so the mark goes out with its last entry. */
+  ts: number | undefined;
+}
 
 /**
  * Turns the server's `joined` and `batch` frames into the app's events: drops chat messages
@@ -189,20 +200,28 @@ export class Delivery {
   }
 
   /**
-   * A live-state snapshot or update: its version is what a rejoin resumes from (at once: held
-   * values are released even across a reconnect), each key is held by its write time like chat.
-   * A snapshot first removes the keys it does not list (when they went is unknown: at once).
+   * A live-state snapshot or update: each key is held by its write time like chat, then a mark
+   * records the event's version as what a rejoin resumes from, once every entry before it is
+   * applied (held values dropped with a refusal must come again). A snapshot first removes the
+   * keys it does not list (when they went is unknown: at once).
    */
   #state(state: StreamState, stream: string, event: unknown): void {
     if (!isStateEvent(event)) return;
-    if (event.snapshot) state.stateVersion = event.version;
-    else state.stateVersion = Math.max(state.stateVersion ?? 0, event.version);
     const live = this.liveState(stream);
     if (event.snapshot)
       for (const change of live.retain(event.changes)) this.#events.emit('state', change);
+    let ts: number | undefined;
     for (const [key, entry] of Object.entries(event.changes)) {
-      if (isStateEntry(entry)) this.#deliver({ type: 'state', payload: { stream, key, entry } });
+      if (!isStateEntry(entry)) continue;
+      if (ts === undefined || entry.ts > ts) ts = entry.ts;
+      this.#deliver({ type: 'state', payload: { stream, key, entry } });
     }
+    const { version } = event;
+    const snapshot = event.snapshot === true;
+    this.#deliver({
+      type: 'stateVersion',
+      payload: { stream, target: state, version, snapshot, ts },
+    });
   }
 
   #deliver(held: Held): void {
@@ -213,7 +232,9 @@ export class Delivery {
         ? undefined
         : held.type === 'state'
           ? held.payload.entry.ts
-          : held.payload.event.ts;
+          : held.type === 'stateVersion'
+            ? held.payload.ts
+            : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -232,6 +253,11 @@ export class Delivery {
       case 'state': {
         const change = this.liveState(stream).apply(held.payload.key, held.payload.entry);
         if (change) this.#events.emit('state', change);
+        return;
+      }
+      case 'stateVersion': {
+        const { target, version, snapshot } = held.payload;
+        target.stateVersion = snapshot ? version : Math.max(target.stateVersion ?? 0, version);
         return;
       }
     }

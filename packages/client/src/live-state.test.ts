@@ -47,6 +47,9 @@ describe('RoarClient live state', () => {
     expect(live.get('score')).toBe('4/0');
     expect(live.versionOf('score')).toBe(14);
     expect(live.has('over')).toBe(false);
+    // A value older than the delete, heard late, does not bring the key back.
+    state(t, 's', { version: 15, changes: { over: { version: 13, ts: 3, value: 9 } } });
+    expect(live.has('over')).toBe(false);
     // A snapshot replaces the map: keys it does not list are gone.
     state(t, 's', {
       version: 20,
@@ -105,6 +108,12 @@ describe('RoarClient live state', () => {
     expect(h.seen.state).toEqual([]);
     h.clock.advance(1);
     expect(h.client.liveState('s').get('score')).toBe('SIX');
+    state(t, 's', { version: 6, changes: { score: { version: 6, ts: now + 2000, value: 'OUT' } } });
+    // Dropped while the new value is held: the rejoin resumes from what was applied.
+    t.drop(1006);
+    const again = await h.redial();
+    again.welcome();
+    expect(again.last('join')).toMatchObject({ stream: 's', stateVersion: 5 });
   });
 
   it('writes with setState, patchState and deleteState; a conflict carries the current version', async () => {

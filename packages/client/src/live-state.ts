@@ -26,7 +26,8 @@ export interface LiveStateEvents {
  */
 export class LiveState {
   readonly stream: string;
-  readonly #entries = new Map<string, { value: unknown; version: number }>();
+  /** Live keys, and deleted ones (`deleted`) so an older value heard late cannot bring one back. */
+  readonly #entries = new Map<string, { value: unknown; version: number; deleted?: true }>();
   readonly #events = new Emitter<LiveStateEvents>();
 
   constructor(stream: string) {
@@ -35,30 +36,35 @@ export class LiveState {
 
   /** The key's value, or undefined when the stream's state has no such key. */
   get(key: string): unknown {
-    return this.#entries.get(key)?.value;
+    return this.#live(key)?.value;
   }
 
   /** The key's version (0: absent), for a conditional write. */
   versionOf(key: string): number {
-    return this.#entries.get(key)?.version ?? 0;
+    return this.#live(key)?.version ?? 0;
   }
 
   has(key: string): boolean {
-    return this.#entries.has(key);
+    return this.#live(key) !== undefined;
   }
 
   get keys(): string[] {
-    return [...this.#entries.keys()];
+    return [...this.#entries].filter(([, e]) => !e.deleted).map(([k]) => k);
   }
 
   /** Every key and value, as a plain object (a copy). */
   toJSON(): Record<string, unknown> {
-    return Object.fromEntries([...this.#entries].map(([k, e]) => [k, e.value]));
+    return Object.fromEntries(this.keys.map((k) => [k, this.#entries.get(k)?.value]));
   }
 
   /** `change` for each key that changed; returns the function that removes the listener. */
   on<K extends keyof LiveStateEvents>(type: K, listener: Listener<LiveStateEvents[K]>): () => void {
     return this.#events.on(type, listener);
+  }
+
+  #live(key: string): { value: unknown; version: number } | undefined {
+    const entry = this.#entries.get(key);
+    return entry?.deleted ? undefined : entry;
   }
 
   /** Applies one key's entry unless an equal or newer version is held; returns the change. */
@@ -67,8 +73,8 @@ export class LiveState {
     if (held && held.version >= entry.version) return undefined;
     const deleted = entry.deleted === true;
     if (deleted) {
-      if (!held) return undefined;
-      this.#entries.delete(key);
+      this.#entries.set(key, { value: undefined, version: entry.version, deleted: true });
+      if (!held || held.deleted) return undefined;
     } else {
       this.#entries.set(key, { value: entry.value, version: entry.version });
     }
@@ -89,6 +95,7 @@ export class LiveState {
     for (const [key, held] of this.#entries) {
       if (Object.hasOwn(listed, key)) continue;
       this.#entries.delete(key);
+      if (held.deleted) continue;
       const change = {
         stream: this.stream,
         key,

@@ -113,11 +113,12 @@ export class Widgets implements StreamFeature<'widget'> {
 
   /** Reads the stream's state into its copy; pushes what the copy had missed. Never rejects. */
   async #load(state: StreamState): Promise<void> {
+    const cache = this.#caches.get(state.id);
+    if (!cache) return;
     try {
       const stored = await this.#o.stateService.load(state.id);
-      const cache = this.#caches.get(state.id);
       // Forgotten meanwhile, or opened again with a new copy that loads itself.
-      if (!cache) return;
+      if (this.#caches.get(state.id) !== cache) return;
       const fresh = cache.load(stored);
       if (fresh) {
         state.slots.merge(SLOT, fresh, foldState);
