@@ -1,13 +1,12 @@
 import type { Bus } from '@roar/bus';
 import {
+  EncodedEvent,
   ErrorCode,
   RoarError,
   type AckMessage,
-  type EncodedEvent,
   type JoinRequest,
   type WidgetRequest,
 } from '@roar/protocol';
-import { EncodedEvent as Encoded } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import { actorOf } from '../../moderation/actor.js';
 import type { StreamRegistry } from '../../streams/stream-registry.js';
@@ -64,13 +63,20 @@ export class Widgets implements StreamFeature<'widget'> {
     if (s.identity.anonymous)
       throw new RoarError(ErrorCode.Unauthenticated, 'sign in to write live state');
     const { key, op, value, ifVersion, idempotencyKey } = req;
-    const reply = await this.#o.stateService.write(actorOf(s.identity), req.stream, {
-      key,
-      op,
-      value,
-      ifVersion,
-      idempotencyKey,
-    });
+    let reply;
+    try {
+      reply = await this.#o.stateService.write(actorOf(s.identity), req.stream, {
+        key,
+        op,
+        value,
+        ifVersion,
+        idempotencyKey,
+      });
+    } catch (error) {
+      if (error instanceof RoarError) throw error;
+      this.#o.log.error('live state write failed', { stream: req.stream, error });
+      throw new RoarError(ErrorCode.Internal, 'the write failed; retry with its idempotency key');
+    }
     if (req.ref === undefined) return undefined;
     const ack: AckMessage = { type: 'ack', ref: req.ref, version: reply.version };
     if (reply.replayed) ack.replayed = true;
@@ -85,7 +91,7 @@ export class Widgets implements StreamFeature<'widget'> {
   joined(state: StreamState, _s: Session, join: JoinRequest): EncodedEvent[] | undefined {
     const cache = this.#caches.get(state.id);
     const event = cache?.forJoiner(join.stateVersion);
-    return event && [Encoded.of(event)];
+    return event && [EncodedEvent.of(event)];
   }
 
   receive(state: StreamState, encoded: EncodedEvent): boolean {
