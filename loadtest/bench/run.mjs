@@ -103,16 +103,18 @@ if (mode.aggregator)
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
   );
-// Live widgets (issue 14): `--only widgets` runs it alone; the smoke slice only when asked.
-if (mode.widgets && (modeName !== 'smoke' || only?.has('widgets')))
-  await phase(
-    'widgets',
-    async () => (results.phases.widgets = await runWidgets(mode.widgets, ctx)),
-  );
 if (mode.profile)
   await phase(
     'profile',
     async () => (results.phases.profile = await runProfile(mode.profile, results, ctx)),
+  );
+
+// Live widgets (issue 14): `--only widgets` runs it alone; the smoke slice only when asked.
+// Last, so the sections before it keep the time they had.
+if (mode.widgets && (modeName !== 'smoke' || only?.has('widgets')))
+  await phase(
+    'widgets',
+    async () => (results.phases.widgets = await runWidgets(mode.widgets, ctx)),
   );
 
 results.elapsedS = Math.round((Date.now() - started) / 1000);

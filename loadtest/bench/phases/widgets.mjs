@@ -17,6 +17,14 @@ const API_KEY = 'bench-widgets-0123456789abcdef0123456789abcdef';
 const TICK_MS = 50;
 
 export async function runWidgets(cfg, ctx) {
+  // Opening the audience, the writes and the wait after them must end before the run's hard stop.
+  const needMs = cfg.openBudgetMs + cfg.seconds * 1000 + 20_000;
+  if (ctx.left() < needMs) {
+    ctx.log(
+      `widgets: skipped, needs ${needMs / 1000} s and ${Math.round(ctx.left() / 1000)} s are left`,
+    );
+    return { skipped: `needs ${needMs / 1000} s, ${Math.round(ctx.left() / 1000)} s were left` };
+  }
   const srv = await startServer('roar', {
     name: 'roar-widgets',
     env: { ROAR_ADMIN_API_KEYS: `bench:${API_KEY}`, ROAR_TICK_MS: String(TICK_MS) },

@@ -2,6 +2,8 @@
 
 export function widgetsSection(r) {
   const w = r.phases.widgets;
+  if (w.skipped)
+    return ['## Live widgets: 100 updates a second of one key', '', `Skipped: ${w.skipped}.`, ''];
   const reach = w.reachEveryViewerMs;
   const chat = w.chatToViewersMs;
   return [
