@@ -24,6 +24,12 @@ let hist = new Histogram();
 let sinceMs = nowMs();
 let cpuMark = process.cpuUsage();
 
+// Live widgets: while on, each connection records its frames carrying the widget key (`seq` of
+// the value, arrival time), to count frames per tick and the time each update took to arrive.
+let stateOn = false;
+const STATE_KEY = 'bench';
+let chatReach = new Map();
+
 // Count freshness: how many connections have seen a total of at least `target`.
 let watch = { target: Infinity, reached: 0, reachedAt: undefined };
 
@@ -38,6 +44,8 @@ function makeSink(state) {
         messages++;
         hist.record(nowMs() - sentAt);
       }
+      // Widgets runs: each chat message's time to the last viewer here, by its send time.
+      if (stateOn) chatReach.set(sentAt, Math.max(chatReach.get(sentAt) ?? 0, nowMs() - sentAt));
     },
     total(total) {
       const before = state.total;
@@ -47,6 +55,13 @@ function makeSink(state) {
         watch.firstAt ??= nowMs();
         if (watch.reached >= countedConns()) watch.reachedAt ??= nowMs();
       }
+    },
+    state(event) {
+      const seq = event.changes?.[STATE_KEY]?.value?.seq;
+      if (typeof seq !== 'number') return;
+      state.lastSeq = Math.max(state.lastSeq ?? 0, seq);
+      if (!stateOn) return;
+      (state.stateFrames ??= []).push(seq, nowMs());
     },
     closed(code) {
       if (!state.open) return;
@@ -184,6 +199,49 @@ const commands = {
       reachedAt: watch.reachedAt,
       firstAt: watch.firstAt,
     };
+  },
+  stateReset() {
+    stateOn = true;
+    chatReach = new Map();
+    for (const c of conns) c.stateFrames = [];
+    return {};
+  },
+  stateStatus({ seq }) {
+    const open = conns.filter((c) => c.open && c.counted);
+    return { reached: open.filter((c) => (c.lastSeq ?? 0) >= seq).length, of: open.length };
+  },
+  /**
+   * Per connection: frames carrying the widget key, and the most in any one tick; per update
+   * `k` (its send time `sentAt[k]`), the latest time a connection got a value at least as new.
+   */
+  stateStats({ sentAt, tickMs }) {
+    stateOn = false;
+    const reach = new Array(sentAt.length).fill(0);
+    let frames = 0;
+    let maxFrames = 0;
+    let maxInTick = 0;
+    let viewers = 0;
+    for (const c of conns) {
+      if (!c.open || !c.counted) continue;
+      viewers++;
+      const f = c.stateFrames ?? [];
+      const n = f.length / 2;
+      frames += n;
+      maxFrames = Math.max(maxFrames, n);
+      let prev = 0;
+      let windowStart = 0;
+      for (let i = 0; i < f.length; i += 2) {
+        const seq = f[i];
+        const at = f[i + 1];
+        for (let k = prev + 1; k <= seq && k < sentAt.length; k++)
+          reach[k] = Math.max(reach[k], at - sentAt[k]);
+        prev = Math.max(prev, seq);
+        // Frames arriving within less than a tick of the first of a run count as one tick's.
+        while (f[windowStart + 1] < at - tickMs * 0.9) windowStart += 2;
+        maxInTick = Math.max(maxInTick, (i - windowStart) / 2 + 1);
+      }
+    }
+    return { viewers, frames, maxFrames, maxInTick, reach, chatReach: [...chatReach] };
   },
   closeSome: ({ count }) => closeSome(count),
   closeAll: () => closeSome(conns.length),

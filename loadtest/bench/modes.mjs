@@ -123,6 +123,15 @@ export const MODES = {
       graceMs: 1500,
       variants: RELAY_VARIANTS,
     },
+    // Live widgets: 100 writes/s of one key while these viewers watch (one gateway).
+    widgets: {
+      viewers: 19_000,
+      viewerWorkers: 4,
+      openBudgetMs: 60_000,
+      rate: 100,
+      seconds: 10,
+      chat: { count: 40, rate: 4, graceMs: 1500 },
+    },
   },
   quick: {
     deadlineMs: 3 * 60_000,
@@ -212,6 +221,14 @@ export const MODES = {
       graceMs: 1500,
       variants: RELAY_VARIANTS,
     },
+    widgets: {
+      viewers: 2000,
+      viewerWorkers: 2,
+      openBudgetMs: 30_000,
+      rate: 100,
+      seconds: 5,
+      chat: { count: 20, rate: 4, graceMs: 1500 },
+    },
   },
   smoke: {
     deadlineMs: 60_000,
@@ -229,6 +246,14 @@ export const MODES = {
       stepReserveMs: 3000,
       ladderWaitMs: 5000,
       storm: undefined,
+    },
+    widgets: {
+      viewers: 200,
+      viewerWorkers: 1,
+      openBudgetMs: 15_000,
+      rate: 100,
+      seconds: 2,
+      chat: { count: 8, rate: 4, graceMs: 1000 },
     },
   },
 };

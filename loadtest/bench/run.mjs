@@ -19,6 +19,7 @@ import { runHooks, runWebhooks } from './phases/integrations.mjs';
 import { runRelay } from './phases/relay.mjs';
 import { runFairAdmission, runToss, runWarmCost } from './phases/scheduled.mjs';
 import { runLog } from './log.mjs';
+import { runWidgets } from './phases/widgets.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -135,6 +136,13 @@ if (mode.profile)
 // Last, so it never takes time from the sections above when the deadline is near.
 if (mode.relay)
   await phase('relay', async () => (results.phases.relay = await runRelay(mode.relay, ctx)));
+// Live widgets (issue 14): `--only widgets` runs it alone; the smoke slice only when asked.
+// Last, so the sections before it keep the time they had.
+if (mode.widgets && (modeName !== 'smoke' || only?.has('widgets')))
+  await phase(
+    'widgets',
+    async () => (results.phases.widgets = await runWidgets(mode.widgets, ctx)),
+  );
 
 results.elapsedS = Math.round((Date.now() - started) / 1000);
 results.background = background.stop();

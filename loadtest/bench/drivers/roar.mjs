@@ -57,5 +57,6 @@ function deliver(data, sink) {
   for (const e of m.events) {
     if (e.type === 'chat') sink.chat(sentAtOf(e.text));
     else if (e.type === 'viewers') sink.total(e.total);
+    else if (e.type === 'state') sink.state(e);
   }
 }

@@ -44,6 +44,7 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       releaseRequest: fail,
       generation: fail,
     },
+    liveState: { write: fail, read: fail },
     close: async () => undefined,
   };
 }

@@ -108,7 +108,28 @@ export type ReplayBucket = {
   events: Array<LogEvent>;
 };
 
-export type AdminErrorBody = { error: { code: string; message: string } };
+export type AdminErrorBody = {
+  error: {
+    code: string;
+    message: string;
+    /** For `version_conflict`: the live-state key's current version (0: absent). */
+    version?: number;
+  };
+};
+
+/** Any JSON value of at most 1,024 bytes (compact UTF-8) and 8 levels deep; for `PATCH`, an object. Checked by the gateway (`state_value_too_large`, `invalid_field`). */
+export type StateValue = { [key: string]: unknown };
+
+/** Write only if the key is at this version (0 = only if it does not exist). */
+export type StateVersion = number;
+
+export type StateEntry = {
+  version: number;
+  /** When it was written (ms since the epoch). */
+  ts: number;
+  /** The value (JSON). */
+  value: { [key: string]: unknown };
+};
 
 export type UserId = string;
 
@@ -230,7 +251,8 @@ export type AuditEntry = {
     | 'level'
     | 'restore'
     | 'schedule'
-    | 'unschedule';
+    | 'unschedule'
+    | 'state.delete';
   target?: string;
   reason?: string;
   details?: { [key: string]: unknown };
@@ -450,6 +472,69 @@ export interface AdminOperations {
     };
     output: { cancelled: string };
   };
+  /** The stream's live state. Every live key of the stream's live state with its version and write time, read from the store. `version` is the stream's state version (0: no state). */
+  getState: {
+    input: { stream: string };
+    output: { version: number; keys: { [key: string]: unknown } };
+  };
+  /** Set one key of the live state. Replaces the key's value (creating the key). Viewers get the new value within a tick (latest value only: a key set many times within a tick is sent once). With `ifVersion` the write happens only if the key is at that version (0: only if it does not exist); otherwise 409 `version_conflict` with the current `version`. With an `Idempotency-Key` (remembered for the stream's newest 256 writes) a retry is answered with the first attempt's result and `replayed: true`, and writes nothing. Limits: a value is at most 1,024 bytes of JSON, 8 levels deep (413 `state_value_too_large`); a stream holds at most 32 keys (409 `state_too_many_keys`). Needs the moderator or broadcaster role of the stream, admin, or an API key. */
+  setStateKey: {
+    input: {
+      stream: string;
+      key: string;
+      body: {
+        /** Any JSON value of at most 1,024 bytes (compact UTF-8) and 8 levels deep; for `PATCH`, an object. Checked by the gateway (`state_value_too_large`, `invalid_field`). */
+        value: StateValue;
+        /** Write only if the key is at this version (0 = only if it does not exist). */
+        ifVersion?: StateVersion;
+      };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: {
+      key: string;
+      /** The key's version now: its compare-and-set token. */
+      version: number;
+      replayed: boolean;
+    };
+  };
+  /** Delete one key of the live state. Deletes the key (404 when it does not exist); viewers get it as deleted. `ifVersion` (here a query parameter), `Idempotency-Key` and rights as for `PUT`. Deletes are recorded in the audit log (`state.delete`). */
+  deleteStateKey: {
+    input: {
+      stream: string;
+      key: string;
+      query?: { ifVersion?: StateVersion };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: {
+      key: string;
+      /** The key's version now: its compare-and-set token. */
+      version: number;
+      replayed: boolean;
+    };
+  };
+  /** Merge into one key of the live state. Merges an object into the key's value (RFC 7386 JSON merge patch: a `null` member removes that member), creating the key when absent. Without `ifVersion` the merge retries by itself when another write lands between its read and its write; with it, it is conditional as for `PUT`. Idempotency, limits and rights as for `PUT`. */
+  patchStateKey: {
+    input: {
+      stream: string;
+      key: string;
+      body: {
+        /** Any JSON value of at most 1,024 bytes (compact UTF-8) and 8 levels deep; for `PATCH`, an object. Checked by the gateway (`state_value_too_large`, `invalid_field`). */
+        value: StateValue;
+        /** Write only if the key is at this version (0 = only if it does not exist). */
+        ifVersion?: StateVersion;
+      };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: {
+      key: string;
+      /** The key's version now: its compare-and-set token. */
+      version: number;
+      replayed: boolean;
+    };
+  };
 }
 
 /** How each operation is called: method, path template, success status, body and query. */
@@ -622,6 +707,34 @@ export const ADMIN_OPERATIONS = {
     path: '/admin/v1/streams/{stream}/schedule',
     status: 200,
     body: 'none',
+    query: [],
+  },
+  getState: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/state',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  setStateKey: {
+    method: 'PUT',
+    path: '/admin/v1/streams/{stream}/state/{key}',
+    status: 200,
+    body: 'required',
+    query: [],
+  },
+  deleteStateKey: {
+    method: 'DELETE',
+    path: '/admin/v1/streams/{stream}/state/{key}',
+    status: 200,
+    body: 'none',
+    query: ['ifVersion'],
+  },
+  patchStateKey: {
+    method: 'PATCH',
+    path: '/admin/v1/streams/{stream}/state/{key}',
+    status: 200,
+    body: 'required',
     query: [],
   },
 } as const;

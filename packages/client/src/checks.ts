@@ -7,6 +7,7 @@ import {
   validateChatText,
   type ModAction,
   type ModRequest,
+  type WidgetRequest,
 } from '@roar/protocol/core';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 
@@ -54,4 +55,15 @@ export function checkModRequest(stream: string, action: ModAction): ModRequest {
     throw invalid(cause instanceof Error ? cause.message : 'invalid action', cause);
   }
   throw invalid('not a moderation action');
+}
+
+/** A live-state write, checked by the protocol's own parser (key, value size, version). */
+export function checkWidgetRequest(fields: Omit<WidgetRequest, 'type'>): WidgetRequest {
+  try {
+    const message = parseClientMessage({ ...fields, type: 'widget' });
+    if (message.type === 'widget') return message;
+  } catch (cause) {
+    throw invalid(cause instanceof Error ? cause.message : 'invalid state write', cause);
+  }
+  throw invalid('not a state write');
 }

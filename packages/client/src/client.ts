@@ -7,8 +7,16 @@ import {
   type ModAction,
   type ServerMessage,
   type WelcomeMessage,
+  type WidgetRequest,
 } from '@roar/protocol/core';
-import { checkChatText, checkEmoji, checkModRequest, checkStream } from './checks.js';
+import {
+  checkChatText,
+  checkEmoji,
+  checkModRequest,
+  checkStream,
+  checkWidgetRequest,
+} from './checks.js';
+import type { LiveState, StateWriteOptions, StateWritten } from './live-state.js';
 import type { Timer } from './clock.js';
 import { ClockOffset } from './clock-offset.js';
 import { Connection } from './connection.js';
@@ -260,6 +268,51 @@ export class RoarClient {
   async moderate(stream: string, action: ModAction): Promise<void> {
     const checked = checkModRequest(stream, action);
     await this.#request('mod', (ref) => ({ ...checked, ref }));
+  }
+
+  /**
+   * The live state of `stream` (live widgets: a score, the current over; named so because `state`
+   * is the connection's): a map with `get(key)`
+   * and `change` events, kept current while the stream is joined and aligned with playback like
+   * chat. After a reconnect the server sends only the keys changed since (or a fresh snapshot).
+   */
+  liveState(stream: string): LiveState {
+    return this.#delivery.liveState(checkStream(stream));
+  }
+
+  /**
+   * Sets one key of a stream's live state (broadcasters, moderators, admins); resolves with the
+   * key's new version. `ifVersion` makes it conditional (`version_conflict`, whose error carries
+   * the current `version`); `idempotencyKey` makes a retry safe. Limits: see `StateLimits`.
+   */
+  setState(
+    stream: string,
+    key: string,
+    value: unknown,
+    o?: StateWriteOptions,
+  ): Promise<StateWritten> {
+    return this.#writeState({ stream, key, op: 'set', value, ...o });
+  }
+
+  /** Merges `patch` into a key's object value (RFC 7386); otherwise as `setState`. */
+  patchState(
+    stream: string,
+    key: string,
+    patch: object,
+    o?: StateWriteOptions,
+  ): Promise<StateWritten> {
+    return this.#writeState({ stream, key, op: 'patch', value: patch, ...o });
+  }
+
+  /** Deletes one key of a stream's live state; otherwise as `setState`. */
+  deleteState(stream: string, key: string, o?: StateWriteOptions): Promise<StateWritten> {
+    return this.#writeState({ stream, key, op: 'delete', ...o });
+  }
+
+  async #writeState(fields: Omit<WidgetRequest, 'type'>): Promise<StateWritten> {
+    const checked = checkWidgetRequest(fields);
+    const ack = await this.#request('widget', (ref) => ({ ...checked, ref }));
+    return { version: ack.version ?? 0, replayed: ack.replayed === true };
   }
 
   /** Measures a round trip to the server, in ms; also refines the server clock estimate. */

@@ -10,15 +10,30 @@ import { PlaybackBuffer } from './playback.js';
 import type { ResolvedOptions } from './options.js';
 import { Removals } from './removals.js';
 import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
+import { LiveState, isStateEntry, isStateEvent } from './live-state.js';
+import type { StateEntry } from '@roar/protocol/core';
 
 type Held =
   | { type: 'chat'; payload: StreamChat }
   | { type: 'reactions'; payload: StreamReactions }
-  | { type: 'announcement'; payload: StreamAnnouncement };
+  | { type: 'announcement'; payload: StreamAnnouncement }
+  | { type: 'state'; payload: { stream: string; key: string; entry: StateEntry } }
+  | { type: 'stateVersion'; payload: StateVersionMark };
+
+/** Released after a state event's entries: the version a rejoin may then resume from. */
+interface StateVersionMark {
+  stream: string;
+  target: StreamState;
+  version: number;
+  snapshot: boolean;
+  /** The event's newest write time, so the mark goes out with its last entry. */
+  ts: number | undefined;
+}
 
 /**
  * Turns the server's `joined` and `batch` frames into the app's events: drops chat messages
- * already delivered (by id, per stream), and holds chat, reactions and announcements for
+ * already delivered (by id, per stream), and holds chat, reactions, announcements and live-state
+ * values for
  * playback alignment when it is on. Viewer counts, moderation and settings are never held: the
  * count is "now" whatever the video shows, and a removal must reach messages still held back.
  */
@@ -28,6 +43,8 @@ export class Delivery {
   readonly #removals: Removals | undefined;
   readonly #isJoined: (stream: string) => boolean;
   readonly #serverNow: () => number;
+  /** Each stream's live state, made at its first state event or `RoarClient.liveState()`. */
+  readonly #states = new Map<string, LiveState>();
   #duplicates = 0;
 
   constructor(
@@ -112,6 +129,13 @@ export class Delivery {
     for (const event of message.events) this.#event(state, stream, event);
   }
 
+  /** The stream's live state (made empty if nothing came yet). */
+  liveState(stream: string): LiveState {
+    let live = this.#states.get(stream);
+    if (!live) this.#states.set(stream, (live = new LiveState(stream)));
+    return live;
+  }
+
   /** Drops every held event. */
   clear(): void {
     this.#playback?.clear();
@@ -161,6 +185,8 @@ export class Delivery {
       case 'settings':
         if (typeof event.settings !== 'object' || event.settings === null) return;
         return this.#events.emit('settings', { stream, settings: event.settings });
+      case 'state':
+        return this.#state(state, stream, event);
       case 'gap':
         return this.#events.emit('gap', {
           stream,
@@ -173,10 +199,42 @@ export class Delivery {
     }
   }
 
+  /**
+   * A live-state snapshot or update: each key is held by its write time like chat, then a mark
+   * records the event's version as what a rejoin resumes from, once every entry before it is
+   * applied (held values dropped with a refusal must come again). A snapshot first removes the
+   * keys it does not list (when they went is unknown: at once).
+   */
+  #state(state: StreamState, stream: string, event: unknown): void {
+    if (!isStateEvent(event)) return;
+    const live = this.liveState(stream);
+    if (event.snapshot)
+      for (const change of live.retain(event.changes)) this.#events.emit('state', change);
+    let ts: number | undefined;
+    for (const [key, entry] of Object.entries(event.changes)) {
+      if (!isStateEntry(entry)) continue;
+      if (ts === undefined || entry.ts > ts) ts = entry.ts;
+      this.#deliver({ type: 'state', payload: { stream, key, entry } });
+    }
+    const { version } = event;
+    const snapshot = event.snapshot === true;
+    this.#deliver({
+      type: 'stateVersion',
+      payload: { stream, target: state, version, snapshot, ts },
+    });
+  }
+
   #deliver(held: Held): void {
     if (!this.#playback) return this.#release(held);
     // Reactions carry no time of their own: they count from when they arrived.
-    const ts = held.type === 'reactions' ? undefined : held.payload.event.ts;
+    const ts =
+      held.type === 'reactions'
+        ? undefined
+        : held.type === 'state'
+          ? held.payload.entry.ts
+          : held.type === 'stateVersion'
+            ? held.payload.ts
+            : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -192,6 +250,16 @@ export class Delivery {
         return this.#events.emit('reactions', held.payload);
       case 'announcement':
         return this.#events.emit('announcement', held.payload);
+      case 'state': {
+        const change = this.liveState(stream).apply(held.payload.key, held.payload.entry);
+        if (change) this.#events.emit('state', change);
+        return;
+      }
+      case 'stateVersion': {
+        const { target, version, snapshot } = held.payload;
+        target.stateVersion = snapshot ? version : Math.max(target.stateVersion ?? 0, version);
+        return;
+      }
     }
   }
 }

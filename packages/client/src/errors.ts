@@ -27,6 +27,7 @@ export interface RoarClientErrorOptions {
   retryAfterMs?: number | undefined;
   stream?: string | undefined;
   closeCode?: number | undefined;
+  version?: number | undefined;
 }
 
 /**
@@ -41,6 +42,8 @@ export class RoarClientError extends Error {
   readonly stream: string | undefined;
   /** The WebSocket close code, for errors that ended the connection. */
   readonly closeCode: number | undefined;
+  /** For `version_conflict`: the live-state key's current version (0: it does not exist). */
+  readonly version: number | undefined;
 
   constructor(
     code: ErrorCode | ClientErrorCode,
@@ -53,6 +56,7 @@ export class RoarClientError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.stream = options.stream;
     this.closeCode = options.closeCode;
+    this.version = options.version;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { StateChange } from './live-state.js';
 import type {
   AnnouncementEvent,
   ChatEvent,
@@ -147,6 +148,8 @@ export interface RoarClientEvents {
   settings: StreamSettings;
   sampling: StreamSampling;
   degradation: ServerDegradation;
+  /** A key of a stream's live state changed (see `RoarClient.liveState`); held like chat. */
+  state: StateChange;
 }
 
 /** A listener for one event type; what it throws is reported, not passed to the client. */

@@ -118,11 +118,13 @@ export class Joins {
     }
     state.joinRef = ref;
     const since = state.lastChatId;
+    const stateVersion = state.stateVersion;
     this.#transmit(ref, {
       type: 'join',
       ref,
       stream: state.name,
       ...(since !== undefined ? { since } : {}),
+      ...(stateVersion !== undefined ? { stateVersion } : {}),
     });
     reply.catch((error: unknown) => {
       if (state.joinRef === ref) state.joinRef = undefined;

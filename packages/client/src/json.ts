@@ -22,6 +22,13 @@ export type {
   StreamUserRemoved,
   StreamViewers,
 } from './events.js';
+export {
+  LiveState,
+  type LiveStateEvents,
+  type StateChange,
+  type StateWriteOptions,
+  type StateWritten,
+} from './live-state.js';
 export type { BackoffOptions } from './backoff.js';
 export type { AdmissionFetch, AdmissionPlace } from './admission.js';
 export type { PlaybackOptions } from './playback.js';
@@ -63,6 +70,8 @@ export {
   type JoinedMessage,
   type ModAction,
   type PublicSettings,
+  type StateEntry,
+  StateLimits,
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,

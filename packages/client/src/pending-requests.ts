@@ -18,6 +18,7 @@ export interface Replies {
   react: AckMessage;
   ping: PongMessage;
   mod: AckMessage;
+  widget: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -29,6 +30,7 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   react: 'ack',
   ping: 'pong',
   mod: 'ack',
+  widget: 'ack',
 };
 
 interface Entry {
@@ -105,6 +107,7 @@ export class PendingRequests {
         new RoarClientError(message.code, message.message, {
           retryAfterMs: message.retryAfterMs,
           stream: message.stream,
+          version: typeof message.version === 'number' ? message.version : undefined,
         }),
       );
     } else if (message.type === REPLY_TYPE[entry.kind]) {

@@ -14,6 +14,8 @@ export class StreamState {
   joined: JoinedMessage | undefined;
   /** The ref of the join request in flight on the current connection. */
   joinRef: number | undefined;
+  /** The live-state version received (sent as `stateVersion` when rejoining). */
+  stateVersion: number | undefined;
   /** The fraction of chat the last batch said was delivered (1: not sampled). */
   sampling = 1;
   /** The app's `join()` promise, while it waits for a `joined`. */

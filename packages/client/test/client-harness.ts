@@ -30,6 +30,7 @@ export function record(client: RoarClient): Seen {
     settings: [],
     sampling: [],
     degradation: [],
+    state: [],
   };
   for (const type of Object.keys(seen) as (keyof RoarClientEvents)[]) listen(client, seen, type);
   return seen;

@@ -15,6 +15,8 @@ export interface LiveOptions {
   url: string;
   stream: string;
   onCount(total: number): void;
+  /** Live widgets: each `state` event of the stream (snapshots and changes), unchecked. */
+  onState?(event: { changes?: unknown; snapshot?: unknown }): void;
   /** The server said not to come back (a 4500–4999 close): the element polls instead. */
   onRefused(): void;
   /**
@@ -113,7 +115,10 @@ export class LiveViewers {
         return this.#count(m.viewers);
       case 'batch':
         if (m.stream !== this.#o.stream || !Array.isArray(m.events)) return;
-        for (const e of m.events as { type?: unknown }[]) if (e.type === 'viewers') this.#count(e);
+        for (const e of m.events as { type?: unknown }[]) {
+          if (e.type === 'viewers') this.#count(e);
+          else if (e.type === 'state') this.#o.onState?.(e as { changes?: unknown });
+        }
         return;
       case 'reconnect': {
         const delayMs = (m as { delayMs?: unknown }).delayMs;

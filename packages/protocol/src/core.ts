@@ -14,3 +14,4 @@ export type { Codec, Frame, Incoming } from './codec.js';
 export { jsonCodec } from './json-codec.js';
 export * from './settings.js';
 export * from './roles.js';
+export * from './widgets.js';

@@ -44,6 +44,13 @@ export const ErrorCode = {
   NotFound: 'not_found',
   /** The server is shedding load: chat is read-only for viewers for now. */
   ReadOnly: 'read_only',
+  // Live widgets (keyed live state)
+  /** A conditional write found another version of the key (the error carries the current one). */
+  VersionConflict: 'version_conflict',
+  /** A state value is larger than `StateLimits.valueMaxBytes` or nested too deep. */
+  StateValueTooLarge: 'state_value_too_large',
+  /** The stream's live state holds `StateLimits.keysPerStream` keys already. */
+  StateTooManyKeys: 'state_too_many_keys',
   // The server
   Internal: 'internal',
   Unavailable: 'unavailable',
@@ -62,6 +69,8 @@ export interface RoarErrorOptions {
   retryAfterMs?: number;
   /** The `ref` of the request that failed, so the error frame can be matched to it. */
   ref?: number | undefined;
+  /** For `version_conflict`: the key's current version (0: it does not exist). */
+  version?: number | undefined;
 }
 
 /** Base class of every error Roar raises on purpose: a stable `code` and a human message. */
@@ -69,6 +78,7 @@ export class RoarError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterMs: number | undefined;
   readonly ref: number | undefined;
+  readonly version: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: RoarErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -76,6 +86,7 @@ export class RoarError extends Error {
     this.code = code;
     this.retryAfterMs = options.retryAfterMs;
     this.ref = options.ref;
+    this.version = options.version;
   }
 }
 

@@ -147,7 +147,8 @@ export type StreamEvent =
   | AnnouncementEvent
   | UserRemovedEvent
   | SettingsEvent
-  | GapEvent;
+  | GapEvent
+  | StateEvent;
 
 // ---- Client → server ----
 
@@ -157,6 +158,11 @@ export interface JoinRequest {
   ref?: number;
   stream: string;
   since?: string;
+  /**
+   * The stream's live-state version the client holds (from its last `state` event): the gateway
+   * sends only the keys changed since, or a fresh snapshot when it cannot (see `StateEvent`).
+   */
+  stateVersion?: number;
 }
 
 export interface LeaveRequest {
@@ -206,7 +212,13 @@ export interface ModRequest {
 }
 
 export type ClientMessage =
-  JoinRequest | LeaveRequest | ChatRequest | ReactRequest | PingRequest | ModRequest;
+  | JoinRequest
+  | LeaveRequest
+  | ChatRequest
+  | ReactRequest
+  | PingRequest
+  | ModRequest
+  | WidgetRequest;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- Server → client ----
@@ -260,6 +272,10 @@ export interface AckMessage {
   ts?: number;
   /** The chat message waits for a moderator (or the stream's delay) before anyone sees it. */
   held?: boolean;
+  /** For `widget`: the key's version after the write (its compare-and-set token). */
+  version?: number;
+  /** For `widget`: an earlier write with this idempotency key did it; nothing was written now. */
+  replayed?: boolean;
 }
 
 export interface ErrorMessage {
@@ -270,6 +286,8 @@ export interface ErrorMessage {
   stream?: string;
   /** For `rate_limited`: milliseconds until the same action is accepted again. */
   retryAfterMs?: number;
+  /** For `version_conflict`: the key's current version (0: the key does not exist). */
+  version?: number;
 }
 
 export interface PongMessage {
@@ -316,3 +334,55 @@ export type ServerMessage =
   | StatusMessage
   | ReconnectMessage;
 export type ServerMessageType = ServerMessage['type'];
+
+// ---- Live widgets (keyed live state) ----
+
+/** One key of a stream's live state (a score, the current over), as viewers receive it. */
+export interface StateEntry {
+  /**
+   * The key's version: the stream's state version at the key's last write, so it only grows. A
+   * write conditional on it (`ifVersion`) is refused with `version_conflict` once it moved.
+   */
+  version: number;
+  /** When it was written, server ms since the epoch (playback alignment holds it until then). */
+  ts: number;
+  /** The value, small JSON (see `StateLimits`); absent when the key was deleted. */
+  value?: unknown;
+  /** The key was deleted at `version`. */
+  deleted?: true;
+}
+
+/**
+ * Keys of a stream's live state that changed (latest value per key: a key written many times
+ * within a tick is sent once, with its newest value). `snapshot: true` is the whole state, to
+ * replace what the client held (keys it does not list do not exist); otherwise the changes apply
+ * on top. `version` is the stream's state version the client holds once it applied them: sent
+ * back as `JoinRequest.stateVersion` after a reconnect.
+ */
+export interface StateEvent {
+  type: 'state';
+  version: number;
+  changes: Record<string, StateEntry>;
+  snapshot?: true;
+}
+
+/** What a `widget` request does to a key: replace it, merge into it (RFC 7386), or delete it. */
+export type StateOp = 'set' | 'patch' | 'delete';
+
+/**
+ * A write to one key of a stream's live state, for tokens with the moderator or broadcaster role
+ * of the stream (or admin). `ifVersion` makes it conditional (0: only if the key does not exist);
+ * `idempotencyKey` makes a retry return the first attempt's result without writing again. The
+ * ack carries the key's new `version`.
+ */
+export interface WidgetRequest {
+  type: 'widget';
+  ref?: number;
+  stream: string;
+  key: string;
+  op: StateOp;
+  /** For `set`: the value; for `patch`: an object merged into the current one. */
+  value?: unknown;
+  ifVersion?: number;
+  idempotencyKey?: string;
+}

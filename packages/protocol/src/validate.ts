@@ -1,6 +1,7 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 import { Limits, isStreamId } from './limits.js';
-import type { ClientMessage, ClientMessageType } from './messages.js';
+import type { ClientMessage, ClientMessageType, JoinRequest } from './messages.js';
+import { isStateVersion, parseWidgetFields } from './widgets.js';
 import { isCleanUnicode } from './text.js';
 import { isPlainObject } from './validate-util.js';
 import { parseSettingsPatch } from './settings.js';
@@ -12,12 +13,14 @@ type Fields = Record<string, unknown>;
 
 /** The fields each client message may carry; anything else is rejected. */
 const FIELDS: Record<ClientMessageType, readonly string[]> = {
-  join: ['type', 'ref', 'stream', 'since'],
+  join: ['type', 'ref', 'stream', 'since', 'stateVersion'],
   leave: ['type', 'ref', 'stream'],
   chat: ['type', 'ref', 'stream', 'text'],
   react: ['type', 'ref', 'stream', 'emoji'],
   ping: ['type', 'ref'],
   mod: ['type', 'ref', 'stream', 'action'],
+  // Live widgets
+  widget: ['type', 'ref', 'stream', 'key', 'op', 'value', 'ifVersion', 'idempotencyKey'],
 };
 
 /** The fields of each moderation action. */
@@ -108,9 +111,15 @@ export function parseClientMessage(value: unknown): ClientMessage {
   switch (kind) {
     case 'join': {
       const stream = readStream(value, ref);
-      if (value.since === undefined) return withRef({ type: kind, stream }, ref);
-      const since = readString(value, 'since', Limits.messageIdMaxChars, ref);
-      return withRef({ type: kind, stream, since }, ref);
+      const join: JoinRequest = { type: kind, stream };
+      if (value.since !== undefined)
+        join.since = readString(value, 'since', Limits.messageIdMaxChars, ref);
+      if (value.stateVersion !== undefined) {
+        if (!isStateVersion(value.stateVersion))
+          throw fail(ErrorCode.InvalidField, 'stateVersion must be an integer from 0', ref);
+        join.stateVersion = value.stateVersion;
+      }
+      return withRef(join, ref);
     }
     case 'leave':
       return withRef({ type: kind, stream: readStream(value, ref) }, ref);
@@ -133,6 +142,8 @@ export function parseClientMessage(value: unknown): ClientMessage {
         { type: kind, stream: readStream(value, ref), action: readAction(value.action, ref) },
         ref,
       );
+    case 'widget':
+      return parseWidgetFields(value, readStream(value, ref), ref);
   }
 }
 

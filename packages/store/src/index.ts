@@ -12,3 +12,5 @@ export {
 } from './redis-store.js';
 export type * from './schedule.js';
 export { MemorySchedules } from './schedule.js';
+export type * from './live-state.js';
+export { STATE_IDEMPOTENCY_KEYS, STATE_TOMBSTONES } from './live-state.js';

@@ -23,10 +23,13 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:claim:<key>`           string `1` with a PX expiry
  * - `<prefix>:global:schedules`      hash stream → JSON `ScheduledEvent` (redis-schedule.ts says
  *   why one key), kept until the event is cancelled
+ * - `<prefix>:s:{<stream>}:state`    hash, the stream's live state (live widgets; see
+ *   redis-live-state.ts): `v`, `f`, `n`, `t`, `k:<key>` entries and `i:<id>` idempotency results
+ * - `<prefix>:s:{<stream>}:state-idem`  list of the remembered idempotency keys, newest first
  * - `<prefix>:generation`            string, a random id written once when absent: it vanishing
  *   or changing tells gateways that Redis lost its data (see `ModerationStore.generation`)
  *
- * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
+ * History, uniques, held, held-order, state and state-idem expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
  * (a timeout ends by itself), settings, pin and audit are moderators' decisions and stay.
  *
@@ -86,6 +89,15 @@ export class Keys {
     return this.#stream(stream, 'held-order');
   }
 
+  /** A stream's live state (live widgets); `liveStateIdempotency` shares its hash tag. */
+  liveState(stream: string): string {
+    return this.#stream(stream, 'state');
+  }
+
+  liveStateIdempotency(stream: string): string {
+    return this.#stream(stream, 'state-idem');
+  }
+
   /** An idempotency claim; `key` is 1–200 of `A–Z a–z 0–9 _ . : -`. */
   claim(key: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`invalid request key "${key}"`);
@@ -129,4 +141,14 @@ export class Keys {
 }
 
 type StreamKeyKind =
-  'history' | 'uniques' | 'stats' | 'bans' | 'settings' | 'pin' | 'audit' | 'held' | 'held-order';
+  | 'history'
+  | 'uniques'
+  | 'stats'
+  | 'bans'
+  | 'settings'
+  | 'pin'
+  | 'audit'
+  | 'held'
+  | 'held-order'
+  | 'state'
+  | 'state-idem';

@@ -1,4 +1,5 @@
 import type { ViewerCount } from '@roar/protocol';
+import { MemoryLiveState } from './memory-live-state.js';
 import { createMemoryModeration } from './memory-moderation.js';
 import { MemorySchedules } from './schedule.js';
 import {
@@ -169,6 +170,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       now,
     }),
     schedules: new MemorySchedules(),
+    liveState: new MemoryLiveState(),
     async close() {},
   };
 }

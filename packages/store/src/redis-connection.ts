@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { leaseScripts } from './redis-leases.js';
+import { liveStateScripts } from './redis-live-state.js';
 import { moderationScripts } from './redis-moderation.js';
 import type { RedisClient } from './redis-shared.js';
 import { streamStateScripts } from './redis-stream-state.js';
@@ -65,7 +66,12 @@ function parseClusterUrl(url: string): ClusterUrl | undefined {
 export function connect(url: string, commandTimeoutMs: number): RedisClient {
   // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
   // script cache, so they survive an outage without being reloaded by hand.
-  const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts };
+  const scripts = {
+    ...streamStateScripts,
+    ...leaseScripts,
+    ...moderationScripts,
+    ...liveStateScripts,
+  };
   const cluster = parseClusterUrl(url);
   if (!cluster) {
     return new Redis(url, {

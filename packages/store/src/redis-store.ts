@@ -5,6 +5,8 @@ import { RedisSchedules } from './redis-schedule.js';
 import type { ScheduleStore } from './schedule.js';
 import { connect } from './redis-connection.js';
 import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
+import type { LiveStateStore } from './live-state.js';
+import { RedisLiveState, type LiveStateScriptCommands } from './redis-live-state.js';
 import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
@@ -40,7 +42,7 @@ export interface RedisStoreOptions extends StoreOptions {
   /** How long a stream's stats (peak, totals, rates) outlive their last update; default 3600. */
   totalsTtlSeconds?: number;
   /**
-   * How long a stream's chat history, unique-viewer sketches and held messages outlive their
+   * How long a stream's chat history, unique-viewer sketches, held messages and live state outlive their
    * last write, so the keys of ended streams do not pile up; default 604,800 (7 days).
    * Moderation decisions (bans, settings, pin) and the audit log do not expire this way.
    */
@@ -94,6 +96,7 @@ export class RedisStore implements Store, StoreConnection {
   readonly leases: Leases;
   readonly moderation: ModerationStore;
   readonly schedules: ScheduleStore;
+  readonly liveState: LiveStateStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -143,7 +146,8 @@ export class RedisStore implements Store, StoreConnection {
     const scripted = redis as RedisClient &
       StreamStateScriptCommands &
       LeaseScriptCommands &
-      ModerationScriptCommands;
+      ModerationScriptCommands &
+      LiveStateScriptCommands;
     const backend = {
       redis: scripted,
       keys: this.keys,
@@ -163,6 +167,11 @@ export class RedisStore implements Store, StoreConnection {
       heldTtlSeconds: streamStateTtlSeconds,
     });
     this.schedules = new RedisSchedules(redis, this.keys);
+    this.liveState = new RedisLiveState({
+      redis: scripted,
+      keys: this.keys,
+      streamStateTtlSeconds,
+    });
   }
 
   /** True while commands can reach Redis; for health checks. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { elapse, type ContractClock } from './contract-fixtures.js';
+import { describeLiveStateContract } from './live-state-contract.js';
 import { describeModerationContract } from './moderation-contract.js';
 import { describeScheduleStoreContract } from './schedule-contract.js';
 import type { HistoryEntry, Store } from './store.js';
@@ -216,5 +217,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         () => fx,
       );
     });
+
+    describeLiveStateContract(() => store.liveState);
   });
 }

@@ -1,4 +1,5 @@
 import type { ViewerCount } from '@roar/protocol';
+import type { LiveStateStore } from './live-state.js';
 import type { ModerationStore } from './moderation.js';
 import type { ScheduleStore } from './schedule.js';
 
@@ -104,6 +105,8 @@ export interface Store {
   readonly moderation: ModerationStore;
   /** Scheduled events (matches): warm-up, the scale signal, the planned chat policy. */
   readonly schedules: ScheduleStore;
+  /** Live widgets: each stream's keyed live state (see live-state.ts). */
+  readonly liveState: LiveStateStore;
   close(): Promise<void>;
 }
 

@@ -189,6 +189,7 @@ export class Gateway {
       tracing,
       reporter: this.#reporter,
       chatLog: replay?.streamLog,
+      stateService: this.moderation.state,
     });
     this.load = new LoadControl({
       config,

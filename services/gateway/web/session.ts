@@ -10,6 +10,8 @@ import { ModConsole } from './mod-console.js';
 import { ReactionsView } from './reactions-view.js';
 import { canModerate } from './roles.js';
 import { StatusView } from './status-view.js';
+import { ScoreWidget } from './score-widget.js';
+import { WidgetEditor } from './widget-editor.js';
 
 export interface SessionOptions {
   stream: string;
@@ -38,6 +40,7 @@ export class Session {
   readonly #directory = new Directory();
   readonly #dvr: Dvr;
   #console: ModConsole | undefined;
+  readonly #widgets: ScoreWidget;
   #token: string | undefined;
 
   constructor(options: SessionOptions) {
@@ -66,6 +69,7 @@ export class Session {
     );
     byId('intro').hidden = true;
     this.#composer = new Composer(this.#client, stream);
+    this.#widgets = new ScoreWidget(byId('widgets'), this.#client.liveState(stream));
     this.#status.reset();
     this.#listen();
   }
@@ -85,6 +89,7 @@ export class Session {
     this.#dvr.stop();
     this.#console?.stop();
     this.#composer.stop();
+    this.#widgets.stop();
   }
 
   #listen(): void {
@@ -104,6 +109,7 @@ export class Session {
       if (!this.#console && canModerate(roles, stream)) {
         this.#chat.actions = this.#actions();
         this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
+        new WidgetEditor(byId('mod'), c, stream);
       }
     });
     c.on('joined', (joined) => {

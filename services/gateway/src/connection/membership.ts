@@ -34,7 +34,7 @@ export interface MembershipOptions {
 
 /** What a joining viewer is sent by the stream features after `joined` (see `StreamFeature.joined`). */
 export interface JoinSnapshots {
-  joined(state: StreamState, s: Session): EncodedEvent[] | undefined;
+  joined(state: StreamState, s: Session, join: JoinRequest): EncodedEvent[] | undefined;
 }
 
 /** The longest delay `setTimeout` honours (longer ones fire at once). */
@@ -157,7 +157,7 @@ export class Membership {
         },
         history.map((e) => e.event),
       );
-      const snapshots = this.#o.features().joined(state, s);
+      const snapshots = this.#o.features().joined(state, s, req);
       // History, the features' snapshots, then the subscription: every later event comes in a
       // batch, none twice.
       ws.cork(() => {

@@ -27,6 +27,7 @@ export class Replies {
     if (ref !== undefined) message.ref = ref;
     if (stream !== undefined) message.stream = stream;
     if (error.retryAfterMs !== undefined) message.retryAfterMs = error.retryAfterMs;
+    if (error.version !== undefined) message.version = error.version;
     this.send(ws, message);
   }
 

@@ -1,5 +1,5 @@
 import type { BusHeaders } from '@roar/bus';
-import type { ClientMessage, EncodedEvent, ServerMessage } from '@roar/protocol';
+import type { ClientMessage, EncodedEvent, JoinRequest, ServerMessage } from '@roar/protocol';
 import type { StreamState } from '../streams/stream-state.js';
 import type { Session, Socket } from '../transport/socket.js';
 
@@ -49,9 +49,10 @@ export interface StreamFeature<T extends FeatureRequestType = FeatureRequestType
   open?(state: StreamState): Promise<void> | void;
   /**
    * What a joining viewer is sent right after `joined` and before the live batches (a snapshot:
-   * the open poll, the widget state), in the same corked write; undefined when nothing.
+   * the open poll, the widget state), in the same corked write; undefined when nothing. `join`
+   * is the viewer's request (what it says it holds already, after a reconnect).
    */
-  joined?(state: StreamState, s: Session): readonly EncodedEvent[] | undefined;
+  joined?(state: StreamState, s: Session, join: JoinRequest): readonly EncodedEvent[] | undefined;
   /** How often `report` runs, in ms (with `report`). */
   readonly reportEveryMs?: number;
   /** What it tells the aggregator of the held streams, every `reportEveryMs` (reactions: counts). */

@@ -97,7 +97,11 @@ describe('FeatureRegistry', () => {
     release();
     await new Promise((r) => setImmediate(r));
     expect(opened).toBe(true);
-    expect(features.joined(state, s)?.map((e) => e.event.type)).toEqual(['clear', 'pin']);
-    expect(new FeatureRegistry([new Ping()]).joined(state, s)).toBeUndefined();
+    expect(
+      features.joined(state, s, { type: 'join', stream: state.id })?.map((e) => e.event.type),
+    ).toEqual(['clear', 'pin']);
+    expect(
+      new FeatureRegistry([new Ping()]).joined(state, s, { type: 'join', stream: state.id }),
+    ).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { ErrorCode, RoarError, type EncodedEvent } from '@roar/protocol';
+import { ErrorCode, RoarError, type EncodedEvent, type JoinRequest } from '@roar/protocol';
 import type { StreamState } from '../streams/stream-state.js';
 import type { BusReceiver } from '../streams/bus-events.js';
 import type { Session, Socket } from '../transport/socket.js';
@@ -75,10 +75,10 @@ export class FeatureRegistry {
   }
 
   /** The features' snapshots for a joining viewer, in registration order (see `joined`). */
-  joined(state: StreamState, s: Session): EncodedEvent[] | undefined {
+  joined(state: StreamState, s: Session, join: JoinRequest): EncodedEvent[] | undefined {
     let events: EncodedEvent[] | undefined;
     for (const feature of this.#joining) {
-      const more = feature.joined?.(state, s);
+      const more = feature.joined?.(state, s, join);
       if (more && more.length > 0) (events ??= []).push(...more);
     }
     return events;

@@ -1,4 +1,5 @@
 import { ErrorCode, RoarError, canModerateStream } from '@roar/protocol';
+import type { Identity } from '../base/identity.js';
 
 /** Who performs a moderation action: a signed-in user with roles, or an admin API key. */
 export interface Actor {
@@ -26,4 +27,13 @@ export function requireModerator(actor: Actor, stream: string): void {
 export function requireAdmin(actor: Actor): void {
   if (!actor.admin)
     throw new RoarError(ErrorCode.Forbidden, 'this needs the admin role or an API key');
+}
+
+/** The actor a signed-in connection acts as (its WebSocket commands); the caller refuses anonymous ones. */
+export function actorOf(identity: Identity): Actor {
+  return {
+    id: identity.userId ?? identity.key,
+    roles: identity.roles,
+    admin: identity.roles.includes('admin'),
+  };
 }

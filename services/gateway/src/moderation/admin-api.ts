@@ -13,12 +13,16 @@ import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
 import { AdminRouter, type AdminRequest, type AdminRouterOptions } from './admin-router.js';
 import type { ModerationService } from './service.js';
+import { stateRoutes } from './admin-state.js';
+import type { StateService } from '../features/widgets/state-service.js';
 
 export interface AdminApiOptions extends AdminRouterOptions {
   service: ModerationService;
   registry: StreamRegistry;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
+  /** Live-state writes (live widgets; see admin-state.ts). */
+  stateService: StateService;
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -154,7 +158,7 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { pinned: level });
     }),
   ];
-  return [...routes, router.preflight()];
+  return [...routes, ...stateRoutes(router, o.stateService), router.preflight()];
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

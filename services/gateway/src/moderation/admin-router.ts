@@ -2,6 +2,7 @@ import { ErrorCode, RoarError } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
 import {
+  json,
   jsonError,
   type HttpMethod,
   type HttpReply,
@@ -26,12 +27,20 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Duplicate]: 409,
+  [ErrorCode.VersionConflict]: 409,
+  [ErrorCode.StateTooManyKeys]: 409,
+  [ErrorCode.StateValueTooLarge]: 413,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
 
 /** The HTTP status of an error: its code decides; anything unexpected is a 500. */
 export function httpError(error: unknown): HttpReply {
+  if (error instanceof RoarError && error.version !== undefined) {
+    // A conflict says the version the caller must read again from.
+    const { code, message, version } = error;
+    return json(STATUS[code] ?? 400, { error: { code, message, version } });
+  }
   if (error instanceof RoarError)
     return jsonError(STATUS[error.code] ?? 400, error.code, error.message);
   return jsonError(500, ErrorCode.Internal, 'internal error');
@@ -44,6 +53,16 @@ export interface AdminRequest {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: Record<string, unknown>;
+  /** The `Idempotency-Key`, for a route that answers retries itself (`ownIdempotency`). */
+  idempotencyKey?: string;
+}
+
+export interface RouteOptions {
+  /**
+   * The handler makes retries idempotent itself, answering one with the first attempt's result
+   * (live state): the router passes the `Idempotency-Key` on instead of claiming it.
+   */
+  ownIdempotency?: boolean;
 }
 
 export type AdminHandler = (req: AdminRequest, actor: Actor) => Promise<HttpReply>;
@@ -82,7 +101,12 @@ export class AdminRouter {
     this.#o = options;
   }
 
-  route(method: HttpMethod, path: string, handler: AdminHandler): Route {
+  route(
+    method: HttpMethod,
+    path: string,
+    handler: AdminHandler,
+    options: RouteOptions = {},
+  ): Route {
     const o = this.#o;
     const pattern = `/admin/v1${path}`;
     const op = o.spec.operation(method, pattern);
@@ -125,7 +149,7 @@ export class AdminRouter {
         const checked = op.check(req);
         if (!checked.ok) return jsonError(checked.status, checked.code, checked.message);
         const key = req.header('idempotency-key');
-        if (op.method !== 'get' && key !== undefined) {
+        if (op.method !== 'get' && key !== undefined && !options.ownIdempotency) {
           claim = `${actor.id}:${key}`;
           if (!(await o.store.moderation.claimRequest(claim, IDEMPOTENCY_TTL_MS))) {
             claim = undefined;
@@ -137,10 +161,13 @@ export class AdminRouter {
           }
         }
         const { params, query, body } = checked.request;
-        const reply = await handler(
-          { params: params as Record<string, string>, query, body: body ?? {} },
-          actor,
-        ).catch(httpError);
+        const request: AdminRequest = {
+          params: params as Record<string, string>,
+          query,
+          body: body ?? {},
+        };
+        if (options.ownIdempotency && key !== undefined) request.idempotencyKey = key;
+        const reply = await handler(request, actor).catch(httpError);
         if (claim !== undefined && reply.status >= 400) await release(claim);
         return reply;
       } catch (error) {

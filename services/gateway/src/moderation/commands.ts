@@ -1,6 +1,6 @@
 import { ErrorCode, RoarError, type ModRequest } from '@roar/protocol';
 import type { Identity } from '../base/identity.js';
-import type { Actor } from './actor.js';
+import { actorOf } from './actor.js';
 import type { ModerationService } from './service.js';
 
 /** A moderator's WebSocket command, run through the same service as the admin API. */
@@ -10,11 +10,7 @@ export async function performModAction(
   req: ModRequest,
 ): Promise<void> {
   if (identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
-  const actor: Actor = {
-    id: identity.userId ?? identity.key,
-    roles: identity.roles,
-    admin: identity.roles.includes('admin'),
-  };
+  const actor = actorOf(identity);
   const { stream, action } = req;
   switch (action.type) {
     case 'delete':

@@ -16,6 +16,7 @@ import { Holds } from './holds.js';
 import { ModerationService, type ModerationLog } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
+import { StateService } from '../features/widgets/state-service.js';
 
 /** The settings moderation reads: its refresh cadence, admin keys and origins. */
 export type ModerationConfig = Pick<
@@ -61,6 +62,11 @@ export class Moderation {
   readonly holds: Holds;
   readonly globalBans = new BanList();
   readonly service: ModerationService;
+  /**
+   * Live-state writes (live widgets), built here for the admin API's `/state` routes and shared
+   * with the `widget` WebSocket command: the same rights model as moderation.
+   */
+  readonly state: StateService;
   /** The admin API's routes, to mount. */
   readonly routes: Route[];
   readonly #control: ControlListener;
@@ -81,6 +87,14 @@ export class Moderation {
       chatBudgetPerS: config.chatBudgetPerS,
       now: d.now,
       eventLog: d.eventLog,
+    });
+    this.state = new StateService({
+      store: d.store,
+      bus: d.bus,
+      subjects: d.subjects,
+      registry: d.metrics.registry,
+      now: d.now,
+      onPending: d.onPending,
     });
     this.#control = new ControlListener({
       bus: d.bus,
@@ -109,6 +123,7 @@ export class Moderation {
       level: d.level,
       log: d.log,
       tracing: d.tracing,
+      stateService: this.state,
     });
   }
 

@@ -31,6 +31,9 @@ const CHAR_BYTES = 12;
 export function maxJsonBytes(schema: unknown, doc: unknown, where: string): number {
   const s = schema as Record<string, unknown>;
   if (typeof s.$ref === 'string') return maxJsonBytes(pointer(doc, s.$ref), doc, where);
+  // Free JSON bounded by its handler (a live-state value): its compact UTF-8 bytes, each of
+  // which a client may send as a 6-byte `\u` escape.
+  if (typeof s['x-max-bytes'] === 'number') return s['x-max-bytes'] * 6;
   if ('const' in s) return JSON.stringify(s.const).length * 2;
   if (Array.isArray(s.enum)) return Math.max(...s.enum.map((v) => JSON.stringify(v).length * 2));
   for (const key of ['oneOf', 'anyOf'] as const) {

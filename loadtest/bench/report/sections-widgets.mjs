@@ -1,0 +1,32 @@
+// The live-widgets section of RESULTS.md (issue 14).
+
+export function widgetsSection(r) {
+  const w = r.phases.widgets;
+  if (w.skipped)
+    return ['## Live widgets: 100 updates a second of one key', '', `Skipped: ${w.skipped}.`, ''];
+  const reach = w.reachEveryViewerMs;
+  const chat = w.chatToViewersMs;
+  return [
+    '## Live widgets: 100 updates a second of one key',
+    '',
+    `One gateway (embedded), ${w.viewers} viewers of one stream, one key written ${w.ratePerS} times a ` +
+      `second through the admin API for ${w.seconds} s (${w.updates} writes, ${w.failedWrites} failed), ` +
+      `tick ${w.tickMs} ms (${w.ticks} ticks).`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| frames carrying the key, per viewer | ${w.framesPerViewer} on average, ${w.maxFramesPerViewer} at most | ≤ ${w.ticks + 1} (one per tick) |`,
+    `| an update to every viewer, from its write (p50 / p99 / max) | ${reach.p50} / ${reach.p99} / ${reach.max} ms | ≤ one tick + a chat message's fanout |`,
+    `| the write's answer (admin API, store) | ${w.writeAckMs.p50} / ${w.writeAckMs.p99} / ${w.writeAckMs.max} ms | |`,
+    `| an update to every viewer, from the write's answer | ${w.reachAfterAckMs.p50} / ${w.reachAfterAckMs.p99} / ${w.reachAfterAckMs.max} ms | |`,
+    `| a chat message sent meanwhile, to every viewer (p50 / p99 / max) | ${w.chatToEveryViewerMs.p50} / ${w.chatToEveryViewerMs.p99} / ${w.chatToEveryViewerMs.max} ms | (the reference: ${w.chatToEveryViewerMs.messages} messages) |`,
+    `| the same, per delivery (p50 / p99 / max) | ${chat.p50} / ${chat.p99} / ${chat.max} ms | |`,
+    `| viewers holding the last value | ${w.reachedFinal?.reached ?? '?'} of ${w.reachedFinal?.of ?? '?'} | all |`,
+    '',
+    `Target met: **${w.targetMet ? 'yes' : 'no'}** (no viewer got more frames than ticks passed, and the p99 of an ` +
+      `update's time to every viewer within ${w.tickMs} ms plus the p99 of a chat message's). An update's time is ` +
+      'from its write being sent to the last viewer holding that value or a newer one: with ' +
+      'conflation a viewer may skip a value for a newer one, never wait behind an older one.',
+    '',
+  ];
+}
