@@ -42,6 +42,17 @@ export const ErrorCode = {
   NotFound: 'not_found',
   /** The server is shedding load: chat is read-only for viewers for now. */
   ReadOnly: 'read_only',
+  // Q&A (issue 14)
+  /** The stream's Q&A is closed: no questions (upvotes on a closed board are refused too). */
+  QaClosed: 'qa_closed',
+  /** A question longer than `Limits.questionMaxChars`. */
+  QuestionTooLong: 'question_too_long',
+  /** Upvoting one's own question. */
+  OwnQuestion: 'own_question',
+  /** The question was hidden by a moderator (or waits for one). */
+  QuestionHidden: 'question_hidden',
+  /** This identity has upvoted the question already: it counted once. */
+  AlreadyUpvoted: 'already_upvoted',
   // The server
   Internal: 'internal',
   Unavailable: 'unavailable',

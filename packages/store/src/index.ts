@@ -10,3 +10,5 @@ export {
   StoreUnavailableError,
   type RedisStoreOptions,
 } from './redis-store.js';
+export type * from './qa.js';
+export { questionId } from './qa.js';

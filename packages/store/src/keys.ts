@@ -24,6 +24,17 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:generation`            string, a random id written once when absent: it vanishing
  *   or changing tells gateways that Redis lost its data (see `ModerationStore.generation`)
  *
+ * Q&A (issue 14; see redis-qa.ts), all expiring together `streamStateTtlSeconds` after the last
+ * question or open/close:
+ *
+ * - `<prefix>:s:{<stream>}:qa`            hash: `open` (0/1), `rev`, `ts`, `seq`, `picked`
+ * - `<prefix>:s:{<stream>}:qa-questions`  hash id → JSON `{user, text, ts}`
+ * - `<prefix>:s:{<stream>}:qa-meta`       hash id → state character and the author's key
+ * - `<prefix>:s:{<stream>}:qa-upvotes`    hash id → upvotes
+ * - `<prefix>:s:{<stream>}:qa-rank`       sorted set of the visible, unanswered ids by upvotes
+ * - `<prefix>:s:{<stream>}:qa-votes`      set of `id LF voter`: one upvote per voter per question
+ * - `<prefix>:s:{<stream>}:qa-last-ask`   hash author → when they last asked (ms)
+ *
  * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
  * (a timeout ends by itself), settings, pin and audit are moderators' decisions and stay.
@@ -84,6 +95,15 @@ export class Keys {
     return this.#stream(stream, 'held-order');
   }
 
+  /** The Q&A session hash of a stream (see the list above); its parts share the hash tag. */
+  qa(stream: string): string {
+    return this.#stream(stream, 'qa');
+  }
+
+  qaPart(stream: string, part: QaKeyPart): string {
+    return this.#stream(stream, `qa-${part}`);
+  }
+
   /** An idempotency claim; `key` is 1–200 of `A–Z a–z 0–9 _ . : -`. */
   claim(key: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`invalid request key "${key}"`);
@@ -122,4 +142,17 @@ export class Keys {
 }
 
 type StreamKeyKind =
-  'history' | 'uniques' | 'stats' | 'bans' | 'settings' | 'pin' | 'audit' | 'held' | 'held-order';
+  | 'history'
+  | 'uniques'
+  | 'stats'
+  | 'bans'
+  | 'settings'
+  | 'pin'
+  | 'audit'
+  | 'held'
+  | 'held-order'
+  | 'qa'
+  | `qa-${QaKeyPart}`;
+
+/** The parts of a stream's Q&A besides its session hash. */
+export type QaKeyPart = 'questions' | 'meta' | 'upvotes' | 'rank' | 'votes' | 'last-ask';

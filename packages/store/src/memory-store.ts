@@ -1,3 +1,4 @@
+import { MemoryQa } from './memory-qa.js';
 import type { ViewerCount } from '@roar/protocol';
 import { createMemoryModeration } from './memory-moderation.js';
 import {
@@ -167,6 +168,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       heldCapacity: options.heldCapacity ?? storeDefaults.heldCapacity,
       now,
     }),
+    qa: new MemoryQa(),
     async close() {},
   };
 }

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { leaseScripts } from './redis-leases.js';
 import { moderationScripts } from './redis-moderation.js';
+import { qaScripts } from './redis-qa.js';
 import type { RedisClient } from './redis-shared.js';
 import { streamStateScripts } from './redis-stream-state.js';
 
@@ -65,7 +66,7 @@ function parseClusterUrl(url: string): ClusterUrl | undefined {
 export function connect(url: string, commandTimeoutMs: number): RedisClient {
   // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
   // script cache, so they survive an outage without being reloaded by hand.
-  const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts };
+  const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts, ...qaScripts };
   const cluster = parseClusterUrl(url);
   if (!cluster) {
     return new Redis(url, {

@@ -4,6 +4,8 @@ import type { ModerationStore } from './moderation.js';
 import { connect } from './redis-connection.js';
 import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
 import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
+import { RedisQa, type QaScriptCommands } from './redis-qa.js';
+import type { QaStore } from './qa.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
   RedisHistory,
@@ -91,6 +93,7 @@ export class RedisStore implements Store, StoreConnection {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  readonly qa: QaStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -140,7 +143,8 @@ export class RedisStore implements Store, StoreConnection {
     const scripted = redis as RedisClient &
       StreamStateScriptCommands &
       LeaseScriptCommands &
-      ModerationScriptCommands;
+      ModerationScriptCommands &
+      QaScriptCommands;
     const backend = {
       redis: scripted,
       keys: this.keys,
@@ -159,6 +163,7 @@ export class RedisStore implements Store, StoreConnection {
       heldCapacity,
       heldTtlSeconds: streamStateTtlSeconds,
     });
+    this.qa = new RedisQa({ redis: scripted, keys: this.keys, ttlSeconds: streamStateTtlSeconds });
   }
 
   /** True while commands can reach Redis; for health checks. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { elapse, type ContractClock } from './contract-fixtures.js';
 import { describeModerationContract } from './moderation-contract.js';
+import { describeQaContract } from './qa-contract.js';
 import type { HistoryEntry, Store } from './store.js';
 
 export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-contract.js';
@@ -213,5 +214,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         () => fx,
       );
     });
+
+    describeQaContract(() => store.qa);
   });
 }

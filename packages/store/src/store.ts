@@ -1,5 +1,6 @@
 import type { ViewerCount } from '@roar/protocol';
 import type { ModerationStore } from './moderation.js';
+import type { QaStore } from './qa.js';
 
 /** One chat message as stored: its id and the msgpack bytes of its `ChatEvent`, never re-encoded. */
 export interface HistoryEntry {
@@ -101,6 +102,8 @@ export interface Store {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  /** Q&A sessions (issue 14). */
+  readonly qa: QaStore;
   close(): Promise<void>;
 }
 
