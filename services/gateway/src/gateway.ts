@@ -184,6 +184,7 @@ export class Gateway {
       stalls: this.#stalls,
       tracing,
       reporter: this.#reporter,
+      store,
     });
 
     this.load = new LoadControl({
