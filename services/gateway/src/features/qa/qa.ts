@@ -84,7 +84,8 @@ export class Qa implements StreamFeature<QaRequestType> {
   readonly upvotes: UpvoteBatch;
   readonly #o: QaOptions;
   readonly #qa: QaStore;
-  readonly #askLimiter: RateLimiter;
+  /** When each identity's last accepted question was asked here (the store keeps the exact one). */
+  readonly #lastAsk = new Map<string, number>();
   readonly #upvoteLimiter: RateLimiter;
   readonly #metrics: QaMetrics;
   #level = 0;
@@ -96,9 +97,6 @@ export class Qa implements StreamFeature<QaRequestType> {
     this.boards = new Boards(this.#qa, config.qaTopN, options.fanout);
     this.upvotes = new UpvoteBatch(this.#qa);
     this.reportEveryMs = config.qaUpvoteFlushMs;
-    // The store keeps the exact limit across gateways; this one spares it the refusals.
-    const perS = config.qaAskIntervalMs > 0 ? 1000 / config.qaAskIntervalMs : 1000;
-    this.#askLimiter = new RateLimiter(perS, 1);
     this.#upvoteLimiter = new RateLimiter(config.qaUpvoteRatePerS, config.qaUpvoteBurst);
     this.#metrics = new QaMetrics(options.metrics.registry);
   }
@@ -157,7 +155,8 @@ export class Qa implements StreamFeature<QaRequestType> {
   }
 
   sweep(now: number): void {
-    this.#askLimiter.sweep(now);
+    const interval = this.#o.config.qaAskIntervalMs;
+    for (const [key, at] of this.#lastAsk) if (now - at >= interval) this.#lastAsk.delete(key);
     this.#upvoteLimiter.sweep(now);
   }
 
@@ -205,9 +204,15 @@ export class Qa implements StreamFeature<QaRequestType> {
     const privileged = isPrivileged(identity, req.stream);
     if (this.#level >= 4 && !privileged)
       throw new RoarError(ErrorCode.ReadOnly, 'questions are paused: the stream is very busy');
-    const wait = this.#askLimiter.take(identity.key, now);
-    if (wait > 0)
-      throw new RoarError(ErrorCode.RateLimited, 'one question at a time', { retryAfterMs: wait });
+    // Only accepted questions start the interval: a refused one (a banned term) can be fixed
+    // and sent again at once. The store keeps the exact limit across gateways; this spares it
+    // the repeats from one connection.
+    const interval = this.#o.config.qaAskIntervalMs;
+    const last = this.#lastAsk.get(identity.key);
+    if (last !== undefined && now - last < interval)
+      throw new RoarError(ErrorCode.RateLimited, 'one question at a time', {
+        retryAfterMs: last + interval - now,
+      });
     await state.ready;
     if (!s.open) return undefined;
     // The chat rules, as they are: bans, timeouts, modes, links, banned terms.
@@ -218,7 +223,8 @@ export class Qa implements StreamFeature<QaRequestType> {
       now,
       mod: state.mod,
       globalBans: this.#o.globalBans,
-      charge: (tokens) => this.#askLimiter.charge(identity.key, tokens, now),
+      // Long texts cost the sender's upvote budget (questions have no budget of their own).
+      charge: (tokens) => this.#upvoteLimiter.charge(identity.key, tokens, now),
     });
     let held = false;
     const userId = identity.userId ?? identity.key;
@@ -251,6 +257,7 @@ export class Qa implements StreamFeature<QaRequestType> {
         retryAfterMs: outcome.retryAfterMs,
       });
     }
+    this.#lastAsk.set(identity.key, now);
     if (req.ref === undefined || !s.open) return undefined;
     return { type: 'ack', ref: req.ref, id: outcome.id, ts: now, ...(held ? { held } : {}) };
   }

@@ -1,0 +1,64 @@
+import type { QaEvent } from '@roar/protocol';
+import { describe, expect, it } from 'vitest';
+import { startServer } from './harness.js';
+
+// The embedded mode (`npm start`): memory store and bus, one process.
+describe('Q&A in embedded mode', () => {
+  it('opens, takes questions through the chat rules, counts upvotes, picks and hides', async () => {
+    await using server = await startServer({ ROAR_QA_ASK_INTERVAL_MS: '60000' });
+    const host = await server.viewer('e', { user: 'host', roles: ['broadcaster:e'] });
+    const asker = await server.viewer('e', { user: 'asker' });
+    const fan = await server.viewer('e', { user: 'fan' });
+    const anon = await server.viewer('e');
+    const last = (): QaEvent | undefined => fan.eventsOf('e', 'qa').at(-1);
+
+    expect(
+      await host.request({ type: 'qa_mod', stream: 'e', action: { type: 'open' } }),
+    ).toMatchObject({ type: 'ack' });
+    await fan.waitForMessage(() => last()?.open === true, 5000, 'an open board');
+
+    // Banned terms apply to questions as to chat.
+    expect(
+      await host.request({
+        type: 'mod',
+        stream: 'e',
+        action: { type: 'settings', settings: { bannedTerms: ['spoiler'] } },
+      }),
+    ).toMatchObject({ type: 'ack' });
+    expect(await asker.request({ type: 'ask', stream: 'e', text: 'a SPOILER?' })).toMatchObject({
+      type: 'error',
+      code: 'banned_term',
+    });
+    expect(await anon.request({ type: 'ask', stream: 'e', text: 'me?' })).toMatchObject({
+      type: 'error',
+      code: 'unauthenticated',
+    });
+    const asked = await asker.request({ type: 'ask', stream: 'e', text: 'who bats next?' });
+    expect(asked).toMatchObject({ type: 'ack' });
+    const id = (asked as { id: string }).id;
+    expect(await fan.request({ type: 'upvote', stream: 'e', id })).toMatchObject({ type: 'ack' });
+    expect(await fan.request({ type: 'upvote', stream: 'e', id })).toMatchObject({
+      code: 'already_upvoted',
+    });
+    expect(await asker.request({ type: 'upvote', stream: 'e', id })).toMatchObject({
+      code: 'own_question',
+    });
+    await fan.waitForMessage(() => last()?.top[0]?.upvotes === 1, 5000, 'one upvote on the board');
+
+    expect(
+      await host.request({ type: 'qa_mod', stream: 'e', action: { type: 'pick', id } }),
+    ).toMatchObject({ type: 'ack' });
+    await fan.waitForMessage(() => last()?.picked?.id === id, 5000, 'the picked question');
+    expect(
+      await host.request({ type: 'qa_mod', stream: 'e', action: { type: 'hide', id } }),
+    ).toMatchObject({ type: 'ack' });
+    await fan.waitForMessage(
+      () => last()?.picked === null && last()?.top.length === 0,
+      5000,
+      'hidden',
+    );
+    expect(
+      await fan.request({ type: 'qa_mod', stream: 'e', action: { type: 'show', id } }),
+    ).toMatchObject({ code: 'forbidden' });
+  });
+});
