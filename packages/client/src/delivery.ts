@@ -7,6 +7,7 @@ import type {
   StreamReactions,
 } from './events.js';
 import { PlaybackBuffer } from './playback.js';
+import { qaBoard, type StreamQa } from './qa.js';
 import type { ResolvedOptions } from './options.js';
 import { Removals } from './removals.js';
 import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
@@ -14,7 +15,8 @@ import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
 type Held =
   | { type: 'chat'; payload: StreamChat }
   | { type: 'reactions'; payload: StreamReactions }
-  | { type: 'announcement'; payload: StreamAnnouncement };
+  | { type: 'announcement'; payload: StreamAnnouncement }
+  | { type: 'qa'; payload: StreamQa };
 
 /**
  * Turns the server's `joined` and `batch` frames into the app's events: drops chat messages
@@ -167,6 +169,11 @@ export class Delivery {
           reason: 'live',
           missed: typeof event.missed === 'number' ? event.missed : 0,
         });
+      case 'qa': {
+        const board = qaBoard(stream, event);
+        if (board) this.#deliver({ type: 'qa', payload: board });
+        return;
+      }
       default:
         // Event types from a newer server are skipped, so servers can add them freely.
         return;
@@ -176,7 +183,12 @@ export class Delivery {
   #deliver(held: Held): void {
     if (!this.#playback) return this.#release(held);
     // Reactions carry no time of their own: they count from when they arrived.
-    const ts = held.type === 'reactions' ? undefined : held.payload.event.ts;
+    const ts =
+      held.type === 'reactions'
+        ? undefined
+        : held.type === 'qa'
+          ? held.payload.ts
+          : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -192,6 +204,8 @@ export class Delivery {
         return this.#events.emit('reactions', held.payload);
       case 'announcement':
         return this.#events.emit('announcement', held.payload);
+      case 'qa':
+        return this.#events.emit('qa', held.payload);
     }
   }
 }

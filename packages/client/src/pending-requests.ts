@@ -18,6 +18,10 @@ export interface Replies {
   react: AckMessage;
   ping: PongMessage;
   mod: AckMessage;
+  // Q&A (issue 14)
+  ask: AckMessage;
+  upvote: AckMessage;
+  qa_mod: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -29,6 +33,9 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   react: 'ack',
   ping: 'pong',
   mod: 'ack',
+  ask: 'ack',
+  upvote: 'ack',
+  qa_mod: 'ack',
 };
 
 interface Entry {
