@@ -121,7 +121,15 @@ export type AuditEntry = {
     | 'approve'
     | 'deny'
     | 'level'
-    | 'restore';
+    | 'restore'
+    // Q&A (issue 14)
+    | 'qa_open'
+    | 'qa_close'
+    | 'qa_hide'
+    | 'qa_show'
+    | 'qa_answer'
+    | 'qa_pick'
+    | 'qa_unpick';
   target?: string;
   reason?: string;
   details?: { [key: string]: unknown };

@@ -1,6 +1,9 @@
 import type { QaEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { startServer } from './harness.js';
+import { startServer, token } from './harness.js';
+import { API_KEY, moderationSetup, useOpenApi } from './moderation-harness.js';
+
+const api = useOpenApi();
 
 // The embedded mode (`npm start`): memory store and bus, one process.
 describe('Q&A in embedded mode', () => {
@@ -60,5 +63,38 @@ describe('Q&A in embedded mode', () => {
     expect(
       await fan.request({ type: 'qa_mod', stream: 'e', action: { type: 'show', id } }),
     ).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('runs from the admin API as the backend would: open, pick, read the board, with the document checked', async () => {
+    const { server, call, modToken } = await moderationSetup(api());
+    await using _server = server;
+    const viewer = await server.viewer('s', { user: 'fan' });
+    const asker = await server.viewer('s', { user: 'asker' });
+    const path = '/admin/v1/streams/s/qa/actions';
+    expect((await call('POST', path, { body: { type: 'open' } })).status).toBe(401);
+    const opened = await call('POST', path, { apiKey: API_KEY, body: { type: 'open' } });
+    expect(opened).toMatchObject({ status: 200, body: { board: { open: true, top: [] } } });
+    const r = await asker.request({ type: 'ask', stream: 's', text: 'when is the break?' });
+    const id = (r as { id: string }).id;
+    const picked = await call('POST', path, { token: modToken, body: { type: 'pick', id } });
+    expect(picked).toMatchObject({ status: 200, body: { board: { picked: { id } } } });
+    await viewer.waitForMessage(
+      () => viewer.eventsOf('s', 'qa').at(-1)?.picked?.id === id,
+      5000,
+      'the picked question on the viewer',
+    );
+    const fan = await token('fan');
+    expect((await call('POST', path, { token: fan, body: { type: 'close' } })).status).toBe(403);
+    expect(
+      (await call('POST', path, { apiKey: API_KEY, body: { type: 'hide', id: 'q99999999' } }))
+        .status,
+    ).toBe(404);
+    expect((await call('POST', path, { apiKey: API_KEY, body: { type: 'pick' } })).status).toBe(
+      400,
+    );
+    const board = await call('GET', '/admin/v1/streams/s/qa', { token: modToken });
+    expect(board).toMatchObject({ status: 200, body: { board: { open: true, picked: { id } } } });
+    const audit = await call('GET', '/admin/v1/streams/s/audit', { apiKey: API_KEY });
+    expect(JSON.stringify(audit.body)).toContain('qa_pick');
   });
 });

@@ -12,6 +12,8 @@ import { json, type Route } from '../base/http.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
 import { AdminRouter, type AdminRequest, type AdminRouterOptions } from './admin-router.js';
+import { adminQaRoutes } from './admin-qa.js';
+import type { QaCommandDeps } from './qa-actions.js';
 import type { ModerationService } from './service.js';
 
 export interface AdminApiOptions extends AdminRouterOptions {
@@ -19,6 +21,8 @@ export interface AdminApiOptions extends AdminRouterOptions {
   registry: StreamRegistry;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
+  /** What the Q&A routes need (issue 14; admin-qa.ts). */
+  qa: QaCommandDeps;
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -154,7 +158,7 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { pinned: level });
     }),
   ];
-  return [...routes, router.preflight()];
+  return [...routes, ...adminQaRoutes(route, o.qa), router.preflight()];
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

@@ -104,6 +104,13 @@ export class Moderation {
       level: d.level,
       log: d.log,
       tracing: d.tracing,
+      qa: {
+        store: d.store,
+        bus: d.bus,
+        subjects: d.subjects,
+        config: { qaTopN: config.qaTopN },
+        now: d.now,
+      },
     });
   }
 

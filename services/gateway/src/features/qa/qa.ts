@@ -15,6 +15,7 @@ import type { GatewayConfig } from '../../base/gateway-config.js';
 import { badgesFor } from '../../base/identity.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
 import { RateLimiter } from '../../base/token-bucket.js';
+import { moderateQa } from '../../moderation/qa-actions.js';
 import type { AutoMod } from '../../moderation/rules/automod.js';
 import { checkChat, isPrivileged } from '../../moderation/rules/chat-policy.js';
 import type { BanList } from '../../moderation/rules/stream-moderation.js';
@@ -25,7 +26,6 @@ import type { Session, Socket } from '../../transport/socket.js';
 import type { FeatureReply, StreamFeature } from '../feature.js';
 import { Boards } from './boards.js';
 import { QaMetrics } from './qa-metrics.js';
-import { moderateQa } from './qa-commands.js';
 import { UpvoteBatch } from './upvote-batch.js';
 
 export interface QaOptions {
