@@ -56,6 +56,8 @@ export {
   type JoinedMessage,
   type ModAction,
   type PublicSettings,
+  type QaAction,
+  type QaQuestion,
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,

@@ -6,6 +6,7 @@ import { devToken, type DemoRole } from './dev-login.js';
 import { Directory } from './directory.js';
 import { byId } from './dom.js';
 import { ModConsole } from './mod-console.js';
+import { QaPanel } from './qa-panel.js';
 import { ReactionsView } from './reactions-view.js';
 import { canModerate } from './roles.js';
 import { StatusView } from './status-view.js';
@@ -35,6 +36,7 @@ export class Session {
   readonly #composer: Composer;
   readonly #api: AdminApi;
   readonly #directory = new Directory();
+  readonly #qa: QaPanel;
   #console: ModConsole | undefined;
   #token: string | undefined;
 
@@ -57,6 +59,7 @@ export class Session {
     );
     byId('intro').hidden = true;
     this.#composer = new Composer(this.#client, stream);
+    this.#qa = new QaPanel(byId('qa'), this.#client, stream);
     this.#status.reset();
     this.#listen();
   }
@@ -91,6 +94,7 @@ export class Session {
       this.#composer.signedIn(welcome.user !== null);
       // Anonymous viewers watch: the server refuses their reactions, so no buttons for them.
       this.#reactions.signedIn(welcome.user !== null);
+      this.#qa.user(welcome.user !== null, canModerate(roles, stream));
       if (!this.#console && canModerate(roles, stream)) {
         this.#chat.actions = this.#actions();
         this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
@@ -140,6 +144,7 @@ export class Session {
       this.#composer.rules(e.settings);
       this.#reactions.setEmoji(e.settings.reactions, e.settings.reactionsEnabled);
     });
+    c.on('qa', (e) => mine(e) && this.#qa.board(e));
     c.on('error', (error) => this.#notice(error));
   }
 
