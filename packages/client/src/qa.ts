@@ -19,7 +19,7 @@ import { ClientErrorCode, RoarClientError } from './errors.js';
  */
 export interface StreamQa {
   stream: string;
-  /** Grows with every change; a board never replaces a newer one. */
+  /** Grows with every change (it starts over only when the server's store lost the Q&A). */
   rev: number;
   open: boolean;
   top: QaQuestion[];

@@ -71,9 +71,8 @@ export class QaPanel {
     this.#render();
   }
 
-  /** A board from the server (each replaces the one before). */
+  /** A board from the server: each replaces the one before (the server keeps them in order). */
   board(board: StreamQa): void {
-    if (this.#board && board.rev <= this.#board.rev) return;
     this.#board = board;
     for (const q of [...board.top, ...(board.picked ? [board.picked] : [])]) {
       const own = this.#own.get(q.id);

@@ -13,6 +13,8 @@ interface Known {
   /** When the last read from the store started; at most one read per stream is in flight. */
   readAt: number;
   reading: boolean;
+  /** Boards taken from the bus so far: a read they overtook may be older than what is shown. */
+  pushes: number;
 }
 
 /**
@@ -24,9 +26,10 @@ export const IDLE_READ_MS = 30_000;
 /**
  * The boards of the streams this gateway holds. Who computes the top N: the store (a sorted set,
  * exact), read by each gateway once per `intervalMs` per stream that has a Q&A; a stream that
- * never had one is read every `IDLE_READ_MS` only. A board goes to the stream's viewers through its latest-value
- * slot only when its `rev` is higher than the one shown, so an unchanged board sends nothing and
- * an older one (a slow read racing a moderator's publish) is never shown after a newer one.
+ * never had one is read every `IDLE_READ_MS` only. A board goes to the stream's viewers through
+ * its latest-value slot only when its `rev` differs from the one shown, so an unchanged board
+ * sends nothing; an older one is shown only when the store lost its data (see `#accept`), never
+ * a slow read that a moderator's publish overtook.
  */
 export class Boards {
   readonly #store: QaStore;
@@ -56,9 +59,10 @@ export class Boards {
     const known = this.#entry(state.id);
     known.reading = true;
     known.readAt = now;
+    const pushes = known.pushes;
     try {
       const board = await this.#store.board(state.id, this.#topN);
-      return this.#accept(state, known, board);
+      return this.#accept(state, known, board, known.pushes === pushes);
     } finally {
       known.reading = false;
     }
@@ -87,6 +91,7 @@ export class Boards {
     const known = this.#entry(state.id);
     const event = encoded.event;
     if (event.rev <= known.rev) return;
+    known.pushes++;
     known.rev = event.rev;
     known.open = event.open;
     known.event = encoded;
@@ -98,8 +103,18 @@ export class Boards {
     this.#known.delete(stream);
   }
 
-  #accept(state: StreamState, known: Known, board: QaBoard): EncodedEvent<QaEvent> | undefined {
-    if (board.rev <= known.rev) return known.event;
+  /**
+   * A board read from the store. An older rev than the one shown is a read that a bus board
+   * overtook (dropped), or, when no bus board came in while it was read, a store that lost its
+   * data (Redis restarted empty): then the store is the truth, and the board starts over.
+   */
+  #accept(
+    state: StreamState,
+    known: Known,
+    board: QaBoard,
+    unraced: boolean,
+  ): EncodedEvent<QaEvent> | undefined {
+    if (board.rev === known.rev || (board.rev < known.rev && !unraced)) return known.event;
     const encoded = EncodedEvent.of<QaEvent>({ type: 'qa', ...board });
     known.rev = board.rev;
     known.open = board.open;
@@ -112,7 +127,7 @@ export class Boards {
   #entry(stream: string): Known {
     let known = this.#known.get(stream);
     if (!known) {
-      known = { rev: 0, open: false, event: undefined, readAt: 0, reading: false };
+      known = { rev: 0, open: false, event: undefined, readAt: 0, reading: false, pushes: 0 };
       this.#known.set(stream, known);
     }
     return known;
