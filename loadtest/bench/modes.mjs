@@ -5,7 +5,13 @@ const servers = ['roar', 'socketio', 'uws'];
 export const MODES = {
   full: {
     deadlineMs: 9 * 60_000,
-    budgets: { cluster: 120_000, 'connection-storm': 60_000, aggregator: 60_000, profile: 50_000 },
+    budgets: {
+      cluster: 120_000,
+      'connection-storm': 60_000,
+      aggregator: 60_000,
+      profile: 50_000,
+      qa: 60_000,
+    },
     servers: {
       kinds: servers,
       viewers: 19_000,
@@ -43,6 +49,8 @@ export const MODES = {
       budgetMs: 40_000,
     },
     aggregator: { gateways: 1000, streams: 10_000, seconds: 10 },
+    // Q&A (issue 14): an upvote burst over several gateway processes (phases/qa.mjs).
+    qa: { gateways: 3, voters: 3000, questions: 30, dupShare: 0.1, burstMs: 3000 },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -53,7 +61,13 @@ export const MODES = {
   },
   quick: {
     deadlineMs: 3 * 60_000,
-    budgets: { cluster: 40_000, 'connection-storm': 25_000, aggregator: 20_000, profile: 25_000 },
+    budgets: {
+      cluster: 40_000,
+      'connection-storm': 25_000,
+      aggregator: 20_000,
+      profile: 25_000,
+      qa: 30_000,
+    },
     servers: {
       kinds: servers,
       viewers: 2000,
@@ -90,6 +104,7 @@ export const MODES = {
       budgetMs: 15_000,
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
+    qa: { gateways: 3, voters: 600, questions: 20, dupShare: 0.1, burstMs: 2000 },
     profile: {
       viewers: 1000,
       rate: 20,

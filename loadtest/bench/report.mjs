@@ -12,6 +12,7 @@ import {
   profileSection,
 } from './report/sections-deployed.mjs';
 import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
+import { qaSection } from './report/section-qa.mjs';
 import { renderSvg } from './svg.mjs';
 
 export function writeReport(results, outDir) {
@@ -94,6 +95,7 @@ export function renderMarkdown(r) {
   if (r.phases?.connectionStorm) out.push(...connectionStormSection(r));
   if (r.phases?.aggregator) out.push(...aggregatorSection(r));
   if (r.phases?.profile) out.push(...profileSection(r));
+  if (r.phases?.qa) out.push(...qaSection(r));
   out.push('## Settings', '');
   out.push(
     'Roar runs with every feature on (anonymous viewers, sampling, slow-client handling, the degradation ladder). ' +

@@ -15,6 +15,7 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
+import { runQa } from './phases/qa.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -102,6 +103,8 @@ if (mode.aggregator)
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
   );
+// Q&A (issue 14): `--only qa` runs it alone.
+if (mode.qa) await phase('qa', async () => (results.phases.qa = await runQa(mode.qa, ctx)));
 if (mode.profile)
   await phase(
     'profile',

@@ -25,7 +25,7 @@ import type { StreamState } from '../../streams/stream-state.js';
 import type { Session, Socket } from '../../transport/socket.js';
 import type { FeatureReply, StreamFeature } from '../feature.js';
 import { Boards } from './boards.js';
-import { QaMetrics } from './qa-metrics.js';
+import { QaMetrics, countedQaStore } from './qa-metrics.js';
 import { UpvoteBatch } from './upvote-batch.js';
 
 export interface QaOptions {
@@ -93,12 +93,12 @@ export class Qa implements StreamFeature<QaRequestType> {
   constructor(options: QaOptions) {
     this.#o = options;
     const { config } = options;
-    this.#qa = options.store.qa;
+    this.#metrics = new QaMetrics(options.metrics.registry);
+    this.#qa = countedQaStore(options.store.qa, this.#metrics.storeCalls);
     this.boards = new Boards(this.#qa, config.qaTopN, options.fanout);
     this.upvotes = new UpvoteBatch(this.#qa);
     this.reportEveryMs = config.qaUpvoteFlushMs;
     this.#upvoteLimiter = new RateLimiter(config.qaUpvoteRatePerS, config.qaUpvoteBurst);
-    this.#metrics = new QaMetrics(options.metrics.registry);
   }
 
   handle(
@@ -284,7 +284,8 @@ export class Qa implements StreamFeature<QaRequestType> {
       roles: identity.roles,
       admin: identity.roles.includes('admin'),
     };
-    const board = await moderateQa(this.#o, actor, req.stream, req.action);
+    const store = { qa: this.#qa, moderation: this.#o.store.moderation };
+    const board = await moderateQa({ ...this.#o, store }, actor, req.stream, req.action);
     // Shown here at once and published for every other gateway holding the stream.
     if (state) {
       this.boards.receive(state, board);
