@@ -27,13 +27,15 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * Q&A (issue 14; see redis-qa.ts), all expiring together `streamStateTtlSeconds` after the last
  * question or open/close:
  *
- * - `<prefix>:s:{<stream>}:qa`            hash: `open` (0/1), `rev`, `ts`, `seq`, `picked`
+ * - `<prefix>:s:{<stream>}:qa`            hash: `open` (0/1), `rev`, `ts`, `seq`, `picked`,
+ *   `board-rev` (the rev and size the cached board was built for)
  * - `<prefix>:s:{<stream>}:qa-questions`  hash id → JSON `{user, text, ts}`
  * - `<prefix>:s:{<stream>}:qa-meta`       hash id → state character and the author's key
  * - `<prefix>:s:{<stream>}:qa-upvotes`    hash id → upvotes
  * - `<prefix>:s:{<stream>}:qa-rank`       sorted set of the visible, unanswered ids by upvotes
  * - `<prefix>:s:{<stream>}:qa-votes`      set of `id LF voter`: one upvote per voter per question
  * - `<prefix>:s:{<stream>}:qa-last-ask`   hash author → when they last asked (ms)
+ * - `<prefix>:s:{<stream>}:qa-board`      string, the last board built (JSON), read while its rev holds
  *
  * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
@@ -155,4 +157,4 @@ type StreamKeyKind =
   | `qa-${QaKeyPart}`;
 
 /** The parts of a stream's Q&A besides its session hash. */
-export type QaKeyPart = 'questions' | 'meta' | 'upvotes' | 'rank' | 'votes' | 'last-ask';
+export type QaKeyPart = 'questions' | 'meta' | 'upvotes' | 'rank' | 'votes' | 'last-ask' | 'board';

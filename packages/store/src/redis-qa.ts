@@ -139,11 +139,19 @@ export const qaScripts = {
       return bump(KEYS[1], tonumber(ARGV[1]))`,
   },
   roarQaBoard: {
-    numberOfKeys: 6,
-    // ARGV: n. Returns rev, ts, open, then the picked question (or ''), then the top n, each
-    // question as id, JSON, upvotes, meta.
+    numberOfKeys: 7,
+    // ARGV: n. A JSON array: rev, ts, open, then the picked question (or ''), then the top n,
+    // each question as id, JSON, upvotes, meta. Built once per rev (and n) and kept in KEYS[7]:
+    // every gateway reads the board every second, but it changes far less often, so a read is
+    // an HMGET and a GET, not 3 lookups per question.
     lua: `
-      local h = redis.call('HMGET', KEYS[1], 'rev', 'ts', 'open', 'picked')
+      local h = redis.call('HMGET', KEYS[1], 'rev', 'ts', 'open', 'picked', 'board-rev')
+      local n = tonumber(ARGV[1])
+      local stamp = (h[1] or '0') .. ':' .. n
+      if h[1] and h[5] == stamp then
+        local cached = redis.call('GET', KEYS[7])
+        if cached then return cached end
+      end
       local out = {h[1] or '0', h[2] or '0', h[3] or '0'}
       local function add(id)
         out[#out + 1] = id
@@ -152,11 +160,16 @@ export const qaScripts = {
         out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''
       end
       if h[4] then add(h[4]) else out[#out + 1] = '' end
-      local n = tonumber(ARGV[1])
       if n > 0 then
         for _, id in ipairs(redis.call('ZREVRANGE', KEYS[5], 0, n - 1)) do add(id) end
       end
-      return out`,
+      local json = cjson.encode(out)
+      if h[1] then
+        local ttl = redis.call('TTL', KEYS[1])
+        redis.call('HSET', KEYS[1], 'board-rev', stamp)
+        if ttl > 0 then redis.call('SET', KEYS[7], json, 'EX', ttl) else redis.call('SET', KEYS[7], json) end
+      end
+      return json`,
   },
 };
 
@@ -167,7 +180,7 @@ export interface QaScriptCommands {
   roarQaUpvote(...args: (string | number)[]): Promise<UpvoteOutcome[]>;
   roarQaModerate(...args: (string | number)[]): Promise<string | null>;
   roarQaUnpick(key: string, now: number): Promise<number>;
-  roarQaBoard(...args: (string | number)[]): Promise<string[]>;
+  roarQaBoard(...args: (string | number)[]): Promise<string>;
 }
 
 export interface QaBackend {
@@ -257,9 +270,13 @@ export class RedisQa implements QaStore {
   }
 
   async board(stream: string, n: number): Promise<QaBoard> {
-    const reply = await attempt('qa.board', () =>
-      this.#b.redis.roarQaBoard(...this.#keys(stream), Math.max(0, Math.floor(n))),
+    const keys = [...this.#keys(stream), this.#b.keys.qaPart(stream, 'board')];
+    const json = await attempt('qa.board', () =>
+      this.#b.redis.roarQaBoard(...keys, Math.max(0, Math.floor(n))),
     );
+    const reply: unknown = JSON.parse(json);
+    if (!Array.isArray(reply) || !reply.every((x) => typeof x === 'string'))
+      throw new Error('stored board is malformed');
     const [rev, ts, open] = reply;
     let i = 3;
     let picked: QaQuestion | null = null;
@@ -275,7 +292,7 @@ export class RedisQa implements QaStore {
 }
 
 /** The question whose id, JSON, upvotes and meta start at `reply[i]`. */
-function decodeQuestion(reply: readonly string[], i: number): QaQuestion {
+function decodeQuestion(reply: readonly unknown[], i: number): QaQuestion {
   const id = reply[i] as string;
   const { user, text, ts } = parseObject(reply[i + 1] as string, 'question');
   if (typeof text !== 'string' || typeof ts !== 'number' || !isUserRef(user)) {
