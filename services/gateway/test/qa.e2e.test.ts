@@ -97,4 +97,20 @@ describe('Q&A in embedded mode', () => {
     const audit = await call('GET', '/admin/v1/streams/s/audit', { apiKey: API_KEY });
     expect(JSON.stringify(audit.body)).toContain('qa_pick');
   });
+
+  it('at degradation level 4 refuses viewers\u2019 questions (read_only) and keeps counting upvotes', async () => {
+    await using server = await startServer({ ROAR_LEVEL: '4' });
+    const host = await server.viewer('d', { user: 'host', roles: ['broadcaster:d'] });
+    const fan = await server.viewer('d', { user: 'fan' });
+    expect(
+      await host.request({ type: 'qa_mod', stream: 'd', action: { type: 'open' } }),
+    ).toMatchObject({ type: 'ack' });
+    expect(await fan.request({ type: 'ask', stream: 'd', text: 'busy?' })).toMatchObject({
+      code: 'read_only',
+    });
+    const asked = await host.request({ type: 'ask', stream: 'd', text: 'the host still asks' });
+    expect(asked).toMatchObject({ type: 'ack' });
+    const id = (asked as { id: string }).id;
+    expect(await fan.request({ type: 'upvote', stream: 'd', id })).toMatchObject({ type: 'ack' });
+  });
 });
