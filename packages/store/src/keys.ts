@@ -36,6 +36,8 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:s:{<stream>}:qa-votes`      set of `id LF voter`: one upvote per voter per question
  * - `<prefix>:s:{<stream>}:qa-last-ask`   hash author → when they last asked (ms)
  * - `<prefix>:s:{<stream>}:qa-board`      string, the last board built (JSON), read while its rev holds
+ * - `<prefix>:s:{<stream>}:qa-held`, `:qa-hidden`  sorted sets of the held and hidden ids (all
+ *   score 0, so in id order: asking order), what moderators review
  *
  * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
@@ -157,4 +159,5 @@ type StreamKeyKind =
   | `qa-${QaKeyPart}`;
 
 /** The parts of a stream's Q&A besides its session hash. */
-export type QaKeyPart = 'questions' | 'meta' | 'upvotes' | 'rank' | 'votes' | 'last-ask' | 'board';
+export type QaKeyPart =
+  'questions' | 'meta' | 'upvotes' | 'rank' | 'votes' | 'last-ask' | 'board' | 'held' | 'hidden';

@@ -7,6 +7,7 @@ import {
   type QaStore,
   type QuestionAction,
   type QuestionState,
+  type ReviewState,
   type Upvote,
   type UpvoteOutcome,
 } from './qa.js';
@@ -126,6 +127,16 @@ export class MemoryQa implements QaStore {
     }
     touch(s, now);
     return q.state;
+  }
+
+  async list(stream: string, state: ReviewState, limit: number): Promise<QaQuestion[]> {
+    const s = this.#streams.get(stream);
+    if (!s) return [];
+    return [...s.questions.values()]
+      .filter((q) => q.state === state)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, Math.max(0, limit))
+      .map(view);
   }
 
   async unpick(stream: string, now: number): Promise<number> {

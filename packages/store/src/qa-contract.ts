@@ -197,5 +197,27 @@ export function describeQaContract(store: () => QaStore): void {
       expect((await qa.board('m', 5)).picked).toBeNull();
       expect(await qa.moderate('m', 'q99999999', 'hide', T + 8)).toBeUndefined();
     });
+
+    it('lists held and hidden questions for review, oldest first, as they move', async () => {
+      const qa = store();
+      await qa.setOpen('l', true, T);
+      const held1 = await askOk(qa, 'l', question('a', 'held one', T, true));
+      const shown = await askOk(qa, 'l', question('b', 'shown'));
+      const held2 = await askOk(qa, 'l', question('c', 'held two', T, true));
+      expect((await qa.list('l', 'held', 10)).map((q) => [q.id, q.text])).toEqual([
+        [held1, 'held one'],
+        [held2, 'held two'],
+      ]);
+      expect(await qa.list('l', 'held', 1)).toHaveLength(1);
+      expect(await qa.list('l', 'hidden', 10)).toEqual([]);
+      await qa.moderate('l', held1, 'show', T);
+      await qa.moderate('l', held2, 'hide', T);
+      await qa.moderate('l', shown, 'hide', T);
+      expect(await qa.list('l', 'held', 10)).toEqual([]);
+      expect((await qa.list('l', 'hidden', 10)).map((q) => q.id)).toEqual([shown, held2]);
+      await qa.moderate('l', shown, 'show', T);
+      expect((await qa.list('l', 'hidden', 10)).map((q) => q.id)).toEqual([held2]);
+      expect(await qa.list('none', 'held', 10)).toEqual([]);
+    });
   });
 }

@@ -32,6 +32,9 @@ export interface Upvote {
  */
 export type UpvoteOutcome = 'counted' | 'duplicate' | 'missing' | 'hidden' | 'own' | 'closed';
 
+/** The questions a moderator reviews: held for one (automod), or hidden by one. */
+export type ReviewState = 'held' | 'hidden';
+
 /** What a moderator does to one question. */
 export type QuestionAction = 'hide' | 'show' | 'answer' | 'pick';
 
@@ -78,6 +81,8 @@ export interface QaStore {
     action: QuestionAction,
     now: number,
   ): Promise<QuestionState | undefined>;
+  /** Questions in `state`, oldest first, at most `limit`: what moderators review and show. */
+  list(stream: string, state: ReviewState, limit: number): Promise<QaQuestion[]>;
   /** Clears the picked question. Resolves with the new rev. */
   unpick(stream: string, now: number): Promise<number>;
   /** The board with its top `n` questions. */

@@ -7,6 +7,7 @@ import type {
   QaStore,
   QuestionAction,
   QuestionState,
+  ReviewState,
   Upvote,
   UpvoteOutcome,
 } from './qa.js';
@@ -48,7 +49,7 @@ export const qaScripts = {
       return rev`,
   },
   roarQaAsk: {
-    numberOfKeys: 7,
+    numberOfKeys: 8,
     // ARGV: author, question JSON, ts, held (0/1), min interval ms, ttl.
     lua: `${BUMP_LUA}${QUESTION_ID_LUA}
       if redis.call('HGET', KEYS[1], 'open') ~= '1' then return {0, 'closed'} end
@@ -63,6 +64,8 @@ export const qaScripts = {
       local rev
       if ARGV[4] == '1' then
         redis.call('HSET', KEYS[3], id, 'l' .. ARGV[1])
+        redis.call('ZADD', KEYS[8], 0, id)
+        redis.call('EXPIRE', KEYS[8], ARGV[6])
         rev = tonumber(redis.call('HGET', KEYS[1], 'rev') or '0')
       else
         redis.call('HSET', KEYS[3], id, 'v' .. ARGV[1])
@@ -106,13 +109,14 @@ export const qaScripts = {
       return out`,
   },
   roarQaModerate: {
-    numberOfKeys: 6,
+    numberOfKeys: 8,
     // ARGV: id, action, now. The state character afterwards; false when there is no question.
     lua: `${BUMP_LUA}
       local id, action = ARGV[1], ARGV[2]
       local meta = redis.call('HGET', KEYS[3], id)
       if not meta then return false end
       local state, author = string.sub(meta, 1, 1), string.sub(meta, 2)
+      local old = state
       if action == 'pick' then
         if state == 'h' or state == 'l' then return state end
         redis.call('HSET', KEYS[1], 'picked', id)
@@ -128,8 +132,33 @@ export const qaScripts = {
         redis.call('ZREM', KEYS[5], id)
       end
       redis.call('HSET', KEYS[3], id, state .. author)
+      -- The review lists: held (KEYS[7]) and hidden (KEYS[8]) ids, in asking order.
+      local index = { l = KEYS[7], h = KEYS[8] }
+      if old ~= state then
+        if index[old] then redis.call('ZREM', index[old], id) end
+        if index[state] then
+          redis.call('ZADD', index[state], 0, id)
+          local ttl = redis.call('TTL', KEYS[1])
+          if ttl > 0 then redis.call('EXPIRE', index[state], ttl) end
+        end
+      end
       bump(KEYS[1], tonumber(ARGV[3]))
       return state`,
+  },
+  roarQaList: {
+    numberOfKeys: 4,
+    // KEYS: a review list (held or hidden ids), questions, meta, upvotes. ARGV: limit. A JSON
+    // array of id, JSON, upvotes, meta per question, oldest first.
+    lua: `
+      local out = {}
+      for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+        out[#out + 1] = id
+        out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+        out[#out + 1] = redis.call('HGET', KEYS[4], id) or '0'
+        out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''
+      end
+      if #out == 0 then return '[]' end
+      return cjson.encode(out)`,
   },
   roarQaUnpick: {
     numberOfKeys: 1,
@@ -180,6 +209,7 @@ export interface QaScriptCommands {
   roarQaUpvote(...args: (string | number)[]): Promise<UpvoteOutcome[]>;
   roarQaModerate(...args: (string | number)[]): Promise<string | null>;
   roarQaUnpick(key: string, now: number): Promise<number>;
+  roarQaList(...args: (string | number)[]): Promise<string>;
   roarQaBoard(...args: (string | number)[]): Promise<string>;
 }
 
@@ -226,7 +256,8 @@ export class RedisQa implements QaStore {
   }
 
   async ask(stream: string, q: NewQuestion, minIntervalMs: number): Promise<AskOutcome> {
-    const keys = [...this.#keys(stream), this.#b.keys.qaPart(stream, 'last-ask')];
+    const k = this.#b.keys;
+    const keys = [...this.#keys(stream), k.qaPart(stream, 'last-ask'), k.qaPart(stream, 'held')];
     const json = JSON.stringify({ user: q.user, text: q.text, ts: q.ts });
     const [ok, idOrReason, extra] = await attempt('qa.ask', () =>
       this.#b.redis.roarQaAsk(
@@ -259,9 +290,33 @@ export class RedisQa implements QaStore {
     now: number,
   ): Promise<QuestionState | undefined> {
     const state = await attempt('qa.moderate', () =>
-      this.#b.redis.roarQaModerate(...this.#keys(stream), id, action, now),
+      this.#b.redis.roarQaModerate(
+        ...this.#keys(stream),
+        this.#b.keys.qaPart(stream, 'held'),
+        this.#b.keys.qaPart(stream, 'hidden'),
+        id,
+        action,
+        now,
+      ),
     );
     return state === null ? undefined : STATES[state];
+  }
+
+  async list(stream: string, state: ReviewState, limit: number): Promise<QaQuestion[]> {
+    const k = this.#b.keys;
+    const keys = [
+      k.qaPart(stream, state),
+      k.qaPart(stream, 'questions'),
+      k.qaPart(stream, 'meta'),
+      k.qaPart(stream, 'upvotes'),
+    ];
+    const json = await attempt('qa.list', () =>
+      this.#b.redis.roarQaList(...keys, Math.max(0, Math.floor(limit))),
+    );
+    const reply = parseStrings(json);
+    const out: QaQuestion[] = [];
+    for (let i = 0; i + 3 < reply.length; i += 4) out.push(decodeQuestion(reply, i));
+    return out;
   }
 
   async unpick(stream: string, now: number): Promise<number> {
@@ -274,9 +329,7 @@ export class RedisQa implements QaStore {
     const json = await attempt('qa.board', () =>
       this.#b.redis.roarQaBoard(...keys, Math.max(0, Math.floor(n))),
     );
-    const reply: unknown = JSON.parse(json);
-    if (!Array.isArray(reply) || !reply.every((x) => typeof x === 'string'))
-      throw new Error('stored board is malformed');
+    const reply = parseStrings(json);
     const [rev, ts, open] = reply;
     let i = 3;
     let picked: QaQuestion | null = null;
@@ -289,6 +342,14 @@ export class RedisQa implements QaStore {
     for (; i + 3 < reply.length; i += 4) top.push(decodeQuestion(reply, i));
     return { rev: Number(rev), ts: Number(ts), open: open === '1', top, picked };
   }
+}
+
+/** A script's JSON array of strings. */
+function parseStrings(json: string): string[] {
+  const reply: unknown = JSON.parse(json);
+  if (!Array.isArray(reply) || !reply.every((x) => typeof x === 'string'))
+    throw new Error('a Q&A script answered something that is not a list of strings');
+  return reply;
 }
 
 /** The question whose id, JSON, upvotes and meta start at `reply[i]`. */

@@ -113,4 +113,46 @@ describe('Q&A in embedded mode', () => {
     const id = (asked as { id: string }).id;
     expect(await fan.request({ type: 'upvote', stream: 'd', id })).toMatchObject({ type: 'ack' });
   });
+
+  it('lists held questions for moderators (automod holds), and shows one on the board', async () => {
+    const { server, call, modToken } = await moderationSetup(api(), { ROAR_AUTOMOD: 'rules' });
+    await using _server = server;
+    const asker = await server.viewer('s', { user: 'asker' });
+    const path = '/admin/v1/streams/s/qa';
+    await call('POST', `${path}/actions`, { apiKey: API_KEY, body: { type: 'open' } });
+    // Shouting: the built-in automod holds it; the asker hears `held`, viewers see nothing yet.
+    const viewer = await server.viewer('s', { user: 'fan' });
+    const held = await asker.request({
+      type: 'ask',
+      stream: 's',
+      text: 'WHY IS THE CAPTAIN NOT BATTING NOW',
+    });
+    expect(held).toMatchObject({ type: 'ack', held: true });
+    const id = (held as { id: string }).id;
+    expect(await viewer.request({ type: 'upvote', stream: 's', id })).toMatchObject({
+      code: 'question_hidden',
+    });
+    const listed = await call('GET', `${path}/questions?state=held`, { token: modToken });
+    expect(listed).toMatchObject({
+      status: 200,
+      body: { questions: [{ id, text: 'WHY IS THE CAPTAIN NOT BATTING NOW', upvotes: 0 }] },
+    });
+    expect(
+      await call('POST', `${path}/actions`, { token: modToken, body: { type: 'show', id } }),
+    ).toMatchObject({ status: 200, body: { board: { top: [{ id }] } } });
+    await viewer.waitForMessage(
+      () => viewer.eventsOf('s', 'qa').at(-1)?.top[0]?.id === id,
+      5000,
+      'the shown question',
+    );
+    expect(await call('GET', `${path}/questions?state=held`, { token: modToken })).toMatchObject({
+      body: { questions: [] },
+    });
+    expect((await call('GET', `${path}/questions?state=gone`, { token: modToken })).status).toBe(
+      400,
+    );
+    expect(
+      (await call('GET', `${path}/questions?state=held`, { token: await token('fan') })).status,
+    ).toBe(403);
+  });
 });

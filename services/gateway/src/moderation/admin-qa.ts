@@ -26,6 +26,14 @@ export function adminQaRoutes(
       const board = await d.store.qa.board(stream, d.config.qaTopN);
       return json(200, { board });
     }),
+    route('get', '/streams/:stream/qa/questions', async (req, actor) => {
+      const stream = req.params.stream ?? '';
+      requireModerator(actor, stream);
+      // Both checked against the document before the handler runs (enum, 1–500 with a default).
+      const state = req.query.state as 'held' | 'hidden';
+      const limit = req.query.limit as number;
+      return json(200, { questions: await d.store.qa.list(stream, state, limit) });
+    }),
     route('post', '/streams/:stream/qa/actions', async (req, actor) => {
       // The protocol's own strict parser, as for the WebSocket command.
       const message = parseClientMessage({

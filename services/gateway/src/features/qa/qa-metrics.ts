@@ -38,5 +38,6 @@ export function countedQaStore(store: QaStore, calls: Counter<'op'>): QaStore {
     moderate: (...a) => (calls.inc({ op: 'mod' }), store.moderate(...a)),
     unpick: (...a) => (calls.inc({ op: 'mod' }), store.unpick(...a)),
     board: (...a) => (calls.inc({ op: 'board' }), store.board(...a)),
+    list: (...a) => (calls.inc({ op: 'mod' }), store.list(...a)),
   };
 }

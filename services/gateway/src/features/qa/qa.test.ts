@@ -22,6 +22,7 @@ function counted(): {
     ask: (...a) => inner.ask(...a),
     moderate: (...a) => inner.moderate(...a),
     unpick: (...a) => inner.unpick(...a),
+    list: (...a) => inner.list(...a),
     async upvote(stream, votes, now) {
       calls.upvote.push([...votes]);
       if (fail.on) throw new Error('store down');
