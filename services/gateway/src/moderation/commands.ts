@@ -3,18 +3,23 @@ import type { Identity } from '../base/identity.js';
 import type { Actor } from './actor.js';
 import type { ModerationService } from './service.js';
 
+/** Who a signed-in connection acts as in moderation; anonymous ones may not moderate. */
+export function actorOf(identity: Identity): Actor {
+  if (identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
+  return {
+    id: identity.userId ?? identity.key,
+    roles: identity.roles,
+    admin: identity.roles.includes('admin'),
+  };
+}
+
 /** A moderator's WebSocket command, run through the same service as the admin API. */
 export async function performModAction(
   service: ModerationService,
   identity: Identity,
   req: ModRequest,
 ): Promise<void> {
-  if (identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
-  const actor: Actor = {
-    id: identity.userId ?? identity.key,
-    roles: identity.roles,
-    admin: identity.roles.includes('admin'),
-  };
+  const actor = actorOf(identity);
   const { stream, action } = req;
   switch (action.type) {
     case 'delete':

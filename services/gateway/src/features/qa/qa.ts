@@ -15,6 +15,7 @@ import type { GatewayConfig } from '../../base/gateway-config.js';
 import { badgesFor } from '../../base/identity.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
 import { RateLimiter } from '../../base/token-bucket.js';
+import { actorOf } from '../../moderation/commands.js';
 import { moderateQa } from '../../moderation/qa-actions.js';
 import type { AutoMod } from '../../moderation/rules/automod.js';
 import { checkChat, isPrivileged } from '../../moderation/rules/chat-policy.js';
@@ -277,13 +278,7 @@ export class Qa implements StreamFeature<QaRequestType> {
 
   async #moderate(req: QaModRequest, s: Session): Promise<FeatureReply> {
     const state = this.#o.registry.get(req.stream);
-    if (s.identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
-    const { identity } = s;
-    const actor = {
-      id: identity.userId ?? identity.key,
-      roles: identity.roles,
-      admin: identity.roles.includes('admin'),
-    };
+    const actor = actorOf(s.identity);
     const store = { qa: this.#qa, moderation: this.#o.store.moderation };
     const board = await moderateQa({ ...this.#o, store }, actor, req.stream, req.action);
     // Shown here at once and published for every other gateway holding the stream.
