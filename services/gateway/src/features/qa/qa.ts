@@ -273,7 +273,7 @@ export class Qa implements StreamFeature<QaRequestType> {
       const [code, message] = REFUSED[outcome];
       throw new RoarError(code, message);
     }
-    return req.ref !== undefined ? { type: 'ack', ref: req.ref, id: req.id } : undefined;
+    return req.ref !== undefined && s.open ? { type: 'ack', ref: req.ref, id: req.id } : undefined;
   }
 
   async #moderate(req: QaModRequest, s: Session): Promise<FeatureReply> {

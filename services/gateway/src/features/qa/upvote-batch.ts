@@ -5,8 +5,8 @@ interface Waiting extends Upvote {
   reject(error: unknown): void;
 }
 
-/** Most voter–question pairs remembered per gateway before the memory starts over. */
-const SENT_CAP = 1_000_000;
+/** Most voter–question pairs remembered per gateway (about 30 MB) before the memory starts over. */
+const SENT_CAP = 200_000;
 
 /**
  * A gateway's upvotes, fanned in like reactions: collected per stream and sent to the store as one
