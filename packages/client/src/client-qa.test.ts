@@ -41,6 +41,11 @@ describe('RoarClient Q&A', () => {
     expect(t.last('qa_mod')).toMatchObject({ action: { type: 'pick', id: 'q00000001' } });
     t.push({ type: 'ack', ref: t.last('qa_mod').ref ?? -1 });
     await expect(picking).resolves.toBeUndefined();
+
+    const mine = h.client.myQuestions('s');
+    const own = board(3, 5).top;
+    t.push({ type: 'ack', ref: t.last('qa_mine').ref ?? -1, questions: own });
+    await expect(mine).resolves.toEqual(own);
   });
 
   it('holds boards for playback alignment, like chat', async () => {

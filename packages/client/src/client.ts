@@ -6,6 +6,7 @@ import {
   type JoinedMessage,
   type ModAction,
   type QaAction,
+  type QaQuestion,
   type ServerMessage,
   type WelcomeMessage,
 } from '@roar/protocol/core';
@@ -275,6 +276,16 @@ export class RoarClient {
   async moderateQa(stream: string, action: QaAction): Promise<void> {
     const checked = checkQaRequest(stream, action);
     await this.#request('qa_mod', (ref) => ({ ...checked, ref }));
+  }
+
+  /**
+   * The user's own questions on `stream`, newest first (their last 20, as they wrote them, with
+   * their upvotes): after a reload or on another device. Needs a signed-in user.
+   */
+  async myQuestions(stream: string): Promise<QaQuestion[]> {
+    checkStream(stream);
+    const ack = await this.#request('qa_mine', (ref) => ({ type: 'qa_mine', ref, stream }));
+    return Array.isArray(ack.questions) ? ack.questions : [];
   }
 
   /** Measures a round trip to the server, in ms; also refines the server clock estimate. */

@@ -22,6 +22,7 @@ export interface Replies {
   ask: AckMessage;
   upvote: AckMessage;
   qa_mod: AckMessage;
+  qa_mine: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -36,6 +37,7 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   ask: 'ack',
   upvote: 'ack',
   qa_mod: 'ack',
+  qa_mine: 'ack',
 };
 
 interface Entry {

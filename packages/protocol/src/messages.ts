@@ -260,6 +260,8 @@ export interface AckMessage {
   ts?: number;
   /** The chat message waits for a moderator (or the stream's delay) before anyone sees it. */
   held?: boolean;
+  /** Q&A (issue 14): for `qa_mine`, the asker's own questions, newest first. */
+  questions?: QaQuestion[];
 }
 
 export interface ErrorMessage {
@@ -383,4 +385,11 @@ export interface QaModRequest {
   action: QaAction;
 }
 
-export type QaRequest = AskRequest | UpvoteRequest | QaModRequest;
+/** The asker's own questions (after a reload or on another device): answered with an `ack`. */
+export interface QaMineRequest {
+  type: 'qa_mine';
+  ref?: number;
+  stream: string;
+}
+
+export type QaRequest = AskRequest | UpvoteRequest | QaModRequest | QaMineRequest;

@@ -22,6 +22,7 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   ask: ['type', 'ref', 'stream', 'text'],
   upvote: ['type', 'ref', 'stream', 'id'],
   qa_mod: ['type', 'ref', 'stream', 'action'],
+  qa_mine: ['type', 'ref', 'stream'],
 };
 
 /** The fields of each moderation action. */
@@ -152,6 +153,8 @@ export function parseClientMessage(value: unknown): ClientMessage {
         { type: kind, stream: readStream(value, ref), action: readQaAction(value.action, ref) },
         ref,
       );
+    case 'qa_mine':
+      return withRef({ type: kind, stream: readStream(value, ref) }, ref);
   }
 }
 

@@ -11,4 +11,4 @@ export {
   type RedisStoreOptions,
 } from './redis-store.js';
 export type * from './qa.js';
-export { questionId } from './qa.js';
+export { MINE_KEPT, questionId } from './qa.js';

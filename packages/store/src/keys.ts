@@ -38,6 +38,7 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:s:{<stream>}:qa-board`      string, the last board built (JSON), read while its rev holds
  * - `<prefix>:s:{<stream>}:qa-held`, `:qa-hidden`  sorted sets of the held and hidden ids (all
  *   score 0, so in id order: asking order), what moderators review
+ * - `<prefix>:s:{<stream>}:qa-by-author`  hash author → their last 20 question ids
  *
  * History, uniques, held and held-order expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
@@ -160,4 +161,13 @@ type StreamKeyKind =
 
 /** The parts of a stream's Q&A besides its session hash. */
 export type QaKeyPart =
-  'questions' | 'meta' | 'upvotes' | 'rank' | 'votes' | 'last-ask' | 'board' | 'held' | 'hidden';
+  | 'questions'
+  | 'meta'
+  | 'upvotes'
+  | 'rank'
+  | 'votes'
+  | 'last-ask'
+  | 'board'
+  | 'held'
+  | 'hidden'
+  | 'by-author';

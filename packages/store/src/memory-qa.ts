@@ -1,5 +1,6 @@
 import type { QaQuestion } from '@roar/protocol';
 import {
+  MINE_KEPT,
   questionId,
   type AskOutcome,
   type NewQuestion,
@@ -28,6 +29,7 @@ interface Session {
   questions: Map<string, Stored>;
   voted: Set<string>;
   lastAsk: Map<string, number>;
+  byAuthor: Map<string, string[]>;
 }
 
 /**
@@ -49,6 +51,7 @@ export class MemoryQa implements QaStore {
         questions: new Map(),
         voted: new Set(),
         lastAsk: new Map(),
+        byAuthor: new Map(),
       };
       this.#streams.set(stream, s);
     }
@@ -76,6 +79,8 @@ export class MemoryQa implements QaStore {
       state: q.held ? 'held' : 'visible',
       upvotes: 0,
     });
+    const mine = [...(s.byAuthor.get(q.author) ?? []), id].slice(-MINE_KEPT);
+    s.byAuthor.set(q.author, mine);
     // A held question changes no board; the rev stays, so nobody reads a board for nothing.
     return { ok: true, id, rev: q.held ? s.rev : touch(s, q.ts) };
   }
@@ -136,6 +141,16 @@ export class MemoryQa implements QaStore {
       .filter((q) => q.state === state)
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .slice(0, Math.max(0, limit))
+      .map(view);
+  }
+
+  async mine(stream: string, author: string): Promise<QaQuestion[]> {
+    const s = this.#streams.get(stream);
+    const ids = s?.byAuthor.get(author) ?? [];
+    return ids
+      .map((id) => s?.questions.get(id))
+      .filter((q): q is Stored => q !== undefined)
+      .reverse()
       .map(view);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { questionId, type NewQuestion, type QaStore } from './qa.js';
+import { MINE_KEPT, questionId, type NewQuestion, type QaStore } from './qa.js';
 
 const T = 1_700_000_000_000;
 
@@ -218,6 +218,28 @@ export function describeQaContract(store: () => QaStore): void {
       await qa.moderate('l', shown, 'show', T);
       expect((await qa.list('l', 'hidden', 10)).map((q) => q.id)).toEqual([held2]);
       expect(await qa.list('none', 'held', 10)).toEqual([]);
+    });
+
+    it('gives an author their own questions, newest first, held and hidden ones too', async () => {
+      const qa = store();
+      await qa.setOpen('y', true, T);
+      const first = await askOk(qa, 'y', question('me', 'first'));
+      await askOk(qa, 'y', question('other', 'not mine'));
+      const held = await askOk(qa, 'y', question('me', 'held', T + 60_000, true));
+      await qa.upvote('y', [{ id: first, voter: 'v' }], T + 60_001);
+      await qa.moderate('y', first, 'hide', T + 60_002);
+      expect((await qa.mine('y', 'me')).map((q) => [q.id, q.text, q.upvotes])).toEqual([
+        [held, 'held', 0],
+        [first, 'first', 1],
+      ]);
+      expect(await qa.mine('y', 'nobody')).toEqual([]);
+      expect(await qa.mine('none', 'me')).toEqual([]);
+      await qa.setOpen('z', true, T);
+      for (let i = 0; i < MINE_KEPT + 2; i++)
+        await askOk(qa, 'z', question('busy', `q${i}`, T + i * 60_000));
+      const kept = await qa.mine('z', 'busy');
+      expect(kept).toHaveLength(MINE_KEPT);
+      expect(kept[0]?.text).toBe(`q${MINE_KEPT + 1}`);
     });
   });
 }

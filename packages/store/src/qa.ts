@@ -83,11 +83,19 @@ export interface QaStore {
   ): Promise<QuestionState | undefined>;
   /** Questions in `state`, oldest first, at most `limit`: what moderators review and show. */
   list(stream: string, state: ReviewState, limit: number): Promise<QaQuestion[]>;
+  /**
+   * `author`'s own questions, newest first, at most the last `MINE_KEPT` they asked (hidden or
+   * held ones too, as they wrote them: an author is not told a moderator hid theirs).
+   */
+  mine(stream: string, author: string): Promise<QaQuestion[]>;
   /** Clears the picked question. Resolves with the new rev. */
   unpick(stream: string, now: number): Promise<number>;
   /** The board with its top `n` questions. */
   board(stream: string, n: number): Promise<QaBoard>;
 }
+
+/** How many of an author's questions `mine` keeps, per stream. */
+export const MINE_KEPT = 20;
 
 /** Fixed-width, so the store's id order (Redis: lexicographic on ties) is the asking order. */
 export function questionId(seq: number): string {

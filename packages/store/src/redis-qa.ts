@@ -1,5 +1,6 @@
 import type { QaQuestion, UserRef } from '@roar/protocol';
 import type { Keys } from './keys.js';
+import { MINE_KEPT } from './qa.js';
 import type {
   AskOutcome,
   NewQuestion,
@@ -49,7 +50,7 @@ export const qaScripts = {
       return rev`,
   },
   roarQaAsk: {
-    numberOfKeys: 8,
+    numberOfKeys: 9,
     // ARGV: author, question JSON, ts, held (0/1), min interval ms, ttl.
     lua: `${BUMP_LUA}${QUESTION_ID_LUA}
       if redis.call('HGET', KEYS[1], 'open') ~= '1' then return {0, 'closed'} end
@@ -72,7 +73,14 @@ export const qaScripts = {
         redis.call('ZADD', KEYS[5], 0, id)
         rev = bump(KEYS[1], ts)
       end
+      -- The author's last ${MINE_KEPT} ids, oldest first, space-separated (KEYS[9]).
+      local mine = (redis.call('HGET', KEYS[9], ARGV[1]) or '') .. ' ' .. id
+      local kept = {}
+      for one in string.gmatch(mine, '%S+') do kept[#kept + 1] = one end
+      while #kept > ${MINE_KEPT} do table.remove(kept, 1) end
+      redis.call('HSET', KEYS[9], ARGV[1], table.concat(kept, ' '))
       for i = 1, 7 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
+      redis.call('EXPIRE', KEYS[9], ARGV[6])
       return {1, id, rev}`,
   },
   roarQaUpvote: {
@@ -160,6 +168,27 @@ export const qaScripts = {
       if #out == 0 then return '[]' end
       return cjson.encode(out)`,
   },
+  roarQaMine: {
+    numberOfKeys: 4,
+    // KEYS: by-author, questions, meta, upvotes. ARGV: author. As roarQaList, newest first.
+    lua: `
+      local out = {}
+      local ids = {}
+      for one in string.gmatch(redis.call('HGET', KEYS[1], ARGV[1]) or '', '%S+') do
+        table.insert(ids, 1, one)
+      end
+      for _, id in ipairs(ids) do
+        local json = redis.call('HGET', KEYS[2], id)
+        if json then
+          out[#out + 1] = id
+          out[#out + 1] = json
+          out[#out + 1] = redis.call('HGET', KEYS[4], id) or '0'
+          out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''
+        end
+      end
+      if #out == 0 then return '[]' end
+      return cjson.encode(out)`,
+  },
   roarQaUnpick: {
     numberOfKeys: 1,
     // ARGV: now.
@@ -210,6 +239,7 @@ export interface QaScriptCommands {
   roarQaModerate(...args: (string | number)[]): Promise<string | null>;
   roarQaUnpick(key: string, now: number): Promise<number>;
   roarQaList(...args: (string | number)[]): Promise<string>;
+  roarQaMine(...args: string[]): Promise<string>;
   roarQaBoard(...args: (string | number)[]): Promise<string>;
 }
 
@@ -257,7 +287,12 @@ export class RedisQa implements QaStore {
 
   async ask(stream: string, q: NewQuestion, minIntervalMs: number): Promise<AskOutcome> {
     const k = this.#b.keys;
-    const keys = [...this.#keys(stream), k.qaPart(stream, 'last-ask'), k.qaPart(stream, 'held')];
+    const keys = [
+      ...this.#keys(stream),
+      k.qaPart(stream, 'last-ask'),
+      k.qaPart(stream, 'held'),
+      k.qaPart(stream, 'by-author'),
+    ];
     const json = JSON.stringify({ user: q.user, text: q.text, ts: q.ts });
     const [ok, idOrReason, extra] = await attempt('qa.ask', () =>
       this.#b.redis.roarQaAsk(
@@ -313,6 +348,21 @@ export class RedisQa implements QaStore {
     const json = await attempt('qa.list', () =>
       this.#b.redis.roarQaList(...keys, Math.max(0, Math.floor(limit))),
     );
+    const reply = parseStrings(json);
+    const out: QaQuestion[] = [];
+    for (let i = 0; i + 3 < reply.length; i += 4) out.push(decodeQuestion(reply, i));
+    return out;
+  }
+
+  async mine(stream: string, author: string): Promise<QaQuestion[]> {
+    const k = this.#b.keys;
+    const keys = [
+      k.qaPart(stream, 'by-author'),
+      k.qaPart(stream, 'questions'),
+      k.qaPart(stream, 'meta'),
+      k.qaPart(stream, 'upvotes'),
+    ];
+    const json = await attempt('qa.mine', () => this.#b.redis.roarQaMine(...keys, author));
     const reply = parseStrings(json);
     const out: QaQuestion[] = [];
     for (let i = 0; i + 3 < reply.length; i += 4) out.push(decodeQuestion(reply, i));

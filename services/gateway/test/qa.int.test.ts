@@ -163,6 +163,15 @@ describe('Q&A over real NATS and Redis, three gateways', () => {
         ]);
       }
 
+      // v0 on another device (gateway c): their own question, with its upvotes, from the store.
+      const v0Elsewhere = await c.viewer(s, { user: 'v0' });
+      const mine = await v0Elsewhere.request({ type: 'qa_mine', stream: s });
+      expect(mine).toMatchObject({
+        type: 'ack',
+        questions: [{ id: q0, text: 'question 0', upvotes: 4 }],
+      });
+      expect((mine as { questions: unknown[] }).questions).toHaveLength(1);
+
       // A moderator hides q0 and picks q2: every viewer's board loses q0 and highlights q2.
       expect(
         await reply(host, { type: 'qa_mod', stream: s, action: { type: 'hide', id: q0 } }),

@@ -71,6 +71,20 @@ export class QaPanel {
     this.#render();
   }
 
+  /** The stream was joined (again): the user's own questions come from the server, so they
+   * survive a reload or a second device. */
+  joined(): void {
+    if (!this.#signedIn) return;
+    this.#client
+      .myQuestions(this.#stream)
+      .then((questions) => {
+        for (const q of [...questions].reverse())
+          this.#own.set(q.id, { text: q.text, upvotes: q.upvotes });
+        this.#render();
+      })
+      .catch((error: unknown) => this.#refused(error));
+  }
+
   /** A board from the server: each replaces the one before (the server keeps them in order). */
   board(board: StreamQa): void {
     this.#board = board;

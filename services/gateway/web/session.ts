@@ -108,6 +108,7 @@ export class Session {
       this.#status.pinned(joined.pinned, this.#unpin());
       if (joined.gap) this.#chat.system('Some messages were missed while reconnecting.');
       this.#composer.joined(true);
+      this.#qa.joined();
     });
     c.on('chat', (e) => {
       if (!mine(e)) return;

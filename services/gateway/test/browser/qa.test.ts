@@ -66,6 +66,10 @@ describe('demo app in Chromium: Q&A', { timeout: 90_000 }, () => {
     ).toBe(0);
     await ann.locator('#qa-mine li', { hasText: '(2 ▲)' }).waitFor();
 
+    // Ann reloads: her question comes back under "Your questions", from the server.
+    await joinDemo(ann, server.httpUrl, { stream: 'qa', name: 'Ann' });
+    await ann.locator('#qa-mine li', { hasText: 'Who opens the bowling?' }).waitFor();
+
     // The moderator console picks Ann's question: highlighted for everyone.
     await mod.bringToFront();
     await mod

@@ -22,7 +22,7 @@ export class QaMetrics {
     });
     this.storeCalls = new Counter({
       name: 'roar_qa_store_calls_total',
-      help: 'Q&A store calls (one Redis script each) by operation (ask, upvote_batch, board, mod)',
+      help: 'Q&A store calls (one Redis script each) by operation (ask, upvote_batch, board, mod, mine)',
       labelNames: ['op'] as const,
       registers: [registry],
     });
@@ -39,5 +39,6 @@ export function countedQaStore(store: QaStore, calls: Counter<'op'>): QaStore {
     unpick: (...a) => (calls.inc({ op: 'mod' }), store.unpick(...a)),
     board: (...a) => (calls.inc({ op: 'board' }), store.board(...a)),
     list: (...a) => (calls.inc({ op: 'mod' }), store.list(...a)),
+    mine: (...a) => (calls.inc({ op: 'mine' }), store.mine(...a)),
   };
 }

@@ -23,6 +23,7 @@ function counted(): {
     moderate: (...a) => inner.moderate(...a),
     unpick: (...a) => inner.unpick(...a),
     list: (...a) => inner.list(...a),
+    mine: (...a) => inner.mine(...a),
     async upvote(stream, votes, now) {
       calls.upvote.push([...votes]);
       if (fail.on) throw new Error('store down');

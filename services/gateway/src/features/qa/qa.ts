@@ -6,11 +6,12 @@ import {
   type AskRequest,
   type EncodedEvent,
   type QaEvent,
+  type QaMineRequest,
   type QaModRequest,
   type UpvoteRequest,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import type { QaStore, Store, UpvoteOutcome } from '@roar/store';
+import type { QaStore, Store } from '@roar/store';
 import type { GatewayConfig } from '../../base/gateway-config.js';
 import { badgesFor } from '../../base/identity.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
@@ -27,7 +28,7 @@ import type { Session, Socket } from '../../transport/socket.js';
 import type { FeatureReply, StreamFeature } from '../feature.js';
 import { Boards } from './boards.js';
 import { QaMetrics, countedQaStore } from './qa-metrics.js';
-import { UpvoteBatch } from './upvote-batch.js';
+import { UpvoteBatch, refusal } from './upvote-batch.js';
 
 export interface QaOptions {
   config: Pick<
@@ -54,15 +55,7 @@ export interface QaOptions {
   now: () => number;
 }
 
-type QaRequestType = 'ask' | 'upvote' | 'qa_mod';
-
-const REFUSED: Record<Exclude<UpvoteOutcome, 'counted'>, [ErrorCode, string]> = {
-  duplicate: [ErrorCode.AlreadyUpvoted, 'you upvoted this question already'],
-  missing: [ErrorCode.NotFound, 'no such question'],
-  hidden: [ErrorCode.QuestionHidden, 'this question is hidden'],
-  own: [ErrorCode.OwnQuestion, 'you cannot upvote your own question'],
-  closed: [ErrorCode.QaClosed, 'the Q&A is closed'],
-};
+type QaRequestType = 'ask' | 'upvote' | 'qa_mod' | 'qa_mine';
 
 /**
  * A stream's Q&A (issue 14): viewers ask (the chat rules apply: bans, timeouts, modes, banned
@@ -78,7 +71,7 @@ const REFUSED: Record<Exclude<UpvoteOutcome, 'counted'>, [ErrorCode, string]> = 
  */
 export class Qa implements StreamFeature<QaRequestType> {
   readonly name = 'qa';
-  readonly requests = ['ask', 'upvote', 'qa_mod'] as const;
+  readonly requests = ['ask', 'upvote', 'qa_mod', 'qa_mine'] as const;
   readonly subjects = ['qa'] as const;
   readonly reportEveryMs: number;
   readonly boards: Boards;
@@ -103,7 +96,7 @@ export class Qa implements StreamFeature<QaRequestType> {
   }
 
   handle(
-    req: AskRequest | UpvoteRequest | QaModRequest,
+    req: AskRequest | UpvoteRequest | QaModRequest | QaMineRequest,
     _ws: Socket,
     s: Session,
     now: number,
@@ -115,6 +108,8 @@ export class Qa implements StreamFeature<QaRequestType> {
         return this.#counted('upvote', this.#upvote(req, s, now));
       case 'qa_mod':
         return this.#counted('mod', this.#moderate(req, s));
+      case 'qa_mine':
+        return this.#counted('mine', this.#mine(req, s));
     }
   }
 
@@ -182,13 +177,16 @@ export class Qa implements StreamFeature<QaRequestType> {
     }
   }
 
-  /** The checks every viewer request starts with: joined, and signed in unless anonymous chat. */
-  #viewer(stream: string, s: Session, what: string): StreamState {
+  /**
+   * The checks every viewer request starts with: joined, signed in unless anonymous chat, and
+   * (unless `closedToo`) the Q&A not known to be closed.
+   */
+  #viewer(stream: string, s: Session, what: string, closedToo = false): StreamState {
     const state = s.streams.includes(stream) ? this.#o.registry.get(stream) : undefined;
     if (!state) throw new RoarError(ErrorCode.NotJoined, `join ${stream} before ${what}`);
     if (s.identity.anonymous && !this.#o.config.anonymousChat)
       throw new RoarError(ErrorCode.Unauthenticated, `sign in before ${what}`);
-    if (this.boards.isOpen(stream) === false)
+    if (!closedToo && this.boards.isOpen(stream) === false)
       throw new RoarError(ErrorCode.QaClosed, 'the Q&A is closed');
     return state;
   }
@@ -269,11 +267,15 @@ export class Qa implements StreamFeature<QaRequestType> {
     if (wait > 0)
       throw new RoarError(ErrorCode.RateLimited, 'upvoting too fast', { retryAfterMs: wait });
     const outcome = await this.upvotes.add(req.stream, req.id, s.identity.key);
-    if (outcome !== 'counted') {
-      const [code, message] = REFUSED[outcome];
-      throw new RoarError(code, message);
-    }
+    if (outcome !== 'counted') throw refusal(outcome);
     return req.ref !== undefined && s.open ? { type: 'ack', ref: req.ref, id: req.id } : undefined;
+  }
+
+  /** The asker's own questions (a reload, another device): one store read, in the ack. */
+  async #mine(req: QaMineRequest, s: Session): Promise<FeatureReply> {
+    this.#viewer(req.stream, s, 'asking for your questions', true);
+    const questions = await this.#qa.mine(req.stream, s.identity.key);
+    return req.ref !== undefined && s.open ? { type: 'ack', ref: req.ref, questions } : undefined;
   }
 
   async #moderate(req: QaModRequest, s: Session): Promise<FeatureReply> {

@@ -1,4 +1,19 @@
+import { ErrorCode, RoarError } from '@roar/protocol';
 import type { QaStore, Upvote, UpvoteOutcome } from '@roar/store';
+
+const REFUSED: Record<Exclude<UpvoteOutcome, 'counted'>, [ErrorCode, string]> = {
+  duplicate: [ErrorCode.AlreadyUpvoted, 'you upvoted this question already'],
+  missing: [ErrorCode.NotFound, 'no such question'],
+  hidden: [ErrorCode.QuestionHidden, 'this question is hidden'],
+  own: [ErrorCode.OwnQuestion, 'you cannot upvote your own question'],
+  closed: [ErrorCode.QaClosed, 'the Q&A is closed'],
+};
+
+/** The typed error an upvote that did not count is answered with. */
+export function refusal(outcome: Exclude<UpvoteOutcome, 'counted'>): RoarError {
+  const [code, message] = REFUSED[outcome];
+  return new RoarError(code, message);
+}
 
 interface Waiting extends Upvote {
   resolve(outcome: UpvoteOutcome): void;
