@@ -274,6 +274,9 @@ export class Qa implements StreamFeature<QaRequestType> {
   /** The asker's own questions (a reload, another device): one store read, in the ack. */
   async #mine(req: QaMineRequest, s: Session): Promise<FeatureReply> {
     this.#viewer(req.stream, s, 'asking for your questions', true);
+    // A store read each: it shares the upvotes' per-user bucket, so a flood of them is cheap.
+    const wait = this.#upvoteLimiter.take(s.identity.key, this.#o.now());
+    if (wait > 0) throw new RoarError(ErrorCode.RateLimited, 'too fast', { retryAfterMs: wait });
     const questions = await this.#qa.mine(req.stream, s.identity.key);
     return req.ref !== undefined && s.open ? { type: 'ack', ref: req.ref, questions } : undefined;
   }
