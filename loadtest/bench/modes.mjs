@@ -35,6 +35,7 @@ export const MODES = {
       'fair-admission': 60_000,
       'warm-cost': 40_000,
       log: 90_000,
+      qa: 60_000,
     },
     servers: {
       kinds: servers,
@@ -104,6 +105,8 @@ export const MODES = {
       requests: 3000,
       concurrency: 32,
     },
+    // Q&A (issue 14): an upvote burst over several gateway processes (phases/qa.mjs).
+    qa: { gateways: 3, voters: 3000, questions: 30, dupShare: 0.1, burstMs: 3000 },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -142,6 +145,7 @@ export const MODES = {
       profile: 25_000,
       relay: 90_000,
       log: 40_000,
+      qa: 30_000,
     },
     servers: {
       kinds: servers,
@@ -206,6 +210,7 @@ export const MODES = {
       requests: 500,
       concurrency: 16,
     },
+    qa: { gateways: 3, voters: 600, questions: 20, dupShare: 0.1, burstMs: 2000 },
     profile: {
       viewers: 1000,
       rate: 20,

@@ -15,6 +15,7 @@ import { integrationsSection } from './report/sections-integrations.mjs';
 import { relaySection } from './report/sections-relay.mjs';
 import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
 import { widgetsSection } from './report/sections-widgets.mjs';
+import { qaSection } from './report/section-qa.mjs';
 import { renderSvg } from './svg.mjs';
 
 export function writeReport(results, outDir) {
@@ -100,6 +101,7 @@ export function renderMarkdown(r) {
   if (r.phases?.profile) out.push(...profileSection(r));
   if (r.phases?.relay) out.push(...relaySection(r));
   if (r.phases?.widgets) out.push(...widgetsSection(r));
+  if (r.phases?.qa) out.push(...qaSection(r));
   out.push('## Settings', '');
   out.push(
     'Roar runs with every feature on (anonymous viewers, sampling, slow-client handling, the degradation ladder). ' +

@@ -20,6 +20,7 @@ import { runRelay } from './phases/relay.mjs';
 import { runFairAdmission, runToss, runWarmCost } from './phases/scheduled.mjs';
 import { runLog } from './log.mjs';
 import { runWidgets } from './phases/widgets.mjs';
+import { runQa } from './phases/qa.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -127,6 +128,8 @@ if (mode.warmCost)
     async () => (results.phases.warmCost = await runWarmCost(mode.warmCost, ctx)),
   );
 if (mode.log) await phase('log', async () => (results.phases.log = await runLog(mode.log, ctx)));
+// Q&A (issue 14): `--only qa` runs it alone.
+if (mode.qa) await phase('qa', async () => (results.phases.qa = await runQa(mode.qa, ctx)));
 if (mode.profile)
   await phase(
     'profile',

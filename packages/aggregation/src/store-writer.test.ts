@@ -45,6 +45,16 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       generation: fail,
     },
     liveState: { write: fail, read: fail },
+    qa: {
+      setOpen: fail,
+      ask: fail,
+      upvote: fail,
+      moderate: fail,
+      list: fail,
+      mine: fail,
+      unpick: fail,
+      board: fail,
+    },
     close: async () => undefined,
   };
 }

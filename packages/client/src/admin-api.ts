@@ -252,13 +252,42 @@ export type AuditEntry = {
     | 'restore'
     | 'schedule'
     | 'unschedule'
-    | 'state.delete';
+    | 'state.delete'
+    | 'qa_open'
+    | 'qa_close'
+    | 'qa_hide'
+    | 'qa_show'
+    | 'qa_answer'
+    | 'qa_pick'
+    | 'qa_unpick';
   target?: string;
   reason?: string;
   details?: { [key: string]: unknown };
 };
 
 export type HeldMessage = { id: string; at: number; reason: string; message: ChatEvent };
+
+export type QuestionId = string;
+
+export type QaQuestion = {
+  id: QuestionId;
+  user: UserRef;
+  text: string;
+  /** when it was asked (ms since the epoch) */
+  ts: number;
+  upvotes: number;
+  answered?: boolean;
+};
+
+export type QaBoard = {
+  /** grows with every change; 0 for a stream that never had a Q&A */
+  rev: number;
+  /** time of the last change (ms since the epoch) */
+  ts: number;
+  open: boolean;
+  top: Array<QaQuestion>;
+  picked: QaQuestion | null;
+};
 
 /** Every admin operation by its operationId: what it takes and what it answers on success. */
 export interface AdminOperations {
@@ -535,6 +564,26 @@ export interface AdminOperations {
       replayed: boolean;
     };
   };
+  /** The stream's Q&A board: the top questions and the picked one. The board as viewers get it (top `ROAR_QA_TOP_N` visible, unanswered questions by upvotes, ties newest first), read from the store. Needs the moderator or broadcaster role of the stream, or admin. */
+  getQaBoard: { input: { stream: string }; output: { board: QaBoard } };
+  /** Questions a moderator reviews, held or hidden. `state=held`: questions the before-publish check held (they reach the board once shown); `state=hidden`: questions a moderator hid. Oldest first. Show one with the `show` action. */
+  listQaQuestions: {
+    input: { stream: string; query?: { state?: 'held' | 'hidden'; limit?: number } };
+    output: { questions: Array<QaQuestion> };
+  };
+  /** Open or close the Q&A, or hide, show, answer, pick or unpick a question. Applied in the store, written to the audit log (`qa_<type>`), and the board after it is sent to every viewer on every gateway at once: a hidden question vanishes, a picked one is highlighted. `open`, `close` and `unpick` take no `id`; the others need one. Picking a hidden or held question is refused with 400 `question_hidden`; an unknown id is 404. */
+  postQaAction: {
+    input: {
+      stream: string;
+      body: {
+        type: 'open' | 'close' | 'hide' | 'show' | 'answer' | 'pick' | 'unpick';
+        id?: QuestionId;
+      };
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { board: QaBoard };
+  };
 }
 
 /** How each operation is called: method, path template, success status, body and query. */
@@ -733,6 +782,27 @@ export const ADMIN_OPERATIONS = {
   patchStateKey: {
     method: 'PATCH',
     path: '/admin/v1/streams/{stream}/state/{key}',
+    status: 200,
+    body: 'required',
+    query: [],
+  },
+  getQaBoard: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/qa',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  listQaQuestions: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/qa/questions',
+    status: 200,
+    body: 'none',
+    query: ['state', 'limit'],
+  },
+  postQaAction: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/qa/actions',
     status: 200,
     body: 'required',
     query: [],

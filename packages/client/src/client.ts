@@ -5,6 +5,8 @@ import {
   type ErrorMessage,
   type JoinedMessage,
   type ModAction,
+  type QaAction,
+  type QaQuestion,
   type ServerMessage,
   type WelcomeMessage,
   type WidgetRequest,
@@ -36,6 +38,7 @@ import {
 } from './options.js';
 import { Joins } from './joins.js';
 import { Replay, httpBase, type ReplayFetch, type ReplayOptions } from './replay.js';
+import { checkQaRequest, checkQuestion, type QuestionSent } from './qa.js';
 import { PendingRequests, type Replies, type RequestKind } from './pending-requests.js';
 
 /** Counters for dashboards and support. */
@@ -313,6 +316,53 @@ export class RoarClient {
     const checked = checkWidgetRequest(fields);
     const ack = await this.#request('widget', (ref) => ({ ...checked, ref }));
     return { version: ack.version ?? 0, replayed: ack.replayed === true };
+  }
+
+  // ---- Q&A (issue 14) ----
+
+  /**
+   * Asks a question on `stream`'s Q&A; resolves with its id once the server stored it (show it
+   * to the asker at once: the board may take a second). Refusals: `qa_closed`, `rate_limited`
+   * (one question per interval, `retryAfterMs`), `question_too_long`, the chat rules' codes
+   * (`banned_term`, `timed_out`...), `unauthenticated` when anonymous.
+   */
+  async ask(stream: string, text: string): Promise<QuestionSent> {
+    checkStream(stream);
+    const clean = checkQuestion(text);
+    const ack = await this.#request('ask', (ref) => ({ type: 'ask', ref, stream, text: clean }));
+    if (typeof ack.id !== 'string' || typeof ack.ts !== 'number') {
+      throw new RoarClientError(ErrorCode.BadFrame, 'ask ack without id and ts', { stream });
+    }
+    return { id: ack.id, ts: ack.ts, held: ack.held === true };
+  }
+
+  /**
+   * Upvotes question `id`; resolves once it counted. One upvote per user per question, on any
+   * device: a repeat is refused with `already_upvoted` (it counted once). Also `own_question`,
+   * `question_hidden`, `not_found`, `qa_closed`, `rate_limited`.
+   */
+  async upvote(stream: string, id: string): Promise<void> {
+    checkStream(stream);
+    await this.#request('upvote', (ref) => ({ type: 'upvote', ref, stream, id }));
+  }
+
+  /**
+   * A moderator's Q&A action (open, close, hide, show, answer, pick, unpick); resolves once
+   * every viewer's board has been sent the change. Same rights as `moderate`.
+   */
+  async moderateQa(stream: string, action: QaAction): Promise<void> {
+    const checked = checkQaRequest(stream, action);
+    await this.#request('qa_mod', (ref) => ({ ...checked, ref }));
+  }
+
+  /**
+   * The user's own questions on `stream`, newest first (their last 20, as they wrote them, with
+   * their upvotes): after a reload or on another device. Needs a signed-in user.
+   */
+  async myQuestions(stream: string): Promise<QaQuestion[]> {
+    checkStream(stream);
+    const ack = await this.#request('qa_mine', (ref) => ({ type: 'qa_mine', ref, stream }));
+    return Array.isArray(ack.questions) ? ack.questions : [];
   }
 
   /** Measures a round trip to the server, in ms; also refines the server clock estimate. */

@@ -7,6 +7,7 @@ import type {
   StreamReactions,
 } from './events.js';
 import { PlaybackBuffer } from './playback.js';
+import { qaBoard, type StreamQa } from './qa.js';
 import type { ResolvedOptions } from './options.js';
 import { Removals } from './removals.js';
 import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
@@ -18,7 +19,8 @@ type Held =
   | { type: 'reactions'; payload: StreamReactions }
   | { type: 'announcement'; payload: StreamAnnouncement }
   | { type: 'state'; payload: { stream: string; key: string; entry: StateEntry } }
-  | { type: 'stateVersion'; payload: StateVersionMark };
+  | { type: 'stateVersion'; payload: StateVersionMark }
+  | { type: 'qa'; payload: StreamQa };
 
 /** Released after a state event's entries: the version a rejoin may then resume from. */
 interface StateVersionMark {
@@ -193,6 +195,11 @@ export class Delivery {
           reason: 'live',
           missed: typeof event.missed === 'number' ? event.missed : 0,
         });
+      case 'qa': {
+        const board = qaBoard(stream, event);
+        if (board) this.#deliver({ type: 'qa', payload: board });
+        return;
+      }
       default:
         // Event types from a newer server are skipped, so servers can add them freely.
         return;
@@ -234,7 +241,9 @@ export class Delivery {
           ? held.payload.entry.ts
           : held.type === 'stateVersion'
             ? held.payload.ts
-            : held.payload.event.ts;
+            : held.type === 'qa'
+              ? held.payload.ts
+              : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -260,6 +269,8 @@ export class Delivery {
         target.stateVersion = snapshot ? version : Math.max(target.stateVersion ?? 0, version);
         return;
       }
+      case 'qa':
+        return this.#events.emit('qa', held.payload);
     }
   }
 }

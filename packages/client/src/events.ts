@@ -8,6 +8,7 @@ import type {
   JoinedMessage,
 } from '@roar/protocol/core';
 import type { RoarClientError } from './errors.js';
+import type { StreamQa } from './qa.js';
 
 /** Where the connection is. `open` means the server welcomed the client, not just a socket. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -128,7 +129,7 @@ export interface ServerDegradation {
 }
 
 /**
- * Every event `RoarClient.on` delivers, by name. Chat, reactions and announcements are held for
+ * Every event `RoarClient.on` delivers, by name. Chat, reactions, announcements and Q&A boards are held for
  * playback alignment when it is on; everything else is delivered as it arrives.
  */
 export interface RoarClientEvents {
@@ -150,6 +151,8 @@ export interface RoarClientEvents {
   degradation: ServerDegradation;
   /** A key of a stream's live state changed (see `RoarClient.liveState`); held like chat. */
   state: StateChange;
+  /** The stream's Q&A board (issue 14), held for playback alignment. */
+  qa: StreamQa;
 }
 
 /** A listener for one event type; what it throws is reported, not passed to the client. */

@@ -1,6 +1,7 @@
 // `@roar/client/json`: the whole SDK speaking JSON only, without msgpackr (see the README's size
 // table). `@roar/client` (index.ts) is this plus msgpack, its default codec.
 export { RoarClient, type ChatSent, type ClientStats } from './client.js';
+export type { QuestionSent, StreamQa } from './qa.js';
 export type { CodecTable, RoarClientOptions } from './options.js';
 export { RoarClientError, ClientErrorCode, type RoarClientErrorOptions } from './errors.js';
 export type {
@@ -72,6 +73,8 @@ export {
   type PublicSettings,
   type StateEntry,
   StateLimits,
+  type QaAction,
+  type QaQuestion,
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,

@@ -19,6 +19,11 @@ export interface Replies {
   ping: PongMessage;
   mod: AckMessage;
   widget: AckMessage;
+  // Q&A (issue 14)
+  ask: AckMessage;
+  upvote: AckMessage;
+  qa_mod: AckMessage;
+  qa_mine: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -31,6 +36,10 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   ping: 'pong',
   mod: 'ack',
   widget: 'ack',
+  ask: 'ack',
+  upvote: 'ack',
+  qa_mod: 'ack',
+  qa_mine: 'ack',
 };
 
 interface Entry {

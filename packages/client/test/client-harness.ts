@@ -26,6 +26,7 @@ export function record(client: RoarClient): Seen {
     clear: [],
     pin: [],
     announcement: [],
+    qa: [],
     user_removed: [],
     settings: [],
     sampling: [],

@@ -51,6 +51,17 @@ export const ErrorCode = {
   StateValueTooLarge: 'state_value_too_large',
   /** The stream's live state holds `StateLimits.keysPerStream` keys already. */
   StateTooManyKeys: 'state_too_many_keys',
+  // Q&A (issue 14)
+  /** The stream's Q&A is closed: no questions (upvotes on a closed board are refused too). */
+  QaClosed: 'qa_closed',
+  /** A question longer than `Limits.questionMaxChars`. */
+  QuestionTooLong: 'question_too_long',
+  /** Upvoting one's own question. */
+  OwnQuestion: 'own_question',
+  /** The question was hidden by a moderator (or waits for one). */
+  QuestionHidden: 'question_hidden',
+  /** This identity has upvoted the question already: it counted once. */
+  AlreadyUpvoted: 'already_upvoted',
   // The server
   Internal: 'internal',
   Unavailable: 'unavailable',

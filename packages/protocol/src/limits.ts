@@ -10,6 +10,8 @@ export const Limits = {
   refMax: 0xffff_ffff,
   /** Chat message ids are at most this long. */
   messageIdMaxChars: 64,
+  /** Most characters in one Q&A question (Q&A, issue 14). */
+  questionMaxChars: 300,
 } as const;
 
 /** Stream ids: 1–64 of `A–Z a–z 0–9 _ -`. Safe in NATS subjects, Redis keys and URLs. */

@@ -148,7 +148,8 @@ export type StreamEvent =
   | UserRemovedEvent
   | SettingsEvent
   | GapEvent
-  | StateEvent;
+  | StateEvent
+  | QaEvent;
 
 // ---- Client → server ----
 
@@ -218,7 +219,8 @@ export type ClientMessage =
   | ReactRequest
   | PingRequest
   | ModRequest
-  | WidgetRequest;
+  | WidgetRequest
+  | QaRequest;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- Server → client ----
@@ -276,6 +278,8 @@ export interface AckMessage {
   version?: number;
   /** For `widget`: an earlier write with this idempotency key did it; nothing was written now. */
   replayed?: boolean;
+  /** Q&A (issue 14): for `qa_mine`, the asker's own questions, newest first. */
+  questions?: QaQuestion[];
 }
 
 export interface ErrorMessage {
@@ -386,3 +390,78 @@ export interface WidgetRequest {
   ifVersion?: number;
   idempotencyKey?: string;
 }
+
+// ---- Q&A (issue 14): a stream's questions, upvotes and the question a moderator picked ----
+
+/** One question as viewers see it. `user.id` is its author (the user id, or the anonymous key). */
+export interface QaQuestion {
+  id: string;
+  user: UserRef;
+  text: string;
+  /** When it was asked (server ms since the epoch). */
+  ts: number;
+  upvotes: number;
+  /** A moderator marked it answered: it has left the top list (it may still be the picked one). */
+  answered?: boolean;
+}
+
+/**
+ * A stream's Q&A board, a latest-value event: at most one per `qaBoardIntervalMs` (1 s) per
+ * stream, and only when something changed; never one per question or per upvote. `rev` grows
+ * with every change of the board in the store, so an older board is never shown after a newer
+ * one. `ts` is the server time of the newest change it shows (for playback alignment).
+ */
+export interface QaEvent {
+  type: 'qa';
+  rev: number;
+  ts: number;
+  /** Questions are accepted now. A closed board stays readable. */
+  open: boolean;
+  /** The most upvoted visible, unanswered questions, most upvotes first (ties: newest first). */
+  top: QaQuestion[];
+  /** The question a moderator picked, highlighted for every viewer; null when none. */
+  picked: QaQuestion | null;
+}
+
+/** Ask a question (one per `qaAskIntervalMs` per identity; the chat rules apply). */
+export interface AskRequest {
+  type: 'ask';
+  ref?: number;
+  stream: string;
+  text: string;
+}
+
+/** Upvote another viewer's question: one upvote per identity per question, across gateways. */
+export interface UpvoteRequest {
+  type: 'upvote';
+  ref?: number;
+  stream: string;
+  /** The question's id. */
+  id: string;
+}
+
+/** What a moderator, the broadcaster or an admin does to a stream's Q&A. */
+export type QaAction =
+  | { type: 'open' }
+  | { type: 'close' }
+  | { type: 'hide'; id: string }
+  | { type: 'show'; id: string }
+  | { type: 'answer'; id: string }
+  | { type: 'pick'; id: string }
+  | { type: 'unpick' };
+
+export interface QaModRequest {
+  type: 'qa_mod';
+  ref?: number;
+  stream: string;
+  action: QaAction;
+}
+
+/** The asker's own questions (after a reload or on another device): answered with an `ack`. */
+export interface QaMineRequest {
+  type: 'qa_mine';
+  ref?: number;
+  stream: string;
+}
+
+export type QaRequest = AskRequest | UpvoteRequest | QaModRequest | QaMineRequest;

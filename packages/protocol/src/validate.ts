@@ -5,7 +5,7 @@ import { isStateVersion, parseWidgetFields } from './widgets.js';
 import { isCleanUnicode } from './text.js';
 import { isPlainObject } from './validate-util.js';
 import { parseSettingsPatch } from './settings.js';
-import type { ModAction } from './messages.js';
+import type { ModAction, QaAction } from './messages.js';
 
 export { isPlainObject };
 
@@ -21,6 +21,11 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   mod: ['type', 'ref', 'stream', 'action'],
   // Live widgets
   widget: ['type', 'ref', 'stream', 'key', 'op', 'value', 'ifVersion', 'idempotencyKey'],
+  // Q&A (issue 14)
+  ask: ['type', 'ref', 'stream', 'text'],
+  upvote: ['type', 'ref', 'stream', 'id'],
+  qa_mod: ['type', 'ref', 'stream', 'action'],
+  qa_mine: ['type', 'ref', 'stream'],
 };
 
 /** The fields of each moderation action. */
@@ -144,7 +149,72 @@ export function parseClientMessage(value: unknown): ClientMessage {
       );
     case 'widget':
       return parseWidgetFields(value, readStream(value, ref), ref);
+    // Q&A (issue 14)
+    case 'ask': {
+      const stream = readStream(value, ref);
+      const text = readString(value, 'text', Limits.questionMaxChars, ref);
+      return withRef({ type: kind, stream, text }, ref);
+    }
+    case 'upvote': {
+      const stream = readStream(value, ref);
+      return withRef({ type: kind, stream, id: readQuestionId(value, ref) }, ref);
+    }
+    case 'qa_mod':
+      return withRef(
+        { type: kind, stream: readStream(value, ref), action: readQaAction(value.action, ref) },
+        ref,
+      );
+    case 'qa_mine':
+      return withRef({ type: kind, stream: readStream(value, ref) }, ref);
   }
+}
+
+// ---- Q&A (issue 14) ----
+
+const QUESTION_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const QA_ACTIONS: Record<QaAction['type'], boolean> = {
+  open: false,
+  close: false,
+  hide: true,
+  show: true,
+  answer: true,
+  pick: true,
+  unpick: false,
+};
+
+function readQuestionId(fields: Fields, ref: number | undefined, key = 'id'): string {
+  const id = fields[key];
+  if (typeof id !== 'string' || !QUESTION_ID.test(id)) {
+    throw fail(ErrorCode.InvalidField, `${key} must be a question id`, ref);
+  }
+  return id;
+}
+
+function readQaAction(value: unknown, ref: number | undefined): QaAction {
+  if (
+    !isPlainObject(value) ||
+    typeof value.type !== 'string' ||
+    !Object.hasOwn(QA_ACTIONS, value.type)
+  ) {
+    throw fail(
+      ErrorCode.InvalidField,
+      `action.type must be one of ${Object.keys(QA_ACTIONS).join(', ')}`,
+      ref,
+    );
+  }
+  const type = value.type as QaAction['type'];
+  const withId = QA_ACTIONS[type];
+  for (const key of Object.keys(value)) {
+    if (key !== 'type' && !(withId && key === 'id')) {
+      throw fail(
+        ErrorCode.InvalidField,
+        `unknown field "action.${key.slice(0, 32)}" in ${type}`,
+        ref,
+      );
+    }
+  }
+  if (type === 'open' || type === 'close' || type === 'unpick') return { type };
+  return { type, id: readQuestionId(value, ref, 'id') };
 }
 
 function readAction(value: unknown, ref: number | undefined): ModAction {

@@ -14,3 +14,5 @@ export type * from './schedule.js';
 export { MemorySchedules } from './schedule.js';
 export type * from './live-state.js';
 export { STATE_IDEMPOTENCY_KEYS, STATE_TOMBSTONES } from './live-state.js';
+export type * from './qa.js';
+export { MINE_KEPT, questionId } from './qa.js';

@@ -29,6 +29,22 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * - `<prefix>:generation`            string, a random id written once when absent: it vanishing
  *   or changing tells gateways that Redis lost its data (see `ModerationStore.generation`)
  *
+ * Q&A (issue 14; see redis-qa.ts), all expiring together `streamStateTtlSeconds` after the last
+ * question or open/close:
+ *
+ * - `<prefix>:s:{<stream>}:qa`            hash: `open` (0/1), `rev`, `ts`, `seq`, `picked`,
+ *   `board-rev` (the rev and size the cached board was built for)
+ * - `<prefix>:s:{<stream>}:qa-questions`  hash id → JSON `{user, text, ts}`
+ * - `<prefix>:s:{<stream>}:qa-meta`       hash id → state character and the author's key
+ * - `<prefix>:s:{<stream>}:qa-upvotes`    hash id → upvotes
+ * - `<prefix>:s:{<stream>}:qa-rank`       sorted set of the visible, unanswered ids by upvotes
+ * - `<prefix>:s:{<stream>}:qa-votes`      set of `id LF voter`: one upvote per voter per question
+ * - `<prefix>:s:{<stream>}:qa-last-ask`   hash author → when they last asked (ms)
+ * - `<prefix>:s:{<stream>}:qa-board`      string, the last board built (JSON), read while its rev holds
+ * - `<prefix>:s:{<stream>}:qa-held`, `:qa-hidden`  sorted sets of the held and hidden ids (all
+ *   score 0, so in id order: asking order), what moderators review
+ * - `<prefix>:s:{<stream>}:qa-by-author`  hash author → their last 20 question ids
+ *
  * History, uniques, held, held-order, state and state-idem expire `streamStateTtlSeconds` (default 7 days) after
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
  * (a timeout ends by itself), settings, pin and audit are moderators' decisions and stay.
@@ -98,6 +114,15 @@ export class Keys {
     return this.#stream(stream, 'state-idem');
   }
 
+  /** The Q&A session hash of a stream (see the list above); its parts share the hash tag. */
+  qa(stream: string): string {
+    return this.#stream(stream, 'qa');
+  }
+
+  qaPart(stream: string, part: QaKeyPart): string {
+    return this.#stream(stream, `qa-${part}`);
+  }
+
   /** An idempotency claim; `key` is 1–200 of `A–Z a–z 0–9 _ . : -`. */
   claim(key: string): string {
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`invalid request key "${key}"`);
@@ -151,4 +176,19 @@ type StreamKeyKind =
   | 'held'
   | 'held-order'
   | 'state'
-  | 'state-idem';
+  | 'state-idem'
+  | 'qa'
+  | `qa-${QaKeyPart}`;
+
+/** The parts of a stream's Q&A besides its session hash. */
+export type QaKeyPart =
+  | 'questions'
+  | 'meta'
+  | 'upvotes'
+  | 'rank'
+  | 'votes'
+  | 'last-ask'
+  | 'board'
+  | 'held'
+  | 'hidden'
+  | 'by-author';

@@ -1,3 +1,4 @@
+import { MemoryQa } from './memory-qa.js';
 import type { ViewerCount } from '@roar/protocol';
 import { MemoryLiveState } from './memory-live-state.js';
 import { createMemoryModeration } from './memory-moderation.js';
@@ -171,6 +172,7 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     }),
     schedules: new MemorySchedules(),
     liveState: new MemoryLiveState(),
+    qa: new MemoryQa(),
     async close() {},
   };
 }

@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { leaseScripts } from './redis-leases.js';
 import { liveStateScripts } from './redis-live-state.js';
 import { moderationScripts } from './redis-moderation.js';
+import { qaScripts } from './redis-qa.js';
 import type { RedisClient } from './redis-shared.js';
 import { streamStateScripts } from './redis-stream-state.js';
 
@@ -71,6 +72,7 @@ export function connect(url: string, commandTimeoutMs: number): RedisClient {
     ...leaseScripts,
     ...moderationScripts,
     ...liveStateScripts,
+    ...qaScripts,
   };
   const cluster = parseClusterUrl(url);
   if (!cluster) {

@@ -8,6 +8,8 @@ import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
 import type { LiveStateStore } from './live-state.js';
 import { RedisLiveState, type LiveStateScriptCommands } from './redis-live-state.js';
 import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
+import { RedisQa, type QaScriptCommands } from './redis-qa.js';
+import type { QaStore } from './qa.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
 import {
   RedisHistory,
@@ -97,6 +99,7 @@ export class RedisStore implements Store, StoreConnection {
   readonly moderation: ModerationStore;
   readonly schedules: ScheduleStore;
   readonly liveState: LiveStateStore;
+  readonly qa: QaStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -147,7 +150,8 @@ export class RedisStore implements Store, StoreConnection {
       StreamStateScriptCommands &
       LeaseScriptCommands &
       ModerationScriptCommands &
-      LiveStateScriptCommands;
+      LiveStateScriptCommands &
+      QaScriptCommands;
     const backend = {
       redis: scripted,
       keys: this.keys,
@@ -172,6 +176,7 @@ export class RedisStore implements Store, StoreConnection {
       keys: this.keys,
       streamStateTtlSeconds,
     });
+    this.qa = new RedisQa({ redis: scripted, keys: this.keys, ttlSeconds: streamStateTtlSeconds });
   }
 
   /** True while commands can reach Redis; for health checks. */

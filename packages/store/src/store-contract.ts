@@ -3,6 +3,7 @@ import { elapse, type ContractClock } from './contract-fixtures.js';
 import { describeLiveStateContract } from './live-state-contract.js';
 import { describeModerationContract } from './moderation-contract.js';
 import { describeScheduleStoreContract } from './schedule-contract.js';
+import { describeQaContract } from './qa-contract.js';
 import type { HistoryEntry, Store } from './store.js';
 
 export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-contract.js';
@@ -219,5 +220,6 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     });
 
     describeLiveStateContract(() => store.liveState);
+    describeQaContract(() => store.qa);
   });
 }

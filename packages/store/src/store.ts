@@ -2,6 +2,7 @@ import type { ViewerCount } from '@roar/protocol';
 import type { LiveStateStore } from './live-state.js';
 import type { ModerationStore } from './moderation.js';
 import type { ScheduleStore } from './schedule.js';
+import type { QaStore } from './qa.js';
 
 /** One chat message as stored: its id and the msgpack bytes of its `ChatEvent`, never re-encoded. */
 export interface HistoryEntry {
@@ -107,6 +108,8 @@ export interface Store {
   readonly schedules: ScheduleStore;
   /** Live widgets: each stream's keyed live state (see live-state.ts). */
   readonly liveState: LiveStateStore;
+  /** Q&A sessions (issue 14). */
+  readonly qa: QaStore;
   close(): Promise<void>;
 }
 

@@ -190,6 +190,7 @@ export class Gateway {
       reporter: this.#reporter,
       chatLog: replay?.streamLog,
       stateService: this.moderation.state,
+      store,
     });
     this.load = new LoadControl({
       config,

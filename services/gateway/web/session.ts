@@ -7,6 +7,7 @@ import { Directory } from './directory.js';
 import { Dvr } from './dvr.js';
 import { byId } from './dom.js';
 import { ModConsole } from './mod-console.js';
+import { QaPanel } from './qa-panel.js';
 import { ReactionsView } from './reactions-view.js';
 import { canModerate } from './roles.js';
 import { StatusView } from './status-view.js';
@@ -39,6 +40,7 @@ export class Session {
   readonly #api: AdminApi;
   readonly #directory = new Directory();
   readonly #dvr: Dvr;
+  readonly #qa: QaPanel;
   #console: ModConsole | undefined;
   readonly #widgets: ScoreWidget;
   #token: string | undefined;
@@ -70,6 +72,7 @@ export class Session {
     byId('intro').hidden = true;
     this.#composer = new Composer(this.#client, stream);
     this.#widgets = new ScoreWidget(byId('widgets'), this.#client.liveState(stream));
+    this.#qa = new QaPanel(byId('qa'), this.#client, stream);
     this.#status.reset();
     this.#listen();
   }
@@ -106,6 +109,7 @@ export class Session {
       this.#composer.signedIn(welcome.user !== null);
       // Anonymous viewers watch: the server refuses their reactions, so no buttons for them.
       this.#reactions.signedIn(welcome.user !== null);
+      this.#qa.user(welcome.user !== null, canModerate(roles, stream));
       if (!this.#console && canModerate(roles, stream)) {
         this.#chat.actions = this.#actions();
         this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
@@ -120,6 +124,7 @@ export class Session {
       this.#status.pinned(joined.pinned, this.#unpin());
       if (joined.gap) this.#chat.system('Some messages were missed while reconnecting.');
       this.#composer.joined(true);
+      this.#qa.joined();
     });
     c.on('chat', (e) => {
       if (!mine(e)) return;
@@ -157,6 +162,7 @@ export class Session {
       this.#composer.rules(e.settings);
       this.#reactions.setEmoji(e.settings.reactions, e.settings.reactionsEnabled);
     });
+    c.on('qa', (e) => mine(e) && this.#qa.board(e));
     c.on('error', (error) => this.#notice(error));
   }
 

@@ -109,6 +109,14 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     ladderCpu: env.number('ROAR_LADDER_CPU', 0.9, 0.05, 64),
     ladderUpMs: env.int('ROAR_LADDER_UP_MS', 2000, 0, 600_000),
     ladderDownMs: env.int('ROAR_LADDER_DOWN_MS', 15_000, 0, 3_600_000),
+
+    // Q&A (issue 14; features/qa)
+    qaTopN: env.int('ROAR_QA_TOP_N', 20, 1, 100),
+    qaBoardIntervalMs: env.int('ROAR_QA_BOARD_MS', 1000, 100, 60_000),
+    qaAskIntervalMs: env.int('ROAR_QA_ASK_INTERVAL_MS', 60_000, 0, 3_600_000),
+    qaUpvoteFlushMs: env.int('ROAR_QA_UPVOTE_FLUSH_MS', 100, 5, 5000),
+    qaUpvoteRatePerS: env.number('ROAR_QA_UPVOTE_RATE', 5, 0.01, 1000),
+    qaUpvoteBurst: env.int('ROAR_QA_UPVOTE_BURST', 20, 1, 1000),
   };
   const allowedOrigins = parsed('ROAR_ALLOWED_ORIGINS', () =>
     parseAllowedOrigins(env.optionalString('ROAR_ALLOWED_ORIGINS')),

@@ -45,6 +45,18 @@ export interface GatewayConfig extends SharedSettings {
   frameBurst: number;
   reactions: string[];
 
+  // Q&A (issue 14; features/qa)
+  /** Questions on a viewer's board (`ROAR_QA_TOP_N`). */
+  qaTopN: number;
+  /** A held stream's board is read from the store, and sent if it changed, this often. */
+  qaBoardIntervalMs: number;
+  /** One question per identity per this long, across gateways (0: no limit). */
+  qaAskIntervalMs: number;
+  /** Upvotes are sent to the store in one batch per stream this often. */
+  qaUpvoteFlushMs: number;
+  qaUpvoteRatePerS: number;
+  qaUpvoteBurst: number;
+
   allowAnonymous: boolean;
   anonymousChat: boolean;
   anonymousReactions: boolean;

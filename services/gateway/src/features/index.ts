@@ -5,6 +5,7 @@ import {
   type ModerationCommandsOptions,
 } from './moderation-commands/moderation-commands.js';
 import { Ping } from './ping/ping.js';
+import { Qa, type QaOptions } from './qa/qa.js';
 import { Reactions, type ReactionsOptions } from './reactions/reactions.js';
 import { FeatureRegistry } from './registry.js';
 import { Widgets, type WidgetsOptions } from './widgets/widgets.js';
@@ -13,14 +14,22 @@ import { Widgets, type WidgetsOptions } from './widgets/widgets.js';
 export type FeatureDeps = ChatOptions &
   ReactionsOptions &
   ModerationCommandsOptions &
-  WidgetsOptions;
+  WidgetsOptions &
+  QaOptions;
 
 /**
  * Every stream feature of the gateway, one line each: adding a feature is its folder plus its
  * line here (and its options added to `FeatureDeps` when it needs something new).
  */
 export function streamFeatures(d: FeatureDeps): StreamFeature[] {
-  return [new Chat(d), new Reactions(d), new ModerationCommands(d), new Ping(), new Widgets(d)];
+  return [
+    new Chat(d),
+    new Reactions(d),
+    new ModerationCommands(d),
+    new Ping(),
+    new Widgets(d),
+    new Qa(d),
+  ];
 }
 
 /** The gateway's features, registered (see `FeatureRegistry`). */

@@ -29,8 +29,9 @@ export function requireAdmin(actor: Actor): void {
     throw new RoarError(ErrorCode.Forbidden, 'this needs the admin role or an API key');
 }
 
-/** The actor a signed-in connection acts as (its WebSocket commands); the caller refuses anonymous ones. */
+/** Who a signed-in connection acts as in moderation (its WebSocket commands); anonymous ones may not. */
 export function actorOf(identity: Identity): Actor {
+  if (identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
   return {
     id: identity.userId ?? identity.key,
     roles: identity.roles,

@@ -12,6 +12,8 @@ import { json, type Route } from '../base/http.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
 import { AdminRouter, type AdminRequest, type AdminRouterOptions } from './admin-router.js';
+import { adminQaRoutes } from './admin-qa.js';
+import type { QaCommandDeps } from './qa-actions.js';
 import type { ModerationService } from './service.js';
 import { stateRoutes } from './admin-state.js';
 import type { StateService } from '../features/widgets/state-service.js';
@@ -23,6 +25,8 @@ export interface AdminApiOptions extends AdminRouterOptions {
   level: () => { level: number; pinned: number | null };
   /** Live-state writes (live widgets; see admin-state.ts). */
   stateService: StateService;
+  /** What the Q&A routes need (issue 14; admin-qa.ts). */
+  qa: QaCommandDeps;
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -158,7 +162,12 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { pinned: level });
     }),
   ];
-  return [...routes, ...stateRoutes(router, o.stateService), router.preflight()];
+  return [
+    ...routes,
+    ...stateRoutes(router, o.stateService),
+    ...adminQaRoutes(route, o.qa),
+    router.preflight(),
+  ];
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

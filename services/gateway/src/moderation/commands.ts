@@ -9,7 +9,6 @@ export async function performModAction(
   identity: Identity,
   req: ModRequest,
 ): Promise<void> {
-  if (identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
   const actor = actorOf(identity);
   const { stream, action } = req;
   switch (action.type) {

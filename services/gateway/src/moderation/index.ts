@@ -29,6 +29,7 @@ export type ModerationConfig = Pick<
   | 'freshStoreGraceMs'
   | 'adminApiKeys'
   | 'allowedOrigins'
+  | 'qaTopN'
 >;
 
 export interface ModerationDeps {
@@ -124,6 +125,13 @@ export class Moderation {
       log: d.log,
       tracing: d.tracing,
       stateService: this.state,
+      qa: {
+        store: d.store,
+        bus: d.bus,
+        subjects: d.subjects,
+        config: { qaTopN: config.qaTopN },
+        now: d.now,
+      },
     });
   }
 
