@@ -1,4 +1,4 @@
-import { ErrorCode, RoarError, type ModRequest } from '@roar/protocol';
+import type { ModRequest } from '@roar/protocol';
 import type { Identity } from '../base/identity.js';
 import { actorOf } from './actor.js';
 import type { ModerationService } from './service.js';
