@@ -14,3 +14,5 @@ export type { Codec, Frame, Incoming } from './codec.js';
 export { jsonCodec } from './json-codec.js';
 export * from './settings.js';
 export * from './roles.js';
+// Polls
+export * from './polls.js';

@@ -1,5 +1,7 @@
 import type { ErrorCode } from './errors.js';
 import type { SettingsPatch } from './settings.js';
+// ---- Polls (issue 14): the shapes live in polls.ts ----
+import type { PollEvent, PollRequest, VoteRequest } from './polls.js';
 
 /** Who wrote a message, as viewers see it. `roles` carries badges (moderator, broadcaster...). */
 export interface UserRef {
@@ -146,7 +148,9 @@ export type StreamEvent =
   | AnnouncementEvent
   | UserRemovedEvent
   | SettingsEvent
-  | GapEvent;
+  | GapEvent
+  // Polls
+  | PollEvent;
 
 // ---- Client → server ----
 
@@ -205,7 +209,15 @@ export interface ModRequest {
 }
 
 export type ClientMessage =
-  JoinRequest | LeaveRequest | ChatRequest | ReactRequest | PingRequest | ModRequest;
+  | JoinRequest
+  | LeaveRequest
+  | ChatRequest
+  | ReactRequest
+  | PingRequest
+  | ModRequest
+  // Polls
+  | VoteRequest
+  | PollRequest;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- Server → client ----

@@ -5,6 +5,8 @@ import { isCleanUnicode } from './text.js';
 import { isPlainObject } from './validate-util.js';
 import { parseSettingsPatch } from './settings.js';
 import type { ModAction } from './messages.js';
+// Polls
+import { POLL_FIELDS, parsePollCommand, parseVote } from './polls.js';
 
 export { isPlainObject };
 
@@ -18,6 +20,8 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   react: ['type', 'ref', 'stream', 'emoji'],
   ping: ['type', 'ref'],
   mod: ['type', 'ref', 'stream', 'action'],
+  // Polls
+  ...POLL_FIELDS,
 };
 
 /** The fields of each moderation action. */
@@ -133,6 +137,11 @@ export function parseClientMessage(value: unknown): ClientMessage {
         { type: kind, stream: readStream(value, ref), action: readAction(value.action, ref) },
         ref,
       );
+    // Polls
+    case 'vote':
+      return parseVote(value, readStream(value, ref), ref);
+    case 'poll':
+      return parsePollCommand(value, readStream(value, ref), ref);
   }
 }
 

@@ -10,3 +10,6 @@ export {
   StoreUnavailableError,
   type RedisStoreOptions,
 } from './redis-store.js';
+// Polls
+export type * from './polls.js';
+export { BallotOutcome, pollEnd, pollIsOpen } from './polls.js';

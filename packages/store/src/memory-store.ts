@@ -1,5 +1,7 @@
 import type { ViewerCount } from '@roar/protocol';
 import { createMemoryModeration } from './memory-moderation.js';
+// Polls
+import { MemoryPolls } from './memory-polls.js';
 import {
   badRates,
   storeDefaults,
@@ -167,6 +169,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
       heldCapacity: options.heldCapacity ?? storeDefaults.heldCapacity,
       now,
     }),
+    // Polls
+    polls: new MemoryPolls(),
     async close() {},
   };
 }

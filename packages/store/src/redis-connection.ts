@@ -3,6 +3,8 @@ import { leaseScripts } from './redis-leases.js';
 import { moderationScripts } from './redis-moderation.js';
 import type { RedisClient } from './redis-shared.js';
 import { streamStateScripts } from './redis-stream-state.js';
+// Polls
+import { pollScripts } from './redis-polls.js';
 
 // The store's one connection, to a single Redis or to a Redis Cluster; `RedisStore` owns it.
 
@@ -65,7 +67,13 @@ function parseClusterUrl(url: string): ClusterUrl | undefined {
 export function connect(url: string, commandTimeoutMs: number): RedisClient {
   // ioredis runs these with EVALSHA and falls back to EVAL when a restarted Redis has lost its
   // script cache, so they survive an outage without being reloaded by hand.
-  const scripts = { ...streamStateScripts, ...leaseScripts, ...moderationScripts };
+  const scripts = {
+    ...streamStateScripts,
+    ...leaseScripts,
+    ...moderationScripts,
+    // Polls
+    ...pollScripts,
+  };
   const cluster = parseClusterUrl(url);
   if (!cluster) {
     return new Redis(url, {

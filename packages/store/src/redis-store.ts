@@ -5,6 +5,9 @@ import { connect } from './redis-connection.js';
 import { RedisLeases, type LeaseScriptCommands } from './redis-leases.js';
 import { createRedisModeration, type ModerationScriptCommands } from './redis-moderation.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
+// Polls
+import { RedisPolls, type PollScriptCommands } from './redis-polls.js';
+import type { PollStore } from './polls.js';
 import {
   RedisHistory,
   RedisStats,
@@ -91,6 +94,8 @@ export class RedisStore implements Store, StoreConnection {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  // Polls
+  readonly polls: PollStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -140,7 +145,8 @@ export class RedisStore implements Store, StoreConnection {
     const scripted = redis as RedisClient &
       StreamStateScriptCommands &
       LeaseScriptCommands &
-      ModerationScriptCommands;
+      ModerationScriptCommands &
+      PollScriptCommands;
     const backend = {
       redis: scripted,
       keys: this.keys,
@@ -158,6 +164,12 @@ export class RedisStore implements Store, StoreConnection {
       auditCapacity,
       heldCapacity,
       heldTtlSeconds: streamStateTtlSeconds,
+    });
+    // Polls
+    this.polls = new RedisPolls({
+      redis: scripted,
+      keys: this.keys,
+      ttlSeconds: streamStateTtlSeconds,
     });
   }
 

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { elapse, type ContractClock } from './contract-fixtures.js';
 import { describeModerationContract } from './moderation-contract.js';
+// Polls
+import { describePollContract } from './poll-contract.js';
 import type { HistoryEntry, Store } from './store.js';
 
 export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-contract.js';
@@ -213,5 +215,8 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         () => fx,
       );
     });
+
+    // Polls
+    describePollContract(() => store);
   });
 }

@@ -1,5 +1,7 @@
 import type { ViewerCount } from '@roar/protocol';
 import type { ModerationStore } from './moderation.js';
+// Polls
+import type { PollStore } from './polls.js';
 
 /** One chat message as stored: its id and the msgpack bytes of its `ChatEvent`, never re-encoded. */
 export interface HistoryEntry {
@@ -101,6 +103,8 @@ export interface Store {
   readonly stats: StreamStats;
   readonly leases: Leases;
   readonly moderation: ModerationStore;
+  // Polls
+  readonly polls: PollStore;
   close(): Promise<void>;
 }
 
