@@ -49,6 +49,12 @@ export interface PollEvent {
   id: string;
   question: string;
   options: string[];
+  /**
+   * When this state held on the server (ms since the epoch): the opening, the time of the
+   * counts, or the end for `counting` and `closed`. The SDK holds the event until the player
+   * reaches it (playback alignment), so results never run ahead of the picture.
+   */
+  ts: number;
   /** `open`: voting; `counting`: closed, the last votes are being counted; `closed`: final. */
   state: 'open' | 'counting' | 'closed';
   /** When it closes by itself (ms since the epoch), or null. */

@@ -38,6 +38,7 @@ export class MemoryPolls implements PollStore {
       ...poll,
       options: [...poll.options],
       closedAt: null,
+      final: false,
       votes: poll.options.map(() => 0),
       voters: 0,
       rev: 0,
@@ -68,7 +69,7 @@ export class MemoryPolls implements PollStore {
     if (!kept) return { status: 'missing' };
     const { poll } = kept;
     const end = pollEnd(poll);
-    if (end !== null && now > end + graceMs) return { status: 'closed' };
+    if (poll.final || (end !== null && now > end + graceMs)) return { status: 'closed' };
     let changed = false;
     const outcomes = ballots.map(({ voter, option }): BallotOutcome => {
       if (!(option >= 0 && option < poll.options.length)) return BallotOutcome.BadOption;
@@ -99,5 +100,12 @@ export class MemoryPolls implements PollStore {
     if (poll.closedAt === null)
       poll.closedAt = poll.endsAt !== null && poll.endsAt < now ? poll.endsAt : now;
     return copy(poll);
+  }
+
+  async finalize(stream: string, id: string, now: number): Promise<StoredPoll | undefined> {
+    const kept = this.#polls.get(this.#key(stream, id));
+    if (!kept) return undefined;
+    if (!pollIsOpen(kept.poll, now)) kept.poll.final = true;
+    return copy(kept.poll);
   }
 }

@@ -31,6 +31,7 @@ export function describePollContract(store: () => Store): void {
       expect(opened).toEqual({
         ...poll('p1', { correct: 2 }),
         closedAt: null,
+        final: false,
         votes: [0, 0, 0],
         voters: 0,
         rev: 0,
@@ -131,6 +132,21 @@ export function describePollContract(store: () => Store): void {
       expect(
         (await polls.cast('s', 'q', [{ voter: 'u:b', option: 0 }], T0 + 11_501, 500)).status,
       ).toBe('closed');
+    });
+
+    it('freezes an ended poll at finalize: no batch counts after it, whatever its time', async () => {
+      await polls.open('s', poll('p'), T0);
+      expect((await polls.finalize('s', 'p', T0 + 1))?.final).toBe(false);
+      await polls.cast('s', 'p', [{ voter: 'u:a', option: 0 }], T0 + 2, 1000);
+      await polls.close('s', 'p', T0 + 3);
+      const frozen = await polls.finalize('s', 'p', T0 + 1003);
+      expect(frozen).toMatchObject({ final: true, votes: [1, 0, 0], voters: 1 });
+      // A batch stamped within the grace but arriving after the freeze is refused.
+      expect(await polls.cast('s', 'p', [{ voter: 'u:b', option: 1 }], T0 + 500, 1000)).toEqual({
+        status: 'closed',
+      });
+      expect((await polls.finalize('s', 'p', T0 + 5000))?.votes).toEqual([1, 0, 0]);
+      expect(await polls.finalize('s', 'nope', T0)).toBeUndefined();
     });
   });
 }

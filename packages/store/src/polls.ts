@@ -22,12 +22,14 @@ export interface StoredPoll {
   /** Votes per option and voters in all: exact. */
   votes: number[];
   voters: number;
+  /** The counts are frozen (see `PollStore.finalize`): no batch counts any more. */
+  final: boolean;
   /** Raised by every batch that changed the counts, so readers keep the newest figures. */
   rev: number;
 }
 
 /** A poll to store: everything but its counts and close. */
-export type NewPoll = Omit<StoredPoll, 'closedAt' | 'votes' | 'voters' | 'rev'>;
+export type NewPoll = Omit<StoredPoll, 'closedAt' | 'votes' | 'voters' | 'rev' | 'final'>;
 
 /** One vote of a batch: the voter's identity key and the option index. */
 export interface Ballot {
@@ -52,7 +54,7 @@ export type BallotOutcome = (typeof BallotOutcome)[keyof typeof BallotOutcome];
 
 export type CastResult =
   | { status: 'missing' }
-  /** Past the poll's end plus the grace: nothing in the batch was counted. */
+  /** Past the poll's end plus the grace, or final: nothing in the batch was counted. */
   | { status: 'closed' }
   | { status: 'ok'; outcomes: BallotOutcome[]; votes: number[]; voters: number; rev: number };
 
@@ -84,7 +86,8 @@ export interface PollStore {
    * vote changes nothing, another option moves the vote when the poll allows changes and is
    * refused (`AlreadyVoted`) when not. A batch arriving at `now` later than the poll's end plus
    * `graceMs` counts nothing (`closed`): the grace lets votes taken before the end, still on
-   * their way from a gateway, count, and after it the result is final. Resolves with each
+   * their way from a gateway, count. A batch reaching a finalized poll counts nothing either,
+   * whatever its `now`. Resolves with each
    * ballot's outcome and the counts after the batch.
    */
   cast(
@@ -99,4 +102,11 @@ export interface PollStore {
    * changes nothing. Resolves with the poll afterwards, or undefined when there is none.
    */
   close(stream: string, id: string, now: number): Promise<StoredPoll | undefined>;
+  /**
+   * Freezes the counts of a poll that ended before `now` (closed, or past its deadline): from
+   * then on every batch is refused, so whoever reads it reads the same final result. Before
+   * its end it changes nothing. Every gateway calls it once the grace has passed; the first
+   * freezes. Resolves with the poll afterwards, or undefined when there is none.
+   */
+  finalize(stream: string, id: string, now: number): Promise<StoredPoll | undefined>;
 }

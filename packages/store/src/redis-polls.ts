@@ -40,8 +40,9 @@ export const pollScripts = {
   roarPollCast: {
     numberOfKeys: 2,
     lua: `${END}
-      local spec = redis.call('HMGET', KEYS[1], 'n', 'endsAt', 'closedAt', 'change')
+      local spec = redis.call('HMGET', KEYS[1], 'n', 'endsAt', 'closedAt', 'change', 'final')
       if not spec[1] then return {0} end
+      if spec[5] then return {2} end
       local n = tonumber(spec[1])
       local now, grace, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
       local e = pollEnd(spec[2], spec[3])
@@ -100,6 +101,16 @@ export const pollScripts = {
       end
       return 1`,
   },
+  /** KEYS: the poll's hash. ARGV: now. */
+  roarPollFinalize: {
+    numberOfKeys: 1,
+    lua: `${END}
+      local spec = redis.call('HMGET', KEYS[1], 'id', 'endsAt', 'closedAt')
+      if not spec[1] then return 0 end
+      local e = pollEnd(spec[2], spec[3])
+      if e and tonumber(ARGV[1]) >= e then redis.call('HSET', KEYS[1], 'final', 1) end
+      return 1`,
+  },
 };
 
 /** The commands that `pollScripts` adds to the client. */
@@ -113,6 +124,7 @@ export interface PollScriptCommands {
   ): Promise<number>;
   roarPollCast(poll: string, voters: string, ...args: (string | number)[]): Promise<number[]>;
   roarPollClose(poll: string, now: number, ttlSeconds: number): Promise<number>;
+  roarPollFinalize(poll: string, now: number): Promise<number>;
 }
 
 export interface RedisPollsOptions {
@@ -139,6 +151,7 @@ function parsePoll(h: Record<string, string>): StoredPoll | undefined {
     by: h.by ?? '',
     votes: options.map((_, i) => Number(h[`c${i}`] ?? 0)),
     voters: Number(h.voters ?? 0),
+    final: h.final === '1',
     rev: Number(h.rev ?? 0),
   };
 }
@@ -243,6 +256,14 @@ export class RedisPolls implements PollStore {
     const { redis, keys, ttlSeconds } = this.#o;
     const found = await attempt('polls.close', () =>
       redis.roarPollClose(keys.poll(stream, id), now, ttlSeconds),
+    );
+    return found === 0 ? undefined : this.get(stream, id);
+  }
+
+  async finalize(stream: string, id: string, now: number): Promise<StoredPoll | undefined> {
+    const { redis, keys } = this.#o;
+    const found = await attempt('polls.finalize', () =>
+      redis.roarPollFinalize(keys.poll(stream, id), now),
     );
     return found === 0 ? undefined : this.get(stream, id);
   }
