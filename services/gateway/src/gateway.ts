@@ -100,12 +100,8 @@ export class Gateway {
       sliceSockets: config.fanoutSliceSockets,
       tracing,
     });
-    this.#history = new HistoryWriter({
-      store,
-      metrics: this.metrics,
-      log,
-      retryLimit: config.historyRetry,
-    });
+    const historyOptions = { store, metrics: this.metrics, log, retryLimit: config.historyRetry };
+    this.#history = new HistoryWriter(historyOptions);
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
     const devSecret = config.devLogin ? (config.jwtSecret ?? deps.devSecret) : undefined;
@@ -159,6 +155,7 @@ export class Gateway {
       onLevel: (level) => this.load.ladder.pin(level ?? undefined),
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
+      featureRoutes: (route) => this.connections.features.routes(route),
     });
     const admission = admissionFor(config, this.metrics, now());
     const slow = slowClientsFor(config, this.metrics, this.#fanout, admission, now);
@@ -184,6 +181,7 @@ export class Gateway {
       stalls: this.#stalls,
       tracing,
       reporter: this.#reporter,
+      store,
     });
 
     this.load = new LoadControl({

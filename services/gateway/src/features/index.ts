@@ -5,18 +5,19 @@ import {
   type ModerationCommandsOptions,
 } from './moderation-commands/moderation-commands.js';
 import { Ping } from './ping/ping.js';
+import { Polls, type PollsOptions } from './polls/polls.js';
 import { Reactions, type ReactionsOptions } from './reactions/reactions.js';
 import { FeatureRegistry } from './registry.js';
 
 /** What the gateway hands its features; each constructor takes the slice it needs. */
-export type FeatureDeps = ChatOptions & ReactionsOptions & ModerationCommandsOptions;
+export type FeatureDeps = ChatOptions & ReactionsOptions & ModerationCommandsOptions & PollsOptions;
 
 /**
  * Every stream feature of the gateway, one line each: adding a feature is its folder plus its
  * line here (and its options added to `FeatureDeps` when it needs something new).
  */
 export function streamFeatures(d: FeatureDeps): StreamFeature[] {
-  return [new Chat(d), new Reactions(d), new ModerationCommands(d), new Ping()];
+  return [new Chat(d), new Reactions(d), new ModerationCommands(d), new Ping(), new Polls(d)];
 }
 
 /** The gateway's features, registered (see `FeatureRegistry`). */

@@ -11,7 +11,12 @@ import { GLOBAL_SCOPE } from '@roar/store';
 import { json, type Route } from '../base/http.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
-import { AdminRouter, type AdminRequest, type AdminRouterOptions } from './admin-router.js';
+import {
+  AdminRouter,
+  type AdminRequest,
+  type AdminRoute,
+  type AdminRouterOptions,
+} from './admin-router.js';
 import type { ModerationService } from './service.js';
 
 export interface AdminApiOptions extends AdminRouterOptions {
@@ -19,6 +24,8 @@ export interface AdminApiOptions extends AdminRouterOptions {
   registry: StreamRegistry;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
+  /** The stream features' own routes (polls...), built on the same router. */
+  featureRoutes?: (route: AdminRoute) => Route[];
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -154,7 +161,7 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { pinned: level });
     }),
   ];
-  return [...routes, router.preflight()];
+  return [...routes, ...(o.featureRoutes?.(route) ?? []), router.preflight()];
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

@@ -26,6 +26,8 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.NotFound]: 404,
   [ErrorCode.Duplicate]: 409,
+  // Polls
+  [ErrorCode.PollOpen]: 409,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
@@ -47,6 +49,9 @@ export interface AdminRequest {
 }
 
 export type AdminHandler = (req: AdminRequest, actor: Actor) => Promise<HttpReply>;
+
+/** `AdminRouter.route`, as handed to a route module of a stream feature (see `StreamFeature.routes`). */
+export type AdminRoute = (method: HttpMethod, path: string, handler: AdminHandler) => Route;
 
 // What a moderator tool on another origin may send: credentials, JSON, idempotency, and the
 // request-id and trace headers operators correlate logs with.

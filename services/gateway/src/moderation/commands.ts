@@ -3,6 +3,15 @@ import type { Identity } from '../base/identity.js';
 import type { Actor } from './actor.js';
 import type { ModerationService } from './service.js';
 
+/** Who acts, for a WebSocket command: the connection's signed-in user with its roles. */
+export function actorFor(identity: Identity): Actor {
+  return {
+    id: identity.userId ?? identity.key,
+    roles: identity.roles,
+    admin: identity.roles.includes('admin'),
+  };
+}
+
 /** A moderator's WebSocket command, run through the same service as the admin API. */
 export async function performModAction(
   service: ModerationService,
@@ -10,11 +19,7 @@ export async function performModAction(
   req: ModRequest,
 ): Promise<void> {
   if (identity.anonymous) throw new RoarError(ErrorCode.Unauthenticated, 'sign in to moderate');
-  const actor: Actor = {
-    id: identity.userId ?? identity.key,
-    roles: identity.roles,
-    admin: identity.roles.includes('admin'),
-  };
+  const actor = actorFor(identity);
   const { stream, action } = req;
   switch (action.type) {
     case 'delete':

@@ -9,6 +9,7 @@ import type { GatewayMetrics } from '../base/metrics.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import type { StreamState } from '../streams/stream-state.js';
 import { adminRoutes } from './admin-api.js';
+import type { AdminRoute } from './admin-router.js';
 import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
 import { RulesAutoMod, WebhookAutoMod, type AutoMod } from './rules/automod.js';
@@ -40,6 +41,8 @@ export interface ModerationDeps {
   level: () => { level: number; pinned: number | null };
   /** Spans for admin API calls; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** The stream features' admin routes (read when the routes are mounted, after they exist). */
+  featureRoutes?: (route: AdminRoute) => Route[];
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -48,9 +51,8 @@ export class Moderation {
   readonly globalBans = new BanList();
   readonly automod: AutoMod | undefined;
   readonly service: ModerationService;
-  /** The admin API's routes, to mount. */
-  readonly routes: Route[];
   readonly #control: ControlListener;
+  readonly #routes: () => Route[];
 
   /** Builds the parts and starts following control events. */
   constructor(d: ModerationDeps) {
@@ -94,17 +96,24 @@ export class Moderation {
       onLevel: d.onLevel,
     });
     this.#control.start();
-    this.routes = adminRoutes({
-      service: this.service,
-      auth: new AdminAuth(config.adminApiKeys, d.auth),
-      store: d.store,
-      registry: d.registry,
-      spec: AdminSpec.load(),
-      allowedOrigins: config.allowedOrigins,
-      level: d.level,
-      log: d.log,
-      tracing: d.tracing,
-    });
+    this.#routes = () =>
+      adminRoutes({
+        service: this.service,
+        auth: new AdminAuth(config.adminApiKeys, d.auth),
+        store: d.store,
+        registry: d.registry,
+        spec: AdminSpec.load(),
+        allowedOrigins: config.allowedOrigins,
+        level: d.level,
+        log: d.log,
+        tracing: d.tracing,
+        ...(d.featureRoutes ? { featureRoutes: d.featureRoutes } : {}),
+      });
+  }
+
+  /** The admin API's routes, to mount (built when asked: the features' exist by then). */
+  get routes(): Route[] {
+    return this.#routes();
   }
 
   /**

@@ -1,0 +1,301 @@
+import type { Bus, Subjects } from '@roar/bus';
+import {
+  ErrorCode,
+  RoarError,
+  type EncodedEvent,
+  type PollEvent,
+  type PollRequest,
+  type VoteRequest,
+} from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
+import { BallotOutcome, pollEnd, type Store } from '@roar/store';
+import type { GatewayConfig } from '../../base/gateway-config.js';
+import type { Route } from '../../base/http.js';
+import type { GatewayMetrics } from '../../base/metrics.js';
+import { RateLimiter } from '../../base/token-bucket.js';
+import type { AdminRoute } from '../../moderation/admin-router.js';
+import { pollRoutes } from '../../moderation/admin-polls.js';
+import { actorFor } from '../../moderation/commands.js';
+import type { Fanout } from '../../streams/fanout.js';
+import type { StreamState } from '../../streams/stream-state.js';
+import type { Session, Socket } from '../../transport/socket.js';
+import type { StreamFeature } from '../feature.js';
+import { BallotBox } from './ballot-box.js';
+import { PollDesk } from './poll-desk.js';
+import { PollMetrics } from './poll-metrics.js';
+import { isPollEvent, pollFromEvent } from './poll-view.js';
+
+export interface PollsOptions {
+  config: Pick<GatewayConfig, 'pollFlushMs' | 'pollResultsMs' | 'pollGraceMs'>;
+  store: Store;
+  bus: Bus;
+  subjects: Subjects;
+  metrics: GatewayMetrics;
+  fanout: Pick<Fanout, 'markDirty'>;
+  log: Logger;
+  now: () => number;
+}
+
+/** How much longer than `pollResultsMs` results wait at each degradation level. */
+const RESULTS_SLOWDOWN = [1, 2, 4, 4, 8, 8] as const;
+/** Votes waiting per stream while the store is down; past it the oldest are dropped and counted. */
+const MAX_PENDING = 200_000;
+const OUTCOME: Record<BallotOutcome, string> = {
+  [BallotOutcome.Counted]: 'counted',
+  [BallotOutcome.Changed]: 'changed',
+  [BallotOutcome.Same]: 'same',
+  [BallotOutcome.BadOption]: 'bad_option',
+  [BallotOutcome.AlreadyVoted]: 'already_voted',
+};
+
+/**
+ * Polls and quizzes. A vote is checked here (joined, signed in unless the poll takes anonymous
+ * votes, open, an answer it has, a repeat or a change against this gateway's own record), queued
+ * and acked: no store call per vote. Every `pollFlushMs` each stream's queued votes go to the
+ * store as one batch (`PollStore.cast`), which dedupes voters exactly across gateways and
+ * replies with the exact counts; results go to viewers at most once per results window, read
+ * from the store when no batch brought them. Each gateway watches the stored deadline itself:
+ * at the end it shows `counting`, and once the grace has passed it freezes and reads the final
+ * result (`finalize`), the same on every gateway.
+ *
+ * On the bus it owns `<prefix>.s.<stream>.poll`: a poll opened or closed (by the admin API or a
+ * moderator's `poll` command on any gateway), never a vote.
+ */
+export class Polls implements StreamFeature<'vote' | 'poll'> {
+  readonly name = 'polls';
+  readonly requests = ['vote', 'poll'] as const;
+  readonly subjects = ['poll'] as const;
+  readonly reportEveryMs: number;
+  readonly desk: PollDesk;
+  readonly #o: PollsOptions;
+  readonly #metrics: PollMetrics;
+  readonly #boxes = new Map<string, BallotBox>();
+  /** Vote changes per identity (a first vote or a repeat costs no token). */
+  readonly #changes = new RateLimiter(1, 3);
+  #level = 0;
+
+  constructor(options: PollsOptions) {
+    this.#o = options;
+    this.reportEveryMs = options.config.pollFlushMs;
+    this.#metrics = new PollMetrics(options.metrics);
+    this.desk = new PollDesk(options);
+  }
+
+  handle(req: VoteRequest | PollRequest, _ws: Socket, s: Session, now: number) {
+    return req.type === 'vote' ? this.#vote(req, s, now) : this.#command(req, s);
+  }
+
+  routes(route: AdminRoute): Route[] {
+    return pollRoutes(route, this.desk);
+  }
+
+  #vote(req: VoteRequest, s: Session, now: number): { type: 'ack'; ref: number } | undefined {
+    try {
+      if (!s.streams.includes(req.stream))
+        throw new RoarError(ErrorCode.NotJoined, `join ${req.stream} before voting`);
+      const box = this.#boxes.get(req.stream);
+      if (box?.poll.id !== req.poll)
+        throw new RoarError(ErrorCode.NotFound, `no poll ${req.poll} on ${req.stream}`);
+      const { poll } = box;
+      if (s.identity.anonymous && !poll.anonymous)
+        throw new RoarError(ErrorCode.Unauthenticated, 'sign in to vote');
+      if (box.ended(now)) throw new RoarError(ErrorCode.PollClosed, 'the poll is closed');
+      if (req.option >= poll.options.length)
+        throw new RoarError(ErrorCode.InvalidOption, `the poll has ${poll.options.length} answers`);
+      const voter = s.identity.key;
+      const before = box.voted.get(voter);
+      // A repeat costs nothing: a flood of the same vote counts once and is answered here.
+      if (before !== req.option) {
+        if (before !== undefined) {
+          if (!poll.allowChange)
+            throw new RoarError(ErrorCode.AlreadyVoted, 'you already voted in this poll');
+          const wait = this.#changes.take(voter, now);
+          if (wait > 0)
+            throw new RoarError(ErrorCode.RateLimited, 'changing votes too fast', {
+              retryAfterMs: wait,
+            });
+        }
+        box.voted.set(voter, req.option);
+        box.pending.push({ voter, option: req.option });
+      }
+      this.#metrics.votes.inc({ result: 'accepted', reason: '' });
+      return req.ref !== undefined ? { type: 'ack', ref: req.ref } : undefined;
+    } catch (error) {
+      if (error instanceof RoarError)
+        this.#metrics.votes.inc({ result: 'rejected', reason: error.code });
+      throw error;
+    }
+  }
+
+  async #command(
+    req: PollRequest,
+    s: Session,
+  ): Promise<{ type: 'ack'; ref: number; id?: string } | undefined> {
+    if (s.identity.anonymous)
+      throw new RoarError(ErrorCode.Unauthenticated, 'sign in to run polls');
+    const actor = actorFor(s.identity);
+    const { action } = req;
+    try {
+      const poll =
+        action.type === 'open'
+          ? await this.desk.open(actor, req.stream, action)
+          : await this.desk.close(actor, req.stream, action.poll);
+      return req.ref !== undefined ? { type: 'ack', ref: req.ref, id: poll.id } : undefined;
+    } catch (error) {
+      if (error instanceof RoarError) throw error;
+      this.#o.log.error('poll command failed', { stream: req.stream, error });
+      throw new RoarError(ErrorCode.Internal, 'the poll command failed; try again');
+    }
+  }
+
+  receive(state: StreamState, encoded: EncodedEvent): boolean {
+    const event = encoded.event;
+    if (!isPollEvent(event)) return false;
+    const now = this.#o.now();
+    let box = this.#boxes.get(state.id);
+    if (box?.poll.id !== event.id) {
+      box = new BallotBox(pollFromEvent(event), now);
+      this.#boxes.set(state.id, box);
+      if (event.state === 'open') box.last = encoded as EncodedEvent<PollEvent>;
+      state.slots.set('poll', box.last);
+      return true;
+    }
+    if (event.state === 'counting') {
+      const closedAt = box.poll.closedAt;
+      if (closedAt === null || event.ts < closedAt) box.poll = { ...box.poll, closedAt: event.ts };
+      if (box.stage === 'open') {
+        box.stage = 'counting';
+        state.slots.set('poll', box.show(now));
+      }
+    }
+    return true;
+  }
+
+  async open(state: StreamState): Promise<void> {
+    try {
+      const poll = await this.#o.store.polls.current(state.id);
+      // A poll announced on the bus meanwhile is newer than what was read.
+      if (poll && !this.#boxes.has(state.id))
+        this.#boxes.set(state.id, new BallotBox(poll, this.#o.now()));
+    } catch (error) {
+      // Joins go ahead without the poll; the next open or close announcement brings it.
+      this.#o.log.warn('poll load failed', { stream: state.id, error });
+    }
+  }
+
+  joined(state: StreamState): readonly EncodedEvent[] | undefined {
+    const box = this.#boxes.get(state.id);
+    return box && [box.last];
+  }
+
+  setLevel(level: number): void {
+    this.#level = level;
+  }
+
+  sweep(now: number): void {
+    this.#changes.sweep(now);
+  }
+
+  forget(stream: string): void {
+    const box = this.#boxes.get(stream);
+    this.#boxes.delete(stream);
+    // The last viewers left: their votes still count.
+    if (box && box.pending.length > 0) void this.#cast(stream, box);
+  }
+
+  /** Every `pollFlushMs`: batches, results windows, deadlines (see the class comment). */
+  report(streams: Iterable<StreamState>, now: number): void {
+    for (const state of streams) {
+      const box = this.#boxes.get(state.id);
+      if (box && box.stage !== 'closed') this.#tick(state, box, now);
+    }
+  }
+
+  #tick(state: StreamState, box: BallotBox, now: number): void {
+    if (box.stage === 'open' && box.ended(now)) {
+      box.stage = 'counting';
+      this.#push(state, box.show(now));
+    }
+    if (box.busy) return;
+    if (box.pending.length > 0) {
+      void this.#cast(state.id, box);
+      return;
+    }
+    if (box.stage === 'counting') {
+      if (now >= (pollEnd(box.poll) ?? now) + this.#o.config.pollGraceMs)
+        void this.#finalize(state, box);
+      return;
+    }
+    const window = this.#o.config.pollResultsMs * (RESULTS_SLOWDOWN[this.#level] ?? 8);
+    if (now - box.sentAt < window) return;
+    if (box.poll.rev !== box.sentRev) this.#push(state, box.show(now));
+    else if (now - box.freshAt >= window) void this.#read(state.id, box);
+  }
+
+  #push(state: StreamState, event: EncodedEvent): void {
+    state.slots.set('poll', event);
+    this.#o.fanout.markDirty(state);
+  }
+
+  /** One batch of `box`'s queued votes to the store; on failure they wait for the next one. */
+  async #cast(stream: string, box: BallotBox): Promise<void> {
+    const ballots = box.pending;
+    box.pending = [];
+    box.busy = true;
+    const { store, config, now } = this.#o;
+    try {
+      const result = await store.polls.cast(
+        stream,
+        box.poll.id,
+        ballots,
+        now(),
+        config.pollGraceMs,
+      );
+      this.#metrics.batches.inc({ result: result.status });
+      if (result.status === 'ok') {
+        box.update(result.votes, result.voters, result.rev, now());
+        for (const outcome of result.outcomes)
+          this.#metrics.votes.inc({ result: OUTCOME[outcome], reason: '' });
+      } else {
+        this.#metrics.votes.inc({ result: 'late', reason: result.status }, ballots.length);
+      }
+    } catch (error) {
+      this.#metrics.batches.inc({ result: 'failed' });
+      this.#o.log.warn('poll batch failed; retried with the next one', { stream, error });
+      // A retry is exact: the store dedupes a voter whose earlier batch did land.
+      const waiting = ballots.concat(box.pending);
+      const dropped = waiting.length - MAX_PENDING;
+      if (dropped > 0) this.#metrics.votes.inc({ result: 'dropped', reason: '' }, dropped);
+      box.pending = dropped > 0 ? waiting.slice(dropped) : waiting;
+    } finally {
+      box.busy = false;
+    }
+  }
+
+  async #read(stream: string, box: BallotBox): Promise<void> {
+    box.busy = true;
+    try {
+      const poll = await this.#o.store.polls.get(stream, box.poll.id);
+      if (poll) box.update(poll.votes, poll.voters, poll.rev, this.#o.now());
+    } catch (error) {
+      this.#o.log.warn('poll results read failed', { stream, error });
+    } finally {
+      box.busy = false;
+    }
+  }
+
+  /** Freezes and reads the final result, shown with a quiz's answer. */
+  async #finalize(state: StreamState, box: BallotBox): Promise<void> {
+    box.busy = true;
+    try {
+      const poll = await this.#o.store.polls.finalize(state.id, box.poll.id, this.#o.now());
+      if (poll) box.poll = poll;
+      box.stage = 'closed';
+      if (this.#boxes.get(state.id) === box) this.#push(state, box.show(this.#o.now()));
+    } catch (error) {
+      this.#o.log.warn('poll finalize failed; retried', { stream: state.id, error });
+    } finally {
+      box.busy = false;
+    }
+  }
+}
