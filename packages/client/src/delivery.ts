@@ -10,11 +10,15 @@ import { PlaybackBuffer } from './playback.js';
 import type { ResolvedOptions } from './options.js';
 import { Removals } from './removals.js';
 import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
+// Polls
+import { pollOf, type StreamPoll } from './polls.js';
 
 type Held =
   | { type: 'chat'; payload: StreamChat }
   | { type: 'reactions'; payload: StreamReactions }
-  | { type: 'announcement'; payload: StreamAnnouncement };
+  | { type: 'announcement'; payload: StreamAnnouncement }
+  // Polls
+  | { type: 'poll'; payload: StreamPoll };
 
 /**
  * Turns the server's `joined` and `batch` frames into the app's events: drops chat messages
@@ -161,6 +165,12 @@ export class Delivery {
       case 'settings':
         if (typeof event.settings !== 'object' || event.settings === null) return;
         return this.#events.emit('settings', { stream, settings: event.settings });
+      // Polls: held like chat, so results never run ahead of the picture.
+      case 'poll': {
+        const poll = pollOf(event);
+        if (poll) this.#deliver({ type: 'poll', payload: { stream, poll } });
+        return;
+      }
       case 'gap':
         return this.#events.emit('gap', {
           stream,
@@ -176,7 +186,12 @@ export class Delivery {
   #deliver(held: Held): void {
     if (!this.#playback) return this.#release(held);
     // Reactions carry no time of their own: they count from when they arrived.
-    const ts = held.type === 'reactions' ? undefined : held.payload.event.ts;
+    const ts =
+      held.type === 'reactions'
+        ? undefined
+        : held.type === 'poll'
+          ? held.payload.poll.ts
+          : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -192,6 +207,8 @@ export class Delivery {
         return this.#events.emit('reactions', held.payload);
       case 'announcement':
         return this.#events.emit('announcement', held.payload);
+      case 'poll':
+        return this.#events.emit('poll', held.payload);
     }
   }
 }

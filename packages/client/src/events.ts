@@ -7,6 +7,8 @@ import type {
   JoinedMessage,
 } from '@roar/protocol/core';
 import type { RoarClientError } from './errors.js';
+// Polls
+import type { StreamPoll } from './polls.js';
 
 /** Where the connection is. `open` means the server welcomed the client, not just a socket. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -122,7 +124,7 @@ export interface ServerDegradation {
 }
 
 /**
- * Every event `RoarClient.on` delivers, by name. Chat, reactions and announcements are held for
+ * Every event `RoarClient.on` delivers, by name. Chat, reactions, announcements and polls are held for
  * playback alignment when it is on; everything else is delivered as it arrives.
  */
 export interface RoarClientEvents {
@@ -142,6 +144,8 @@ export interface RoarClientEvents {
   settings: StreamSettings;
   sampling: StreamSampling;
   degradation: ServerDegradation;
+  // Polls
+  poll: StreamPoll;
 }
 
 /** A listener for one event type; what it throws is reported, not passed to the client. */

@@ -22,6 +22,8 @@ export type {
   StreamUserRemoved,
   StreamViewers,
 } from './events.js';
+// Polls
+export type { StreamPoll } from './polls.js';
 export type { BackoffOptions } from './backoff.js';
 export type { PlaybackOptions } from './playback.js';
 export type { Clock, Timer } from './clock.js';
@@ -58,4 +60,7 @@ export {
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,
+  // Polls
+  type PollEvent,
+  type PollSpec,
 } from '@roar/protocol/core';

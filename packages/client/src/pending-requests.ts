@@ -18,6 +18,9 @@ export interface Replies {
   react: AckMessage;
   ping: PongMessage;
   mod: AckMessage;
+  // Polls
+  vote: AckMessage;
+  poll: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -29,6 +32,9 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   react: 'ack',
   ping: 'pong',
   mod: 'ack',
+  // Polls
+  vote: 'ack',
+  poll: 'ack',
 };
 
 interface Entry {

@@ -30,6 +30,8 @@ export function record(client: RoarClient): Seen {
     settings: [],
     sampling: [],
     degradation: [],
+    // Polls
+    poll: [],
   };
   for (const type of Object.keys(seen) as (keyof RoarClientEvents)[]) listen(client, seen, type);
   return seen;
