@@ -6,6 +6,9 @@ import { devToken, type DemoRole } from './dev-login.js';
 import { Directory } from './directory.js';
 import { byId } from './dom.js';
 import { ModConsole } from './mod-console.js';
+// Polls
+import { PollConsole } from './poll-console.js';
+import { PollView } from './poll-view.js';
 import { ReactionsView } from './reactions-view.js';
 import { canModerate } from './roles.js';
 import { StatusView } from './status-view.js';
@@ -37,6 +40,9 @@ export class Session {
   readonly #directory = new Directory();
   #console: ModConsole | undefined;
   #token: string | undefined;
+  // Polls
+  readonly #poll: PollView;
+  #pollConsole: PollConsole | undefined;
 
   constructor(options: SessionOptions) {
     this.#o = options;
@@ -57,6 +63,13 @@ export class Session {
     );
     byId('intro').hidden = true;
     this.#composer = new Composer(this.#client, stream);
+    // Polls
+    this.#poll = new PollView(byId('poll'), (poll, option) =>
+      this.#client.vote(stream, poll, option).then(
+        () => true,
+        (error: unknown) => (this.#notice(error), false),
+      ),
+    );
     this.#status.reset();
     this.#listen();
   }
@@ -94,7 +107,14 @@ export class Session {
       if (!this.#console && canModerate(roles, stream)) {
         this.#chat.actions = this.#actions();
         this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
+        // Polls
+        this.#pollConsole = new PollConsole({
+          open: (spec) => c.openPoll(stream, spec),
+          close: (poll) => c.closePoll(stream, poll),
+        });
+        byId('mod').append(this.#pollConsole.element);
       }
+      this.#poll.signedIn(welcome.user !== null);
     });
     c.on('joined', (joined) => {
       if (!mine(joined)) return;
@@ -139,6 +159,12 @@ export class Session {
       this.#status.rules(e.settings);
       this.#composer.rules(e.settings);
       this.#reactions.setEmoji(e.settings.reactions, e.settings.reactionsEnabled);
+    });
+    // Polls
+    c.on('poll', (e) => {
+      if (!mine(e)) return;
+      this.#poll.show(e.poll);
+      this.#pollConsole?.seen(e.poll.id, e.poll.state === 'open');
     });
     c.on('error', (error) => this.#notice(error));
   }
