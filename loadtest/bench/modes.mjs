@@ -5,7 +5,13 @@ const servers = ['roar', 'socketio', 'uws'];
 export const MODES = {
   full: {
     deadlineMs: 9 * 60_000,
-    budgets: { cluster: 120_000, 'connection-storm': 60_000, aggregator: 60_000, profile: 50_000 },
+    budgets: {
+      cluster: 120_000,
+      'connection-storm': 60_000,
+      aggregator: 60_000,
+      profile: 50_000,
+      polls: 150_000,
+    },
     servers: {
       kinds: servers,
       viewers: 19_000,
@@ -43,6 +49,15 @@ export const MODES = {
       budgetMs: 40_000,
     },
     aggregator: { gateways: 1000, streams: 10_000, seconds: 10 },
+    // Polls: 20,000 signed-in voters (and 500 of them on a second gateway too) within 10 s.
+    polls: {
+      gateways: 3,
+      workers: 2,
+      voters: 20_000,
+      twins: 500,
+      seconds: 10,
+      openBudgetMs: 90_000,
+    },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -53,7 +68,13 @@ export const MODES = {
   },
   quick: {
     deadlineMs: 3 * 60_000,
-    budgets: { cluster: 40_000, 'connection-storm': 25_000, aggregator: 20_000, profile: 25_000 },
+    budgets: {
+      cluster: 40_000,
+      'connection-storm': 25_000,
+      aggregator: 20_000,
+      profile: 25_000,
+      polls: 60_000,
+    },
     servers: {
       kinds: servers,
       viewers: 2000,
@@ -90,6 +111,7 @@ export const MODES = {
       budgetMs: 15_000,
     },
     aggregator: { gateways: 100, streams: 1000, seconds: 3 },
+    polls: { gateways: 3, workers: 1, voters: 2000, twins: 100, seconds: 5, openBudgetMs: 30_000 },
     profile: {
       viewers: 1000,
       rate: 20,

@@ -15,6 +15,8 @@ import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
 import { runProfile } from './phases/profile.mjs';
+// Polls
+import { runPolls } from './phases/polls.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -102,6 +104,9 @@ if (mode.aggregator)
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
   );
+// Polls
+if (mode.polls)
+  await phase('polls', async () => (results.phases.polls = await runPolls(mode.polls, ctx)));
 if (mode.profile)
   await phase(
     'profile',

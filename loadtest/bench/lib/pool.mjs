@@ -9,8 +9,9 @@ export const LOAD_GEN_NICE = 10;
 const SCRIPT = fileURLToPath(new URL('../load-gen.mjs', import.meta.url));
 
 export class Worker {
-  constructor(name) {
-    this.proc = forkChild(name, SCRIPT, [], {
+  /** `script`: the worker's code (default the load generator; the polls bench has its own). */
+  constructor(name, script = SCRIPT) {
+    this.proc = forkChild(name, script, [], {
       // Room for ~19k sockets of ws state per worker.
       execArgv: ['--max-old-space-size=2048'],
     });

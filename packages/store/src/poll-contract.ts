@@ -97,6 +97,20 @@ export function describePollContract(store: () => Store): void {
       expect(await polls.cast('s', 'missing', many, T0, 0)).toEqual({ status: 'missing' });
     });
 
+    it('takes a batch larger than one script call can unpack at once', async () => {
+      await polls.open('s', poll('big', { allowChange: true }), T0);
+      // 10,000 ballots of 5,000 voters: each votes, then half of them change their answer.
+      const ballots = Array.from({ length: 10_000 }, (_, i) => {
+        const voter = i % 5000;
+        return { voter: `u:${voter}`, option: i < 5000 || voter % 2 === 1 ? voter % 3 : 0 };
+      });
+      const truth = [0, 0, 0];
+      for (let v = 0; v < 5000; v++) truth[v % 2 === 1 ? v % 3 : 0]! += 1;
+      const result = await polls.cast('s', 'big', ballots, T0 + 1, 0);
+      expect(result.status === 'ok' && [result.voters, result.votes]).toEqual([5000, truth]);
+      expect((await polls.get('s', 'big'))?.votes).toEqual(truth);
+    });
+
     it('moves a changed vote when the poll allows it', async () => {
       await polls.open('s', poll('p', { allowChange: true }), T0);
       await polls.cast('s', 'p', [{ voter: 'u:a', option: 0 }], T0 + 1, 0);
