@@ -21,6 +21,8 @@ export class BallotBox {
   stage: PollEvent['state'];
   sentRev = -1;
   sentAt = 0;
+  /** Finalizes on time when the grace ends between two flushes. */
+  finalTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last event shown, encoded once, for joiners' snapshots. */
   last: EncodedEvent<PollEvent>;
 

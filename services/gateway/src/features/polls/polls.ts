@@ -8,7 +8,7 @@ import {
   type VoteRequest,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import { BallotOutcome, pollEnd, type Store } from '@roar/store';
+import { pollEnd, type Store } from '@roar/store';
 import type { GatewayConfig } from '../../base/gateway-config.js';
 import type { Route } from '../../base/http.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
@@ -21,6 +21,7 @@ import type { StreamState } from '../../streams/stream-state.js';
 import type { Session, Socket } from '../../transport/socket.js';
 import type { StreamFeature } from '../feature.js';
 import { BallotBox } from './ballot-box.js';
+import { PollCounter } from './poll-counter.js';
 import { PollDesk } from './poll-desk.js';
 import { PollMetrics } from './poll-metrics.js';
 import { isPollEvent, pollFromEvent } from './poll-view.js';
@@ -38,15 +39,6 @@ export interface PollsOptions {
 
 /** How much longer than `pollResultsMs` results wait at each degradation level. */
 const RESULTS_SLOWDOWN = [1, 2, 4, 4, 8, 8] as const;
-/** Votes waiting per stream while the store is down; past it the oldest are dropped and counted. */
-const MAX_PENDING = 200_000;
-const OUTCOME: Record<BallotOutcome, string> = {
-  [BallotOutcome.Counted]: 'counted',
-  [BallotOutcome.Changed]: 'changed',
-  [BallotOutcome.Same]: 'same',
-  [BallotOutcome.BadOption]: 'bad_option',
-  [BallotOutcome.AlreadyVoted]: 'already_voted',
-};
 
 /**
  * Polls and quizzes. A vote is checked here (joined, signed in unless the poll takes anonymous
@@ -69,6 +61,7 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
   readonly desk: PollDesk;
   readonly #o: PollsOptions;
   readonly #metrics: PollMetrics;
+  readonly #counter: PollCounter;
   readonly #boxes = new Map<string, BallotBox>();
   /** Vote changes per identity (a first vote or a repeat costs no token). */
   readonly #changes = new RateLimiter(1, 3);
@@ -78,6 +71,7 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
     this.#o = options;
     this.reportEveryMs = options.config.pollFlushMs;
     this.#metrics = new PollMetrics(options.metrics);
+    this.#counter = new PollCounter({ ...options, metrics: this.#metrics });
     this.desk = new PollDesk(options);
   }
 
@@ -199,8 +193,9 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
   forget(stream: string): void {
     const box = this.#boxes.get(stream);
     this.#boxes.delete(stream);
+    clearTimeout(box?.finalTimer);
     // The last viewers left: their votes still count.
-    if (box && box.pending.length > 0) void this.#cast(stream, box);
+    if (box && box.pending.length > 0) void this.#counter.cast(stream, box);
   }
 
   /** Every `pollFlushMs`: batches, results windows, deadlines (see the class comment). */
@@ -218,18 +213,25 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
     }
     if (box.busy) return;
     if (box.pending.length > 0) {
-      void this.#cast(state.id, box);
+      void this.#counter.cast(state.id, box);
       return;
     }
     if (box.stage === 'counting') {
-      if (now >= (pollEnd(box.poll) ?? now) + this.#o.config.pollGraceMs)
-        void this.#finalize(state, box);
+      const due = (pollEnd(box.poll) ?? now) + this.#o.config.pollGraceMs - now;
+      if (due <= 0) void this.#finalize(state, box);
+      // Due before the next tick: on time rather than up to a flush interval late.
+      else if (due < this.reportEveryMs && box.finalTimer === undefined)
+        box.finalTimer = setTimeout(() => {
+          box.finalTimer = undefined;
+          if (this.#boxes.get(state.id) === box && !box.busy && box.stage === 'counting')
+            void this.#finalize(state, box);
+        }, due);
       return;
     }
     const window = this.#o.config.pollResultsMs * (RESULTS_SLOWDOWN[this.#level] ?? 8);
     if (now - box.sentAt < window) return;
     if (box.poll.rev !== box.sentRev) this.#push(state, box.show(now));
-    else if (now - box.freshAt >= window) void this.#read(state.id, box);
+    else if (now - box.freshAt >= window) void this.#counter.read(state.id, box);
   }
 
   #push(state: StreamState, event: EncodedEvent): void {
@@ -237,65 +239,9 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
     this.#o.fanout.markDirty(state);
   }
 
-  /** One batch of `box`'s queued votes to the store; on failure they wait for the next one. */
-  async #cast(stream: string, box: BallotBox): Promise<void> {
-    const ballots = box.pending;
-    box.pending = [];
-    box.busy = true;
-    const { store, config, now } = this.#o;
-    try {
-      const result = await store.polls.cast(
-        stream,
-        box.poll.id,
-        ballots,
-        now(),
-        config.pollGraceMs,
-      );
-      this.#metrics.batches.inc({ result: result.status });
-      if (result.status === 'ok') {
-        box.update(result.votes, result.voters, result.rev, now());
-        for (const outcome of result.outcomes)
-          this.#metrics.votes.inc({ result: OUTCOME[outcome], reason: '' });
-      } else {
-        this.#metrics.votes.inc({ result: 'late', reason: result.status }, ballots.length);
-      }
-    } catch (error) {
-      this.#metrics.batches.inc({ result: 'failed' });
-      this.#o.log.warn('poll batch failed; retried with the next one', { stream, error });
-      // A retry is exact: the store dedupes a voter whose earlier batch did land.
-      const waiting = ballots.concat(box.pending);
-      const dropped = waiting.length - MAX_PENDING;
-      if (dropped > 0) this.#metrics.votes.inc({ result: 'dropped', reason: '' }, dropped);
-      box.pending = dropped > 0 ? waiting.slice(dropped) : waiting;
-    } finally {
-      box.busy = false;
-    }
-  }
-
-  async #read(stream: string, box: BallotBox): Promise<void> {
-    box.busy = true;
-    try {
-      const poll = await this.#o.store.polls.get(stream, box.poll.id);
-      if (poll) box.update(poll.votes, poll.voters, poll.rev, this.#o.now());
-    } catch (error) {
-      this.#o.log.warn('poll results read failed', { stream, error });
-    } finally {
-      box.busy = false;
-    }
-  }
-
   /** Freezes and reads the final result, shown with a quiz's answer. */
   async #finalize(state: StreamState, box: BallotBox): Promise<void> {
-    box.busy = true;
-    try {
-      const poll = await this.#o.store.polls.finalize(state.id, box.poll.id, this.#o.now());
-      if (poll) box.poll = poll;
-      box.stage = 'closed';
+    if (await this.#counter.finalize(state.id, box))
       if (this.#boxes.get(state.id) === box) this.#push(state, box.show(this.#o.now()));
-    } catch (error) {
-      this.#o.log.warn('poll finalize failed; retried', { stream: state.id, error });
-    } finally {
-      box.busy = false;
-    }
   }
 }
