@@ -13,6 +13,8 @@ import {
 } from './report/sections-deployed.mjs';
 import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
 import { renderSvg } from './svg.mjs';
+// Polls
+import { pollsSection, pollTargets } from './report/section-polls.mjs';
 
 export function writeReport(results, outDir) {
   writeFileSync(`${outDir}/RESULTS.md`, renderMarkdown(results));
@@ -22,7 +24,7 @@ export function writeReport(results, outDir) {
 export function renderMarkdown(r) {
   const m = r.machine;
   const out = [];
-  const targets = evaluateTargets(r);
+  const targets = [...evaluateTargets(r), ...pollTargets(r)];
   out.push(`# Roar benchmark results`, '');
   out.push(
     `Written by \`npm run bench\`${r.mode === 'full' ? '' : ` -- --${r.mode}`} (mode **${r.mode}**, ${r.elapsedS} s) on ${m.date}, ` +
@@ -94,6 +96,7 @@ export function renderMarkdown(r) {
   if (r.phases?.connectionStorm) out.push(...connectionStormSection(r));
   if (r.phases?.aggregator) out.push(...aggregatorSection(r));
   if (r.phases?.profile) out.push(...profileSection(r));
+  if (r.phases?.polls) out.push(...pollsSection(r));
   out.push('## Settings', '');
   out.push(
     'Roar runs with every feature on (anonymous viewers, sampling, slow-client handling, the degradation ladder). ' +

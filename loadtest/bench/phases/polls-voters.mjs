@@ -26,6 +26,7 @@ function onFrame(conn, data) {
   for (const e of m.events) {
     if (e.type !== 'poll') continue;
     conn.poll = e;
+    if (e.state === 'counting') conn.sawCountingAt ??= nowMs();
     if (e.state === 'closed') conn.sawFinalAt ??= nowMs();
     if (e.state === 'open' && e.total >= target) conn.sawTotalAt ??= nowMs();
   }
@@ -110,7 +111,9 @@ function status() {
   let sawTotal = 0;
   let lastFinalAt = 0;
   let lastTotalAt = 0;
+  let lastCountingAt = 0;
   for (const c of conns) {
+    if (c.sawCountingAt !== undefined) lastCountingAt = Math.max(lastCountingAt, c.sawCountingAt);
     if (c.poll) sawPoll++;
     if (c.sawTotalAt !== undefined) {
       sawTotal++;
@@ -131,6 +134,7 @@ function status() {
     sawFinal,
     lastTotalAt,
     lastFinalAt,
+    lastCountingAt,
     finals: Object.fromEntries(finals),
   };
 }

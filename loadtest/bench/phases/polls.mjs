@@ -162,6 +162,10 @@ export async function runPolls(cfg, ctx) {
     }, 20_000);
     if (!final) throw new Error('not every viewer showed the final result within 20 s');
     out.closeToAllFinalMs = Math.round(Math.max(...final.map((x) => x.lastFinalAt)) - closedAt);
+    // The part before the grace: the close reaching every viewer as `counting`.
+    out.closeToAllCountingMs = Math.round(
+      Math.max(...final.map((x) => x.lastCountingAt)) - closedAt,
+    );
     const r1 = await commandStats(redisPort);
     const finals = {};
     for (const s of final)
@@ -201,7 +205,8 @@ export async function runPolls(cfg, ctx) {
     out.cpuVoteToReaction = round(voteCpu / out.votes.acked / (reactCpu / out.reactions.acked), 2);
     out.idleCpuPerS = round(idlePerS, 3);
     ctx.log(
-      `polls: exact ${out.exact}, close→all final ${out.closeToAllFinalMs} ms, ` +
+      `polls: exact ${out.exact}, close→all final ${out.closeToAllFinalMs} ms ` +
+        `(→ all counting ${out.closeToAllCountingMs} ms), ` +
         `CPU/vote ${out.cpuPerVoteUs} µs vs /reaction ${out.cpuPerReactionUs} µs (${out.cpuVoteToReaction}×), ` +
         `Redis ${out.redisCommandsPerVote} commands/vote`,
     );
