@@ -1,5 +1,5 @@
 import type { PollEvent } from '@roar/protocol';
-import { NatsServer, RedisServer, type TestClient } from '@roar/testkit';
+import { NatsServer, RedisServer, waitFor, type TestClient } from '@roar/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterEnv, gatewayInProcess, gatewayProcess, type Node } from './cluster-harness.js';
 
@@ -132,4 +132,51 @@ describe('polls over real NATS and Redis, several gateways', () => {
       expect(final(late)).toMatchObject({ votes: [1, 1] });
     },
   );
+
+  it('keeps the votes taken while Redis is down and counts them once it is back', async () => {
+    const p = prefix();
+    await using persistent = await RedisServer.start({ persist: true });
+    const withRedis = { ...env(p), ROAR_REDIS_URL: persistent.url };
+    await using a = await gatewayInProcess(withRedis);
+    await using b = await gatewayInProcess(withRedis);
+    const voters = await Promise.all(
+      ['u0', 'u1', 'u2', 'u3'].map((user, i) => (i % 2 ? b : a).viewer('x', { user })),
+    );
+    const opened = await admin(a, 'POST', '/streams/x/polls', {
+      question: 'Through the outage?',
+      options: ['yes', 'no'],
+    });
+    const id = opened.body.poll.id;
+    for (const v of voters)
+      await v.waitForMessage(() => polls(v).some((e) => e.id === id), 5000, 'the poll');
+    await voters[0]!.request({ type: 'vote', stream: 'x', poll: id, option: 0 });
+    await voters[0]!.waitForMessage(
+      () => polls(voters[0]!).some((e) => e.total === 1),
+      5000,
+      'the first vote counted',
+    );
+    await persistent.stop();
+    // Taken and acked while the store is down: queued, and retried every flush.
+    for (const [i, v] of voters.entries())
+      expect((await v.request({ type: 'vote', stream: 'x', poll: id, option: i % 2 })).type).toBe(
+        'ack',
+      );
+    // Opening or closing needs the store: refused, nothing half-done.
+    expect((await admin(b, 'POST', `/streams/x/polls/${id}/close`)).status).toBe(503);
+    await persistent.start();
+    await waitFor(async () => (await admin(b, 'GET', `/streams/x/polls/${id}`)).status === 200, {
+      timeoutMs: 10_000,
+      message: 'the store to answer again',
+    });
+    for (const v of voters)
+      await v.waitForMessage(
+        () => polls(v).some((e) => e.state === 'open' && e.total === 4),
+        10_000,
+        'every vote counted after the outage',
+      );
+    expect((await admin(b, 'POST', `/streams/x/polls/${id}/close`)).status).toBe(200);
+    for (const v of voters)
+      await v.waitForMessage(() => final(v) !== undefined, 5000, 'the final result');
+    expect(final(voters[3]!)).toMatchObject({ votes: [2, 2], total: 4 });
+  });
 });
