@@ -17,10 +17,11 @@ export class BallotBox {
   busy = false;
   /** When the counts were last had from the store (a batch's reply or a read). */
   freshAt: number;
-  /** The stage viewers were last shown, its counts' rev and when. */
+  /** The stage viewers were last shown and its counts' rev. */
   stage: PollEvent['state'];
   sentRev = -1;
-  sentAt = 0;
+  /** When the results were last checked for a change (once per results window). */
+  checkedAt: number;
   /** Finalizes on time when the grace ends between two flushes. */
   finalTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last event shown, encoded once, for joiners' snapshots. */
@@ -29,6 +30,7 @@ export class BallotBox {
   constructor(poll: StoredPoll, now: number) {
     this.poll = poll;
     this.freshAt = now;
+    this.checkedAt = now;
     this.stage = poll.final ? 'closed' : pollIsOver(poll, now) ? 'counting' : 'open';
     this.last = this.show(now);
   }
@@ -48,11 +50,11 @@ export class BallotBox {
   /** The event for the current stage and counts, remembered as the snapshot for joiners. */
   show(now: number): EncodedEvent<PollEvent> {
     const end = pollEnd(this.poll);
-    const ts =
-      this.stage === 'open' ? (this.poll.rev === 0 ? this.poll.openedAt : now) : (end ?? now);
+    // When the counts were true: the opening, the batch or read that brought them, or the end.
+    const counted = this.poll.rev === 0 ? this.poll.openedAt : Math.min(this.freshAt, now);
+    const ts = this.stage === 'open' ? counted : (end ?? now);
     this.last = EncodedEvent.of(pollEvent(this.poll, this.stage, ts));
     this.sentRev = this.poll.rev;
-    this.sentAt = now;
     return this.last;
   }
 }

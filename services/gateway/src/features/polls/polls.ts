@@ -148,6 +148,8 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
     const now = this.#o.now();
     let box = this.#boxes.get(state.id);
     if (box?.poll.id !== event.id) {
+      // Votes still queued for the poll before it count with one last batch.
+      if (box && box.pending.length > 0 && !box.busy) void this.#counter.cast(state.id, box);
       box = new BallotBox(pollFromEvent(event), now);
       this.#boxes.set(state.id, box);
       if (event.state === 'open') box.last = encoded as EncodedEvent<PollEvent>;
@@ -228,10 +230,18 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
         }, due);
       return;
     }
+    // Once per results window: the counts from this tick's batch, or else read (one command).
     const window = this.#o.config.pollResultsMs * (RESULTS_SLOWDOWN[this.#level] ?? 8);
-    if (now - box.sentAt < window) return;
-    if (box.poll.rev !== box.sentRev) this.#push(state, box.show(now));
-    else if (now - box.freshAt >= window) void this.#counter.read(state.id, box);
+    if (now - box.checkedAt < window) return;
+    box.checkedAt = now;
+    if (now - box.freshAt < this.reportEveryMs) this.#showIfChanged(state, box);
+    else void this.#counter.read(state.id, box).then(() => this.#showIfChanged(state, box));
+  }
+
+  /** New counts go to viewers; unchanged ones cost nothing. */
+  #showIfChanged(state: StreamState, box: BallotBox): void {
+    if (this.#boxes.get(state.id) !== box || box.stage !== 'open') return;
+    if (box.poll.rev !== box.sentRev) this.#push(state, box.show(this.#o.now()));
   }
 
   #push(state: StreamState, event: EncodedEvent): void {
