@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { adminRoutes, type AdminApiOptions } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { pollRoutes } from './admin-polls.js';
+import type { AdminRoute } from './admin-router.js';
 import type { PollDesk } from '../features/polls/poll-desk.js';
 
 const spec = AdminSpec.load();
@@ -13,7 +14,7 @@ function routes() {
     allowedOrigins: undefined,
     level: () => ({ level: 0, pinned: null }),
     // The stream features' route modules (polls), as the gateway adds them.
-    featureRoutes: (route) => pollRoutes(route, {} as PollDesk),
+    featureRoutes: (route: AdminRoute) => pollRoutes(route, {} as PollDesk),
   } as unknown as AdminApiOptions);
 }
 
