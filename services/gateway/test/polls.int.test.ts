@@ -81,6 +81,9 @@ describe('polls over real NATS and Redis, several gateways', () => {
       5000,
       'open results with every vote',
     );
+    expect(
+      await voters[0]!.request({ type: 'vote', stream: 'x', poll: id, option: 5 }),
+    ).toMatchObject({ type: 'error', code: 'invalid_option' });
     expect((await admin(a, 'POST', `/streams/x/polls/${id}/close`)).status).toBe(200);
     for (const v of everyone)
       await v.waitForMessage(() => final(v) !== undefined, 5000, 'the final result');
@@ -89,6 +92,12 @@ describe('polls over real NATS and Redis, several gateways', () => {
     const twinOption = votes[0] === truth[0]! + 1 ? 0 : 1;
     truth[twinOption]! += 1;
     for (const v of everyone) expect(final(v)).toMatchObject({ votes: truth, total: 31 });
+    // On every gateway, a vote after the close is refused.
+    for (const v of [voters[0]!, voters[1]!, voters[2]!])
+      expect(await v.request({ type: 'vote', stream: 'x', poll: id, option: 0 })).toMatchObject({
+        type: 'error',
+        code: 'poll_closed',
+      });
     const stored = await admin(b, 'GET', `/streams/x/polls/${id}`);
     expect(stored.body.poll).toMatchObject({ votes: truth, voters: 31, final: true });
   });

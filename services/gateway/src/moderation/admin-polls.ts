@@ -1,17 +1,17 @@
 import { parsePollSpec } from '@roar/protocol';
-import { pollIsOpen, type StoredPoll } from '@roar/store';
+import type { StoredPoll } from '@roar/store';
 import { json, type Route } from '../base/http.js';
 import type { PollDesk } from '../features/polls/poll-desk.js';
 import type { AdminRequest, AdminRoute } from './admin-router.js';
 
 const stream = (req: AdminRequest): string => req.params.stream ?? '';
-const view = (poll: StoredPoll) => ({ ...poll, open: pollIsOpen(poll, Date.now()) });
 
 /**
  * The polls' admin routes (docs/openapi.yaml, tag "Polls"): open, read (current or by id) and
  * close, for the stream's moderators and broadcaster, admins and API keys (the app backend).
  */
 export function pollRoutes(route: AdminRoute, desk: PollDesk): Route[] {
+  const view = (poll: StoredPoll) => ({ ...poll, open: desk.isOpen(poll) });
   return [
     route('post', '/streams/:stream/polls', async (req, actor) => {
       const poll = await desk.open(actor, stream(req), parsePollSpec(req.body));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus, Subjects } from '@roar/bus';
 import { EncodedEvent, ErrorCode, RoarError, type PollSpec } from '@roar/protocol';
-import { pollEnd, type Store, type StoredPoll } from '@roar/store';
+import { pollEnd, pollIsOpen, type Store, type StoredPoll } from '@roar/store';
 import { requireModerator, type Actor } from '../../moderation/actor.js';
 import { pollEvent } from './poll-view.js';
 
@@ -75,6 +75,11 @@ export class PollDesk {
     const poll = id === undefined ? await polls.current(stream) : await polls.get(stream, id);
     if (!poll) throw new RoarError(ErrorCode.NotFound, `no such poll on ${stream}`);
     return poll;
+  }
+
+  /** True while `poll` takes votes, by the desk's clock. */
+  isOpen(poll: StoredPoll): boolean {
+    return pollIsOpen(poll, this.#o.now());
   }
 
   #announce(stream: string, poll: StoredPoll, state: 'open' | 'counting', ts: number): void {
