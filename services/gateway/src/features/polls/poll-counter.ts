@@ -73,7 +73,11 @@ export class PollCounter {
     box.busy = true;
     try {
       const poll = await this.#o.store.polls.get(stream, box.poll.id);
-      if (poll) box.update(poll.votes, poll.voters, poll.rev, this.#o.now());
+      if (!poll) return;
+      box.update(poll.votes, poll.voters, poll.rev, this.#o.now());
+      // A close announced while this gateway was off the bus: learned here, within a window.
+      if (poll.closedAt !== null && box.poll.closedAt === null)
+        box.poll = { ...box.poll, closedAt: poll.closedAt };
     } catch (error) {
       this.#o.log.warn('poll results read failed', { stream, error });
     } finally {

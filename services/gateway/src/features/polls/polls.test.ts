@@ -26,10 +26,11 @@ function viewer(user: string | undefined): Session {
 /** One gateway's polls feature over a shared store and broker, on a clock the test moves. */
 function gateway(store: Store, broker: MemoryBroker, clock: { now: number }) {
   const dirty: StreamState[] = [];
+  const bus = new MemoryBus(broker);
   const polls = new Polls({
     config: { pollFlushMs: FLUSH, pollResultsMs: RESULTS, pollGraceMs: GRACE },
     store,
-    bus: new MemoryBus(broker),
+    bus,
     subjects: new Subjects('t'),
     metrics: new GatewayMetrics({ gateway: 'g' }),
     fanout: { markDirty: (state) => void dirty.push(state) },
@@ -43,7 +44,7 @@ function gateway(store: Store, broker: MemoryBroker, clock: { now: number }) {
       .takeBatch(clock.now, {})
       .map((e) => e.event)
       .filter((e): e is PollEvent => e.type === 'poll');
-  return { polls, state, shown };
+  return { polls, state, shown, bus };
 }
 
 /** Lets the store calls started by `report` settle. */
@@ -141,5 +142,34 @@ describe('Polls feature', () => {
     expect(final[0]?.ts).toBe(poll.endsAt);
     expect((await store.polls.get('s', poll.id))?.final).toBe(true);
     expect(g.polls.joined(g.state)?.[0]?.event).toMatchObject({ state: 'closed' });
+  });
+
+  it('heals announcements lost on the bus: a missed opening after a reconnect, a missed close within a window', async () => {
+    const store = createMemoryStore({ historyCapacity: 10 });
+    const clock = { now: 3_000_000 };
+    const broker = new MemoryBroker();
+    const g = gateway(store, broker, clock);
+    // This gateway never hears the opening (announcements reach it only through a registry).
+    const poll = await g.polls.desk.open(admin, 's', { question: 'Q', options: ['x', 'y'] });
+    g.polls.report([g.state], clock.now);
+    await settle();
+    expect(g.shown()).toEqual([]);
+    broker.disconnect(g.bus);
+    broker.reconnect(g.bus);
+    clock.now += FLUSH;
+    g.polls.report([g.state], clock.now);
+    await settle();
+    expect(g.shown().map((e) => [e.id, e.state])).toEqual([[poll.id, 'open']]);
+    // Closed elsewhere, unheard: the next results window's read learns it.
+    await store.polls.close('s', poll.id, clock.now);
+    const states: string[] = [];
+    for (let t = 0; t <= RESULTS + GRACE + 2 * FLUSH; t += FLUSH) {
+      clock.now += FLUSH;
+      g.polls.report([g.state], clock.now);
+      await settle();
+      states.push(...g.shown().map((e) => e.state));
+    }
+    // Learned after the grace had passed: straight to the final (the slot keeps the newest).
+    expect(states).toEqual(['closed']);
   });
 });

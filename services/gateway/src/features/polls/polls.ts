@@ -66,6 +66,8 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
   /** Vote changes per identity (a first vote or a repeat costs no token). */
   readonly #changes = new RateLimiter(1, 3);
   #level = 0;
+  /** Read every held stream's current poll at the next flush (after a bus reconnect). */
+  #reload = false;
 
   constructor(options: PollsOptions) {
     this.#o = options;
@@ -73,6 +75,11 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
     this.#metrics = new PollMetrics(options.metrics);
     this.#counter = new PollCounter({ ...options, metrics: this.#metrics });
     this.desk = new PollDesk(options);
+    // Announcements published while the bus was away are lost to this gateway (NATS replays
+    // nothing): after a reconnect every held stream's poll is read again, once.
+    options.bus.onStatus((status) => {
+      if (status.type === 'reconnected') this.#reload = true;
+    });
   }
 
   handle(req: VoteRequest | PollRequest, _ws: Socket, s: Session, now: number) {
@@ -202,7 +209,10 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
 
   /** Every `pollFlushMs`: batches, results windows, deadlines (see the class comment). */
   report(streams: Iterable<StreamState>, now: number): void {
+    const reload = this.#reload;
+    this.#reload = false;
     for (const state of streams) {
+      if (reload) void this.#reloadPoll(state);
       const box = this.#boxes.get(state.id);
       if (box && box.stage !== 'closed') this.#tick(state, box, now);
     }
@@ -242,6 +252,21 @@ export class Polls implements StreamFeature<'vote' | 'poll'> {
   #showIfChanged(state: StreamState, box: BallotBox): void {
     if (this.#boxes.get(state.id) !== box || box.stage !== 'open') return;
     if (box.poll.rev !== box.sentRev) this.#push(state, box.show(this.#o.now()));
+  }
+
+  /** The store's current poll replaces one this gateway missed the announcement of. */
+  async #reloadPoll(state: StreamState): Promise<void> {
+    try {
+      const poll = await this.#o.store.polls.current(state.id);
+      const box = this.#boxes.get(state.id);
+      if (!poll || box?.poll.id === poll.id) return;
+      const fresh = new BallotBox(poll, this.#o.now());
+      this.#boxes.set(state.id, fresh);
+      this.#push(state, fresh.last);
+    } catch (error) {
+      this.#reload = true;
+      this.#o.log.warn('poll reload failed; retried', { stream: state.id, error });
+    }
   }
 
   #push(state: StreamState, event: EncodedEvent): void {
