@@ -77,7 +77,7 @@ describe('alert rules (promtool)', () => {
   it('pass `promtool check rules` and the rule unit tests', async () => {
     requireBinary('promtool', 'prometheus');
     const checked = await promtool('promtool', ['check', 'rules', RULES]);
-    expect(checked.stdout).toContain('SUCCESS: 8 rules found');
+    expect(checked.stdout).toContain('SUCCESS: 9 rules found');
     const tested = await promtool('promtool', ['test', 'rules', 'roar-alerts.test.yml'], {
       cwd: PROMETHEUS,
     });
@@ -105,6 +105,8 @@ describe('alert rules (promtool)', () => {
       'RoarNatsDisconnected',
       'RoarNoAggregator',
       'RoarPartitionWithoutOwner',
+      // Polls
+      'RoarPollVotesLost',
       'RoarRedisDisconnected',
     ]);
     const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
