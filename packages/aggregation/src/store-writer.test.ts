@@ -38,6 +38,8 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       releaseRequest: fail,
       generation: fail,
     },
+    // Polls
+    polls: { open: fail, current: fail, get: fail, cast: fail, close: fail, finalize: fail },
     close: async () => undefined,
   };
 }
