@@ -53,6 +53,7 @@ export class Moderation {
   readonly service: ModerationService;
   readonly #control: ControlListener;
   readonly #routes: () => Route[];
+  #built: Route[] | undefined;
 
   /** Builds the parts and starts following control events. */
   constructor(d: ModerationDeps) {
@@ -113,7 +114,7 @@ export class Moderation {
 
   /** The admin API's routes, to mount (built when asked: the features' exist by then). */
   get routes(): Route[] {
-    return this.#routes();
+    return (this.#built ??= this.#routes());
   }
 
   /**
