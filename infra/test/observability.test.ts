@@ -78,7 +78,7 @@ describe('alert rules (promtool)', () => {
   it('pass `promtool check rules` and the rule unit tests', async () => {
     requireBinary('promtool', 'prometheus');
     const checked = await promtool('promtool', ['check', 'rules', RULES]);
-    expect(checked.stdout).toContain('SUCCESS: 11 rules found');
+    expect(checked.stdout).toContain('SUCCESS: 12 rules found');
     const tested = await promtool('promtool', ['test', 'rules', 'roar-alerts.test.yml'], {
       cwd: PROMETHEUS,
     });
@@ -108,6 +108,8 @@ describe('alert rules (promtool)', () => {
       'RoarNatsDisconnected',
       'RoarNoAggregator',
       'RoarPartitionWithoutOwner',
+      // Polls
+      'RoarPollVotesLost',
       'RoarRedisDisconnected',
       'RoarWebhookDeadLetters',
     ]);

@@ -36,6 +36,7 @@ export const MODES = {
       'warm-cost': 40_000,
       log: 90_000,
       qa: 60_000,
+      polls: 150_000,
     },
     servers: {
       kinds: servers,
@@ -107,6 +108,15 @@ export const MODES = {
     },
     // Q&A (issue 14): an upvote burst over several gateway processes (phases/qa.mjs).
     qa: { gateways: 3, voters: 3000, questions: 30, dupShare: 0.1, burstMs: 3000 },
+    // Polls: 20,000 signed-in voters (and 500 of them on a second gateway too) within 10 s.
+    polls: {
+      gateways: 3,
+      workers: 2,
+      voters: 20_000,
+      twins: 500,
+      seconds: 10,
+      openBudgetMs: 90_000,
+    },
     profile: {
       viewers: 10_000,
       rate: 4,
@@ -146,6 +156,7 @@ export const MODES = {
       relay: 90_000,
       log: 40_000,
       qa: 30_000,
+      polls: 60_000,
     },
     servers: {
       kinds: servers,
@@ -211,6 +222,7 @@ export const MODES = {
       concurrency: 16,
     },
     qa: { gateways: 3, voters: 600, questions: 20, dupShare: 0.1, burstMs: 2000 },
+    polls: { gateways: 3, workers: 1, voters: 2000, twins: 100, seconds: 5, openBudgetMs: 30_000 },
     profile: {
       viewers: 1000,
       rate: 20,

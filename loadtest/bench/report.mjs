@@ -17,6 +17,8 @@ import { fanoutSection, memorySection, stormSection } from './report/sections-se
 import { widgetsSection } from './report/sections-widgets.mjs';
 import { qaSection } from './report/section-qa.mjs';
 import { renderSvg } from './svg.mjs';
+// Polls
+import { pollsSection, pollTargets } from './report/section-polls.mjs';
 
 export function writeReport(results, outDir) {
   writeFileSync(`${outDir}/RESULTS.md`, renderMarkdown(results));
@@ -26,7 +28,7 @@ export function writeReport(results, outDir) {
 export function renderMarkdown(r) {
   const m = r.machine;
   const out = [];
-  const targets = evaluateTargets(r);
+  const targets = [...evaluateTargets(r), ...pollTargets(r)];
   out.push(`# Roar benchmark results`, '');
   out.push(
     `Written by \`npm run bench\`${r.mode === 'full' ? '' : ` -- --${r.mode}`} (mode **${r.mode}**, ${r.elapsedS} s) on ${m.date}, ` +
@@ -102,6 +104,7 @@ export function renderMarkdown(r) {
   if (r.phases?.relay) out.push(...relaySection(r));
   if (r.phases?.widgets) out.push(...widgetsSection(r));
   if (r.phases?.qa) out.push(...qaSection(r));
+  if (r.phases?.polls) out.push(...pollsSection(r));
   out.push('## Settings', '');
   out.push(
     'Roar runs with every feature on (anonymous viewers, sampling, slow-client handling, the degradation ladder). ' +

@@ -21,6 +21,8 @@ import { runFairAdmission, runToss, runWarmCost } from './phases/scheduled.mjs';
 import { runLog } from './log.mjs';
 import { runWidgets } from './phases/widgets.mjs';
 import { runQa } from './phases/qa.mjs';
+// Polls
+import { runPolls } from './phases/polls.mjs';
 import { writeReport } from './report.mjs';
 
 const { values } = parseArgs({
@@ -130,6 +132,9 @@ if (mode.warmCost)
 if (mode.log) await phase('log', async () => (results.phases.log = await runLog(mode.log, ctx)));
 // Q&A (issue 14): `--only qa` runs it alone.
 if (mode.qa) await phase('qa', async () => (results.phases.qa = await runQa(mode.qa, ctx)));
+// Polls
+if (mode.polls)
+  await phase('polls', async () => (results.phases.polls = await runPolls(mode.polls, ctx)));
 if (mode.profile)
   await phase(
     'profile',

@@ -9,7 +9,7 @@ export const LOAD_GEN_NICE = 10;
 const SCRIPT = fileURLToPath(new URL('../load-gen.mjs', import.meta.url));
 
 export class Worker {
-  /** `script`: the child to fork, load-gen.mjs unless a phase brings its own. */
+  /** `script`: the child to fork, load-gen.mjs unless a phase brings its own (the scheduled-events and polls benches). */
   constructor(name, script = SCRIPT) {
     this.proc = forkChild(name, script, [], {
       // Room for ~19k sockets of ws state per worker.

@@ -55,6 +55,8 @@ function brokenStore(mode: 'reject' | 'throw'): Store {
       unpick: fail,
       board: fail,
     },
+    // Polls
+    polls: { open: fail, current: fail, get: fail, cast: fail, close: fail, finalize: fail },
     close: async () => undefined,
   };
 }

@@ -259,7 +259,9 @@ export type AuditEntry = {
     | 'qa_show'
     | 'qa_answer'
     | 'qa_pick'
-    | 'qa_unpick';
+    | 'qa_unpick'
+    | 'poll_open'
+    | 'poll_close';
   target?: string;
   reason?: string;
   details?: { [key: string]: unknown };
@@ -287,6 +289,44 @@ export type QaBoard = {
   open: boolean;
   top: Array<QaQuestion>;
   picked: QaQuestion | null;
+};
+
+export type PollSpec = {
+  question: string;
+  /** The answers, in display order, all different; votes name them by index. */
+  options: Array<string>;
+  /** Closes by itself this long after opening; absent, open until closed. */
+  durationS?: number;
+  /** A quiz's right answer (an index into options), shown to viewers only at the close. */
+  correct?: number;
+  /** Voters may change their vote while it is open. */
+  allowChange?: boolean;
+  /** Viewers who are not signed in may vote, once per anonymous id (best effort: an id is a browser's, not a person's). */
+  anonymous?: boolean;
+};
+
+export type Poll = {
+  id: string;
+  question: string;
+  options: Array<string>;
+  openedAt: number;
+  /** When it closes by itself (ms since the epoch). */
+  endsAt: number | null;
+  /** When it was closed (never later than endsAt). */
+  closedAt: number | null;
+  correct: number | null;
+  allowChange: boolean;
+  anonymous: boolean;
+  /** Who opened it: a user id, or key:<name> for an API key. */
+  by: string;
+  /** Exact votes per option. */
+  votes: Array<number>;
+  voters: number;
+  /** The counts are frozen (the poll ended and the grace passed). */
+  final: boolean;
+  rev: number;
+  /** Taking votes now. */
+  open: boolean;
 };
 
 /** Every admin operation by its operationId: what it takes and what it answers on success. */
@@ -584,6 +624,30 @@ export interface AdminOperations {
     };
     output: { board: QaBoard };
   };
+  /** Open a poll (or a quiz) on a stream. Opens a poll: a question and 2-6 answers, optionally closing by itself after `durationS` seconds, optionally a quiz whose right answer (`correct`) viewers see only when it closes. Viewers vote over WebSocket (`vote`), one vote per signed-in user (per anonymous id when `anonymous` is true, best effort). One poll at a time per stream: 409 `poll_open` while another is open. Needs the moderator or broadcaster role of the stream, admin, or an API key. */
+  openPoll: {
+    input: {
+      stream: string;
+      body: PollSpec;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { poll: Poll };
+  };
+  /** The stream's newest poll, open or closed, with its exact counts. The poll viewers of the stream see (open, counting or closed), with the exact counts so far. Needs the moderator or broadcaster role of the stream, admin, or an API key. */
+  getCurrentPoll: { input: { stream: string }; output: { poll: Poll } };
+  /** One poll by id, open or closed (kept 7 days after its last vote). A poll of the stream by its id, with its exact counts; results stay readable after the close. Needs the moderator or broadcaster role of the stream, admin, or an API key. */
+  getPoll: { input: { stream: string; poll: string }; output: { poll: Poll } };
+  /** Close a poll now. Stops the voting; viewers see the poll as `counting`, then, once votes still on their way have been counted (`ROAR_POLL_GRACE_MS`), the final result (with a quiz's answer). Closing a closed poll changes nothing. */
+  closePoll: {
+    input: {
+      stream: string;
+      poll: string;
+      /** Sent as `Idempotency-Key`: a retry of a request that succeeded is refused with 409. */
+      idempotencyKey?: string;
+    };
+    output: { poll: Poll };
+  };
 }
 
 /** How each operation is called: method, path template, success status, body and query. */
@@ -805,6 +869,34 @@ export const ADMIN_OPERATIONS = {
     path: '/admin/v1/streams/{stream}/qa/actions',
     status: 200,
     body: 'required',
+    query: [],
+  },
+  openPoll: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/polls',
+    status: 201,
+    body: 'required',
+    query: [],
+  },
+  getCurrentPoll: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/polls/current',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  getPoll: {
+    method: 'GET',
+    path: '/admin/v1/streams/{stream}/polls/{poll}',
+    status: 200,
+    body: 'none',
+    query: [],
+  },
+  closePoll: {
+    method: 'POST',
+    path: '/admin/v1/streams/{stream}/polls/{poll}/close',
+    status: 200,
+    body: 'none',
     query: [],
   },
 } as const;

@@ -40,6 +40,9 @@ import { Joins } from './joins.js';
 import { Replay, httpBase, type ReplayFetch, type ReplayOptions } from './replay.js';
 import { checkQaRequest, checkQuestion, type QuestionSent } from './qa.js';
 import { PendingRequests, type Replies, type RequestKind } from './pending-requests.js';
+// Polls
+import type { PollSpec } from '@roar/protocol/core';
+import { checkPollCommand, checkVote } from './polls.js';
 
 /** Counters for dashboards and support. */
 export interface ClientStats {
@@ -363,6 +366,38 @@ export class RoarClient {
     checkStream(stream);
     const ack = await this.#request('qa_mine', (ref) => ({ type: 'qa_mine', ref, stream }));
     return Array.isArray(ack.questions) ? ack.questions : [];
+  }
+
+  // ---- Polls ----
+
+  /**
+   * Votes `option` (the answer's index) in poll `poll` of `stream`; resolves once the gateway
+   * took the vote (it is counted, exactly once per signed-in user across all their devices, with
+   * the next batch). Refused with `poll_closed`, `invalid_option`, `already_voted` (the poll does
+   * not allow changes), `unauthenticated` (anonymous, and the poll is for signed-in viewers) or
+   * `not_found`. Voting the same answer again is accepted and changes nothing.
+   */
+  async vote(stream: string, poll: string, option: number): Promise<void> {
+    const checked = checkVote(stream, poll, option);
+    await this.#request('vote', (ref) => ({ ...checked, ref }));
+  }
+
+  /**
+   * Opens a poll on `stream` (moderator or broadcaster of the stream, or admin) and resolves
+   * with its id; `poll_open` while another is open there.
+   */
+  async openPoll(stream: string, spec: PollSpec): Promise<string> {
+    const checked = checkPollCommand(stream, { type: 'open', ...spec });
+    const ack = await this.#request('poll', (ref) => ({ ...checked, ref }));
+    if (typeof ack.id !== 'string')
+      throw new RoarClientError(ErrorCode.BadFrame, 'poll ack without id', { stream });
+    return ack.id;
+  }
+
+  /** Closes poll `poll` of `stream` now (the same rights as `openPoll`). */
+  async closePoll(stream: string, poll: string): Promise<void> {
+    const checked = checkPollCommand(stream, { type: 'close', poll });
+    await this.#request('poll', (ref) => ({ ...checked, ref }));
   }
 
   /** Measures a round trip to the server, in ms; also refines the server clock estimate. */

@@ -13,6 +13,8 @@ import { Removals } from './removals.js';
 import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
 import { LiveState, isStateEntry, isStateEvent } from './live-state.js';
 import type { StateEntry } from '@roar/protocol/core';
+// Polls
+import { pollOf, type StreamPoll } from './polls.js';
 
 type Held =
   | { type: 'chat'; payload: StreamChat }
@@ -20,7 +22,9 @@ type Held =
   | { type: 'announcement'; payload: StreamAnnouncement }
   | { type: 'state'; payload: { stream: string; key: string; entry: StateEntry } }
   | { type: 'stateVersion'; payload: StateVersionMark }
-  | { type: 'qa'; payload: StreamQa };
+  | { type: 'qa'; payload: StreamQa }
+  // Polls
+  | { type: 'poll'; payload: StreamPoll };
 
 /** Released after a state event's entries: the version a rejoin may then resume from. */
 interface StateVersionMark {
@@ -189,6 +193,12 @@ export class Delivery {
         return this.#events.emit('settings', { stream, settings: event.settings });
       case 'state':
         return this.#state(state, stream, event);
+      // Polls: held like chat, so results never run ahead of the picture.
+      case 'poll': {
+        const poll = pollOf(event);
+        if (poll) this.#deliver({ type: 'poll', payload: { stream, poll } });
+        return;
+      }
       case 'gap':
         return this.#events.emit('gap', {
           stream,
@@ -243,7 +253,9 @@ export class Delivery {
             ? held.payload.ts
             : held.type === 'qa'
               ? held.payload.ts
-              : held.payload.event.ts;
+              : held.type === 'poll'
+                ? held.payload.poll.ts
+                : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -271,6 +283,8 @@ export class Delivery {
       }
       case 'qa':
         return this.#events.emit('qa', held.payload);
+      case 'poll':
+        return this.#events.emit('poll', held.payload);
     }
   }
 }

@@ -9,6 +9,8 @@ import type {
 } from '@roar/protocol/core';
 import type { RoarClientError } from './errors.js';
 import type { StreamQa } from './qa.js';
+// Polls
+import type { StreamPoll } from './polls.js';
 
 /** Where the connection is. `open` means the server welcomed the client, not just a socket. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -129,7 +131,7 @@ export interface ServerDegradation {
 }
 
 /**
- * Every event `RoarClient.on` delivers, by name. Chat, reactions, announcements and Q&A boards are held for
+ * Every event `RoarClient.on` delivers, by name. Chat, reactions, announcements, Q&A boards and polls are held for
  * playback alignment when it is on; everything else is delivered as it arrives.
  */
 export interface RoarClientEvents {
@@ -153,6 +155,8 @@ export interface RoarClientEvents {
   state: StateChange;
   /** The stream's Q&A board (issue 14), held for playback alignment. */
   qa: StreamQa;
+  // Polls
+  poll: StreamPoll;
 }
 
 /** A listener for one event type; what it throws is reported, not passed to the client. */

@@ -30,6 +30,8 @@ export {
   type StateWriteOptions,
   type StateWritten,
 } from './live-state.js';
+// Polls
+export type { StreamPoll } from './polls.js';
 export type { BackoffOptions } from './backoff.js';
 export type { AdmissionFetch, AdmissionPlace } from './admission.js';
 export type { PlaybackOptions } from './playback.js';
@@ -78,4 +80,7 @@ export {
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,
+  // Polls
+  type PollEvent,
+  type PollSpec,
 } from '@roar/protocol/core';

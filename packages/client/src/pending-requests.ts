@@ -24,6 +24,9 @@ export interface Replies {
   upvote: AckMessage;
   qa_mod: AckMessage;
   qa_mine: AckMessage;
+  // Polls
+  vote: AckMessage;
+  poll: AckMessage;
 }
 export type RequestKind = keyof Replies;
 type Reply = Replies[RequestKind];
@@ -40,6 +43,9 @@ const REPLY_TYPE: Record<RequestKind, Reply['type']> = {
   upvote: 'ack',
   qa_mod: 'ack',
   qa_mine: 'ack',
+  // Polls
+  vote: 'ack',
+  poll: 'ack',
 };
 
 interface Entry {

@@ -32,6 +32,8 @@ export function record(client: RoarClient): Seen {
     sampling: [],
     degradation: [],
     state: [],
+    // Polls
+    poll: [],
   };
   for (const type of Object.keys(seen) as (keyof RoarClientEvents)[]) listen(client, seen, type);
   return seen;

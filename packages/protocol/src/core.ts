@@ -15,3 +15,5 @@ export { jsonCodec } from './json-codec.js';
 export * from './settings.js';
 export * from './roles.js';
 export * from './widgets.js';
+// Polls
+export * from './polls.js';

@@ -62,6 +62,15 @@ export const ErrorCode = {
   QuestionHidden: 'question_hidden',
   /** This identity has upvoted the question already: it counted once. */
   AlreadyUpvoted: 'already_upvoted',
+  // Polls
+  /** The poll is closed (or past its deadline): the vote was not taken. */
+  PollClosed: 'poll_closed',
+  /** The vote names an answer the poll does not have. */
+  InvalidOption: 'invalid_option',
+  /** This identity already voted and the poll does not allow changing it. */
+  AlreadyVoted: 'already_voted',
+  /** Another poll is open on the stream: close it first. */
+  PollOpen: 'poll_open',
   // The server
   Internal: 'internal',
   Unavailable: 'unavailable',

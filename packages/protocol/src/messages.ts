@@ -1,5 +1,7 @@
 import type { ErrorCode } from './errors.js';
 import type { SettingsPatch } from './settings.js';
+// ---- Polls (issue 14): the shapes live in polls.ts ----
+import type { PollEvent, PollRequest, VoteRequest } from './polls.js';
 
 /** Who wrote a message, as viewers see it. `roles` carries badges (moderator, broadcaster...). */
 export interface UserRef {
@@ -149,7 +151,9 @@ export type StreamEvent =
   | SettingsEvent
   | GapEvent
   | StateEvent
-  | QaEvent;
+  | QaEvent
+  // Polls
+  | PollEvent;
 
 // ---- Client → server ----
 
@@ -220,7 +224,10 @@ export type ClientMessage =
   | PingRequest
   | ModRequest
   | WidgetRequest
-  | QaRequest;
+  | QaRequest
+  // Polls
+  | VoteRequest
+  | PollRequest;
 export type ClientMessageType = ClientMessage['type'];
 
 // ---- Server → client ----

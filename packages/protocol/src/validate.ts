@@ -6,6 +6,8 @@ import { isCleanUnicode } from './text.js';
 import { isPlainObject } from './validate-util.js';
 import { parseSettingsPatch } from './settings.js';
 import type { ModAction, QaAction } from './messages.js';
+// Polls
+import { POLL_FIELDS, parsePollCommand, parseVote } from './polls.js';
 
 export { isPlainObject };
 
@@ -26,6 +28,8 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   upvote: ['type', 'ref', 'stream', 'id'],
   qa_mod: ['type', 'ref', 'stream', 'action'],
   qa_mine: ['type', 'ref', 'stream'],
+  // Polls
+  ...POLL_FIELDS,
 };
 
 /** The fields of each moderation action. */
@@ -166,6 +170,11 @@ export function parseClientMessage(value: unknown): ClientMessage {
       );
     case 'qa_mine':
       return withRef({ type: kind, stream: readStream(value, ref) }, ref);
+    // Polls
+    case 'vote':
+      return parseVote(value, readStream(value, ref), ref);
+    case 'poll':
+      return parsePollCommand(value, readStream(value, ref), ref);
   }
 }
 

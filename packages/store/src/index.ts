@@ -16,3 +16,6 @@ export type * from './live-state.js';
 export { STATE_IDEMPOTENCY_KEYS, STATE_TOMBSTONES } from './live-state.js';
 export type * from './qa.js';
 export { MINE_KEPT, questionId } from './qa.js';
+// Polls
+export type * from './polls.js';
+export { BallotOutcome, pollEnd, pollIsOpen } from './polls.js';

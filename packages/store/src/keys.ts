@@ -49,6 +49,14 @@ import { GLOBAL_SCOPE, type Scope } from './moderation.js';
  * their last write; stats `totalsTtlSeconds` after theirs; leases and claims by their PX. Bans
  * (a timeout ends by itself), settings, pin and audit are moderators' decisions and stay.
  *
+ * Polls (see redis-polls.ts):
+ *
+ * - `<prefix>:s:{<stream>}:poll`            string, the id of the stream's current poll
+ * - `<prefix>:s:{<stream>}:poll:<id>`       hash, the poll, its counts and close
+ * - `<prefix>:s:{<stream>}:poll:<id>:voters`  hash identity → option
+ *
+ * They expire `streamStateTtlSeconds` after their last write.
+ *
  * The braces are a Redis Cluster hash tag: only `<stream>` is hashed, so all of one stream's keys
  * share a slot and a script or MULTI may touch several of them. Stream ids cannot contain braces
  * (see `isStreamId`), which keeps the tag intact. A lease and its epoch share a tag (their name),
@@ -150,6 +158,23 @@ export class Keys {
     return `${this.prefix}:lease-epoch:{${name}}`;
   }
 
+  // Polls
+  /** The id of the stream's current poll. */
+  currentPoll(stream: string): string {
+    return this.#stream(stream, 'poll');
+  }
+
+  /** One poll's hash; `id` is a poll id (1–32 of `A–Z a–z 0–9 _ -`). */
+  poll(stream: string, id: string): string {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error(`invalid poll id "${id}"`);
+    return `${this.#stream(stream, 'poll')}:${id}`;
+  }
+
+  /** Who voted what in one poll; shares the poll's slot. */
+  pollVoters(stream: string, id: string): string {
+    return `${this.poll(stream, id)}:voters`;
+  }
+
   /** A SCAN MATCH pattern for every key under this prefix, for tests and operators. */
   pattern(): string {
     return `${this.prefix}:*`;
@@ -178,7 +203,9 @@ type StreamKeyKind =
   | 'state'
   | 'state-idem'
   | 'qa'
-  | `qa-${QaKeyPart}`;
+  | `qa-${QaKeyPart}`
+  // Polls
+  | 'poll';
 
 /** The parts of a stream's Q&A besides its session hash. */
 export type QaKeyPart =

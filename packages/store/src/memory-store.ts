@@ -3,6 +3,8 @@ import type { ViewerCount } from '@roar/protocol';
 import { MemoryLiveState } from './memory-live-state.js';
 import { createMemoryModeration } from './memory-moderation.js';
 import { MemorySchedules } from './schedule.js';
+// Polls
+import { MemoryPolls } from './memory-polls.js';
 import {
   badRates,
   storeDefaults,
@@ -173,6 +175,8 @@ export function createMemoryStore(options: MemoryStoreOptions): Store {
     schedules: new MemorySchedules(),
     liveState: new MemoryLiveState(),
     qa: new MemoryQa(),
+    // Polls
+    polls: new MemoryPolls(),
     async close() {},
   };
 }

@@ -5,6 +5,8 @@ import { moderationScripts } from './redis-moderation.js';
 import { qaScripts } from './redis-qa.js';
 import type { RedisClient } from './redis-shared.js';
 import { streamStateScripts } from './redis-stream-state.js';
+// Polls
+import { pollScripts } from './redis-polls.js';
 
 // The store's one connection, to a single Redis or to a Redis Cluster; `RedisStore` owns it.
 
@@ -73,6 +75,8 @@ export function connect(url: string, commandTimeoutMs: number): RedisClient {
     ...moderationScripts,
     ...liveStateScripts,
     ...qaScripts,
+    // Polls
+    ...pollScripts,
   };
   const cluster = parseClusterUrl(url);
   if (!cluster) {

@@ -11,6 +11,9 @@ import { createRedisModeration, type ModerationScriptCommands } from './redis-mo
 import { RedisQa, type QaScriptCommands } from './redis-qa.js';
 import type { QaStore } from './qa.js';
 import { StoreUnavailableError, type RedisClient } from './redis-shared.js';
+// Polls
+import { RedisPolls, type PollScriptCommands } from './redis-polls.js';
+import type { PollStore } from './polls.js';
 import {
   RedisHistory,
   RedisStats,
@@ -100,6 +103,8 @@ export class RedisStore implements Store, StoreConnection {
   readonly schedules: ScheduleStore;
   readonly liveState: LiveStateStore;
   readonly qa: QaStore;
+  // Polls
+  readonly polls: PollStore;
   /** The key scheme in use, for operators' tools and tests. */
   readonly keys: Keys;
   readonly #redis: RedisClient;
@@ -151,7 +156,8 @@ export class RedisStore implements Store, StoreConnection {
       LeaseScriptCommands &
       ModerationScriptCommands &
       LiveStateScriptCommands &
-      QaScriptCommands;
+      QaScriptCommands &
+      PollScriptCommands;
     const backend = {
       redis: scripted,
       keys: this.keys,
@@ -177,6 +183,12 @@ export class RedisStore implements Store, StoreConnection {
       streamStateTtlSeconds,
     });
     this.qa = new RedisQa({ redis: scripted, keys: this.keys, ttlSeconds: streamStateTtlSeconds });
+    // Polls
+    this.polls = new RedisPolls({
+      redis: scripted,
+      keys: this.keys,
+      ttlSeconds: streamStateTtlSeconds,
+    });
   }
 
   /** True while commands can reach Redis; for health checks. */

@@ -4,6 +4,8 @@ import { describeLiveStateContract } from './live-state-contract.js';
 import { describeModerationContract } from './moderation-contract.js';
 import { describeScheduleStoreContract } from './schedule-contract.js';
 import { describeQaContract } from './qa-contract.js';
+// Polls
+import { describePollContract } from './poll-contract.js';
 import type { HistoryEntry, Store } from './store.js';
 
 export { CONTRACT_AUDIT_CAPACITY, CONTRACT_HELD_CAPACITY } from './moderation-contract.js';
@@ -221,5 +223,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
     describeLiveStateContract(() => store.liveState);
     describeQaContract(() => store.qa);
+    // Polls
+    describePollContract(() => store);
   });
 }

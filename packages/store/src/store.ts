@@ -3,6 +3,8 @@ import type { LiveStateStore } from './live-state.js';
 import type { ModerationStore } from './moderation.js';
 import type { ScheduleStore } from './schedule.js';
 import type { QaStore } from './qa.js';
+// Polls
+import type { PollStore } from './polls.js';
 
 /** One chat message as stored: its id and the msgpack bytes of its `ChatEvent`, never re-encoded. */
 export interface HistoryEntry {
@@ -110,6 +112,8 @@ export interface Store {
   readonly liveState: LiveStateStore;
   /** Q&A sessions (issue 14). */
   readonly qa: QaStore;
+  // Polls
+  readonly polls: PollStore;
   close(): Promise<void>;
 }
 

@@ -155,6 +155,12 @@ describe('RedisStore', () => {
         'leases.release': () => store.leases.release('p0', 'agg-a'),
         'leases.holder': () => store.leases.holder('p0'),
         ...moderationCalls(store),
+        // Polls
+        'polls.current': () => store.polls.current('live'),
+        'polls.get': () => store.polls.get('live', 'p1'),
+        'polls.cast': () => store.polls.cast('live', 'p1', [{ voter: 'u:a', option: 0 }], 1, 0),
+        'polls.close': () => store.polls.close('live', 'p1', 1),
+        'polls.finalize': () => store.polls.finalize('live', 'p1', 1),
       };
       let slowest = 0;
       for (const [name, call] of Object.entries(calls)) {

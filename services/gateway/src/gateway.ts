@@ -94,12 +94,8 @@ export class Gateway {
       sliceSockets: config.fanoutSliceSockets,
       tracing,
     });
-    this.#history = new HistoryWriter({
-      store,
-      metrics: this.metrics,
-      log,
-      retryLimit: config.historyRetry,
-    });
+    const historyOptions = { store, metrics: this.metrics, log, retryLimit: config.historyRetry };
+    this.#history = new HistoryWriter(historyOptions);
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
     const devSecret = devLoginSecret(config, deps.devSecret);
@@ -161,6 +157,7 @@ export class Gateway {
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
       eventLog: replay?.streamLog,
+      featureRoutes: (route) => this.connections.features.routes(route),
     });
     const base = { config, store, bus, subjects, log, now, tracing, metrics: this.metrics };
     this.scheduled = new Scheduled(base, this.registry, this.moderation.service, auth);

@@ -23,6 +23,9 @@ const ACTION_WORDS: Record<string, string> = {
   settings: 'changed',
   approve: 'approved',
   deny: 'denied',
+  // Polls
+  poll_open: 'opened poll',
+  poll_close: 'closed poll',
 };
 
 /** The held queue is re-read this often while the console is open: nothing pushes it. */

@@ -8,6 +8,9 @@ import { Dvr } from './dvr.js';
 import { byId } from './dom.js';
 import { ModConsole } from './mod-console.js';
 import { QaPanel } from './qa-panel.js';
+// Polls
+import { PollConsole } from './poll-console.js';
+import { PollView } from './poll-view.js';
 import { ReactionsView } from './reactions-view.js';
 import { canModerate } from './roles.js';
 import { StatusView } from './status-view.js';
@@ -44,6 +47,9 @@ export class Session {
   #console: ModConsole | undefined;
   readonly #widgets: ScoreWidget;
   #token: string | undefined;
+  // Polls
+  readonly #poll: PollView;
+  #pollConsole: PollConsole | undefined;
 
   constructor(options: SessionOptions) {
     this.#o = options;
@@ -73,6 +79,13 @@ export class Session {
     this.#composer = new Composer(this.#client, stream);
     this.#widgets = new ScoreWidget(byId('widgets'), this.#client.liveState(stream));
     this.#qa = new QaPanel(byId('qa'), this.#client, stream);
+    // Polls
+    this.#poll = new PollView(byId('poll'), (poll, option) =>
+      this.#client.vote(stream, poll, option).then(
+        () => true,
+        (error: unknown) => (this.#notice(error), false),
+      ),
+    );
     this.#status.reset();
     this.#listen();
   }
@@ -114,7 +127,14 @@ export class Session {
         this.#chat.actions = this.#actions();
         this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
         new WidgetEditor(byId('mod'), c, stream);
+        // Polls
+        this.#pollConsole = new PollConsole({
+          open: (spec) => c.openPoll(stream, spec),
+          close: (poll) => c.closePoll(stream, poll),
+        });
+        byId('mod').append(this.#pollConsole.element);
       }
+      this.#poll.signedIn(welcome.user !== null);
     });
     c.on('joined', (joined) => {
       if (!mine(joined)) return;
@@ -163,6 +183,12 @@ export class Session {
       this.#reactions.setEmoji(e.settings.reactions, e.settings.reactionsEnabled);
     });
     c.on('qa', (e) => mine(e) && this.#qa.board(e));
+    // Polls
+    c.on('poll', (e) => {
+      if (!mine(e)) return;
+      this.#poll.show(e.poll);
+      this.#pollConsole?.seen(e.poll.id, e.poll.state === 'open');
+    });
     c.on('error', (error) => this.#notice(error));
   }
 

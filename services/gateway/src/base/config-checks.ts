@@ -51,6 +51,10 @@ export function checkGatewayConfig(env: EnvReader, config: GatewayConfig): void 
   if (config.reactions.length === 0 || config.reactions.some((r) => [...r].length > 16)) {
     throw new ConfigError('ROAR_REACTIONS must list emoji of at most 16 characters');
   }
+  // Polls: a vote taken just before the end must reach the store within the grace.
+  if (config.pollGraceMs < 2 * config.pollFlushMs) {
+    throw new ConfigError('ROAR_POLL_GRACE_MS must be at least twice ROAR_POLL_FLUSH_MS');
+  }
   if (mode === 'gateway' && keyless && !config.allowAnonymous) {
     throw new ConfigError(
       'ROAR_ALLOW_ANONYMOUS=false needs a JWT key (ROAR_JWT_SECRET, _PUBLIC_KEY or _JWKS_URL)',

@@ -69,6 +69,9 @@ describe('loadGatewayConfig', () => {
       [{ ROAR_ANON_ID_SECRET: 'short' }, /ROAR_ANON_ID_SECRET must be at least 32/],
       [{ ROAR_METRICS_TOKEN: 'short' }, /ROAR_METRICS_TOKEN must be at least 32/],
       [{ ROAR_ANON_IDS_PER_IP: '0' }, /ROAR_ANON_IDS_PER_IP/],
+      // Polls
+      [{ ROAR_POLL_FLUSH_MS: '10' }, /ROAR_POLL_FLUSH_MS/],
+      [{ ROAR_POLL_FLUSH_MS: '600' }, /ROAR_POLL_GRACE_MS must be at least twice/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadGatewayConfig(env)).toThrow(ConfigError);

@@ -65,6 +65,10 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     frameRatePerS: env.number('ROAR_FRAME_RATE', 20, 1, 10_000),
     frameBurst: env.int('ROAR_FRAME_BURST', 40, 1, 10_000),
     reactions: env.list('ROAR_REACTIONS', DEFAULT_REACTIONS),
+    // Polls
+    pollFlushMs: env.int('ROAR_POLL_FLUSH_MS', 250, 20, 5000),
+    pollResultsMs: env.int('ROAR_POLL_RESULTS_MS', 1000, 100, 60_000),
+    pollGraceMs: env.int('ROAR_POLL_GRACE_MS', 1000, 100, 60_000),
 
     allowAnonymous: env.bool('ROAR_ALLOW_ANONYMOUS', true),
     anonymousChat: env.bool('ROAR_ANONYMOUS_CHAT', false),

@@ -44,6 +44,13 @@ export interface GatewayConfig extends SharedSettings {
   frameRatePerS: number;
   frameBurst: number;
   reactions: string[];
+  // Polls
+  /** Each held stream's queued votes go to the store as one batch this often. */
+  pollFlushMs: number;
+  /** Poll results go to viewers at most once per this window (longer under load). */
+  pollResultsMs: number;
+  /** Votes taken before a poll's end still count when they reach the store within this. */
+  pollGraceMs: number;
 
   // Q&A (issue 14; features/qa)
   /** Questions on a viewer's board (`ROAR_QA_TOP_N`). */

@@ -1,5 +1,7 @@
 import type { BusHeaders } from '@roar/bus';
 import type { ClientMessage, EncodedEvent, JoinRequest, ServerMessage } from '@roar/protocol';
+import type { Route } from '../base/http.js';
+import type { AdminRoute } from '../moderation/admin-router.js';
 import type { StreamState } from '../streams/stream-state.js';
 import type { Session, Socket } from '../transport/socket.js';
 
@@ -63,4 +65,9 @@ export interface StreamFeature<T extends FeatureRequestType = FeatureRequestType
   sweep?(now: number): void;
   /** The gateway stopped holding `stream`: drop what is kept for it. */
   forget?(stream: string): void;
+  /**
+   * Its admin API routes (`/admin/v1/...`, each in docs/openapi.yaml), built with `route`: the
+   * admin router's authentication, request checks, idempotency, CORS and logging come with it.
+   */
+  routes?(route: AdminRoute): Route[];
 }

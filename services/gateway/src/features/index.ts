@@ -6,6 +6,7 @@ import {
 } from './moderation-commands/moderation-commands.js';
 import { Ping } from './ping/ping.js';
 import { Qa, type QaOptions } from './qa/qa.js';
+import { Polls, type PollsOptions } from './polls/polls.js';
 import { Reactions, type ReactionsOptions } from './reactions/reactions.js';
 import { FeatureRegistry } from './registry.js';
 import { Widgets, type WidgetsOptions } from './widgets/widgets.js';
@@ -15,7 +16,8 @@ export type FeatureDeps = ChatOptions &
   ReactionsOptions &
   ModerationCommandsOptions &
   WidgetsOptions &
-  QaOptions;
+  QaOptions &
+  PollsOptions;
 
 /**
  * Every stream feature of the gateway, one line each: adding a feature is its folder plus its
@@ -29,6 +31,7 @@ export function streamFeatures(d: FeatureDeps): StreamFeature[] {
     new Ping(),
     new Widgets(d),
     new Qa(d),
+    new Polls(d),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { EncodedEvent, ErrorCode, RoarError, type ReactRequest } from '@roar/protocol';
+import type { AdminRoute } from '../moderation/admin-router.js';
 import type { StreamState } from '../streams/stream-state.js';
 import { describe, expect, it } from 'vitest';
 import type { Session, Socket } from '../transport/socket.js';
@@ -103,5 +104,28 @@ describe('FeatureRegistry', () => {
     expect(
       new FeatureRegistry([new Ping()]).joined(state, s, { type: 'join', stream: state.id }),
     ).toBeUndefined();
+  });
+
+  it("gathers the features' admin routes, built with the router it is given, in order", () => {
+    const made: string[] = [];
+    const route: AdminRoute = (method, path) => {
+      made.push(`${method} ${path}`);
+      return { method, pattern: `/admin/v1${path}`, handler: () => ({ status: 204 }) };
+    };
+    const one = {
+      name: 'one',
+      requests: [] as const,
+      handle: () => undefined,
+      routes: (r: AdminRoute) => [r('get', '/one', async () => ({ status: 204 }))],
+    };
+    const two = {
+      name: 'two',
+      requests: [] as const,
+      handle: () => undefined,
+      routes: (r: AdminRoute) => [r('post', '/two', async () => ({ status: 204 }))],
+    };
+    const routes = new FeatureRegistry([one, new Ping(), two]).routes(route);
+    expect(routes.map((r) => r.pattern)).toEqual(['/admin/v1/one', '/admin/v1/two']);
+    expect(made).toEqual(['get /one', 'post /two']);
   });
 });

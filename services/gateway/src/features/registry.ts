@@ -1,4 +1,6 @@
 import { ErrorCode, RoarError, type EncodedEvent, type JoinRequest } from '@roar/protocol';
+import type { Route } from '../base/http.js';
+import type { AdminRoute } from '../moderation/admin-router.js';
 import type { StreamState } from '../streams/stream-state.js';
 import type { BusReceiver } from '../streams/bus-events.js';
 import type { Session, Socket } from '../transport/socket.js';
@@ -94,5 +96,10 @@ export class FeatureRegistry {
 
   forget(stream: string): void {
     for (const feature of this.features) feature.forget?.(stream);
+  }
+
+  /** Every feature's admin routes, in registration order (see `StreamFeature.routes`). */
+  routes(route: AdminRoute): Route[] {
+    return this.features.flatMap((feature) => feature.routes?.(route) ?? []);
   }
 }

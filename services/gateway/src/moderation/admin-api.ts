@@ -11,7 +11,12 @@ import { GLOBAL_SCOPE } from '@roar/store';
 import { json, type Route } from '../base/http.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, type Actor } from './actor.js';
-import { AdminRouter, type AdminRequest, type AdminRouterOptions } from './admin-router.js';
+import {
+  AdminRouter,
+  type AdminRequest,
+  type AdminRoute,
+  type AdminRouterOptions,
+} from './admin-router.js';
 import { adminQaRoutes } from './admin-qa.js';
 import type { QaCommandDeps } from './qa-actions.js';
 import type { ModerationService } from './service.js';
@@ -27,6 +32,8 @@ export interface AdminApiOptions extends AdminRouterOptions {
   stateService: StateService;
   /** What the Q&A routes need (issue 14; admin-qa.ts). */
   qa: QaCommandDeps;
+  /** The stream features' own routes (polls...), built on the same router. */
+  featureRoutes?: (route: AdminRoute) => Route[];
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -166,6 +173,7 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
     ...routes,
     ...stateRoutes(router, o.stateService),
     ...adminQaRoutes(route, o.qa),
+    ...(o.featureRoutes?.(route) ?? []),
     router.preflight(),
   ];
 

@@ -30,6 +30,8 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.VersionConflict]: 409,
   [ErrorCode.StateTooManyKeys]: 409,
   [ErrorCode.StateValueTooLarge]: 413,
+  // Polls
+  [ErrorCode.PollOpen]: 409,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
@@ -66,6 +68,9 @@ export interface RouteOptions {
 }
 
 export type AdminHandler = (req: AdminRequest, actor: Actor) => Promise<HttpReply>;
+
+/** `AdminRouter.route`, as handed to a route module of a stream feature (see `StreamFeature.routes`). */
+export type AdminRoute = (method: HttpMethod, path: string, handler: AdminHandler) => Route;
 
 // What a moderator tool on another origin may send: credentials, JSON, idempotency, and the
 // request-id and trace headers operators correlate logs with.

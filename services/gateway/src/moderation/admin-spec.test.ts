@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { adminRoutes, type AdminApiOptions } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { scheduleRoutes, type ScheduleRoutesOptions } from '../scheduled/schedule-routes.js';
+import { pollRoutes } from './admin-polls.js';
+import type { AdminRoute } from './admin-router.js';
+import type { PollDesk } from '../features/polls/poll-desk.js';
 
 const spec = AdminSpec.load();
 
@@ -12,6 +15,8 @@ function routes() {
       spec,
       allowedOrigins: undefined,
       level: () => ({ level: 0, pinned: null }),
+      // The stream features' route modules (polls), as the gateway adds them.
+      featureRoutes: (route: AdminRoute) => pollRoutes(route, {} as PollDesk),
     } as unknown as AdminApiOptions),
     // The schedule's routes are a module of their own, mounted beside these (scheduled/).
     ...scheduleRoutes({ spec, allowedOrigins: undefined } as unknown as ScheduleRoutesOptions),

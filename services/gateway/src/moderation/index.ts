@@ -9,6 +9,7 @@ import type { GatewayMetrics } from '../base/metrics.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import type { StreamState } from '../streams/stream-state.js';
 import { adminRoutes } from './admin-api.js';
+import type { AdminRoute } from './admin-router.js';
 import { AdminSpec } from './admin-spec.js';
 import { AdminAuth } from './authz.js';
 import { ControlListener } from './control-listener.js';
@@ -56,6 +57,8 @@ export interface ModerationDeps {
   tracing?: Tracing | undefined;
   /** The durable event log's appender, when the log is on. */
   eventLog?: ModerationLog | undefined;
+  /** The stream features' admin routes (read when the routes are mounted, after they exist). */
+  featureRoutes?: (route: AdminRoute) => Route[];
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -68,9 +71,9 @@ export class Moderation {
    * with the `widget` WebSocket command: the same rights model as moderation.
    */
   readonly state: StateService;
-  /** The admin API's routes, to mount. */
-  readonly routes: Route[];
   readonly #control: ControlListener;
+  readonly #routes: () => Route[];
+  #built: Route[] | undefined;
 
   /** Builds the parts and starts following control events. */
   constructor(d: ModerationDeps) {
@@ -114,25 +117,32 @@ export class Moderation {
       onLevel: d.onLevel,
     });
     this.#control.start();
-    this.routes = adminRoutes({
-      service: this.service,
-      auth: new AdminAuth(config.adminApiKeys, d.auth),
-      store: d.store,
-      registry: d.registry,
-      spec: AdminSpec.load(),
-      allowedOrigins: config.allowedOrigins,
-      level: d.level,
-      log: d.log,
-      tracing: d.tracing,
-      stateService: this.state,
-      qa: {
+    this.#routes = () =>
+      adminRoutes({
+        service: this.service,
+        auth: new AdminAuth(config.adminApiKeys, d.auth),
         store: d.store,
-        bus: d.bus,
-        subjects: d.subjects,
-        config: { qaTopN: config.qaTopN },
-        now: d.now,
-      },
-    });
+        registry: d.registry,
+        spec: AdminSpec.load(),
+        allowedOrigins: config.allowedOrigins,
+        level: d.level,
+        log: d.log,
+        tracing: d.tracing,
+        stateService: this.state,
+        qa: {
+          store: d.store,
+          bus: d.bus,
+          subjects: d.subjects,
+          config: { qaTopN: config.qaTopN },
+          now: d.now,
+        },
+        ...(d.featureRoutes ? { featureRoutes: d.featureRoutes } : {}),
+      });
+  }
+
+  /** The admin API's routes, to mount (built when asked: the features' exist by then). */
+  get routes(): Route[] {
+    return (this.#built ??= this.#routes());
   }
 
   /**

@@ -1,0 +1,95 @@
+import type { PollEvent } from '@roar/protocol';
+import { describe, expect, it } from 'vitest';
+import { harness, settings } from '../test/client-harness.js';
+import { settle, type FakeTransport } from '../test/fakes.js';
+
+async function joined(t: FakeTransport, join: Promise<unknown>): Promise<void> {
+  t.push({
+    type: 'joined',
+    ref: t.last('join').ref ?? -1,
+    stream: 's',
+    viewers: { total: 1, text: '1 watching' },
+    history: [],
+    resumed: false,
+    gap: false,
+    reactions: [],
+    settings,
+    pinned: null,
+  });
+  await join;
+}
+
+const poll = (ts: number, over: Partial<PollEvent> = {}): PollEvent => ({
+  type: 'poll',
+  id: 'p1',
+  ts,
+  question: 'Who wins?',
+  options: ['India', 'Pakistan'],
+  state: 'open',
+  endsAt: null,
+  allowChange: false,
+  anonymous: false,
+  votes: [0, 0],
+  total: 0,
+  percents: [0, 0],
+  text: '0 votes',
+  ...over,
+});
+
+describe('RoarClient polls', () => {
+  it('votes, opens and closes polls with checked requests', async () => {
+    const h = harness({ token: 'jwt' });
+    const t = await h.open();
+    const voted = h.client.vote('s', 'p1', 1);
+    expect(t.last('vote')).toEqual({
+      type: 'vote',
+      ref: expect.any(Number),
+      stream: 's',
+      poll: 'p1',
+      option: 1,
+    });
+    t.push({ type: 'ack', ref: t.last('vote').ref ?? -1 });
+    await expect(voted).resolves.toBeUndefined();
+    const opened = h.client.openPoll('s', { question: 'Q?', options: ['a', 'b'], durationS: 30 });
+    expect(t.last('poll')).toMatchObject({
+      action: { type: 'open', question: 'Q?', options: ['a', 'b'], durationS: 30 },
+    });
+    t.push({ type: 'ack', ref: t.last('poll').ref ?? -1, id: 'p2' });
+    await expect(opened).resolves.toBe('p2');
+    const closed = h.client.closePoll('s', 'p2');
+    expect(t.last('poll')).toMatchObject({ action: { type: 'close', poll: 'p2' } });
+    t.push({ type: 'ack', ref: t.last('poll').ref ?? -1 });
+    await expect(closed).resolves.toBeUndefined();
+    // Malformed requests are refused before anything is sent.
+    const sent = t.sent.length;
+    await expect(h.client.vote('s', 'p1', -1)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(
+      h.client.openPoll('s', { question: 'Q', options: ['only'] }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(t.sent.length).toBe(sent);
+  });
+
+  it('holds poll events for the player like chat: no result before the picture shows it', async () => {
+    const h = harness({ playback: { latencyMs: 3000 } });
+    const t = await h.open();
+    t.push({ type: 'pong', ref: t.last('ping').ref ?? -1, ts: h.clock.now() });
+    await settle();
+    await joined(t, h.client.join('s'));
+    const now = h.client.serverNow();
+    t.push({ type: 'batch', stream: 's', events: [poll(now)] });
+    h.clock.advance(1000);
+    t.push({
+      type: 'batch',
+      stream: 's',
+      events: [poll(now + 1000, { state: 'closed', votes: [3, 1], total: 4, correct: 0 })],
+    });
+    expect(h.seen.poll).toEqual([]);
+    h.clock.advance(2000);
+    expect(h.seen.poll.map((p) => p.poll.state)).toEqual(['open']);
+    h.clock.advance(999);
+    expect(h.seen.poll.map((p) => p.poll.state)).toEqual(['open']);
+    h.clock.advance(1);
+    expect(h.seen.poll.map((p) => p.poll.state)).toEqual(['open', 'closed']);
+    expect(h.seen.poll[1]).toMatchObject({ stream: 's', poll: { votes: [3, 1], correct: 0 } });
+  });
+});
