@@ -110,6 +110,13 @@ if (mode.aggregator)
     'aggregator',
     async () => (results.phases.aggregator = await runAggregator(mode.aggregator, ctx)),
   );
+// The core sections first (fanout, cluster, storms, aggregation, the profile); then each
+// feature's own, so a deadline never cuts the core.
+if (mode.profile)
+  await phase(
+    'profile',
+    async () => (results.phases.profile = await runProfile(mode.profile, results, ctx)),
+  );
 if (mode.hooks)
   await phase('hooks', async () => (results.phases.hooks = await runHooks(mode.hooks, ctx)));
 if (mode.webhooks)
@@ -135,11 +142,6 @@ if (mode.qa) await phase('qa', async () => (results.phases.qa = await runQa(mode
 // Polls
 if (mode.polls)
   await phase('polls', async () => (results.phases.polls = await runPolls(mode.polls, ctx)));
-if (mode.profile)
-  await phase(
-    'profile',
-    async () => (results.phases.profile = await runProfile(mode.profile, results, ctx)),
-  );
 
 // Last, so it never takes time from the sections above when the deadline is near.
 if (mode.relay)
