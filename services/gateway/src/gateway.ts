@@ -186,7 +186,6 @@ export class Gateway {
       tracing,
       reporter: this.#reporter,
       chatLog: replay?.streamLog,
-      stateService: this.moderation.state,
       store,
     });
     this.load = new LoadControl({

@@ -5,7 +5,7 @@ import type { Identity } from '../base/identity.js';
 import { DecisionCache } from './decision-cache.js';
 import type { HookClient } from './hook-client.js';
 import type { HookMetrics } from './hook-metrics.js';
-import type { FailMode } from './hooks-config.js';
+import type { FailMode } from '../base/hooks-config.js';
 import { ttlMs, type TtlLimits } from './ttl.js';
 
 /** What the upgrade carried that the app's backend can recognise its session by. */

@@ -17,7 +17,6 @@ import { Holds } from './holds.js';
 import { ModerationService, type ModerationLog } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
-import { StateService } from '../features/widgets/state-service.js';
 
 /** The settings moderation reads: its refresh cadence, admin keys and origins. */
 export type ModerationConfig = Pick<
@@ -30,7 +29,6 @@ export type ModerationConfig = Pick<
   | 'freshStoreGraceMs'
   | 'adminApiKeys'
   | 'allowedOrigins'
-  | 'qaTopN'
 >;
 
 export interface ModerationDeps {
@@ -66,11 +64,6 @@ export class Moderation {
   readonly holds: Holds;
   readonly globalBans = new BanList();
   readonly service: ModerationService;
-  /**
-   * Live-state writes (live widgets), built here for the admin API's `/state` routes and shared
-   * with the `widget` WebSocket command: the same rights model as moderation.
-   */
-  readonly state: StateService;
   readonly #control: ControlListener;
   readonly #routes: () => Route[];
   #built: Route[] | undefined;
@@ -91,14 +84,6 @@ export class Moderation {
       chatBudgetPerS: config.chatBudgetPerS,
       now: d.now,
       eventLog: d.eventLog,
-    });
-    this.state = new StateService({
-      store: d.store,
-      bus: d.bus,
-      subjects: d.subjects,
-      registry: d.metrics.registry,
-      now: d.now,
-      onPending: d.onPending,
     });
     this.#control = new ControlListener({
       bus: d.bus,
@@ -128,14 +113,6 @@ export class Moderation {
         level: d.level,
         log: d.log,
         tracing: d.tracing,
-        stateService: this.state,
-        qa: {
-          store: d.store,
-          bus: d.bus,
-          subjects: d.subjects,
-          config: { qaTopN: config.qaTopN },
-          now: d.now,
-        },
         ...(d.featureRoutes ? { featureRoutes: d.featureRoutes } : {}),
       });
   }
