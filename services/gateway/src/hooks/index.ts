@@ -6,7 +6,6 @@ import type { HookEndpointConfig, HooksConfig } from '../base/hooks-config.js';
 import { JoinHook } from './join-hook.js';
 import { PublishHook, PublishRules, type PublishCheck } from './publish-hook.js';
 
-export type { SessionCredentials } from './connect-hook.js';
 export { joinDenied, withStreamRoles, type JoinDecision } from './join-hook.js';
 export type { PublishCheck, PublishInput, PublishResult } from './publish-hook.js';
 export { ConnectHook, JoinHook };
