@@ -28,7 +28,7 @@ export interface AdminApiOptions extends AdminRouterOptions {
    * The stream features' own routes (live state, Q&A, polls: `StreamFeature.routes`), built on
    * the same router.
    */
-  featureRoutes?: (route: AdminRoute) => Route[];
+  featureRoutes: (route: AdminRoute) => Route[];
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -164,7 +164,7 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { pinned: level });
     }),
   ];
-  return [...routes, ...(o.featureRoutes?.(route) ?? []), router.preflight()];
+  return [...routes, ...o.featureRoutes(route), router.preflight()];
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

@@ -55,8 +55,11 @@ export interface ModerationDeps {
   tracing?: Tracing | undefined;
   /** The durable event log's appender, when the log is on. */
   eventLog?: ModerationLog | undefined;
-  /** The stream features' admin routes (read when the routes are mounted, after they exist). */
-  featureRoutes?: (route: AdminRoute) => Route[];
+}
+
+/** What adds routes of its own to the admin API: the stream features (`StreamFeature.routes`). */
+export interface AdminRouteSource {
+  routes(route: AdminRoute): Route[];
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -65,8 +68,7 @@ export class Moderation {
   readonly globalBans = new BanList();
   readonly service: ModerationService;
   readonly #control: ControlListener;
-  readonly #routes: () => Route[];
-  #built: Route[] | undefined;
+  readonly #d: ModerationDeps;
 
   /** Builds the parts and starts following control events. */
   constructor(d: ModerationDeps) {
@@ -102,24 +104,27 @@ export class Moderation {
       onLevel: d.onLevel,
     });
     this.#control.start();
-    this.#routes = () =>
-      adminRoutes({
-        service: this.service,
-        auth: new AdminAuth(config.adminApiKeys, d.auth),
-        store: d.store,
-        registry: d.registry,
-        spec: AdminSpec.load(),
-        allowedOrigins: config.allowedOrigins,
-        level: d.level,
-        log: d.log,
-        tracing: d.tracing,
-        ...(d.featureRoutes ? { featureRoutes: d.featureRoutes } : {}),
-      });
+    this.#d = d;
   }
 
-  /** The admin API's routes, to mount (built when asked: the features' exist by then). */
-  get routes(): Route[] {
-    return (this.#built ??= this.#routes());
+  /**
+   * The admin API's routes, to mount once: moderation's own and those of `features`, on one
+   * router (so authentication, the OpenAPI checks, idempotency, CORS and the preflight cover all).
+   */
+  adminRoutes(features: AdminRouteSource): Route[] {
+    const d = this.#d;
+    return adminRoutes({
+      service: this.service,
+      auth: new AdminAuth(d.config.adminApiKeys, d.auth),
+      store: d.store,
+      registry: d.registry,
+      spec: AdminSpec.load(),
+      allowedOrigins: d.config.allowedOrigins,
+      level: d.level,
+      log: d.log,
+      tracing: d.tracing,
+      featureRoutes: (route) => features.routes(route),
+    });
   }
 
   /**
