@@ -157,7 +157,6 @@ export class Gateway {
       level: () => ({ level: this.load.ladder.level, pinned: this.load.ladder.pinned ?? null }),
       tracing,
       eventLog: replay?.streamLog,
-      featureRoutes: (route) => this.connections.features.routes(route),
     });
     const base = { config, store, bus, subjects, log, now, tracing, metrics: this.metrics };
     this.scheduled = new Scheduled(base, this.registry, this.moderation.service, auth);
@@ -186,7 +185,6 @@ export class Gateway {
       tracing,
       reporter: this.#reporter,
       chatLog: replay?.streamLog,
-      stateService: this.moderation.state,
       store,
     });
     this.load = new LoadControl({
@@ -222,7 +220,7 @@ export class Gateway {
         ...routes,
         ...(devSecret ? [devTokenRoute(devSecret, config)] : []),
         ...this.scheduled.routes,
-        ...this.moderation.routes,
+        ...this.moderation.adminRoutes(this.connections.features),
         ...(replay?.routes ?? []),
         ...fallbackRoutes(deps.files),
       ],

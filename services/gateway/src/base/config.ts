@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { checkGatewayConfig } from './config-checks.js';
 import type { GatewayConfig, Mode } from './gateway-config.js';
 import { parseAllowedOrigins } from './origins.js';
-import { readHooksConfig } from '../hooks/hooks-config.js';
+import { readHooksConfig } from './hooks-config.js';
 import { readWebhookSettings } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
 import {

@@ -1,6 +1,6 @@
 import type { ApiKey, EventLogSettings, SharedSettings } from '@roar/runtime';
 import type { AllowedOrigins } from './origins.js';
-import type { HooksConfig } from '../hooks/hooks-config.js';
+import type { HooksConfig } from './hooks-config.js';
 import type { WebhookSettings } from '@roar/webhooks';
 
 export type Mode = 'embedded' | 'gateway';

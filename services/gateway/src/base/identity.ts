@@ -15,6 +15,15 @@ export interface Identity {
   anonymous: boolean;
 }
 
+/**
+ * What the upgrade carried that the app's backend can recognise its session by (the connect
+ * hook, `hooks/connect-hook.ts`): kept on the connection until the hook answers.
+ */
+export interface SessionCredentials {
+  cookie?: string | undefined;
+  authorization?: string | undefined;
+}
+
 /** The badges shown next to a user's chat in `stream`: roles that apply there, unscoped. */
 export function badgesFor(identity: Identity, stream: string): string[] | undefined {
   let badges: string[] | undefined;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Identity } from '../base/identity.js';
 import { BackendHooks } from '../hooks/index.js';
-import { readHooksConfig } from '../hooks/hooks-config.js';
+import { readHooksConfig } from '../base/hooks-config.js';
 import { EnvReader } from '@roar/runtime';
 
 export interface JoinTossOptions {

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { Admission } from '../load/admission.js';
 import type { AnonymousIds } from '../base/anonymous.js';
 import { authorizationCredentials } from '../base/auth.js';
+import type { SessionCredentials } from '../base/identity.js';
 import type { GatewayConfig } from '../base/config.js';
 import { json, jsonError } from '../base/http.js';
 import { originAllowed } from '../base/origins.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { UpgradeRequest, UpgradeResult } from '../transport/transport.js';
-import type { SessionCredentials } from '../hooks/index.js';
 
 /** What an upgrade decision reads: which browser origins may connect, and anonymous viewers. */
 export type UpgradeConfig = Pick<

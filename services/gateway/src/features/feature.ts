@@ -13,9 +13,9 @@ export type FeatureRequestType = FeatureRequest['type'];
 export type FeatureReply = ServerMessage | undefined;
 
 /**
- * A stream feature (chat, reactions, moderation commands, ping; polls next): one folder under
- * `features/` and one line in `index.ts`. Whatever it needs (registry, store, bus, metrics, log)
- * it takes in its constructor; per-stream state it keeps is its own, keyed by stream id, and
+ * A stream feature (chat, reactions, moderation commands, ping, widgets, Q&A, polls): one folder
+ * under `features/` and one line in `index.ts`. Whatever it needs (registry, store, bus, metrics,
+ * log) it takes in its constructor; per-stream state it keeps is its own, keyed by stream id, and
  * dropped in `forget`. The connection layer owns sockets and replies: a feature returns a reply
  * or throws, and never writes to a socket itself.
  */
@@ -68,6 +68,8 @@ export interface StreamFeature<T extends FeatureRequestType = FeatureRequestType
   /**
    * Its admin API routes (`/admin/v1/...`, each in docs/openapi.yaml), built with `route`: the
    * admin router's authentication, request checks, idempotency, CORS and logging come with it.
+   * The module lives in the feature's folder (`<name>-routes.ts`) and works on what the feature
+   * built (its service, its desk), the same objects its WebSocket requests use.
    */
   routes?(route: AdminRoute): Route[];
 }

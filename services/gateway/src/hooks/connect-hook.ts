@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode } from '@roar/protocol';
 import { AuthError, identityFromClaims } from '../base/auth.js';
-import type { Identity } from '../base/identity.js';
+import type { Identity, SessionCredentials } from '../base/identity.js';
 import { DecisionCache } from './decision-cache.js';
 import type { HookClient } from './hook-client.js';
 import type { HookMetrics } from './hook-metrics.js';
-import type { FailMode } from './hooks-config.js';
+import type { FailMode } from '../base/hooks-config.js';
 import { ttlMs, type TtlLimits } from './ttl.js';
-
-/** What the upgrade carried that the app's backend can recognise its session by. */
-export interface SessionCredentials {
-  cookie?: string | undefined;
-  authorization?: string | undefined;
-}
 
 export interface ConnectHookOptions {
   client: HookClient;

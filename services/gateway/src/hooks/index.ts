@@ -2,14 +2,12 @@ import type { Registry } from 'prom-client';
 import { ConnectHook } from './connect-hook.js';
 import { HookClient } from './hook-client.js';
 import { HookMetrics, type HookName } from './hook-metrics.js';
-import type { HookEndpointConfig, HooksConfig } from './hooks-config.js';
+import type { HookEndpointConfig, HooksConfig } from '../base/hooks-config.js';
 import { JoinHook } from './join-hook.js';
 import { PublishHook, PublishRules, type PublishCheck } from './publish-hook.js';
 
-export type { SessionCredentials } from './connect-hook.js';
 export { joinDenied, withStreamRoles, type JoinDecision } from './join-hook.js';
 export type { PublishCheck, PublishInput, PublishResult } from './publish-hook.js';
-export { readHooksConfig, type HooksConfig } from './hooks-config.js';
 export { ConnectHook, JoinHook };
 
 /**

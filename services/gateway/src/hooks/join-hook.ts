@@ -4,7 +4,7 @@ import { Batcher } from './batcher.js';
 import { DecisionCache, type Timed } from './decision-cache.js';
 import type { HookClient } from './hook-client.js';
 import type { HookMetrics } from './hook-metrics.js';
-import type { FailMode } from './hooks-config.js';
+import type { FailMode } from '../base/hooks-config.js';
 import { ttlMs, type TtlLimits } from './ttl.js';
 
 /** May this viewer be in this stream, with which extra roles, until when. */

@@ -1,7 +1,7 @@
 import { validateChatText } from '@roar/protocol';
 import type { HookClient } from './hook-client.js';
 import type { HookMetrics } from './hook-metrics.js';
-import type { FailMode } from './hooks-config.js';
+import type { FailMode } from '../base/hooks-config.js';
 
 /** allow: publish; hold: keep for a moderator; deny: refuse (`denied`). */
 export type PublishVerdict = 'allow' | 'hold' | 'deny';

@@ -17,23 +17,18 @@ import {
   type AdminRoute,
   type AdminRouterOptions,
 } from './admin-router.js';
-import { adminQaRoutes } from './admin-qa.js';
-import type { QaCommandDeps } from './qa-actions.js';
 import type { ModerationService } from './service.js';
-import { stateRoutes } from './admin-state.js';
-import type { StateService } from '../features/widgets/state-service.js';
 
 export interface AdminApiOptions extends AdminRouterOptions {
   service: ModerationService;
   registry: StreamRegistry;
   /** This gateway's degradation level and the pinned one, for GET /degradation. */
   level: () => { level: number; pinned: number | null };
-  /** Live-state writes (live widgets; see admin-state.ts). */
-  stateService: StateService;
-  /** What the Q&A routes need (issue 14; admin-qa.ts). */
-  qa: QaCommandDeps;
-  /** The stream features' own routes (polls...), built on the same router. */
-  featureRoutes?: (route: AdminRoute) => Route[];
+  /**
+   * The stream features' own routes (live state, Q&A, polls: `StreamFeature.routes`), built on
+   * the same router.
+   */
+  featureRoutes: (route: AdminRoute) => Route[];
 }
 
 /** Checks a body against a moderation action with the protocol's own strict parser. */
@@ -169,13 +164,7 @@ export function adminRoutes(o: AdminApiOptions): Route[] {
       return json(200, { pinned: level });
     }),
   ];
-  return [
-    ...routes,
-    ...stateRoutes(router, o.stateService),
-    ...adminQaRoutes(route, o.qa),
-    ...(o.featureRoutes?.(route) ?? []),
-    router.preflight(),
-  ];
+  return [...routes, ...o.featureRoutes(route), router.preflight()];
 
   async function banFrom(actor: Actor, scope: string, fields: Record<string, unknown>) {
     const { seconds, ...rest } = fields;

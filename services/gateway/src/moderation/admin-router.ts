@@ -70,7 +70,12 @@ export interface RouteOptions {
 export type AdminHandler = (req: AdminRequest, actor: Actor) => Promise<HttpReply>;
 
 /** `AdminRouter.route`, as handed to a route module of a stream feature (see `StreamFeature.routes`). */
-export type AdminRoute = (method: HttpMethod, path: string, handler: AdminHandler) => Route;
+export type AdminRoute = (
+  method: HttpMethod,
+  path: string,
+  handler: AdminHandler,
+  options?: RouteOptions,
+) => Route;
 
 // What a moderator tool on another origin may send: credentials, JSON, idempotency, and the
 // request-id and trace headers operators correlate logs with.

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { adminRoutes, type AdminApiOptions } from './admin-api.js';
 import { AdminSpec } from './admin-spec.js';
 import { scheduleRoutes, type ScheduleRoutesOptions } from '../scheduled/schedule-routes.js';
-import { pollRoutes } from './admin-polls.js';
 import type { AdminRoute } from './admin-router.js';
+import { pollRoutes } from '../features/polls/poll-routes.js';
 import type { PollDesk } from '../features/polls/poll-desk.js';
+import { qaRoutes } from '../features/qa/qa-routes.js';
+import type { QaCommandDeps } from '../features/qa/qa-actions.js';
+import { stateRoutes } from '../features/widgets/state-routes.js';
+import type { StateService } from '../features/widgets/state-service.js';
 
 const spec = AdminSpec.load();
 
@@ -15,8 +19,12 @@ function routes() {
       spec,
       allowedOrigins: undefined,
       level: () => ({ level: 0, pinned: null }),
-      // The stream features' route modules (polls), as the gateway adds them.
-      featureRoutes: (route: AdminRoute) => pollRoutes(route, {} as PollDesk),
+      // The stream features' route modules, as their `routes` hooks add them in the gateway.
+      featureRoutes: (route: AdminRoute) => [
+        ...stateRoutes(route, {} as StateService),
+        ...qaRoutes(route, {} as QaCommandDeps),
+        ...pollRoutes(route, {} as PollDesk),
+      ],
     } as unknown as AdminApiOptions),
     // The schedule's routes are a module of their own, mounted beside these (scheduled/).
     ...scheduleRoutes({ spec, allowedOrigins: undefined } as unknown as ScheduleRoutesOptions),

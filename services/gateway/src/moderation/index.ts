@@ -17,7 +17,6 @@ import { Holds } from './holds.js';
 import { ModerationService, type ModerationLog } from './service.js';
 import { BanList } from './rules/stream-moderation.js';
 import type { Tracing } from '../base/tracing.js';
-import { StateService } from '../features/widgets/state-service.js';
 
 /** The settings moderation reads: its refresh cadence, admin keys and origins. */
 export type ModerationConfig = Pick<
@@ -30,7 +29,6 @@ export type ModerationConfig = Pick<
   | 'freshStoreGraceMs'
   | 'adminApiKeys'
   | 'allowedOrigins'
-  | 'qaTopN'
 >;
 
 export interface ModerationDeps {
@@ -57,8 +55,11 @@ export interface ModerationDeps {
   tracing?: Tracing | undefined;
   /** The durable event log's appender, when the log is on. */
   eventLog?: ModerationLog | undefined;
-  /** The stream features' admin routes (read when the routes are mounted, after they exist). */
-  featureRoutes?: (route: AdminRoute) => Route[];
+}
+
+/** What adds routes of its own to the admin API: the stream features (`StreamFeature.routes`). */
+export interface AdminRouteSource {
+  routes(route: AdminRoute): Route[];
 }
 
 /** A gateway's moderation: the shared service, caches kept current, held messages, the admin API. */
@@ -66,14 +67,8 @@ export class Moderation {
   readonly holds: Holds;
   readonly globalBans = new BanList();
   readonly service: ModerationService;
-  /**
-   * Live-state writes (live widgets), built here for the admin API's `/state` routes and shared
-   * with the `widget` WebSocket command: the same rights model as moderation.
-   */
-  readonly state: StateService;
   readonly #control: ControlListener;
-  readonly #routes: () => Route[];
-  #built: Route[] | undefined;
+  readonly #d: ModerationDeps;
 
   /** Builds the parts and starts following control events. */
   constructor(d: ModerationDeps) {
@@ -92,14 +87,6 @@ export class Moderation {
       now: d.now,
       eventLog: d.eventLog,
     });
-    this.state = new StateService({
-      store: d.store,
-      bus: d.bus,
-      subjects: d.subjects,
-      registry: d.metrics.registry,
-      now: d.now,
-      onPending: d.onPending,
-    });
     this.#control = new ControlListener({
       bus: d.bus,
       subjects: d.subjects,
@@ -117,32 +104,27 @@ export class Moderation {
       onLevel: d.onLevel,
     });
     this.#control.start();
-    this.#routes = () =>
-      adminRoutes({
-        service: this.service,
-        auth: new AdminAuth(config.adminApiKeys, d.auth),
-        store: d.store,
-        registry: d.registry,
-        spec: AdminSpec.load(),
-        allowedOrigins: config.allowedOrigins,
-        level: d.level,
-        log: d.log,
-        tracing: d.tracing,
-        stateService: this.state,
-        qa: {
-          store: d.store,
-          bus: d.bus,
-          subjects: d.subjects,
-          config: { qaTopN: config.qaTopN },
-          now: d.now,
-        },
-        ...(d.featureRoutes ? { featureRoutes: d.featureRoutes } : {}),
-      });
+    this.#d = d;
   }
 
-  /** The admin API's routes, to mount (built when asked: the features' exist by then). */
-  get routes(): Route[] {
-    return (this.#built ??= this.#routes());
+  /**
+   * The admin API's routes, to mount once: moderation's own and those of `features`, on one
+   * router (so authentication, the OpenAPI checks, idempotency, CORS and the preflight cover all).
+   */
+  adminRoutes(features: AdminRouteSource): Route[] {
+    const d = this.#d;
+    return adminRoutes({
+      service: this.service,
+      auth: new AdminAuth(d.config.adminApiKeys, d.auth),
+      store: d.store,
+      registry: d.registry,
+      spec: AdminSpec.load(),
+      allowedOrigins: d.config.allowedOrigins,
+      level: d.level,
+      log: d.log,
+      tracing: d.tracing,
+      featureRoutes: (route) => features.routes(route),
+    });
   }
 
   /**

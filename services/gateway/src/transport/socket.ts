@@ -1,6 +1,5 @@
 import type { Codec, RoarError } from '@roar/protocol';
-import type { Identity } from '../base/identity.js';
-import type { SessionCredentials } from '../hooks/index.js';
+import type { Identity, SessionCredentials } from '../base/identity.js';
 import type { TokenBucket } from '../base/token-bucket.js';
 
 /**

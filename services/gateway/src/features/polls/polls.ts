@@ -14,7 +14,6 @@ import type { Route } from '../../base/http.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
 import { RateLimiter } from '../../base/token-bucket.js';
 import type { AdminRoute } from '../../moderation/admin-router.js';
-import { pollRoutes } from '../../moderation/admin-polls.js';
 import { actorOf } from '../../moderation/actor.js';
 import type { Fanout } from '../../streams/fanout.js';
 import type { StreamState } from '../../streams/stream-state.js';
@@ -24,6 +23,7 @@ import { BallotBox } from './ballot-box.js';
 import { PollCounter } from './poll-counter.js';
 import { PollDesk } from './poll-desk.js';
 import { PollMetrics } from './poll-metrics.js';
+import { pollRoutes } from './poll-routes.js';
 import { isPollEvent, pollFromEvent } from './poll-view.js';
 
 export interface PollsOptions {

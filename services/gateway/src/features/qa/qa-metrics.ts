@@ -1,3 +1,5 @@
+import { ErrorCode, RoarError } from '@roar/protocol';
+import type { Logger } from '@roar/runtime';
 import type { QaStore } from '@roar/store';
 import { Counter, type Registry } from 'prom-client';
 
@@ -41,4 +43,29 @@ export function countedQaStore(store: QaStore, calls: Counter<'op'>): QaStore {
     list: (...a) => (calls.inc({ op: 'mod' }), store.list(...a)),
     mine: (...a) => (calls.inc({ op: 'mine' }), store.mine(...a)),
   };
+}
+
+/**
+ * `work` (one viewer or moderator request of `kind`) counted in `requests` by result; anything
+ * but a `RoarError` is logged and rejected as `internal`.
+ */
+export async function countedRequest<T>(
+  metrics: QaMetrics,
+  log: Logger,
+  kind: string,
+  work: Promise<T>,
+): Promise<T> {
+  try {
+    const reply = await work;
+    metrics.requests.inc({ kind, result: 'accepted', reason: '' });
+    return reply;
+  } catch (error) {
+    const e =
+      error instanceof RoarError
+        ? error
+        : new RoarError(ErrorCode.Internal, 'the Q&A failed; try again', { cause: error });
+    if (!(error instanceof RoarError)) log.error('qa request failed', { error });
+    metrics.requests.inc({ kind, result: 'rejected', reason: e.code });
+    throw e;
+  }
 }

@@ -16,8 +16,9 @@ import type { GatewayConfig } from '../../base/gateway-config.js';
 import { badgesFor } from '../../base/identity.js';
 import type { GatewayMetrics } from '../../base/metrics.js';
 import { RateLimiter } from '../../base/token-bucket.js';
+import type { Route } from '../../base/http.js';
 import { actorOf } from '../../moderation/actor.js';
-import { moderateQa } from '../../moderation/qa-actions.js';
+import type { AdminRoute } from '../../moderation/admin-router.js';
 import type { PublishCheck } from '../../hooks/index.js';
 import { checkChat, isPrivileged } from '../../moderation/rules/chat-policy.js';
 import type { BanList } from '../../moderation/rules/stream-moderation.js';
@@ -27,7 +28,9 @@ import type { StreamState } from '../../streams/stream-state.js';
 import type { Session, Socket } from '../../transport/socket.js';
 import type { FeatureReply, StreamFeature } from '../feature.js';
 import { Boards } from './boards.js';
-import { QaMetrics, countedQaStore } from './qa-metrics.js';
+import { moderateQa } from './qa-actions.js';
+import { QaMetrics, countedQaStore, countedRequest } from './qa-metrics.js';
+import { qaRoutes } from './qa-routes.js';
 import { UpvoteBatch, refusal } from './upvote-batch.js';
 
 export interface QaOptions {
@@ -61,7 +64,7 @@ type QaRequestType = 'ask' | 'upvote' | 'qa_mod' | 'qa_mine';
  * A stream's Q&A (issue 14): viewers ask (the chat rules apply: bans, timeouts, modes, banned
  * terms, automod holds; one question per `qaAskIntervalMs` per identity across gateways) and
  * upvote (batched per stream every `qaUpvoteFlushMs`, deduped exactly in the store); moderators
- * open, close, hide, show, answer and pick (`qa_mod`, see qa-commands.ts).
+ * open, close, hide, show, answer and pick (`qa_mod` and the admin routes, see qa-actions.ts).
  *
  * Viewers get the board: the top `qaTopN` questions and the picked one, read from the store by
  * each gateway at most once per `qaBoardIntervalMs` and sent through the stream's latest-value
@@ -161,20 +164,13 @@ export class Qa implements StreamFeature<QaRequestType> {
     this.upvotes.forget(stream);
   }
 
-  async #counted(kind: string, work: Promise<FeatureReply>): Promise<FeatureReply> {
-    try {
-      const reply = await work;
-      this.#metrics.requests.inc({ kind, result: 'accepted', reason: '' });
-      return reply;
-    } catch (error) {
-      const e =
-        error instanceof RoarError
-          ? error
-          : new RoarError(ErrorCode.Internal, 'the Q&A failed; try again', { cause: error });
-      if (!(error instanceof RoarError)) this.#o.log.error('qa request failed', { error });
-      this.#metrics.requests.inc({ kind, result: 'rejected', reason: e.code });
-      throw e;
-    }
+  /** The admin API's Q&A routes: the same action as `qa_mod` (see qa-routes.ts). */
+  routes(route: AdminRoute): Route[] {
+    return qaRoutes(route, this.#o);
+  }
+
+  #counted(kind: string, work: Promise<FeatureReply>): Promise<FeatureReply> {
+    return countedRequest(this.#metrics, this.#o.log, kind, work);
   }
 
   /**

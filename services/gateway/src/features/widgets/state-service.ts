@@ -14,17 +14,14 @@ import type { Store, StoredState } from '@roar/store';
 import { requireModerator, type Actor } from '../../moderation/actor.js';
 import { StateMetrics } from './state-metrics.js';
 import type { Registry } from 'prom-client';
-import type { StreamState } from '../../streams/stream-state.js';
 
 export interface StateServiceOptions {
-  store: Store;
+  store: Pick<Store, 'liveState' | 'moderation'>;
   bus: Bus;
   subjects: Subjects;
   /** The gateway's metrics registry: the feature's own series go there. */
   registry: Registry;
   now: () => number;
-  /** A held stream has news for its viewers in the next tick (see `pending`). */
-  onPending: (state: StreamState) => void;
 }
 
 /** One write as the admin API and the WebSocket command both ask for it (checked by them). */
@@ -47,7 +44,8 @@ export interface StateWriteReply {
 const PATCH_ATTEMPTS = 5;
 
 /**
- * Writes to streams' live state, shared by the admin API and broadcasters' WebSocket command:
+ * Writes to streams' live state, shared by the admin API's `/state` routes and broadcasters'
+ * `widget` command (one per gateway, built by the widgets feature):
  * checks the actor's right (moderator or broadcaster of the stream, or admin/API key), writes the
  * truth to the store (atomic, versioned, conditional and idempotent there), then publishes the
  * change on the stream's `widget` subject, from which every gateway holding the stream updates
@@ -104,11 +102,6 @@ export class StateService {
   /** The stream's stored state, tombstones included: what a gateway's copy is loaded from. */
   load(stream: string): Promise<StoredState> {
     return this.#o.store.liveState.read(stream);
-  }
-
-  /** A held stream's copy found changes it had missed: they go out with the next tick. */
-  pending(state: StreamState): void {
-    this.#o.onPending(state);
   }
 
   async #write(stream: string, req: StateWriteRequest): Promise<StateWriteReply> {

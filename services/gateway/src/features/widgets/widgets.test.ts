@@ -5,11 +5,11 @@ import { silentLogger } from '@roar/runtime';
 import { createMemoryStore, type LiveStateStore, type Store } from '@roar/store';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import type { GatewayMetrics } from '../../base/metrics.js';
 import { defaultSettings } from '../../moderation/rules/settings.js';
 import type { StreamRegistry } from '../../streams/stream-registry.js';
 import { StreamState } from '../../streams/stream-state.js';
 import type { Session } from '../../transport/socket.js';
-import { StateService } from './state-service.js';
 import { Widgets } from './widgets.js';
 
 /** The feature over a memory store whose reads fail while `down`, and a bus whose status a test sets. */
@@ -32,15 +32,17 @@ function setup() {
     values: () => [state][Symbol.iterator](),
     get: (id: string) => (id === state.id ? state : undefined),
   } as unknown as StreamRegistry;
-  const service = new StateService({
+  const widgets = new Widgets({
     store,
     bus,
     subjects: new Subjects('t'),
-    registry: new Registry(),
+    registry,
+    fanout: { markDirty: () => void io.pending++ },
+    metrics: { registry: new Registry() } as GatewayMetrics,
+    log: silentLogger,
     now: () => 1_700_000_000_000,
-    onPending: () => void io.pending++,
   });
-  const widgets = new Widgets({ stateService: service, bus, registry, log: silentLogger });
+  const service = widgets.state;
   const joiner = (since?: number) =>
     widgets.joined(state, {} as Session, {
       type: 'join',

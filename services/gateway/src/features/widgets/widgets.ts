@@ -1,4 +1,4 @@
-import type { Bus } from '@roar/bus';
+import type { Bus, Subjects } from '@roar/bus';
 import {
   EncodedEvent,
   ErrorCode,
@@ -8,20 +8,31 @@ import {
   type WidgetRequest,
 } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
+import type { Store } from '@roar/store';
+import type { Route } from '../../base/http.js';
+import type { GatewayMetrics } from '../../base/metrics.js';
 import { actorOf } from '../../moderation/actor.js';
+import type { AdminRoute } from '../../moderation/admin-router.js';
+import type { Fanout } from '../../streams/fanout.js';
 import type { StreamRegistry } from '../../streams/stream-registry.js';
 import type { StreamState } from '../../streams/stream-state.js';
 import type { Session, Socket } from '../../transport/socket.js';
 import type { StreamFeature } from '../feature.js';
 import { StateCache, foldState, isStateEvent } from './state-cache.js';
-import type { StateService } from './state-service.js';
+import { stateRoutes } from './state-routes.js';
+import { StateService } from './state-service.js';
 
 export interface WidgetsOptions {
-  /** Writes and loads (shared with the admin API; built with moderation, before both). */
-  stateService: StateService;
+  /** The live state (and the audit log deletes are written to). */
+  store: Pick<Store, 'liveState' | 'moderation'>;
   bus: Bus;
+  subjects: Subjects;
   registry: StreamRegistry;
+  /** Marks a stream whose copy found changes it had missed, for its next frame. */
+  fanout: Pick<Fanout, 'markDirty'>;
+  metrics: GatewayMetrics;
   log: Logger;
+  now: () => number;
 }
 
 /** The slot the stream's pending state changes wait in (one frame per tick at most). */
@@ -29,7 +40,8 @@ const SLOT = 'state';
 
 /**
  * Live widgets: each stream's keyed live state (a score, the current over). Broadcasters write
- * it with the `widget` command (the admin API writes it too, through the same `StateService`);
+ * it with the `widget` command, the app backend through the admin API's `/state` routes (its
+ * `routes`), both through the feature's one `StateService`;
  * the store holds the truth, and every gateway holding the stream keeps a copy, loaded when the
  * stream opens and kept current from `<prefix>.s.<stream>.widget`.
  *
@@ -48,11 +60,15 @@ export class Widgets implements StreamFeature<'widget'> {
   readonly name = 'widgets';
   readonly requests = ['widget'] as const;
   readonly subjects = ['widget'] as const;
+  /** Writes and loads, for the `widget` command and the admin routes alike. */
+  readonly state: StateService;
   readonly #o: WidgetsOptions;
   readonly #caches = new Map<string, StateCache>();
 
   constructor(options: WidgetsOptions) {
     this.#o = options;
+    const { store, bus, subjects, metrics, now } = options;
+    this.state = new StateService({ store, bus, subjects, registry: metrics.registry, now });
     options.bus.onStatus((status) => {
       if (status.type !== 'reconnected') return;
       for (const state of options.registry.values()) void this.#load(state);
@@ -65,7 +81,7 @@ export class Widgets implements StreamFeature<'widget'> {
     const { key, op, value, ifVersion, idempotencyKey } = req;
     let reply;
     try {
-      reply = await this.#o.stateService.write(actorOf(s.identity), req.stream, {
+      reply = await this.state.write(actorOf(s.identity), req.stream, {
         key,
         op,
         value,
@@ -81,6 +97,10 @@ export class Widgets implements StreamFeature<'widget'> {
     const ack: AckMessage = { type: 'ack', ref: req.ref, version: reply.version };
     if (reply.replayed) ack.replayed = true;
     return ack;
+  }
+
+  routes(route: AdminRoute): Route[] {
+    return stateRoutes(route, this.state);
   }
 
   open(state: StreamState): Promise<void> {
@@ -99,7 +119,7 @@ export class Widgets implements StreamFeature<'widget'> {
     if (!isStateEvent(event)) return false;
     const fresh = this.#caches.get(state.id)?.apply(event);
     if (fresh) {
-      this.#o.stateService.metrics.updatesIn.inc();
+      this.state.metrics.updatesIn.inc();
       state.slots.merge(SLOT, fresh, foldState);
     }
     return true;
@@ -122,16 +142,16 @@ export class Widgets implements StreamFeature<'widget'> {
     const cache = this.#caches.get(state.id);
     if (!cache) return;
     try {
-      const stored = await this.#o.stateService.load(state.id);
+      const stored = await this.state.load(state.id);
       // Forgotten meanwhile, or opened again with a new copy that loads itself.
       if (this.#caches.get(state.id) !== cache) return;
       const fresh = cache.load(stored);
       if (fresh) {
         state.slots.merge(SLOT, fresh, foldState);
-        this.#o.stateService.pending(state);
+        this.#o.fanout.markDirty(state);
       }
     } catch (error) {
-      this.#o.stateService.metrics.loadFailures.inc();
+      this.state.metrics.loadFailures.inc();
       this.#o.log.warn('live state load failed', { stream: state.id, error });
     }
   }

@@ -1,9 +1,8 @@
 import { parseClientMessage, type QaEvent } from '@roar/protocol';
-import { json, type Route } from '../base/http.js';
+import { json, type Route } from '../../base/http.js';
+import { requireModerator } from '../../moderation/actor.js';
+import type { AdminRoute } from '../../moderation/admin-router.js';
 import { moderateQa, type QaCommandDeps } from './qa-actions.js';
-import { requireModerator } from './actor.js';
-import type { AdminHandler } from './admin-router.js';
-import type { HttpMethod } from '../base/http.js';
 
 /** The board as the admin API returns it (the event without its `type`). */
 function boardOf({ type: _type, ...board }: QaEvent): Omit<QaEvent, 'type'> {
@@ -15,10 +14,7 @@ function boardOf({ type: _type, ...board }: QaEvent): Omit<QaEvent, 'type'> {
  * moderators read a stream's board and act on its Q&A with the same rights, audit and publish
  * as the moderator command over WebSocket (`moderateQa`).
  */
-export function adminQaRoutes(
-  route: (method: HttpMethod, path: string, handler: AdminHandler) => Route,
-  d: QaCommandDeps,
-): Route[] {
+export function qaRoutes(route: AdminRoute, d: QaCommandDeps): Route[] {
   return [
     route('get', '/streams/:stream/qa', async (req, actor) => {
       const stream = req.params.stream ?? '';

@@ -1,8 +1,8 @@
 import { parsePollSpec } from '@roar/protocol';
 import type { StoredPoll } from '@roar/store';
-import { json, type Route } from '../base/http.js';
-import type { PollDesk } from '../features/polls/poll-desk.js';
-import type { AdminRequest, AdminRoute } from './admin-router.js';
+import { json, type Route } from '../../base/http.js';
+import type { AdminRequest, AdminRoute } from '../../moderation/admin-router.js';
+import type { PollDesk } from './poll-desk.js';
 
 const stream = (req: AdminRequest): string => req.params.stream ?? '';
 

@@ -6,10 +6,10 @@ import {
   isStateVersion,
   type StateOp,
 } from '@roar/protocol';
-import { json, type Route } from '../base/http.js';
-import type { StateService } from '../features/widgets/state-service.js';
-import type { Actor } from './actor.js';
-import type { AdminRequest, AdminRouter } from './admin-router.js';
+import { json, type Route } from '../../base/http.js';
+import type { Actor } from '../../moderation/actor.js';
+import type { AdminRequest, AdminRoute } from '../../moderation/admin-router.js';
+import type { StateService } from './state-service.js';
 
 /**
  * The admin API's live-state routes (live widgets), for the app backend (API key) and
@@ -17,7 +17,7 @@ import type { AdminRequest, AdminRouter } from './admin-router.js';
  * on its version (`ifVersion`; 409 `version_conflict` with the current `version`) and idempotent
  * (`Idempotency-Key`: a retry is answered with the first attempt's result, `replayed: true`).
  */
-export function stateRoutes(router: AdminRouter, service: StateService): Route[] {
+export function stateRoutes(route: AdminRoute, service: StateService): Route[] {
   const own = { ownIdempotency: true };
   const write = (op: StateOp) => async (req: AdminRequest, actor: Actor) => {
     const { stream, key } = params(req);
@@ -46,13 +46,13 @@ export function stateRoutes(router: AdminRouter, service: StateService): Route[]
     return json(200, reply);
   };
   return [
-    router.route('get', '/streams/:stream/state', async (req, actor) => {
+    route('get', '/streams/:stream/state', async (req, actor) => {
       const state = await service.read(actor, req.params.stream ?? '');
       return json(200, { version: state.version, keys: state.changes });
     }),
-    router.route('put', '/streams/:stream/state/:key', write('set'), own),
-    router.route('patch', '/streams/:stream/state/:key', write('patch'), own),
-    router.route('del', '/streams/:stream/state/:key', write('delete'), own),
+    route('put', '/streams/:stream/state/:key', write('set'), own),
+    route('patch', '/streams/:stream/state/:key', write('patch'), own),
+    route('del', '/streams/:stream/state/:key', write('delete'), own),
   ];
 }
 

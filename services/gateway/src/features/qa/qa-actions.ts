@@ -1,7 +1,7 @@
 import type { Bus, Subjects } from '@roar/bus';
 import { EncodedEvent, ErrorCode, RoarError, type QaAction, type QaEvent } from '@roar/protocol';
 import type { Store } from '@roar/store';
-import { requireModerator, type Actor } from './actor.js';
+import { requireModerator, type Actor } from '../../moderation/actor.js';
 
 export interface QaCommandDeps {
   store: Pick<Store, 'qa' | 'moderation'>;
