@@ -1,7 +1,7 @@
 import {
   pack,
   type ClientMessage,
-  type Codec,
+  type ClientCodec,
   type Frame,
   type ServerMessage,
   type WelcomeMessage,
@@ -92,7 +92,7 @@ export class FakeTransport implements Transport {
   #open = false;
 
   /** The codec the client asked for. */
-  get codec(): Codec {
+  get codec(): ClientCodec {
     if (!this.request) throw new Error('not opened yet');
     return this.request.codec;
   }

@@ -148,7 +148,7 @@ export function parseClientMessage(value: unknown): ClientMessage {
       return withRef({ type: kind }, ref);
     case 'mod':
       return withRef(
-        { type: kind, stream: readStream(value, ref), action: readAction(value.action, ref) },
+        { type: kind, stream: readStream(value, ref), action: parseModAction(value.action, ref) },
         ref,
       );
     case 'widget':
@@ -165,7 +165,7 @@ export function parseClientMessage(value: unknown): ClientMessage {
     }
     case 'qa_mod':
       return withRef(
-        { type: kind, stream: readStream(value, ref), action: readQaAction(value.action, ref) },
+        { type: kind, stream: readStream(value, ref), action: parseQaAction(value.action, ref) },
         ref,
       );
     case 'qa_mine':
@@ -199,7 +199,8 @@ function readQuestionId(fields: Fields, ref: number | undefined, key = 'id'): st
   return id;
 }
 
-function readQaAction(value: unknown, ref: number | undefined): QaAction {
+/** A moderator's Q&A action, strictly (the `action` of a `qa_mod`); the SDK checks with it too. */
+export function parseQaAction(value: unknown, ref?: number): QaAction {
   if (
     !isPlainObject(value) ||
     typeof value.type !== 'string' ||
@@ -226,7 +227,8 @@ function readQaAction(value: unknown, ref: number | undefined): QaAction {
   return { type, id: readQuestionId(value, ref, 'id') };
 }
 
-function readAction(value: unknown, ref: number | undefined): ModAction {
+/** A moderation action, strictly (the `action` of a `mod`); the SDK checks with it too. */
+export function parseModAction(value: unknown, ref?: number): ModAction {
   if (
     !isPlainObject(value) ||
     typeof value.type !== 'string' ||
