@@ -2,6 +2,7 @@
 // for a `RoarClient`, in its own entry so a live-only app leaves it out of its bundle.
 import { isStreamId, viewersText, type ChatEvent } from '@roar/protocol/core';
 import { featureHost, type RoarClient } from './client.js';
+import { httpBase } from './http-base.js';
 import type { Clock, Timer } from './clock.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 import { Emitter, type Listener, type StreamChat, type StreamReactions } from './events.js';
@@ -339,11 +340,4 @@ export class Replay {
       throw new RoarClientError(ClientErrorCode.Disconnected, `replay: HTTP ${res.status}`);
     return (await res.json()) as T;
   }
-}
-
-/** The gateway's HTTP origin (and path prefix) for a WebSocket URL: `wss://h/ws` → `https://h`. */
-export function httpBase(wsUrl: string): string {
-  const url = new URL(wsUrl);
-  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  return `${url.origin}${url.pathname.replace(/\/ws\/?$/, '').replace(/\/$/, '')}`;
 }

@@ -1,4 +1,4 @@
-import { httpBase } from './replay.js';
+import { httpBase } from './http-base.js';
 import { jsonClientCodec, type Frame } from '@roar/protocol/core';
 import {
   endpointUrl,

@@ -1,4 +1,5 @@
 import {
+  codecs,
   pack,
   type ClientMessage,
   type ClientCodec,
@@ -104,7 +105,8 @@ export class FakeTransport implements Transport {
 
   send(frame: Frame): boolean {
     if (!this.#open) return false;
-    this.sent.push(this.codec.decodeClient(frame));
+    // The server's own parser: what the client sends must pass it.
+    this.sent.push(codecs[this.codec.name].decodeClient(frame));
     return true;
   }
 
