@@ -7,7 +7,7 @@ import { isPlainObject } from './validate-util.js';
 import { parseSettingsPatch } from './settings.js';
 import type { ModAction, QaAction } from './messages.js';
 // Polls
-import { POLL_FIELDS, parsePollCommand, parseVote } from './polls.js';
+import { parsePollCommand, parseVote } from './polls.js';
 
 export { isPlainObject };
 
@@ -29,7 +29,8 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   qa_mod: ['type', 'ref', 'stream', 'action'],
   qa_mine: ['type', 'ref', 'stream'],
   // Polls
-  ...POLL_FIELDS,
+  vote: ['type', 'ref', 'stream', 'poll', 'option'],
+  poll: ['type', 'ref', 'stream', 'action'],
 };
 
 /** The fields of each moderation action. */
