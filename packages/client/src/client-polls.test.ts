@@ -65,9 +65,9 @@ describe('Polls (@roar/client/polls)', () => {
     // Malformed requests are refused before anything is sent.
     const sent = t.sent.length;
     await expect(polls.vote('s', 'p1', -1)).rejects.toMatchObject({ code: 'invalid_argument' });
-    await expect(
-      polls.open('s', { question: 'Q', options: ['only'] }),
-    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(polls.open('s', { question: 'Q', options: ['only'] })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
     expect(t.sent.length).toBe(sent);
   });
 

@@ -69,21 +69,12 @@ describe('LiveStates (@roar/client/live-state)', () => {
       'score=undefined@14',
       'prob=0.5@20',
     ]);
-    expect(seen.map((c) => c.key)).toEqual([
-      'score',
-      'over',
-      'score',
-      'over',
-      'score',
-      'prob',
-    ]);
+    expect(seen.map((c) => c.key)).toEqual(['score', 'over', 'score', 'over', 'score', 'prob']);
   });
 
   it('rejoins after a reconnect with the state version it holds', async () => {
     const h = harness();
     const states = new LiveStates(h.client);
-    const seen: StateChange[] = [];
-    states.on('state', (c) => seen.push(c));
     let t = await h.open();
     void h.client.join('s');
     joined(t, 's');
@@ -129,15 +120,8 @@ describe('LiveStates (@roar/client/live-state)', () => {
   it('writes with set, patch and delete; a conflict carries the current version', async () => {
     const h = harness();
     const states = new LiveStates(h.client);
-    const seen: StateChange[] = [];
-    states.on('state', (c) => seen.push(c));
     const t = await h.open();
-    const setting = states.set(
-      's',
-      'score',
-      { home: 1 },
-      { ifVersion: 0, idempotencyKey: 'k1' },
-    );
+    const setting = states.set('s', 'score', { home: 1 }, { ifVersion: 0, idempotencyKey: 'k1' });
     expect(t.last('widget')).toEqual({
       type: 'widget',
       ref: expect.any(Number),

@@ -7,5 +7,8 @@ import type { CodecTable } from './options.js';
  * request. Everything else is `RoarClient` of `@roar/client/json`, whose guarantees it keeps.
  */
 export class RoarClient extends JsonRoarClient {
-  protected static override readonly codecTable: CodecTable = { default: 'msgpack', codecs: clientCodecs };
+  protected static override readonly codecTable: CodecTable = {
+    default: 'msgpack',
+    codecs: clientCodecs,
+  };
 }

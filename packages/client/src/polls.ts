@@ -42,7 +42,8 @@ export class Polls {
     this.#host = featureHost(client);
     this.#host.handle('poll', (stream, event) => {
       const poll = pollOf(event);
-      if (poll) this.#host.deliver(stream, poll.ts, () => this.#events.emit('poll', { stream, poll }));
+      if (poll)
+        this.#host.deliver(stream, poll.ts, () => this.#events.emit('poll', { stream, poll }));
     });
   }
 

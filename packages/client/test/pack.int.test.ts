@@ -244,7 +244,10 @@ describe('the published packages, from tarballs, in an empty project', { timeout
       const snippetFiles = snippets.map((_, i) => `snippet-${i}.ts`);
       await writeFile(
         join(app, 'tsconfig.json'),
-        JSON.stringify({ ...TSCONFIG, files: [...TSCONFIG.files, 'snippets.d.ts', ...snippetFiles] }),
+        JSON.stringify({
+          ...TSCONFIG,
+          files: [...TSCONFIG.files, 'snippets.d.ts', ...snippetFiles],
+        }),
       );
       await writeFile(join(app, 'app.ts'), APP_TS);
       await writeFile(join(app, 'snippets.d.ts'), SNIPPET_GLOBALS);

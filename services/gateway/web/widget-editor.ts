@@ -59,8 +59,7 @@ export class WidgetEditor {
     if (!key) return;
     const value = parse(text);
     await this.#report(
-      () =>
-        this.#states.set(this.#stream, key, value, { ifVersion: this.#live.versionOf(key) }),
+      () => this.#states.set(this.#stream, key, value, { ifVersion: this.#live.versionOf(key) }),
       `${key} set to ${show(value)}`,
     );
   }
