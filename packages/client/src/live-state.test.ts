@@ -85,10 +85,27 @@ describe('LiveStates (@roar/client/live-state)', () => {
       changes: { a: { version: 30, ts: 1, value: 1 } },
     });
     state(t, 's', { version: 31, changes: { b: { version: 31, ts: 1, value: 2 } } });
+    expect(states.of('s').toJSON()).toEqual({ a: 1, b: 2 });
     t.drop(1006);
     t = await h.redial();
     t.welcome();
     expect(t.last('join')).toMatchObject({ stream: 's', stateVersion: 31 });
+  });
+
+  it('without a LiveStates, state events are skipped and a rejoin asks for a full snapshot', async () => {
+    const h = harness();
+    let t = await h.open();
+    void h.client.join('s');
+    joined(t, 's');
+    state(t, 's', {
+      version: 30,
+      snapshot: true,
+      changes: { a: { version: 30, ts: 1, value: 1 } },
+    });
+    t.drop(1006);
+    t = await h.redial();
+    t.welcome();
+    expect(t.last('join').stateVersion).toBeUndefined();
   });
 
   it('holds state changes for playback alignment like chat', async () => {
