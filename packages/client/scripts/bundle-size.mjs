@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 /**
  * `contents` is the module bundled (`import ... from`), resolved from this package's folder;
  * workspace packages are read from their TypeScript sources, so nothing needs building first.
- * Resolves to the minified and gzipped (level 9) byte counts and the bytes each package adds.
+ * Resolves to the minified and gzipped (level 9) byte counts, the bytes each package adds and
+ * the bytes each source file adds (by path from the repository's root).
  */
 export async function bundleSize(contents) {
   const result = await build({
@@ -32,8 +33,10 @@ export async function bundleSize(contents) {
   if (!output) throw new Error('esbuild produced no output');
   /** Bytes of minified output per package, to see what the total is made of. */
   const byPackage = new Map();
+  const byFile = new Map();
   for (const out of Object.values(result.metafile.outputs)) {
     for (const [path, { bytesInOutput }] of Object.entries(out.inputs)) {
+      if (bytesInOutput > 0) byFile.set(path, bytesInOutput);
       const workspace = /^packages\/([^/]+)\//.exec(path)?.[1];
       const name =
         /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ??
@@ -45,6 +48,7 @@ export async function bundleSize(contents) {
     minified: output.contents.byteLength,
     gzip: gzipSync(output.contents, { level: 9 }).byteLength,
     byPackage,
+    byFile,
   };
 }
 
@@ -53,4 +57,19 @@ export const ENTRIES = {
   '@roar/client': `export { RoarClient } from '@roar/client';`,
   '@roar/client/json': `export { RoarClient } from '@roar/client/json';`,
   'socket.io-client': `export { io } from 'socket.io-client';`,
+};
+
+/** Each feature entry with the JSON client, as an app that uses it bundles them. */
+export const FEATURES = {
+  '/json + /polls': `export { RoarClient } from '@roar/client/json'; export { Polls } from '@roar/client/polls';`,
+  '/json + /qa': `export { RoarClient } from '@roar/client/json'; export { Qa } from '@roar/client/qa';`,
+  '/json + /live-state': `export { RoarClient } from '@roar/client/json'; export { LiveStates } from '@roar/client/live-state';`,
+  '/json + /replay': `export { RoarClient } from '@roar/client/json'; export { replay } from '@roar/client/replay';`,
+  '/json + all four': [
+    `export { RoarClient } from '@roar/client/json';`,
+    `export { Polls } from '@roar/client/polls';`,
+    `export { Qa } from '@roar/client/qa';`,
+    `export { LiveStates } from '@roar/client/live-state';`,
+    `export { replay } from '@roar/client/replay';`,
+  ].join(' '),
 };

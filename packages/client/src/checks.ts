@@ -3,11 +3,10 @@ import {
   codePointLength,
   isCleanUnicode,
   isStreamId,
-  parseClientMessage,
+  parseModAction,
   validateChatText,
   type ModAction,
   type ModRequest,
-  type WidgetRequest,
 } from '@roar/protocol/core';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 
@@ -15,7 +14,7 @@ import { ClientErrorCode, RoarClientError } from './errors.js';
  * Checks made before anything is sent, so a request the server would refuse as malformed never
  * costs a round trip. Each throws `invalid_argument` saying what is wrong.
  */
-function invalid(message: string, cause?: unknown): RoarClientError {
+export function invalid(message: string, cause?: unknown): RoarClientError {
   return new RoarClientError(ClientErrorCode.InvalidArgument, message, { cause });
 }
 
@@ -46,24 +45,20 @@ export function checkEmoji(emoji: unknown): string {
   return emoji;
 }
 
-/** A moderator command, checked by the protocol's own parser (the one the server runs). */
-export function checkModRequest(stream: string, action: ModAction): ModRequest {
+/**
+ * Runs one of the protocol's own parsers (the ones the server runs) on what the app asked for,
+ * turning its refusal into `invalid_argument` with the parser's message.
+ */
+export function checked<T>(parse: () => T): T {
   try {
-    const message = parseClientMessage({ type: 'mod', stream, action });
-    if (message.type === 'mod') return message;
+    return parse();
   } catch (cause) {
-    throw invalid(cause instanceof Error ? cause.message : 'invalid action', cause);
+    throw invalid(cause instanceof Error ? cause.message : 'invalid request', cause);
   }
-  throw invalid('not a moderation action');
 }
 
-/** A live-state write, checked by the protocol's own parser (key, value size, version). */
-export function checkWidgetRequest(fields: Omit<WidgetRequest, 'type'>): WidgetRequest {
-  try {
-    const message = parseClientMessage({ ...fields, type: 'widget' });
-    if (message.type === 'widget') return message;
-  } catch (cause) {
-    throw invalid(cause instanceof Error ? cause.message : 'invalid state write', cause);
-  }
-  throw invalid('not a state write');
+/** A moderator command, checked by the protocol's own parser. */
+export function checkModRequest(stream: string, action: ModAction): ModRequest {
+  checkStream(stream);
+  return { type: 'mod', stream, action: checked(() => parseModAction(action)) };
 }

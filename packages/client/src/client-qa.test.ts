@@ -2,6 +2,7 @@ import type { QaEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { harness, settings } from '../test/client-harness.js';
 import { settle } from '../test/fakes.js';
+import { Qa, type StreamQa } from './qa.js';
 
 const board = (rev: number, ts: number): QaEvent => ({
   type: 'qa',
@@ -12,11 +13,12 @@ const board = (rev: number, ts: number): QaEvent => ({
   picked: null,
 });
 
-describe('RoarClient Q&A', () => {
+describe('Qa (@roar/client/qa)', () => {
   it('asks, upvotes and moderates with checked requests, and resolves with the acks', async () => {
     const h = harness();
+    const qa = new Qa(h.client);
     const t = await h.open();
-    const asking = h.client.ask('s', '  who bats next?  ');
+    const asking = qa.ask('s', '  who bats next?  ');
     expect(t.last('ask')).toEqual({
       type: 'ask',
       ref: expect.any(Number),
@@ -26,23 +28,23 @@ describe('RoarClient Q&A', () => {
     t.push({ type: 'ack', ref: t.last('ask').ref ?? -1, id: 'q00000001', ts: 5 });
     await expect(asking).resolves.toEqual({ id: 'q00000001', ts: 5, held: false });
 
-    const upvoting = h.client.upvote('s', 'q00000001');
+    const upvoting = qa.upvote('s', 'q00000001');
     const ref = t.last('upvote').ref ?? -1;
     t.push({ type: 'error', ref, code: 'already_upvoted', message: 'once' });
     await expect(upvoting).rejects.toMatchObject({ code: 'already_upvoted' });
 
-    await expect(h.client.ask('s', 'x'.repeat(301))).rejects.toMatchObject({
+    await expect(qa.ask('s', 'x'.repeat(301))).rejects.toMatchObject({
       code: 'invalid_argument',
     });
-    await expect(h.client.moderateQa('s', { type: 'pick' } as never)).rejects.toMatchObject({
+    await expect(qa.moderate('s', { type: 'pick' } as never)).rejects.toMatchObject({
       code: 'invalid_argument',
     });
-    const picking = h.client.moderateQa('s', { type: 'pick', id: 'q00000001' });
+    const picking = qa.moderate('s', { type: 'pick', id: 'q00000001' });
     expect(t.last('qa_mod')).toMatchObject({ action: { type: 'pick', id: 'q00000001' } });
     t.push({ type: 'ack', ref: t.last('qa_mod').ref ?? -1 });
     await expect(picking).resolves.toBeUndefined();
 
-    const mine = h.client.myQuestions('s');
+    const mine = qa.mine('s');
     const own = board(3, 5).top;
     t.push({ type: 'ack', ref: t.last('qa_mine').ref ?? -1, questions: own });
     await expect(mine).resolves.toEqual(own);
@@ -50,6 +52,8 @@ describe('RoarClient Q&A', () => {
 
   it('holds boards for playback alignment, like chat', async () => {
     const h = harness({ playback: { latencyMs: 3000 } });
+    const seen: StreamQa[] = [];
+    new Qa(h.client).on('qa', (board) => seen.push(board));
     const t = await h.open();
     t.push({ type: 'pong', ref: t.last('ping').ref ?? -1, ts: h.clock.now() });
     await settle();
@@ -69,9 +73,9 @@ describe('RoarClient Q&A', () => {
     const now = h.client.serverNow();
     t.push({ type: 'batch', stream: 's', events: [board(1, now)] });
     t.push({ type: 'batch', stream: 's', events: [{ type: 'qa', rev: 'x' } as never] });
-    expect(h.seen.qa).toEqual([]);
+    expect(seen).toEqual([]);
     h.clock.advance(3000);
-    expect(h.seen.qa).toEqual([
+    expect(seen).toEqual([
       { stream: 's', rev: 1, ts: now, open: true, top: board(1, now).top, picked: null },
     ]);
   });

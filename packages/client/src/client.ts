@@ -5,20 +5,10 @@ import {
   type ErrorMessage,
   type JoinedMessage,
   type ModAction,
-  type QaAction,
-  type QaQuestion,
   type ServerMessage,
   type WelcomeMessage,
-  type WidgetRequest,
 } from '@roar/protocol/core';
-import {
-  checkChatText,
-  checkEmoji,
-  checkModRequest,
-  checkStream,
-  checkWidgetRequest,
-} from './checks.js';
-import type { LiveState, StateWriteOptions, StateWritten } from './live-state.js';
+import { checkChatText, checkEmoji, checkModRequest, checkStream } from './checks.js';
 import type { Timer } from './clock.js';
 import { ClockOffset } from './clock-offset.js';
 import { Connection } from './connection.js';
@@ -36,13 +26,16 @@ import {
   type ResolvedOptions,
   type RoarClientOptions,
 } from './options.js';
+import type { FeatureHost } from './feature-host.js';
 import { Joins } from './joins.js';
-import { Replay, httpBase, type ReplayFetch, type ReplayOptions } from './replay.js';
-import { checkQaRequest, checkQuestion, type QuestionSent } from './qa.js';
 import { PendingRequests, type Replies, type RequestKind } from './pending-requests.js';
-// Polls
-import type { PollSpec } from '@roar/protocol/core';
-import { checkPollCommand, checkVote } from './polls.js';
+
+let hostOf: (client: RoarClient) => FeatureHost;
+
+/** What the feature entries use of `client` (see `FeatureHost`); not part of the public API. */
+export function featureHost(client: RoarClient): FeatureHost {
+  return hostOf(client);
+}
 
 /** Counters for dashboards and support. */
 export interface ClientStats {
@@ -86,6 +79,9 @@ export interface ChatSent {
 export class RoarClient {
   /** The wire formats this entry speaks: JSON here; `@roar/client` adds msgpack (the default). */
   protected static readonly codecTable: CodecTable = JSON_ONLY;
+  static {
+    hostOf = (client) => (client.#host ??= client.#makeHost());
+  }
   readonly #o: ResolvedOptions;
   readonly #events = new Emitter<RoarClientEvents>();
   readonly #connection: Connection;
@@ -96,6 +92,7 @@ export class RoarClient {
   #welcome: WelcomeMessage | undefined;
   #connecting: Deferred<WelcomeMessage> | undefined;
   #pingTimer: Timer | undefined;
+  #host: FeatureHost | undefined;
 
   /** Checks the options (throws `RoarClientError` `invalid_argument`); does not connect. */
   constructor(options: RoarClientOptions) {
@@ -198,28 +195,6 @@ export class RoarClient {
   }
 
   /**
-   * Replays `stream`'s recorded chat, reaction bursts and viewer samples in step with a player
-   * (DVR or VOD): `options.position()` is the wall-clock time of the frame on screen. Emits the
-   * same typed events as live, plus `seek`; `goLive()` joins live from the last message replayed.
-   * Needs the server's event log (`ROAR_LOG`). See `Replay`.
-   */
-  replay(stream: string, options: ReplayOptions): Replay {
-    if (!isStreamId(stream)) throw new RoarClientError(ClientErrorCode.InvalidArgument, stream);
-    const fetch = options.fetch ?? (globalThis.fetch as ReplayFetch | undefined);
-    if (!fetch) throw new RoarClientError(ClientErrorCode.InvalidArgument, 'replay needs fetch');
-    return new Replay(
-      {
-        stream,
-        base: httpBase(this.#o.url),
-        fetch: (url, init) => fetch(url, init),
-        clock: this.#o.clock,
-        goLive: (since) => this.join(stream, since === undefined ? {} : { since }),
-      },
-      options,
-    );
-  }
-
-  /**
    * Leaves `stream`: no more events for it, and it is not rejoined after a reconnect. Resolves
    * once the server confirms, or at once without a connection (the server forgets a closed
    * connection's streams). Rejects only for a bad stream id or a `timeout`.
@@ -276,130 +251,6 @@ export class RoarClient {
     await this.#request('mod', (ref) => ({ ...checked, ref }));
   }
 
-  /**
-   * The live state of `stream` (live widgets: a score, the current over; named so because `state`
-   * is the connection's): a map with `get(key)`
-   * and `change` events, kept current while the stream is joined and aligned with playback like
-   * chat. After a reconnect the server sends only the keys changed since (or a fresh snapshot).
-   */
-  liveState(stream: string): LiveState {
-    return this.#delivery.liveState(checkStream(stream));
-  }
-
-  /**
-   * Sets one key of a stream's live state (broadcasters, moderators, admins); resolves with the
-   * key's new version. `ifVersion` makes it conditional (`version_conflict`, whose error carries
-   * the current `version`); `idempotencyKey` makes a retry safe. Limits: see `StateLimits`.
-   */
-  setState(
-    stream: string,
-    key: string,
-    value: unknown,
-    o?: StateWriteOptions,
-  ): Promise<StateWritten> {
-    return this.#writeState({ stream, key, op: 'set', value, ...o });
-  }
-
-  /** Merges `patch` into a key's object value (RFC 7386); otherwise as `setState`. */
-  patchState(
-    stream: string,
-    key: string,
-    patch: object,
-    o?: StateWriteOptions,
-  ): Promise<StateWritten> {
-    return this.#writeState({ stream, key, op: 'patch', value: patch, ...o });
-  }
-
-  /** Deletes one key of a stream's live state; otherwise as `setState`. */
-  deleteState(stream: string, key: string, o?: StateWriteOptions): Promise<StateWritten> {
-    return this.#writeState({ stream, key, op: 'delete', ...o });
-  }
-
-  async #writeState(fields: Omit<WidgetRequest, 'type'>): Promise<StateWritten> {
-    const checked = checkWidgetRequest(fields);
-    const ack = await this.#request('widget', (ref) => ({ ...checked, ref }));
-    return { version: ack.version ?? 0, replayed: ack.replayed === true };
-  }
-
-  // ---- Q&A (issue 14) ----
-
-  /**
-   * Asks a question on `stream`'s Q&A; resolves with its id once the server stored it (show it
-   * to the asker at once: the board may take a second). Refusals: `qa_closed`, `rate_limited`
-   * (one question per interval, `retryAfterMs`), `question_too_long`, the chat rules' codes
-   * (`banned_term`, `timed_out`...), `unauthenticated` when anonymous.
-   */
-  async ask(stream: string, text: string): Promise<QuestionSent> {
-    checkStream(stream);
-    const clean = checkQuestion(text);
-    const ack = await this.#request('ask', (ref) => ({ type: 'ask', ref, stream, text: clean }));
-    if (typeof ack.id !== 'string' || typeof ack.ts !== 'number') {
-      throw new RoarClientError(ErrorCode.BadFrame, 'ask ack without id and ts', { stream });
-    }
-    return { id: ack.id, ts: ack.ts, held: ack.held === true };
-  }
-
-  /**
-   * Upvotes question `id`; resolves once it counted. One upvote per user per question, on any
-   * device: a repeat is refused with `already_upvoted` (it counted once). Also `own_question`,
-   * `question_hidden`, `not_found`, `qa_closed`, `rate_limited`.
-   */
-  async upvote(stream: string, id: string): Promise<void> {
-    checkStream(stream);
-    await this.#request('upvote', (ref) => ({ type: 'upvote', ref, stream, id }));
-  }
-
-  /**
-   * A moderator's Q&A action (open, close, hide, show, answer, pick, unpick); resolves once
-   * every viewer's board has been sent the change. Same rights as `moderate`.
-   */
-  async moderateQa(stream: string, action: QaAction): Promise<void> {
-    const checked = checkQaRequest(stream, action);
-    await this.#request('qa_mod', (ref) => ({ ...checked, ref }));
-  }
-
-  /**
-   * The user's own questions on `stream`, newest first (their last 20, as they wrote them, with
-   * their upvotes): after a reload or on another device. Needs a signed-in user.
-   */
-  async myQuestions(stream: string): Promise<QaQuestion[]> {
-    checkStream(stream);
-    const ack = await this.#request('qa_mine', (ref) => ({ type: 'qa_mine', ref, stream }));
-    return Array.isArray(ack.questions) ? ack.questions : [];
-  }
-
-  // ---- Polls ----
-
-  /**
-   * Votes `option` (the answer's index) in poll `poll` of `stream`; resolves once the gateway
-   * took the vote (it is counted, exactly once per signed-in user across all their devices, with
-   * the next batch). Refused with `poll_closed`, `invalid_option`, `already_voted` (the poll does
-   * not allow changes), `unauthenticated` (anonymous, and the poll is for signed-in viewers) or
-   * `not_found`. Voting the same answer again is accepted and changes nothing.
-   */
-  async vote(stream: string, poll: string, option: number): Promise<void> {
-    const checked = checkVote(stream, poll, option);
-    await this.#request('vote', (ref) => ({ ...checked, ref }));
-  }
-
-  /**
-   * Opens a poll on `stream` (moderator or broadcaster of the stream, or admin) and resolves
-   * with its id; `poll_open` while another is open there.
-   */
-  async openPoll(stream: string, spec: PollSpec): Promise<string> {
-    const checked = checkPollCommand(stream, { type: 'open', ...spec });
-    const ack = await this.#request('poll', (ref) => ({ ...checked, ref }));
-    if (typeof ack.id !== 'string')
-      throw new RoarClientError(ErrorCode.BadFrame, 'poll ack without id', { stream });
-    return ack.id;
-  }
-
-  /** Closes poll `poll` of `stream` now (the same rights as `openPoll`). */
-  async closePoll(stream: string, poll: string): Promise<void> {
-    const checked = checkPollCommand(stream, { type: 'close', poll });
-    await this.#request('poll', (ref) => ({ ...checked, ref }));
-  }
-
   /** Measures a round trip to the server, in ms; also refines the server clock estimate. */
   async ping(): Promise<number> {
     const sentAt = this.#o.clock.now();
@@ -423,6 +274,17 @@ export class RoarClient {
     this.#connecting?.reject(closed);
     this.#connecting = undefined;
     this.#connection.close();
+  }
+
+  #makeHost(): FeatureHost {
+    const delivery = this.#delivery;
+    return {
+      url: this.#o.url,
+      clock: this.#o.clock,
+      request: (kind, build) => this.#request(kind, build),
+      handle: (type, handler) => delivery.handle(type, handler),
+      deliver: (stream, ts, release) => delivery.deliverFeature(stream, ts, release),
+    };
   }
 
   // ---- The connection's side ----

@@ -3,7 +3,7 @@ import {
   ErrorCode,
   shouldReconnect,
   type ClientMessage,
-  type Codec,
+  type ClientCodec,
   type ErrorMessage,
   type Incoming,
   type ServerMessage,
@@ -50,7 +50,7 @@ export class Connection {
   #dialId = 0;
   #transport: Transport | undefined;
   /** The codec of the current transport: the client's, or the one the transport is limited to. */
-  #codec: Codec;
+  #codec: ClientCodec;
   #handshakeTimer: Timer | undefined;
   #reconnectTimer: Timer | undefined;
   #openedAt = 0;

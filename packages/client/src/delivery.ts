@@ -6,41 +6,23 @@ import type {
   StreamChat,
   StreamReactions,
 } from './events.js';
+import type { FeatureHandler } from './feature-host.js';
 import { PlaybackBuffer } from './playback.js';
-import { qaBoard, type StreamQa } from './qa.js';
 import type { ResolvedOptions } from './options.js';
 import { Removals } from './removals.js';
 import { isAnnouncement, isChatEvent, type StreamState } from './streams.js';
-import { LiveState, isStateEntry, isStateEvent } from './live-state.js';
-import type { StateEntry } from '@roar/protocol/core';
-// Polls
-import { pollOf, type StreamPoll } from './polls.js';
 
 type Held =
   | { type: 'chat'; payload: StreamChat }
   | { type: 'reactions'; payload: StreamReactions }
   | { type: 'announcement'; payload: StreamAnnouncement }
-  | { type: 'state'; payload: { stream: string; key: string; entry: StateEntry } }
-  | { type: 'stateVersion'; payload: StateVersionMark }
-  | { type: 'qa'; payload: StreamQa }
-  // Polls
-  | { type: 'poll'; payload: StreamPoll };
-
-/** Released after a state event's entries: the version a rejoin may then resume from. */
-interface StateVersionMark {
-  stream: string;
-  target: StreamState;
-  version: number;
-  snapshot: boolean;
-  /** The event's newest write time, so the mark goes out with its last entry. */
-  ts: number | undefined;
-}
+  /** A feature's event (polls, Q&A, live state), released by its own function. */
+  | { type: 'feature'; payload: { stream: string }; ts: number | undefined; release: () => void };
 
 /**
  * Turns the server's `joined` and `batch` frames into the app's events: drops chat messages
- * already delivered (by id, per stream), and holds chat, reactions, announcements and live-state
- * values for
- * playback alignment when it is on. Viewer counts, moderation and settings are never held: the
+ * already delivered (by id, per stream), and holds chat, reactions, announcements and the
+ * features' events (see `FeatureHost.deliver`) for playback alignment when it is on. Viewer counts, moderation and settings are never held: the
  * count is "now" whatever the video shows, and a removal must reach messages still held back.
  */
 export class Delivery {
@@ -49,8 +31,8 @@ export class Delivery {
   readonly #removals: Removals | undefined;
   readonly #isJoined: (stream: string) => boolean;
   readonly #serverNow: () => number;
-  /** Each stream's live state, made at its first state event or `RoarClient.liveState()`. */
-  readonly #states = new Map<string, LiveState>();
+  /** Handlers of the event types features added, by type. */
+  readonly #features = new Map<string, Set<FeatureHandler>>();
   #duplicates = 0;
 
   constructor(
@@ -135,11 +117,17 @@ export class Delivery {
     for (const event of message.events) this.#event(state, stream, event);
   }
 
-  /** The stream's live state (made empty if nothing came yet). */
-  liveState(stream: string): LiveState {
-    let live = this.#states.get(stream);
-    if (!live) this.#states.set(stream, (live = new LiveState(stream)));
-    return live;
+  /** Adds a feature's handler for a stream event type; returns the function that removes it. */
+  handle(type: string, handler: FeatureHandler): () => void {
+    let set = this.#features.get(type);
+    if (!set) this.#features.set(type, (set = new Set()));
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  /** A feature's event, held for playback alignment like chat (see `FeatureHost.deliver`). */
+  deliverFeature(stream: string, ts: number | undefined, release: () => void): void {
+    this.#deliver({ type: 'feature', payload: { stream }, ts, release });
   }
 
   /** Drops every held event. */
@@ -191,54 +179,18 @@ export class Delivery {
       case 'settings':
         if (typeof event.settings !== 'object' || event.settings === null) return;
         return this.#events.emit('settings', { stream, settings: event.settings });
-      case 'state':
-        return this.#state(state, stream, event);
-      // Polls: held like chat, so results never run ahead of the picture.
-      case 'poll': {
-        const poll = pollOf(event);
-        if (poll) this.#deliver({ type: 'poll', payload: { stream, poll } });
-        return;
-      }
       case 'gap':
         return this.#events.emit('gap', {
           stream,
           reason: 'live',
           missed: typeof event.missed === 'number' ? event.missed : 0,
         });
-      case 'qa': {
-        const board = qaBoard(stream, event);
-        if (board) this.#deliver({ type: 'qa', payload: board });
-        return;
-      }
       default:
-        // Event types from a newer server are skipped, so servers can add them freely.
+        // Features' types (polls, Q&A, live state) go to their handlers; types from a newer
+        // server, or of a feature the app did not import, are skipped.
+        for (const handler of this.#features.get(event.type) ?? []) handler(stream, event, state);
         return;
     }
-  }
-
-  /**
-   * A live-state snapshot or update: each key is held by its write time like chat, then a mark
-   * records the event's version as what a rejoin resumes from, once every entry before it is
-   * applied (held values dropped with a refusal must come again). A snapshot first removes the
-   * keys it does not list (when they went is unknown: at once).
-   */
-  #state(state: StreamState, stream: string, event: unknown): void {
-    if (!isStateEvent(event)) return;
-    const live = this.liveState(stream);
-    if (event.snapshot)
-      for (const change of live.retain(event.changes)) this.#events.emit('state', change);
-    let ts: number | undefined;
-    for (const [key, entry] of Object.entries(event.changes)) {
-      if (!isStateEntry(entry)) continue;
-      if (ts === undefined || entry.ts > ts) ts = entry.ts;
-      this.#deliver({ type: 'state', payload: { stream, key, entry } });
-    }
-    const { version } = event;
-    const snapshot = event.snapshot === true;
-    this.#deliver({
-      type: 'stateVersion',
-      payload: { stream, target: state, version, snapshot, ts },
-    });
   }
 
   #deliver(held: Held): void {
@@ -247,15 +199,9 @@ export class Delivery {
     const ts =
       held.type === 'reactions'
         ? undefined
-        : held.type === 'state'
-          ? held.payload.entry.ts
-          : held.type === 'stateVersion'
-            ? held.payload.ts
-            : held.type === 'qa'
-              ? held.payload.ts
-              : held.type === 'poll'
-                ? held.payload.poll.ts
-                : held.payload.event.ts;
+        : held.type === 'feature'
+          ? held.ts
+          : held.payload.event.ts;
     this.#playback.push(held, ts);
   }
 
@@ -271,20 +217,8 @@ export class Delivery {
         return this.#events.emit('reactions', held.payload);
       case 'announcement':
         return this.#events.emit('announcement', held.payload);
-      case 'state': {
-        const change = this.liveState(stream).apply(held.payload.key, held.payload.entry);
-        if (change) this.#events.emit('state', change);
-        return;
-      }
-      case 'stateVersion': {
-        const { target, version, snapshot } = held.payload;
-        target.stateVersion = snapshot ? version : Math.max(target.stateVersion ?? 0, version);
-        return;
-      }
-      case 'qa':
-        return this.#events.emit('qa', held.payload);
-      case 'poll':
-        return this.#events.emit('poll', held.payload);
+      case 'feature':
+        return held.release();
     }
   }
 }

@@ -1,4 +1,3 @@
-import type { StateChange } from './live-state.js';
 import type {
   AnnouncementEvent,
   ChatEvent,
@@ -8,9 +7,6 @@ import type {
   JoinedMessage,
 } from '@roar/protocol/core';
 import type { RoarClientError } from './errors.js';
-import type { StreamQa } from './qa.js';
-// Polls
-import type { StreamPoll } from './polls.js';
 
 /** Where the connection is. `open` means the server welcomed the client, not just a socket. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -131,8 +127,9 @@ export interface ServerDegradation {
 }
 
 /**
- * Every event `RoarClient.on` delivers, by name. Chat, reactions, announcements, Q&A boards and polls are held for
- * playback alignment when it is on; everything else is delivered as it arrives.
+ * Every event `RoarClient.on` delivers, by name. Chat, reactions and announcements are held for
+ * playback alignment when it is on; everything else is delivered as it arrives. The features'
+ * events (polls, Q&A, live state) come from their own entries' objects.
  */
 export interface RoarClientEvents {
   status: StatusChange;
@@ -151,12 +148,6 @@ export interface RoarClientEvents {
   settings: StreamSettings;
   sampling: StreamSampling;
   degradation: ServerDegradation;
-  /** A key of a stream's live state changed (see `RoarClient.liveState`); held like chat. */
-  state: StateChange;
-  /** The stream's Q&A board (issue 14), held for playback alignment. */
-  qa: StreamQa;
-  // Polls
-  poll: StreamPoll;
 }
 
 /** A listener for one event type; what it throws is reported, not passed to the client. */

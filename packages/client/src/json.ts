@@ -1,7 +1,8 @@
-// `@roar/client/json`: the whole SDK speaking JSON only, without msgpackr (see the README's size
-// table). `@roar/client` (index.ts) is this plus msgpack, its default codec.
+// `@roar/client/json`: the SDK's core speaking JSON only, without msgpackr (see the README's size
+// table). `@roar/client` (index.ts) is this plus msgpack, its default codec. Polls, Q&A, live
+// state and replay have entries of their own (`@roar/client/polls`, `/qa`, `/live-state`,
+// `/replay`), which work with either client.
 export { RoarClient, type ChatSent, type ClientStats } from './client.js';
-export type { QuestionSent, StreamQa } from './qa.js';
 export type { CodecTable, RoarClientOptions } from './options.js';
 export { RoarClientError, ClientErrorCode, type RoarClientErrorOptions } from './errors.js';
 export type {
@@ -23,25 +24,9 @@ export type {
   StreamUserRemoved,
   StreamViewers,
 } from './events.js';
-export {
-  LiveState,
-  type LiveStateEvents,
-  type StateChange,
-  type StateWriteOptions,
-  type StateWritten,
-} from './live-state.js';
-// Polls
-export type { StreamPoll } from './polls.js';
 export type { BackoffOptions } from './backoff.js';
 export type { AdmissionFetch, AdmissionPlace } from './admission.js';
 export type { PlaybackOptions } from './playback.js';
-export {
-  Replay,
-  type ReplayEvents,
-  type ReplayFetch,
-  type ReplayOptions,
-  type StreamSeek,
-} from './replay.js';
 export type { Clock, Timer } from './clock.js';
 export { ANON_ID_KEY, memoryStorage, type KeyValueStorage } from './anon-id.js';
 export type {
@@ -73,14 +58,7 @@ export {
   type JoinedMessage,
   type ModAction,
   type PublicSettings,
-  type StateEntry,
-  StateLimits,
-  type QaAction,
-  type QaQuestion,
   type UserRef,
   type ViewerCount,
   type WelcomeMessage,
-  // Polls
-  type PollEvent,
-  type PollSpec,
 } from '@roar/protocol/core';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { harness, settings } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 import { ClientErrorCode } from './errors.js';
+import { LiveStates, type StateChange } from './live-state.js';
 
 function joined(t: FakeTransport, stream: string): void {
   const ref = t.last('join').ref;
@@ -22,13 +23,16 @@ function joined(t: FakeTransport, stream: string): void {
 const state = (t: FakeTransport, stream: string, event: Omit<StateEvent, 'type'>): void =>
   t.push({ type: 'batch', stream, events: [{ type: 'state', ...event }] });
 
-describe('RoarClient live state', () => {
+describe('LiveStates (@roar/client/live-state)', () => {
   it('keeps a live map from the snapshot and updates, by version, with change events', async () => {
     const h = harness();
+    const states = new LiveStates(h.client);
+    const seen: StateChange[] = [];
+    states.on('state', (c) => seen.push(c));
     const t = await h.open();
     void h.client.join('s');
     joined(t, 's');
-    const live = h.client.liveState('s');
+    const live = states.of('s');
     const changes: string[] = [];
     live.on('change', (c) => changes.push(`${c.key}=${JSON.stringify(c.value)}@${c.version}`));
     state(t, 's', {
@@ -65,18 +69,12 @@ describe('RoarClient live state', () => {
       'score=undefined@14',
       'prob=0.5@20',
     ]);
-    expect(h.seen.state.map((c) => c.key)).toEqual([
-      'score',
-      'over',
-      'score',
-      'over',
-      'score',
-      'prob',
-    ]);
+    expect(seen.map((c) => c.key)).toEqual(['score', 'over', 'score', 'over', 'score', 'prob']);
   });
 
   it('rejoins after a reconnect with the state version it holds', async () => {
     const h = harness();
+    const states = new LiveStates(h.client);
     let t = await h.open();
     void h.client.join('s');
     joined(t, 's');
@@ -87,14 +85,34 @@ describe('RoarClient live state', () => {
       changes: { a: { version: 30, ts: 1, value: 1 } },
     });
     state(t, 's', { version: 31, changes: { b: { version: 31, ts: 1, value: 2 } } });
+    expect(states.of('s').toJSON()).toEqual({ a: 1, b: 2 });
     t.drop(1006);
     t = await h.redial();
     t.welcome();
     expect(t.last('join')).toMatchObject({ stream: 's', stateVersion: 31 });
   });
 
+  it('without a LiveStates, state events are skipped and a rejoin asks for a full snapshot', async () => {
+    const h = harness();
+    let t = await h.open();
+    void h.client.join('s');
+    joined(t, 's');
+    state(t, 's', {
+      version: 30,
+      snapshot: true,
+      changes: { a: { version: 30, ts: 1, value: 1 } },
+    });
+    t.drop(1006);
+    t = await h.redial();
+    t.welcome();
+    expect(t.last('join').stateVersion).toBeUndefined();
+  });
+
   it('holds state changes for playback alignment like chat', async () => {
     const h = harness({ playback: { latencyMs: 2000 } });
+    const states = new LiveStates(h.client);
+    const seen: StateChange[] = [];
+    states.on('state', (c) => seen.push(c));
     const t = await h.open();
     const ping = t.last('ping');
     t.push({ type: 'pong', ref: ping.ref ?? -1, ts: h.clock.now() });
@@ -103,11 +121,11 @@ describe('RoarClient live state', () => {
     joined(t, 's');
     const now = h.client.serverNow();
     state(t, 's', { version: 5, changes: { score: { version: 5, ts: now, value: 'SIX' } } });
-    expect(h.client.liveState('s').get('score')).toBeUndefined();
+    expect(states.of('s').get('score')).toBeUndefined();
     h.clock.advance(1999);
-    expect(h.seen.state).toEqual([]);
+    expect(seen).toEqual([]);
     h.clock.advance(1);
-    expect(h.client.liveState('s').get('score')).toBe('SIX');
+    expect(states.of('s').get('score')).toBe('SIX');
     state(t, 's', { version: 6, changes: { score: { version: 6, ts: now + 2000, value: 'OUT' } } });
     // Dropped while the new value is held: the rejoin resumes from what was applied.
     t.drop(1006);
@@ -116,15 +134,11 @@ describe('RoarClient live state', () => {
     expect(again.last('join')).toMatchObject({ stream: 's', stateVersion: 5 });
   });
 
-  it('writes with setState, patchState and deleteState; a conflict carries the current version', async () => {
+  it('writes with set, patch and delete; a conflict carries the current version', async () => {
     const h = harness();
+    const states = new LiveStates(h.client);
     const t = await h.open();
-    const setting = h.client.setState(
-      's',
-      'score',
-      { home: 1 },
-      { ifVersion: 0, idempotencyKey: 'k1' },
-    );
+    const setting = states.set('s', 'score', { home: 1 }, { ifVersion: 0, idempotencyKey: 'k1' });
     expect(t.last('widget')).toEqual({
       type: 'widget',
       ref: expect.any(Number),
@@ -137,7 +151,7 @@ describe('RoarClient live state', () => {
     });
     t.push({ type: 'ack', ref: t.last('widget').ref ?? -1, version: 7 });
     await expect(setting).resolves.toEqual({ version: 7, replayed: false });
-    const patching = h.client.patchState('s', 'score', { away: 2 }, { ifVersion: 3 });
+    const patching = states.patch('s', 'score', { away: 2 }, { ifVersion: 3 });
     t.push({
       type: 'error',
       ref: t.last('widget').ref ?? -1,
@@ -146,14 +160,14 @@ describe('RoarClient live state', () => {
       version: 7,
     });
     await expect(patching).rejects.toMatchObject({ code: 'version_conflict', version: 7 });
-    const deleting = h.client.deleteState('s', 'score');
+    const deleting = states.delete('s', 'score');
     expect(t.last('widget')).toMatchObject({ op: 'delete', key: 'score' });
     t.push({ type: 'ack', ref: t.last('widget').ref ?? -1, version: 8, replayed: true });
     await expect(deleting).resolves.toEqual({ version: 8, replayed: true });
-    await expect(h.client.setState('s', 'bad key', 1)).rejects.toMatchObject({
+    await expect(states.set('s', 'bad key', 1)).rejects.toMatchObject({
       code: ClientErrorCode.InvalidArgument,
     });
-    await expect(h.client.setState('s', 'k', 'x'.repeat(2000))).rejects.toMatchObject({
+    await expect(states.set('s', 'k', 'x'.repeat(2000))).rejects.toMatchObject({
       code: ClientErrorCode.InvalidArgument,
     });
   });

@@ -1,4 +1,4 @@
-import { codecs } from '@roar/protocol';
+import { clientCodecs } from '@roar/protocol';
 import { RoarClient as JsonRoarClient } from './client.js';
 import type { CodecTable } from './options.js';
 
@@ -7,5 +7,8 @@ import type { CodecTable } from './options.js';
  * request. Everything else is `RoarClient` of `@roar/client/json`, whose guarantees it keeps.
  */
 export class RoarClient extends JsonRoarClient {
-  protected static override readonly codecTable: CodecTable = { default: 'msgpack', codecs };
+  protected static override readonly codecTable: CodecTable = {
+    default: 'msgpack',
+    codecs: clientCodecs,
+  };
 }

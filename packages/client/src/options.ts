@@ -1,5 +1,5 @@
 import type { AdmissionFetch } from './admission.js';
-import { isAnonId, jsonCodec, type Codec, type CodecName } from '@roar/protocol/core';
+import { isAnonId, jsonClientCodec, type ClientCodec, type CodecName } from '@roar/protocol/core';
 import { defaultStorage, loadAnonId, type KeyValueStorage } from './anon-id.js';
 import { BACKOFF_DEFAULTS, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
@@ -78,17 +78,17 @@ export const MAX_RECONNECT_HINT_MS = 10 * 60_000;
 /** The wire formats an entry of the SDK can speak, and the one it uses unless told. */
 export interface CodecTable {
   default: CodecName;
-  codecs: Readonly<Partial<Record<CodecName, Codec>>>;
+  codecs: Readonly<Partial<Record<CodecName, ClientCodec>>>;
 }
 
 /** `@roar/client/json`: JSON only, so msgpackr stays out of the bundle. */
-export const JSON_ONLY: CodecTable = { default: 'json', codecs: { json: jsonCodec } };
+export const JSON_ONLY: CodecTable = { default: 'json', codecs: { json: jsonClientCodec } };
 
 export interface ResolvedOptions {
   url: string;
   token: RoarClientOptions['token'];
   anonId: string;
-  codec: Codec;
+  codec: ClientCodec;
   transports: TransportChoice;
   reconnect: Required<BackoffOptions>;
   requestTimeoutMs: number;

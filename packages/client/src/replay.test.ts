@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, settle } from '../test/fakes.js';
-import { Replay, httpBase, type ReplayFetch } from './replay.js';
+import { httpBase } from './http-base.js';
+import { Replay, type ReplayFetch } from './replay.js';
 
 const B = 10_000;
 const T = 1_800_000_000_000; // a bucket boundary

@@ -1,4 +1,8 @@
-import { viewersText, type ChatEvent } from '@roar/protocol/core';
+// `@roar/client/replay`: a stream's recorded chat replayed in step with a player (DVR or VOD)
+// for a `RoarClient`, in its own entry so a live-only app leaves it out of its bundle.
+import { isStreamId, viewersText, type ChatEvent } from '@roar/protocol/core';
+import { featureHost, type RoarClient } from './client.js';
+import { httpBase } from './http-base.js';
 import type { Clock, Timer } from './clock.js';
 import { ClientErrorCode, RoarClientError } from './errors.js';
 import { Emitter, type Listener, type StreamChat, type StreamReactions } from './events.js';
@@ -84,10 +88,34 @@ export interface ReplayDeps {
 }
 
 /**
+ * Replays `stream`'s recorded chat, reaction bursts and viewer samples in step with a player
+ * (DVR or VOD): `options.position()` is the wall-clock time of the frame on screen. Emits the
+ * same typed events as live, plus `seek`; `goLive()` joins live from the last message replayed.
+ * Needs the server's event log (`ROAR_LOG`). Throws `invalid_argument` for a bad stream id, or
+ * without `fetch`.
+ */
+export function replay(client: RoarClient, stream: string, options: ReplayOptions): Replay {
+  if (!isStreamId(stream)) throw new RoarClientError(ClientErrorCode.InvalidArgument, stream);
+  const fetch = options.fetch ?? (globalThis.fetch as ReplayFetch | undefined);
+  if (!fetch) throw new RoarClientError(ClientErrorCode.InvalidArgument, 'replay needs fetch');
+  const host = featureHost(client);
+  return new Replay(
+    {
+      stream,
+      base: httpBase(host.url),
+      fetch: (url, init) => fetch(url, init),
+      clock: host.clock,
+      goLive: (since) => client.join(stream, since === undefined ? {} : { since }),
+    },
+    options,
+  );
+}
+
+/**
  * One stream's replay: reads the replay endpoints (`GET /v1/streams/{id}/replay` for the bucket
  * list, then each bucket's versioned, CDN-cacheable URL), prefetching ahead of the position, and
  * emits each event once when the position passes its time, in time order. Create it with
- * `RoarClient.replay`.
+ * `replay(client, stream, options)`.
  *
  * Guarantees: an event is emitted at most once per playthrough (a seek starts a new one, after a
  * `seek` event); nothing is skipped for want of data — the replay waits for a bucket that has not
@@ -116,7 +144,7 @@ export class Replay {
   #timer: Timer | undefined;
   #stopped = false;
 
-  /** @internal Use `RoarClient.replay`. */
+  /** @internal Use `replay(client, stream, options)`. */
   constructor(deps: ReplayDeps, options: ReplayOptions) {
     this.stream = deps.stream;
     this.#d = deps;
@@ -312,11 +340,4 @@ export class Replay {
       throw new RoarClientError(ClientErrorCode.Disconnected, `replay: HTTP ${res.status}`);
     return (await res.json()) as T;
   }
-}
-
-/** The gateway's HTTP origin (and path prefix) for a WebSocket URL: `wss://h/ws` → `https://h`. */
-export function httpBase(wsUrl: string): string {
-  const url = new URL(wsUrl);
-  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  return `${url.origin}${url.pathname.replace(/\/ws\/?$/, '').replace(/\/$/, '')}`;
 }

@@ -1,4 +1,4 @@
-import { codecs } from '@roar/protocol';
+import { clientCodecs } from '@roar/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeEventSource, FakeFetch } from '../test/fake-event-source.js';
 import { settle } from '../test/fakes.js';
@@ -9,7 +9,7 @@ import type { ConnectRequest, TransportListener } from './transport.js';
 function request(fields: Partial<ConnectRequest> = {}): ConnectRequest {
   return {
     url: 'wss://roar.test/ws',
-    codec: codecs.json,
+    codec: clientCodecs.json,
     token: undefined,
     anonId: 'device-1234',
     ...fields,
@@ -53,7 +53,7 @@ describe('SseTransport', () => {
 
   it('delivers data frames in order and posts frames with the session and key it was given', async () => {
     const { net, transport, source, log, frames } = opened();
-    expect(transport.fixedCodec).toBe(codecs.json);
+    expect(transport.fixedCodec).toBe(clientCodecs.json);
     expect(transport.send('{"type":"ping"}')).toBe(false); // no session yet
     source.welcome('s/1', 'k+y');
     source.push({ type: 'status', level: 2, text: 'x' });

@@ -1,5 +1,5 @@
-import { httpBase } from './replay.js';
-import { jsonCodec, type Frame } from '@roar/protocol/core';
+import { httpBase } from './http-base.js';
+import { jsonClientCodec, type Frame } from '@roar/protocol/core';
 import {
   endpointUrl,
   type ConnectRequest,
@@ -76,7 +76,7 @@ function postUrl(base: string, data: unknown): string | undefined {
  */
 export class SseTransport implements Transport {
   readonly kind = 'sse';
-  readonly fixedCodec = jsonCodec;
+  readonly fixedCodec = jsonClientCodec;
   readonly #o: Required<SseTransportOptions>;
   #listener: TransportListener | undefined;
   #source: EventSourceLike | undefined;

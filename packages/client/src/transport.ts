@@ -1,11 +1,11 @@
-import type { Codec, Frame, Incoming } from '@roar/protocol/core';
+import type { ClientCodec, Frame, Incoming } from '@roar/protocol/core';
 
 /** What a transport needs to reach the server. */
 export interface ConnectRequest {
   /** The WebSocket endpoint as the app configured it, e.g. `wss://roar.example.com/ws`. */
   url: string;
   /** The wire format; a transport offers its subprotocol and sends frames of its kind. */
-  codec: Codec;
+  codec: ClientCodec;
   /** Bearer token for a signed-in user. */
   token: string | undefined;
   /** Stable anonymous id, sent when there is no token. */
@@ -38,7 +38,7 @@ export interface Transport {
    * The wire format this transport can carry, when it cannot carry every one (the event-stream
    * fallback speaks JSON only). The client then encodes and decodes with it instead of its own.
    */
-  readonly fixedCodec?: Codec;
+  readonly fixedCodec?: ClientCodec;
   open(request: ConnectRequest, listener: TransportListener): void;
   /** Sends one frame; false when it could not be sent (not open, or already closing). */
   send(frame: Frame): boolean;

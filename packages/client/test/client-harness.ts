@@ -26,14 +26,10 @@ export function record(client: RoarClient): Seen {
     clear: [],
     pin: [],
     announcement: [],
-    qa: [],
     user_removed: [],
     settings: [],
     sampling: [],
     degradation: [],
-    state: [],
-    // Polls
-    poll: [],
   };
   for (const type of Object.keys(seen) as (keyof RoarClientEvents)[]) listen(client, seen, type);
   return seen;

@@ -1,7 +1,8 @@
 import {
+  codecs,
   pack,
   type ClientMessage,
-  type Codec,
+  type ClientCodec,
   type Frame,
   type ServerMessage,
   type WelcomeMessage,
@@ -92,7 +93,7 @@ export class FakeTransport implements Transport {
   #open = false;
 
   /** The codec the client asked for. */
-  get codec(): Codec {
+  get codec(): ClientCodec {
     if (!this.request) throw new Error('not opened yet');
     return this.request.codec;
   }
@@ -104,7 +105,8 @@ export class FakeTransport implements Transport {
 
   send(frame: Frame): boolean {
     if (!this.#open) return false;
-    this.sent.push(this.codec.decodeClient(frame));
+    // The server's own parser: what the client sends must pass it.
+    this.sent.push(codecs[this.codec.name].decodeClient(frame));
     return true;
   }
 

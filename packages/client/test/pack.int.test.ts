@@ -53,6 +53,32 @@ async function readmeNodeExample(): Promise<string> {
   return block;
 }
 
+/**
+ * Every ```ts block of the README but the Node example (run below; `ws` ships no types), each as
+ * a module of its own, with the names a snippet leaves to the app declared in `snippets.d.ts`.
+ */
+async function readmeSnippets(): Promise<string[]> {
+  const readme = await readFile(join(ROOT, 'packages/client/README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^ *```ts\n([\s\S]*?)^ *```/gm)].map((m) => m[1] ?? '');
+  return blocks.filter((block) => !block.startsWith('// Node'));
+}
+
+/** What the README's snippets take from the app around them. */
+const SNIPPET_GLOBALS = `declare const roar: import('@roar/client').RoarClient;
+declare function fetchToken(): Promise<string>;
+declare function fetchModToken(): Promise<string>;
+declare function show(...args: unknown[]): void;
+declare function render(...args: unknown[]): void;
+declare function drawBars(...args: unknown[]): void;
+declare function clearChat(): void;
+declare const counter: HTMLElement;
+declare const scoreEl: HTMLElement;
+declare const liveButton: HTMLButtonElement;
+declare const someoneElsesQuestionId: string;
+declare const pollId: string;
+declare const player: { programDateTime(): number };
+`;
+
 /** A strict consumer: every check on, and the shipped declarations checked too. */
 const TSCONFIG = {
   compilerOptions: {
@@ -73,6 +99,10 @@ const TSCONFIG = {
 
 const APP_TS = `import { RoarClient, RoarClientError, CloseCode, type ChatEvent } from '@roar/client';
 import { RoarClient as JsonClient } from '@roar/client/json';
+import { Polls, type PollEvent } from '@roar/client/polls';
+import { Qa } from '@roar/client/qa';
+import { LiveStates } from '@roar/client/live-state';
+import { replay } from '@roar/client/replay';
 import { RoarViewersElement, formatWatching } from '@roar/overlay';
 import { Subprotocol } from '@roar/protocol';
 
@@ -83,6 +113,13 @@ roar.on('chat', ({ event }: { event: ChatEvent }) => texts.push(event.user.name 
 light.on('viewers', ({ viewers }) => texts.push(viewers.text));
 // @ts-expect-error: not an event of the SDK, so the types are real (not any)
 roar.on('no-such-event', () => undefined);
+// The features' events are typed on their own objects, and only there.
+new Polls(light).on('poll', ({ poll }: { poll: PollEvent }) => texts.push(poll.text));
+new Qa(roar).on('qa', ({ top }) => texts.push(String(top.length)));
+new LiveStates(roar).of('final-2026').on('change', ({ key }) => texts.push(key));
+// @ts-expect-error: polls are not in the core's events
+roar.on('poll', () => undefined);
+export const dvr = replay(roar, 'final-2026', { position: () => Date.now() });
 export async function send(): Promise<string> {
   try {
     const sent = await roar.sendChat('final-2026', 'hi');
@@ -201,8 +238,23 @@ describe('the published packages, from tarballs, in an empty project', { timeout
       );
 
       // A strict TypeScript file against the shipped declarations.
-      await writeFile(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+      // ...and every snippet of the README but the Node one (run below), as written there.
+      const snippets = await readmeSnippets();
+      expect(snippets.length).toBeGreaterThanOrEqual(6);
+      const snippetFiles = snippets.map((_, i) => `snippet-${i}.ts`);
+      await writeFile(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          ...TSCONFIG,
+          files: [...TSCONFIG.files, 'snippets.d.ts', ...snippetFiles],
+        }),
+      );
       await writeFile(join(app, 'app.ts'), APP_TS);
+      await writeFile(join(app, 'snippets.d.ts'), SNIPPET_GLOBALS);
+      for (const [i, snippet] of snippets.entries()) {
+        // A module each (its own scope); the indentation of a list item's block is harmless.
+        await writeFile(join(app, `snippet-${i}.ts`), `${snippet}\nexport {};\n`);
+      }
       const tsc = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: app }).then(
         () => '',
         (error: { stdout?: string }) => error.stdout ?? String(error),
@@ -221,6 +273,21 @@ describe('the published packages, from tarballs, in an empty project', { timeout
       const json = await inputs(`export { RoarClient } from '@roar/client/json';`);
       expect(json.some((path) => path.includes('node_modules/@roar/client/dist'))).toBe(true);
       expect(json.some((path) => path.includes('msgpackr'))).toBe(false);
+      // The features stay out of an app that does not import them, from the tarball too: no
+      // byte of theirs in the output (esbuild lists the files it read, used or not).
+      const included = async (contents: string): Promise<string[]> => {
+        const { outputs } = (await bundle(app, contents)).metafile;
+        return Object.values(outputs).flatMap((out) =>
+          Object.entries(out.inputs)
+            .filter(([, input]) => input.bytesInOutput > 0)
+            .map(([path]) => path),
+        );
+      };
+      const features = ['polls', 'qa', 'live-state', 'replay'].map((f) => `/dist/${f}.js`);
+      const core = await included(`export { RoarClient } from '@roar/client/json';`);
+      expect(core.filter((path) => features.some((f) => path.endsWith(f)))).toEqual([]);
+      const withPolls = await included(`export { Polls } from '@roar/client/polls';`);
+      expect(withPolls.some((path) => path.endsWith('@roar/client/dist/polls.js'))).toBe(true);
 
       // A page made of the installed packages, served from its own origin, in Chromium: the
       // overlay shows the count, the JSON client shows chat.

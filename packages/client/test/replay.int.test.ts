@@ -1,5 +1,6 @@
 import { waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
+import { replay as replayOf } from '../src/replay.js';
 import { startServer, token } from './gateway-server.js';
 
 describe('replay against a real gateway (embedded, memory log)', () => {
@@ -15,7 +16,7 @@ describe('replay against a real gateway (embedded, memory log)', () => {
     }
     const viewer = server.client({ token: await token('v') });
     let position = started - 1000;
-    const replay = viewer.replay('s', { position: () => position });
+    const replay = replayOf(viewer, 's', { position: () => position });
     const replayed: string[] = [];
     const seeks: number[] = [];
     replay.on('chat', (e) => replayed.push(e.event.text));

@@ -1,7 +1,7 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { EncodedEvent } from './encoded-event.js';
 import type { BatchMessage, ClientMessage, JoinedMessage, ServerMessage } from './messages.js';
-import { isPlainObject } from './validate.js';
+import { isPlainObject } from './validate-util.js';
 import type { CodecName } from './version.js';
 
 /** An encoded frame: bytes for binary codecs, a string for text codecs. */
@@ -9,14 +9,25 @@ export type Frame = Uint8Array | string;
 export type Incoming = ArrayBuffer | Uint8Array | string;
 
 /**
- * One wire format. The server uses `decodeClient` and the `encode*` methods; clients use
- * `encodeClient` and `decodeServer`. Frames that carry events splice their pre-encoded bytes.
+ * A wire format's client half: what an SDK needs, without the server's strict request parser,
+ * so a client bundle leaves it out.
  */
-export interface Codec {
+export interface ClientCodec {
   readonly name: CodecName;
   readonly subprotocol: string;
   /** True when frames travel as binary WebSocket messages. */
   readonly binary: boolean;
+  encodeClient(message: ClientMessage): Frame;
+  /** Decodes a server frame; throws `ProtocolError` when it is not an object with a `type`. */
+  decodeServer(data: Incoming): ServerMessage;
+}
+
+/**
+ * One wire format. The server uses `decodeClient` and the `encode*` methods; clients use
+ * `encodeClient` and `decodeServer` (`ClientCodec`). Frames that carry events splice their
+ * pre-encoded bytes.
+ */
+export interface Codec extends ClientCodec {
   /** Strict: throws `ProtocolError` for anything that is not a valid client message. */
   decodeClient(data: Incoming): ClientMessage;
   encodeServer(message: ServerMessage): Frame;
@@ -24,9 +35,6 @@ export interface Codec {
   encodeBatch(head: Omit<BatchMessage, 'events'>, events: readonly EncodedEvent[]): Frame;
   /** A `joined` frame whose history is spliced from stored event bytes. */
   encodeJoined(message: Omit<JoinedMessage, 'history'>, history: readonly EncodedEvent[]): Frame;
-  encodeClient(message: ClientMessage): Frame;
-  /** Decodes a server frame; throws `ProtocolError` when it is not an object with a `type`. */
-  decodeServer(data: Incoming): ServerMessage;
 }
 
 const utf8Encoder = new TextEncoder();

@@ -1,11 +1,19 @@
-import type { Codec } from './codec.js';
+import type { ClientCodec, Codec } from './codec.js';
+import { jsonClientCodec } from './json-client-codec.js';
 import { jsonCodec } from './json-codec.js';
+import { msgpackClientCodec } from './msgpack-client-codec.js';
 import { msgpackCodec } from './msgpack-codec.js';
 import { Subprotocol, type CodecName } from './version.js';
 
 export const codecs: Readonly<Record<CodecName, Codec>> = {
   msgpack: msgpackCodec,
   json: jsonCodec,
+};
+
+/** The client halves of the codecs: what an SDK bundles (no server-side request parser). */
+export const clientCodecs: Readonly<Record<CodecName, ClientCodec>> = {
+  msgpack: msgpackClientCodec,
+  json: jsonClientCodec,
 };
 
 /**

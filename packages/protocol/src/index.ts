@@ -2,6 +2,7 @@
 export * from './core.js';
 export { EncodedEvent } from './encoded-event.js';
 export { msgpackCodec } from './msgpack-codec.js';
-export { codecs, negotiateCodec } from './codecs.js';
+export { msgpackClientCodec } from './msgpack-client-codec.js';
+export { clientCodecs, codecs, negotiateCodec } from './codecs.js';
 export { pack, unpack } from './msgpack.js';
 export * from './report.js';

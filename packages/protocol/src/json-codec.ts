@@ -1,19 +1,18 @@
 import type { EncodedEvent } from './encoded-event.js';
-import { ErrorCode, ProtocolError } from './errors.js';
 import type { BatchMessage, ClientMessage, JoinedMessage, ServerMessage } from './messages.js';
-import { checkServerShape, type Codec, type Frame, type Incoming } from './codec.js';
+import type { Codec, Frame, Incoming } from './codec.js';
+import { jsonClientCodec, parseJsonFrame } from './json-client-codec.js';
 import { parseClientMessage } from './validate.js';
-import { Subprotocol } from './version.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 class JsonCodec implements Codec {
   readonly name = 'json' as const;
-  readonly subprotocol = Subprotocol.json;
+  readonly subprotocol = jsonClientCodec.subprotocol;
   readonly binary = false;
+  readonly encodeClient = jsonClientCodec.encodeClient;
+  readonly decodeServer = jsonClientCodec.decodeServer;
 
   decodeClient(data: Incoming): ClientMessage {
-    return parseClientMessage(this.#parse(data));
+    return parseClientMessage(parseJsonFrame(data));
   }
 
   encodeServer(message: ServerMessage): Frame {
@@ -26,32 +25,6 @@ class JsonCodec implements Codec {
 
   encodeJoined(message: Omit<JoinedMessage, 'history'>, history: readonly EncodedEvent[]): Frame {
     return this.#splice(message, 'history', history);
-  }
-
-  encodeClient(message: ClientMessage): Frame {
-    return JSON.stringify(message);
-  }
-
-  decodeServer(data: Incoming): ServerMessage {
-    return checkServerShape(this.#parse(data));
-  }
-
-  #parse(data: Incoming): unknown {
-    let text: string;
-    if (typeof data === 'string') {
-      text = data;
-    } else {
-      try {
-        text = utf8.decode(data);
-      } catch (cause) {
-        throw new ProtocolError(ErrorCode.InvalidUtf8, 'frame is not valid UTF-8', { cause });
-      }
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (cause) {
-      throw new ProtocolError(ErrorCode.BadFrame, 'frame is not valid JSON', { cause });
-    }
   }
 
   #splice(head: object, key: string, events: readonly EncodedEvent[]): string {

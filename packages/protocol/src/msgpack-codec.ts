@@ -1,24 +1,19 @@
 import type { EncodedEvent } from './encoded-event.js';
-import { ErrorCode, ProtocolError } from './errors.js';
 import type { BatchMessage, ClientMessage, JoinedMessage, ServerMessage } from './messages.js';
-import { arrayHeader, concatBytes, pack, unpack } from './msgpack.js';
-import { bytesOf, checkServerShape, type Codec, type Frame, type Incoming } from './codec.js';
+import { arrayHeader, concatBytes, pack } from './msgpack.js';
+import type { Codec, Frame, Incoming } from './codec.js';
+import { msgpackClientCodec, unpackFrame } from './msgpack-client-codec.js';
 import { parseClientMessage } from './validate.js';
-import { Subprotocol } from './version.js';
 
 class MsgpackCodec implements Codec {
   readonly name = 'msgpack' as const;
-  readonly subprotocol = Subprotocol.msgpack;
+  readonly subprotocol = msgpackClientCodec.subprotocol;
   readonly binary = true;
+  readonly encodeClient = msgpackClientCodec.encodeClient;
+  readonly decodeServer = msgpackClientCodec.decodeServer;
 
   decodeClient(data: Incoming): ClientMessage {
-    let value: unknown;
-    try {
-      value = unpack(bytesOf(data));
-    } catch (cause) {
-      throw new ProtocolError(ErrorCode.BadFrame, 'frame is not valid msgpack', { cause });
-    }
-    return parseClientMessage(value);
+    return parseClientMessage(unpackFrame(data));
   }
 
   encodeServer(message: ServerMessage): Frame {
@@ -31,20 +26,6 @@ class MsgpackCodec implements Codec {
 
   encodeJoined(message: Omit<JoinedMessage, 'history'>, history: readonly EncodedEvent[]): Frame {
     return this.#splice(message, 'history', history);
-  }
-
-  encodeClient(message: ClientMessage): Frame {
-    return pack(message);
-  }
-
-  decodeServer(data: Incoming): ServerMessage {
-    let value: unknown;
-    try {
-      value = unpack(bytesOf(data));
-    } catch (cause) {
-      throw new ProtocolError(ErrorCode.BadFrame, 'frame is not valid msgpack', { cause });
-    }
-    return checkServerShape(value);
   }
 
   /** Packs `head` as a map, then appends `key: [events...]` from the events' stored bytes. */

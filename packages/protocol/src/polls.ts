@@ -92,12 +92,6 @@ export interface PollRequest {
   action: PollAction;
 }
 
-/** The fields of the two poll client messages (see `validate.ts`). */
-export const POLL_FIELDS = {
-  vote: ['type', 'ref', 'stream', 'poll', 'option'],
-  poll: ['type', 'ref', 'stream', 'action'],
-} as const;
-
 const SPEC_FIELDS = ['question', 'options', 'durationS', 'correct', 'allowChange', 'anonymous'];
 
 function fail(message: string, ref: number | undefined): ProtocolError {

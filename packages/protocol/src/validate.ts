@@ -7,7 +7,7 @@ import { isPlainObject } from './validate-util.js';
 import { parseSettingsPatch } from './settings.js';
 import type { ModAction, QaAction } from './messages.js';
 // Polls
-import { POLL_FIELDS, parsePollCommand, parseVote } from './polls.js';
+import { parsePollCommand, parseVote } from './polls.js';
 
 export { isPlainObject };
 
@@ -29,7 +29,8 @@ const FIELDS: Record<ClientMessageType, readonly string[]> = {
   qa_mod: ['type', 'ref', 'stream', 'action'],
   qa_mine: ['type', 'ref', 'stream'],
   // Polls
-  ...POLL_FIELDS,
+  vote: ['type', 'ref', 'stream', 'poll', 'option'],
+  poll: ['type', 'ref', 'stream', 'action'],
 };
 
 /** The fields of each moderation action. */
@@ -148,7 +149,7 @@ export function parseClientMessage(value: unknown): ClientMessage {
       return withRef({ type: kind }, ref);
     case 'mod':
       return withRef(
-        { type: kind, stream: readStream(value, ref), action: readAction(value.action, ref) },
+        { type: kind, stream: readStream(value, ref), action: parseModAction(value.action, ref) },
         ref,
       );
     case 'widget':
@@ -165,7 +166,7 @@ export function parseClientMessage(value: unknown): ClientMessage {
     }
     case 'qa_mod':
       return withRef(
-        { type: kind, stream: readStream(value, ref), action: readQaAction(value.action, ref) },
+        { type: kind, stream: readStream(value, ref), action: parseQaAction(value.action, ref) },
         ref,
       );
     case 'qa_mine':
@@ -199,7 +200,8 @@ function readQuestionId(fields: Fields, ref: number | undefined, key = 'id'): st
   return id;
 }
 
-function readQaAction(value: unknown, ref: number | undefined): QaAction {
+/** A moderator's Q&A action, strictly (the `action` of a `qa_mod`); the SDK checks with it too. */
+export function parseQaAction(value: unknown, ref?: number): QaAction {
   if (
     !isPlainObject(value) ||
     typeof value.type !== 'string' ||
@@ -226,7 +228,8 @@ function readQaAction(value: unknown, ref: number | undefined): QaAction {
   return { type, id: readQuestionId(value, ref, 'id') };
 }
 
-function readAction(value: unknown, ref: number | undefined): ModAction {
+/** A moderation action, strictly (the `action` of a `mod`); the SDK checks with it too. */
+export function parseModAction(value: unknown, ref?: number): ModAction {
   if (
     !isPlainObject(value) ||
     typeof value.type !== 'string' ||

@@ -1,4 +1,5 @@
-import type { ChatEvent, Replay, RoarClient } from '@roar/client';
+import type { ChatEvent, RoarClient } from '@roar/client';
+import { replay, type Replay } from '@roar/client/replay';
 import type { ChatView } from './chat-view.js';
 
 /** Live messages kept while the view shows a replay, to put back on "Live". */
@@ -6,7 +7,7 @@ const KEEP_LIVE = 50;
 
 /**
  * The player's DVR slider: seconds behind the live edge (0 = live). Dragged back, the chat view
- * shows the replay of that moment (`RoarClient.replay`, playing on from there as time passes);
+ * shows the replay of that moment (`replay()` of `@roar/client/replay`, playing on from there as time passes);
  * dragged back again it seeks; at 0 (or "Live") it shows the live chat again. The page has no
  * video: the slider stands in for the player's position, `serverNow() − behind`.
  */
@@ -58,7 +59,7 @@ export class Dvr {
     this.#show();
     if (behindMs > 0 && !this.#replay) {
       this.#chat.clear();
-      this.#replay = this.#client.replay(this.#stream, {
+      this.#replay = replay(this.#client, this.#stream, {
         position: () => this.#client.serverNow() - this.#behindMs,
       });
       this.#replay.on('seek', () => this.#chat.clear());

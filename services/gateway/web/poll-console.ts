@@ -1,4 +1,4 @@
-import type { PollSpec } from '@roar/client';
+import type { PollSpec } from '@roar/client/polls';
 import { h } from './dom.js';
 
 export interface PollCommands {

@@ -1,4 +1,4 @@
-import type { PollEvent } from '@roar/client';
+import type { PollEvent } from '@roar/client/polls';
 import { h } from './dom.js';
 
 const STATE_TEXT: Record<PollEvent['state'], string> = {

@@ -1,10 +1,5 @@
-import {
-  RoarClientError,
-  type QaAction,
-  type QaQuestion,
-  type RoarClient,
-  type StreamQa,
-} from '@roar/client';
+import { RoarClientError } from '@roar/client';
+import type { Qa, QaAction, QaQuestion, StreamQa } from '@roar/client/qa';
 import { h } from './dom.js';
 
 /**
@@ -16,7 +11,7 @@ import { h } from './dom.js';
  */
 export class QaPanel {
   readonly #root: HTMLElement;
-  readonly #client: RoarClient;
+  readonly #qa: Qa;
   readonly #stream: string;
   readonly #status = h('p', { class: 'qa-status', attrs: { id: 'qa-status' } });
   readonly #picked = h('div', { class: 'qa-picked', attrs: { id: 'qa-picked' } });
@@ -34,9 +29,9 @@ export class QaPanel {
   #signedIn = false;
   #moderator = false;
 
-  constructor(root: HTMLElement, client: RoarClient, stream: string) {
+  constructor(root: HTMLElement, qa: Qa, stream: string) {
     this.#root = root;
-    this.#client = client;
+    this.#qa = qa;
     this.#stream = stream;
     this.#form = h(
       'form',
@@ -75,8 +70,8 @@ export class QaPanel {
    * survive a reload or a second device. */
   joined(): void {
     if (!this.#signedIn) return;
-    this.#client
-      .myQuestions(this.#stream)
+    this.#qa
+      .mine(this.#stream)
       .then((questions) => {
         for (const q of [...questions].reverse())
           this.#own.set(q.id, { text: q.text, upvotes: q.upvotes });
@@ -99,7 +94,7 @@ export class QaPanel {
     const text = this.#input.value.trim();
     if (text === '') return;
     try {
-      const sent = await this.#client.ask(this.#stream, text);
+      const sent = await this.#qa.ask(this.#stream, text);
       this.#own.set(sent.id, { text, upvotes: undefined });
       this.#input.value = '';
       this.#say(sent.held ? 'Your question waits for a moderator.' : 'Question sent.');
@@ -110,7 +105,7 @@ export class QaPanel {
   }
 
   #run(action: QaAction): void {
-    this.#client.moderateQa(this.#stream, action).catch((error: unknown) => this.#refused(error));
+    this.#qa.moderate(this.#stream, action).catch((error: unknown) => this.#refused(error));
   }
 
   #button(text: string, id: string, action: QaAction): HTMLButtonElement {
@@ -174,7 +169,7 @@ export class QaPanel {
           attrs: { type: 'button', 'aria-label': 'Upvote' },
           on: {
             click: () =>
-              void this.#client.upvote(this.#stream, q.id).catch((e: unknown) => this.#refused(e)),
+              void this.#qa.upvote(this.#stream, q.id).catch((e: unknown) => this.#refused(e)),
           },
         }),
       h('span', { class: 'qa-text', text: q.text }),

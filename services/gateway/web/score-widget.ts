@@ -1,4 +1,4 @@
-import type { LiveState } from '@roar/client';
+import type { LiveState } from '@roar/client/live-state';
 import { h } from './dom.js';
 
 /**

@@ -1,4 +1,7 @@
 import { RoarClient, type ChatEvent, type TransportMode } from '@roar/client';
+import { LiveStates } from '@roar/client/live-state';
+import { Polls } from '@roar/client/polls';
+import { Qa } from '@roar/client/qa';
 import { AdminApi, AdminError } from './admin-api.js';
 import { ChatView, type MessageActions } from './chat-view.js';
 import { Composer } from './composer.js';
@@ -36,6 +39,10 @@ const TIMEOUT_S = 600;
 export class Session {
   readonly #o: SessionOptions;
   readonly #client: RoarClient;
+  /** The SDK's feature entries this page uses, made with the client before it joins. */
+  readonly #polls: Polls;
+  readonly #qaFeature: Qa;
+  readonly #states: LiveStates;
   readonly #chat: ChatView;
   readonly #reactions: ReactionsView;
   readonly #status = new StatusView();
@@ -63,6 +70,9 @@ export class Session {
       // Asked before every connection attempt: a restarted dev server signs with a new secret.
       ...(name ? { token: async () => (this.#token = await devToken(name, role, stream)) } : {}),
     });
+    this.#polls = new Polls(this.#client);
+    this.#qaFeature = new Qa(this.#client);
+    this.#states = new LiveStates(this.#client);
     this.#api = new AdminApi(stream, () => this.#token);
     this.#chat = new ChatView(byId<HTMLOListElement>('messages'));
     const dvr = { slider: byId<HTMLInputElement>('dvr'), label: byId('dvr-time') };
@@ -77,11 +87,11 @@ export class Session {
     );
     byId('intro').hidden = true;
     this.#composer = new Composer(this.#client, stream);
-    this.#widgets = new ScoreWidget(byId('widgets'), this.#client.liveState(stream));
-    this.#qa = new QaPanel(byId('qa'), this.#client, stream);
+    this.#widgets = new ScoreWidget(byId('widgets'), this.#states.of(stream));
+    this.#qa = new QaPanel(byId('qa'), this.#qaFeature, stream);
     // Polls
     this.#poll = new PollView(byId('poll'), (poll, option) =>
-      this.#client.vote(stream, poll, option).then(
+      this.#polls.vote(stream, poll, option).then(
         () => true,
         (error: unknown) => (this.#notice(error), false),
       ),
@@ -126,11 +136,11 @@ export class Session {
       if (!this.#console && canModerate(roles, stream)) {
         this.#chat.actions = this.#actions();
         this.#console = new ModConsole(byId('mod'), this.#api, this.#directory);
-        new WidgetEditor(byId('mod'), c, stream);
+        new WidgetEditor(byId('mod'), this.#states, stream);
         // Polls
         this.#pollConsole = new PollConsole({
-          open: (spec) => c.openPoll(stream, spec),
-          close: (poll) => c.closePoll(stream, poll),
+          open: (spec) => this.#polls.open(stream, spec),
+          close: (poll) => this.#polls.close(stream, poll),
         });
         byId('mod').append(this.#pollConsole.element);
       }
@@ -182,9 +192,9 @@ export class Session {
       this.#composer.rules(e.settings);
       this.#reactions.setEmoji(e.settings.reactions, e.settings.reactionsEnabled);
     });
-    c.on('qa', (e) => mine(e) && this.#qa.board(e));
+    this.#qaFeature.on('qa', (e) => mine(e) && this.#qa.board(e));
     // Polls
-    c.on('poll', (e) => {
+    this.#polls.on('poll', (e) => {
       if (!mine(e)) return;
       this.#poll.show(e.poll);
       this.#pollConsole?.seen(e.poll.id, e.poll.state === 'open');

@@ -1,4 +1,4 @@
-import type { LiveState, RoarClient } from '@roar/client';
+import type { LiveState, LiveStates } from '@roar/client/live-state';
 import { h } from './dom.js';
 import { show } from './score-widget.js';
 
@@ -9,15 +9,15 @@ import { show } from './score-widget.js';
  * silently overwrite each other: the second is told to look again.
  */
 export class WidgetEditor {
-  readonly #client: RoarClient;
+  readonly #states: LiveStates;
   readonly #stream: string;
   readonly #live: LiveState;
   readonly #status = h('p', { class: 'widget-status', attrs: { role: 'status' } });
 
-  constructor(root: HTMLElement, client: RoarClient, stream: string) {
-    this.#client = client;
+  constructor(root: HTMLElement, states: LiveStates, stream: string) {
+    this.#states = states;
     this.#stream = stream;
-    this.#live = client.liveState(stream);
+    this.#live = states.of(stream);
     const key = h('input', {
       attrs: { name: 'widgetKey', placeholder: 'key (score)', maxlength: '32', required: '' },
     });
@@ -59,15 +59,14 @@ export class WidgetEditor {
     if (!key) return;
     const value = parse(text);
     await this.#report(
-      () =>
-        this.#client.setState(this.#stream, key, value, { ifVersion: this.#live.versionOf(key) }),
+      () => this.#states.set(this.#stream, key, value, { ifVersion: this.#live.versionOf(key) }),
       `${key} set to ${show(value)}`,
     );
   }
 
   async #delete(key: string): Promise<void> {
     if (!key) return;
-    await this.#report(() => this.#client.deleteState(this.#stream, key), `${key} deleted`);
+    await this.#report(() => this.#states.delete(this.#stream, key), `${key} deleted`);
   }
 
   async #report(write: () => Promise<{ version: number }>, done: string): Promise<void> {
