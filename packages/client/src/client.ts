@@ -21,7 +21,7 @@ import {
 import type { LiveState, StateWriteOptions, StateWritten } from './live-state.js';
 import type { Timer } from './clock.js';
 import { ClockOffset } from './clock-offset.js';
-import { Connection } from './connection.js';
+import { Connection, resolveToken } from './connection.js';
 import { deferred, type Deferred } from './deferred.js';
 import { Delivery } from './delivery.js';
 import { ClientErrorCode, RoarClientError, invalidArgument } from './errors.js';
@@ -212,6 +212,7 @@ export class RoarClient {
         stream,
         base: httpBase(this.#o.url),
         fetch: (url, init) => fetch(url, init),
+        token: () => resolveToken(this.#o.token),
         clock: this.#o.clock,
         goLive: (since) => this.join(stream, since === undefined ? {} : { since }),
       },
