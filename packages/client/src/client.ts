@@ -120,6 +120,11 @@ export class RoarClient {
       this.#delivery,
       (ref, message) => this.#transmit(ref, message),
       DEDUPE_WINDOW,
+      {
+        clock: this.#o.clock,
+        random: this.#o.random,
+        connected: () => this.#welcome !== undefined,
+      },
     );
   }
 
