@@ -94,6 +94,11 @@ export function describeDeadLetterContract(
         expect(first.list().map((l) => l.id)).toEqual(['a-3-3', 'a-4-4', 'a-5-5']);
         const next = await DeadLetters.open(3, await fx.reopen());
         expect(next.list().map((l) => l.id)).toEqual(['a-3-3', 'a-4-4', 'a-5-5']);
+        // A lower bound at the next start drops the oldest from the journal too.
+        const lower = await DeadLetters.open(2, await fx.reopen());
+        expect(lower.dropped).toBe(1);
+        const again = await DeadLetters.open(3, await fx.reopen());
+        expect(again.list().map((l) => l.id)).toEqual(['a-4-4', 'a-5-5']);
       } finally {
         await fx.dispose();
       }

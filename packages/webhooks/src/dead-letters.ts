@@ -62,7 +62,12 @@ export class DeadLetters {
   /** The letters `journal` holds, the newest `max` of them. */
   static async open(max: number, journal: DeadLetterJournal): Promise<DeadLetters> {
     const d = new DeadLetters(max, journal);
-    for (const letter of (await journal.load()).slice(-max)) d.#letters.set(letter.id, letter);
+    const all = await journal.load();
+    // Past the bound (it was lowered since they were stored): the oldest go, as they would have.
+    const over = Math.max(0, all.length - max);
+    for (const letter of all.slice(0, over)) await journal.delete(letter.id);
+    d.dropped = over;
+    for (const letter of all.slice(over)) d.#letters.set(letter.id, letter);
     return d;
   }
 
