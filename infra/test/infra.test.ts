@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAggregatorConfig } from '../../services/aggregator/src/config.js';
+import { loadWebhooksConfig } from '../../services/webhooks/src/config.js';
 import {
   INFRA,
   composeContainers,
@@ -21,9 +22,21 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The gateway's onShutdownSignal gives up after this long, drained or not. */
 const GATEWAY_SHUTDOWN_TIMEOUT_MS = 30_000;
 
-function load(c: RoarContainer): { port: number; drainWindowMs?: number } {
+function load(c: RoarContainer): {
+  port: number;
+  host: string;
+  drainWindowMs?: number;
+  eventLog?: { driver: string };
+} {
   try {
-    return c.kind === 'gateway' ? loadGatewayConfig(c.env) : loadAggregatorConfig(c.env);
+    switch (c.kind) {
+      case 'gateway':
+        return loadGatewayConfig(c.env);
+      case 'aggregator':
+        return loadAggregatorConfig(c.env);
+      case 'webhooks':
+        return loadWebhooksConfig(c.env);
+    }
   } catch (error) {
     throw new Error(`${c.where}: ${(error as Error).message}`, { cause: error });
   }
@@ -51,8 +64,10 @@ describe('infra/ manifests', () => {
   it('finds the Roar containers of docker-compose and Kubernetes', () => {
     const count = (list: RoarContainer[], kind: string): number =>
       list.filter((c) => c.kind === kind).length;
-    expect([count(compose, 'gateway'), count(compose, 'aggregator')]).toEqual([2, 2]);
-    expect([count(k8s, 'gateway'), count(k8s, 'aggregator')]).toEqual([1, 1]);
+    const kinds = (list: RoarContainer[]) =>
+      ['gateway', 'aggregator', 'webhooks'].map((k) => count(list, k));
+    expect(kinds(compose)).toEqual([2, 2, 1]);
+    expect(kinds(k8s)).toEqual([1, 1, 1]);
   });
 
   it('gives every container an environment its service’s config loader accepts', () => {
@@ -63,6 +78,8 @@ describe('infra/ manifests', () => {
       } else {
         expect(config, c.where).toMatchObject({ host: '0.0.0.0' });
       }
+      // Every appender writes the durable log to JetStream (replay, export and webhooks read it).
+      if (c.kind !== 'webhooks') expect(config.eventLog?.driver, c.where).toBe('jetstream');
     }
     // The committed secret is a placeholder that must not start a gateway.
     const secret = kubernetesObjects().find((o) => o.kind === 'Secret');
@@ -80,7 +97,9 @@ describe('infra/ manifests', () => {
         c.ports.map((p) => p.port),
         c.where,
       ).toContain(port);
-      expect(c.readiness, c.where).toEqual({ path: '/readyz', port });
+      // The webhook process serves no traffic that readiness would steer: /healthz for both.
+      const ready = c.kind === 'webhooks' ? '/healthz' : '/readyz';
+      expect(c.readiness, c.where).toEqual({ path: ready, port });
       if (k8s.includes(c)) expect(c.liveness, c.where).toEqual({ path: '/healthz', port });
       if (c.scrapePort !== undefined) expect(c.scrapePort, c.where).toBe(port);
     }
@@ -109,6 +128,93 @@ describe('infra/ manifests', () => {
       const hosts = c.env.ROAR_NATS_URL?.split(',').map((u) => new URL(u).hostname);
       expect(hosts?.length, c.where).toBe(3);
     }
+  });
+
+  it('runs NATS with JetStream on a volume per node, in Kubernetes and compose', () => {
+    const conf = readFileSync(join(INFRA, 'nats/nats.conf'), 'utf8');
+    const block = /^jetstream\s*\{([^}]*)\}/m.exec(conf)?.[1] ?? '';
+    const storeDir = /^\s*store_dir:\s*(\S+)/m.exec(block)?.[1];
+    expect(storeDir, 'an uncommented jetstream { store_dir } in nats.conf').toBeDefined();
+    const under = (mount: string): boolean =>
+      storeDir === mount || (storeDir ?? '').startsWith(`${mount}/`);
+
+    const nats = kubernetesObjects().find(
+      (o) => o.kind === 'StatefulSet' && (o.metadata as { name?: string }).name === 'nats',
+    );
+    const spec = nats?.spec as {
+      volumeClaimTemplates?: { metadata: { name: string } }[];
+      template: {
+        spec: { containers: { volumeMounts?: { name: string; mountPath: string }[] }[] };
+      };
+    };
+    const claims = (spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name);
+    const mounts = spec.template.spec.containers[0]?.volumeMounts ?? [];
+    // The store is on a claim of each pod's own (it outlives the pod), not on an emptyDir.
+    expect(mounts.filter((m) => claims.includes(m.name) && under(m.mountPath))).toHaveLength(1);
+
+    const [file] = readYaml('docker-compose.yml');
+    const services = (file as { services: Record<string, { volumes?: string[] }> }).services;
+    const named = Object.keys((file as { volumes: Record<string, unknown> }).volumes);
+    const stores = ['nats-0', 'nats-1', 'nats-2'].map((n) => {
+      const volume = (services[n]?.volumes ?? [])
+        .map((v) => v.split(':'))
+        .find(([source, target]) => named.includes(source ?? '') && under(target ?? ''));
+      expect(volume, `${n}: a named volume holding ${storeDir}`).toBeDefined();
+      return volume?.[0];
+    });
+    // One volume per node: JetStream nodes must not share a store.
+    expect(new Set(stores).size).toBe(3);
+  });
+
+  it('runs exactly one webhook process, with its secrets from a Secret', () => {
+    const objects = kubernetesObjects();
+    const webhooks = objects.find(
+      (o) => o.kind === 'Deployment' && (o.metadata as { name?: string }).name === 'webhooks',
+    );
+    const spec = webhooks?.spec as {
+      replicas: number;
+      strategy: { type: string };
+      template: {
+        spec: { containers: { envFrom?: { secretRef?: { name: string } }[] }[] };
+      };
+    };
+    // Two at once would both deliver: never more than one, also during a deploy.
+    expect(spec.replicas).toBe(1);
+    expect(spec.strategy.type).toBe('Recreate');
+    const scaled = objects.filter(
+      (o) =>
+        o.kind === 'HorizontalPodAutoscaler' &&
+        (o.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === 'webhooks',
+    );
+    expect(scaled).toEqual([]);
+    const secretRefs = (spec.template.spec.containers[0]?.envFrom ?? [])
+      .map((e) => e.secretRef?.name)
+      .filter((n): n is string => n !== undefined);
+    const secretKeys = objects
+      .filter(
+        (o) =>
+          o.kind === 'Secret' && secretRefs.includes(String((o.metadata as { name: string }).name)),
+      )
+      .flatMap((o) => Object.keys({ ...(o.stringData as object), ...(o.data as object) }));
+    expect(secretKeys).toEqual(
+      expect.arrayContaining(['ROAR_WEBHOOK_ENDPOINTS', 'ROAR_ADMIN_API_KEYS']),
+    );
+    // No ConfigMap carries them in the clear.
+    for (const o of objects.filter((x) => x.kind === 'ConfigMap'))
+      expect(Object.keys(o.data as object)).not.toContain('ROAR_WEBHOOK_ENDPOINTS');
+
+    const [file] = readYaml('docker-compose.yml');
+    const services = (file as { services: Record<string, Record<string, unknown>> }).services;
+    const wh = Object.entries(services).filter(([, s]) =>
+      JSON.stringify(s.command ?? '').includes('services/webhooks/'),
+    );
+    expect(wh).toHaveLength(1);
+    const [, service] = wh[0]!;
+    expect((service.deploy as { replicas?: number } | undefined)?.replicas ?? 1).toBe(1);
+    // From the shell, never written in the file.
+    const env = service.environment as Record<string, string>;
+    expect(env.ROAR_WEBHOOK_ENDPOINTS).toMatch(/^\$\{/);
+    expect(env.ROAR_ADMIN_API_KEYS).toMatch(/^\$\{/);
   });
 });
 

@@ -26,8 +26,14 @@ function selects(selector: unknown, labels: Record<string, string>): boolean {
 }
 
 describe('Kubernetes manifests: hardened pods', () => {
-  it('covers the four workloads', () => {
-    expect(workloads.map(nameOf).sort()).toEqual(['aggregator', 'gateway', 'nats', 'redis']);
+  it('covers the five workloads', () => {
+    expect(workloads.map(nameOf).sort()).toEqual([
+      'aggregator',
+      'gateway',
+      'nats',
+      'redis',
+      'webhooks',
+    ]);
   });
 
   it('runs every pod as non-root, with RuntimeDefault seccomp and no service account token', () => {
@@ -97,7 +103,7 @@ describe('Kubernetes manifests: hardened pods', () => {
     const find = (name: string): Json => workloads.find((w) => nameOf(w) === name) ?? {};
     // Viewers reach the gateways from anywhere; nothing else is open to the world.
     expect(admitted(find('gateway'))).toEqual([{ port: 8080, from: undefined }]);
-    for (const name of ['aggregator', 'nats', 'redis']) {
+    for (const name of ['aggregator', 'nats', 'redis', 'webhooks']) {
       const rules = admitted(find(name));
       expect(rules.length, name).toBeGreaterThan(0);
       for (const rule of rules) expect(rule.from, `${name}:${rule.port}`).toBeDefined();
@@ -105,12 +111,12 @@ describe('Kubernetes manifests: hardened pods', () => {
     // Redis (no password) and NATS clients: only from gateway and aggregator pods.
     const fromPods = (name: string, port: number): string[] =>
       arr(admitted(find(name)).find((r) => r.port === port)?.from).flatMap((f) =>
-        ['gateway', 'aggregator', 'nats', 'redis'].filter((app) =>
+        ['gateway', 'aggregator', 'webhooks', 'nats', 'redis'].filter((app) =>
           selects(f.podSelector, { 'app.kubernetes.io/name': app }),
         ),
       );
     expect(fromPods('redis', 6379)).toEqual(['gateway', 'aggregator']);
-    expect(fromPods('nats', 4222)).toEqual(['gateway', 'aggregator']);
+    expect(fromPods('nats', 4222)).toEqual(['gateway', 'aggregator', 'webhooks']);
     expect(fromPods('nats', 6222)).toEqual(['nats']);
     // Every port a policy opens is one the pods listen on.
     for (const w of workloads) {
@@ -121,7 +127,7 @@ describe('Kubernetes manifests: hardened pods', () => {
     }
   });
 
-  it('offers a ServiceMonitor for the gateways’ and aggregators’ metrics ports', () => {
+  it('offers a ServiceMonitor for the gateways’, aggregators’ and webhooks’ metrics ports', () => {
     const [kustomization] = readYaml('k8s/monitoring/kustomization.yaml');
     expect(kustomization?.resources).toEqual(['..', 'servicemonitor.yaml']);
     const [monitor] = readYaml('k8s/monitoring/servicemonitor.yaml');
@@ -132,7 +138,7 @@ describe('Kubernetes manifests: hardened pods', () => {
     const scraped = byKind('Service').filter((s) =>
       selects(spec.selector, obj(obj(s.metadata).labels) as Record<string, string>),
     );
-    expect(scraped.map(nameOf).sort()).toEqual(['aggregator', 'gateway']);
+    expect(scraped.map(nameOf).sort()).toEqual(['aggregator', 'gateway', 'webhooks']);
     for (const service of scraped) {
       // The named Service port exists and leads to the container port the pods serve /metrics on.
       const port = arr(obj(service.spec).ports).find((p) => p.name === endpoint?.port);

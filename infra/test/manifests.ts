@@ -10,7 +10,24 @@ export const INFRA = fileURLToPath(new URL('..', import.meta.url));
 /** Stands in for every secret: long enough for ROAR_JWT_SECRET's 32-character minimum. */
 export const DUMMY_SECRET = 'dummy-secret-for-config-tests-0123456789';
 
-export type Kind = 'gateway' | 'aggregator';
+/**
+ * What the manifests carry in place of secrets that must have a form (a JSON list, name:key
+ * pairs): a value of that form, as an operator would put there.
+ */
+const DUMMY_SHAPED: Record<string, string> = {
+  ROAR_WEBHOOK_ENDPOINTS: JSON.stringify([
+    {
+      id: 'app',
+      url: 'https://app.example/roar',
+      secret: DUMMY_SECRET,
+      events: ['chat.published'],
+    },
+  ]),
+  ROAR_ADMIN_API_KEYS: `ops:${DUMMY_SECRET}`,
+};
+const dummyFor = (name: string): string => DUMMY_SHAPED[name] ?? DUMMY_SECRET;
+
+export type Kind = 'gateway' | 'aggregator' | 'webhooks';
 type Json = Record<string, unknown>;
 
 export interface RoarContainer {
@@ -53,6 +70,7 @@ function kindOf(command: unknown): Kind | undefined {
   const text = JSON.stringify(command ?? '');
   if (text.includes('services/gateway/')) return 'gateway';
   if (text.includes('services/aggregator/')) return 'aggregator';
+  if (text.includes('services/webhooks/')) return 'webhooks';
   return undefined;
 }
 
@@ -65,7 +83,7 @@ const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 function interpolate(value: string, where: string): string {
   return value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_, name: string, op, arg: string) => {
     if (op === '-') return arg;
-    if (/SECRET|PASSWORD|KEY/.test(name)) return DUMMY_SECRET;
+    if (/SECRET|PASSWORD|KEY/.test(name)) return dummyFor(name);
     throw new Error(`${where}: \${${name}} has no default and is not a secret`);
   });
 }
@@ -129,7 +147,7 @@ export function kubernetesContainers(objects: Json[]): RoarContainer[] {
   const secret = (name: unknown): Json => {
     const s = named('Secret', name);
     const keys = Object.keys({ ...asObject(s.data), ...asObject(s.stringData) });
-    return Object.fromEntries(keys.map((k) => [k, DUMMY_SECRET]));
+    return Object.fromEntries(keys.map((k) => [k, dummyFor(k)]));
   };
   // What Kubernetes injects for every Service in the namespace unless enableServiceLinks: false.
   const serviceLinks: Record<string, string> = {};
@@ -166,7 +184,7 @@ export function kubernetesContainers(objects: Json[]): RoarContainer[] {
           const r = asObject(ref.configMapKeyRef);
           value = configMap(r.name)[String(r.key)];
         } else if (ref.secretKeyRef) {
-          value = DUMMY_SECRET;
+          value = dummyFor(String(e.name));
         } else if (ref.fieldRef) {
           const path = asObject(ref.fieldRef).fieldPath;
           if (path !== 'metadata.name')

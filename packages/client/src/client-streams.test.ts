@@ -2,6 +2,7 @@ import type { ChatEvent, StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { chat, harness, settings } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
+import { JOIN_RETRIES } from './joins.js';
 
 const viewers = { total: 3, text: '3 watching' };
 
@@ -159,6 +160,90 @@ describe('RoarClient streams', () => {
     const ref = t.last('join').ref ?? -1;
     t.push({ type: 'error', ref, code: 'too_many_streams', message: 'at most 10' });
     await expect(joining).rejects.toMatchObject({ code: 'too_many_streams' });
+    t.drop(1006);
+    t = await h.redial();
+    t.welcome();
+    expect(t.sent.filter((m) => m.type === 'join')).toEqual([]);
+  });
+
+  it('joins again a stream answered unavailable, after retryAfterMs, and join() waits for it', async () => {
+    const h = harness();
+    const t = await h.open();
+    const joining = h.client.join('paid');
+    let settled = false;
+    void joining.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const unavailable = () =>
+      t.push({
+        type: 'error',
+        ref: t.last('join').ref ?? -1,
+        code: 'unavailable',
+        message: 'cannot check access to this stream now; try again',
+        retryAfterMs: 2000,
+      });
+    const joins = () => t.sent.filter((m) => m.type === 'join').length;
+    unavailable();
+    await settle();
+    h.clock.advance(1999);
+    await settle();
+    expect(joins()).toBe(1);
+    expect(settled).toBe(false);
+    h.clock.advance(1);
+    await settle();
+    expect(joins()).toBe(2);
+    // Again: the backoff grows but never goes under the server's retryAfterMs.
+    unavailable();
+    await settle();
+    h.clock.advance(1999);
+    await settle();
+    expect(joins()).toBe(2);
+    h.clock.advance(1);
+    await settle();
+    expect(joins()).toBe(3);
+    joined(t, 'paid');
+    await expect(joining).resolves.toMatchObject({ stream: 'paid' });
+  });
+
+  it('keeps a stream whose rejoin after a reconnect is answered unavailable', async () => {
+    const h = harness();
+    let t = await h.open();
+    void h.client.join('paid');
+    joined(t, 'paid');
+    t.drop(1006);
+    t = await h.redial();
+    t.welcome();
+    const ref = t.last('join').ref ?? -1;
+    t.push({ type: 'error', ref, code: 'unavailable', message: 'down', retryAfterMs: 1000 });
+    await settle();
+    h.clock.advance(1000);
+    await settle();
+    expect(t.sent.filter((m) => m.type === 'join')).toHaveLength(2);
+    joined(t, 'paid');
+    await settle();
+    expect(h.seen.joined).toHaveLength(2);
+  });
+
+  it('gives a stream up after JOIN_RETRIES unavailable answers, with that error', async () => {
+    const h = harness();
+    let t = await h.open();
+    const joining = h.client.join('paid');
+    const outcome = joining.then(
+      () => 'joined',
+      (e: { code: string }) => e.code,
+    );
+    for (let i = 0; i <= JOIN_RETRIES; i++) {
+      const ref = t.last('join').ref ?? -1;
+      t.push({ type: 'error', ref, code: 'unavailable', message: 'down', retryAfterMs: 1000 });
+      await settle();
+      // The backoff's delay (random 0.5: half its ceiling, 1 s doubling to 30 s), never under
+      // retryAfterMs; advanced exactly, so the join sent then has not timed out yet.
+      h.clock.advance(Math.max(1000, 0.5 * Math.min(30_000, 1000 * 2 ** i)));
+      await settle();
+    }
+    expect(t.sent.filter((m) => m.type === 'join')).toHaveLength(JOIN_RETRIES + 1);
+    expect(await outcome).toBe('unavailable');
     t.drop(1006);
     t = await h.redial();
     t.welcome();

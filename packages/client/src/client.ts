@@ -11,7 +11,7 @@ import {
 import { checkChatText, checkEmoji, checkModRequest, checkStream } from './checks.js';
 import type { Timer } from './clock.js';
 import { ClockOffset } from './clock-offset.js';
-import { Connection } from './connection.js';
+import { Connection, resolveToken } from './connection.js';
 import { deferred, type Deferred } from './deferred.js';
 import { Delivery } from './delivery.js';
 import { ClientErrorCode, RoarClientError, invalidArgument } from './errors.js';
@@ -117,6 +117,11 @@ export class RoarClient {
       this.#delivery,
       (ref, message) => this.#transmit(ref, message),
       DEDUPE_WINDOW,
+      {
+        clock: this.#o.clock,
+        random: this.#o.random,
+        connected: () => this.#welcome !== undefined,
+      },
     );
   }
 
@@ -281,6 +286,7 @@ export class RoarClient {
     return {
       url: this.#o.url,
       clock: this.#o.clock,
+      token: () => resolveToken(this.#o.token),
       request: (kind, build) => this.#request(kind, build),
       handle: (type, handler) => delivery.handle(type, handler),
       deliver: (stream, ts, release) => delivery.deliverFeature(stream, ts, release),

@@ -163,13 +163,8 @@ export class Connection {
     );
   }
 
-  async #token(): Promise<string | undefined> {
-    const source = this.#o.token;
-    const token: unknown = typeof source === 'function' ? await source() : source;
-    if (token !== undefined && typeof token !== 'string') {
-      throw new TypeError(`the token function returned ${typeof token}, not a string`);
-    }
-    return token === '' ? undefined : token;
+  #token(): Promise<string | undefined> {
+    return resolveToken(this.#o.token);
   }
 
   #onFrame(data: Incoming): void {
@@ -308,4 +303,13 @@ export class Connection {
     this.#state = change.state;
     this.#on.status(change);
   }
+}
+
+/** The `token` option's current value: called when a function, undefined when empty. */
+export async function resolveToken(source: ResolvedOptions['token']): Promise<string | undefined> {
+  const token: unknown = typeof source === 'function' ? await source() : source;
+  if (token !== undefined && typeof token !== 'string') {
+    throw new TypeError(`the token function returned ${typeof token}, not a string`);
+  }
+  return token === '' ? undefined : token;
 }

@@ -18,6 +18,8 @@ export interface FeatureHost {
   /** The WebSocket URL the client dials. */
   readonly url: string;
   readonly clock: Clock;
+  /** The client's token now (its `token` option, resolved), for features' HTTP requests. */
+  token(): Promise<string | undefined>;
   /** Sends a request and settles as the client's own requests do (see `RoarClient`). */
   request<K extends RequestKind>(
     kind: K,

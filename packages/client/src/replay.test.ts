@@ -228,4 +228,46 @@ describe('Replay', () => {
     expect(httpBase('wss://chat.example.com/ws')).toBe('https://chat.example.com');
     expect(httpBase('ws://127.0.0.1:8080/roar/ws?x=1')).toBe('http://127.0.0.1:8080/roar');
   });
+
+  it('sends the client’s token, and reports the server’s refusal with its code', async () => {
+    const clock = new FakeClock(T);
+    const seen: (string | undefined)[] = [];
+    let allowed = false;
+    const fetch: ReplayFetch = async (_, init) => {
+      seen.push(init.headers?.authorization);
+      if (!allowed)
+        return {
+          ok: false,
+          status: 403,
+          json: async () => ({ error: { code: 'join_denied', message: 'subscribers only' } }),
+        };
+      return { ok: true, status: 200, json: async () => ({ bucketMs: B, buckets: [] }) };
+    };
+    let token = 'tok-1';
+    const replay = new Replay(
+      {
+        stream: 's',
+        base: 'http://gw',
+        fetch,
+        token: async () => token,
+        clock,
+        goLive: async () => undefined,
+      },
+      { position: () => T },
+    );
+    const errors: { code: string; message: string }[] = [];
+    replay.on('error', (e) => errors.push({ code: e.code, message: e.message }));
+    await run(clock, 200);
+    expect(seen[0]).toBe('Bearer tok-1');
+    expect(errors[0]).toEqual({
+      code: 'join_denied',
+      message: 'replay: HTTP 403: subscribers only',
+    });
+    // A fresh token (the viewer subscribed): the retry carries it.
+    token = 'tok-2';
+    allowed = true;
+    await run(clock, 1500);
+    expect(seen.at(-1)).toBe('Bearer tok-2');
+    replay.stop();
+  });
 });

@@ -1,6 +1,6 @@
 // `@roar/client/replay`: a stream's recorded chat replayed in step with a player (DVR or VOD)
 // for a `RoarClient`, in its own entry so a live-only app leaves it out of its bundle.
-import { isStreamId, viewersText, type ChatEvent } from '@roar/protocol/core';
+import { isStreamId, viewersText, type ChatEvent, type ErrorCode } from '@roar/protocol/core';
 import { featureHost, type RoarClient } from './client.js';
 import { httpBase } from './http-base.js';
 import type { Clock, Timer } from './clock.js';
@@ -12,7 +12,7 @@ import { RecentIds } from './recent-ids.js';
 /** `fetch` as replay uses it (GETs of JSON); `globalThis.fetch` fits. */
 export type ReplayFetch = (
   url: string,
-  init: { method: 'GET' },
+  init: { method: 'GET'; headers?: Record<string, string> },
 ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 /** Replaying a stream's recorded chat in step with a player (DVR or VOD). */
@@ -82,6 +82,11 @@ export interface ReplayDeps {
   /** `http(s)://host[:port]` of the gateway. */
   base: string;
   fetch: ReplayFetch;
+  /**
+   * The client's token, sent as `Authorization: Bearer` so a server with the app's join hook
+   * lets this viewer replay what it may watch (undefined: anonymous).
+   */
+  token?: () => Promise<string | undefined>;
   clock: Clock;
   /** Called by `goLive` with the last chat id replayed: join live from there. */
   goLive: (since: string | undefined) => Promise<unknown>;
@@ -104,6 +109,7 @@ export function replay(client: RoarClient, stream: string, options: ReplayOption
       stream,
       base: httpBase(host.url),
       fetch: (url, init) => fetch(url, init),
+      token: () => host.token(),
       clock: host.clock,
       goLive: (since) => client.join(stream, since === undefined ? {} : { since }),
     },
@@ -335,9 +341,22 @@ export class Replay {
   }
 
   async #get<T>(path: string): Promise<T> {
-    const res = await this.#d.fetch(`${this.#d.base}${path}`, { method: 'GET' });
-    if (!res.ok)
-      throw new RoarClientError(ClientErrorCode.Disconnected, `replay: HTTP ${res.status}`);
+    const token = await this.#d.token?.();
+    const res = await this.#d.fetch(
+      `${this.#d.base}${path}`,
+      token ? { method: 'GET', headers: { authorization: `Bearer ${token}` } } : { method: 'GET' },
+    );
+    if (!res.ok) {
+      // The server's code when it sent one (`join_denied`, `token_expired`, `unavailable`...).
+      const body = (await res.json().catch(() => undefined)) as
+        { error?: { code?: unknown; message?: unknown } } | undefined;
+      const code = body?.error?.code;
+      throw new RoarClientError(
+        typeof code === 'string' ? (code as ErrorCode) : ClientErrorCode.Disconnected,
+        `replay: HTTP ${res.status}${typeof body?.error?.message === 'string' ? `: ${body.error.message}` : ''}`,
+        { stream: this.stream },
+      );
+    }
     return (await res.json()) as T;
   }
 }

@@ -11,33 +11,99 @@ export interface DeadLetter {
 }
 
 /**
- * Dead-lettered batches of one process, oldest first, at most `max` (past it the oldest is
- * dropped and counted). They live in memory: a restart forgets them, but not their events,
- * which stay in the log for its retention (an app can read them there by `seq`).
+ * Where dead letters outlive the process: `MemoryDeadLetterJournal` (embedded mode: the process
+ * is the whole deployment, so its memory is as durable as its log) or `JetStreamDeadLetterJournal`
+ * (the webhook process). A `put` or `delete` that resolves has been stored; one that rejects may
+ * not have been, and the caller keeps the batch unacknowledged until it is.
+ */
+export interface DeadLetterJournal {
+  /** Every letter stored, oldest first. */
+  load(): Promise<DeadLetter[]>;
+  /** Stores `letter`, replacing one with its id. */
+  put(letter: DeadLetter): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** The journal of embedded mode: what it holds lives as long as the process. */
+export class MemoryDeadLetterJournal implements DeadLetterJournal {
+  readonly #letters = new Map<string, DeadLetter>();
+
+  async load(): Promise<DeadLetter[]> {
+    return [...this.#letters.values()].map((l) => structuredClone(l));
+  }
+
+  async put(letter: DeadLetter): Promise<void> {
+    this.#letters.delete(letter.id);
+    this.#letters.set(letter.id, structuredClone(letter));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#letters.delete(id);
+  }
+}
+
+/**
+ * The dead letters of one deployment, oldest first, at most `max` (past it the oldest is dropped
+ * and counted). Read from memory; every change is written to the journal first, so a restarted
+ * process lists and redelivers what the last one dead-lettered. Their events also stay in the
+ * log for its retention (an app can read them there by `seq`).
  */
 export class DeadLetters {
   readonly #letters = new Map<string, DeadLetter>();
   readonly #max: number;
+  readonly #journal: DeadLetterJournal;
   dropped = 0;
 
-  constructor(max: number) {
+  private constructor(max: number, journal: DeadLetterJournal) {
     this.#max = max;
+    this.#journal = journal;
   }
 
-  add(letter: DeadLetter): void {
+  /** The letters `journal` holds, the newest `max` of them. */
+  static async open(max: number, journal: DeadLetterJournal): Promise<DeadLetters> {
+    const d = new DeadLetters(max, journal);
+    const all = await journal.load();
+    // Past the bound (it was lowered since they were stored): the oldest go, as they would have.
+    const over = Math.max(0, all.length - max);
+    for (const letter of all.slice(0, over)) await journal.delete(letter.id);
+    d.dropped = over;
+    for (const letter of all.slice(over)) d.#letters.set(letter.id, letter);
+    return d;
+  }
+
+  /** Stores `letter`; rejects (keeping nothing) when the journal cannot. */
+  async add(letter: DeadLetter): Promise<void> {
+    await this.#journal.put(letter);
+    this.#letters.delete(letter.id);
     if (this.#letters.size >= this.#max) {
       const oldest = this.#letters.keys().next();
-      if (!oldest.done) this.#letters.delete(oldest.value);
+      if (!oldest.done) {
+        this.#letters.delete(oldest.value);
+        await this.#journal.delete(oldest.value);
+      }
       this.dropped++;
     }
     this.#letters.set(letter.id, letter);
+  }
+
+  /** Records another failed attempt of a letter (kept, with its new count and error). */
+  async failedAgain(id: string, error: string): Promise<void> {
+    const letter = this.#letters.get(id);
+    if (!letter) return;
+    const next = { ...letter, attempts: letter.attempts + 1, lastError: error };
+    await this.#journal.put(next);
+    // Stored again, it is the journal's newest: the same order here.
+    this.#letters.delete(id);
+    this.#letters.set(id, next);
   }
 
   get(id: string): DeadLetter | undefined {
     return this.#letters.get(id);
   }
 
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
+    if (!this.#letters.has(id)) return false;
+    await this.#journal.delete(id);
     return this.#letters.delete(id);
   }
 

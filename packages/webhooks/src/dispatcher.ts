@@ -84,11 +84,8 @@ export class Dispatcher {
     const letter = this.#d.deadLetters.get(id);
     if (!letter || letter.endpoint !== this.endpoint.id) return undefined;
     const outcome = await this.#attempt(letter.events);
-    if (outcome.result === 'ok') this.#d.deadLetters.remove(id);
-    else {
-      letter.attempts++;
-      letter.lastError = outcome.error;
-    }
+    if (outcome.result === 'ok') await this.#d.deadLetters.remove(id);
+    else await this.#d.deadLetters.failedAgain(id, outcome.error);
     this.#d.metrics.deadLetters.set(
       { endpoint: this.endpoint.id },
       this.#d.deadLetters.count(this.endpoint.id),
@@ -143,14 +140,26 @@ export class Dispatcher {
       await this.#sleep(backoff / 2 + Math.random() * (backoff / 2));
       if (!this.#running) return false;
     }
-    this.#d.deadLetters.add({
+    const letter = {
       id: deliveryId(endpoint, events),
       endpoint,
       events,
       attempts: options.maxAttempts,
       lastError: this.lastError,
       failedAt: this.#now(),
-    });
+    };
+    // Stored before the batch is acknowledged: until the journal takes it, the endpoint waits
+    // (a later acknowledgement would cover this batch too).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#d.deadLetters.add(letter);
+        break;
+      } catch (error) {
+        this.#d.log.warn('dead letter not stored; retrying', { endpoint, error });
+        await this.#sleep(Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** attempt));
+        if (!this.#running) return false;
+      }
+    }
     metrics.deadLettered.inc({ endpoint }, events.length);
     metrics.deadLetters.set({ endpoint }, this.#d.deadLetters.count(endpoint));
     this.#d.log.warn('webhook batch dead-lettered', {

@@ -1,6 +1,6 @@
 import type { Logger } from '@roar/runtime';
 import { startAdminServer, type AdminServer } from './admin-http.js';
-import { DeadLetters } from './dead-letters.js';
+import { DeadLetters, type DeadLetterJournal } from './dead-letters.js';
 import { Dispatcher, type DispatchOptions } from './dispatcher.js';
 import type { WebhookEndpoint } from './endpoints.js';
 import type { EventFeed } from './feed.js';
@@ -13,6 +13,8 @@ export interface WebhookServiceOptions {
   feed: (endpoint: WebhookEndpoint) => EventFeed;
   dispatch: DispatchOptions;
   deadLetterMax: number;
+  /** Where dead letters are kept across restarts (the webhook process: JetStream). */
+  deadLetterJournal: DeadLetterJournal;
   host: string;
   port: number;
   adminApiKeys: readonly ApiKey[];
@@ -34,7 +36,7 @@ export class WebhookService {
 
   static async start(o: WebhookServiceOptions): Promise<WebhookService> {
     const metrics = new WebhookMetrics();
-    const deadLetters = new DeadLetters(o.deadLetterMax);
+    const deadLetters = await DeadLetters.open(o.deadLetterMax, o.deadLetterJournal);
     const dispatchers = o.endpoints.map(
       (endpoint) =>
         new Dispatcher({

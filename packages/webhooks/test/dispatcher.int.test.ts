@@ -3,6 +3,7 @@ import { silentLogger } from '@roar/runtime';
 import { waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOptions } from '../src/dispatcher.js';
+import { MemoryDeadLetterJournal } from '../src/dead-letters.js';
 import { parseEndpoints } from '../src/endpoints.js';
 import { LogFeed } from '../src/log-feed.js';
 import { WebhookService } from '../src/webhook-service.js';
@@ -36,6 +37,7 @@ async function setup(receiver: Receiver, dispatch: Partial<DispatchOptions> = {}
     feed: (e) => new LogFeed(log, e.events),
     dispatch: { ...FAST, ...dispatch },
     deadLetterMax: 100,
+    deadLetterJournal: new MemoryDeadLetterJournal(),
     host: '127.0.0.1',
     port: 0,
     adminApiKeys: [{ name: 'ops', key: KEY }],

@@ -5,6 +5,7 @@ import { connectJetStreamLog, LogSubjects, type LogAppend } from '@roar/log';
 import { silentLogger } from '@roar/runtime';
 import { ManagedProcess, NatsServer, waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
+import { MemoryDeadLetterJournal } from '../src/dead-letters.js';
 import { parseEndpoints } from '../src/endpoints.js';
 import { JetStreamFeed } from '../src/jetstream-feed.js';
 import { WebhookService } from '../src/webhook-service.js';
@@ -161,6 +162,7 @@ describe('webhooks when JetStream comes back empty', () => {
         backoffMaxMs: 200,
       },
       deadLetterMax: 10,
+      deadLetterJournal: new MemoryDeadLetterJournal(),
       host: '127.0.0.1',
       port: 0,
       adminApiKeys: [],

@@ -3,7 +3,7 @@ import { MemoryBroker, Subjects } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import { openEventLog, type EventLog } from '@roar/log';
 import { createMemoryStore } from '@roar/store';
-import { LogFeed, WebhookService } from '@roar/webhooks';
+import { LogFeed, MemoryDeadLetterJournal, WebhookService } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig } from './base/config.js';
 import { Gateway } from './gateway.js';
@@ -69,6 +69,8 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
           ...config.webhooks,
           adminApiKeys: config.adminApiKeys,
           feed: (endpoint) => new LogFeed(eventLog, endpoint.events),
+          // The process is the deployment: its dead letters live as long as its memory log.
+          deadLetterJournal: new MemoryDeadLetterJournal(),
           log,
         })
       : undefined;

@@ -108,8 +108,8 @@ export class Gateway {
       ...{ jwtPublicKey, jwtJwksUrl, jwtIssuer, jwtAudience, jwtMaxLifetimeS },
       jwtSecret: config.jwtSecret ?? devSecret,
     });
-    const { eventLog } = deps;
-    const replay = eventLog && new Replay({ eventLog, registry: this.metrics.registry, log, now });
+    const hooks = new BackendHooks(config.hooks, this.metrics.registry, now);
+    const replay = Replay.open({ ...deps, registry: this.metrics.registry, now }, hooks, auth);
     const holds = new Holds(store, bus, subjects, this.#history, log, replay?.streamLog);
     this.registry = new StreamRegistry({
       bus,
@@ -180,7 +180,7 @@ export class Gateway {
       moderation: this.moderation.service,
       holds,
       globalBans: this.moderation.globalBans,
-      hooks: new BackendHooks(config.hooks, this.metrics.registry, now),
+      hooks,
       stalls: this.#stalls,
       tracing,
       reporter: this.#reporter,

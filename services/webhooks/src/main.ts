@@ -2,7 +2,7 @@
 import { connect } from '@nats-io/transport-node';
 import { ConfigError, Logger, onShutdownSignal } from '@roar/runtime';
 import { loadWebhooksConfig, type WebhooksConfig } from './config.js';
-import { JetStreamFeed, WebhookService } from '@roar/webhooks';
+import { JetStreamDeadLetterJournal, JetStreamFeed, WebhookService } from '@roar/webhooks';
 
 async function main(): Promise<void> {
   let config: WebhooksConfig;
@@ -26,8 +26,14 @@ async function main(): Promise<void> {
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
   });
+  // Dead letters outlive this process in a JetStream stream of the deployment's own.
+  const deadLetterJournal = await JetStreamDeadLetterJournal.open({
+    nc,
+    prefix: config.prefix,
+  });
   const service = await WebhookService.start({
     ...config,
+    deadLetterJournal,
     feed: (endpoint) =>
       new JetStreamFeed({
         nc,

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventLog } from '@roar/log';
 import { silentLogger } from '@roar/runtime';
-import { DeadLetters } from '../dead-letters.js';
+import { DeadLetters, MemoryDeadLetterJournal } from '../dead-letters.js';
 import { Dispatcher, type DispatchOptions } from '../dispatcher.js';
 import type { WebhookEndpoint } from '../endpoints.js';
 import type { EventFeed } from '../feed.js';
@@ -73,7 +73,7 @@ export async function measureStorm(
     endpoint,
     feed: feed(endpoint),
     options: o.dispatch,
-    deadLetters: new DeadLetters(10),
+    deadLetters: await DeadLetters.open(10, new MemoryDeadLetterJournal()),
     metrics: new WebhookMetrics(),
     log: silentLogger,
   });

@@ -16,6 +16,11 @@ export interface JoinDecision {
   expiresAt: number | undefined;
   /** Shown to a refused viewer. */
   reason: string;
+  /**
+   * The app marked the stream open to everyone (`"public": true`): its replay may be kept by
+   * shared caches (a CDN). Otherwise, with the join hook on, replay is cached privately only.
+   */
+  public: boolean;
 }
 
 /** One check in a join hook request. */
@@ -38,7 +43,13 @@ export interface JoinHookOptions {
   now: () => number;
 }
 
-const ALLOW_OPEN: JoinDecision = { allow: true, roles: [], expiresAt: undefined, reason: '' };
+const ALLOW_OPEN: JoinDecision = {
+  allow: true,
+  roles: [],
+  expiresAt: undefined,
+  reason: '',
+  public: false,
+};
 
 /**
  * The join hook: whether a viewer may watch and chat in a stream (subscriber-only, paid, region
@@ -46,7 +57,7 @@ const ALLOW_OPEN: JoinDecision = { allow: true, roles: [], expiresAt: undefined,
  * are cached per (viewer, stream) for the TTL the app returns, identical concurrent checks share
  * one, and the rest are batched — one POST `{"checks": [...]}` per `batchMs` or per `batchMax`
  * checks, answered `{"results": [{"allow", "roles"?, "ttlS"?, "expiresAt"?, "reason"?}, ...]}` in
- * the same order. A check that fails (timeout, breaker open, malformed answer) follows the fail
+ * the same order (`"public": true` lets shared caches keep the stream's replay). A check that fails (timeout, breaker open, malformed answer) follows the fail
  * mode: open allows the join (uncached), closed refuses it with `unavailable`.
  */
 export class JoinHook {
@@ -105,7 +116,7 @@ export class JoinHook {
 }
 
 /** The error a refused join is answered with. */
-export function joinDenied(stream: string, decision: JoinDecision): RoarError {
+export function joinDenied(stream: string, decision: Pick<JoinDecision, 'reason'>): RoarError {
   return new RoarError(ErrorCode.JoinDenied, decision.reason || `not allowed to join ${stream}`);
 }
 
@@ -131,8 +142,9 @@ function parseResults(
 
 function parseResult(result: unknown, stream: string, limits: TtlLimits): Timed<JoinDecision> {
   if (typeof result !== 'object' || result === null) throw new Error('a result is not an object');
-  const { allow, roles, ttlS, expiresAt, reason } = result as Record<string, unknown>;
+  const { allow, roles, ttlS, expiresAt, reason, public: open } = result as Record<string, unknown>;
   if (typeof allow !== 'boolean') throw new Error('allow must be true or false');
+  if (open !== undefined && typeof open !== 'boolean') throw new Error('public must be a boolean');
   if (roles !== undefined && !Array.isArray(roles)) throw new Error('roles must be an array');
   if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
     throw new Error('expiresAt must be epoch milliseconds');
@@ -146,6 +158,7 @@ function parseResult(result: unknown, stream: string, limits: TtlLimits): Timed<
     roles: allow ? scoped : [],
     expiresAt: allow ? expiresAt : undefined,
     reason: typeof reason === 'string' ? reason.slice(0, 200) : '',
+    public: allow && open === true,
   };
   if (decision.expiresAt !== undefined && decision.expiresAt <= limits.now()) {
     decision.allow = false;

@@ -4,6 +4,7 @@ import { json, jsonError, type HttpReply, type HttpRequest, type Route } from '.
 import type { LogEvent } from '@roar/log';
 import { REPLAY_BUCKET_MS, type Bucket, type BucketCache } from './buckets.js';
 import type { RemovalIndex } from './removals.js';
+import { GATED_VARY, type ReplayAccess, type ReplayGrant } from './replay-access.js';
 
 /** The longest window one request may ask for. */
 export const MAX_WINDOW_MS = 5 * 60_000;
@@ -13,13 +14,28 @@ const HOT_MAX_AGE_S = 1;
 /** A final bucket at its current version never changes: a CDN keeps it. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const MS = /^(0|[1-9][0-9]{0,14})$/;
-/** Public, credential-free reads: any page may fetch them (players on other origins). */
+/**
+ * Any page may fetch them (players on other origins); with the join hook on they carry the
+ * viewer's `Authorization`, which a cross-origin page may send after a preflight.
+ */
 const PUBLIC_READ = { 'access-control-allow-origin': '*' };
 
 export interface ReplayRoutesOptions {
   buckets: BucketCache;
   removals: RemovalIndex;
   log: Logger;
+  /** The join hook's gate (when it is on): who may replay which stream, and how it is cached. */
+  access: ReplayAccess | undefined;
+}
+
+/** Ungated (no join hook): every stream is public. */
+const OPEN: ReplayGrant = { shared: true };
+
+/** A shared-cache policy made private for a stream the app did not mark public. */
+function cacheFor(grant: ReplayGrant, policy: string, gated: boolean): Record<string, string> {
+  if (grant.shared)
+    return gated ? { 'cache-control': policy, vary: GATED_VARY } : { 'cache-control': policy };
+  return { 'cache-control': policy.replace(/^public/, 'private'), vary: GATED_VARY };
 }
 
 /**
@@ -47,6 +63,9 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
     }
     return body;
   };
+  const gate = async (req: HttpRequest, stream: string): Promise<ReplayGrant | HttpReply> =>
+    o.access ? o.access.check(req, stream) : OPEN;
+  const isReply = (g: ReplayGrant | HttpReply): g is HttpReply => 'status' in g;
   const unavailable = (error: unknown): HttpReply => {
     o.log.warn('replay read failed', { error });
     return jsonError(503, 'unavailable', 'replay is briefly unavailable', { 'retry-after': '1' });
@@ -70,6 +89,9 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
             `from and to are ms since the epoch, from < to, at most ${MAX_WINDOW_MS} ms apart`,
           );
         }
+        // The cheap checks first; the join hook only for a well-formed request.
+        const grant = await gate(req, stream);
+        if (isReply(grant)) return grant;
         const withEvents = req.query.get('events') !== '0';
         const starts: number[] = [];
         for (let b = floorBucket(from); b < to; b += REPLAY_BUCKET_MS) starts.push(b);
@@ -100,7 +122,11 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
             ...(events ? { events } : {}),
           },
           {
-            'cache-control': `public, max-age=${allFinal ? WINDOW_MAX_AGE_S : HOT_MAX_AGE_S}`,
+            ...cacheFor(
+              grant,
+              `public, max-age=${allFinal ? WINDOW_MAX_AGE_S : HOT_MAX_AGE_S}`,
+              o.access !== undefined,
+            ),
             ...PUBLIC_READ,
           },
         );
@@ -120,6 +146,8 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
           return jsonError(400, 'invalid_field', `from must be a multiple of ${REPLAY_BUCKET_MS}`);
         if (asked !== null && ms(asked) === undefined)
           return jsonError(400, 'invalid_field', 'v must be a version number');
+        const grant = await gate(req, stream);
+        if (isReply(grant)) return grant;
         let b: Bucket;
         try {
           b = await bucket(stream, from);
@@ -135,15 +163,32 @@ export function replayRoutes(o: ReplayRoutesOptions): Route[] {
           status: 200,
           headers: {
             'content-type': 'application/json; charset=utf-8',
-            'cache-control': cache,
+            ...cacheFor(grant, cache, o.access !== undefined),
             ...PUBLIC_READ,
           },
           body: encoded(stream, b),
         };
       },
     },
+    // The CORS preflight of a cross-origin request that carries the viewer's Authorization.
+    ...['/v1/streams/:id/replay', '/v1/streams/:id/replay/buckets/:from'].map((pattern): Route => ({
+      method: 'options',
+      pattern,
+      handler: () => PREFLIGHT,
+    })),
   ];
 }
+
+const PREFLIGHT: HttpReply = {
+  status: 204,
+  headers: {
+    ...PUBLIC_READ,
+    allow: 'GET, OPTIONS',
+    'access-control-allow-methods': 'GET, OPTIONS',
+    'access-control-allow-headers': 'authorization',
+    'access-control-max-age': '600',
+  },
+};
 
 function bucketUrl(stream: string, b: Bucket): string {
   return `/v1/streams/${stream}/replay/buckets/${b.from}?v=${b.version}`;

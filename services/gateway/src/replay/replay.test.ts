@@ -15,7 +15,12 @@ function setup(log: EventLog = new MemoryLog()) {
   const clock = { now: () => now, set: (t: number) => (now = t) };
   const buckets = new BucketCache({ log, now: clock.now });
   const removals = new RemovalIndex({ log, now: clock.now });
-  const [window, bucket] = replayRoutes({ buckets, removals, log: silentLogger });
+  const [window, bucket] = replayRoutes({
+    buckets,
+    removals,
+    log: silentLogger,
+    access: undefined,
+  });
   const get = async (route: typeof window, path: string, params: Record<string, string>) => {
     const url = new URL(path, 'http://x');
     const req = {

@@ -1,0 +1,153 @@
+import {
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DeadLetter, DeadLetterJournal } from './dead-letters.js';
+
+export interface JetStreamDeadLetterOptions {
+  nc: NatsConnection;
+  /** The deployment's prefix (`ROAR_PREFIX`): it names the stream and its subjects. */
+  prefix: string;
+  /** Stream replicas in a JetStream cluster. Default 1. */
+  replicas?: number;
+}
+
+/** One stored message: a letter with a slice of its events. */
+interface Part {
+  part: number;
+  parts: number;
+  letter: DeadLetter;
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+/**
+ * Dead letters in a JetStream stream of their own, one per deployment: `<PREFIX>_WEBHOOK_DEAD`,
+ * file-stored, a letter in one or more parts (`<prefix>.webhook.dead.<id>.<part>`, each under
+ * `max_payload`). The bound (`ROAR_WEBHOOK_DEAD_LETTER_MAX` letters) is kept by `DeadLetters`,
+ * which deletes the oldest letter here when a new one would pass it.
+ * A stream rather than the log's own: letters are deleted one by one when redelivered, which the
+ * log's append-only retention would not allow, and they must outlive the log's `max_age`.
+ * Rather than the Redis store: the webhook process needs nothing but NATS.
+ */
+export class JetStreamDeadLetterJournal implements DeadLetterJournal {
+  readonly #o: JetStreamDeadLetterOptions;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #stream: string;
+  readonly #subject: string;
+
+  private constructor(o: JetStreamDeadLetterOptions, jsm: JetStreamManager) {
+    this.#o = o;
+    this.#js = jetstream(o.nc);
+    this.#jsm = jsm;
+    this.#stream = `${o.prefix.replaceAll('.', '_').toUpperCase()}_WEBHOOK_DEAD`;
+    this.#subject = `${o.prefix}.webhook.dead`;
+  }
+
+  /** Opens the journal, creating its stream the first time. */
+  static async open(o: JetStreamDeadLetterOptions): Promise<JetStreamDeadLetterJournal> {
+    const jsm = await jetstreamManager(o.nc, { checkAPI: false });
+    const j = new JetStreamDeadLetterJournal(o, jsm);
+    await j.#ensure();
+    return j;
+  }
+
+  get streamName(): string {
+    return this.#stream;
+  }
+
+  async load(): Promise<DeadLetter[]> {
+    const info = await this.#jsm.streams.info(this.#stream);
+    if (info.state.messages === 0) return [];
+    const consumer = await this.#js.consumers.get(this.#stream);
+    // Letters in the order of their first part; one missing a part (a crash between parts) was
+    // never acknowledged, so its batch is delivered again: it is skipped.
+    const parts = new Map<string, Part[]>();
+    let pending = info.state.messages;
+    while (pending > 0) {
+      const batch = await consumer.fetch({ max_messages: 256, expires: 5000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        pending = m.info.pending;
+        const part = JSON.parse(DECODER.decode(m.data)) as Part;
+        const list = parts.get(part.letter.id) ?? [];
+        list[part.part] = part;
+        parts.set(part.letter.id, list);
+        if (pending === 0) break;
+      }
+      if (got === 0) break;
+    }
+    // An ordered consumer goes away by itself once idle; deleting it now only saves the wait.
+    await Promise.resolve()
+      .then(() => consumer.delete())
+      .catch(() => false);
+    const out: DeadLetter[] = [];
+    for (const list of parts.values()) {
+      const first = list[0];
+      if (!first || list.length !== first.parts || list.some((p) => p === undefined)) continue;
+      out.push({ ...first.letter, events: list.flatMap((p) => p.letter.events) });
+    }
+    return out;
+  }
+
+  /**
+   * Stores `letter` in parts that each fit the server's `max_payload` (a batch of
+   * `ROAR_WEBHOOK_MAX_BATCH` events may not), every part under its own subject.
+   */
+  async put(letter: DeadLetter): Promise<void> {
+    const limit = Math.max(4096, this.#o.nc.info?.max_payload ?? 1 << 20) - 4096;
+    const chunks: DeadLetter['events'][] = [[]];
+    let size = 0;
+    for (const e of letter.events) {
+      const bytes = ENCODER.encode(JSON.stringify(e)).length + 1;
+      const last = chunks.at(-1)!;
+      if (size + bytes > limit && last.length > 0) {
+        chunks.push([e]);
+        size = bytes;
+      } else {
+        last.push(e);
+        size += bytes;
+      }
+    }
+    // A letter stored again (another failed attempt) drops its old parts first.
+    await this.delete(letter.id);
+    for (const [i, events] of chunks.entries()) {
+      const part: Part = { part: i, parts: chunks.length, letter: { ...letter, events } };
+      await this.#js.publish(
+        `${this.#subject}.${letter.id}.${i}`,
+        ENCODER.encode(JSON.stringify(part)),
+      );
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#jsm.streams.purge(this.#stream, { filter: `${this.#subject}.${id}.*` });
+  }
+
+  async #ensure(): Promise<void> {
+    const config = {
+      name: this.#stream,
+      subjects: [`${this.#subject}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_msgs_per_subject: 1,
+      num_replicas: this.#o.replicas ?? 1,
+    };
+    try {
+      await this.#jsm.streams.info(this.#stream);
+    } catch (error) {
+      if (!/stream not found/i.test(String(error))) throw error;
+      await this.#jsm.streams.add(config);
+    }
+  }
+}
