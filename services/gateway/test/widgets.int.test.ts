@@ -1,27 +1,16 @@
 import type { StateEvent } from '@roar/protocol';
-import { NatsServer, RedisServer, TestClient } from '@roar/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEnv, gatewayInProcess, type Node } from './cluster-harness.js';
+import { TestClient } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { gatewayInProcess, type Node, useBrokers } from './cluster-harness.js';
 import { token } from './harness.js';
 
 const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
-let nats: NatsServer;
-let redis: RedisServer;
-let n = 0;
-const prefix = (): string => `w${Date.now().toString(36)}${(n++).toString(36)}`;
-
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await nats[Symbol.asyncDispose]();
-  await redis[Symbol.asyncDispose]();
-});
+const brokers = useBrokers('w');
+const prefix = brokers.prefix;
 
 function gateway(p: string, env: Record<string, string> = {}): Promise<Node> {
   return gatewayInProcess({
-    ...clusterEnv(nats, redis, p),
+    ...brokers.env(p),
     ROAR_ADMIN_API_KEYS: `ops:${API_KEY}`,
     ...env,
   });
