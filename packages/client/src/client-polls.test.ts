@@ -1,23 +1,7 @@
 import type { PollEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { harness, settings } from '../test/client-harness.js';
-import { settle, type FakeTransport } from '../test/fakes.js';
-
-async function joined(t: FakeTransport, join: Promise<unknown>): Promise<void> {
-  t.push({
-    type: 'joined',
-    ref: t.last('join').ref ?? -1,
-    stream: 's',
-    viewers: { total: 1, text: '1 watching' },
-    history: [],
-    resumed: false,
-    gap: false,
-    reactions: [],
-    settings,
-    pinned: null,
-  });
-  await join;
-}
+import { answerJoin, harness } from '../test/client-harness.js';
+import { settle } from '../test/fakes.js';
 
 const poll = (ts: number, over: Partial<PollEvent> = {}): PollEvent => ({
   type: 'poll',
@@ -74,7 +58,9 @@ describe('RoarClient polls', () => {
     const t = await h.open();
     t.push({ type: 'pong', ref: t.last('ping').ref ?? -1, ts: h.clock.now() });
     await settle();
-    await joined(t, h.client.join('s'));
+    const join = h.client.join('s');
+    answerJoin(t, 's');
+    await join;
     const now = h.client.serverNow();
     t.push({ type: 'batch', stream: 's', events: [poll(now)] });
     h.clock.advance(1000);
