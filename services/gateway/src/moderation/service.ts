@@ -20,6 +20,7 @@ import {
   type StreamSettings,
 } from '@roar/store';
 import type { MessageIds } from '../base/message-ids.js';
+import type { StreamLog } from '../replay/stream-log.js';
 import type { StreamRegistry } from '../streams/stream-registry.js';
 import { requireAdmin, requireModerator, type Actor } from './actor.js';
 import { encodeControl, type ControlEvent } from './control.js';
@@ -43,18 +44,8 @@ export interface ModerationServiceOptions {
   eventLog?: ModerationLog | undefined;
 }
 
-/** Where moderation actions are appended, as audited (see `StreamLog.action`). */
-export interface ModerationLog {
-  action(
-    scope: string,
-    action: string,
-    by: string,
-    at: number,
-    target?: string,
-    reason?: string,
-    details?: Record<string, unknown>,
-  ): void;
-}
+/** Where moderation actions are appended, as audited: the durable log's `StreamLog.action`. */
+export type ModerationLog = Pick<StreamLog, 'action'>;
 
 export interface StreamStatsView {
   stream: string;
