@@ -6,7 +6,7 @@ import type { StateEvent } from '@roar/protocol';
 import { NatsServer, RedisServer, TestClient, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess, type Node } from '../cluster-harness.js';
-import { readyz } from './moderation-kit.js';
+import { allReady } from './moderation-kit.js';
 
 const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
 
@@ -62,11 +62,7 @@ it('a killed gateway’s viewer resumes elsewhere with exactly the keys changed;
   const env = { ...clusterEnv(nats, redis, prefix), ROAR_ADMIN_API_KEYS: `ops:${API_KEY}` };
   await using a = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'a' });
   await using b = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'b' });
-  for (const g of [a, b])
-    await waitFor(async () => (await readyz(g.port)) === 200, {
-      timeoutMs: 15_000,
-      message: 'gateways ready',
-    });
+  await allReady(a, b);
 
   expect((await write(a, 'PUT', 'score', '0/0')).status).toBe(200);
   expect((await write(a, 'PUT', 'over', 1)).status).toBe(200);
