@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mintToken } from './drivers/roar.mjs';
+import { MODES } from './modes.mjs';
 import { startBrokers } from './lib/brokers.mjs';
 import { installCleanup, killAll, procUsage, sleep } from './lib/proc.mjs';
 import { fetchMetrics, JWT_SECRET, metric, startServer } from './lib/servers.mjs';
@@ -236,16 +237,6 @@ async function replay(gw, chatStartedAt, cfg, ctx) {
 
 const round = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export const LOG_DEFAULTS = {
-  pairs: 3,
-  seconds: 8,
-  rate: 300,
-  chatters: 20,
-  viewers: 100,
-  requests: 3000,
-  concurrency: 32,
-};
-
 // Run alone.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
@@ -257,7 +248,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       pairs: { type: 'string' },
     },
   });
-  const cfg = { ...LOG_DEFAULTS };
+  // The full bench's settings (modes.mjs), flags override.
+  const cfg = { ...MODES.full.log };
   for (const [k, v] of Object.entries(values)) cfg[k] = Number(v);
   installCleanup();
   const started = Date.now();
