@@ -12,14 +12,16 @@
 //    and roar_log_reads_total from /metrics). Target: one bucket read per gateway.
 // Loopback only; every process it starts is killed on exit.
 import { connectJetStreamLog } from '@roar/log';
-import { freePort, TestClient } from '@roar/testkit';
+import { TestClient } from '@roar/testkit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mintToken } from './drivers/roar.mjs';
-import { installCleanup, killAll, procUsage, sleep, spawnChild } from './lib/proc.mjs';
+import { MODES } from './modes.mjs';
+import { startBrokers } from './lib/brokers.mjs';
+import { installCleanup, killAll, procUsage, sleep } from './lib/proc.mjs';
 import { fetchMetrics, JWT_SECRET, metric, startServer } from './lib/servers.mjs';
 
 const BUCKET_MS = 10_000;
@@ -27,23 +29,13 @@ const STREAM = 'logbench';
 
 export async function runLog(cfg, ctx) {
   const store = mkdtempSync(join(tmpdir(), 'roar-bench-js-'));
-  const [natsPort, redisPort] = [await freePort(), await freePort()];
-  const nats = spawnChild('nats-server', 'nats-server', [
-    ...['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', store],
-  ]);
-  const redis = spawnChild('redis-server', 'redis-server', [
-    ...['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
-  ]);
+  let brokers;
   try {
-    await Promise.all([
-      nats.waitFor(/Server is ready/),
-      redis.waitFor(/Ready to accept connections/),
-    ]);
+    brokers = await startBrokers({ jetstreamDir: store });
     const shared = {
       ROAR_MODE: 'gateway',
       ROAR_WORKERS: '1',
-      ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-      ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      ...brokers.env,
       ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
       ROAR_CHAT_RATE: '1000',
       ROAR_CHAT_BURST: '1000',
@@ -77,8 +69,7 @@ export async function runLog(cfg, ctx) {
     }
     throw new Error('unreachable');
   } finally {
-    await nats.stop('SIGKILL');
-    await redis.stop('SIGKILL');
+    await brokers?.stop();
     rmSync(store, { recursive: true, force: true });
   }
 }
@@ -246,16 +237,6 @@ async function replay(gw, chatStartedAt, cfg, ctx) {
 
 const round = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export const LOG_DEFAULTS = {
-  pairs: 3,
-  seconds: 8,
-  rate: 300,
-  chatters: 20,
-  viewers: 100,
-  requests: 3000,
-  concurrency: 32,
-};
-
 // Run alone.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
@@ -267,7 +248,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       pairs: { type: 'string' },
     },
   });
-  const cfg = { ...LOG_DEFAULTS };
+  // The full bench's settings (modes.mjs), flags override.
+  const cfg = { ...MODES.full.log };
   for (const [k, v] of Object.entries(values)) cfg[k] = Number(v);
   installCleanup();
   const started = Date.now();

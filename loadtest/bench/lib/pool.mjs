@@ -2,8 +2,10 @@
 // with a timeout each, and merges what they report.
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { addressesFor } from './addresses.mjs';
 import { Histogram } from './histogram.mjs';
 import { forkChild } from './proc.mjs';
+import { split } from './split.mjs';
 
 export const LOAD_GEN_NICE = 10;
 const SCRIPT = fileURLToPath(new URL('../load-gen.mjs', import.meta.url));
@@ -63,6 +65,30 @@ export class LoadPool {
 
   all(cmd, args, timeoutMs) {
     return Promise.all(this.workers.map((w) => w.request(cmd, args, timeoutMs)));
+  }
+
+  /**
+   * Opens `count` connections split evenly over the workers (`args` as the load generator's
+   * `open` takes them); worker i's share gets fresh source addresses (`perAddress` each) and the
+   * id prefix `${idPrefix}-${i}`. Resolves with the merged results.
+   */
+  async open(count, { idPrefix, perAddress, ...args }, timeoutMs) {
+    const shares = split(count, this.workers.length);
+    const results = await Promise.all(
+      this.workers.map((w, i) =>
+        w.request(
+          'open',
+          {
+            ...args,
+            count: shares[i],
+            idPrefix: `${idPrefix}-${i}`,
+            ...addressesFor(shares[i], perAddress),
+          },
+          timeoutMs,
+        ),
+      ),
+    );
+    return mergeOpen(results);
   }
 
   /** Merged stats of every worker: counts summed, histograms merged, closes by code. */

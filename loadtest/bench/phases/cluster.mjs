@@ -2,71 +2,27 @@
 // ROAR_WORKERS=1, one core's worth each) over a real nats-server and redis-server started here on
 // free ports, and the aggregator service. First the count freshness at `freshViewers` viewers of
 // one stream, then memory with `totalConnections` connections across all the gateways.
-import { freePort } from '@roar/testkit';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
+import { startAggregator, startBrokers, startGateways } from '../lib/brokers.mjs';
 import { INSPECT_ARGS, inspectorUrl } from '../lib/inspector.mjs';
 import { growth, takeSummary } from '../lib/heap-snapshot.mjs';
 import { LoadPool, mergeOpen } from '../lib/pool.mjs';
-import { procUsage, sleep, spawnChild, waitUntil } from '../lib/proc.mjs';
-import {
-  AGGREGATOR_MAIN,
-  fetchMetrics,
-  ladderChanges,
-  metric,
-  startServer,
-} from '../lib/servers.mjs';
+import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
+import { fetchMetrics, ladderChanges, metric, startServer } from '../lib/servers.mjs';
 import { round, split } from '../lib/split.mjs';
 
 export async function runCluster(cfg, ctx) {
   const out = { gateways: cfg.gateways, notes: [] };
-  const [natsPort, redisPort] = [await freePort(), await freePort()];
-  const nats = spawnChild('nats-server', 'nats-server', [
-    '-a',
-    '127.0.0.1',
-    '-p',
-    String(natsPort),
-  ]);
-  const redis = spawnChild('redis-server', 'redis-server', [
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    String(redisPort),
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ]);
-  await Promise.all([
-    nats.waitFor(/Server is ready/),
-    redis.waitFor(/Ready to accept connections/),
-  ]);
-  const shared = {
-    ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-    ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    ROAR_PREFIX: `bench${ctx.runId}`,
-    ROAR_LOG_LEVEL: 'info',
-  };
-  const aggregator = spawnChild('aggregator', process.execPath, [AGGREGATOR_MAIN], {
-    env: { ...shared, ROAR_AGG_PORT: '0' },
+  const brokers = await startBrokers();
+  const { nats, redis } = brokers;
+  const shared = { ...brokers.env, ROAR_PREFIX: `bench${ctx.runId}`, ROAR_LOG_LEVEL: 'info' };
+  const aggregator = await startAggregator(shared);
+  const gateways = await startGateways(cfg.gateways, {
+    name: 'gw',
+    nodeArgs: INSPECT_ARGS,
+    env: shared,
   });
-  await aggregator.waitFor(/partition acquired/, 20_000);
-  const gateways = await Promise.all(
-    Array.from({ length: cfg.gateways }, (_, i) =>
-      startServer('roar', {
-        name: `gw${i}`,
-        nodeArgs: INSPECT_ARGS,
-        env: {
-          ...shared,
-          ROAR_MODE: 'gateway',
-          ROAR_WORKERS: '1',
-          // A fresh Redis per run: no peer could restore it, so a gateway waiting for one would
-          // only refuse the bench's chat for its first seconds.
-          ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
-        },
-      }),
-    ),
-  );
   const viewers = new LoadPool('cluster-viewers', cfg.viewerWorkers);
   const joiner = new LoadPool('cluster-joiner', 1);
   const load = viewers.workers.map(() => 0);
@@ -204,11 +160,7 @@ export async function runCluster(cfg, ctx) {
   } finally {
     for (const g of gateways) g.proc.child.kill('SIGKILL');
     await Promise.all([viewers.stop(), joiner.stop()]);
-    await Promise.all([
-      aggregator.stop('SIGTERM', 3000),
-      nats.stop('SIGTERM', 3000),
-      redis.stop('SIGTERM', 3000),
-    ]);
+    await Promise.all([aggregator.stop('SIGTERM', 3000), brokers.stop('SIGTERM', 3000)]);
   }
   return out;
 }

@@ -3,11 +3,10 @@
 // generator can. Accepted viewers join one stream and stay; refusals must be 503 + Retry-After.
 // During and after, the gateway's /metrics tells its event-loop delay and degradation level.
 import { nowMs } from '../drivers/common.mjs';
-import { addressesFor } from '../lib/addresses.mjs';
-import { LoadPool, mergeOpen } from '../lib/pool.mjs';
+import { LoadPool } from '../lib/pool.mjs';
 import { sleep, waitUntil } from '../lib/proc.mjs';
 import { fetchJson, fetchMetrics, metric, startServer } from '../lib/servers.mjs';
-import { round, split } from '../lib/split.mjs';
+import { round } from '../lib/split.mjs';
 
 export const STORM_ADMISSION = {
   ROAR_ADMISSION_RATE: '1000',
@@ -44,28 +43,20 @@ export async function runConnectionStorm(cfg, ctx) {
   try {
     await sleep(1000);
     const t = nowMs();
-    const per = split(cfg.attempts, cfg.workers);
-    const result = mergeOpen(
-      await Promise.all(
-        pool.workers.map((w, i) =>
-          w.request(
-            'open',
-            {
-              driver: 'roar-lite',
-              host: '127.0.0.1',
-              port: srv.port,
-              count: per[i],
-              stream: 'storm',
-              idPrefix: `storm-${ctx.runId}-${i}`,
-              ...addressesFor(per[i], cfg.perAddress),
-              concurrency: cfg.concurrency,
-              timeBudgetMs: cfg.budgetMs,
-              timeoutMs: 15_000,
-            },
-            cfg.budgetMs + 30_000,
-          ),
-        ),
-      ),
+    const result = await pool.open(
+      cfg.attempts,
+      {
+        driver: 'roar-lite',
+        host: '127.0.0.1',
+        port: srv.port,
+        stream: 'storm',
+        idPrefix: `storm-${ctx.runId}`,
+        perAddress: cfg.perAddress,
+        concurrency: cfg.concurrency,
+        timeBudgetMs: cfg.budgetMs,
+        timeoutMs: 15_000,
+      },
+      cfg.budgetMs + 30_000,
     );
     const stormMs = nowMs() - t;
     ctx.log(

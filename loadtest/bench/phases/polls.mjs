@@ -4,14 +4,14 @@
 // the poll is closed. Measured: the results against the truth, the time from the close to every
 // viewer showing the final result, gateway CPU per vote against a reaction (the same burst of
 // reactions), and Redis commands per vote (INFO commandstats around the burst and the close).
-import { freePort } from '@roar/testkit';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
+import { startBrokers, startGateways } from '../lib/brokers.mjs';
 import { Worker } from '../lib/pool.mjs';
-import { procUsage, sleep, spawnChild, waitUntil } from '../lib/proc.mjs';
-import { JWT_SECRET, startServer } from '../lib/servers.mjs';
+import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
+import { JWT_SECRET } from '../lib/servers.mjs';
 import { round, split } from '../lib/split.mjs';
 
 const VOTERS = fileURLToPath(new URL('./polls-voters.mjs', import.meta.url));
@@ -26,35 +26,18 @@ export async function runPolls(cfg, ctx) {
     gateways: cfg.gateways,
     seconds: cfg.seconds,
   };
-  const [natsPort, redisPort] = [await freePort(), await freePort()];
-  const nats = spawnChild('nats-server', 'nats-server', [
-    '-a',
-    '127.0.0.1',
-    '-p',
-    String(natsPort),
-  ]);
-  const redis = spawnChild('redis-server', 'redis-server', [
-    ...['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
-  ]);
-  await Promise.all([nats.waitFor(/Server is ready/), redis.waitFor(/Ready to accept/)]);
-  const gateways = await Promise.all(
-    Array.from({ length: cfg.gateways }, (_, i) =>
-      startServer('roar', {
-        name: `poll-gw${i}`,
-        env: {
-          ROAR_MODE: 'gateway',
-          ROAR_WORKERS: '1',
-          ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-          ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-          ROAR_PREFIX: `bench${ctx.runId}`,
-          ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
-          ROAR_ADMIN_API_KEYS: `bench:${API_KEY}`,
-          // One vote and one reaction per voter: the per-user reaction rate is not what is measured.
-          ROAR_REACTION_BURST: '10',
-        },
-      }),
-    ),
-  );
+  const brokers = await startBrokers();
+  const { redisPort } = brokers;
+  const gateways = await startGateways(cfg.gateways, {
+    name: 'poll-gw',
+    env: {
+      ...brokers.env,
+      ROAR_PREFIX: `bench${ctx.runId}`,
+      ROAR_ADMIN_API_KEYS: `bench:${API_KEY}`,
+      // One vote and one reaction per voter: the per-user reaction rate is not what is measured.
+      ROAR_REACTION_BURST: '10',
+    },
+  });
   const workers = Array.from({ length: cfg.workers }, (_, i) => new Worker(`voters-${i}`, VOTERS));
   try {
     // Voter i on gateway i mod G; twin j (the same user) also on gateway j+1 mod G.
@@ -213,6 +196,8 @@ export async function runPolls(cfg, ctx) {
     return out;
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(gateways.map((g) => g.proc.stop('SIGKILL')));
+    await brokers.stop();
   }
 }
 

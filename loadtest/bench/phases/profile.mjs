@@ -37,24 +37,18 @@ export async function runProfile(cfg, results, ctx) {
   const windows = {};
   const out = { missed: missed.map((t) => t.id), dir: dir.slice(ROOT.length), windows: {} };
   try {
-    await Promise.all(
-      viewers.workers.map((w, i) =>
-        w.request(
-          'open',
-          {
-            driver: 'roar',
-            host: '127.0.0.1',
-            port: srv.port,
-            count: held[i],
-            stream: 'bench',
-            idPrefix: `prof-${ctx.runId}-${i}`,
-            ...addressesFor(held[i]),
-            concurrency: 64,
-            timeBudgetMs: 40_000,
-          },
-          70_000,
-        ),
-      ),
+    await viewers.open(
+      cfg.viewers,
+      {
+        driver: 'roar',
+        host: '127.0.0.1',
+        port: srv.port,
+        stream: 'bench',
+        idPrefix: `prof-${ctx.runId}`,
+        concurrency: 64,
+        timeBudgetMs: 40_000,
+      },
+      70_000,
     );
     await pub.workers[0].request('open', {
       driver: 'roar',

@@ -6,13 +6,13 @@
 // once), Redis commands per upvote (INFO, all commands during the burst, board reads included,
 // and the upvote batches alone from the gateways' `roar_qa_store_calls_total`), and the time from
 // the last upvote sent to every viewer showing the final order.
-import { freePort } from '@roar/testkit';
 import { msgpackCodec } from '@roar/protocol';
 import { Redis } from 'ioredis';
 import { createHmac } from 'node:crypto';
 import { nowMs, openSocket } from '../drivers/common.mjs';
-import { sleep, spawnChild, waitUntil } from '../lib/proc.mjs';
-import { JWT_SECRET, fetchMetrics, metric, startServer } from '../lib/servers.mjs';
+import { startBrokers, startGateways } from '../lib/brokers.mjs';
+import { sleep, waitUntil } from '../lib/proc.mjs';
+import { JWT_SECRET, fetchMetrics, metric } from '../lib/servers.mjs';
 
 const codec = msgpackCodec;
 const STREAM = 'qa-bench';
@@ -90,32 +90,12 @@ async function redisTotals(redis) {
 
 export async function runQa(cfg, ctx) {
   const out = { gateways: cfg.gateways, voters: cfg.voters, questions: cfg.questions, notes: [] };
-  const [natsPort, redisPort] = [await freePort(), await freePort()];
-  const nats = spawnChild('nats-server', 'nats-server', [
-    '-a',
-    '127.0.0.1',
-    '-p',
-    String(natsPort),
-  ]);
-  const redisProc = spawnChild('redis-server', 'redis-server', [
-    ...['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
-  ]);
-  await Promise.all([
-    nats.waitFor(/Server is ready/),
-    redisProc.waitFor(/Ready to accept connections/),
-  ]);
-  const env = {
-    ROAR_MODE: 'gateway',
-    ROAR_WORKERS: '1',
-    ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-    ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    ROAR_PREFIX: `qa${ctx.runId}`,
-    ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
-    ROAR_QA_ASK_INTERVAL_MS: '0',
-  };
-  const gateways = await Promise.all(
-    Array.from({ length: cfg.gateways }, (_, i) => startServer('roar', { name: `qa-gw${i}`, env })),
-  );
+  const brokers = await startBrokers();
+  const { redisPort } = brokers;
+  const gateways = await startGateways(cfg.gateways, {
+    name: 'qa-gw',
+    env: { ...brokers.env, ROAR_PREFIX: `qa${ctx.runId}`, ROAR_QA_ASK_INTERVAL_MS: '0' },
+  });
   const redis = new Redis(redisPort, '127.0.0.1');
   const clients = [];
   try {
@@ -210,6 +190,8 @@ export async function runQa(cfg, ctx) {
   } finally {
     for (const c of clients) c.close();
     redis.disconnect();
+    await Promise.all(gateways.map((g) => g.proc.stop('SIGKILL')));
+    await brokers.stop();
   }
   return out;
 }

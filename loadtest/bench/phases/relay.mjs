@@ -5,8 +5,9 @@
 // loopback; viewers and chatters are WebSocket clients in this process. Run alone:
 //   node loadtest/bench/run.mjs --only relay --out /tmp/relay-bench
 import { freePort, TestClient } from '@roar/testkit';
-import { procUsage, sleep, spawnChild } from '../lib/proc.mjs';
-import { AGGREGATOR_MAIN, startServer } from '../lib/servers.mjs';
+import { startAggregator, startBrokers } from '../lib/brokers.mjs';
+import { procUsage, sleep } from '../lib/proc.mjs';
+import { startServer } from '../lib/servers.mjs';
 
 /** NATS server totals (`/varz`): messages in and out so far. */
 async function varz(port) {
@@ -28,38 +29,19 @@ export async function runRelay(cfg, ctx) {
 }
 
 async function runVariant(cfg, variant, ctx) {
-  const [natsPort, monitorPort, redisPort] = [await freePort(), await freePort(), await freePort()];
-  const nats = spawnChild('nats-server', 'nats-server', [
-    '-a',
-    '127.0.0.1',
-    '-p',
-    String(natsPort),
-    '-m',
-    String(monitorPort),
-  ]);
-  const redis = spawnChild('redis-server', 'redis-server', [
-    ...['--bind', '127.0.0.1', '--port', String(redisPort)],
-    ...['--save', '', '--appendonly', 'no'],
-  ]);
+  const brokers = await startBrokers({ monitor: true });
+  const { monitorPort } = brokers;
   const clients = [];
-  const children = [nats, redis];
+  const children = [brokers.nats, brokers.redis];
   try {
-    await Promise.all([
-      nats.waitFor(/Server is ready/),
-      redis.waitFor(/Ready to accept connections/),
-    ]);
     const shared = {
-      ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-      ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      ...brokers.env,
       ROAR_PREFIX: `relay${ctx.runId}`,
       ROAR_LOG_LEVEL: 'info',
       ROAR_CHAT_RELAY: variant.relay ? 'on' : 'off',
     };
-    const aggregator = spawnChild('aggregator', process.execPath, [AGGREGATOR_MAIN], {
-      env: { ...shared, ROAR_AGG_PORT: '0' },
-    });
+    const aggregator = await startAggregator(shared);
     children.push(aggregator);
-    await aggregator.waitFor(/partition acquired/, 20_000);
     const gateways = [];
     for (let i = 0; i < cfg.processes; i++) {
       gateways.push(

@@ -8,13 +8,13 @@
 // against a fresh gateway; reported: how far from arrival order clients got in, and the time to
 // admit everyone.
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@roar/testkit';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
+import { startAggregator, startBrokers } from '../lib/brokers.mjs';
 import { Worker } from '../lib/pool.mjs';
-import { sleep, spawnChild, waitUntil } from '../lib/proc.mjs';
+import { sleep, waitUntil } from '../lib/proc.mjs';
 import { INSPECT_ARGS } from '../lib/inspector.mjs';
-import { AGGREGATOR_MAIN, fetchMetrics, metric, startServer } from '../lib/servers.mjs';
+import { fetchMetrics, metric, startServer } from '../lib/servers.mjs';
 import { round, split } from '../lib/split.mjs';
 
 const CLIENT = fileURLToPath(new URL('../scheduled-client.mjs', import.meta.url));
@@ -43,38 +43,10 @@ const pct = (sorted, p) =>
     ? null
     : round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))], 1);
 
+/** The brokers of a run; Redis takes DEBUG SLEEP (the toss stalls it; a loopback server of the bench's own). */
 async function brokers(ctx) {
-  const [natsPort, redisPort] = [await freePort(), await freePort()];
-  const nats = spawnChild('nats-server', 'nats-server', [
-    '-a',
-    '127.0.0.1',
-    '-p',
-    String(natsPort),
-  ]);
-  const redis = spawnChild('redis-server', 'redis-server', [
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    String(redisPort),
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    // DEBUG SLEEP stalls Redis at the toss (a loopback server of the bench's own).
-    '--enable-debug-command',
-    'yes',
-  ]);
-  await Promise.all([
-    nats.waitFor(/Server is ready/),
-    redis.waitFor(/Ready to accept connections/),
-  ]);
-  const shared = {
-    ROAR_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-    ROAR_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    ROAR_PREFIX: `sched${ctx.runId}`,
-    ROAR_LOG_LEVEL: 'info',
-  };
-  return { nats, redis, redisPort, shared };
+  const b = await startBrokers({ redisArgs: ['--enable-debug-command', 'yes'] });
+  return { ...b, shared: { ...b.env, ROAR_PREFIX: `sched${ctx.runId}`, ROAR_LOG_LEVEL: 'info' } };
 }
 
 /** Redis INFO commandstats: command → calls. */
@@ -117,13 +89,11 @@ function delta(before, after) {
 
 export async function runToss(cfg, ctx) {
   const b = await brokers(ctx);
-  const aggregator = spawnChild('aggregator', process.execPath, [AGGREGATOR_MAIN], {
-    env: { ...b.shared, ROAR_AGG_PORT: '0' },
-  });
   const workers = Array.from({ length: cfg.workers }, (_, i) => new Worker(`toss-${i}`, CLIENT));
+  let aggregator;
   let gateways = [];
   try {
-    await aggregator.waitFor(/partition acquired/, 20_000);
+    aggregator = await startAggregator(b.shared);
     gateways = await Promise.all(
       Array.from({ length: cfg.gateways }, (_, i) =>
         startServer('roar', {
@@ -249,9 +219,8 @@ export async function runToss(cfg, ctx) {
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await Promise.all(gateways.map((g) => g.proc.stop('SIGKILL')));
-    await aggregator.stop('SIGKILL');
-    await b.nats.stop('SIGKILL');
-    await b.redis.stop('SIGKILL');
+    await aggregator?.stop('SIGKILL');
+    await b.stop();
   }
 }
 
@@ -413,7 +382,6 @@ export async function runWarmCost(cfg, ctx) {
     return out;
   } finally {
     await gw?.proc.stop('SIGKILL');
-    await b.nats.stop('SIGKILL');
-    await b.redis.stop('SIGKILL');
+    await b.stop();
   }
 }

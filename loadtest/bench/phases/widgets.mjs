@@ -5,10 +5,10 @@
 import { mintToken } from '../drivers/roar.mjs';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
-import { LoadPool, mergeOpen } from '../lib/pool.mjs';
+import { LoadPool } from '../lib/pool.mjs';
 import { sleep, waitUntil } from '../lib/proc.mjs';
 import { JWT_SECRET, startServer } from '../lib/servers.mjs';
-import { round, split } from '../lib/split.mjs';
+import { round } from '../lib/split.mjs';
 
 const STREAM = 'widgets';
 const KEY = 'bench';
@@ -32,27 +32,18 @@ export async function runWidgets(cfg, ctx) {
   const viewers = new LoadPool('widgets-viewers', cfg.viewerWorkers);
   const pub = new LoadPool('widgets-pub', 1);
   try {
-    const shares = split(cfg.viewers, viewers.workers.length);
-    const opened = mergeOpen(
-      await Promise.all(
-        viewers.workers.map((w, i) =>
-          w.request(
-            'open',
-            {
-              driver: 'roar',
-              host: '127.0.0.1',
-              port: srv.port,
-              count: shares[i],
-              stream: STREAM,
-              idPrefix: `widgets-${ctx.runId}-${i}`,
-              ...addressesFor(shares[i]),
-              concurrency: 64,
-              timeBudgetMs: cfg.openBudgetMs,
-            },
-            cfg.openBudgetMs + 30_000,
-          ),
-        ),
-      ),
+    const opened = await viewers.open(
+      cfg.viewers,
+      {
+        driver: 'roar',
+        host: '127.0.0.1',
+        port: srv.port,
+        stream: STREAM,
+        idPrefix: `widgets-${ctx.runId}`,
+        concurrency: 64,
+        timeBudgetMs: cfg.openBudgetMs,
+      },
+      cfg.openBudgetMs + 30_000,
     );
     await pub.workers[0].request('open', {
       driver: 'roar',

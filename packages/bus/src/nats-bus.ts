@@ -18,6 +18,7 @@ import {
   type BusStatusListener,
   type Subscription,
 } from './bus.js';
+import { emitStatus, reportHandlerError } from './bus-errors.js';
 
 export interface NatsBusOptions {
   /** One or more `nats://host:port` URLs of the same cluster. */
@@ -301,23 +302,10 @@ export class NatsBus implements Bus {
   }
 
   #emit(status: BusStatus): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(status);
-      } catch (error) {
-        // One broken listener must not stop the others, nor the status tracking itself.
-        console.error(`bus status listener failed on ${status.type}`, error);
-      }
-    }
+    emitStatus(this.#listeners, status);
   }
 
   #report(error: unknown, subject: string): void {
-    try {
-      this.onError(error, subject);
-    } catch (onErrorFailure) {
-      // An exception escaping into nats.js's parser ends its read loop: the connection goes deaf
-      // until the ping check calls it stale (three ping intervals) and reconnects.
-      logHandlerError(onErrorFailure, subject);
-    }
+    reportHandlerError(this, error, subject);
   }
 }

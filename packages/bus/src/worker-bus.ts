@@ -9,6 +9,7 @@ import {
   type BusStatusListener,
   type Subscription,
 } from './bus.js';
+import { emitStatus, reportHandlerError } from './bus-errors.js';
 import {
   Slab,
   type Delivery,
@@ -246,20 +247,10 @@ export class WorkerBus implements Bus {
   }
 
   #emit(status: BusStatus): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(status);
-      } catch (error) {
-        console.error(`bus status listener failed on ${status.type}`, error);
-      }
-    }
+    emitStatus(this.#listeners, status);
   }
 
   #report(error: unknown, subject: string): void {
-    try {
-      this.onError(error, subject);
-    } catch (onErrorFailure) {
-      logHandlerError(onErrorFailure, subject);
-    }
+    reportHandlerError(this, error, subject);
   }
 }

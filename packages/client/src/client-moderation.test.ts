@@ -1,21 +1,10 @@
 import type { StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { chat, harness, settings } from '../test/client-harness.js';
+import { answerJoin, chat, harness, settings } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 
 async function joinedStream(t: FakeTransport, join: Promise<unknown>, stream = 's') {
-  t.push({
-    type: 'joined',
-    ref: t.last('join').ref ?? -1,
-    stream,
-    viewers: { total: 1, text: '1 watching' },
-    history: [],
-    resumed: false,
-    gap: false,
-    reactions: ['🔥'],
-    settings,
-    pinned: chat('pinned at join'),
-  });
+  answerJoin(t, stream, { reactions: ['🔥'], pinned: chat('pinned at join') });
   await join;
 }
 

@@ -1,22 +1,11 @@
 import type { PollEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { harness, settings } from '../test/client-harness.js';
+import { answerJoin, harness } from '../test/client-harness.js';
 import { Polls, type StreamPoll } from './polls.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 
 async function joined(t: FakeTransport, join: Promise<unknown>): Promise<void> {
-  t.push({
-    type: 'joined',
-    ref: t.last('join').ref ?? -1,
-    stream: 's',
-    viewers: { total: 1, text: '1 watching' },
-    history: [],
-    resumed: false,
-    gap: false,
-    reactions: [],
-    settings,
-    pinned: null,
-  });
+  answerJoin(t, 's');
   await join;
 }
 
@@ -78,7 +67,9 @@ describe('Polls (@roar/client/polls)', () => {
     const t = await h.open();
     t.push({ type: 'pong', ref: t.last('ping').ref ?? -1, ts: h.clock.now() });
     await settle();
-    await joined(t, h.client.join('s'));
+    const join = h.client.join('s');
+    answerJoin(t, 's');
+    await join;
     const now = h.client.serverNow();
     t.push({ type: 'batch', stream: 's', events: [poll(now)] });
     h.clock.advance(1000);

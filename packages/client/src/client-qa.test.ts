@@ -1,6 +1,6 @@
 import type { QaEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { harness, settings } from '../test/client-harness.js';
+import { answerJoin, harness } from '../test/client-harness.js';
 import { settle } from '../test/fakes.js';
 import { Qa, type StreamQa } from './qa.js';
 
@@ -58,18 +58,7 @@ describe('Qa (@roar/client/qa)', () => {
     t.push({ type: 'pong', ref: t.last('ping').ref ?? -1, ts: h.clock.now() });
     await settle();
     void h.client.join('s');
-    t.push({
-      type: 'joined',
-      ref: t.last('join').ref ?? -1,
-      stream: 's',
-      viewers: { total: 1, text: '1 watching' },
-      history: [],
-      resumed: false,
-      gap: false,
-      reactions: [],
-      settings,
-      pinned: null,
-    });
+    answerJoin(t, 's');
     const now = h.client.serverNow();
     t.push({ type: 'batch', stream: 's', events: [board(1, now)] });
     t.push({ type: 'batch', stream: 's', events: [{ type: 'qa', rev: 'x' } as never] });

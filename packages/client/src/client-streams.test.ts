@@ -1,32 +1,17 @@
 import type { ChatEvent, StreamEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { chat, harness, settings } from '../test/client-harness.js';
+import { answerJoin, chat, harness, settings } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 import { JOIN_RETRIES } from './joins.js';
 
 const viewers = { total: 3, text: '3 watching' };
 
-/** Answers the client's last join; built loosely so newer reply fields need no change here. */
-function joined(
+/** Answers the client's last join: three viewers, the 🔥 reaction, no history unless given. */
+const joined = (
   t: FakeTransport,
   stream: string,
   fields: { history?: ChatEvent[]; resumed?: boolean; gap?: boolean } = {},
-): void {
-  const ref = t.last('join').ref;
-  t.push({
-    type: 'joined',
-    ...(ref !== undefined ? { ref } : {}),
-    stream,
-    viewers,
-    history: [],
-    resumed: false,
-    gap: false,
-    reactions: ['🔥'],
-    settings,
-    pinned: null,
-    ...fields,
-  });
-}
+): void => answerJoin(t, stream, { viewers, reactions: ['🔥'], ...fields });
 
 function batch(t: FakeTransport, stream: string, events: (StreamEvent | object)[]): void {
   t.push({ type: 'batch', stream, events });

@@ -1,25 +1,10 @@
 import type { StateEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { harness, settings } from '../test/client-harness.js';
+import { answerJoin, harness } from '../test/client-harness.js';
 import { settle, type FakeTransport } from '../test/fakes.js';
 import { ClientErrorCode } from './errors.js';
 import { LiveStates, type StateChange } from './live-state.js';
 
-function joined(t: FakeTransport, stream: string): void {
-  const ref = t.last('join').ref;
-  t.push({
-    type: 'joined',
-    ...(ref !== undefined ? { ref } : {}),
-    stream,
-    viewers: { total: 1, text: '1 watching' },
-    history: [],
-    resumed: false,
-    gap: false,
-    reactions: [],
-    settings,
-    pinned: null,
-  });
-}
 const state = (t: FakeTransport, stream: string, event: Omit<StateEvent, 'type'>): void =>
   t.push({ type: 'batch', stream, events: [{ type: 'state', ...event }] });
 
@@ -31,7 +16,7 @@ describe('LiveStates (@roar/client/live-state)', () => {
     states.on('state', (c) => seen.push(c));
     const t = await h.open();
     void h.client.join('s');
-    joined(t, 's');
+    answerJoin(t, 's');
     const live = states.of('s');
     const changes: string[] = [];
     live.on('change', (c) => changes.push(`${c.key}=${JSON.stringify(c.value)}@${c.version}`));
@@ -77,7 +62,7 @@ describe('LiveStates (@roar/client/live-state)', () => {
     const states = new LiveStates(h.client);
     let t = await h.open();
     void h.client.join('s');
-    joined(t, 's');
+    answerJoin(t, 's');
     expect(t.last('join').stateVersion).toBeUndefined();
     state(t, 's', {
       version: 30,
@@ -96,7 +81,7 @@ describe('LiveStates (@roar/client/live-state)', () => {
     const h = harness();
     let t = await h.open();
     void h.client.join('s');
-    joined(t, 's');
+    answerJoin(t, 's');
     state(t, 's', {
       version: 30,
       snapshot: true,
@@ -118,7 +103,7 @@ describe('LiveStates (@roar/client/live-state)', () => {
     t.push({ type: 'pong', ref: ping.ref ?? -1, ts: h.clock.now() });
     await settle();
     void h.client.join('s');
-    joined(t, 's');
+    answerJoin(t, 's');
     const now = h.client.serverNow();
     state(t, 's', { version: 5, changes: { score: { version: 5, ts: now, value: 'SIX' } } });
     expect(states.of('s').get('score')).toBeUndefined();

@@ -1,4 +1,4 @@
-import type { ChatEvent, PublicSettings } from '@roar/protocol';
+import type { ChatEvent, JoinedMessage, PublicSettings } from '@roar/protocol';
 import { memoryStorage } from '../src/anon-id.js';
 import { RoarClient } from '../src/index.js';
 import type { RoarClientEvents } from '../src/events.js';
@@ -104,3 +104,28 @@ export const settings: PublicSettings = {
   reactionsEnabled: true,
   links: 'allow',
 };
+
+/**
+ * The server answers the client's last join on `t`: one viewer, no history, no pin, the rules
+ * above; `fields` override any of it.
+ */
+export function answerJoin(
+  t: FakeTransport,
+  stream: string,
+  fields: Partial<Omit<JoinedMessage, 'type' | 'ref' | 'stream'>> = {},
+): void {
+  const ref = t.last('join').ref;
+  t.push({
+    type: 'joined',
+    ...(ref !== undefined ? { ref } : {}),
+    stream,
+    viewers: { total: 1, text: '1 watching' },
+    history: [],
+    resumed: false,
+    gap: false,
+    reactions: [],
+    settings,
+    pinned: null,
+    ...fields,
+  });
+}

@@ -22,7 +22,7 @@ import { encode, ensureStream, readEvents } from './jetstream-stream.js';
 import {
   DEFAULT_APPEND_QUEUE,
   DEFAULT_RETENTION,
-  emptyDrops,
+  emptyStats,
   LogUnavailableError,
   type AppendQueueOptions,
   type EventLog,
@@ -75,13 +75,7 @@ export class JetStreamLog implements EventLog {
   readonly #subjects: LogSubjects;
   readonly #config: Partial<StreamConfig> & { name: string };
   readonly #queue: AppendQueue;
-  readonly #stats: LogStats = {
-    appended: 0,
-    stored: 0,
-    dropped: emptyDrops(),
-    queued: 0,
-    reads: 0,
-  };
+  readonly #stats: LogStats = emptyStats();
   readonly #maxInFlight: number;
   readonly #slackMs: number;
   readonly #timer: NodeJS.Timeout;

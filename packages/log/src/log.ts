@@ -109,8 +109,15 @@ export class LogUnavailableError extends Error {
   }
 }
 
-export function emptyDrops(): Record<DropReason, number> {
-  return { queue_full: 0, unavailable: 0, failed: 0, closed: 0 };
+/** Every counter at zero, as a log starts. */
+export function emptyStats(): LogStats {
+  return {
+    appended: 0,
+    stored: 0,
+    dropped: { queue_full: 0, unavailable: 0, failed: 0, closed: 0 },
+    queued: 0,
+    reads: 0,
+  };
 }
 
 /** Caps a requested limit to what one read returns. */

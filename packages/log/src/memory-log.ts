@@ -1,7 +1,7 @@
 import { LOG_SCHEMA_VERSION, type LogAppend, type LogEvent, type LogEventType } from './events.js';
 import {
   DEFAULT_RETENTION,
-  emptyDrops,
+  emptyStats,
   readLimit,
   type EventLog,
   type LogQuery,
@@ -42,13 +42,7 @@ export class MemoryLog implements EventLog {
   #seq = 0;
   #bytes = 0;
   #closed = false;
-  readonly #stats: LogStats = {
-    appended: 0,
-    stored: 0,
-    dropped: emptyDrops(),
-    queued: 0,
-    reads: 0,
-  };
+  readonly #stats: LogStats = emptyStats();
 
   constructor(options: MemoryLogOptions = {}) {
     this.#retention = { ...DEFAULT_RETENTION, ...options.retention };

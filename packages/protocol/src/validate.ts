@@ -200,23 +200,30 @@ function readQuestionId(fields: Fields, ref: number | undefined, key = 'id'): st
   return id;
 }
 
-/** A moderator's Q&A action, strictly (the `action` of a `qa_mod`); the SDK checks with it too. */
-export function parseQaAction(value: unknown, ref?: number): QaAction {
+/**
+ * Checks that `value` is an `action` object: its `type` one of `types`' keys, and no field that
+ * type does not `allow`; else an InvalidField error that names the types or the field.
+ */
+function checkAction<T extends string>(
+  value: unknown,
+  types: Record<T, unknown>,
+  allow: (type: T, key: string) => boolean,
+  ref: number | undefined,
+): asserts value is Record<string, unknown> & { type: T } {
   if (
     !isPlainObject(value) ||
     typeof value.type !== 'string' ||
-    !Object.hasOwn(QA_ACTIONS, value.type)
+    !Object.hasOwn(types, value.type)
   ) {
     throw fail(
       ErrorCode.InvalidField,
-      `action.type must be one of ${Object.keys(QA_ACTIONS).join(', ')}`,
+      `action.type must be one of ${Object.keys(types).join(', ')}`,
       ref,
     );
   }
-  const type = value.type as QaAction['type'];
-  const withId = QA_ACTIONS[type];
+  const type = value.type as T;
   for (const key of Object.keys(value)) {
-    if (key !== 'type' && !(withId && key === 'id')) {
+    if (!allow(type, key)) {
       throw fail(
         ErrorCode.InvalidField,
         `unknown field "action.${key.slice(0, 32)}" in ${type}`,
@@ -224,33 +231,25 @@ export function parseQaAction(value: unknown, ref?: number): QaAction {
       );
     }
   }
+}
+
+/** A moderator's Q&A action, strictly (the `action` of a `qa_mod`); the SDK checks with it too. */
+export function parseQaAction(value: unknown, ref?: number): QaAction {
+  checkAction(
+    value,
+    QA_ACTIONS,
+    (type, key) => key === 'type' || (QA_ACTIONS[type] && key === 'id'),
+    ref,
+  );
+  const type = value.type;
   if (type === 'open' || type === 'close' || type === 'unpick') return { type };
   return { type, id: readQuestionId(value, ref, 'id') };
 }
 
 /** A moderation action, strictly (the `action` of a `mod`); the SDK checks with it too. */
 export function parseModAction(value: unknown, ref?: number): ModAction {
-  if (
-    !isPlainObject(value) ||
-    typeof value.type !== 'string' ||
-    !Object.hasOwn(ACTION_FIELDS, value.type)
-  ) {
-    throw fail(
-      ErrorCode.InvalidField,
-      `action.type must be one of ${Object.keys(ACTION_FIELDS).join(', ')}`,
-      ref,
-    );
-  }
-  const type = value.type as ModAction['type'];
-  for (const key of Object.keys(value)) {
-    if (!ACTION_FIELDS[type].includes(key)) {
-      throw fail(
-        ErrorCode.InvalidField,
-        `unknown field "action.${key.slice(0, 32)}" in ${type}`,
-        ref,
-      );
-    }
-  }
+  checkAction(value, ACTION_FIELDS, (type, key) => ACTION_FIELDS[type].includes(key), ref);
+  const type = value.type;
   const reason =
     value.reason === undefined ? {} : { reason: readString(value, 'reason', 200, ref) };
   const userId = (): string => {

@@ -11,6 +11,7 @@ import {
 } from '@roar/testkit';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { loadGatewayConfig } from '../src/base/config.js';
 import { Gateway } from '../src/gateway.js';
 import { TEST_SECRET, token } from './harness.js';
@@ -47,6 +48,52 @@ export function clusterEnv(
     ROAR_LADDER_LOOP_DELAY_MS: '5000',
     // Each test starts an empty Redis: no peer could restore it, so waiting would only slow chat.
     ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
+  };
+}
+
+/** A test file's brokers (see `useBrokers`). */
+export interface FileBrokers {
+  readonly nats: NatsServer;
+  readonly redis: RedisServer;
+  /** A key prefix no other test of the run has: the file's tag, the time, a counter. */
+  prefix(): string;
+  /** `clusterEnv` over these brokers. */
+  env(prefix: string): Record<string, string>;
+  /** `aggregatorInProcess` over these brokers. */
+  aggregator(prefix: string): ReturnType<typeof aggregatorInProcess>;
+}
+
+/**
+ * One nats-server and one redis-server for the whole test file: started before its first test,
+ * stopped after its last (register at the file's top level). Tests share them and keep apart by
+ * prefix, so each test takes its own `prefix()`.
+ */
+export function useBrokers(tag: string): FileBrokers {
+  let nats: NatsServer | undefined;
+  let redis: RedisServer | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await nats?.[Symbol.asyncDispose]();
+    await redis?.[Symbol.asyncDispose]();
+  });
+  const started = <T>(server: T | undefined): T => {
+    if (server === undefined) throw new Error('useBrokers: the brokers start in beforeAll');
+    return server;
+  };
+  return {
+    get nats() {
+      return started(nats);
+    },
+    get redis() {
+      return started(redis);
+    },
+    prefix: () => `${tag}${Date.now().toString(36)}${(n++).toString(36)}`,
+    env: (prefix) => clusterEnv(started(nats), started(redis), prefix),
+    aggregator: (prefix) => aggregatorInProcess(started(nats), started(redis), prefix),
   };
 }
 

@@ -1,26 +1,9 @@
-import { NatsServer, RedisServer, freePort, waitFor, type TestClient } from '@roar/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  REPORT_MS,
-  aggregatorInProcess,
-  clusterEnv,
-  gatewayInProcess,
-  gatewayProcess,
-} from './cluster-harness.js';
+import { freePort, waitFor, type TestClient } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { REPORT_MS, gatewayInProcess, gatewayProcess, useBrokers } from './cluster-harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-let n = 0;
-const prefix = (): string => `c${Date.now().toString(36)}${(n++).toString(36)}`;
-
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await nats[Symbol.asyncDispose]();
-  await redis[Symbol.asyncDispose]();
-});
+const brokers = useBrokers('c');
+const prefix = brokers.prefix;
 
 const lastTotal = (c: TestClient, stream: string): number | undefined =>
   c.eventsOf(stream, 'viewers').at(-1)?.total;
@@ -37,9 +20,9 @@ const chatTexts = (c: TestClient, stream: string): string[] =>
 describe('gateways over real NATS and Redis', () => {
   it('carries chat from gateway A to viewers on gateway B, and history across them', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
-    await using a = await gatewayInProcess(clusterEnv(nats, redis, p));
-    await using b = await gatewayInProcess(clusterEnv(nats, redis, p));
+    await using agg = await brokers.aggregator(p);
+    await using a = await gatewayInProcess(brokers.env(p));
+    await using b = await gatewayInProcess(brokers.env(p));
     const onA = await a.viewer('x', { user: 'asha' });
     const onB = await b.viewer('x', { user: 'ben' });
     await onA.request({ type: 'chat', stream: 'x', text: 'from A' });
@@ -49,7 +32,7 @@ describe('gateways over real NATS and Redis', () => {
       expect(chatTexts(c, 'x').sort()).toEqual(['from A', 'from B']);
     }
     // A gateway that never held the stream reads its history from Redis once.
-    await using c = await gatewayInProcess(clusterEnv(nats, redis, p));
+    await using c = await gatewayInProcess(brokers.env(p));
     const late = await c.viewer('x', { user: 'late' });
     const joined = late.messages.find((m) => m.type === 'joined');
     expect(joined?.type === 'joined' && joined.history.map((h) => h.text).sort()).toEqual([
@@ -61,9 +44,9 @@ describe('gateways over real NATS and Redis', () => {
 
   it('sums counts over gateways and pushes the same total to viewers on both', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
-    await using a = await gatewayInProcess(clusterEnv(nats, redis, p));
-    await using b = await gatewayInProcess(clusterEnv(nats, redis, p));
+    await using agg = await brokers.aggregator(p);
+    await using a = await gatewayInProcess(brokers.env(p));
+    await using b = await gatewayInProcess(brokers.env(p));
     const viewers = [await a.viewer('s'), await a.viewer('s'), await b.viewer('s')];
     for (const v of viewers) await totalIs(v, 's', 3);
     const res = await fetch(`http://127.0.0.1:${b.port}/v1/streams/s/viewers`);
@@ -73,10 +56,10 @@ describe('gateways over real NATS and Redis', () => {
 
   it('runs several worker shards on one port, each reporting, with merged metrics', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
+    await using agg = await brokers.aggregator(p);
     const port = String(await freePort());
     await using multi = await gatewayProcess({
-      ...clusterEnv(nats, redis, p),
+      ...brokers.env(p),
       ROAR_WORKERS: '2',
       ROAR_PORT: port,
     });
@@ -104,9 +87,9 @@ describe('gateways over real NATS and Redis', () => {
 
   it('drops a killed gateway’s viewers from the total within the expiry', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
-    await using a = await gatewayInProcess(clusterEnv(nats, redis, p));
-    await using doomed = await gatewayProcess(clusterEnv(nats, redis, p));
+    await using agg = await brokers.aggregator(p);
+    await using a = await gatewayInProcess(brokers.env(p));
+    await using doomed = await gatewayProcess(brokers.env(p));
     const watcher = await a.viewer('k');
     for (let i = 0; i < 3; i++) await doomed.viewer('k');
     await totalIs(watcher, 'k', 4);
@@ -121,15 +104,15 @@ describe('gateways over real NATS and Redis', () => {
 
   it('survives a NATS restart: viewers stay connected and fanout resumes by itself', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
-    await using a = await gatewayInProcess(clusterEnv(nats, redis, p));
-    await using b = await gatewayInProcess(clusterEnv(nats, redis, p));
+    await using agg = await brokers.aggregator(p);
+    await using a = await gatewayInProcess(brokers.env(p));
+    await using b = await gatewayInProcess(brokers.env(p));
     const onA = await a.viewer('n', { user: 'asha' });
     const onB = await b.viewer('n', { user: 'ben' });
-    await nats.stop();
+    await brokers.nats.stop();
     const during = await onA.request({ type: 'chat', stream: 'n', text: 'while down' });
     expect(during).toMatchObject({ type: 'error', code: 'unavailable' });
-    await nats.start();
+    await brokers.nats.start();
     await waitFor(() => (a.bus?.connected ?? false) && (b.bus?.connected ?? false), {
       timeoutMs: 15_000,
       message: 'gateways reconnected',
@@ -147,10 +130,10 @@ describe('gateways over real NATS and Redis', () => {
 
   it('keeps chat flowing while Redis is down and counts the missing history', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
-    await using a = await gatewayInProcess(clusterEnv(nats, redis, p));
+    await using agg = await brokers.aggregator(p);
+    await using a = await gatewayInProcess(brokers.env(p));
     const v = await a.viewer('r', { user: 'asha' });
-    await redis.stop();
+    await brokers.redis.stop();
     try {
       expect((await v.request({ type: 'chat', stream: 'r', text: 'no redis' })).type).toBe('ack');
       await v.waitForMessage(
@@ -171,16 +154,16 @@ describe('gateways over real NATS and Redis', () => {
         { timeoutMs: 5000, message: 'failures counted' },
       );
     } finally {
-      await redis.start();
+      await brokers.redis.start();
     }
     void agg;
   });
 
   it('resumes across gateways with exactly the missed messages', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
-    await using a = await gatewayInProcess(clusterEnv(nats, redis, p));
-    await using b = await gatewayInProcess(clusterEnv(nats, redis, p));
+    await using agg = await brokers.aggregator(p);
+    await using a = await gatewayInProcess(brokers.env(p));
+    await using b = await gatewayInProcess(brokers.env(p));
     const talker = await b.viewer('m', { user: 'talker' });
     const reader = await a.viewer('m', { user: 'reader' });
     await talker.request({ type: 'chat', stream: 'm', text: 'seen' });

@@ -1,25 +1,14 @@
 import type { PollEvent } from '@roar/protocol';
-import { NatsServer, RedisServer, waitFor, type TestClient } from '@roar/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEnv, gatewayInProcess, gatewayProcess, type Node } from './cluster-harness.js';
+import { RedisServer, waitFor, type TestClient } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { gatewayInProcess, gatewayProcess, type Node, useBrokers } from './cluster-harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-let n = 0;
-const prefix = (): string => `p${Date.now().toString(36)}${(n++).toString(36)}`;
+const brokers = useBrokers('p');
+const prefix = brokers.prefix;
 const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
 
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await nats[Symbol.asyncDispose]();
-  await redis[Symbol.asyncDispose]();
-});
-
 const env = (p: string): Record<string, string> => ({
-  ...clusterEnv(nats, redis, p),
+  ...brokers.env(p),
   ROAR_ADMIN_API_KEYS: `ops:${API_KEY}`,
   ROAR_POLL_FLUSH_MS: '50',
   ROAR_POLL_RESULTS_MS: '200',

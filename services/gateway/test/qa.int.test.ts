@@ -1,22 +1,11 @@
 import type { QaEvent } from '@roar/protocol';
-import { NatsServer, RedisServer, type TestClient } from '@roar/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEnv, gatewayInProcess, type Node } from './cluster-harness.js';
+import type { TestClient } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { gatewayInProcess, type Node, useBrokers } from './cluster-harness.js';
 import { token } from './harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-let n = 0;
-const prefix = (): string => `qa${Date.now().toString(36)}${(n++).toString(36)}`;
-
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await nats[Symbol.asyncDispose]();
-  await redis[Symbol.asyncDispose]();
-});
+const brokers = useBrokers('qa');
+const prefix = brokers.prefix;
 
 const board = (c: TestClient, stream: string): QaEvent | undefined =>
   c.eventsOf(stream, 'qa').at(-1);
@@ -53,7 +42,7 @@ async function reply(
 }
 
 const env = (p: string): Record<string, string> => ({
-  ...clusterEnv(nats, redis, p),
+  ...brokers.env(p),
   ROAR_QA_ASK_INTERVAL_MS: '60000',
 });
 

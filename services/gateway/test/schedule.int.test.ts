@@ -1,27 +1,16 @@
 // Issue 18 over real NATS and Redis with several gateways: a schedule put through one gateway's
 // admin API reaches the others (news on the bus, the store at start), the named gateways hold
 // the stream without counting anyone, keep it current, and serve a late viewer from memory.
-import { NatsServer, RedisServer, waitFor, type TestClient } from '@roar/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregatorInProcess, clusterEnv, gatewayInProcess, type Node } from './cluster-harness.js';
+import { waitFor, type TestClient } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { gatewayInProcess, type Node, useBrokers } from './cluster-harness.js';
 import { API_KEY } from './moderation-harness.js';
 
-let nats: NatsServer;
-let redis: RedisServer;
-let n = 0;
-const prefix = (): string => `sc${Date.now().toString(36)}${(n++).toString(36)}`;
-
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await nats[Symbol.asyncDispose]();
-  await redis[Symbol.asyncDispose]();
-});
+const brokers = useBrokers('sc');
+const prefix = brokers.prefix;
 
 const env = (p: string, id: string) => ({
-  ...clusterEnv(nats, redis, p),
+  ...brokers.env(p),
   ROAR_GATEWAY_ID: id,
   ROAR_ADMIN_API_KEYS: `ops:${API_KEY}`,
 });
@@ -43,7 +32,7 @@ const lastTotal = (c: TestClient, stream: string): number | undefined =>
 describe('scheduled warm-up over real NATS and Redis', () => {
   it('warms the named gateways, counts nobody, keeps the stream current, and lets go on cancel', async () => {
     const p = prefix();
-    await using agg = await aggregatorInProcess(nats, redis, p);
+    await using agg = await brokers.aggregator(p);
     await using a = await gatewayInProcess(env(p, 'gw-a'));
     await using b = await gatewayInProcess(env(p, 'gw-b'));
     await using c = await gatewayInProcess(env(p, 'gw-c'));

@@ -3,22 +3,11 @@ import type { TestClient } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { token } from './harness.js';
 import { API_KEY, moderationSetup, useOpenApi } from './moderation-harness.js';
+import { stateView } from './state-view.js';
 
 const api = useOpenApi();
 const states = (c: TestClient, stream = 's'): StateEvent[] => c.eventsOf(stream, 'state');
-/** The value of `key` a viewer holds after applying every state event it got, in order. */
-function view(c: TestClient, stream = 's'): Map<string, { version: number; value: unknown }> {
-  const map = new Map<string, { version: number; value: unknown }>();
-  for (const e of states(c, stream)) {
-    if (e.snapshot) map.clear();
-    for (const [k, entry] of Object.entries(e.changes)) {
-      if ((map.get(k)?.version ?? 0) >= entry.version) continue;
-      if (entry.deleted) map.delete(k);
-      else map.set(k, { version: entry.version, value: entry.value });
-    }
-  }
-  return map;
-}
+const view = (c: TestClient, stream = 's') => stateView(c, stream);
 
 describe('live widgets (embedded)', () => {
   it('lets a broadcaster set, patch and delete keys over WebSocket, conditional and idempotent', async () => {

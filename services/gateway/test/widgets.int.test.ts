@@ -1,46 +1,24 @@
 import type { StateEvent } from '@roar/protocol';
-import { NatsServer, RedisServer, TestClient } from '@roar/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEnv, gatewayInProcess, type Node } from './cluster-harness.js';
+import { TestClient } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import { gatewayInProcess, type Node, useBrokers } from './cluster-harness.js';
 import { token } from './harness.js';
+import { stateValues } from './state-view.js';
 
 const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
-let nats: NatsServer;
-let redis: RedisServer;
-let n = 0;
-const prefix = (): string => `w${Date.now().toString(36)}${(n++).toString(36)}`;
-
-beforeAll(async () => {
-  nats = await NatsServer.start();
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await nats[Symbol.asyncDispose]();
-  await redis[Symbol.asyncDispose]();
-});
+const brokers = useBrokers('w');
+const prefix = brokers.prefix;
 
 function gateway(p: string, env: Record<string, string> = {}): Promise<Node> {
   return gatewayInProcess({
-    ...clusterEnv(nats, redis, p),
+    ...brokers.env(p),
     ROAR_ADMIN_API_KEYS: `ops:${API_KEY}`,
     ...env,
   });
 }
 
 const states = (c: TestClient, stream: string): StateEvent[] => c.eventsOf(stream, 'state');
-/** The values a viewer holds after applying every state event it got, in order. */
-function view(c: TestClient, stream: string): Record<string, unknown> {
-  const map = new Map<string, { version: number; value: unknown }>();
-  for (const e of states(c, stream)) {
-    if (e.snapshot) map.clear();
-    for (const [k, entry] of Object.entries(e.changes)) {
-      if ((map.get(k)?.version ?? 0) >= entry.version) continue;
-      if (entry.deleted) map.delete(k);
-      else map.set(k, { version: entry.version, value: entry.value });
-    }
-  }
-  return Object.fromEntries([...map].map(([k, v]) => [k, v.value]));
-}
+const view = stateValues;
 const holds = (c: TestClient, stream: string, want: Record<string, unknown>): Promise<unknown> =>
   c.waitForMessage(
     () => JSON.stringify(view(c, stream)) === JSON.stringify(want),

@@ -43,7 +43,7 @@ export interface ModerationServiceOptions {
   eventLog?: ModerationLog | undefined;
 }
 
-/** Where moderation actions are appended, as audited (see `StreamLog.action`). */
+/** Where moderation actions are appended, as audited (`replay/stream-log.ts` implements it). */
 export interface ModerationLog {
   action(
     scope: string,

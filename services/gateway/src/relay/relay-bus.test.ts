@@ -7,6 +7,12 @@ import { RelayBus } from './relay-bus.js';
 const subjects = new Subjects('t');
 const TIMEOUT = 1000;
 
+/** Every gateway's bus of a test, closed after it. */
+const buses: RelayBus[] = [];
+afterEach(async () => {
+  await Promise.all(buses.splice(0).map((b) => b.close()));
+});
+
 function setup(ratePerS: number) {
   const broker = new MemoryBroker();
   let now = 1_000_000;
@@ -25,6 +31,7 @@ function setup(ratePerS: number) {
       timeoutMs: TIMEOUT,
       now: clock,
     });
+    buses.push(bus);
     const got: ChatEvent[] = [];
     const kept: string[] = [];
     bus.subscribe(subjects.streamAll('s'), (p, _s, h) => {
@@ -53,17 +60,11 @@ function setup(ratePerS: number) {
   return { broker, relay, gateway, chat, advance: (ms: number) => (now += ms), at: clock };
 }
 
-const buses: RelayBus[] = [];
-afterEach(async () => {
-  await Promise.all(buses.splice(0).map((b) => b.close()));
-});
-
 describe('RelayBus', () => {
   it('sends chat through a live relay, which both gateways then receive with its positions', async () => {
     const t = setup(100);
     const a = t.gateway();
     const b = t.gateway();
-    buses.push(a.bus, b.bus);
     t.relay.own(0, 1);
     await a.bus.flush();
     t.chat(a.bus);
@@ -87,7 +88,6 @@ describe('RelayBus', () => {
     const t = setup(1);
     const a = t.gateway();
     const b = t.gateway();
-    buses.push(a.bus, b.bus);
     t.relay.own(0, 1);
     await a.bus.flush();
     const first = t.chat(a.bus);
@@ -113,7 +113,6 @@ describe('RelayBus', () => {
     const t = setup(100);
     const a = t.gateway();
     const b = t.gateway();
-    buses.push(a.bus, b.bus);
     t.relay.own(0, 1);
     await a.bus.flush();
     // The relay dies (no more beats, nothing forwarded) right after taking a message.
@@ -137,7 +136,6 @@ describe('RelayBus', () => {
   it('ignores a paused old owner beating under its old epoch while the new one lives', async () => {
     const t = setup(100);
     const a = t.gateway();
-    buses.push(a.bus);
     const stale = new ChatRelay({ bus: t.broker.connect(), subjects, ratePerS: 100, now: t.at });
     t.relay.own(0, 5);
     await a.bus.flush();
@@ -155,7 +153,6 @@ describe('RelayBus', () => {
     const t = setup(100);
     const a = t.gateway();
     const b = t.gateway();
-    buses.push(a.bus, b.bus);
     t.relay.own(0, 1);
     await a.bus.flush();
     t.relay.stop(); // paused: it beats no more and forwards nothing

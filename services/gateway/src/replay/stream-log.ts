@@ -1,5 +1,6 @@
 import type { EventLog, LogEventData, ModerationActionName } from '@roar/log';
 import { EncodedEvent, isStreamId, type ChatEvent } from '@roar/protocol';
+import type { ModerationLog } from '../moderation/service.js';
 
 /** Audit actions that become `moderation.action` events (delete and clear have their own). */
 const ACTIONS = new Set<string>([
@@ -19,7 +20,7 @@ const ACTIONS = new Set<string>([
  * that accepted it, once, where history is written) and moderation actions (where the moderation
  * service acts, once its store write succeeded). Appending costs a queue push; see `EventLog`.
  */
-export class StreamLog {
+export class StreamLog implements ModerationLog {
   readonly #log: EventLog;
 
   constructor(log: EventLog) {

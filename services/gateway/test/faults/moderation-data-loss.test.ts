@@ -5,11 +5,12 @@ import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
 import {
+  allReady,
   BAD,
   ChatProbe,
   FAULT_ENV,
+  expectDataLossCounted,
   GOOD,
-  metric,
   seedModeration,
   readyz,
   testStore,
@@ -28,12 +29,7 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
   };
   await using a = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'a' });
   await using b = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'b' });
-  for (const g of [a, b]) {
-    await waitFor(async () => (await readyz(g.port)) === 200, {
-      timeoutMs: 15_000,
-      message: 'gateways ready',
-    });
-  }
+  await allReady(a, b);
   const probe = new ChatProbe('s8');
   try {
     await probe.add('a', a.wsUrl);
@@ -71,14 +67,7 @@ it('after Redis restarts empty, no gateway (old or new) acks a banned, timed-out
       timeoutMs: 10_000,
       message: 'good users acked on the old gateways after the restore',
     });
-    const losses = [
-      await metric(a.port, 'roar_store_data_loss_total'),
-      await metric(b.port, 'roar_store_data_loss_total'),
-    ];
-    expect(
-      losses.some((n) => (n ?? 0) >= 1),
-      `data loss counted: ${losses.join(',')}`,
-    ).toBe(true);
+    await expectDataLossCounted(a, b);
   } finally {
     await probe.stop();
   }

@@ -1,5 +1,6 @@
 import { createRedisStore, GLOBAL_SCOPE, type RedisStore } from '@roar/store';
-import { sleep, TestClient } from '@roar/testkit';
+import { sleep, TestClient, waitFor } from '@roar/testkit';
+import { expect } from 'vitest';
 import { token } from '../harness.js';
 
 /**
@@ -184,6 +185,25 @@ export async function metric(port: number, name: string): Promise<number | undef
 
 export async function readyz(port: number): Promise<number> {
   return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+}
+
+/** Waits until each gateway answers /readyz with 200, for up to 15 s each. */
+export async function allReady(...gateways: { port: number }[]): Promise<void> {
+  for (const g of gateways)
+    await waitFor(async () => (await readyz(g.port)) === 200, {
+      timeoutMs: 15_000,
+      message: 'gateways ready',
+    });
+}
+
+/** Asserts that at least one of the gateways counted a data loss of the store. */
+export async function expectDataLossCounted(...gateways: { port: number }[]): Promise<void> {
+  const losses: (number | undefined)[] = [];
+  for (const g of gateways) losses.push(await metric(g.port, 'roar_store_data_loss_total'));
+  expect(
+    losses.some((n) => (n ?? 0) >= 1),
+    `data loss counted: ${losses.join(',')}`,
+  ).toBe(true);
 }
 
 /** Env for the fault tests' gateways: chat limits out of the way of the probe's pace. */

@@ -6,7 +6,7 @@ import { adminClient } from '../admin-client.js';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
 import { token } from '../harness.js';
 import { OpenApi } from '../openapi.js';
-import { ChatProbe, FAULT_ENV, GOOD, metric, seedModeration, readyz } from './moderation-kit.js';
+import { allReady, ChatProbe, FAULT_ENV, GOOD, metric, seedModeration } from './moderation-kit.js';
 
 it('a stream opened while Redis is down refuses chat on provisional rules and enforces its bans once Redis is back', async () => {
   await using nats = await NatsServer.start();
@@ -17,12 +17,7 @@ it('a stream opened while Redis is down refuses chat on provisional rules and en
   const env = { ...clusterEnv(nats, redis, prefix), ...FAULT_ENV };
   await using a = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'a' });
   await using b = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'b' });
-  for (const g of [a, b]) {
-    await waitFor(async () => (await readyz(g.port)) === 200, {
-      timeoutMs: 15_000,
-      message: 'gateways ready',
-    });
-  }
+  await allReady(a, b);
 
   await redis.kill();
   const probe = new ChatProbe('s2');

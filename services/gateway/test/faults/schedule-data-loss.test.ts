@@ -5,7 +5,7 @@ import { NatsServer, RedisServer, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess } from '../cluster-harness.js';
 import { API_KEY } from '../moderation-harness.js';
-import { FAULT_ENV, metric, readyz } from './moderation-kit.js';
+import { allReady, expectDataLossCounted, FAULT_ENV, metric } from './moderation-kit.js';
 
 it('after Redis restarts empty, the gateways write the schedule back and keep the stream warm', async () => {
   await using nats = await NatsServer.start();
@@ -18,12 +18,7 @@ it('after Redis restarts empty, the gateways write the schedule back and keep th
   };
   await using a = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'a' });
   await using b = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'b' });
-  for (const g of [a, b]) {
-    await waitFor(async () => (await readyz(g.port)) === 200, {
-      timeoutMs: 15_000,
-      message: 'gateways ready',
-    });
-  }
+  await allReady(a, b);
   const schedule = (port: number, method = 'GET', body?: unknown) =>
     fetch(`http://127.0.0.1:${port}/admin/v1/streams/match/schedule`, {
       method,
@@ -54,12 +49,5 @@ it('after Redis restarts empty, the gateways write the schedule back and keep th
   expect(await warm()).toBe(true);
   const needed = await metric(b.port, 'roar_scheduled_gateways_needed');
   expect(needed).toBeGreaterThanOrEqual(0);
-  const losses = [
-    await metric(a.port, 'roar_store_data_loss_total'),
-    await metric(b.port, 'roar_store_data_loss_total'),
-  ];
-  expect(
-    losses.some((n) => (n ?? 0) >= 1),
-    `data loss counted: ${losses.join(',')}`,
-  ).toBe(true);
+  await expectDataLossCounted(a, b);
 });

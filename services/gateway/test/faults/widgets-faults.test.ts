@@ -6,7 +6,8 @@ import type { StateEvent } from '@roar/protocol';
 import { NatsServer, RedisServer, TestClient, waitFor } from '@roar/testkit';
 import { expect, it } from 'vitest';
 import { clusterEnv, gatewayProcess, type Node } from '../cluster-harness.js';
-import { readyz } from './moderation-kit.js';
+import { stateValues } from '../state-view.js';
+import { allReady } from './moderation-kit.js';
 
 const API_KEY = 'ops-key-0123456789abcdef0123456789abcdef';
 
@@ -30,16 +31,7 @@ async function write(
 }
 
 const states = (c: TestClient): StateEvent[] => c.eventsOf('live', 'state');
-function view(c: TestClient): Record<string, unknown> {
-  const map = new Map<string, { version: number; value: unknown; deleted?: boolean }>();
-  for (const e of states(c)) {
-    if (e.snapshot) map.clear();
-    for (const [k, entry] of Object.entries(e.changes))
-      if ((map.get(k)?.version ?? 0) < entry.version)
-        map.set(k, { version: entry.version, value: entry.value, deleted: entry.deleted === true });
-  }
-  return Object.fromEntries([...map].filter(([, e]) => !e.deleted).map(([k, e]) => [k, e.value]));
-}
+const view = (c: TestClient): Record<string, unknown> => stateValues(c, 'live');
 const holds = (c: TestClient, want: Record<string, unknown>, what: string): Promise<unknown> =>
   c.waitForMessage(() => JSON.stringify(view(c)) === JSON.stringify(want), 10_000, what);
 
@@ -62,11 +54,7 @@ it('a killed gateway’s viewer resumes elsewhere with exactly the keys changed;
   const env = { ...clusterEnv(nats, redis, prefix), ROAR_ADMIN_API_KEYS: `ops:${API_KEY}` };
   await using a = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'a' });
   await using b = await gatewayProcess({ ...env, ROAR_GATEWAY_ID: 'b' });
-  for (const g of [a, b])
-    await waitFor(async () => (await readyz(g.port)) === 200, {
-      timeoutMs: 15_000,
-      message: 'gateways ready',
-    });
+  await allReady(a, b);
 
   expect((await write(a, 'PUT', 'score', '0/0')).status).toBe(200);
   expect((await write(a, 'PUT', 'over', 1)).status).toBe(200);
