@@ -103,20 +103,20 @@ export class ConnectionHandler {
     this.#open.add(ws);
     this.#o.admission.opened(s.ip);
     this.#o.metrics.connections.inc();
-    if (s.authError) return this.#refuse(ws, s.authError);
-    const { token, credentials } = s;
+    const signIn = s.signIn;
+    s.signIn = undefined;
+    if (signIn && 'refuse' in signIn) return this.#refuse(ws, signIn.refuse);
     const hook = this.#o.hooks.connect;
     // A JWT, else the app's session through the connect hook, else anonymous.
-    const identified =
-      token !== undefined
-        ? this.#o.auth.verify(token)
-        : credentials && hook?.signIn(credentials, s.ip, s.identity, this.#o.config.allowAnonymous);
+    const identified = !signIn
+      ? undefined
+      : 'token' in signIn
+        ? this.#o.auth.verify(signIn.token)
+        : hook?.signIn(signIn.credentials, s.ip, s.identity, this.#o.config.allowAnonymous);
     if (identified === undefined) {
       this.#o.metrics.connectionsTotal.inc({ result: 'accepted' });
       return this.#welcome(ws, s);
     }
-    s.token = undefined;
-    s.credentials = undefined;
     identified.then(
       (identity) => {
         if (!s.open) return;

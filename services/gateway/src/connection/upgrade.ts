@@ -92,16 +92,21 @@ export function decideUpgrade(
         token || authError || appSession
           ? anonymous.pending()
           : anonymous.identify(req.ip, isAnonId(anon) ? anon : undefined, now),
-      token: appSession ? undefined : token || undefined,
-      credentials: appSession,
+      signIn: authError
+        ? { refuse: authError }
+        : appSession
+          ? { credentials: appSession }
+          : token
+            ? { token }
+            : undefined,
       ready: false,
       backlog: undefined,
       codec,
       ip: req.ip,
       streams: [],
+      joining: undefined,
       open: false,
       closed: false,
-      authError,
       frames: undefined,
       floodDrops: 0,
       badFrames: 0,

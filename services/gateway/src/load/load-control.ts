@@ -100,6 +100,11 @@ export function slowClientsFor(
 /** How much slower counts go at level 1, and how much less chat a viewer gets at level 3. */
 const COUNT_SLOWDOWN = 5;
 const CHAT_BUDGET_CUT = 2.5;
+/**
+ * Least spacing of the features' latest-value events by degradation level: every tick at 0, then
+ * 250 ms, 500 ms, 1 s. A viewer of a busy stream then costs at most 4, 2, 1 such frames a second.
+ */
+const FEATURE_SPACING_MS = [0, 250, 500, 1000];
 
 /**
  * Everything that keeps a gateway standing under load, in the order the seeds set: admission
@@ -176,6 +181,9 @@ export class LoadControl {
     fanout.applyPolicy({
       countIntervalMs: level >= 1 ? config.countIntervalMs * COUNT_SLOWDOWN : 0,
       reactionIntervalMs: level >= 2 ? Math.max(1000, 4 * config.reactionWindowMs) : 0,
+      // Features' latest values (a score, poll results, a Q&A board) keep only their newest
+      // value per push: spacing them costs freshness, never a value.
+      featureIntervalMs: FEATURE_SPACING_MS[Math.min(level, FEATURE_SPACING_MS.length - 1)] ?? 0,
       chatBudgetPerS: config.chatBudgetPerS / (level >= 3 ? CHAT_BUDGET_CUT : 1),
     });
     this.admission.setClosed(this.#draining || level >= 5);

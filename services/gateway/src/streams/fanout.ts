@@ -30,6 +30,8 @@ export interface FanoutOptions {
 export interface FanoutPolicy {
   countIntervalMs: number;
   reactionIntervalMs: number;
+  /** Features' latest-value events (poll results, Q&A boards, live-state keys): least spacing. */
+  featureIntervalMs: number;
   chatBudgetPerS: number;
 }
 
@@ -49,9 +51,10 @@ export class Fanout {
   /**
    * How often latest-value events go out at most, per slot key: one viewer-count push per stream
    * per `viewers` ms (raised under pressure); reaction bursts are merged and sent at most once per
-   * `reactions` ms (0 sends them as they come). Other keys (features') go with every frame.
+   * `reactions` ms (0 sends them as they come). Other keys (features') go with every frame, or
+   * at most once per `'*'` ms when load control sheds their freshness.
    */
-  #spacing: { viewers: number; reactions: number };
+  #spacing: { viewers: number; reactions: number; '*': number };
   /** Chat messages per second a viewer of one stream receives at most (priority chat aside). */
   #chatBudgetPerS: number;
   /** While a stream's chat is sampled, its frames go out at most this often. */
@@ -60,14 +63,18 @@ export class Fanout {
   constructor(options: FanoutOptions) {
     this.#o = { ...options, clock: options.clock ?? Date.now };
     this.#queue = new WriteQueue(options.sliceSockets);
-    this.#spacing = { viewers: options.countIntervalMs, reactions: 0 };
+    this.#spacing = { viewers: options.countIntervalMs, reactions: 0, '*': 0 };
     this.#chatBudgetPerS = options.chatBudgetPerS;
     this.#stormTickMs = options.stormTickMs;
   }
 
   /** What load control sheds at a degradation level: counter freshness, reaction detail, chat. */
   applyPolicy(policy: FanoutPolicy): void {
-    this.#spacing = { viewers: policy.countIntervalMs, reactions: policy.reactionIntervalMs };
+    this.#spacing = {
+      viewers: policy.countIntervalMs,
+      reactions: policy.reactionIntervalMs,
+      '*': policy.featureIntervalMs,
+    };
     this.#chatBudgetPerS = policy.chatBudgetPerS;
   }
 

@@ -54,4 +54,19 @@ describe('LatestSlots', () => {
     expect(take(slots, 1500, { viewers: 500 })).toEqual([viewers(3)]);
     expect(slots.waiting).toBe(false);
   });
+
+  it("spaces the keys it does not name by '*' (features' values, shed under load)", () => {
+    const slots = new LatestSlots(['viewers']);
+    slots.set('state', viewers(1));
+    expect(take(slots, 1000, { '*': 250 })).toEqual([viewers(1)]);
+    slots.set('state', viewers(2));
+    slots.set('state', viewers(3));
+    slots.set('viewers', viewers(5));
+    // The count has its own (none here); the feature's key waits for its 250 ms.
+    expect(take(slots, 1100, { '*': 250 })).toEqual([viewers(5)]);
+    expect(take(slots, 1249, { '*': 250 })).toEqual([]);
+    expect(take(slots, 1250, { '*': 250 })).toEqual([viewers(3)]);
+    slots.set('state', viewers(4));
+    expect(take(slots, 1260, { '*': 250, state: 0 })).toEqual([viewers(4)]);
+  });
 });

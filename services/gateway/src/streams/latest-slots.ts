@@ -1,6 +1,10 @@
 import { EncodedEvent, type StreamEvent } from '@roar/protocol';
 
 /** How often each slot key may go out at most, in ms (0 or absent: with every frame). */
+/**
+ * The least time between two pushes of a key, in ms, by key; `'*'` applies to every key not
+ * named (features' own: poll results, a Q&A board, live-state keys). Absent: no spacing.
+ */
 export type SlotSpacing = Readonly<Record<string, number>>;
 
 /**
@@ -55,7 +59,8 @@ export class LatestSlots {
     for (let i = 0; i < this.#keys.length; i++) {
       const value = this.#values[i];
       if (value === undefined) continue;
-      if (now - (this.#lastPush[i] as number) < (spacing[this.#keys[i] as string] ?? 0)) continue;
+      const key = this.#keys[i] as string;
+      if (now - (this.#lastPush[i] as number) < (spacing[key] ?? spacing['*'] ?? 0)) continue;
       out.push(value instanceof EncodedEvent ? value : EncodedEvent.of(value));
       this.#values[i] = undefined;
       this.#lastPush[i] = now;

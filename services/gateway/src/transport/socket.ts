@@ -3,17 +3,29 @@ import type { Identity, SessionCredentials } from '../base/identity.js';
 import type { TokenBucket } from '../base/token-bucket.js';
 
 /**
+ * How a connection signs in, decided at upgrade and dropped once it is acted on (at open): a
+ * bearer token to verify, the app session (cookie, Authorization) for the connect hook, or the
+ * reason to refuse it (no token where one is required).
+ */
+export type SignIn =
+  | { readonly token: string }
+  | { readonly credentials: SessionCredentials }
+  | { readonly refuse: RoarError };
+
+/**
  * Per-connection state, kept as the WebSocket's user data (no wrapper object per connection:
  * idle connections must stay small). Fields that only active clients need are created lazily.
+ *
+ * At most SESSION_FIELDS fields, all present from the upgrade: uWS copies them onto its socket
+ * object one by one, and V8 turns an object given a 16th property that way into a hash table
+ * (about 800 bytes more per connection instead of about 150).
  */
 export interface Session {
   readonly id: string;
   /** Anonymous until the token (if any) is verified, just after open. */
   identity: Identity;
-  /** The bearer token, kept only until it is verified. */
-  token: string | undefined;
-  /** The app session (cookie, Authorization) for the connect hook, kept until it answers. */
-  credentials: SessionCredentials | undefined;
+  /** How to sign the connection in at open; undefined for anonymous viewers and after open. */
+  signIn: SignIn | undefined;
   /** True once the welcome is sent: frames before that wait in `backlog`. */
   ready: boolean;
   /** Frames received while the token was being verified, copied (uWS reuses their memory). */
@@ -23,12 +35,10 @@ export interface Session {
   /** Streams joined, at most `maxStreamsPerConnection` together with `joining`. */
   streams: string[];
   /** Streams whose join waits for the app's join hook; made on the first such join. */
-  joining?: string[] | undefined;
+  joining: string[] | undefined;
   open: boolean;
   /** Set by the transport when the socket closed; no handler may touch it afterwards. */
   closed: boolean;
-  /** Set when the connection must be refused at open (no token where one is required). */
-  authError: RoarError | undefined;
   /** Frame-rate bucket, made on the first frame received. */
   frames: TokenBucket | undefined;
   /** Frames dropped in a row for exceeding the frame rate. */
@@ -38,6 +48,9 @@ export interface Session {
   /** Since when the connection is slow (on the priority tier); undefined when it keeps up. */
   slowSince: number | undefined;
 }
+
+/** See `Session`: one more field and every connection's socket object grows about fivefold. */
+export const SESSION_FIELDS = 15;
 
 /**
  * The part of a WebSocket the gateway uses; uWebSockets.js sockets satisfy it (only the transport
