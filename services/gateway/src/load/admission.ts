@@ -1,6 +1,6 @@
 import type { GatewayMetrics } from '../base/metrics.js';
 import { TokenBucket } from '../base/token-bucket.js';
-import { AdmissionTickets, type IssuedTicket } from './admission-ticket.js';
+import { AdmissionTickets, type IssuedTicket, type Ticket } from './admission-ticket.js';
 
 export interface AdmissionOptions {
   /** New connections per second (token bucket rate). */
@@ -70,12 +70,19 @@ export class Admission {
    */
   check(ip: string, now: number, token?: string): AdmissionVerdict {
     this.#expire(now);
-    const held = token ? this.#tickets.verify(token, ip, now) : undefined;
+    // The ticket's HMAC is checked once, and only past the checks that cost a comparison.
+    let held: Ticket | undefined;
+    let verified = false;
+    const holder = (): Ticket | undefined => {
+      if (!verified && token) held = this.#tickets.verify(token, ip, now);
+      verified = true;
+      return held;
+    };
     let reason: string | undefined;
     if (this.#closed) reason = 'closed';
     else if (this.#open >= this.#o.maxConnections) reason = 'max_connections';
     else if ((this.#perIp.get(ip) ?? 0) >= this.#o.maxPerIp) reason = 'max_per_ip';
-    else if (held) {
+    else if ((held = holder())) {
       // Its come-back time was its share of the rate: it gets in, and pays into debt if need be,
       // so that newcomers find no token while holders use the rate. Early, it gets in only on
       // capacity places nobody claimed left (phantom places must not hold it back).
@@ -92,10 +99,10 @@ export class Admission {
     if (reason === 'max_per_ip') return { ok: false, reason, retryAfterS: jittered() };
     const full = reason === 'closed' || reason === 'max_connections';
     // Refused for the rate: the bucket is empty now, so the first free time is one gap away.
-    const ticket = this.ticket(
+    const ticket = this.#issue(
       ip,
       now,
-      token,
+      holder(),
       full,
       reason === 'rate' ? 1000 / this.#o.ratePerS : 0,
     );
@@ -120,7 +127,22 @@ export class Admission {
     full = this.#closed,
     waitMs = 0,
   ): IssuedTicket | undefined {
-    const held = token ? this.#tickets.verify(token, ip, now) : undefined;
+    return this.#issue(
+      ip,
+      now,
+      token ? this.#tickets.verify(token, ip, now) : undefined,
+      full,
+      waitMs,
+    );
+  }
+
+  #issue(
+    ip: string,
+    now: number,
+    held: Ticket | undefined,
+    full: boolean,
+    waitMs: number,
+  ): IssuedTicket | undefined {
     const notBefore = now + (full ? this.#o.retryAfterS * 1000 : waitMs);
     return this.#tickets.issue(ip, now, held, notBefore);
   }
