@@ -34,7 +34,10 @@ const DECODER = new TextDecoder();
  * consumer is made again starting just after its ack floor, so events delivered but not
  * acknowledged before a crash come again at once (not after `ackWaitMs`), in order, and a change
  * of the endpoint's event types applies from that point. A new endpoint starts with the events
- * appended after its first start. One process per endpoint (see docs/operations.md).
+ * appended after its first start. If JetStream comes back empty, the log's stream is made again
+ * and numbers from 1 (told apart by its creation time): the feed then delivers the new log from
+ * its start, whatever it had acknowledged in the old one. One process per endpoint (see
+ * docs/operations.md).
  */
 export class JetStreamFeed implements EventFeed {
   readonly #o: JetStreamFeedOptions;
@@ -44,8 +47,14 @@ export class JetStreamFeed implements EventFeed {
   #consumer: Consumer | undefined;
   /** The last message handed out and not acknowledged yet: acking it acks all before it. */
   #pending = new Map<number, JsMsg>();
-  /** The last position acknowledged by this process (to start from if the consumer is lost). */
-  #acked: number | undefined;
+  /**
+   * Where this process stands in the log: the last event acknowledged, or the one before where
+   * its consumer started; with the life of the log's stream it belongs to (the stream's creation
+   * time), since a stream made again numbers from 1 again.
+   */
+  #position: { seq: number; created: string } | undefined;
+  /** The creation time of the stream the open consumer reads. */
+  #created = '';
 
   constructor(options: JetStreamFeedOptions) {
     this.#o = options;
@@ -90,8 +99,10 @@ export class JetStreamFeed implements EventFeed {
     }
     if (last === undefined) return;
     // AckAll: one acknowledgement for the batch, confirmed so a restart cannot go back past it.
+    const created = this.#created;
     await last.ackAck();
-    this.#acked = last.seq;
+    // Confirmed after the consumer was opened again in a new stream: it says nothing of that one.
+    if (this.#created === created) this.#position = { seq: last.seq, created };
   }
 
   async close(): Promise<void> {
@@ -103,17 +114,24 @@ export class JetStreamFeed implements EventFeed {
     this.#jsm ??= await jetstreamManager(this.#o.nc, { checkAPI: false });
     const jsm = this.#jsm;
     const stream = this.#subjects.streamName();
-    let floor = this.#acked;
+    // The stream first (not found: JetStream came back empty and the log has not made it again
+    // yet; thrown, tried again at the next call). Its creation time tells one life of the log
+    // from the next.
+    const { created, state } = await jsm.streams.info(stream);
+    let floor: number | undefined;
+    if (this.#position?.created === created) floor = this.#position.seq;
+    // The log was made again since this process last read it: all of the new one is delivered,
+    // whether or not anything was acknowledged before (an acknowledgement in flight when the
+    // server went down is never confirmed).
+    else if (this.#position !== undefined) floor = 0;
     try {
       const info = await jsm.consumers.info(stream, this.name);
       floor = Math.max(floor ?? 0, info.ack_floor.stream_seq);
       await jsm.consumers.delete(stream, this.name);
     } catch (error) {
       if (!/consumer not found/i.test(String(error))) throw error;
-      // The consumer went with the stream: JetStream came back empty and numbers from 1 again,
-      // so a position from before would skip the new log's first events. Deliver it all.
-      const { state } = await jsm.streams.info(stream);
-      if (floor !== undefined && state.last_seq < floor) floor = 0;
+      // A new endpoint: the events appended after its first start.
+      floor ??= state.last_seq;
     }
     const config: Partial<ConsumerConfig> = {
       durable_name: this.name,
@@ -126,11 +144,12 @@ export class JetStreamFeed implements EventFeed {
         this.#o.types.length === 1
           ? `${this.#subjects.prefix}.log.*.${this.#o.types[0]}`
           : this.#subjects.all(),
-      ...(floor === undefined
-        ? { deliver_policy: DeliverPolicy.New }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: floor + 1,
     };
     const info = await jsm.consumers.add(stream, config);
+    this.#created = created;
+    this.#position = { seq: floor, created };
     this.#pending.clear();
     this.#consumer = jetstream(this.#o.nc).consumers.getConsumerFromInfo(info);
     return this.#consumer;
