@@ -15,9 +15,15 @@ export interface NatsRegionSpec {
 }
 
 export interface NatsSuperClusterOptions {
+  /** One region is a plain NATS cluster (no gateway links); two or more a super-cluster. */
   regions: readonly NatsRegionSpec[];
   /** Configuration text every server gets (e.g. the accounts block, which must be the same). */
   shared?: string;
+  /**
+   * JetStream on every server, each with a store directory of its own that outlives a kill of
+   * its server (`restart` finds its data again); `start()` then also waits for a meta leader.
+   */
+  jetstream?: boolean;
 }
 
 /** One gateway connection's traffic, as `/gatewayz` reports it. */
@@ -34,6 +40,8 @@ class Server {
   readonly gatewayPort: number;
   readonly monitorPort: number;
   process: ManagedProcess | undefined;
+  /** Its configuration file, written once: a restart keeps its ports and store. */
+  config = '';
 
   constructor(region: string, index: number, ports: readonly number[]) {
     this.region = region;
@@ -44,6 +52,10 @@ class Server {
       number,
       number,
     ];
+  }
+
+  get name(): string {
+    return `${this.region}-${this.index}`;
   }
 
   get url(): string {
@@ -57,9 +69,11 @@ class Server {
 
 /**
  * A NATS super-cluster on loopback: one cluster of `nats-server`s per region, the clusters joined
- * by gateway links (interest-only, NATS's default once interest is known). Every server has a
- * client, route, gateway and monitoring port of its own. `start()` resolves once every server
- * has its routes and an outbound gateway to every other region. Dispose with `await using`.
+ * by gateway links (interest-only, NATS's default once interest is known); with one region, a
+ * plain cluster. Every server has a client, route, gateway and monitoring port of its own and is
+ * named `<region>-<index>` (its `server_name`, as JetStream reports leaders). `start()` resolves
+ * once every server has its routes, an outbound gateway to every other region and, with
+ * `jetstream`, a JetStream meta leader. Dispose with `await using`.
  */
 export class NatsSuperCluster {
   readonly #servers: Server[];
@@ -72,7 +86,7 @@ export class NatsSuperCluster {
 
   static async start(options: NatsSuperClusterOptions): Promise<NatsSuperCluster> {
     requireBinary('nats-server', 'nats-server');
-    if (options.regions.length < 2) throw new Error('a super-cluster needs two regions or more');
+    if (options.regions.length < 1) throw new Error('a cluster needs a region');
     // Ports are chosen before the servers start (each config names its peers'), and a server's
     // own outbound route or gateway connections may take one of them as their ephemeral source
     // port meanwhile: such a start fails with EADDRINUSE and is tried again on fresh ports.
@@ -99,17 +113,19 @@ export class NatsSuperCluster {
     try {
       const configs = options.regions.map((region) => ({
         region,
-        text: (server: Server) => cluster.#config(server, region, options.shared ?? ''),
+        text: (server: Server) => cluster.#config(server, region, options),
       }));
       await Promise.all(
         servers.map(async (server) => {
           const spec = configs.find((c) => c.region.name === server.region);
           const path = join(dir, `${server.region}-${server.index}.conf`);
           await writeFile(path, spec?.text(server) ?? '');
-          await cluster.#launch(server, path);
+          server.config = path;
+          await cluster.#launch(server);
         }),
       );
       await cluster.waitLinked();
+      if (options.jetstream) await cluster.waitJetStream();
       return cluster;
     } catch (error) {
       await cluster[Symbol.asyncDispose]();
@@ -157,30 +173,88 @@ export class NatsSuperCluster {
     return total;
   }
 
+  /** The servers' names (`<region>-<index>`), every region's, in start order. */
+  get serverNames(): string[] {
+    return this.#servers.map((s) => s.name);
+  }
+
+  /** Client URLs of every running server of every region, comma-separated. */
+  get runningUrl(): string {
+    return this.#servers
+      .filter((s) => s.running)
+      .map((s) => s.url)
+      .join(',');
+  }
+
+  /** Kills one server by name (SIGKILL by default: no goodbye to its routes or clients). */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.#named(name).process?.stop(signal);
+  }
+
+  /** Starts a stopped server again on its ports, with its store as it was left. */
+  async restart(name: string): Promise<void> {
+    const server = this.#named(name);
+    if (server.running) return;
+    await this.#launch(server);
+  }
+
+  /**
+   * Resolves once every running server reports the same JetStream meta leader (`/jsz`): the
+   * cluster can create streams. Needs the `jetstream` option.
+   */
+  async waitJetStream(timeoutMs = 20_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const leaders = new Set<string>();
+        for (const server of this.#servers.filter((s) => s.running)) {
+          const response = await fetch(`http://127.0.0.1:${server.monitorPort}/jsz`).catch(
+            () => undefined,
+          );
+          if (!response?.ok) return false;
+          const body = (await response.json()) as { meta_cluster?: { leader?: string } };
+          const leader = body.meta_cluster?.leader;
+          if (!leader) return false;
+          leaders.add(leader);
+        }
+        return leaders.size === 1;
+      },
+      { timeoutMs, intervalMs: 100, message: 'a JetStream meta leader on every server' },
+    );
+  }
+
   /** Kills every server of a region at once (SIGKILL), as the loss of a region would. */
   async killRegion(region: string): Promise<void> {
     await Promise.all(this.#of(region).map((s) => s.process?.stop('SIGKILL')));
   }
 
-  /** Resolves once every running server has an outbound gateway to every other live region. */
+  /**
+   * Resolves once every running server has a route to each running peer of its region and an
+   * outbound gateway to every other live region.
+   */
   async waitLinked(timeoutMs = 20_000): Promise<void> {
+    const monitor = async <T>(server: Server, endpoint: string): Promise<T | undefined> => {
+      const url = `http://127.0.0.1:${server.monitorPort}/${endpoint}`;
+      const response = await fetch(url).catch(() => undefined);
+      return response?.ok ? ((await response.json()) as T) : undefined;
+    };
     await waitFor(
       async () => {
-        const live = new Set(this.#servers.filter((s) => s.running).map((s) => s.region));
-        for (const server of this.#servers.filter((s) => s.running)) {
-          const response = await fetch(`http://127.0.0.1:${server.monitorPort}/gatewayz`).catch(
-            () => undefined,
-          );
-          if (!response?.ok) return false;
-          const body = (await response.json()) as { outbound_gateways?: Record<string, unknown> };
-          const linked = Object.keys(body.outbound_gateways ?? {});
+        const running = this.#servers.filter((s) => s.running);
+        const live = new Set(running.map((s) => s.region));
+        for (const server of running) {
+          const peers = running.filter((s) => s.region === server.region).length - 1;
+          const routes = await monitor<{ num_routes?: number }>(server, 'routez');
+          if ((routes?.num_routes ?? -1) < peers) return false;
+          if (live.size < 2) continue;
+          const body = await monitor<{ outbound_gateways?: object }>(server, 'gatewayz');
+          const linked = Object.keys(body?.outbound_gateways ?? {});
           for (const region of live) {
             if (region !== server.region && !linked.includes(region)) return false;
           }
         }
         return true;
       },
-      { timeoutMs, intervalMs: 100, message: 'every region to be linked by gateways' },
+      { timeoutMs, intervalMs: 100, message: 'every server to be routed and linked' },
     );
   }
 
@@ -189,20 +263,43 @@ export class NatsSuperCluster {
     await rm(this.#dir, { recursive: true, force: true });
   }
 
+  #named(name: string): Server {
+    const server = this.#servers.find((s) => s.name === name);
+    if (!server) throw new Error(`no server ${name} (have ${this.serverNames.join(', ')})`);
+    return server;
+  }
+
   #of(region: string): Server[] {
     const servers = this.#servers.filter((s) => s.region === region);
     if (servers.length === 0) throw new Error(`no region ${region}`);
     return servers;
   }
 
-  #config(server: Server, region: NatsRegionSpec, shared: string): string {
+  #config(server: Server, region: NatsRegionSpec, options: NatsSuperClusterOptions): string {
     const peers = this.#of(region.name);
     const gateways = this.regions.map((name) => {
       const urls = this.#of(name).map((s) => `"nats://127.0.0.1:${s.gatewayPort}"`);
       return `    { name: ${name}, urls: [${urls.join(', ')}] }`;
     });
+    // One region has nobody to link to: no gateway block (a plain cluster).
+    const gateway =
+      this.regions.length < 2
+        ? []
+        : [
+            `gateway {`,
+            `  name: ${server.region}`,
+            `  host: 127.0.0.1`,
+            `  port: ${server.gatewayPort}`,
+            `  gateways: [`,
+            ...gateways,
+            `  ]`,
+            `}`,
+          ];
+    const jetstream = options.jetstream
+      ? [`jetstream {`, `  store_dir: "${join(this.#dir, 'store', server.name)}"`, `}`]
+      : [];
     return [
-      `server_name: ${server.region}-${server.index}`,
+      `server_name: ${server.name}`,
       `host: 127.0.0.1`,
       `port: ${server.port}`,
       `http: "127.0.0.1:${server.monitorPort}"`,
@@ -212,22 +309,16 @@ export class NatsSuperCluster {
       `  port: ${server.clusterPort}`,
       `  routes: [${peers.map((p) => `"nats-route://127.0.0.1:${p.clusterPort}"`).join(', ')}]`,
       `}`,
-      `gateway {`,
-      `  name: ${server.region}`,
-      `  host: 127.0.0.1`,
-      `  port: ${server.gatewayPort}`,
-      `  gateways: [`,
-      ...gateways,
-      `  ]`,
-      `}`,
-      shared,
+      ...gateway,
+      ...jetstream,
+      options.shared ?? '',
       region.config ?? '',
       '',
     ].join('\n');
   }
 
-  async #launch(server: Server, config: string): Promise<void> {
-    server.process = new ManagedProcess('nats-server', ['-c', config]);
+  async #launch(server: Server): Promise<void> {
+    server.process = new ManagedProcess('nats-server', ['-c', server.config]);
     await server.process.waitForOutput(/Server is ready/);
   }
 }
