@@ -97,9 +97,7 @@ describe('infra/ manifests', () => {
         c.ports.map((p) => p.port),
         c.where,
       ).toContain(port);
-      // The webhook process serves no traffic that readiness would steer: /healthz for both.
-      const ready = c.kind === 'webhooks' ? '/healthz' : '/readyz';
-      expect(c.readiness, c.where).toEqual({ path: ready, port });
+      expect(c.readiness, c.where).toEqual({ path: '/readyz', port });
       if (k8s.includes(c)) expect(c.liveness, c.where).toEqual({ path: '/healthz', port });
       if (c.scrapePort !== undefined) expect(c.scrapePort, c.where).toBe(port);
     }

@@ -48,6 +48,17 @@ export type WebhookEndpoint = {
   deadLetters: number;
 };
 
+export type WebhookReadiness = {
+  /** The process's NATS connection is up */
+  nats: boolean;
+  /** The dead-letter journal is open */
+  deadLetters: boolean;
+  /** Per endpoint id, whether its feed has opened its consumer since the last (re)connect */
+  feeds: { [key: string]: unknown };
+  /** What is not ready, one sentence each; empty when ready */
+  missing: Array<string>;
+};
+
 export type WebhookFailure = {
   id: string;
   endpoint: string;

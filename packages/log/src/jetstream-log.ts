@@ -47,7 +47,10 @@ export interface JetStreamLogOptions {
   flushIntervalMs?: number;
   /** Appends awaiting their acknowledgement at most. Default 4096. */
   maxInFlight?: number;
-  /** Stream replicas in a JetStream cluster. Default 1. */
+  /**
+   * Copies of the stream in a JetStream cluster (1–5), applied to an existing stream too (see
+   * `ensureStream`). Default 1.
+   */
   replicas?: number;
   /** How long `connectJetStreamLog` waits for the stream before returning a degraded log. */
   readyTimeoutMs?: number;

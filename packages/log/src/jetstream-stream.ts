@@ -78,7 +78,23 @@ export async function readEvents(
   return out;
 }
 
-/** Creates the log's stream, or brings an existing one's limits to `config`. */
+/** The settings `ensureStream` brings an existing stream to; the rest are fixed at creation. */
+const UPDATABLE = [
+  'max_age',
+  'max_bytes',
+  'max_msgs_per_subject',
+  'duplicate_window',
+  'num_replicas',
+] as const satisfies readonly (keyof StreamConfig)[];
+
+/**
+ * Creates a stream (the log's, the webhooks' dead letters), or brings an existing one's limits and
+ * replicas to those `config` sets. A changed `num_replicas` is an update too: a clustered
+ * JetStream (2.9) adds or removes the copies in place, the new ones catching up from the leader,
+ * while the stream keeps taking messages. Rejects when the server refuses (e.g. more replicas than
+ * JetStream servers up, or replicas above 1 on a server without a cluster) and the caller tries
+ * again later; the stream, if it exists, is left as it was.
+ */
 export async function ensureStream(
   jsm: JetStreamManager,
   config: Partial<StreamConfig> & { name: string },
@@ -86,11 +102,7 @@ export async function ensureStream(
   try {
     const info = await jsm.streams.info(config.name);
     const c = info.config;
-    if (
-      c.max_age !== config.max_age ||
-      c.max_bytes !== config.max_bytes ||
-      c.duplicate_window !== config.duplicate_window
-    ) {
+    if (UPDATABLE.some((key) => config[key] !== undefined && c[key] !== config[key])) {
       await jsm.streams.update(config.name, { ...c, ...config });
     }
   } catch (error) {

@@ -7,6 +7,8 @@ export interface OpenLogSettings {
   driver: 'off' | 'memory' | 'jetstream';
   maxAgeS: number;
   maxMb: number;
+  /** Copies of the JetStream stream (`jetstream` only). */
+  replicas: number;
 }
 
 /**
@@ -24,6 +26,6 @@ export async function openEventLog(
     case 'memory':
       return new MemoryLog({ retention });
     case 'jetstream':
-      return connectJetStreamLog({ ...nats, retention });
+      return connectJetStreamLog({ ...nats, retention, replicas: settings.replicas });
   }
 }

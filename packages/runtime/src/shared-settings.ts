@@ -56,6 +56,11 @@ export interface EventLogSettings {
   maxMb: number;
   /** The aggregator appends each live stream's viewer figures this often (ms). */
   sampleIntervalMs: number;
+  /**
+   * Copies of the JetStream stream in a NATS cluster (1–5; more than 1 needs a cluster of at
+   * least that many JetStream servers). Applied to an existing stream too, by every process.
+   */
+  replicas: number;
 }
 
 /** The event log's settings; `defaultDriver` differs by process kind (embedded: memory). */
@@ -68,5 +73,7 @@ export function readEventLogSettings(
     maxAgeS: env.int('ROAR_LOG_MAX_AGE_S', 7 * 86_400, 60, 366 * 86_400),
     maxMb: env.int('ROAR_LOG_MAX_MB', 1024, 1, 16 << 20),
     sampleIntervalMs: env.int('ROAR_LOG_SAMPLE_MS', 10_000, 1000, 3_600_000),
+    // JetStream's own bound: a stream has at most 5 replicas.
+    replicas: env.int('ROAR_LOG_REPLICAS', 1, 1, 5),
   };
 }

@@ -5,6 +5,7 @@ import type { ApiKey } from '@roar/runtime';
 import type { DeadLetters } from './dead-letters.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { WebhookMetrics } from './metrics.js';
+import type { WebhookReadiness } from './readiness.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -13,6 +14,8 @@ export interface AdminServerOptions {
   dispatchers: readonly Dispatcher[];
   deadLetters: DeadLetters;
   metrics: WebhookMetrics;
+  /** How the process's parts stand now, for `/readyz`. */
+  readiness: () => WebhookReadiness;
   onError: (error: unknown) => void;
 }
 
@@ -31,9 +34,10 @@ const error = (status: number, code: string, message: string): Reply => ({
 
 /**
  * The webhook process's HTTP side (docs/openapi.yaml, tag "Webhooks"): `GET /healthz`,
- * `GET /metrics`, and with an admin API key (`X-Api-Key` or `Authorization: ApiKey <key>`, from
- * `ROAR_ADMIN_API_KEYS`) `GET /webhooks/v1/endpoints`, `GET /webhooks/v1/failures` and
- * `POST /webhooks/v1/failures/{id}/redeliver`.
+ * `GET /readyz` (200 when NATS, the dead-letter journal and every endpoint's feed are ready, else
+ * 503, the body saying what is missing), `GET /metrics`, and with an admin API key (`X-Api-Key`
+ * or `Authorization: ApiKey <key>`, from `ROAR_ADMIN_API_KEYS`) `GET /webhooks/v1/endpoints`,
+ * `GET /webhooks/v1/failures` and `POST /webhooks/v1/failures/{id}/redeliver`.
  */
 export async function startAdminServer(o: AdminServerOptions): Promise<AdminServer> {
   const keys = o.keys.map((k) => digest(k.key));
@@ -65,6 +69,13 @@ async function route(o: AdminServerOptions, keys: Buffer[], req: IncomingMessage
   const path = url.pathname;
   const method = req.method ?? 'GET';
   if (path === '/healthz' && method === 'GET') return { status: 200, body: { ok: true } };
+  if (path === READYZ.template && method === READYZ.method) {
+    const unknown = url.searchParams.keys().next();
+    if (!unknown.done)
+      return error(400, 'invalid_field', `unknown query parameter ${unknown.value}`);
+    const body = o.readiness();
+    return { status: body.missing.length === 0 ? 200 : 503, body };
+  }
   if (path === '/metrics' && method === 'GET')
     return { status: 200, body: await o.metrics.registry.metrics() };
   if (!path.startsWith('/webhooks/v1/')) return error(404, 'not_found', 'no such route');
@@ -101,6 +112,9 @@ interface Route {
 }
 
 const ENDPOINT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The one documented operation without a key: a probe (`admin-http.test.ts` checks it too). */
+export const READYZ = { method: 'GET', template: '/readyz' } as const;
 
 /** The admin API, as docs/openapi.yaml (tag `webhooks`) describes it. */
 export const ROUTES: readonly Route[] = [

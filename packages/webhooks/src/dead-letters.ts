@@ -17,6 +17,11 @@ export interface DeadLetter {
  * not have been, and the caller keeps the batch unacknowledged until it is.
  */
 export interface DeadLetterJournal {
+  /**
+   * It can store now as far as it knows (JetStream: its stream was made sure of since the
+   * connection last (re)connected); `/readyz` reports it.
+   */
+  readonly ready: boolean;
   /** Every letter stored, oldest first. */
   load(): Promise<DeadLetter[]>;
   /** Stores `letter`, replacing one with its id. */
@@ -27,6 +32,8 @@ export interface DeadLetterJournal {
 /** The journal of embedded mode: what it holds lives as long as the process. */
 export class MemoryDeadLetterJournal implements DeadLetterJournal {
   readonly #letters = new Map<string, DeadLetter>();
+  /** Memory is always there. */
+  readonly ready = true;
 
   async load(): Promise<DeadLetter[]> {
     return [...this.#letters.values()].map((l) => structuredClone(l));

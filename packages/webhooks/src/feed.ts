@@ -12,6 +12,11 @@ import type { LogEvent } from '@roar/log';
  *   feed across process restarts, for the log feed as long as its log lives.
  */
 export interface EventFeed {
+  /**
+   * It has what it needs to read (JetStream: its consumer was opened since the connection last
+   * (re)connected, and no read failed since); `/readyz` reports it.
+   */
+  readonly ready: boolean;
   /** Up to `max` events; waits up to `waitMs` for the first when none is ready. */
   next(max: number, waitMs: number): Promise<LogEvent[]>;
   ack(seq: number): Promise<void>;

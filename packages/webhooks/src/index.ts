@@ -22,3 +22,4 @@ export {
 } from './jetstream-dead-letters.js';
 export { WebhookService, type WebhookServiceOptions } from './webhook-service.js';
 export { readWebhookSettings, retrySpanMs, type WebhookSettings } from './settings.js';
+export { readiness, type ReadinessParts, type WebhookReadiness } from './readiness.js';

@@ -8,14 +8,20 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { ensureStream } from '@roar/log';
 import type { DeadLetter, DeadLetterJournal } from './dead-letters.js';
 
 export interface JetStreamDeadLetterOptions {
   nc: NatsConnection;
   /** The deployment's prefix (`ROAR_PREFIX`): it names the stream and its subjects. */
   prefix: string;
-  /** Stream replicas in a JetStream cluster. Default 1. */
+  /**
+   * Copies of the stream in a JetStream cluster (`ROAR_WEBHOOK_DEAD_REPLICAS`, 1–5), applied to
+   * an existing stream too. Default 1.
+   */
   replicas?: number;
+  /** How often the stream is checked again while it cannot be (after a reconnect). Default 1 s. */
+  retryMs?: number;
 }
 
 /** One stored message: a letter with a slice of its events. */
@@ -36,6 +42,10 @@ const DECODER = new TextDecoder();
  * A stream rather than the log's own: letters are deleted one by one when redelivered, which the
  * log's append-only retention would not allow, and they must outlive the log's `max_age`.
  * Rather than the Redis store: the webhook process needs nothing but NATS.
+ *
+ * The stream is made sure of at open and again after every reconnect (JetStream may have come
+ * back without it, or with other replicas): `ready` is false from a disconnect until then, and an
+ * operation meanwhile makes sure of it first.
  */
 export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   readonly #o: JetStreamDeadLetterOptions;
@@ -43,6 +53,13 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   readonly #jsm: JetStreamManager;
   readonly #stream: string;
   readonly #subject: string;
+  /** The stream was made sure of since the connection last (re)connected. */
+  #ready = false;
+  /** The check in progress, shared by whoever needs it meanwhile. */
+  #ensuring: Promise<void> | undefined;
+  /** Counts disconnects and reconnects: a check belongs to the connection it was made on. */
+  #epoch = 0;
+  #rechecking = false;
 
   private constructor(o: JetStreamDeadLetterOptions, jsm: JetStreamManager) {
     this.#o = o;
@@ -52,11 +69,15 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
     this.#subject = `${o.prefix}.webhook.dead`;
   }
 
-  /** Opens the journal, creating its stream the first time. */
+  /**
+   * Opens the journal, creating its stream the first time and bringing it to `replicas` after.
+   * Rejects when JetStream cannot (not enabled, or fewer servers than `replicas`).
+   */
   static async open(o: JetStreamDeadLetterOptions): Promise<JetStreamDeadLetterJournal> {
     const jsm = await jetstreamManager(o.nc, { checkAPI: false });
     const j = new JetStreamDeadLetterJournal(o, jsm);
     await j.#ensure();
+    void j.#watch();
     return j;
   }
 
@@ -64,7 +85,13 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
     return this.#stream;
   }
 
+  /** The stream was made sure of since the connection last (re)connected. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
   async load(): Promise<DeadLetter[]> {
+    await this.#ensure();
     const info = await this.#jsm.streams.info(this.#stream);
     if (info.state.messages === 0) return [];
     const consumer = await this.#js.consumers.get(this.#stream);
@@ -130,24 +157,64 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   }
 
   async delete(id: string): Promise<void> {
+    await this.#ensure();
     await this.#jsm.streams.purge(this.#stream, { filter: `${this.#subject}.${id}.*` });
   }
 
+  /** Makes sure of the stream unless that was done since the last (re)connect. */
   async #ensure(): Promise<void> {
-    const config = {
-      name: this.#stream,
-      subjects: [`${this.#subject}.>`],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      discard: DiscardPolicy.Old,
-      max_msgs_per_subject: 1,
-      num_replicas: this.#o.replicas ?? 1,
-    };
+    if (this.#ready) return;
+    this.#ensuring ??= this.#check();
+    await this.#ensuring;
+  }
+
+  async #check(): Promise<void> {
+    const epoch = this.#epoch;
     try {
-      await this.#jsm.streams.info(this.#stream);
-    } catch (error) {
-      if (!/stream not found/i.test(String(error))) throw error;
-      await this.#jsm.streams.add(config);
+      await ensureStream(this.#jsm, {
+        name: this.#stream,
+        subjects: [`${this.#subject}.>`],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        discard: DiscardPolicy.Old,
+        max_msgs_per_subject: 1,
+        num_replicas: this.#o.replicas ?? 1,
+      });
+      // Checked on a connection that dropped meanwhile: it says nothing of the server now.
+      if (epoch === this.#epoch) this.#ready = true;
+    } finally {
+      this.#ensuring = undefined;
+    }
+  }
+
+  /**
+   * Not ready from a disconnect; after a reconnect the stream is checked (and made again if
+   * JetStream came back without it) until that works, so `ready` comes back without waiting
+   * for the next letter. Ends with the connection.
+   */
+  async #watch(): Promise<void> {
+    for await (const s of this.#o.nc.status()) {
+      if (s.type !== 'disconnect' && s.type !== 'reconnect') continue;
+      this.#epoch++;
+      this.#ready = false;
+      if (s.type === 'reconnect' && !this.#rechecking) void this.#recheck();
+    }
+  }
+
+  async #recheck(): Promise<void> {
+    this.#rechecking = true;
+    try {
+      while (!this.#ready && !this.#o.nc.isClosed()) {
+        try {
+          await this.#ensure();
+        } catch {
+          // Not yet (JetStream starting, a leader being elected): tried again in `retryMs`; an
+          // operation meanwhile tries by itself and reports its own failure.
+          await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs ?? 1000).unref());
+        }
+      }
+    } finally {
+      this.#rechecking = false;
     }
   }
 }

@@ -36,8 +36,9 @@ const DECODER = new TextDecoder();
  * of the endpoint's event types applies from that point. A new endpoint starts with the events
  * appended after its first start. If JetStream comes back empty, the log's stream is made again
  * and numbers from 1 (told apart by its creation time): the feed then delivers the new log from
- * its start, whatever it had acknowledged in the old one. One process per endpoint (see
- * docs/operations.md).
+ * its start, whatever it had acknowledged in the old one. After a reconnect the consumer is
+ * opened again in the same way at the next read (NATS may have come back with or without it),
+ * and `ready` stays false until it is. One process per endpoint (see docs/operations.md).
  */
 export class JetStreamFeed implements EventFeed {
   readonly #o: JetStreamFeedOptions;
@@ -55,15 +56,26 @@ export class JetStreamFeed implements EventFeed {
   #position: { seq: number; created: string } | undefined;
   /** The creation time of the stream the open consumer reads. */
   #created = '';
+  /** The consumer was opened since the connection last (re)connected and has not failed since. */
+  #ready = false;
+  /** Counts disconnects and reconnects: an open belongs to the connection it was made on. */
+  #epoch = 0;
+  readonly #status: ReturnType<NatsConnection['status']>;
 
   constructor(options: JetStreamFeedOptions) {
     this.#o = options;
     this.#subjects = new LogSubjects(options.prefix);
     this.#types = new Set(options.types);
+    this.#status = options.nc.status();
+    void this.#watch();
   }
 
   get name(): string {
     return `webhook-${this.#o.endpoint}`;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
   }
 
   async next(max: number, waitMs: number): Promise<LogEvent[]> {
@@ -83,6 +95,7 @@ export class JetStreamFeed implements EventFeed {
     } catch (error) {
       // The consumer (or the server's copy of it) is gone: made again at the next call.
       this.#consumer = undefined;
+      this.#ready = false;
       throw error;
     }
     // Only other types (or events of a newer schema): nothing to deliver, nothing to hold.
@@ -107,10 +120,25 @@ export class JetStreamFeed implements EventFeed {
 
   async close(): Promise<void> {
     this.#consumer = undefined;
+    this.#ready = false;
+    // nats.js's status iterator has a `stop` its type does not show; without it, it ends with the
+    // connection.
+    (this.#status as { stop?: () => void }).stop?.();
+  }
+
+  /** From a disconnect, not ready; after the reconnect the next read opens the consumer again. */
+  async #watch(): Promise<void> {
+    for await (const s of this.#status) {
+      if (s.type !== 'disconnect' && s.type !== 'reconnect') continue;
+      this.#epoch++;
+      this.#ready = false;
+      this.#consumer = undefined;
+    }
   }
 
   async #open(): Promise<Consumer> {
     if (this.#consumer) return this.#consumer;
+    const epoch = this.#epoch;
     this.#jsm ??= await jetstreamManager(this.#o.nc, { checkAPI: false });
     const jsm = this.#jsm;
     const stream = this.#subjects.streamName();
@@ -151,8 +179,13 @@ export class JetStreamFeed implements EventFeed {
     this.#created = created;
     this.#position = { seq: floor, created };
     this.#pending.clear();
-    this.#consumer = jetstream(this.#o.nc).consumers.getConsumerFromInfo(info);
-    return this.#consumer;
+    const consumer = jetstream(this.#o.nc).consumers.getConsumerFromInfo(info);
+    // Opened across a disconnect: used for this read, opened again for the next.
+    if (epoch === this.#epoch) {
+      this.#consumer = consumer;
+      this.#ready = true;
+    }
+    return consumer;
   }
 }
 

@@ -14,6 +14,8 @@ export class LogFeed implements EventFeed {
   /** The last event returned by `next`. */
   #read: number;
   #closed = false;
+  /** The log is in the process: nothing to open. */
+  readonly ready = true;
 
   /** `after`: the position to start after (the log's last `seq` to skip what came before). */
   constructor(log: EventLog, types: readonly LogEventType[], after = 0) {

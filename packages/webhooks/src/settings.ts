@@ -12,6 +12,8 @@ export interface WebhookSettings {
   /** JetStream's redelivery timer for a batch in hand; longer than its whole retry schedule. */
   ackWaitMs: number;
   deadLetterMax: number;
+  /** Copies of the dead-letter stream in a JetStream cluster (the webhook process only). */
+  deadLetterReplicas: number;
   /** Where the webhook admin API, /healthz and /metrics listen. */
   host: string;
   port: number;
@@ -44,6 +46,8 @@ export function readWebhookSettings(env: EnvReader): WebhookSettings {
     dispatch,
     ackWaitMs: env.int('ROAR_WEBHOOK_ACK_WAIT_MS', 30 * 60_000, 1000, 24 * 3_600_000),
     deadLetterMax: env.int('ROAR_WEBHOOK_DEAD_LETTER_MAX', 1000, 1, 1_000_000),
+    // JetStream's own bound: a stream has at most 5 replicas.
+    deadLetterReplicas: env.int('ROAR_WEBHOOK_DEAD_REPLICAS', 1, 1, 5),
     host: env.string('ROAR_WEBHOOK_HOST', '127.0.0.1'),
     port: env.int('ROAR_WEBHOOK_PORT', 9092, 0, 65535),
   };

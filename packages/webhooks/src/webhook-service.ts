@@ -5,6 +5,7 @@ import { Dispatcher, type DispatchOptions } from './dispatcher.js';
 import type { WebhookEndpoint } from './endpoints.js';
 import type { EventFeed } from './feed.js';
 import { WebhookMetrics } from './metrics.js';
+import { readiness } from './readiness.js';
 import type { ApiKey } from '@roar/runtime';
 
 export interface WebhookServiceOptions {
@@ -15,6 +16,11 @@ export interface WebhookServiceOptions {
   deadLetterMax: number;
   /** Where dead letters are kept across restarts (the webhook process: JetStream). */
   deadLetterJournal: DeadLetterJournal;
+  /**
+   * Whether the process's NATS connection is up now, for `/readyz`; absent when it has none of
+   * its own (embedded mode reads its memory log).
+   */
+  natsConnected?: () => boolean;
   host: string;
   port: number;
   adminApiKeys: readonly ApiKey[];
@@ -37,11 +43,12 @@ export class WebhookService {
   static async start(o: WebhookServiceOptions): Promise<WebhookService> {
     const metrics = new WebhookMetrics();
     const deadLetters = await DeadLetters.open(o.deadLetterMax, o.deadLetterJournal);
-    const dispatchers = o.endpoints.map(
-      (endpoint) =>
+    const feeds = o.endpoints.map((endpoint) => ({ endpoint, feed: o.feed(endpoint) }));
+    const dispatchers = feeds.map(
+      ({ endpoint, feed }) =>
         new Dispatcher({
           endpoint,
-          feed: o.feed(endpoint),
+          feed,
           options: o.dispatch,
           deadLetters,
           metrics,
@@ -55,6 +62,12 @@ export class WebhookService {
       dispatchers,
       deadLetters,
       metrics,
+      readiness: () =>
+        readiness({
+          nats: o.natsConnected?.() ?? true,
+          deadLetters: o.deadLetterJournal,
+          feeds: feeds.map(({ endpoint, feed }) => ({ endpoint: endpoint.id, feed })),
+        }),
       onError: (error) => o.log.error('admin request failed', { error }),
     });
     for (const d of dispatchers) d.start();

@@ -26,14 +26,24 @@ async function main(): Promise<void> {
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
   });
+  // For /readyz: nats.js tells the connection's changes, not its state.
+  let natsConnected = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') natsConnected = false;
+      else if (s.type === 'reconnect') natsConnected = true;
+    }
+  })();
   // Dead letters outlive this process in a JetStream stream of the deployment's own.
   const deadLetterJournal = await JetStreamDeadLetterJournal.open({
     nc,
     prefix: config.prefix,
+    replicas: config.deadLetterReplicas,
   });
   const service = await WebhookService.start({
     ...config,
     deadLetterJournal,
+    natsConnected: () => natsConnected,
     feed: (endpoint) =>
       new JetStreamFeed({
         nc,

@@ -1,0 +1,129 @@
+import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsSuperCluster, waitFor } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import type { LogAppend } from '../../src/events.js';
+import { connectJetStreamLog, type JetStreamLog } from '../../src/jetstream-log.js';
+import { LogSubjects } from '../../src/subjects.js';
+
+// ROAR_LOG_REPLICAS on real processes: a 3-node JetStream cluster on loopback, the log's stream
+// brought from one copy to three, then the SIGKILL of the node that leads it. A raft election
+// among the other two takes 4-9 s in nats-server 2.9; the waits allow for a loaded machine.
+
+const EVENTS_BEFORE = 100;
+
+describe('the log with 3 replicas on a 3-node JetStream cluster', () => {
+  it('takes appends and serves reads after its leader is killed, losing nothing acknowledged', async () => {
+    await using nats = await NatsSuperCluster.start({
+      regions: [{ name: 'a', servers: 3 }],
+      jetstream: true,
+    });
+    const prefix = `rl${Date.now().toString(36)}`;
+    const stream = new LogSubjects(prefix).streamName();
+    const admin = await connect({ servers: nats.url('a').split(',') });
+    const jsm = await jetstreamManager(admin);
+    const info = (): Promise<StreamInfo> => jsm.streams.info(stream);
+    const logs: JetStreamLog[] = [];
+    try {
+      // A deployment from before the setting: a stream of one copy, with events in it.
+      const single = await connectJetStreamLog({ servers: nats.url('a').split(','), prefix });
+      logs.push(single);
+      for (let i = 0; i < 20; i++) single.append('final', chat(`r1-${i}`));
+      await single.flush();
+      expect(single.stats().stored).toBe(20);
+      expect((await info()).config.num_replicas).toBe(1);
+      await single.close();
+
+      // A process with ROAR_LOG_REPLICAS=3 brings the existing stream to three copies, which
+      // catch up with what it held.
+      const scaler = await connectJetStreamLog({
+        servers: nats.url('a').split(','),
+        prefix,
+        replicas: 3,
+      });
+      logs.push(scaler);
+      expect(scaler.connected).toBe(true);
+      const leader = await waitForReplicas(info, 3);
+      await scaler.close();
+
+      // The log under test is connected to the leader's node: its kill takes both the stream's
+      // leader and the log's connection.
+      const index = Number(leader.slice('a-'.length));
+      const log = await connectJetStreamLog({
+        servers: nats.serverUrl('a', index),
+        prefix,
+        replicas: 3,
+      });
+      logs.push(log);
+      for (let i = 0; i < EVENTS_BEFORE; i++) log.append('final', chat(`m${i}`));
+      await log.flush();
+      // Acknowledged, every one: stored on a majority of the three.
+      expect(log.stats()).toMatchObject({ stored: EVENTS_BEFORE, appended: EVENTS_BEFORE });
+
+      await nats.kill(leader);
+
+      // Appends go on once the other two have elected a leader and the log has reconnected.
+      let after = 0;
+      await waitFor(
+        async () => {
+          log.append('final', chat(`after-${after++}`));
+          await log.flush();
+          return log.stats().stored > EVENTS_BEFORE;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, message: 'an append stored after the kill' },
+      );
+      // Reads are served, and hold everything acknowledged before the kill.
+      let ids: string[] = [];
+      await waitFor(
+        async () => {
+          ids = (await log.read({ stream: 'final' }).catch(() => [])).map((e) => e.id);
+          return ids.length > 0;
+        },
+        { timeoutMs: 15_000, intervalMs: 200, message: 'a read after the kill' },
+      );
+      const expected = [
+        ...Array.from({ length: 20 }, (_, i) => `r1-${i}`),
+        ...Array.from({ length: EVENTS_BEFORE }, (_, i) => `m${i}`),
+      ];
+      expect(ids.slice(0, expected.length)).toEqual(expected);
+      // And every append acknowledged since: the stored count is never more than what is there.
+      const stored = log.stats().stored - EVENTS_BEFORE;
+      expect(ids.filter((id) => id.startsWith('after-')).length).toBeGreaterThanOrEqual(stored);
+      const now = await info();
+      expect(now.config.num_replicas).toBe(3);
+      expect(now.cluster?.leader).not.toBe(leader);
+    } finally {
+      await Promise.all(logs.map((l) => l.close()));
+      await admin.close();
+    }
+  }, 60_000);
+});
+
+/** Waits for a leader and `replicas - 1` followers that are current; the leader's name. */
+async function waitForReplicas(info: () => Promise<StreamInfo>, replicas: number): Promise<string> {
+  let leader = '';
+  await waitFor(
+    async () => {
+      const { config, cluster } = await info();
+      const followers = cluster?.replicas ?? [];
+      leader = cluster?.leader ?? '';
+      return (
+        config.num_replicas === replicas &&
+        leader !== '' &&
+        followers.length === replicas - 1 &&
+        followers.every((r) => r.current)
+      );
+    },
+    { timeoutMs: 15_000, intervalMs: 100, message: `${replicas} current replicas` },
+  );
+  return leader;
+}
+
+function chat(id: string): LogAppend {
+  return {
+    type: 'chat.published',
+    id,
+    ts: Date.now(),
+    data: { id, user: { id: 'u', name: 'U' }, text: id },
+  };
+}

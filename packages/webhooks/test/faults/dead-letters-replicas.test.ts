@@ -1,0 +1,122 @@
+import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatsSuperCluster, waitFor } from '@roar/testkit';
+import { describe, expect, it } from 'vitest';
+import type { DeadLetter } from '../../src/dead-letters.js';
+import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
+
+// ROAR_WEBHOOK_DEAD_REPLICAS on real processes: the dead-letter stream of a 3-node JetStream
+// cluster on loopback brought from one copy to three, then the SIGKILL of the node that leads it
+// and holds the journal's connection. A raft election among the other two takes 4-9 s in
+// nats-server 2.9; the waits allow for a loaded machine.
+
+describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
+  it('keeps every stored letter and stores again after its leader is killed', async () => {
+    await using nats = await NatsSuperCluster.start({
+      regions: [{ name: 'a', servers: 3 }],
+      jetstream: true,
+    });
+    const prefix = `rd${Date.now().toString(36)}`;
+    const conns: NatsConnection[] = [];
+    const connection = async (servers: string) => {
+      const nc = await connect({
+        servers: servers.split(','),
+        reconnectTimeWait: 250,
+        maxReconnectAttempts: -1,
+      });
+      conns.push(nc);
+      return nc;
+    };
+    const open = async (servers: string, replicas?: number) =>
+      JetStreamDeadLetterJournal.open({
+        nc: await connection(servers),
+        prefix,
+        retryMs: 200,
+        ...(replicas === undefined ? {} : { replicas }),
+      });
+    try {
+      // A deployment from before the setting: one copy, one letter in it.
+      const single = await open(nats.url('a'));
+      await single.put(letter('a', 1));
+      const jsm = await jetstreamManager(await connection(nats.url('a')));
+      const info = (): Promise<StreamInfo> => jsm.streams.info(single.streamName);
+      expect((await info()).config.num_replicas).toBe(1);
+
+      // A webhook process with ROAR_WEBHOOK_DEAD_REPLICAS=3 brings it to three copies.
+      await open(nats.url('a'), 3);
+      const leader = await waitForReplicas(info, 3);
+
+      // The journal under test is connected to the leader's node.
+      const journal = await open(nats.serverUrl('a', Number(leader.slice('a-'.length))), 3);
+      expect(journal.ready).toBe(true);
+      // Resolved: acknowledged by a majority of the three.
+      await journal.put(letter('a', 2, 4));
+      await journal.put(letter('b', 5));
+
+      await nats.kill(leader);
+      await waitFor(() => !journal.ready, { timeoutMs: 10_000, message: 'the journal unready' });
+      // Ready again once it has reconnected and the other two have a leader, without a letter.
+      await waitFor(() => journal.ready, { timeoutMs: 30_000, message: 'the journal ready' });
+      // The dispatcher retries a letter the journal refuses; so does this.
+      await waitFor(
+        () =>
+          journal.put(letter('b', 6, 7)).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 15_000, intervalMs: 200, message: 'a letter stored after the kill' },
+      );
+
+      // The next process (same setting, another connection, on a surviving node) finds all of
+      // them, whole. (One with the default would take the stream back to one copy.)
+      const next = await open(nats.serverUrl('a', (Number(leader.slice('a-'.length)) + 1) % 3), 3);
+      const letters = await next.load();
+      expect(letters.map((l) => l.id)).toEqual(['a-1-1', 'a-2-4', 'b-5-5', 'b-6-7']);
+      expect(letters.find((l) => l.id === 'a-2-4')?.events.map((e) => e.seq)).toEqual([2, 3, 4]);
+      await next.delete('a-2-4');
+      expect((await journal.load()).map((l) => l.id)).toEqual(['a-1-1', 'b-5-5', 'b-6-7']);
+      expect((await info()).config.num_replicas).toBe(3);
+    } finally {
+      await Promise.all(conns.map((c) => c.close()));
+    }
+  }, 60_000);
+});
+
+/** Waits for a leader and `replicas - 1` followers that are current; the leader's name. */
+async function waitForReplicas(info: () => Promise<StreamInfo>, replicas: number): Promise<string> {
+  let leader = '';
+  await waitFor(
+    async () => {
+      const { config, cluster } = await info();
+      const followers = cluster?.replicas ?? [];
+      leader = cluster?.leader ?? '';
+      return (
+        config.num_replicas === replicas &&
+        leader !== '' &&
+        followers.length === replicas - 1 &&
+        followers.every((r) => r.current)
+      );
+    },
+    { timeoutMs: 15_000, intervalMs: 100, message: `${replicas} current replicas` },
+  );
+  return leader;
+}
+
+function letter(endpoint: string, first: number, last = first): DeadLetter {
+  return {
+    id: `${endpoint}-${first}-${last}`,
+    endpoint,
+    events: Array.from({ length: last - first + 1 }, (_, i) => ({
+      v: 1 as const,
+      seq: first + i,
+      type: 'chat.published' as const,
+      id: `m${first + i}`,
+      stream: 's',
+      ts: 1_700_000_000_000 + first + i,
+      data: { id: `m${first + i}`, user: { id: 'u', name: 'U' }, text: `t${first + i}` },
+    })),
+    attempts: 3,
+    lastError: 'HTTP 500',
+    failedAt: 1_700_000_000_000,
+  };
+}
