@@ -18,7 +18,7 @@ import {
 } from '@nats-io/transport-node';
 import { AppendQueue } from './append-queue.js';
 import type { LogAppend, LogEvent } from './events.js';
-import { encode, ensureStream, readEvents } from './jetstream-stream.js';
+import { encode, ensureStream, READ_API_TIMEOUT_MS, readEvents } from './jetstream-stream.js';
 import {
   DEFAULT_APPEND_QUEUE,
   DEFAULT_RETENTION,
@@ -75,6 +75,8 @@ export class JetStreamLog implements EventLog {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  /** The same API with a shorter timeout, for reads' consumers (`addReadConsumer`). */
+  readonly #readJsm: JetStreamManager;
   readonly #subjects: LogSubjects;
   readonly #config: Partial<StreamConfig> & { name: string };
   readonly #queue: AppendQueue;
@@ -98,9 +100,14 @@ export class JetStreamLog implements EventLog {
   #lastError: unknown;
 
   /** @internal Use `connectJetStreamLog`. */
-  constructor(nc: NatsConnection, jsm: JetStreamManager, options: JetStreamLogOptions) {
+  constructor(
+    nc: NatsConnection,
+    jsm: { main: JetStreamManager; reads: JetStreamManager },
+    options: JetStreamLogOptions,
+  ) {
     this.#nc = nc;
-    this.#jsm = jsm;
+    this.#jsm = jsm.main;
+    this.#readJsm = jsm.reads;
     this.#js = jetstream(nc);
     this.#subjects = new LogSubjects(options.prefix);
     const retention = { ...DEFAULT_RETENTION, ...options.retention };
@@ -148,7 +155,8 @@ export class JetStreamLog implements EventLog {
     this.#stats.reads++;
     const filter = filterSubject(this.#subjects, query.stream, query.type);
     try {
-      return await readEvents(this.#js, this.#jsm, this.#config.name, filter, query, this.#slackMs);
+      const { name } = this.#config;
+      return await readEvents(this.#js, this.#readJsm, name, filter, query, this.#slackMs);
     } catch (error) {
       throw new LogUnavailableError('reading the log failed', { cause: error });
     }
@@ -298,7 +306,10 @@ export async function connectJetStreamLog(options: JetStreamLogOptions): Promise
     waitOnFirstConnect: true,
   });
   // No API check: JetStream being down at start degrades the log, it does not stop the caller.
-  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const jsm = {
+    main: await jetstreamManager(nc, { checkAPI: false }),
+    reads: await jetstreamManager(nc, { checkAPI: false, timeout: READ_API_TIMEOUT_MS }),
+  };
   const log = new JetStreamLog(nc, jsm, options);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
   while (!log.connected && Date.now() < deadline)

@@ -20,8 +20,8 @@ export interface NatsSuperClusterOptions {
   /** Configuration text every server gets (e.g. the accounts block, which must be the same). */
   shared?: string;
   /**
-   * JetStream on every server, each with a store directory of its own that outlives a kill of
-   * its server (`restart` finds its data again); `start()` then also waits for a meta leader.
+   * JetStream on every server, each with a store directory of its own; `start()` then also waits
+   * for a meta leader.
    */
   jetstream?: boolean;
 }
@@ -40,7 +40,7 @@ class Server {
   readonly gatewayPort: number;
   readonly monitorPort: number;
   process: ManagedProcess | undefined;
-  /** Its configuration file, written once: a restart keeps its ports and store. */
+  /** Its configuration file (its ports, and its store under the cluster's directory). */
   config = '';
 
   constructor(region: string, index: number, ports: readonly number[]) {
@@ -189,13 +189,6 @@ export class NatsSuperCluster {
   /** Kills one server by name (SIGKILL by default: no goodbye to its routes or clients). */
   async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     await this.#named(name).process?.stop(signal);
-  }
-
-  /** Starts a stopped server again on its ports, with its store as it was left. */
-  async restart(name: string): Promise<void> {
-    const server = this.#named(name);
-    if (server.running) return;
-    await this.#launch(server);
   }
 
   /**

@@ -72,15 +72,11 @@ describe('the log with 3 replicas on a 3-node JetStream cluster', () => {
         },
         { timeoutMs: 30_000, intervalMs: 200, message: 'an append stored after the kill' },
       );
-      // Reads are served, and hold everything acknowledged before the kill.
+      // Reads are served, each one (nats-server places a third of the reads' consumers on the
+      // killed node, whose creation is never answered: the log tries again), and hold everything
+      // acknowledged before the kill.
       let ids: string[] = [];
-      await waitFor(
-        async () => {
-          ids = (await log.read({ stream: 'final' }).catch(() => [])).map((e) => e.id);
-          return ids.length > 0;
-        },
-        { timeoutMs: 15_000, intervalMs: 200, message: 'a read after the kill' },
-      );
+      for (let i = 0; i < 3; i++) ids = (await log.read({ stream: 'final' })).map((e) => e.id);
       const expected = [
         ...Array.from({ length: 20 }, (_, i) => `r1-${i}`),
         ...Array.from({ length: EVENTS_BEFORE }, (_, i) => `m${i}`),
@@ -92,6 +88,9 @@ describe('the log with 3 replicas on a 3-node JetStream cluster', () => {
       const now = await info();
       expect(now.config.num_replicas).toBe(3);
       expect(now.cluster?.leader).not.toBe(leader);
+      // Not asserted: the killed node catching up when it returns. On nats-server 2.9.10 it does
+      // (about 2 s), unless reads placed consumers on it while it was down; then its copy stays
+      // behind (docs/operations.md, "Known issues").
     } finally {
       await Promise.all(logs.map((l) => l.close()));
       await admin.close();
