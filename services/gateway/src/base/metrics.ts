@@ -56,6 +56,16 @@ export class GatewayMetrics {
     help: 'Batch frames encoded (once per stream per tick per codec set)',
     registers: [this.registry],
   });
+  readonly coalesced = new Counter({
+    name: 'roar_fanout_coalesced_total',
+    help: 'Ticks at which a stream with news still had its last batch being written: the news waited and went out merged into the next batch (a gateway behind its writes)',
+    registers: [this.registry],
+  });
+  readonly leadingBatches = new Counter({
+    name: 'roar_fanout_leading_total',
+    help: 'Batches sent at once, not at the tick, because their stream had sent nothing for a tick',
+    registers: [this.registry],
+  });
   readonly rejectedFrames = new Counter({
     name: 'roar_rejected_frames_total',
     help: 'Client frames answered with an error, by error code',
