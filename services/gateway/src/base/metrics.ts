@@ -247,6 +247,12 @@ export class GatewayMetrics {
     LATENCY_BUCKETS_S,
     this.registry,
   );
+  readonly fanoutWrite = new FixedHistogram(
+    'roar_fanout_write_seconds',
+    "From a batch taken to its frame written to every socket of its stream here (every slice): what one frame's fanout takes; above the tick, news waits and is merged",
+    LATENCY_BUCKETS_S,
+    this.registry,
+  );
   readonly storeConnected = new Gauge({
     name: 'roar_store_connected',
     help: '1 while the store (Redis) is reachable; always 1 for the in-memory store',

@@ -249,6 +249,7 @@ export class Fanout {
       // message (accepted at `ts` by whichever gateway took it).
       if (oldest !== Number.POSITIVE_INFINITY)
         metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
+      metrics.fanoutWrite.observe(Math.max(0, this.#o.now() - now) / 1000);
       this.#o.tracing?.delivered(events);
       this.#writesDone(state);
       return written;
