@@ -53,12 +53,12 @@ export const MODES = {
       chatters: 20,
       openBudgetMs: 60_000,
       // Offered deliveries/s = rate × viewers: 19k–76k at 19k viewers; at 10k the ramp, 20k
-      // up to 1.28M, doubling until bare uWS stops rising (each server stops at its ceiling).
+      // up to 2.56M, doubling until bare uWS stops rising (each server stops at its ceiling).
       fanout: [
         { n: 19_000, rates: [1, 2, 4] },
         {
           n: 10_000,
-          rates: [2, 4, 8, 16, 32, 64, 128],
+          rates: [2, 4, 8, 16, 32, 64, 128, 256],
           ramp: true,
           roarEnv: RAMP_ROAR,
           // 10 messages at 2/s: the low-rate latency target reads this step's p99.

@@ -163,13 +163,20 @@ export async function runWidgets(cfg, ctx) {
     const d = (name) => metric(m1, name) - metric(m0, name);
     const writeMs = (q) =>
       round((histogramQuantile(m0, m1, 'roar_fanout_write_seconds', q) ?? 0) * 1000, 1);
+    const frameWrites = d('roar_fanout_write_seconds_count');
     out.gateway = {
-      frameWriteMs: { p50: writeMs(0.5), p99: writeMs(0.99) },
+      frameWriteMs: {
+        p50: writeMs(0.5),
+        p99: writeMs(0.99),
+        mean:
+          frameWrites > 0 ? round((d('roar_fanout_write_seconds_sum') / frameWrites) * 1000, 1) : 0,
+      },
       batches: d('roar_batches_total'),
       coalesced: d('roar_fanout_coalesced_total'),
       framesOut: d('roar_frames_out_total'),
     };
-    out.gateway.boundMs = round(TICK_MS + 2 * out.gateway.frameWriteMs.p99, 1);
+    // The bucket edges are coarse (250, 500 ms); the mean is exact.
+    out.gateway.boundMs = round(TICK_MS + 2 * out.gateway.frameWriteMs.mean, 1);
     // At most one frame per tick (no viewer got more frames carrying the key than ticks passed),
     // and an update to every viewer within a tick plus a chat message's time to every viewer,
     // chat sent meanwhile through the same gateway (the definition this bench has always used);

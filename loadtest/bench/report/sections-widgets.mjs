@@ -46,10 +46,11 @@ export function widgetsSection(r) {
       ". An update's time is from its write being sent to the last viewer holding that value or a newer one: " +
       'with conflation a viewer may skip a value for a newer one, never wait behind an older one.' +
       (g
-        ? ` On the gateway's side, a frame to all ${fmt(w.viewers)} sockets took up to ${g.frameWriteMs.p99} ms; ` +
-          "while one is being written the next tick's news waits and is merged (one frame, the newest value), " +
-          `so the gateway writes an update within a tick plus two such writes (${g.boundMs} ms); the rest of ` +
-          "an update's time is the viewers' reading, which the load generators on the same cores do."
+        ? ` On the gateway's side, a frame to all ${fmt(w.viewers)} sockets took ` +
+          `${g.frameWriteMs.mean ?? g.frameWriteMs.p99} ms on average; while one is being written the next ` +
+          "ticks' news waits and is merged (one frame, the newest value), so the gateway writes an update " +
+          `within about a tick plus two such writes (${g.boundMs} ms); the rest of an update's time is the ` +
+          "viewers' reading, done by load generators on the same two cores."
         : ''),
     '',
   ];
