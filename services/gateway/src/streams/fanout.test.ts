@@ -145,7 +145,8 @@ describe('Fanout behind its writes', () => {
     state.queueViewers(count(10));
     send({ type: 'announcement', id: 'a1', ts: 1, text: 'toss won' });
     state.queueViewers(count(11));
-    send({ ...chat('from the mod'), user: { id: 'm', name: 'm', roles: ['moderator'] } });
+    const user = { id: 'm', name: 'm', roles: ['moderator'] };
+    send({ type: 'chat', id: 'id-mod', ts: 1, user, text: 'from the mod' });
     await turns(10);
     const merged = ['announcement', 'from the mod', 'viewers'];
     expect(sockets[0]?.frames).toEqual([['a'], merged]);
