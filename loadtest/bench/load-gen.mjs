@@ -21,6 +21,8 @@ let messages = 0;
 let frames = 0;
 let bytes = 0;
 let hist = new Histogram();
+/** When the last counted chat message arrived. */
+let lastAt = 0;
 let sinceMs = nowMs();
 let cpuMark = process.cpuUsage();
 
@@ -39,13 +41,15 @@ function makeSink(state) {
       frames++;
       bytes += size;
     },
-    chat(sentAt) {
+    /** A chat message sent at `sentAt`, read at `now` (drivers pass one time for a whole read). */
+    chat(sentAt, now = nowMs()) {
       if (sentAt >= win.from && sentAt < win.to) {
         messages++;
-        hist.record(nowMs() - sentAt);
+        hist.record(now - sentAt);
+        if (now > lastAt) lastAt = now;
       }
       // Widgets runs: each chat message's time to the last viewer here, by its send time.
-      if (stateOn) chatReach.set(sentAt, Math.max(chatReach.get(sentAt) ?? 0, nowMs() - sentAt));
+      if (stateOn) chatReach.set(sentAt, Math.max(chatReach.get(sentAt) ?? 0, now - sentAt));
     },
     total(total) {
       const before = state.total;
@@ -58,10 +62,13 @@ function makeSink(state) {
     },
     state(event) {
       const seq = event.changes?.[STATE_KEY]?.value?.seq;
-      if (typeof seq !== 'number') return;
+      if (typeof seq === 'number') this.stateSeq(seq);
+    },
+    /** A frame carrying value `seq` of the widget key, read at `now`. */
+    stateSeq(seq, now = nowMs()) {
       state.lastSeq = Math.max(state.lastSeq ?? 0, seq);
       if (!stateOn) return;
-      (state.stateFrames ??= []).push(seq, nowMs());
+      (state.stateFrames ??= []).push(seq, now);
     },
     closed(code) {
       if (!state.open) return;
@@ -163,7 +170,7 @@ const commands = {
   open: openMany,
   reset(spec) {
     win = { from: spec.from ?? -Infinity, to: spec.to ?? Infinity };
-    messages = frames = bytes = 0;
+    messages = frames = bytes = lastAt = 0;
     hist = new Histogram();
     sinceMs = nowMs();
     cpuMark = process.cpuUsage();
@@ -179,6 +186,7 @@ const commands = {
       frames,
       bytes,
       hist: hist.toJSON(),
+      lastAt,
       ms: nowMs() - sinceMs,
       cpuS: (cpu.user + cpu.system) / 1e6,
       open: conns.filter((c) => c.open).length,

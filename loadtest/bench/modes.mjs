@@ -20,6 +20,13 @@ const RELAY_VARIANTS = [
   { relay: true, workers: 4, bus: 'shared' },
 ];
 
+/**
+ * Roar's settings for the ramp, on a gateway of its own: a chat budget above the ramp's rates, so
+ * the ramp measures what fanout can carry, not the product's choice to show a viewer at most 25
+ * messages a second (`ROAR_CHAT_BUDGET`; with it, 10,000 viewers get at most 250,000 a second).
+ */
+export const RAMP_ROAR = { ROAR_CHAT_BUDGET: '1000' };
+
 export const MODES = {
   full: {
     // Every section, core and features, in one run on 2 cores: about 20 minutes.
@@ -45,10 +52,22 @@ export const MODES = {
       viewerWorkers: 4,
       chatters: 20,
       openBudgetMs: 60_000,
-      // Offered deliveries/s = rate × viewers: 19k–114k at 19k viewers, 20k–120k at 10k.
+      // Offered deliveries/s = rate × viewers: 19k–76k at 19k viewers; at 10k the ramp, 20k
+      // up to 2.56M, doubling until bare uWS stops rising (each server stops at its ceiling).
       fanout: [
         { n: 19_000, rates: [1, 2, 4] },
-        { n: 10_000, rates: [2, 4, 6, 8] },
+        {
+          n: 10_000,
+          rates: [2, 4, 8, 16, 32, 64, 128, 256],
+          ramp: true,
+          roarEnv: RAMP_ROAR,
+          // 10 messages at 2/s: the low-rate latency target reads this step's p99.
+          minMessages: 10,
+          // Where every server writes each message as its own frame to each viewer: the CPU
+          // per frame comparison. Above, bare uWS puts several frames in one write and Roar
+          // merges messages into one frame, and a frame stops being the same unit of work.
+          cpuRates: [2, 4, 8],
+        },
       ],
       stepSeconds: 3,
       minMessages: 6,
@@ -167,7 +186,14 @@ export const MODES = {
       openBudgetMs: 20_000,
       fanout: [
         { n: 2000, rates: [5, 10, 20] },
-        { n: 1000, rates: [10, 20] },
+        {
+          n: 1000,
+          rates: [2, 10, 20, 40, 80],
+          ramp: true,
+          roarEnv: RAMP_ROAR,
+          minMessages: 6,
+          cpuRates: [2, 10],
+        },
       ],
       stepSeconds: 1.5,
       minMessages: 6,

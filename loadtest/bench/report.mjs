@@ -119,7 +119,8 @@ export function renderMarkdown(r) {
       ]),
     ),
     '',
-    'The connection storm (section 5) runs with the default admission settings instead. ' +
+    "Section 1's ramp runs Roar on a gateway of its own, with `ROAR_CHAT_BUDGET=1000` as well (see the ramp). " +
+      'The connection storm (section 5) runs with the default admission settings instead. ' +
       'Socket.IO: `transports: ["websocket"]`, `perMessageDeflate: false`, rooms, `io.to(room).emit`. ' +
       'Bare uWS: `app.publish(topic)` to a topic every viewer subscribes to, `maxBackpressure` 1 MiB.',
     '',
@@ -151,7 +152,10 @@ function splitText(r) {
       `- **Sections 1–3 (per server):** the server under test in its own process; ${s.viewerWorkers} forked load-generator ` +
         `processes holding ${fmt(s.viewers)} viewers between them (≤ ${fmt(Math.ceil(s.viewers / s.viewerWorkers))} each), and one more ` +
         `process with the ${s.chatters} publisher connections ("chatters": signed-in users with an HS256 token for Roar). ` +
-        'Every load generator speaks through the same WebSocket client (`ws`); Socket.IO is spoken as raw Engine.IO v4 packets. ' +
+        'Viewers of Roar and bare uWS use minimal WebSocket clients on `net` (`drivers/roar-lite.mjs`, `drivers/uws-lite.mjs`) ' +
+        "that read each chat message's send time from the frame's bytes, one clock read per socket read, so the " +
+        "generators cost as little as possible per delivery; Socket.IO's viewers (raw Engine.IO v4 packets) and every " +
+        'chatter use `ws`. ' +
         'Each batch of ≤ 2,000 connections gets its own loopback source address (127.x.y.z), never reused in a run.',
     );
   }

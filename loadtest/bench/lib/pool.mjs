@@ -103,6 +103,7 @@ export class LoadPool {
       bytes: sum(list, 'bytes'),
       open: sum(list, 'open'),
       cpuS: sum(list, 'cpuS'),
+      lastAt: Math.max(0, ...list.map((s) => s.lastAt ?? 0)),
       hist: Histogram.merged(list.map((s) => s.hist)),
       closes,
     };

@@ -119,3 +119,19 @@ export function ladderChanges(output) {
   }
   return out;
 }
+
+/**
+ * A quantile of what a Prometheus histogram observed between two scrapes (`m0` may be undefined:
+ * since the start), as the upper edge of the bucket it falls in; undefined with no observation.
+ */
+export function histogramQuantile(m0, m1, name, q) {
+  const buckets = (m) =>
+    new Map((m?.get(`${name}_bucket`) ?? []).map(({ labels, value }) => [labels.le, value]));
+  const b0 = buckets(m0);
+  const rows = [...buckets(m1)]
+    .map(([le, n]) => ({ le: le === '+Inf' ? Infinity : Number(le), n: n - (b0.get(le) ?? 0) }))
+    .sort((a, b) => a.le - b.le);
+  const total = rows.at(-1)?.n ?? 0;
+  if (total <= 0) return undefined;
+  return rows.find((r) => r.n >= q * total)?.le;
+}

@@ -6,11 +6,16 @@ const deliveredOf = (f) => f.delivered ?? (f.serverCpuS / f.cpuSPerMillion) * 1e
 
 /**
  * Steps at `n` viewers that every server in `kinds` completed with ≥ 95% delivered, and each
- * server's CPU pooled over them (Σ CPU / Σ deliveries): less noisy than any single step.
+ * server's CPU pooled over them (Σ CPU / Σ deliveries): less noisy than any single step. Steps
+ * marked `perFrameCpu: false` (a ramp's rates where servers merge messages; see modes.mjs) are
+ * left out.
  */
 export function pooled(servers, n, kinds) {
   const lists = kinds.map(
-    (k) => servers.find((s) => s.kind === k)?.fanout.filter((f) => f.viewers === n) ?? [],
+    (k) =>
+      servers
+        .find((s) => s.kind === k)
+        ?.fanout.filter((f) => f.viewers === n && f.perFrameCpu !== false) ?? [],
   );
   const rates = (lists[0] ?? [])
     .map((f) => f.rate)
@@ -69,6 +74,7 @@ export function evaluateTargets(results) {
       cpu: true,
     });
   }
+  rows.push(...rampTargets(by('roar'), by('uws')));
   const rs = by('roar')?.storm;
   const ss = by('socketio')?.storm;
   if (rs && ss) {
@@ -137,6 +143,50 @@ export function evaluateTargets(results) {
       target: 'Connection storm: event-loop delay p99 ≤ 200 ms',
       value: `worst p99 per scrape ${st.loopP99MaxMsDuring} ms during, ${st.loopP99MaxMsAfter} ms after`,
       pass: st.loopP99MaxMsDuring <= 200,
+    });
+  }
+  return rows;
+}
+
+/** A server's ramp steps (see modes.mjs), and the one that sustained the most deliveries/s. */
+export function rampOf(server) {
+  const steps = server?.fanout.filter((f) => f.ramp) ?? [];
+  if (steps.length === 0) return undefined;
+  const most = steps.reduce((a, f) => (f.sustainedPerS > a.sustainedPerS ? f : a));
+  return { n: steps[0].viewers, steps, most };
+}
+
+/** The gateway's tick at the defaults: the low-rate latency target allows one. */
+export const TICK_MS = 50;
+
+/**
+ * Issue 17 part 6: Roar's ceiling follows bare uWS's (most deliveries/s over the ramp, ≥ 90%),
+ * and at a low rate its p99 is within uWS's plus one tick.
+ */
+function rampTargets(roar, uws) {
+  const r = rampOf(roar);
+  const u = rampOf(uws);
+  if (!r || !u) return [];
+  const n = r.n.toLocaleString('en-US');
+  const at = (f) => `${f.sustainedPerS.toLocaleString('en-US')}/s at ${f.rate} msg/s`;
+  const ratio = r.most.sustainedPerS / Math.max(1, u.most.sustainedPerS);
+  const rows = [
+    {
+      id: 'ramp-most',
+      target: `Ramp: Roar's most deliveries/s ≥ 90% of bare uWS's (${n} viewers, one stream, the rate doubled from ${r.steps[0].rate} msg/s)`,
+      value: `${at(r.most)} vs ${at(u.most)} = ${(ratio * 100).toFixed(0)}%`,
+      pass: ratio >= 0.9,
+    },
+  ];
+  const low = Math.min(...u.steps.map((f) => f.rate));
+  const rl = r.steps.find((f) => f.rate === low);
+  const ul = u.steps.find((f) => f.rate === low);
+  if (rl && ul) {
+    rows.push({
+      id: 'ramp-low-p99',
+      target: `Ramp: Roar's p99 at ${low} msg/s ≤ bare uWS's + one tick (${TICK_MS} ms), ${n} viewers`,
+      value: `${rl.p99Ms} ms vs ${ul.p99Ms} + ${TICK_MS} = ${Math.round((ul.p99Ms + TICK_MS) * 10) / 10} ms (p50 ${rl.p50Ms} vs ${ul.p50Ms})`,
+      pass: rl.p99Ms <= ul.p99Ms + TICK_MS,
     });
   }
   return rows;

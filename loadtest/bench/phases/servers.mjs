@@ -7,42 +7,40 @@ import { addressesFor } from '../lib/addresses.mjs';
 import { INSPECT_ARGS } from '../lib/inspector.mjs';
 import { LoadPool, mergeOpen } from '../lib/pool.mjs';
 import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
-import { fetchMetrics, JWT_SECRET, ladderChanges, metric, startServer } from '../lib/servers.mjs';
+import {
+  fetchMetrics,
+  histogramQuantile,
+  JWT_SECRET,
+  ladderChanges,
+  metric,
+  startServer,
+} from '../lib/servers.mjs';
 import { round, split } from '../lib/split.mjs';
 
 const STREAM = 'bench';
+/**
+ * The viewers' client per server: a minimal one on `net` where the protocol allows (Roar, bare
+ * uWS), so the load generators, which share the machine, cost as little as possible per delivery
+ * and the ramp measures the servers; Socket.IO's Engine.IO framing stays on `ws`.
+ */
+export const VIEWER_DRIVER = { roar: 'roar-lite', uws: 'uws-lite', socketio: 'socketio' };
 
 export async function runServer(kind, cfg, ctx) {
   const out = { kind, memory: undefined, fanout: [], storm: undefined, notes: [] };
-  const srv = await startServer(kind, { nodeArgs: [...INSPECT_ARGS, ...(cfg.nodeArgs ?? [])] });
-  const viewers = new LoadPool(`${kind}-viewers`, cfg.viewerWorkers);
-  const pub = new LoadPool(`${kind}-pub`, 1);
-  const held = viewers.workers.map(() => 0);
+  // Sets of the fanout with Roar settings of their own (the ramp) run on a Roar of their own.
+  const apart = (set) => kind === 'roar' && set.roarEnv !== undefined;
+  const sets = [...cfg.fanout].sort((x, y) => x.n - y.n);
+  const run = await openRun(kind, cfg, ctx, {
+    nodeArgs: [...INSPECT_ARGS, ...(cfg.nodeArgs ?? [])],
+  });
+  const { srv, viewers, pub, held } = run;
   try {
     await sleep(1000);
     const rawBefore = procUsage(srv.pid).rssBytes;
     const before = await srv.settledRss();
     const heap0 = kind === 'roar' ? heapOf(await fetchMetrics(srv.port)) : undefined;
     const opened = await growTo(viewers, held, cfg.viewers, { kind, srv, cfg, ctx });
-    const chatters = Array.from({ length: cfg.chatters }, (_, i) => `chatter-${i}`);
-    const pubOpen = await pub.workers[0].request(
-      'open',
-      {
-        driver: kind,
-        host: '127.0.0.1',
-        port: srv.port,
-        count: cfg.chatters,
-        stream: STREAM,
-        idPrefix: `${kind}-${ctx.runId}-chatter`,
-        tokens: kind === 'roar' ? chatters.map((sub) => mintToken(JWT_SECRET, sub)) : undefined,
-        counted: false,
-        ...addressesFor(cfg.chatters),
-        concurrency: cfg.chatters,
-      },
-      30_000,
-    );
-    if (pubOpen.opened < cfg.chatters)
-      throw new Error(`${kind}: chatters failed to open: ${JSON.stringify(pubOpen)}`);
+    const pubOpen = await openChatters(run, cfg, ctx);
     await sleep(2000);
     const rawAfter = procUsage(srv.pid).rssBytes;
     const after = await srv.settledRss();
@@ -80,40 +78,122 @@ export async function runServer(kind, cfg, ctx) {
     } else if (cfg.storm) {
       out.notes.push('chat storm skipped: global deadline');
     }
-
-    for (const set of [...cfg.fanout].sort((x, y) => x.n - y.n)) {
-      if (ctx.left() < cfg.stepReserveMs * 2) {
-        out.notes.push(`fanout at ${set.n} viewers skipped: global deadline`);
-        continue;
-      }
-      if (sum(held) < set.n) await growTo(viewers, held, set.n, { kind, srv, cfg, ctx });
-      else await reduceTo(viewers, held, set.n);
-      await sleep(1000);
-      await settleLadder(kind, srv, cfg, out);
-      for (const rate of set.rates) {
-        if (ctx.left() < cfg.stepReserveMs) {
-          out.notes.push(`fanout ${set.n} at ${rate}/s skipped: global deadline`);
-          break;
-        }
-        const step = await fanoutStep({ kind, srv, viewers, pub, n: sum(held), rate, cfg });
-        out.fanout.push(step);
-        ctx.log(
-          `${kind} fanout n=${step.viewers} rate=${rate}/s: ${step.deliveredPerS}/s delivered ` +
-            `(${step.deliveryRatio}), p50 ${step.p50Ms} ms p99 ${step.p99Ms} ms, ` +
-            `${step.cpuSPerMillion} CPU-s/M, server ${step.serverCpuShare} core, load-gen ${step.loadGenCpuShare}`,
-        );
-        // The bar is p99 ≤ 250 ms and ≥ 95% delivered; past it the ladder goes on while the
-        // numbers still mean something (CPU per delivery), and stops once deliveries fall behind.
-        if (step.deliveryRatio < 0.95 || step.p99Ms > 20 * 250) break;
-      }
-    }
+    for (const set of sets) if (!apart(set)) await fanoutSet(run, set, cfg, ctx, out);
   } finally {
-    if (kind === 'roar') out.ladderChanges = ladderChanges(srv.proc.output);
-    // The server goes first, so the closing side (and TIME_WAIT) is the server's.
-    await srv.proc.stop('SIGTERM', 5000);
-    await Promise.all([viewers.stop(), pub.stop()]);
+    await closeRun(run, out);
+  }
+  for (const set of sets.filter(apart)) {
+    if (ctx.left() < cfg.stepReserveMs * 3) {
+      out.notes.push(`fanout at ${set.n} viewers skipped: global deadline`);
+      continue;
+    }
+    const own = await openRun(kind, cfg, ctx, { env: set.roarEnv });
+    try {
+      await sleep(500);
+      await openChatters(own, cfg, ctx);
+      if (cfg.warmup) await warmUp(kind, own.srv, cfg.warmup, ctx);
+      await fanoutSet(own, set, cfg, ctx, out);
+    } finally {
+      await closeRun(own, out);
+    }
   }
   return out;
+}
+
+/** A server under test with its viewer and chatter load generators. */
+async function openRun(kind, cfg, ctx, options) {
+  const srv = await startServer(kind, options);
+  const run = { kind, srv, viewers: undefined, pub: undefined, held: [] };
+  run.viewers = new LoadPool(`${kind}-viewers`, cfg.viewerWorkers);
+  run.pub = new LoadPool(`${kind}-pub`, 1);
+  run.held = run.viewers.workers.map(() => 0);
+  return run;
+}
+
+async function closeRun({ kind, srv, viewers, pub }, out) {
+  if (kind === 'roar') (out.ladderChanges ??= []).push(...ladderChanges(srv.proc.output));
+  // The server goes first, so the closing side (and TIME_WAIT) is the server's.
+  await srv.proc.stop('SIGTERM', 5000);
+  await Promise.all([viewers.stop(), pub.stop()]);
+}
+
+/** The publishers: signed-in users for Roar (an HS256 token each), speaking through `ws`. */
+async function openChatters({ kind, srv, pub }, cfg, ctx) {
+  const chatters = Array.from({ length: cfg.chatters }, (_, i) => `chatter-${i}`);
+  const opened = await pub.workers[0].request(
+    'open',
+    {
+      driver: kind,
+      host: '127.0.0.1',
+      port: srv.port,
+      count: cfg.chatters,
+      stream: STREAM,
+      idPrefix: `${kind}-${ctx.runId}-chatter`,
+      tokens: kind === 'roar' ? chatters.map((sub) => mintToken(JWT_SECRET, sub)) : undefined,
+      counted: false,
+      ...addressesFor(cfg.chatters),
+      concurrency: cfg.chatters,
+    },
+    30_000,
+  );
+  if (opened.opened < cfg.chatters)
+    throw new Error(`${kind}: chatters failed to open: ${JSON.stringify(opened)}`);
+  return opened;
+}
+
+/**
+ * One audience size's steps. A ramp goes on while the server keeps up or its deliveries still
+ * rise, and stops at its ceiling: behind (under 95% delivered) and no more sustained than the
+ * best step before. Other sets stop at the first step behind.
+ */
+async function fanoutSet(run, set, cfg, ctx, out) {
+  const { kind, srv, viewers, pub, held } = run;
+  if (ctx.left() < cfg.stepReserveMs * 2) {
+    out.notes.push(`fanout at ${set.n} viewers skipped: global deadline`);
+    return;
+  }
+  if (sum(held) < set.n) await growTo(viewers, held, set.n, { kind, srv, cfg, ctx });
+  else await reduceTo(viewers, held, set.n);
+  await sleep(1000);
+  await settleLadder(kind, srv, cfg, out);
+  const stepCfg = { ...cfg, minMessages: set.minMessages ?? cfg.minMessages };
+  // A ramp's first step is its low-rate latency figure: a short burst first, not measured, so
+  // neither the server's nor the viewers' code runs it cold.
+  if (set.ramp) {
+    const warm = { ...cfg, stepSeconds: 1, minMessages: 3 };
+    await fanoutStep({ kind, srv, viewers, pub, n: sum(held), rate: set.rates[0], cfg: warm });
+  }
+  let best = 0;
+  for (const rate of set.rates) {
+    if (ctx.left() < cfg.stepReserveMs) {
+      out.notes.push(`fanout ${set.n} at ${rate}/s skipped: global deadline`);
+      break;
+    }
+    const step = await fanoutStep({ kind, srv, viewers, pub, n: sum(held), rate, cfg: stepCfg });
+    if (set.ramp) step.ramp = true;
+    // Outside the set's `cpuRates` a frame is not one message for every server (see modes.mjs):
+    // such steps stay out of the CPU-per-frame comparison.
+    if (set.cpuRates && !set.cpuRates.includes(rate)) step.perFrameCpu = false;
+    if (kind === 'roar' && set.roarEnv) step.settings = set.roarEnv;
+    out.fanout.push(step);
+    ctx.log(
+      `${kind} fanout n=${step.viewers} rate=${rate}/s: ${step.deliveredPerS}/s delivered ` +
+        `(${step.deliveryRatio}), sustained ${step.sustainedPerS}/s, p50 ${step.p50Ms} ms p99 ${step.p99Ms} ms, ` +
+        `${step.cpuSPerMillion} CPU-s/M, server ${step.serverCpuShare} core, load-gen ${step.loadGenCpuShare}` +
+        (step.roar
+          ? `, L${step.roar.level}, ${step.roar.coalesced} coalesced, written p50/p99 ${step.roar.writtenP50Ms}/${step.roar.writtenP99Ms} ms`
+          : ''),
+    );
+    const rising = step.sustainedPerS > best * 1.02;
+    best = Math.max(best, step.sustainedPerS);
+    if (set.ramp) {
+      if (step.deliveryRatio < 0.95 && !rising) break;
+      continue;
+    }
+    // The bar is p99 ≤ 250 ms and ≥ 95% delivered; past it the ladder goes on while the
+    // numbers still mean something (CPU per delivery), and stops once deliveries fall behind.
+    if (step.deliveryRatio < 0.95 || step.p99Ms > 20 * 250) break;
+  }
 }
 
 /**
@@ -188,7 +268,7 @@ async function growTo(pool, held, n, { kind, srv, cfg, ctx }) {
         const r = await w.request(
           'open',
           {
-            driver: kind,
+            driver: VIEWER_DRIVER[kind] ?? kind,
             host: '127.0.0.1',
             port: srv.port,
             count,
@@ -260,6 +340,12 @@ export async function fanoutStep({ kind, srv, viewers, pub, n, rate, cfg }) {
     frames: s.frames,
     offeredPerS: Math.round(rate * n),
     deliveredPerS: Math.round(s.messages / spanS),
+    // What the server sustained: deliveries over the time from the first send to the last
+    // arrival (plus one send interval, so a server that keeps up with no latency shows the
+    // offered rate). A server behind its load shows its ceiling here, not in "delivered/s",
+    // which the grace after the last send would flatter.
+    sustainedPerS:
+      s.messages > 0 ? Math.round(s.messages / ((s.lastAt - sent.first) / 1000 + 1 / rate)) : 0,
     deliveryRatio: round(ratio, 3),
     framesPerS: Math.round(s.frames / ((t1 - t0) / 1000)),
     p50Ms: round(s.hist.percentile(50), 1),
@@ -281,16 +367,27 @@ export async function fanoutStep({ kind, srv, viewers, pub, n, rate, cfg }) {
   return step;
 }
 
+const lagMs = (m0, m1, q) => {
+  const s = histogramQuantile(m0, m1, 'roar_delivery_lag_seconds', q);
+  return s === undefined ? undefined : s === Infinity ? Infinity : round(s * 1000, 1);
+};
+
 function roarDelta(m0, m1) {
   const d = (name, where) => metric(m1, name, where) - metric(m0, name, where);
   return {
     framesOut: d('roar_frames_out_total'),
     batches: d('roar_batches_total'),
+    coalesced: d('roar_fanout_coalesced_total'),
+    leading: d('roar_fanout_leading_total'),
     sampledOut: d('roar_chat_sampled_out_total'),
     chatAccepted: d('roar_chat_total', { result: 'accepted' }),
     chatRejected: d('roar_chat_total', { result: 'rejected' }),
     slowDemoted: d('roar_slow_clients_total', { action: 'demoted' }),
     slowClosed: d('roar_slow_clients_total', { action: 'closed' }),
+    // The gateway's own view: a batch's oldest message accepted → written to every socket (the
+    // upper edge of its bucket), beside what the viewers measured (sent → read).
+    writtenP50Ms: lagMs(m0, m1, 0.5),
+    writtenP99Ms: lagMs(m0, m1, 0.99),
     level: metric(m1, 'roar_degradation_level'),
     loopP99Ms: round(metric(m1, 'nodejs_eventloop_lag_p99_seconds') * 1000, 1),
   };

@@ -7,7 +7,13 @@ import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
 import { LoadPool } from '../lib/pool.mjs';
 import { sleep, waitUntil } from '../lib/proc.mjs';
-import { JWT_SECRET, startServer } from '../lib/servers.mjs';
+import {
+  fetchMetrics,
+  histogramQuantile,
+  JWT_SECRET,
+  metric,
+  startServer,
+} from '../lib/servers.mjs';
 import { round } from '../lib/split.mjs';
 
 const STREAM = 'widgets';
@@ -35,7 +41,7 @@ export async function runWidgets(cfg, ctx) {
     const opened = await viewers.open(
       cfg.viewers,
       {
-        driver: 'roar',
+        driver: 'roar-lite',
         host: '127.0.0.1',
         port: srv.port,
         stream: STREAM,
@@ -59,9 +65,14 @@ export async function runWidgets(cfg, ctx) {
     ctx.log(`widgets: ${opened.opened} viewers open in ${Math.round(opened.ms)} ms`);
     await sleep(2000);
 
+    // The target's reference first: a chat frame's fanout to every viewer of this gateway, with
+    // nothing else going on (a few messages, each its own frame).
+    const alone = await chatAlone(viewers, pub, cfg.chat);
+    const m0 = await fetchMetrics(srv.port);
+
     // 100 writes a second of one key, each value carrying its number and send time; meanwhile
-    // the reference: chat at a readable rate, timed to every viewer through the same gateway,
-    // the same frames and the same (busy) receivers.
+    // chat at a readable rate, timed to every viewer through the same gateway, the same frames
+    // and the same (busy) receivers.
     await viewers.all('stateReset');
     await viewers.all('reset', { from: nowMs() });
     const chatting = pub.workers[0].request(
@@ -100,6 +111,7 @@ export async function runWidgets(cfg, ctx) {
       return status.reached >= status.of;
     }, 15_000);
     await sleep(cfg.chat.graceMs);
+    const m1 = await fetchMetrics(srv.port);
     const chat = await viewers.stats();
     const per = await viewers.all('stateStats', { sentAt, tickMs: TICK_MS });
     const elapsedMs = lastAckAt - started;
@@ -144,16 +156,62 @@ export async function runWidgets(cfg, ctx) {
         deliveries: chat.messages,
       },
     };
-    // At most one frame per tick: no viewer got more frames carrying the key than ticks passed.
-    out.targetMet =
-      out.maxFramesPerViewer <= out.ticks + 1 &&
-      out.reachEveryViewerMs.p99 <= TICK_MS + out.chatToEveryViewerMs.p99;
+    out.chatAloneToEveryViewerMs = alone;
+    // The gateway's side: how long one frame took from its batch taken to every socket written,
+    // and how many frames it wrote (an update waits at most one such write and a tick for its
+    // batch, then takes one write: the gateway's bound, before the viewers read it).
+    const d = (name) => metric(m1, name) - metric(m0, name);
+    const writeMs = (q) =>
+      round((histogramQuantile(m0, m1, 'roar_fanout_write_seconds', q) ?? 0) * 1000, 1);
+    const frameWrites = d('roar_fanout_write_seconds_count');
+    out.gateway = {
+      frameWriteMs: {
+        p50: writeMs(0.5),
+        p99: writeMs(0.99),
+        mean:
+          frameWrites > 0 ? round((d('roar_fanout_write_seconds_sum') / frameWrites) * 1000, 1) : 0,
+      },
+      batches: d('roar_batches_total'),
+      coalesced: d('roar_fanout_coalesced_total'),
+      framesOut: d('roar_frames_out_total'),
+    };
+    // The bucket edges are coarse (250, 500 ms); the mean is exact.
+    out.gateway.boundMs = round(TICK_MS + 2 * out.gateway.frameWriteMs.mean, 1);
+    // At most one frame per tick (no viewer got more frames carrying the key than ticks passed),
+    // and an update to every viewer within a tick plus a chat message's time to every viewer,
+    // chat sent meanwhile through the same gateway (the definition this bench has always used);
+    // and, stricter, plus a chat frame's fanout measured alone, before the writes.
+    const perTick = out.maxFramesPerViewer <= out.ticks + 1;
+    out.targetMet = perTick && out.reachEveryViewerMs.p99 <= TICK_MS + out.chatToEveryViewerMs.p99;
+    out.targetMetAlone = perTick && out.reachEveryViewerMs.p99 <= TICK_MS + alone.p99;
     ctx.log(`widgets: ${JSON.stringify(out)}`);
     return out;
   } finally {
     await srv.proc.stop('SIGTERM', 5000);
     await Promise.all([viewers.stop(), pub.stop()]);
   }
+}
+
+/**
+ * A few chat messages, each sent after the one before reached every viewer: each one's time to
+ * the last viewer of all (p50, p99, max over the messages).
+ */
+async function chatAlone(viewers, pub, chat) {
+  const count = chat.aloneCount ?? 5;
+  const reach = [];
+  for (let i = 0; i < count; i++) {
+    await viewers.all('stateReset');
+    await viewers.all('reset', { from: nowMs() });
+    await pub.workers[0].request('burst', { count: 1, rate: 1 }, 15_000);
+    const n = (await viewers.all('stateStatus', { seq: 0 })).reduce((a, s) => a + s.of, 0);
+    await waitUntil(async () => (await viewers.count()).messages >= n, 10_000, 20);
+    const per = await viewers.all('stateStats', { sentAt: [0], tickMs: TICK_MS });
+    reach.push(Math.max(0, ...per.flatMap((p) => p.chatReach.map(([, ms]) => ms))));
+    await sleep(300);
+  }
+  const sorted = [...reach].sort((a, b) => a - b);
+  const q = (p) => round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))], 1);
+  return { p50: q(0.5), p99: q(0.99), max: round(sorted.at(-1) ?? 0, 1), messages: count };
 }
 
 async function put(port, value) {

@@ -87,6 +87,8 @@ export class Gateway {
       metrics: this.metrics,
       own,
       stream: (id) => this.registry.get(id),
+      tickMs: config.tickMs,
+      now,
       // Level 0: counts go out as the aggregator sends them (it spaces them; see LoadControl).
       countIntervalMs: 0,
       chatBudgetPerS: config.chatBudgetPerS,

@@ -56,6 +56,16 @@ export class GatewayMetrics {
     help: 'Batch frames encoded (once per stream per tick per codec set)',
     registers: [this.registry],
   });
+  readonly coalesced = new Counter({
+    name: 'roar_fanout_coalesced_total',
+    help: 'Ticks at which a stream with news still had its last batch being written: the news waited and went out merged into the next batch (a gateway behind its writes)',
+    registers: [this.registry],
+  });
+  readonly leadingBatches = new Counter({
+    name: 'roar_fanout_leading_total',
+    help: 'Batches sent at once, not at the tick, because their stream had sent nothing for a tick',
+    registers: [this.registry],
+  });
   readonly rejectedFrames = new Counter({
     name: 'roar_rejected_frames_total',
     help: 'Client frames answered with an error, by error code',
@@ -234,6 +244,12 @@ export class GatewayMetrics {
   readonly deliveryLag = new FixedHistogram(
     'roar_delivery_lag_seconds',
     'From a chat message accepted (on any gateway) to its batch written to every socket here; the oldest message of each batch',
+    LATENCY_BUCKETS_S,
+    this.registry,
+  );
+  readonly fanoutWrite = new FixedHistogram(
+    'roar_fanout_write_seconds',
+    "From a batch taken to its frame written to every socket of its stream here (every slice): what one frame's fanout takes; above the tick, news waits and is merged",
     LATENCY_BUCKETS_S,
     this.registry,
   );

@@ -4,6 +4,12 @@ import type { ChatSampler } from './chat-sampler.js';
 export class Delivery {
   /** When the stream's last frame went out. */
   lastFlushAt = 0;
+  /**
+   * When the stream's last frame went out between ticks (at once on news after a quiet tick, or
+   * as soon as writes it waited behind were done): the next tick less than a tick later skips
+   * it, so a viewer still gets at most one frame per tick.
+   */
+  offTickAt = Number.NEGATIVE_INFINITY;
   /** Viewer slices (see `Fanout`): one until the stream outgrows it. */
   slices = 1;
   /** The slice the last joiner went to, tried first for the next one. */

@@ -1,130 +1,15 @@
-import { EncodedEvent, msgpackCodec, type ServerMessage, type StreamEvent } from '@roar/protocol';
+import {
+  EncodedEvent,
+  msgpackCodec,
+  type ServerMessage,
+  type StreamEvent,
+  type ViewersEvent,
+} from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { Fanout } from './fanout.js';
-import { GatewayMetrics } from '../base/metrics.js';
-import { defaultSettings } from '../moderation/rules/settings.js';
-import { OwnMessages } from './own-messages.js';
-import type { Publisher, Session, Socket } from '../transport/socket.js';
-import { StreamState } from './stream-state.js';
-import { AnonymousIdentity } from '../base/anonymous.js';
+import { FakeSocket, setup, turn, turns } from '../../test/fanout-fakes.js';
 
-/** Topics as uWS keeps them, for sockets that record what they are sent. */
-class FakeHub implements Publisher {
-  readonly topics = new Map<string, Set<FakeSocket>>();
-
-  publish(topic: string, frame: Uint8Array | string): void {
-    for (const ws of this.topics.get(topic) ?? []) ws.received.push(frame as Uint8Array);
-  }
-
-  subscribers(topic: string): number {
-    return this.topics.get(topic)?.size ?? 0;
-  }
-}
-
-class FakeSocket implements Socket {
-  readonly received: Uint8Array[] = [];
-  readonly #hub: FakeHub;
-  readonly #session: Session;
-
-  constructor(hub: FakeHub, id: string, stream: string) {
-    this.#hub = hub;
-    this.#session = {
-      id,
-      identity: new AnonymousIdentity(`c:${id}`),
-      signIn: undefined,
-      ready: true,
-      backlog: undefined,
-      codec: msgpackCodec,
-      ip: '127.0.0.1',
-      streams: [stream],
-      joining: undefined,
-      open: true,
-      closed: false,
-      frames: undefined,
-      floodDrops: 0,
-      badFrames: 0,
-      slowSince: undefined,
-    };
-  }
-
-  /** The chat texts this socket was sent, in order. */
-  get texts(): string[] {
-    return this.received.flatMap((frame) => {
-      const m = msgpackCodec.decodeServer(frame) as ServerMessage;
-      return m.type === 'batch' ? m.events.flatMap((e) => (e.type === 'chat' ? [e.text] : [])) : [];
-    });
-  }
-
-  get topics(): string[] {
-    return [...this.#hub.topics].filter(([, s]) => s.has(this)).map(([t]) => t);
-  }
-
-  send(message: Uint8Array | string): number {
-    this.received.push(message as Uint8Array);
-    return 1;
-  }
-  subscribe(topic: string): boolean {
-    const set = this.#hub.topics.get(topic) ?? new Set();
-    this.#hub.topics.set(topic, set);
-    if (set.has(this)) return false;
-    set.add(this);
-    return true;
-  }
-  unsubscribe(topic: string): boolean {
-    return this.#hub.topics.get(topic)?.delete(this) ?? false;
-  }
-  isSubscribed(topic: string): boolean {
-    return this.#hub.topics.get(topic)?.has(this) ?? false;
-  }
-  end(): void {}
-  close(): void {}
-  getBufferedAmount(): number {
-    return 0;
-  }
-  getUserData(): Session {
-    return this.#session;
-  }
-  cork(cb: () => void): void {
-    cb();
-  }
-}
-
-function setup(sliceSockets: number) {
-  const hub = new FakeHub();
-  const state = new StreamState('s', 0, 50, defaultSettings(['👏']));
-  const fanout = new Fanout({
-    publisher: hub,
-    metrics: new GatewayMetrics(),
-    own: new OwnMessages(),
-    stream: (id) => (id === state.id ? state : undefined),
-    countIntervalMs: 0,
-    chatBudgetPerS: 1000,
-    stormTickMs: 50,
-    sliceSockets,
-  });
-  let n = 0;
-  const join = (): FakeSocket => {
-    const ws = new FakeSocket(hub, `ws${n++}`, state.id);
-    fanout.subscribe(ws, state);
-    return ws;
-  };
-  let seq = 0;
-  const send = (...events: StreamEvent[]): void => {
-    for (const e of events) state.enqueue(EncodedEvent.of(e));
-    fanout.markDirty(state);
-    fanout.flush(1000 + seq++ * 100);
-  };
-  const chat = (text: string): StreamEvent => ({
-    type: 'chat',
-    id: `id-${text}`,
-    ts: 1,
-    user: { id: 'u', name: 'u' },
-    text,
-  });
-  return { hub, state, fanout, join, send, chat };
-}
-
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+const counted = async (counter: { get(): Promise<{ values: { value: number }[] }> }) =>
+  (await counter.get()).values[0]?.value ?? 0;
 
 describe('Fanout slices', () => {
   it('fills a slice before opening the next; a stream under the size stays on one topic', () => {
@@ -222,11 +107,128 @@ describe('Fanout slices', () => {
     expect(slow.topics).toEqual(['m/s#1']);
   });
 
-  it('writes everything still queued at shutdown', () => {
-    const { fanout, join, send, chat } = setup(1);
+  it('writes everything still queued at shutdown, and the news that waited behind it', () => {
+    const { fanout, join, send, arrive, tick, chat, clock } = setup(1);
     const sockets = Array.from({ length: 5 }, join);
     send(chat('last words'));
+    clock.t += 10;
+    arrive(chat('after'));
+    tick(clock.t + 10);
     fanout.drainAll();
-    expect(sockets.map((ws) => ws.texts)).toEqual(Array(5).fill(['last words']));
+    expect(sockets.map((ws) => ws.texts)).toEqual(Array(5).fill(['last words', 'after']));
+  });
+});
+
+describe('Fanout behind its writes', () => {
+  it('merges the news of ticks that find the last batch still being written, in order', async () => {
+    const { join, send, chat, metrics } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    send(chat('a'));
+    // Two ticks while 'a' is still being written, one slice per turn: nothing more is queued.
+    send(chat('b'));
+    send(chat('c'), chat('d'));
+    expect(await counted(metrics.coalesced)).toBe(2);
+    await turns(10);
+    for (const ws of sockets) expect(ws.frames).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(await counted(metrics.batches)).toBe(2);
+  });
+
+  it('keeps only the newest latest value, and every priority event, of the ticks it merges', async () => {
+    const { state, fanout, join, send, chat } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    const slow = sockets[2] as FakeSocket;
+    slow.getUserData().slowSince = 1;
+    fanout.moveTier(slow, state.id, true);
+    const count = (total: number) =>
+      EncodedEvent.of<ViewersEvent>({ type: 'viewers', total, text: `${total}` });
+    send(chat('a'));
+    state.queueViewers(count(10));
+    send({ type: 'announcement', id: 'a1', ts: 1, text: 'toss won' });
+    state.queueViewers(count(11));
+    const user = { id: 'm', name: 'm', roles: ['moderator'] };
+    send({ type: 'chat', id: 'id-mod', ts: 1, user, text: 'from the mod' });
+    await turns(10);
+    const merged = ['announcement', 'from the mod', 'viewers'];
+    expect(sockets[0]?.frames).toEqual([['a'], merged]);
+    // The slow viewer gets no ordinary chat, but every priority event of the merged ticks.
+    expect(slow.frames).toEqual([merged]);
+    const last = msgpackCodec.decodeServer(slow.received[0] as Uint8Array) as ServerMessage;
+    expect(last.type === 'batch' && last.events.find((e) => e.type === 'viewers')).toMatchObject({
+      total: 11,
+    });
+  });
+
+  it('a joiner while news waits gets the merged batch once, and none of what its history holds', async () => {
+    const { state, join, send, chat } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    send(chat('a'));
+    send(chat('b'));
+    // What a joiner's history would hold now: 'a' (delivered), not 'b' (waiting).
+    expect(state.recent.last(10).map((e) => e.id)).toEqual(['id-a']);
+    const late = join();
+    expect(late.topics).toEqual([]);
+    await turns(12);
+    expect(late.frames).toEqual([['b']]);
+    for (const ws of sockets) expect(ws.frames).toEqual([['a'], ['b']]);
+    expect(state.recent.last(10).map((e) => e.id)).toEqual(['id-a', 'id-b']);
+  });
+
+  it('sends a sender its own message exactly once when a merged batch is sampled', async () => {
+    // A budget of one message a second: the merged batch's ordinary chat is all sampled out.
+    const { own, join, send, chat, metrics } = setup(1, 1);
+    const sockets = Array.from({ length: 3 }, join);
+    const sender = sockets[1] as FakeSocket;
+    send(chat('a'));
+    for (const text of ['b', 'c', 'd']) own.add(`id-${text}`, sender, 1000);
+    send(chat('b'), chat('c'));
+    send(chat('d'));
+    await turns(12);
+    expect(await counted(metrics.sampledOut)).toBe(3);
+    expect(sender.texts).toEqual(['a', 'b', 'c', 'd']);
+    expect(sockets[0]?.texts).toEqual(['a']);
+    expect(own.size).toBe(0);
+  });
+});
+
+describe('Fanout pacing', () => {
+  it('sends news for a stream quiet for a tick at once, and at most one frame per tick', async () => {
+    const { join, arrive, tick, chat, clock, metrics } = setup(10);
+    const ws = join();
+    arrive(chat('first'));
+    await turn();
+    expect(ws.frames).toEqual([['first']]);
+    // More news within the tick waits, and a tick less than a tick after that frame skips it.
+    clock.t = 1010;
+    arrive(chat('second'));
+    await turn();
+    tick(1030);
+    expect(ws.frames).toHaveLength(1);
+    tick(1080);
+    expect(ws.frames).toEqual([['first'], ['second']]);
+    // Busy: ticks carry the news, one frame each.
+    clock.t = 1100;
+    arrive(chat('third'));
+    await turn();
+    expect(ws.frames).toHaveLength(2);
+    tick(1130);
+    expect(ws.frames).toEqual([['first'], ['second'], ['third']]);
+    expect(await counted(metrics.leadingBatches)).toBe(1);
+  });
+
+  it('once its writes are done, sends what waited no sooner than a tick after its last frame', async () => {
+    const { join, arrive, tick, chat, clock } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    tick(1000);
+    arrive(chat('a'));
+    tick(1000);
+    clock.t = 1020;
+    arrive(chat('b'));
+    tick(1020);
+    await turns(6);
+    // Written by 1020, less than a tick after 'a': 'b' waits for a tick.
+    expect(sockets.map((ws) => ws.texts)).toEqual(Array(3).fill(['a']));
+    tick(1050);
+    await turns(6);
+    expect(sockets.map((ws) => ws.texts)).toEqual(Array(3).fill(['a', 'b']));
   });
 });

@@ -1,6 +1,7 @@
-import { EncodedEvent, type ChatEvent, type Codec } from '@roar/protocol';
-import { ChatSampler } from './chat-sampler.js';
-import { CODECS, Frames, TIERS, isPriorityChat } from './fanout-frames.js';
+import type { EncodedEvent } from '@roar/protocol';
+import { prepareBatch, publishSlice } from './fanout-batch.js';
+import { Frames, isPriorityChat } from './fanout-frames.js';
+import { FanoutSlices } from './fanout-slices.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { OwnMessages } from './own-messages.js';
 import { topicOf, type Publisher, type Socket } from '../transport/socket.js';
@@ -14,6 +15,8 @@ export interface FanoutOptions {
   own: OwnMessages;
   /** The state of a stream this gateway holds, by id. */
   stream: (id: string) => StreamState | undefined;
+  /** The tick (`ROAR_TICK_MS`): a stream's viewers get at most one frame per tick. */
+  tickMs: number;
   countIntervalMs: number;
   chatBudgetPerS: number;
   stormTickMs: number;
@@ -22,6 +25,8 @@ export interface FanoutOptions {
   random?: () => number;
   /** Wall-clock ms, compared with events' `ts` for the delivery lag. Default `Date.now`. */
   clock?: () => number;
+  /** The clock `flush` is given, read for sends between ticks. Default `Date.now`. */
+  now?: () => number;
   /** Closes chat delivery spans when their batch is written; undefined when tracing is off. */
   tracing?: Tracing | undefined;
 }
@@ -41,11 +46,21 @@ export interface FanoutPolicy {
  * per second, not messages, are what a gateway pays for, so this is where they are bounded:
  * chat is sampled to a per-viewer budget, counts and reaction bursts are latest-value and sent at
  * most once per interval, and slow connections get a priority-only frame instead.
+ *
+ * Pacing, per stream: at most one frame per tick. News for a stream that sent nothing for a tick
+ * goes out at once (the leading edge: a quiet stream does not wait for the tick); while a
+ * stream's earlier batch is still being written, its news waits and goes out merged into one
+ * batch as soon as those writes are done (coalescing when behind): a gateway that cannot keep up
+ * writes fewer, fuller frames, and its queue holds about one batch per stream, never a backlog.
  */
 export class Fanout {
   readonly #dirty = new Set<StreamState>();
-  readonly #o: FanoutOptions & { clock: () => number };
+  /** Streams that got news after a quiet tick: sent on this loop turn, not at the next tick. */
+  readonly #leading = new Set<StreamState>();
+  #leadingScheduled = false;
+  readonly #o: FanoutOptions & { clock: () => number; now: () => number };
   readonly #queue: WriteQueue;
+  readonly #slices: FanoutSlices;
   /** Joins waiting in the queue, by session and stream: a leave or a rejoin cancels one. */
   readonly #waiting = new Map<string, object>();
   /**
@@ -57,15 +72,13 @@ export class Fanout {
   #spacing: { viewers: number; reactions: number; '*': number };
   /** Chat messages per second a viewer of one stream receives at most (priority chat aside). */
   #chatBudgetPerS: number;
-  /** While a stream's chat is sampled, its frames go out at most this often. */
-  readonly #stormTickMs: number;
 
   constructor(options: FanoutOptions) {
-    this.#o = { ...options, clock: options.clock ?? Date.now };
+    this.#o = { ...options, clock: options.clock ?? Date.now, now: options.now ?? Date.now };
     this.#queue = new WriteQueue(options.sliceSockets);
+    this.#slices = new FanoutSlices(options.publisher, options.sliceSockets);
     this.#spacing = { viewers: options.countIntervalMs, reactions: 0, '*': 0 };
     this.#chatBudgetPerS = options.chatBudgetPerS;
-    this.#stormTickMs = options.stormTickMs;
   }
 
   /** What load control sheds at a degradation level: counter freshness, reaction detail, chat. */
@@ -78,35 +91,49 @@ export class Fanout {
     this.#chatBudgetPerS = policy.chatBudgetPerS;
   }
 
+  /** The stream has news: at the next tick, or at once when it has sent nothing for a tick. */
   markDirty(state: StreamState): void {
     this.#dirty.add(state);
+    const d = state.delivery;
+    // A stream whose chat is sampled keeps to the ticks (and the storm tick; see `#stormWait`).
+    if (d.queued > 0 || this.#leading.has(state) || (d.sampler?.ratio ?? 1) < 1) return;
+    if (this.#o.now() - d.lastFlushAt < this.#o.tickMs) return;
+    // On this turn's check phase, so what else arrived in the same read goes in the same frame.
+    this.#leading.add(state);
+    if (!this.#leadingScheduled) {
+      this.#leadingScheduled = true;
+      setImmediate(this.#sendLeading);
+    }
   }
 
   forget(state: StreamState): void {
     this.#dirty.delete(state);
+    this.#leading.delete(state);
   }
 
+  /** The tick: every stream with news sends its batch, except those still writing one. */
   flush(now: number): void {
+    const { tickMs, metrics } = this.#o;
     for (const state of this.#dirty) {
-      // A stream in a chat storm goes out in fewer, fuller frames: a reader cannot tell 50 ms
-      // from 200 ms, and frames, not messages, are what a viewer costs. Priority news does not wait.
-      if (
-        state.delivery.sampler !== undefined &&
-        state.delivery.sampler.ratio < 1 &&
-        now - state.delivery.lastFlushAt < this.#stormTickMs &&
-        !state.pending.some((e) => e.event.type !== 'chat' || isPriorityChat(e.event))
-      ) {
+      const d = state.delivery;
+      if (d.queued > 0) {
+        // Behind: no second batch queued behind the first. The news waits and is merged into
+        // the batch sent when the stream's writes are done (see `#writesDone`).
+        if (state.pending.length > 0 || state.waiting) metrics.coalesced.inc();
         continue;
       }
-      const events = state.takeBatch(now, this.#spacing);
-      if (!state.waiting) this.#dirty.delete(state);
-      if (events.length > 0) this.#deliver(state, events, now);
+      // A frame sent between ticks less than a tick ago: this tick would be a second one.
+      if (now - d.offTickAt < tickMs || this.#stormWait(state, now)) continue;
+      this.#send(state, now);
     }
     this.#queue.start();
   }
 
-  /** Writes everything queued now (shutdown). */
+  /** Writes everything queued now, and what waited behind it (shutdown). */
   drainAll(): void {
+    this.#queue.drainAll();
+    const now = this.#o.now();
+    for (const state of this.#dirty) this.#send(state, now);
     this.#queue.drainAll();
   }
 
@@ -119,7 +146,7 @@ export class Fanout {
     const s = ws.getUserData();
     // The slice is taken now, even when the subscription waits: batches delivered meanwhile
     // queue a write for every slice the stream has, this one included.
-    const slice = this.#pickSlice(state);
+    const slice = this.#slices.pick(state);
     const join = (): void => {
       ws.subscribe(topicOf(s.codec, state.id, s.slowSince !== undefined, slice));
     };
@@ -128,157 +155,104 @@ export class Fanout {
     const ticket = {};
     this.#waiting.set(key, ticket);
     this.#queue.push(state, () => {
-      if (this.#waiting.get(key) !== ticket) return 0;
-      this.#waiting.delete(key);
-      if (s.open && !s.closed && s.streams.includes(state.id)) join();
+      if (this.#waiting.get(key) === ticket) {
+        this.#waiting.delete(key);
+        if (s.open && !s.closed && s.streams.includes(state.id)) join();
+      }
+      this.#writesDone(state);
       return 0;
     });
   }
 
   /** Unsubscribes a socket from every slice and tier of a stream it leaves. */
   unsubscribe(ws: Socket, stream: string): void {
-    const s = ws.getUserData();
-    this.#waiting.delete(`${s.id} ${stream}`);
-    const slices = this.#o.stream(stream)?.slices ?? 1;
-    for (let slice = 0; slice < slices; slice++) {
-      ws.unsubscribe(topicOf(s.codec, stream, false, slice));
-      ws.unsubscribe(topicOf(s.codec, stream, true, slice));
-    }
+    this.#waiting.delete(`${ws.getUserData().id} ${stream}`);
+    this.#slices.leave(ws, stream, this.#o.stream(stream)?.slices ?? 1);
   }
 
   /** Moves a socket between the full and the priority tier of a stream, in its slice. */
   moveTier(ws: Socket, stream: string, toPriority: boolean): void {
-    const { codec } = ws.getUserData();
-    const slices = this.#o.stream(stream)?.slices ?? 1;
-    for (let slice = 0; slice < slices; slice++) {
-      if (ws.unsubscribe(topicOf(codec, stream, !toPriority, slice))) {
-        ws.subscribe(topicOf(codec, stream, toPriority, slice));
-        return;
+    this.#slices.moveTier(ws, stream, this.#o.stream(stream)?.slices ?? 1, toPriority);
+  }
+
+  /** No writes queued, no frame for a tick, not held back by a chat storm. */
+  #canSend(state: StreamState, now: number): boolean {
+    const d = state.delivery;
+    return d.queued === 0 && now - d.lastFlushAt >= this.#o.tickMs && !this.#stormWait(state, now);
+  }
+
+  /**
+   * A stream in a chat storm goes out in fewer, fuller frames: a reader cannot tell 50 ms from
+   * 200 ms, and frames, not messages, are what a viewer costs. Priority news does not wait.
+   */
+  #stormWait(state: StreamState, now: number): boolean {
+    const d = state.delivery;
+    return (
+      d.sampler !== undefined &&
+      d.sampler.ratio < 1 &&
+      now - d.lastFlushAt < this.#o.stormTickMs &&
+      !state.pending.some((e) => e.event.type !== 'chat' || isPriorityChat(e.event))
+    );
+  }
+
+  readonly #sendLeading = (): void => {
+    this.#leadingScheduled = false;
+    const now = this.#o.now();
+    for (const state of this.#leading) {
+      if (!this.#dirty.has(state) || !this.#canSend(state, now)) continue;
+      if (this.#send(state, now)) {
+        state.delivery.offTickAt = now;
+        this.#o.metrics.leadingBatches.inc();
       }
     }
+    this.#leading.clear();
+    this.#queue.start();
+  };
+
+  /**
+   * A stream's queued writes are all done (the last job of a batch or a waiting join): news that
+   * waited behind them goes out now, merged, if a tick has passed since its last frame; else the
+   * next tick takes it.
+   */
+  #writesDone(state: StreamState): void {
+    if (state.delivery.queued > 0 || !this.#dirty.has(state)) return;
+    const now = this.#o.now();
+    if (this.#canSend(state, now) && this.#send(state, now)) state.delivery.offTickAt = now;
   }
 
-  #pickSlice(state: StreamState): number {
-    const d = state.delivery;
-    if (d.openSlice < d.slices && this.#hasRoom(state.id, d.openSlice)) {
-      return d.openSlice;
-    }
-    for (let slice = 0; slice < d.slices; slice++) {
-      if (this.#hasRoom(state.id, slice)) return (d.openSlice = slice);
-    }
-    return (d.openSlice = d.slices++);
-  }
-
-  #hasRoom(stream: string, slice: number): boolean {
-    const { publisher } = this.#o;
-    let sockets = 0;
-    for (const codec of CODECS) {
-      sockets += publisher.subscribers(topicOf(codec, stream, false, slice));
-      sockets += publisher.subscribers(topicOf(codec, stream, true, slice));
-    }
-    return sockets < this.#o.sliceSockets;
+  /** Takes the stream's batch and queues its writes; true when there was something to send. */
+  #send(state: StreamState, now: number): boolean {
+    const events = state.takeBatch(now, this.#spacing);
+    if (!state.waiting) this.#dirty.delete(state);
+    if (events.length === 0) return false;
+    this.#deliver(state, events, now);
+    return true;
   }
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
-    const d = state.delivery;
-    d.lastFlushAt = now;
-    const ordinary: EncodedEvent[] = [];
-    // When the ordinary chat was sent, by the accepting gateways' clocks, never later than now:
-    // a gateway whose clock runs ahead must not stop the budget's refill.
-    let sentFrom = now;
-    let sentUntil = 0;
-    let oldest = Number.POSITIVE_INFINITY;
-    let left: Set<EncodedEvent> | undefined;
-    for (const e of events) {
-      const event = e.event;
-      if (event.type !== 'chat') continue;
-      if (event.ts < oldest) oldest = event.ts;
-      // History holds every message; sampling decides only what is pushed live.
-      const missing = state.recent.push({ id: event.id, event: e as EncodedEvent<ChatEvent> });
-      // Holes are filled from history by the registry, or reported to viewers as a gap event.
-      if (missing > 0)
-        state.recovery.noteHole(event.origin as string, event.seq as number, missing, now);
-      if (isPriorityChat(event)) continue;
-      const sent = Math.min(event.ts, now);
-      d.sampler ??= new ChatSampler(this.#chatBudgetPerS, sent);
-      // A stalled gateway's queued chat arrives late: judged by its own second of send time.
-      if (d.sampler.isLate(sent)) {
-        if (!d.sampler.admitLate(sent, now)) (left ??= new Set()).add(e);
-        continue;
-      }
-      ordinary.push(e);
-      if (sent > sentUntil) sentUntil = sent;
-      if (sent < sentFrom) sentFrom = sent;
-    }
-    if (ordinary.length > 0 && d.sampler !== undefined) {
-      d.sampler.setBudget(this.#chatBudgetPerS);
-      // The rate is judged by when messages were sent, so a backlog delivered at once after a
-      // stall is not taken for chat outrunning reading.
-      const kept = d.sampler.select(ordinary, sentUntil, this.#o.random, sentFrom);
-      for (const e of kept) d.sampler.delivered(Math.min((e.event as ChatEvent).ts, now));
-      if (kept.length < ordinary.length) {
-        const keep = new Set(kept);
-        left ??= new Set();
-        for (const e of ordinary) if (!keep.has(e)) left.add(e);
-      }
-    }
-    let full = events;
-    if (left !== undefined) {
-      full = events.filter((e) => !left.has(e));
-      this.#o.metrics.sampledOut.inc(left.size);
-    }
-    const ratio = d.sampler?.ratio ?? 1;
-    const head =
-      ratio < 1
-        ? { type: 'batch' as const, stream: state.id, sampled: round(ratio) }
-        : { type: 'batch' as const, stream: state.id };
-
-    this.#o.metrics.batches.inc();
+    const { metrics, publisher, own } = this.#o;
+    state.delivery.lastFlushAt = now;
+    const batch = prepareBatch(state, events, now, this.#chatBudgetPerS, this.#o.random);
+    const { head, full, left, oldest } = batch;
+    if (left !== undefined) metrics.sampledOut.inc(left.size);
+    metrics.batches.inc();
     const frames = new Frames(head, full, events);
-    for (let slice = 0; slice < d.slices; slice++) {
-      this.#queue.push(state, () => this.#publish(state, slice, frames, full));
+    for (let slice = 0; slice < state.delivery.slices; slice++) {
+      this.#queue.push(state, () =>
+        publishSlice(publisher, metrics, state.id, slice, frames, full),
+      );
     }
     this.#queue.push(state, () => {
-      const written = this.#o.own.deliver(state.id, events, left, head);
-      if (written > 0) this.#o.metrics.framesOut.inc(written);
+      const written = own.deliver(state.id, events, left, head);
+      if (written > 0) metrics.framesOut.inc(written);
       // The batch's last job: every slice is written. Observed once per batch, for its oldest
       // message (accepted at `ts` by whichever gateway took it).
       if (oldest !== Number.POSITIVE_INFINITY)
-        this.#o.metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
+        metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
+      metrics.fanoutWrite.observe(Math.max(0, this.#o.now() - now) / 1000);
       this.#o.tracing?.delivered(events);
+      this.#writesDone(state);
       return written;
     });
   }
-
-  /** Writes a batch to one slice of a stream's viewers; returns how many sockets it wrote to. */
-  #publish(state: StreamState, slice: number, frames: Frames, full: EncodedEvent[]): number {
-    const { publisher, metrics } = this.#o;
-    let written = 0;
-    let slow = 0;
-    for (let c = 0; c < CODECS.length; c++) {
-      const codec = CODECS[c] as Codec;
-      for (const priorityTier of TIERS) {
-        const topic = topicOf(codec, state.id, priorityTier, slice);
-        const sockets = publisher.subscribers(topic);
-        if (sockets === 0) continue;
-        if (priorityTier) slow += sockets;
-        const frame = frames.get(c, priorityTier);
-        if (frame === undefined) continue;
-        publisher.publish(topic, frame, codec.binary);
-        metrics.framesOut.inc(sockets);
-        written += sockets;
-      }
-    }
-    if (slow > 0) {
-      if (full.some((e) => e.event.type === 'chat' && !isPriorityChat(e.event)))
-        metrics.skippedFrames.inc({ class: 'chat' }, slow);
-      if (full.some((e) => e.event.type === 'reactions'))
-        metrics.skippedFrames.inc({ class: 'reactions' }, slow);
-    }
-    return written;
-  }
-}
-
-function round(ratio: number): number {
-  return Math.round(ratio * 1000) / 1000;
 }

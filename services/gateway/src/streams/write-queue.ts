@@ -9,7 +9,8 @@ interface Job {
 /**
  * Fanout's writes, in order, at most `perTurn` sockets' worth per event-loop turn: a big stream's
  * frame goes out over several turns, with new connections, acks and pings served in between.
- * Each stream counts its writes still queued (`Delivery.queued`), so a joiner can wait for them.
+ * Each stream counts its writes still queued (`Delivery.queued`), so a joiner can wait for them
+ * and fanout queues no second batch of a stream behind the first (it merges the news instead).
  */
 export class WriteQueue {
   readonly #queue: Job[] = [];
