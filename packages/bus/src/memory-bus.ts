@@ -16,6 +16,14 @@ interface MemorySubscription {
   active: boolean;
 }
 
+/** A message on its way: who matched when it was published. */
+interface Delivery {
+  matches: MemorySubscription[];
+  subject: string;
+  payload: Uint8Array;
+  headers: BusHeaders | undefined;
+}
+
 /**
  * An in-process broker: the bus of the embedded single-process mode, and of fast multi-gateway
  * tests. Each `connect()` is one client, like one NATS connection. Fault injection:
@@ -26,6 +34,8 @@ export class MemoryBroker {
   readonly #subs = new SubjectTrie<MemorySubscription>();
   /** Return true to drop a message on its way (fault injection). */
   failPublish: ((subject: string, payload: Uint8Array) => boolean) | undefined;
+  /** Messages published this turn, delivered in order by one microtask. */
+  #queue: Delivery[] = [];
 
   connect(): MemoryBus {
     return new MemoryBus(this);
@@ -56,17 +66,26 @@ export class MemoryBroker {
     if (matches.length === 0) return;
     // A copy, as a network broker would deliver: the publisher may reuse its object.
     const received: BusHeaders | undefined = headers && new MemoryHeaders(headers);
-    // Asynchronous like a network broker, so nothing may rely on delivery inside publish().
-    queueMicrotask(() => {
+    // Asynchronous like a network broker, so nothing may rely on delivery inside publish(); one
+    // microtask delivers everything published in the same turn, in order (one each cost an
+    // async resource per message on the chat path).
+    if (this.#queue.push({ matches, subject, payload, headers: received }) === 1)
+      queueMicrotask(() => this.#deliver());
+  }
+
+  #deliver(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const { matches, subject, payload, headers } of queue) {
       for (const sub of matches) {
         if (!sub.active || !sub.bus.connected) continue;
         try {
-          sub.handler(payload, subject, received);
+          sub.handler(payload, subject, headers);
         } catch (error) {
           sub.bus.onError(error, subject);
         }
       }
-    });
+    }
   }
 }
 

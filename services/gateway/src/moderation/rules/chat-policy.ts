@@ -6,6 +6,8 @@ import { fold, hasLink, isEmoteOnly, sameMessageKey } from './text-match.js';
 
 /** Moderators, the broadcaster and admins: exempt from the chat modes, never from bans. */
 export function isPrivileged(identity: Identity, stream: string): boolean {
+  // Most chatters hold no role at all: nothing to parse.
+  if (identity.roles.length === 0) return false;
   return ['admin', 'moderator', 'broadcaster'].some((role) => hasRole(identity, role, stream));
 }
 
