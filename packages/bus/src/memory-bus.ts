@@ -10,6 +10,11 @@ import {
 } from './bus.js';
 import { SubjectTrie } from './subject-trie.js';
 
+/** Subjects whose matches are kept at most (see `MemoryBroker`). */
+const MATCHES_KEPT = 10_000;
+/** A settled promise: `then` on it is the cheapest microtask (queueMicrotask makes an async resource). */
+const RESOLVED = Promise.resolve();
+
 interface MemorySubscription {
   bus: MemoryBus;
   handler: BusHandler;
@@ -36,6 +41,11 @@ export class MemoryBroker {
   failPublish: ((subject: string, payload: Uint8Array) => boolean) | undefined;
   /** Messages published this turn, delivered in order by one microtask. */
   #queue: Delivery[] = [];
+  /**
+   * What each subject matched, until the subscriptions change: a stream's subjects come back
+   * message after message, and the trie walk cost more than the rest of a publish.
+   */
+  readonly #matches = new Map<string, MemorySubscription[]>();
 
   connect(): MemoryBus {
     return new MemoryBus(this);
@@ -52,25 +62,32 @@ export class MemoryBroker {
   /** @internal */
   addSubscription(pattern: string, sub: MemorySubscription): void {
     this.#subs.add(pattern, sub);
+    this.#matches.clear();
   }
 
   /** @internal */
   removeSubscription(pattern: string, sub: MemorySubscription): void {
     this.#subs.remove(pattern, sub);
+    this.#matches.clear();
   }
 
   /** @internal */
   route(subject: string, payload: Uint8Array, headers?: Readonly<Record<string, string>>): void {
     if (this.failPublish?.(subject, payload)) return;
-    const matches = this.#subs.match(subject);
+    let matches = this.#matches.get(subject);
+    if (matches === undefined) {
+      matches = this.#subs.match(subject);
+      // Bounded: subjects with a unique part (inboxes, one-off replies) must not pile up.
+      if (this.#matches.size >= MATCHES_KEPT) this.#matches.clear();
+      this.#matches.set(subject, matches);
+    }
     if (matches.length === 0) return;
     // A copy, as a network broker would deliver: the publisher may reuse its object.
     const received: BusHeaders | undefined = headers && new MemoryHeaders(headers);
     // Asynchronous like a network broker, so nothing may rely on delivery inside publish(); one
-    // microtask delivers everything published in the same turn, in order (one each cost an
-    // async resource per message on the chat path).
+    // microtask delivers everything published in the same turn, in order.
     if (this.#queue.push({ matches, subject, payload, headers: received }) === 1)
-      queueMicrotask(() => this.#deliver());
+      void RESOLVED.then(() => this.#deliver());
   }
 
   #deliver(): void {

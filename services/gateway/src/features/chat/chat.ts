@@ -218,7 +218,7 @@ export class Chat implements StreamFeature<'chat'> {
     this.#o.chatLog?.published(req.stream, event);
     // Kept with its decoded form: when these bytes come back from the bus they are not decoded.
     this.#o.own.add(event.id, ws, now, encoded);
-    this.#o.metrics.chat.inc(ACCEPTED);
+    this.#o.metrics.chatAccepted();
     this.#o.metrics.chatAccept.observe(since(started), ACCEPT.accepted);
     if (req.ref === undefined) return undefined;
     return { type: 'ack', ref: req.ref, id: event.id, ts: now };
@@ -267,9 +267,6 @@ interface Checked {
   pass: ChatPass;
   now: number;
 }
-
-/** The labels of an accepted message's count, made once. */
-const ACCEPTED = { result: 'accepted', reason: '' } as const;
 
 function since(startedMs: number): number {
   return (performance.now() - startedMs) / 1000;
