@@ -11,7 +11,8 @@
 // Each figure is the storm window less the same gateway's rest rate (same connections, no chat).
 // Chatters send with a `ref`, as the SDK does, so every message is acked (`--no-ref`: none).
 //   node loadtest/bench/chat-cost.mjs [--viewers 200] [--chatters 20] [--rate 200] [--seconds 10]
-//     [--passes A,B] [--interval-us 100] [--no-ref] [--no-calibrate] [--json out.json]
+//     [--passes A,B] [--interval-us 100] [--no-ref] [--no-calibrate] [--together 1]
+//     [--json out.json]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,8 @@ const { values: opt } = parseArgs({
     'interval-us': { type: 'string', default: '100' },
     'no-ref': { type: 'boolean', default: false },
     'no-calibrate': { type: 'boolean', default: false },
+    // Messages sent back to back each time (from different chatters): 1 spreads them evenly.
+    together: { type: 'string', default: '1' },
     'rest-ms': { type: 'string', default: '3000' },
     json: { type: 'string' },
   },
@@ -103,13 +106,20 @@ function beyondRest(w, rest) {
 const r1 = (x) => Math.round(x * 10) / 10;
 const r2 = (x) => Math.round(x * 100) / 100;
 
-/** Sends small frames to `url` at `rate` for `ms`: one frame per loop turn of the sender. */
-async function pace(send, rate, count) {
+/**
+ * Calls `send` `count` times at `rate` per second: evenly (one at a time), or `together` at a
+ * time, back to back, so that one wake-up of the server reads them all.
+ */
+async function pace(send, rate, count, together = 1) {
   const started = performance.now();
   let sent = 0;
   await new Promise((resolve) => {
     const timer = setInterval(() => {
-      const due = Math.min(count, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
+      const due = Math.min(
+        count,
+        Math.ceil((Math.floor(((performance.now() - started) * rate) / 1000) + 1) / together) *
+          together,
+      );
       while (sent < due) send(sent++);
       if (sent >= count) {
         clearInterval(timer);
@@ -225,6 +235,7 @@ async function send(chatters, count) {
     },
     RATE,
     count,
+    Number(opt.together),
   );
 }
 
@@ -239,7 +250,14 @@ async function pass(name, profile) {
   try {
     const opened = await pool.open(
       VIEWERS,
-      { driver: 'roar', host: '127.0.0.1', port: srv.port, stream: STREAM, idPrefix: `v-${name}`, concurrency: 64 },
+      {
+        driver: 'roar',
+        host: '127.0.0.1',
+        port: srv.port,
+        stream: STREAM,
+        idPrefix: `v-${name}`,
+        concurrency: 64,
+      },
       60_000,
     );
     if (opened.opened < VIEWERS) throw new Error(`viewers: ${JSON.stringify(opened)}`);
@@ -260,7 +278,8 @@ async function pass(name, profile) {
     const a = sample(srv.pid);
     await send(chatters, count);
     // Every ack in, then a storm tick and a bit so the last batch and own copies are written.
-    const replied = () => chatters.reduce((n, c) => n + c.acks + Object.values(c.errors).reduce((x, y) => x + y, 0), 0);
+    const replied = () =>
+      chatters.reduce((n, c) => n + c.acks + Object.values(c.errors).reduce((x, y) => x + y, 0), 0);
     if (WITH_REF) await waitUntil(() => replied() >= count, 5000, 10);
     await sleep(700);
     const b = sample(srv.pid);
@@ -300,7 +319,9 @@ async function pass(name, profile) {
       ownSeenPerChat: r2(chatters.reduce((n, c) => n + c.own, 0) / accepted),
       sampledOut: d('roar_chat_sampled_out_total'),
       errors: Object.fromEntries(
-        chatters.flatMap((c) => Object.entries(c.errors)).reduce((m, [k, n]) => m.set(k, (m.get(k) ?? 0) + n), new Map()),
+        chatters
+          .flatMap((c) => Object.entries(c.errors))
+          .reduce((m, [k, n]) => m.set(k, (m.get(k) ?? 0) + n), new Map()),
       ),
       windowFrom: a.at,
       windowTo: b.at,
@@ -326,10 +347,20 @@ function jsTime(file, fromUs, toUs, intervalUs) {
   const native = by((r) => !r.fn.startsWith('(') && !/:\d+$/.test(r.fn));
   const js = busy - program - gc - native;
   const ms = (n) => (n * intervalUs) / 1000;
-  return { samples: s.samples, jsMs: ms(js), gcMs: ms(gc), nativeMs: ms(native), programMs: ms(program), top: s.top.slice(0, 20) };
+  return {
+    samples: s.samples,
+    jsMs: ms(js),
+    gcMs: ms(gc),
+    nativeMs: ms(native),
+    programMs: ms(program),
+    top: s.top.slice(0, 20),
+  };
 }
 
-const result = { args: { VIEWERS, CHATTERS, RATE, SECONDS, WITH_REF }, at: new Date().toISOString() };
+const result = {
+  args: { VIEWERS, CHATTERS, RATE, SECONDS, WITH_REF, together: Number(opt.together) },
+  at: new Date().toISOString(),
+};
 try {
   result.loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
   log(`load ${result.loadBefore}`);

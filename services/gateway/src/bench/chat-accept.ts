@@ -151,7 +151,9 @@ function frame(message: Parameters<typeof msgpackCodec.encodeClient>[0]): ArrayB
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-function acceptedOf(metric: { values: { labels: Record<string, unknown>; value: number }[] }): number {
+function acceptedOf(metric: {
+  values: { labels: Record<string, unknown>; value: number }[];
+}): number {
   return metric.values.find((v) => v.labels.result === 'accepted')?.value ?? 0;
 }
 

@@ -1,5 +1,11 @@
 import type { BusHeaders } from '@roar/bus';
-import { EncodedEvent, ErrorCode, RoarError, type ChatEvent, type ChatRequest } from '@roar/protocol';
+import {
+  EncodedEvent,
+  ErrorCode,
+  RoarError,
+  type ChatEvent,
+  type ChatRequest,
+} from '@roar/protocol';
 import { badgesFor } from '../../base/identity.js';
 import { ACCEPT } from '../../base/metrics.js';
 import { checkChat, isPrivileged, type ChatPass } from '../../moderation/rules/chat-policy.js';
