@@ -20,9 +20,16 @@ import WebSocket from 'ws';
 import { msgpackCodec } from '@roar/protocol';
 import { mintToken } from './drivers/roar.mjs';
 import { chatText } from './drivers/common.mjs';
-import { summarize } from './lib/cpuprofile.mjs';
+import { jsSelfTime } from './lib/cpuprofile.mjs';
 import { LoadPool } from './lib/pool.mjs';
-import { installCleanup, killAll, procUsage, sleep, spawnChild, waitUntil } from './lib/proc.mjs';
+import { installCleanup, killAll, sleep, waitUntil } from './lib/proc.mjs';
+import {
+  beyondRest,
+  pace,
+  sampleDiff as diff,
+  threadSample as sample,
+  wakeUpCost,
+} from './lib/wakeups.mjs';
 import { fetchMetrics, JWT_SECRET, metric, startServer } from './lib/servers.mjs';
 
 const { values: opt } = parseArgs({
@@ -49,135 +56,12 @@ const REST_MS = Number(opt['rest-ms']);
 const WITH_REF = !opt['no-ref'];
 const STREAM = 'cost';
 const codec = msgpackCodec;
-const hrUs = () => Number(process.hrtime.bigint() / 1000n);
 const log = (msg) => console.log(`[chat-cost] ${msg}`);
 
 installCleanup();
 
-/** CPU ns of every thread of `pid` and of its main thread, and the main thread's switches. */
-function sample(pid) {
-  let all = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      all += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // A thread that ended between the listing and the read: its time is gone with it.
-    }
-  }
-  const main = Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
-  const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
-  const u = procUsage(pid);
-  return {
-    at: hrUs(),
-    userS: u.userS,
-    sysS: u.sysS,
-    allNs: all,
-    mainNs: main,
-    vol: Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]),
-    invol: Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]),
-  };
-}
-
-function diff(a, b) {
-  return {
-    s: (b.at - a.at) / 1e6,
-    allMs: (b.allNs - a.allNs) / 1e6,
-    mainMs: (b.mainNs - a.mainNs) / 1e6,
-    vol: b.vol - a.vol,
-    invol: b.invol - a.invol,
-    userMs: (b.userS - a.userS) * 1000,
-    sysMs: (b.sysS - a.sysS) * 1000,
-  };
-}
-
-/** A window less `rest` scaled to its length: what the load itself cost. */
-function beyondRest(w, rest) {
-  const k = w.s / rest.s;
-  return {
-    allMs: w.allMs - rest.allMs * k,
-    mainMs: w.mainMs - rest.mainMs * k,
-    vol: w.vol - rest.vol * k,
-    invol: w.invol - rest.invol * k,
-    userMs: w.userMs - rest.userMs * k,
-    sysMs: w.sysMs - rest.sysMs * k,
-  };
-}
-
 const r1 = (x) => Math.round(x * 10) / 10;
 const r2 = (x) => Math.round(x * 100) / 100;
-
-/**
- * Calls `send` `count` times at `rate` per second: evenly (one at a time), or `together` at a
- * time, back to back, so that one wake-up of the server reads them all.
- */
-async function pace(send, rate, count, together = 1) {
-  const started = performance.now();
-  let sent = 0;
-  await new Promise((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.min(
-        count,
-        Math.ceil((Math.floor(((performance.now() - started) * rate) / 1000) + 1) / together) *
-          together,
-      );
-      while (sent < due) send(sent++);
-      if (sent >= count) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 2);
-  });
-  return sent;
-}
-
-/**
- * What one wake-up costs here: an idle Node process woken by a timer, and bare uWS woken by one
- * small frame, each at the chat rate, less the same process at rest.
- */
-async function calibrate() {
-  const out = {};
-  const timer = spawnChild('wake-timer', process.execPath, [
-    '-e',
-    `let n = 0; setInterval(() => { n++; }, ${Math.max(1, Math.round(1000 / RATE))});
-     console.log(JSON.stringify({ msg: 'listening', port: 0 }));`,
-  ]);
-  await timer.waitFor(/listening/);
-  await sleep(1000);
-  const t0 = sample(timer.pid);
-  await sleep(SECONDS * 500);
-  const t1 = sample(timer.pid);
-  await timer.stop('SIGKILL');
-  const t = diff(t0, t1);
-  out.timer = {
-    wakeUpsPerS: r1(t.vol / t.s),
-    usPerWakeUp: r1((t.mainMs * 1000) / Math.max(1, t.vol)),
-    allUsPerWakeUp: r1((t.allMs * 1000) / Math.max(1, t.vol)),
-  };
-
-  const uws = await startServer('uws', { name: 'wake-uws' });
-  const ws = await openWs(`ws://127.0.0.1:${uws.port}/`, undefined);
-  await sleep(1000);
-  const rest0 = sample(uws.pid);
-  await sleep(REST_MS);
-  const rest = diff(rest0, sample(uws.pid));
-  const frame = JSON.stringify({ type: 'x' });
-  const a = sample(uws.pid);
-  const count = Math.round(RATE * SECONDS * 0.5);
-  await pace(() => ws.send(frame), RATE, count);
-  await sleep(300);
-  const w = diff(a, sample(uws.pid));
-  const net = beyondRest(w, rest);
-  ws.terminate();
-  await uws.proc.stop('SIGTERM', 3000);
-  out.uwsFrame = {
-    frames: count,
-    wakeUpsPerFrame: r2(net.vol / count),
-    usPerFrame: r1((net.allMs * 1000) / count),
-    mainUsPerFrame: r1((net.mainMs * 1000) / count),
-    usPerWakeUp: r1((net.mainMs * 1000) / Math.max(1, net.vol)),
-  };
-  return out;
-}
 
 /** A WebSocket, open; `onMessage` is attached at once (a first frame can come with the upgrade). */
 function openWs(url, protocol, onMessage) {
@@ -336,27 +220,6 @@ async function pass(name, profile) {
   }
 }
 
-/** JavaScript (and GC) self time in a window of a profile, and what V8 saw of native code. */
-function jsTime(file, fromUs, toUs, intervalUs) {
-  const s = summarize(file, { fromUs, toUs, top: 1000 });
-  const busy = s.samples * s.busyShare;
-  const by = (pred) => s.top.filter(pred).reduce((n, r) => n + r.share * busy, 0);
-  const program = by((r) => r.fn === '(program)');
-  const gc = by((r) => r.fn === '(garbage collector)');
-  // Functions without a source location are native (uWS's send, publish, cork; Node's bindings).
-  const native = by((r) => !r.fn.startsWith('(') && !/:\d+$/.test(r.fn));
-  const js = busy - program - gc - native;
-  const ms = (n) => (n * intervalUs) / 1000;
-  return {
-    samples: s.samples,
-    jsMs: ms(js),
-    gcMs: ms(gc),
-    nativeMs: ms(native),
-    programMs: ms(program),
-    top: s.top.slice(0, 20),
-  };
-}
-
 const result = {
   args: { VIEWERS, CHATTERS, RATE, SECONDS, WITH_REF, together: Number(opt.together) },
   at: new Date().toISOString(),
@@ -365,7 +228,7 @@ try {
   result.loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
   log(`load ${result.loadBefore}`);
   if (!opt['no-calibrate']) {
-    result.wakeUp = await calibrate();
+    result.wakeUp = await wakeUpCost({ rate: RATE, seconds: SECONDS / 2, restMs: REST_MS });
     log(`wake-ups: ${JSON.stringify(result.wakeUp)}`);
   }
   const passes = new Set(opt.passes.split(','));
@@ -376,9 +239,8 @@ try {
   if (passes.has('B')) {
     const { out, dir } = await pass('B', true);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    const interval = Number(opt['interval-us']);
-    const w = jsTime(`${dir}/${file}`, out.windowFrom, out.windowTo, interval);
-    const r = jsTime(`${dir}/${file}`, out.restFrom, out.restTo, interval);
+    const w = jsSelfTime(`${dir}/${file}`, { fromUs: out.windowFrom, toUs: out.windowTo });
+    const r = jsSelfTime(`${dir}/${file}`, { fromUs: out.restFrom, toUs: out.restTo });
     const k = (out.windowTo - out.windowFrom) / (out.restTo - out.restFrom);
     const per = (x, y) => r1(((x - y * k) * 1000) / out.accepted);
     out.jsUsPerChat = per(w.jsMs, r.jsMs);
