@@ -47,6 +47,8 @@ export interface ChatAcceptResult {
   cpuUsPerChat: number;
   /** Replies written per chat frame (acks). */
   repliesPerChat: number;
+  /** The measured window in µs of the monotonic clock, to cut a `--cpu-prof` profile with. */
+  windowUs: [number, number];
 }
 
 /**
@@ -56,7 +58,8 @@ export interface ChatAcceptResult {
  * uWS hands them over, `perTurn` per event-loop turn (so the bus deliveries, the fanout tick and
  * the log run as they do in service). It is the floor of what `loadtest/bench/chat-cost.mjs`
  * measures on a real gateway, where each frame also wakes the process with cold caches.
- * Run: `node services/gateway/dist/bench/chat-accept.js [chats] [perTurn]` after `npm run build`.
+ * Run: `node services/gateway/dist/bench/chat-accept.js [chats] [perTurn]` after `npm run build`
+ * (under `--cpu-prof`, `windowUs` cuts the profile to the measured chats).
  */
 export async function measureChatAccept(
   chats = 20_000,
@@ -131,20 +134,25 @@ export async function measureChatAccept(
     await run(Math.ceil(chats / 5), 10_000_000);
     for (const ws of sockets) ws.sent = 0;
     const accepted0 = acceptedOf(await embedded.gateway.metrics.chat.get());
+    const from = hrUs();
     const cpu0 = process.cpuUsage();
     await run(chats, 0);
     const cpu = process.cpuUsage(cpu0);
+    const to = hrUs();
     const accepted = acceptedOf(await embedded.gateway.metrics.chat.get()) - accepted0;
     return {
       chats,
       accepted,
       cpuUsPerChat: Math.round(((cpu.user + cpu.system) / chats) * 10) / 10,
       repliesPerChat: sockets.reduce((n, ws) => n + ws.sent, 0) / chats,
+      windowUs: [from, to],
     };
   } finally {
     await embedded.stop();
   }
 }
+
+const hrUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 function frame(message: Parameters<typeof msgpackCodec.encodeClient>[0]): ArrayBuffer {
   const bytes = msgpackCodec.encodeClient(message) as Uint8Array;
