@@ -302,7 +302,11 @@ export function stormSection(r) {
   return out;
 }
 
-/** The split of Roar's storm CPU: at rest, frames, and per accepted chat what this run measured. */
+/**
+ * The split of Roar's storm CPU: at rest, frames, and per accepted chat the wake-ups and frames
+ * this run counted, the rest being JavaScript and the kernel's reads; JavaScript as the profile's
+ * rerun of the storm saw it is given beside, not subtracted (the profiler slows what it samples).
+ */
 function whereStormCpuWent(roar, uwsFrame, sio, wakeUp, js) {
   const frames = roar.roar.framesOut;
   const writing = (frames * uwsFrame) / 1e6;
@@ -316,13 +320,6 @@ function whereStormCpuWent(roar, uwsFrame, sio, wakeUp, js) {
     sio ? ` (${fmt(x / sio.messagesPerCpuS, 1)}× Socket.IO's measured figure)` : '';
   const parts = [];
   let known = 0;
-  if (js) {
-    parts.push(
-      `JavaScript ${fmt(js.jsUsPerChat, 1)} µs (V8's self time in the profile's run of this storm, below, less ` +
-        `the gateway's rest; garbage collection ${fmt(js.gcUsPerChat, 1)} µs apart)`,
-    );
-    known += js.jsUsPerChat + Math.max(0, js.gcUsPerChat);
-  }
   if (wakeUp && roar.wakeUpsPerMessage !== undefined) {
     const wakeUs = roar.wakeUpsPerMessage * wakeUp.uwsFrameUs;
     parts.push(
@@ -343,11 +340,15 @@ function whereStormCpuWent(roar, uwsFrame, sio, wakeUp, js) {
     known += extra * uwsFrame;
   }
   const split = parts.length
-    ? ` Measured in this run, per accepted chat: ${parts.join('; ')}; the remaining ` +
-      `${fmt(Math.max(0, perChat - known))} µs is the kernel's socket reads and uWS's frame handling beyond ` +
-      'that floor, and cold caches: each chat wakes the process, and when 20 chats share a wake-up ' +
-      'JavaScript costs about a third as much per chat and the whole chat about half ' +
-      '(`loadtest/bench/chat-cost.mjs --together 20`).'
+    ? ` Of each, this run counted ${parts.join('; ')}; the other ${fmt(Math.max(0, perChat - known))} µs ` +
+      "is JavaScript and the kernel's socket reads, run with cold caches: each chat wakes the process, " +
+      'and when 20 chats share a wake-up JavaScript costs about a third as much per chat and the whole ' +
+      'chat about half (`loadtest/bench/chat-cost.mjs --together 20`).'
+    : '';
+  const profiled = js
+    ? ` Under \`--cpu-prof\` (the profile's rerun of this storm, below, which slows what it samples) ` +
+      `V8 counted ${fmt(js.jsUsPerChat, 1)} µs of JavaScript per accepted chat beyond the gateway's rest, ` +
+      `garbage collection ${fmt(js.gcUsPerChat, 1)} µs apart.`
     : '';
   return (
     `Where Roar's storm CPU went (${fmt(roar.serverCpuS, 2)} CPU-s over ${fmt(roar.seconds, 1)} s): ` +
@@ -355,7 +356,7 @@ function whereStormCpuWent(roar, uwsFrame, sio, wakeUp, js) {
     `(its timers — the 50 ms fanout tick, event-loop monitors, the 250 ms slow-client sweep — and idle sockets), ` +
     `about ${fmt(atRest, 2)} s of the window; ${fmt(frames)} frames at bare uWS's cost per frame from section 1 ` +
     `(${fmt(uwsFrame, 1)} µs) account for about ${fmt(writing, 2)} s; the remaining ${fmt(chats, 2)} s is accepting ` +
-    `${fmt(roar.roar.chatAccepted)} chats, about ${fmt(perChat)} µs each.${split} ` +
+    `${fmt(roar.roar.chatAccepted)} chats, about ${fmt(perChat)} µs each.${split}${profiled} ` +
     `Frames and rest alone bound Roar at about ${fmt(bound)} messages per CPU-s${vsSio(bound)}; ` +
     `frames alone, what a much bigger audience would approach as the fixed costs spread over it, ` +
     `${fmt(framesOnly)}${vsSio(framesOnly)}.`
