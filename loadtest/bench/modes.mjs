@@ -75,7 +75,17 @@ export const MODES = {
       stepReserveMs: 12_000,
       ladderWaitMs: 25_000,
       warmup: { count: 1500, rate: 300 },
-      storm: { viewers: 1000, rate: 200, seconds: 10, graceMs: 1000, restMs: 3000 },
+      // largeViewers: Roar's second row (the same chat before 5,000 viewers); wakeUps: what an
+      // event-loop wake-up costs, measured beside the storm (lib/wakeups.mjs).
+      storm: {
+        viewers: 1000,
+        rate: 200,
+        seconds: 10,
+        graceMs: 1000,
+        restMs: 3000,
+        largeViewers: 5000,
+        wakeUps: { seconds: 4, restMs: 2000 },
+      },
     },
     cluster: {
       gateways: 6,
@@ -201,7 +211,15 @@ export const MODES = {
       stepReserveMs: 6000,
       ladderWaitMs: 10_000,
       warmup: { count: 600, rate: 300 },
-      storm: { viewers: 300, rate: 200, seconds: 4, graceMs: 1000, restMs: 1000 },
+      storm: {
+        viewers: 300,
+        rate: 200,
+        seconds: 4,
+        graceMs: 1000,
+        restMs: 1000,
+        largeViewers: 1500,
+        wakeUps: { seconds: 2, restMs: 1000 },
+      },
     },
     cluster: {
       gateways: 4,

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mintToken } from '../drivers/roar.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
-import { summarize } from '../lib/cpuprofile.mjs';
+import { jsSelfTime, summarize } from '../lib/cpuprofile.mjs';
 import { LoadPool } from '../lib/pool.mjs';
 import { sleep } from '../lib/proc.mjs';
 import { JWT_SECRET, ROOT, startServer } from '../lib/servers.mjs';
@@ -28,6 +28,7 @@ export async function runProfile(cfg, results, ctx) {
   mkdirSync(dir, { recursive: true });
   const srv = await startServer('roar', {
     name: 'roar-profiled',
+    // The default 1 ms sampling: at 250 µs the profiler's own interrupts tripled the storm's CPU.
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
   const workers = Math.max(1, Math.ceil(cfg.viewers / 5000));
@@ -106,6 +107,22 @@ export async function runProfile(cfg, results, ctx) {
       ...w,
       windowS: (toUs - fromUs) / 1e6,
       jsS: (w.busyShare * (toUs - fromUs)) / 1e6,
+    };
+  }
+  // JavaScript per accepted chat in the storm: its window less the same gateway's rest before it.
+  const storm = out.storm;
+  if (storm?.windows && storm.roar?.chatAccepted > 0) {
+    const [rf, rt] = storm.windows.rest;
+    const [sf, stTo] = storm.windows.storm;
+    const w = jsSelfTime(`${dir}/${file}`, { fromUs: sf, toUs: stTo });
+    const r = jsSelfTime(`${dir}/${file}`, { fromUs: rf, toUs: rt });
+    const k = (stTo - sf) / Math.max(1, rt - rf);
+    const per = (x, y) => Math.round(((x - y * k) * 10_000) / storm.roar.chatAccepted) / 10;
+    out.stormJs = {
+      intervalUs: w.intervalUs,
+      jsUsPerChat: per(w.jsMs, r.jsMs),
+      gcUsPerChat: per(w.gcMs, r.gcMs),
+      programUsPerChat: per(w.programMs, r.programMs),
     };
   }
   ctx.log(`profile: ${out.file}`);

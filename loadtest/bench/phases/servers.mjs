@@ -7,6 +7,7 @@ import { addressesFor } from '../lib/addresses.mjs';
 import { INSPECT_ARGS } from '../lib/inspector.mjs';
 import { LoadPool, mergeOpen } from '../lib/pool.mjs';
 import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
+import { beyondRest, sampleDiff, threadSample, wakeUpCost } from '../lib/wakeups.mjs';
 import {
   fetchMetrics,
   histogramQuantile,
@@ -70,10 +71,26 @@ export async function runServer(kind, cfg, ctx) {
     // The storm first, while the gateway is calm (Roar's ladder would otherwise carry levels
     // from the fanout into it); then the fanout from the smaller audience up, opening viewers again.
     if (cfg.storm && ctx.left() > cfg.storm.seconds * 1000 + cfg.stepReserveMs) {
+      const stormCfg = { ...cfg.storm, chatters: cfg.chatters };
+      // What one event-loop wake-up costs on this machine now, to split Roar's storm CPU with.
+      if (kind === 'roar' && cfg.storm.wakeUps) {
+        out.wakeUp = await wakeUpCost({ rate: cfg.storm.rate, ...cfg.storm.wakeUps });
+        ctx.log(`wake-up cost: ${JSON.stringify(out.wakeUp)}`);
+      }
+      // Roar only: the same chat before a bigger audience, where the fixed costs weigh less
+      // (the others write every message to every viewer: their cost per delivery does not fall).
+      const large = kind === 'roar' ? cfg.storm.largeViewers : undefined;
+      if (large && sum(held) >= large) {
+        await reduceTo(viewers, held, large);
+        await sleep(1000);
+        await settleLadder(kind, srv, cfg, out);
+        out.stormLarge = await chatStorm({ kind, srv, viewers, pub, n: sum(held), cfg: stormCfg });
+        ctx.log(`${kind} storm at ${large}: ${JSON.stringify(out.stormLarge)}`);
+      }
       await reduceTo(viewers, held, cfg.storm.viewers);
       await sleep(1000);
       await settleLadder(kind, srv, cfg, out);
-      out.storm = await chatStorm({ kind, srv, viewers, pub, n: sum(held), cfg: cfg.storm });
+      out.storm = await chatStorm({ kind, srv, viewers, pub, n: sum(held), cfg: stormCfg });
       ctx.log(`${kind} storm: ${JSON.stringify(out.storm)}`);
     } else if (cfg.storm) {
       out.notes.push('chat storm skipped: global deadline');
@@ -400,11 +417,14 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
   // cost per second, to tell apart from what the storm itself costs.
   const r0 = procUsage(srv.pid).cpuS;
   const rt0 = nowMs();
+  const rs0 = threadSample(srv.pid);
   await sleep(cfg.restMs ?? 2000);
+  const rest = sampleDiff(rs0, threadSample(srv.pid));
   const restCpuPerS = (procUsage(srv.pid).cpuS - r0) / ((nowMs() - rt0) / 1000);
   const m0 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
   await viewers.all('reset', { from: nowMs() });
   const cpu0 = procUsage(srv.pid).cpuS;
+  const s0 = threadSample(srv.pid);
   const t0 = nowMs();
   const sent = await pub.workers[0].request(
     'burst',
@@ -418,11 +438,14 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
     50,
   );
   const cpu1 = procUsage(srv.pid).cpuS;
+  const s1 = threadSample(srv.pid);
   const t1 = nowMs();
   const s = await viewers.stats();
   const m1 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
   const wallS = (t1 - t0) / 1000;
   const cpu = cpu1 - cpu0;
+  // The main thread's wake-ups (epoll waits that ended) beyond its rate at rest.
+  const extra = beyondRest(sampleDiff(s0, s1), rest);
   const result = {
     viewers: n,
     offered: sent.sent,
@@ -438,7 +461,21 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
     p50Ms: round(s.hist.percentile(50), 1),
     p99Ms: round(s.hist.percentile(99), 1),
     closes: s.closes,
+    wakeUpsPerMessage: round(extra.vol / Math.max(1, sent.sent), 2),
+    restWakeUpsPerS: round(rest.vol / rest.s, 1),
+    // Monotonic µs (what process.hrtime and V8's profiles read): the profile phase cuts these.
+    windows: { rest: [rs0.at, rs0.at + rest.s * 1e6], storm: [s0.at, s1.at] },
   };
-  if (m1) result.roar = roarDelta(m0, m1);
+  if (m1) {
+    result.roar = roarDelta(m0, m1);
+    // Frames beyond the fanout: each viewer and chatter gets the stream's frames; what else was
+    // written (senders' own copies of messages sampling left out; replies) is the rest.
+    const perSocket = s.frames / Math.max(1, n);
+    const fanout = perSocket * (n + (cfg.chatters ?? 20));
+    result.roar.extraFramesPerChat = round(
+      Math.max(0, result.roar.framesOut - fanout) / Math.max(1, result.roar.chatAccepted),
+      2,
+    );
+  }
   return result;
 }

@@ -232,6 +232,8 @@ export function stormSection(r) {
   if (!rows.length) return [];
   const out = ['## 2. Chat storm', ''];
   const st = rows[0].storm;
+  const roarRun = rows.find((s) => s.kind === 'roar');
+  const large = roarRun?.stormLarge;
   out.push(
     `${fmt(st.offered)} chat messages at ${fmt(r.config.servers.storm.rate)} msg/s from 20 chatters into one stream of ${fmt(st.viewers)} viewers, ` +
       `measured right after the warm-up (every server first carries ${fmt(r.config.servers.warmup?.count)} messages at ` +
@@ -240,9 +242,28 @@ export function stormSection(r) {
       'Roar batches and samples (a per-viewer budget, `ROAR_CHAT_BUDGET`, and fuller frames at most every `ROAR_STORM_TICK_MS` while it samples, both at the gateway defaults); Socket.IO and bare uWS send every ' +
       'message to every viewer, as far as they can. Server CPU and deliveries are counted from the first message until every ' +
       'delivery arrived or 1 s after the last message; "viewer-seconds per CPU-s" is how many viewers one core carries ' +
-      'through one second of the storm.',
+      'through one second of the storm.' +
+      (large
+        ? ` Roar also carries the same chat before ${fmt(large.viewers)} viewers (its second row, run just before the first), ` +
+          'where its fixed costs (accepting each chat, its timers) weigh less against the frames; the others write every ' +
+          'message to every viewer, so their cost per delivery does not fall with the audience and they are not run again.'
+        : ''),
     '',
   );
+  const line = (name, storm) => [
+    name,
+    fmt(storm.viewers),
+    fmt(storm.delivered),
+    `${fmt(storm.deliveredShare * 100, 1)}%`,
+    fmt(storm.messagesPerViewerPerS, 1),
+    fmt(storm.framesPerViewerPerS, 1),
+    fmt(storm.serverCpuS, 2),
+    fmt(storm.serverCpuShare, 2),
+    `**${fmt(storm.messagesPerCpuS)}**`,
+    fmt((storm.viewers * storm.seconds) / storm.serverCpuS),
+    fmt(storm.p50Ms),
+    fmt(storm.p99Ms),
+  ];
   out.push(
     table(
       [
@@ -259,24 +280,14 @@ export function stormSection(r) {
         'p50 ms',
         'p99 ms',
       ],
-      rows.map((s) => [
-        NAMES[s.kind],
-        fmt(s.storm.viewers),
-        fmt(s.storm.delivered),
-        `${fmt(s.storm.deliveredShare * 100, 1)}%`,
-        fmt(s.storm.messagesPerViewerPerS, 1),
-        fmt(s.storm.framesPerViewerPerS, 1),
-        fmt(s.storm.serverCpuS, 2),
-        fmt(s.storm.serverCpuShare, 2),
-        `**${fmt(s.storm.messagesPerCpuS)}**`,
-        fmt((s.storm.viewers * s.storm.seconds) / s.storm.serverCpuS),
-        fmt(s.storm.p50Ms),
-        fmt(s.storm.p99Ms),
+      rows.flatMap((s) => [
+        line(NAMES[s.kind], s.storm),
+        ...(s.stormLarge ? [line(NAMES[s.kind], s.stormLarge)] : []),
       ]),
     ),
     '',
   );
-  const roar = rows.find((s) => s.kind === 'roar')?.storm;
+  const roar = roarRun?.storm;
   if (roar?.roar) {
     out.push(
       `Roar during the storm: ${fmt(roar.roar.chatAccepted)} chats accepted, ${fmt(roar.roar.chatRejected)} rejected, ` +
@@ -288,28 +299,86 @@ export function stormSection(r) {
   const uwsFrame = bareFrameCost(r);
   const sio = rows.find((s) => s.kind === 'socketio')?.storm;
   if (roar?.roar && uwsFrame) {
-    const frames = roar.roar.framesOut;
-    const writing = (frames * uwsFrame) / 1e6;
-    const atRest = (roar.restCpuPerS ?? 0) * roar.seconds;
-    const chats = Math.max(0, roar.serverCpuS - writing - atRest);
-    const perChat = (chats / Math.max(1, roar.roar.chatAccepted)) * 1e6;
-    const bound = roar.delivered / Math.max(1e-9, writing + atRest);
-    const vsSio = (x) =>
-      sio ? ` (${fmt(x / sio.messagesPerCpuS, 1)}× Socket.IO's measured figure)` : '';
-    out.push(
-      `Where Roar's storm CPU went (${fmt(roar.serverCpuS, 2)} CPU-s over ${fmt(roar.seconds, 1)} s): ` +
-        `at rest, with the same connections open, the gateway used ${fmt((roar.restCpuPerS ?? 0) * 1000, 1)} ms of CPU per second ` +
-        `(its timers — the 50 ms fanout tick, event-loop monitors, the 250 ms slow-client sweep — and idle sockets), ` +
-        `about ${fmt(atRest, 2)} s of the window; ${fmt(frames)} frames at bare uWS's cost per frame from section 1 ` +
-        `(${fmt(uwsFrame, 1)} µs) account for about ${fmt(writing, 2)} s; the remaining ${fmt(chats, 2)} s is accepting ` +
-        `${fmt(roar.roar.chatAccepted)} chats (about ${fmt(perChat)} µs each: decode, rules, rate limit, id, bus, history, ` +
-        `ack). Frames and rest alone bound Roar at about ${fmt(bound)} messages per CPU-s${vsSio(bound)}; ` +
-        `frames alone, what a much bigger audience would approach as the fixed costs spread over it, ` +
-        `${fmt(roar.delivered / Math.max(1e-9, writing))}${vsSio(roar.delivered / Math.max(1e-9, writing))}.`,
-      '',
-    );
+    const js = r.phases?.profile?.stormJs;
+    out.push(whereStormCpuWent(roar, uwsFrame, sio, roarRun.wakeUp, js), '');
   }
+  if (large?.roar && uwsFrame) out.push(largeAudience(large, uwsFrame, sio), '');
   return out;
+}
+
+/**
+ * The split of Roar's storm CPU: at rest, frames, and per accepted chat the wake-ups and frames
+ * this run counted, the rest being JavaScript and the kernel's reads; JavaScript as the profile's
+ * rerun of the storm saw it is given beside, not subtracted (the profiler slows what it samples).
+ */
+function whereStormCpuWent(roar, uwsFrame, sio, wakeUp, js) {
+  const frames = roar.roar.framesOut;
+  const writing = (frames * uwsFrame) / 1e6;
+  const atRest = (roar.restCpuPerS ?? 0) * roar.seconds;
+  const accepted = Math.max(1, roar.roar.chatAccepted);
+  const chats = Math.max(0, roar.serverCpuS - writing - atRest);
+  const perChat = (chats / accepted) * 1e6;
+  const bound = roar.delivered / Math.max(1e-9, writing + atRest);
+  const framesOnly = roar.delivered / Math.max(1e-9, writing);
+  const vsSio = (x) =>
+    sio ? ` (${fmt(x / sio.messagesPerCpuS, 1)}× Socket.IO's measured figure)` : '';
+  const parts = [];
+  let known = 0;
+  if (wakeUp && roar.wakeUpsPerMessage !== undefined) {
+    const wakeUs = roar.wakeUpsPerMessage * wakeUp.uwsFrameUs;
+    parts.push(
+      `${fmt(roar.wakeUpsPerMessage, 2)} event-loop wake-ups (the main thread's waits in epoll that ended, beyond ` +
+        `its ${fmt(roar.restWakeUpsPerS)} a second at rest) at ${fmt(wakeUp.uwsFrameUs, 1)} µs each, what bare uWS ` +
+        `spends woken by one small frame, measured just before the storm (an idle Node process woken by a timer: ` +
+        `${fmt(wakeUp.timerUs, 1)} µs), ≈ ${fmt(wakeUs)} µs`,
+    );
+    known += wakeUs;
+  }
+  const extra = roar.roar.extraFramesPerChat;
+  if (extra !== undefined) {
+    parts.push(
+      `${fmt(extra, 2)} frames beyond the fanout (senders' own copies of messages sampling left out, one frame ` +
+        `per sender per batch; the bench's chatters send no \`ref\`, so no acks) at the frame cost, ` +
+        `≈ ${fmt(extra * uwsFrame, 1)} µs`,
+    );
+    known += extra * uwsFrame;
+  }
+  const split = parts.length
+    ? ` Of each, this run counted ${parts.join('; ')}; the other ${fmt(Math.max(0, perChat - known))} µs ` +
+      "is JavaScript and the kernel's socket reads, run with cold caches: each chat wakes the process, " +
+      'and when 20 chats share a wake-up JavaScript costs about a third as much per chat and the whole ' +
+      'chat about half (`loadtest/bench/chat-cost.mjs --together 20`).'
+    : '';
+  const profiled = js
+    ? ` Under \`--cpu-prof\` (the profile's rerun of this storm, below, which slows what it samples) ` +
+      `V8 counted ${fmt(js.jsUsPerChat, 1)} µs of JavaScript per accepted chat beyond the gateway's rest, ` +
+      `garbage collection ${fmt(js.gcUsPerChat, 1)} µs apart.`
+    : '';
+  return (
+    `Where Roar's storm CPU went (${fmt(roar.serverCpuS, 2)} CPU-s over ${fmt(roar.seconds, 1)} s): ` +
+    `at rest, with the same connections open, the gateway used ${fmt((roar.restCpuPerS ?? 0) * 1000, 1)} ms of CPU per second ` +
+    `(its timers — the 50 ms fanout tick, event-loop monitors, the 250 ms slow-client sweep — and idle sockets), ` +
+    `about ${fmt(atRest, 2)} s of the window; ${fmt(frames)} frames at bare uWS's cost per frame from section 1 ` +
+    `(${fmt(uwsFrame, 1)} µs) account for about ${fmt(writing, 2)} s; the remaining ${fmt(chats, 2)} s is accepting ` +
+    `${fmt(roar.roar.chatAccepted)} chats, about ${fmt(perChat)} µs each.${split}${profiled} ` +
+    `Frames and rest alone bound Roar at about ${fmt(bound)} messages per CPU-s${vsSio(bound)}; ` +
+    `frames alone, what a much bigger audience would approach as the fixed costs spread over it, ` +
+    `${fmt(framesOnly)}${vsSio(framesOnly)}.`
+  );
+}
+
+/** Roar's second row: the same chat before a bigger audience, against the frames' bound. */
+function largeAudience(large, uwsFrame, sio) {
+  const writing = (large.roar.framesOut * uwsFrame) / 1e6;
+  const framesOnly = large.delivered / Math.max(1e-9, writing);
+  const vs = (x) => (sio ? `${fmt(x / sio.messagesPerCpuS, 1)}× Socket.IO's figure above` : '');
+  return (
+    `Before ${fmt(large.viewers)} viewers Roar delivered ${fmt(large.messagesPerCpuS)} messages per CPU-s ` +
+    `(${vs(large.messagesPerCpuS)}) with ${fmt(large.roar.framesOut)} frames written; at bare uWS's cost per frame ` +
+    `(${fmt(uwsFrame, 1)} µs) those frames alone take ${fmt(writing, 2)} of its ${fmt(large.serverCpuS, 2)} CPU-s and ` +
+    `bound it at ${fmt(framesOnly)} messages per CPU-s (${vs(framesOnly)}): at 25 messages in about 2 frames per ` +
+    'viewer-second, what is left to gain is in the frames, not in accepting chat.'
+  );
 }
 
 /** Bare uWS's server CPU per frame (µs), pooled over its fanout steps at the largest audience. */

@@ -10,10 +10,23 @@ import {
 } from './bus.js';
 import { SubjectTrie } from './subject-trie.js';
 
+/** Subjects whose matches are kept at most (see `MemoryBroker`). */
+const MATCHES_KEPT = 10_000;
+/** A settled promise: `then` on it is the cheapest microtask (queueMicrotask makes an async resource). */
+const RESOLVED = Promise.resolve();
+
 interface MemorySubscription {
   bus: MemoryBus;
   handler: BusHandler;
   active: boolean;
+}
+
+/** A message on its way: who matched when it was published. */
+interface Delivery {
+  matches: MemorySubscription[];
+  subject: string;
+  payload: Uint8Array;
+  headers: BusHeaders | undefined;
 }
 
 /**
@@ -26,6 +39,13 @@ export class MemoryBroker {
   readonly #subs = new SubjectTrie<MemorySubscription>();
   /** Return true to drop a message on its way (fault injection). */
   failPublish: ((subject: string, payload: Uint8Array) => boolean) | undefined;
+  /** Messages published this turn, delivered in order by one microtask. */
+  #queue: Delivery[] = [];
+  /**
+   * What each subject matched, until the subscriptions change: a stream's subjects come back
+   * message after message, and the trie walk cost more than the rest of a publish.
+   */
+  readonly #matches = new Map<string, MemorySubscription[]>();
 
   connect(): MemoryBus {
     return new MemoryBus(this);
@@ -42,31 +62,47 @@ export class MemoryBroker {
   /** @internal */
   addSubscription(pattern: string, sub: MemorySubscription): void {
     this.#subs.add(pattern, sub);
+    this.#matches.clear();
   }
 
   /** @internal */
   removeSubscription(pattern: string, sub: MemorySubscription): void {
     this.#subs.remove(pattern, sub);
+    this.#matches.clear();
   }
 
   /** @internal */
   route(subject: string, payload: Uint8Array, headers?: Readonly<Record<string, string>>): void {
     if (this.failPublish?.(subject, payload)) return;
-    const matches = this.#subs.match(subject);
+    let matches = this.#matches.get(subject);
+    if (matches === undefined) {
+      matches = this.#subs.match(subject);
+      // Bounded: subjects with a unique part (inboxes, one-off replies) must not pile up.
+      if (this.#matches.size >= MATCHES_KEPT) this.#matches.clear();
+      this.#matches.set(subject, matches);
+    }
     if (matches.length === 0) return;
     // A copy, as a network broker would deliver: the publisher may reuse its object.
     const received: BusHeaders | undefined = headers && new MemoryHeaders(headers);
-    // Asynchronous like a network broker, so nothing may rely on delivery inside publish().
-    queueMicrotask(() => {
+    // Asynchronous like a network broker, so nothing may rely on delivery inside publish(); one
+    // microtask delivers everything published in the same turn, in order.
+    if (this.#queue.push({ matches, subject, payload, headers: received }) === 1)
+      void RESOLVED.then(() => this.#deliver());
+  }
+
+  #deliver(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const { matches, subject, payload, headers } of queue) {
       for (const sub of matches) {
         if (!sub.active || !sub.bus.connected) continue;
         try {
-          sub.handler(payload, subject, received);
+          sub.handler(payload, subject, headers);
         } catch (error) {
           sub.bus.onError(error, subject);
         }
       }
-    });
+    }
   }
 }
 

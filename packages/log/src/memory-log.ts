@@ -37,8 +37,10 @@ export class MemoryLog implements EventLog {
   #all: Stored[] = [];
   #head = 0;
   readonly #byStream = new Map<string, { items: Stored[]; head: number }>();
-  /** Ids seen within the duplicate window, in append order (Map keeps insertion order). */
-  readonly #seen = new Map<string, number>();
+  /** Ids seen within the duplicate window; `#seenOrder` has them, and when, in append order. */
+  readonly #seen = new Set<string>();
+  #seenOrder: { id: string; at: number }[] = [];
+  #seenHead = 0;
   #seq = 0;
   #bytes = 0;
   #closed = false;
@@ -63,8 +65,18 @@ export class MemoryLog implements EventLog {
     const now = this.#now();
     this.#forgetIds(now);
     if (this.#seen.has(input.id)) return;
-    this.#seen.set(input.id, now);
-    const event = { v: LOG_SCHEMA_VERSION, ...input, stream, seq: ++this.#seq } as LogEvent;
+    this.#seen.add(input.id);
+    this.#seenOrder.push({ id: input.id, at: now });
+    // The fields of `{v, ...input, stream, seq}`, in that order, without the spread's cost.
+    const event = {
+      v: LOG_SCHEMA_VERSION,
+      type: input.type,
+      id: input.id,
+      ts: input.ts,
+      data: input.data,
+      stream,
+      seq: ++this.#seq,
+    } as LogEvent;
     const stored = { event, bytes: estimateBytes(event) };
     this.#all.push(stored);
     let s = this.#byStream.get(stream);
@@ -116,10 +128,18 @@ export class MemoryLog implements EventLog {
     this.#closed = true;
   }
 
+  /** Forgets the ids older than the duplicate window: a look at the oldest, on most appends. */
   #forgetIds(now: number): void {
-    for (const [id, at] of this.#seen) {
-      if (now - at < this.#duplicateWindowMs) break;
-      this.#seen.delete(id);
+    const order = this.#seenOrder;
+    while (this.#seenHead < order.length) {
+      const oldest = order[this.#seenHead]!;
+      if (now - oldest.at < this.#duplicateWindowMs) break;
+      this.#seen.delete(oldest.id);
+      this.#seenHead++;
+    }
+    if (this.#seenHead > 1024 && this.#seenHead * 2 > order.length) {
+      this.#seenOrder = order.slice(this.#seenHead);
+      this.#seenHead = 0;
     }
   }
 

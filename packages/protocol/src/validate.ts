@@ -92,8 +92,10 @@ function readStream(fields: Fields, ref: number | undefined): string {
   return stream;
 }
 
+/** `message` (always a fresh object here) with `ref` set last, as a spread would; no copy. */
 function withRef<T extends object>(message: T, ref: number | undefined): T & { ref?: number } {
-  return ref === undefined ? message : { ...message, ref };
+  if (ref !== undefined) (message as T & { ref?: number }).ref = ref;
+  return message;
 }
 
 /**

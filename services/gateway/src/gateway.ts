@@ -130,6 +130,7 @@ export class Gateway {
       // Built with the connection layer, after moderation (which needs this registry).
       features: () => this.connections.features,
       onKept: (state, event) => own.deliverAlone(state.id, event),
+      own,
     });
     this.#reporter = new Reporter({
       bus,

@@ -26,6 +26,7 @@ export interface SessionCredentials {
 
 /** The badges shown next to a user's chat in `stream`: roles that apply there, unscoped. */
 export function badgesFor(identity: Identity, stream: string): string[] | undefined {
+  if (identity.roles.length === 0) return undefined;
   let badges: string[] | undefined;
   for (const name of BADGES) {
     if (!grantsRole(identity.roles, name, stream)) continue;

@@ -77,7 +77,11 @@ export class GatewayMetrics {
     help: 'Chat messages by result (accepted, rejected) and reason',
     labelNames: ['result', 'reason'] as const,
     registers: [this.registry],
+    // Accepted messages are counted in a plain number (`chatAccepted`) and folded in at each
+    // read: hashing the labels on every message was a measurable part of its acceptance.
+    collect: () => this.#foldAccepted(),
   });
+  #accepted = 0;
   readonly reactions = new Counter({
     name: 'roar_reactions_total',
     help: 'Reactions by result (accepted, rejected) and reason',
@@ -234,6 +238,17 @@ export class GatewayMetrics {
 
   // Latency distributions (the operations kit): observed once per chat message replied to and
   // once per batch written, never per socket, without allocating (see FixedHistogram).
+  /** One more accepted chat message: `roar_chat_total{result="accepted"}` at the next read. */
+  chatAccepted(): void {
+    this.#accepted++;
+  }
+
+  #foldAccepted(): void {
+    if (this.#accepted === 0) return;
+    this.chat.inc({ result: 'accepted', reason: '' }, this.#accepted);
+    this.#accepted = 0;
+  }
+
   readonly chatAccept = new FixedHistogram(
     'roar_chat_accept_seconds',
     'From a chat frame read to its reply (ack or error), by result (accepted, held, rejected)',

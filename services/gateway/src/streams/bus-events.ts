@@ -37,13 +37,19 @@ export interface BusEventOptions {
   now: () => number;
   /** Chat the relay left out, handed back by the relay bus: for its sender alone. */
   onKept?: ((state: StreamState, event: EncodedEvent<ChatEvent>) => void) | undefined;
+  /**
+   * The chat this gateway accepted and has not fanned out yet (`OwnMessages`): a payload that is
+   * one of them, byte for byte, is taken as already decoded.
+   */
+  own?: { known(payload: Uint8Array): EncodedEvent | undefined } | undefined;
 }
 
 /**
- * One message from a held stream's subjects: decoded once (a copy is kept), checked against its
- * subject, applied to the stream (moderation events, totals fenced by epoch; any other kind goes
- * to the stream feature that owns it) and queued for the next tick. Malformed or misplaced
- * messages are counted and dropped.
+ * One message from a held stream's subjects: decoded once (a copy is kept; this gateway's own
+ * chat is not decoded at all: its accepted form is kept), checked against its subject, applied to
+ * the stream (moderation events, totals fenced by epoch; any other kind goes to the stream
+ * feature that owns it) and queued for the next tick. Malformed or misplaced messages are
+ * counted and dropped.
  */
 export function receiveBusEvent(
   state: StreamState,
@@ -53,16 +59,21 @@ export function receiveBusEvent(
   o: BusEventOptions,
 ): void {
   const parsed = o.subjects.parseStream(subject);
-  let encoded: EncodedEvent;
+  // This gateway's own chat comes back as the bytes it packed: its decoded form is kept.
+  let encoded = o.own?.known(payload);
   let event: StreamEvent;
-  try {
-    // A copy: NATS hands out views into its read buffer, which kept history would pin.
-    encoded = EncodedEvent.fromMsgpack(payload.slice());
+  if (encoded !== undefined) {
     event = encoded.event;
-  } catch (error) {
-    o.metrics.badBusMessages.inc();
-    o.log.warn('undecodable bus message', { subject, error });
-    return;
+  } else {
+    try {
+      // A copy: NATS hands out views into its read buffer, which kept history would pin.
+      encoded = EncodedEvent.fromMsgpack(payload.slice());
+      event = encoded.event;
+    } catch (error) {
+      o.metrics.badBusMessages.inc();
+      o.log.warn('undecodable bus message', { subject, error });
+      return;
+    }
   }
   if (!parsed || typeof event !== 'object' || event === null) {
     o.metrics.badBusMessages.inc();

@@ -5,7 +5,7 @@ import type { HistoryEntry, Store, StreamSettings } from '@roar/store';
 import type { GatewayMetrics } from '../base/metrics.js';
 import { publicSettings } from '../moderation/rules/settings.js';
 import { loadStreamModeration } from './moderation-sync.js';
-import { receiveBusEvent, type StreamFeatureHooks } from './bus-events.js';
+import { receiveBusEvent, type BusEventOptions, type StreamFeatureHooks } from './bus-events.js';
 import { fillFromHistory } from './chat-recovery.js';
 import type { Hole } from './positions.js';
 import { StreamState } from './stream-state.js';
@@ -38,6 +38,8 @@ export interface StreamRegistryOptions {
   features: () => StreamFeatureHooks;
   /** Chat the relay left out, for its sender alone (see `BusEventOptions.onKept`). */
   onKept?: ((state: StreamState, event: EncodedEvent<ChatEvent>) => void) | undefined;
+  /** This gateway's own chat, known when the bus brings it back (see `BusEventOptions.own`). */
+  own?: BusEventOptions['own'];
 }
 
 /**

@@ -30,3 +30,30 @@ describe('StreamState counts', () => {
     expect(s.acceptTotals(viewers(0, 2), 9200)).toBe(false);
   });
 });
+
+describe('StreamState loads', () => {
+  it('is loaded once its loads resolved, never while they are pending or after they failed', async () => {
+    const state = new StreamState('s', 0, 10, defaultSettings(['🔥']));
+    expect(state.loaded).toBe(true);
+    let resolve: () => void = () => {};
+    state.loading(new Promise<void>((r) => (resolve = r)));
+    expect(state.loaded).toBe(false);
+    resolve();
+    await state.ready;
+    expect(state.loaded).toBe(true);
+    const failed = Promise.reject(new Error('store down'));
+    state.loading(failed);
+    await expect(state.ready).rejects.toThrow('store down');
+    // Whoever waits on `ready` must still see the failure: not loaded.
+    expect(state.loaded).toBe(false);
+    // A later load replaces it; an earlier one settling late changes nothing.
+    let late: () => void = () => {};
+    state.loading(new Promise<void>((r) => (late = r)));
+    state.loading(Promise.resolve());
+    await state.ready;
+    expect(state.loaded).toBe(true);
+    late();
+    await Promise.resolve();
+    expect(state.loaded).toBe(true);
+  });
+});

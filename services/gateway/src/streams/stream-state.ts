@@ -27,6 +27,7 @@ export class StreamState {
   #viewers = 0;
   #emptySince: number | undefined;
   #ready: Promise<void> = Promise.resolve();
+  #loaded = true;
   #pending: EncodedEvent[] = [];
   /** What the stream counted for the next reports (see `Reporter`, `IdentityWriter`). */
   readonly counters = new StreamCounters();
@@ -74,9 +75,26 @@ export class StreamState {
     return this.#ready;
   }
 
+  /**
+   * True once `ready` has resolved: what waits for it may then go on without awaiting (chat
+   * answers in the frame's own call). A load that rejected leaves it false, so those waiters
+   * still await `ready` and see the failure.
+   */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
   /** The stream's first loads (history, totals, rules) settle with `loads`. */
   loading(loads: Promise<void>): void {
     this.#ready = loads;
+    this.#loaded = false;
+    loads.then(
+      () => {
+        if (this.#ready === loads) this.#loaded = true;
+      },
+      // Not handled here: whoever awaits `ready` gets the rejection.
+      () => undefined,
+    );
   }
 
   /** Events received this tick, to go out in the next batch. */

@@ -6,6 +6,8 @@ import { fold, hasLink, isEmoteOnly, sameMessageKey } from './text-match.js';
 
 /** Moderators, the broadcaster and admins: exempt from the chat modes, never from bans. */
 export function isPrivileged(identity: Identity, stream: string): boolean {
+  // Most chatters hold no role at all: nothing to parse.
+  if (identity.roles.length === 0) return false;
   return ['admin', 'moderator', 'broadcaster'].some((role) => hasRole(identity, role, stream));
 }
 
@@ -16,6 +18,8 @@ export interface ChatCheck {
   now: number;
   mod: StreamModeration;
   globalBans: BanList;
+  /** Whether the sender is privileged here (`isPrivileged`), when the caller knows already. */
+  privileged?: boolean;
   /** Takes `tokens` more from the sender's chat rate budget: the cost of a long normalised text. */
   charge(tokens: number): void;
 }
@@ -28,6 +32,11 @@ export interface ChatPass {
   text: string;
   /** Held for the stream's non-moderator delay (seconds), 0 for none. */
   holdS: number;
+  /**
+   * `sameMessageKey(text)` when the checks computed it (not for privileged senders), so that
+   * remembering the message does not compute it again (`StreamModeration.remember`).
+   */
+  key?: string;
 }
 
 /** How soon a viewer refused for rules still loading is told to try again. */
@@ -56,7 +65,7 @@ export function checkChat(check: ChatCheck): ChatPass {
     });
   }
   const s = mod.settings;
-  const privileged = isPrivileged(identity, stream);
+  const privileged = check.privileged ?? isPrivileged(identity, stream);
   if (!privileged && (!globalBans.loaded || mod.provisional)) {
     throw new RejectedError(ErrorCode.Unavailable, 'chat rules are loading; try again', {
       retryAfterMs: RULES_LOADING_RETRY_MS,
@@ -93,7 +102,7 @@ export function checkChat(check: ChatCheck): ChatPass {
   if (s.emoteOnly && !isEmoteOnly(clean))
     throw new RejectedError(ErrorCode.EmoteOnly, 'chat is emote-only');
   const links = s.links !== 'allow';
-  if (!links && mod.terms.empty) return { text: clean, holdS: s.holdS };
+  if (!links && mod.terms.empty) return { text: clean, holdS: s.holdS, key };
 
   const folded = fold(clean);
   const extra = Math.floor(folded.length / NORMALISED_CHARS_PER_TOKEN);
@@ -104,5 +113,5 @@ export function checkChat(check: ChatCheck): ChatPass {
   if (mod.terms.findFolded(folded) !== undefined) {
     throw new RejectedError(ErrorCode.BannedTerm, 'your message contains a blocked term');
   }
-  return { text: clean, holdS: s.holdS };
+  return { text: clean, holdS: s.holdS, key };
 }

@@ -169,9 +169,11 @@ export class StreamModeration {
     return at !== undefined && now - at < UNIQUE_WINDOW_MS;
   }
 
-  /** Remembers an accepted message for slow mode and duplicate checks. */
-  remember(userKey: string, text: string, now: number): void {
-    const key = sameMessageKey(text);
+  /**
+   * Remembers an accepted message for slow mode and duplicate checks; `key` is its
+   * `sameMessageKey` when the checks computed it already.
+   */
+  remember(userKey: string, text: string, now: number, key = sameMessageKey(text)): void {
     this.#lastByUser.set(userKey, { at: now, key });
     this.#recent.delete(key);
     this.#recent.set(key, now);
