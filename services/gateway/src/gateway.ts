@@ -34,8 +34,6 @@ import type { GatewayDeps } from './gateway-deps.js';
 import type { GatewayConfig } from './base/config.js';
 import { Replay } from './replay/index.js';
 
-export type { GatewayDeps } from './gateway-deps.js';
-
 /**
  * One gateway shard: WebSocket and HTTP on one port, local streams, per-tick fanout, reports to
  * the aggregator. It owns neither the bus nor the store; whoever started it closes those.

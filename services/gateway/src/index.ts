@@ -4,5 +4,6 @@ export {
   type GatewayConfig,
   type Mode,
 } from './base/config.js';
-export { Gateway, type GatewayDeps } from './gateway.js';
+export { Gateway } from './gateway.js';
+export type { GatewayDeps } from './gateway-deps.js';
 export { startEmbedded, type Embedded } from './embedded.js';
