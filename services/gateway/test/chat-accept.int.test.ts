@@ -1,49 +1,14 @@
-import { msgpackCodec, type ClientMessage, type ServerMessage } from '@roar/protocol';
+import { msgpackCodec, type ClientMessage } from '@roar/protocol';
 import { Logger } from '@roar/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/base/config.js';
 import type { Identity } from '../src/base/identity.js';
 import { startEmbedded, type Embedded } from '../src/embedded.js';
-import type { Session, Socket } from '../src/transport/socket.js';
+import { fakeSession, RecordingSocket } from './fake-socket.js';
 
-/**
- * Chat's acceptance through the real connection layer of an embedded gateway, on sockets that
- * record what they are sent: what is answered at once (within the frame's own call), what later,
- * and that every request still gets its own reply.
- */
-class RecordingSocket implements Socket {
-  readonly sent: ServerMessage[] = [];
-  readonly #session: Session;
-
-  constructor(session: Session) {
-    this.#session = session;
-  }
-
-  send(message: Uint8Array | string): number {
-    this.sent.push(msgpackCodec.decodeServer(message));
-    return 1;
-  }
-  subscribe(): boolean {
-    return true;
-  }
-  unsubscribe(): boolean {
-    return false;
-  }
-  isSubscribed(): boolean {
-    return false;
-  }
-  end(): void {}
-  close(): void {}
-  getBufferedAmount(): number {
-    return 0;
-  }
-  getUserData(): Session {
-    return this.#session;
-  }
-  cork(cb: () => void): void {
-    cb();
-  }
-}
+// Chat's acceptance through the real connection layer of an embedded gateway, on sockets that
+// record what they are sent: what is answered at once (within the frame's own call), what later,
+// and that every request still gets its own reply.
 
 let embedded: Embedded | undefined;
 afterEach(async () => {
@@ -77,23 +42,9 @@ async function joined(g: Embedded, user: string, roles: string[] = []): Promise<
     roles,
     anonymous: false,
   };
-  const ws = new RecordingSocket({
-    id: user,
-    identity,
-    signIn: undefined,
-    ready: false,
-    backlog: undefined,
-    codec: msgpackCodec,
-    ip: '127.0.0.2',
-    streams: [],
-    joining: undefined,
-    open: false,
-    closed: false,
-    frames: undefined,
-    floodDrops: 0,
-    badFrames: 0,
-    slowSince: undefined,
-  });
+  const ws = new RecordingSocket(
+    fakeSession(user, { identity, ready: false, ip: '127.0.0.2', open: false }),
+  );
   g.gateway.connections.open(ws);
   g.gateway.connections.message(ws, frame({ type: 'join', ref: 0, stream: 's' }));
   const deadline = Date.now() + 5000;

@@ -7,7 +7,7 @@ import { defaultSettings } from '../src/moderation/rules/settings.js';
 import { OwnMessages } from '../src/streams/own-messages.js';
 import type { Publisher, Session, Socket } from '../src/transport/socket.js';
 import { StreamState } from '../src/streams/stream-state.js';
-import { AnonymousIdentity } from '../src/base/anonymous.js';
+import { fakeSession } from './fake-socket.js';
 
 /** Topics as uWS keeps them, for sockets that record what they are sent. */
 export class FakeHub implements Publisher {
@@ -29,23 +29,7 @@ export class FakeSocket implements Socket {
 
   constructor(hub: FakeHub, id: string, stream: string) {
     this.#hub = hub;
-    this.#session = {
-      id,
-      identity: new AnonymousIdentity(`c:${id}`),
-      signIn: undefined,
-      ready: true,
-      backlog: undefined,
-      codec: msgpackCodec,
-      ip: '127.0.0.1',
-      streams: [stream],
-      joining: undefined,
-      open: true,
-      closed: false,
-      frames: undefined,
-      floodDrops: 0,
-      badFrames: 0,
-      slowSince: undefined,
-    };
+    this.#session = fakeSession(id, { streams: [stream] });
   }
 
   /** The chat texts this socket was sent, in order. */

@@ -1,42 +1,10 @@
-import { EncodedEvent, msgpackCodec, type ChatEvent, type ServerMessage } from '@roar/protocol';
+import { EncodedEvent, type ChatEvent } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
-import { AnonymousIdentity } from '../base/anonymous.js';
-import type { Session, Socket } from '../transport/socket.js';
+import { fakeSession, RecordingSocket } from '../../test/fake-socket.js';
 import { OwnMessages } from './own-messages.js';
 
 /** A socket that keeps what it is sent. */
-function socket(id: string, streams = ['s']): Socket & { frames: ServerMessage[] } {
-  const session: Session = {
-    id,
-    identity: new AnonymousIdentity(`c:${id}`),
-    signIn: undefined,
-    ready: true,
-    backlog: undefined,
-    codec: msgpackCodec,
-    ip: '127.0.0.1',
-    streams,
-    joining: undefined,
-    open: true,
-    closed: false,
-    frames: undefined,
-    floodDrops: 0,
-    badFrames: 0,
-    slowSince: undefined,
-  };
-  const frames: ServerMessage[] = [];
-  return {
-    frames,
-    send: (m: Uint8Array | string) => frames.push(msgpackCodec.decodeServer(m)),
-    subscribe: () => true,
-    unsubscribe: () => false,
-    isSubscribed: () => false,
-    end: () => {},
-    close: () => {},
-    getBufferedAmount: () => 0,
-    getUserData: () => session,
-    cork: (cb: () => void) => cb(),
-  } as Socket & { frames: ServerMessage[] };
-}
+const socket = (id: string, streams = ['s']) => new RecordingSocket(fakeSession(id, { streams }));
 
 const chat = (id: string, text = id): EncodedEvent<ChatEvent> =>
   EncodedEvent.of<ChatEvent>({ type: 'chat', id, ts: 1, user: { id: 'u', name: 'u' }, text });
@@ -55,7 +23,7 @@ describe('OwnMessages', () => {
     const left = new Set([events[0]!, events[1]!, events[2]!, events[4]!]);
     const written = own.deliver('s', events, left, { type: 'batch', stream: 's', sampled: 0.2 });
     expect(written).toBe(2);
-    expect(a.frames).toEqual([
+    expect(a.sent).toEqual([
       {
         type: 'batch',
         stream: 's',
@@ -63,7 +31,7 @@ describe('OwnMessages', () => {
         events: [events[0]!.event, events[2]!.event],
       },
     ]);
-    expect(b.frames).toEqual([
+    expect(b.sent).toEqual([
       { type: 'batch', stream: 's', sampled: 0.2, events: [events[1]!.event] },
     ]);
     expect(own.size).toBe(0);
@@ -78,7 +46,7 @@ describe('OwnMessages', () => {
     own.add('1', gone, 0, events[0]);
     own.add('2', closed, 0, events[1]);
     expect(own.deliver('s', events, new Set(events), { type: 'batch', stream: 's' })).toBe(0);
-    expect([...gone.frames, ...closed.frames]).toEqual([]);
+    expect([...gone.sent, ...closed.sent]).toEqual([]);
   });
 
   it('knows its own messages back from the bus only byte for byte, and only until their fanout', () => {

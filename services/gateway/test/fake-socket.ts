@@ -1,0 +1,62 @@
+// Sockets for tests that drive the gateway's layers without uWS: a session as the upgrade makes
+// it, and a socket that records what it is sent.
+import { msgpackCodec, type ServerMessage } from '@roar/protocol';
+import { AnonymousIdentity } from '../src/base/anonymous.js';
+import type { Session, Socket } from '../src/transport/socket.js';
+
+/** A session with every field the upgrade sets: an open, ready, anonymous connection unless `init` says otherwise. */
+export function fakeSession(id: string, init: Partial<Session> = {}): Session {
+  return {
+    id,
+    identity: new AnonymousIdentity(`c:${id}`),
+    signIn: undefined,
+    ready: true,
+    backlog: undefined,
+    codec: msgpackCodec,
+    ip: '127.0.0.1',
+    streams: [],
+    joining: undefined,
+    open: true,
+    closed: false,
+    frames: undefined,
+    floodDrops: 0,
+    badFrames: 0,
+    slowSince: undefined,
+    ...init,
+  };
+}
+
+/** A socket that keeps what it is sent, decoded; subscriptions do nothing. */
+export class RecordingSocket implements Socket {
+  readonly sent: ServerMessage[] = [];
+  readonly #session: Session;
+
+  constructor(session: Session) {
+    this.#session = session;
+  }
+
+  send(message: Uint8Array | string): number {
+    this.sent.push(msgpackCodec.decodeServer(message));
+    return 1;
+  }
+  subscribe(): boolean {
+    return true;
+  }
+  unsubscribe(): boolean {
+    return false;
+  }
+  isSubscribed(): boolean {
+    return false;
+  }
+  end(): void {}
+  close(): void {}
+  getBufferedAmount(): number {
+    return 0;
+  }
+  getUserData(): Session {
+    return this.#session;
+  }
+  cork(cb: () => void): void {
+    cb();
+  }
+}
