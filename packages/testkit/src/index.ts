@@ -10,4 +10,6 @@ export {
   type GatewayTraffic,
   type NatsRegionSpec,
   type NatsSuperClusterOptions,
+  waitForStreamReplicas,
+  type StreamReplicaInfo,
 } from './nats-super-cluster.js';

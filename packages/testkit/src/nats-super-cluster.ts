@@ -315,3 +315,36 @@ export class NatsSuperCluster {
     await server.process.waitForOutput(/Server is ready/);
   }
 }
+
+/** What `waitForStreamReplicas` reads of a JetStream stream's info (`jsm.streams.info`). */
+export interface StreamReplicaInfo {
+  config: { num_replicas: number };
+  cluster?: { leader?: string; replicas?: { current: boolean }[] };
+}
+
+/**
+ * Waits until a stream has `replicas` copies: a leader and `replicas - 1` followers that are
+ * current. Resolves with the leader's server name.
+ */
+export async function waitForStreamReplicas(
+  info: () => Promise<StreamReplicaInfo>,
+  replicas: number,
+  timeoutMs = 15_000,
+): Promise<string> {
+  let leader = '';
+  await waitFor(
+    async () => {
+      const { config, cluster } = await info();
+      const followers = cluster?.replicas ?? [];
+      leader = cluster?.leader ?? '';
+      return (
+        config.num_replicas === replicas &&
+        leader !== '' &&
+        followers.length === replicas - 1 &&
+        followers.every((r) => r.current)
+      );
+    },
+    { timeoutMs, intervalMs: 100, message: `${replicas} current replicas` },
+  );
+  return leader;
+}

@@ -1,6 +1,6 @@
 import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { NatsSuperCluster, waitFor } from '@roar/testkit';
+import { NatsSuperCluster, waitFor, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import type { LogAppend } from '../../src/events.js';
 import { connectJetStreamLog, type JetStreamLog } from '../../src/jetstream-log.js';
@@ -43,7 +43,7 @@ describe('the log with 3 replicas on a 3-node JetStream cluster', () => {
       });
       logs.push(scaler);
       expect(scaler.connected).toBe(true);
-      const leader = await waitForReplicas(info, 3);
+      const leader = await waitForStreamReplicas(info, 3);
       await scaler.close();
 
       // The log under test is connected to the leader's node: its kill takes both the stream's
@@ -97,26 +97,6 @@ describe('the log with 3 replicas on a 3-node JetStream cluster', () => {
     }
   }, 60_000);
 });
-
-/** Waits for a leader and `replicas - 1` followers that are current; the leader's name. */
-async function waitForReplicas(info: () => Promise<StreamInfo>, replicas: number): Promise<string> {
-  let leader = '';
-  await waitFor(
-    async () => {
-      const { config, cluster } = await info();
-      const followers = cluster?.replicas ?? [];
-      leader = cluster?.leader ?? '';
-      return (
-        config.num_replicas === replicas &&
-        leader !== '' &&
-        followers.length === replicas - 1 &&
-        followers.every((r) => r.current)
-      );
-    },
-    { timeoutMs: 15_000, intervalMs: 100, message: `${replicas} current replicas` },
-  );
-  return leader;
-}
 
 function chat(id: string): LogAppend {
   return {

@@ -1,6 +1,6 @@
 import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NatsSuperCluster, waitFor } from '@roar/testkit';
+import { NatsSuperCluster, waitFor, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/dead-letters.js';
 import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
@@ -45,7 +45,7 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
 
       // A webhook process with ROAR_WEBHOOK_DEAD_REPLICAS=3 brings it to three copies.
       await open(nats.url('a'), 3);
-      const leader = await waitForReplicas(info, 3);
+      const leader = await waitForStreamReplicas(info, 3);
 
       // The journal under test is connected to the leader's node.
       const journal = await open(nats.serverUrl('a', Number(leader.slice('a-'.length))), 3);
@@ -88,26 +88,6 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
     }
   }, 120_000);
 });
-
-/** Waits for a leader and `replicas - 1` followers that are current; the leader's name. */
-async function waitForReplicas(info: () => Promise<StreamInfo>, replicas: number): Promise<string> {
-  let leader = '';
-  await waitFor(
-    async () => {
-      const { config, cluster } = await info();
-      const followers = cluster?.replicas ?? [];
-      leader = cluster?.leader ?? '';
-      return (
-        config.num_replicas === replicas &&
-        leader !== '' &&
-        followers.length === replicas - 1 &&
-        followers.every((r) => r.current)
-      );
-    },
-    { timeoutMs: 15_000, intervalMs: 100, message: `${replicas} current replicas` },
-  );
-  return leader;
-}
 
 function letter(endpoint: string, first: number, last = first): DeadLetter {
   return {
