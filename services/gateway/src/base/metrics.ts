@@ -66,6 +66,11 @@ export class GatewayMetrics {
     help: 'Batches sent at once, not at the tick, because their stream had sent nothing for a tick',
     registers: [this.registry],
   });
+  readonly joined = new Counter({
+    name: 'roar_fanout_joined_total',
+    help: 'Latest values (live state, poll results, Q&A boards) that joined a batch still being written, for its slices not written yet',
+    registers: [this.registry],
+  });
   readonly rejectedFrames = new Counter({
     name: 'roar_rejected_frames_total',
     help: 'Client frames answered with an error, by error code',

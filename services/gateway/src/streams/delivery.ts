@@ -1,4 +1,5 @@
 import type { ChatSampler } from './chat-sampler.js';
+import type { Joined } from './fanout-join.js';
 
 /** Fanout's state for one stream (`StreamState.delivery`): written only by fanout and its queue. */
 export class Delivery {
@@ -16,6 +17,11 @@ export class Delivery {
   openSlice = 0;
   /** Fanout writes queued for this stream and not done yet (see `WriteQueue`). */
   queued = 0;
+  /**
+   * The latest values the last batch gave only its later slices (see `SliceFrames`): the next
+   * batch leaves them out there. Cleared when a viewer subscribes, as it may not have them.
+   */
+  joined: Joined | undefined;
   /** Made when the stream first has chat to sample. */
   sampler: ChatSampler | undefined;
 }

@@ -150,8 +150,10 @@ describe('Fanout behind its writes', () => {
     await turns(10);
     const merged = ['announcement', 'from the mod', 'viewers'];
     expect(sockets[0]?.frames).toEqual([['a'], merged]);
-    // The slow viewer gets no ordinary chat, but every priority event of the merged ticks.
-    expect(slow.frames).toEqual([merged]);
+    // The slow viewer gets no ordinary chat, but every priority event of the merged ticks. Its
+    // slice was not written yet when the counts arrived: the newest joined the first batch
+    // there, and the merged batch does not send it again.
+    expect(slow.frames).toEqual([['viewers'], ['announcement', 'from the mod']]);
     const last = msgpackCodec.decodeServer(slow.received[0] as Uint8Array) as ServerMessage;
     expect(last.type === 'batch' && last.events.find((e) => e.type === 'viewers')).toMatchObject({
       total: 11,
@@ -230,5 +232,87 @@ describe('Fanout pacing', () => {
     tick(1050);
     await turns(6);
     expect(sockets.map((ws) => ws.texts)).toEqual(Array(3).fill(['a', 'b']));
+  });
+});
+
+describe('Fanout: latest values joining a batch being written', () => {
+  const count = (total: number) =>
+    EncodedEvent.of<ViewersEvent>({ type: 'viewers', total, text: `${total}` });
+  /** Per frame received, the viewer counts it carries. */
+  const totals = (ws: FakeSocket | undefined): number[][] =>
+    (ws?.received ?? []).map((frame) => {
+      const m = msgpackCodec.decodeServer(frame) as ServerMessage;
+      return m.type === 'batch'
+        ? m.events.flatMap((e) => (e.type === 'viewers' ? [e.total] : []))
+        : [];
+    });
+
+  it('gives a newer value to the slices not written yet, and the next batch to the others only', async () => {
+    const { state, fanout, join, send, chat, tick, clock, metrics } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    state.queueViewers(count(1));
+    send(chat('a'));
+    // The first slice is written; the count changes before the other two are.
+    state.queueViewers(count(2));
+    fanout.markDirty(state);
+    await turns(6);
+    expect(sockets.map(totals)).toEqual([[[1]], [[2]], [[2]]]);
+    expect(sockets.map((ws) => ws.texts)).toEqual(Array(3).fill(['a']));
+    expect(await counted(metrics.joined)).toBe(1);
+    tick(clock.t + 50);
+    await turns(6);
+    // Nothing else is new: the slices that got 2 get no frame at all.
+    expect(sockets.map(totals)).toEqual([[[1], [2]], [[2]], [[2]]]);
+  });
+
+  it('sends the newest value to every slice when it changed again after joining', async () => {
+    const { state, fanout, join, send, chat, tick, clock } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    send(chat('a'));
+    state.queueViewers(count(2));
+    fanout.markDirty(state);
+    await turn();
+    state.queueViewers(count(3));
+    await turns(6);
+    expect(sockets.map(totals)).toEqual([[[]], [[2]], [[3]]]);
+    tick(clock.t + 50);
+    await turns(6);
+    // The last slice got 3 when it joined: the next batch writes the first two only.
+    expect(sockets.map((ws) => totals(ws).at(-1))).toEqual([[3], [3], [3]]);
+    expect(sockets.map((ws) => ws.received.length)).toEqual([2, 2, 1]);
+  });
+
+  it('never joins reaction bursts (increments) nor keys whose pushes are spaced', async () => {
+    const { state, fanout, join, send, chat } = setup(1);
+    fanout.applyPolicy({
+      countIntervalMs: 1000,
+      reactionIntervalMs: 0,
+      featureIntervalMs: 0,
+      chatBudgetPerS: 1000,
+    });
+    const sockets = Array.from({ length: 3 }, join);
+    send(chat('a'));
+    state.queueViewers(count(2));
+    state.slots.set('reactions', { type: 'reactions', counts: { '👏': 3 }, windowMs: 100 });
+    fanout.markDirty(state);
+    await turns(6);
+    expect(sockets.map((ws) => ws.frames)).toEqual(Array(3).fill([['a']]));
+  });
+
+  it('a viewer subscribed after a join gets the value with the next batch', async () => {
+    const { state, fanout, join, send, chat, tick, clock } = setup(1);
+    const sockets = Array.from({ length: 3 }, join);
+    send(chat('a'));
+    state.queueViewers(count(2));
+    fanout.markDirty(state);
+    // The last slice's viewer leaves and a newcomer takes its place, after this batch.
+    fanout.unsubscribe(sockets[2] as FakeSocket, state.id);
+    const late = join();
+    await turns(8);
+    expect(late.topics).toEqual(['m/s#2']);
+    tick(clock.t + 50);
+    await turns(6);
+    expect(totals(late)).toEqual([[2]]);
+    expect(sockets.slice(0, 2).map((ws) => totals(ws).at(-1))).toEqual([[2], [2]]);
   });
 });

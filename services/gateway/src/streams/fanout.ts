@@ -1,6 +1,7 @@
 import type { EncodedEvent } from '@roar/protocol';
 import { prepareBatch, publishSlice } from './fanout-batch.js';
-import { Frames, isPriorityChat } from './fanout-frames.js';
+import { isPriorityChat } from './fanout-frames.js';
+import { SliceFrames } from './fanout-join.js';
 import { FanoutSlices } from './fanout-slices.js';
 import type { GatewayMetrics } from '../base/metrics.js';
 import type { OwnMessages } from './own-messages.js';
@@ -149,6 +150,8 @@ export class Fanout {
     const slice = this.#slices.pick(state);
     const join = (): void => {
       ws.subscribe(topicOf(s.codec, state.id, s.slowSince !== undefined, slice));
+      // It may lack a value the last batch gave its slice: the next batch sends it to all.
+      state.delivery.joined = undefined;
     };
     if (state.delivery.queued === 0) return join();
     const key = `${s.id} ${state.id}`;
@@ -231,18 +234,25 @@ export class Fanout {
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
     const { metrics, publisher, own } = this.#o;
-    state.delivery.lastFlushAt = now;
+    const d = state.delivery;
+    d.lastFlushAt = now;
     const batch = prepareBatch(state, events, now, this.#chatBudgetPerS, this.#o.random);
     const { head, full, left, oldest } = batch;
     if (left !== undefined) metrics.sampledOut.inc(left.size);
     metrics.batches.inc();
-    const frames = new Frames(head, full, events);
-    for (let slice = 0; slice < state.delivery.slices; slice++) {
-      this.#queue.push(state, () =>
-        publishSlice(publisher, metrics, state.id, slice, frames, full),
-      );
+    const frames = new SliceFrames(head, full, events, state.slots.lastTaken, d.joined);
+    d.joined = undefined;
+    for (let slice = 0; slice < d.slices; slice++) {
+      this.#queue.push(state, () => {
+        const sliceFrames = frames.forSlice(slice, state.slots, this.#spacing);
+        return publishSlice(publisher, metrics, state.id, slice, sliceFrames, full);
+      });
     }
     this.#queue.push(state, () => {
+      if (frames.joins > 0) {
+        d.joined = frames.joined;
+        metrics.joined.inc(frames.joins);
+      }
       const written = own.deliver(state.id, events, left, head);
       if (written > 0) metrics.framesOut.inc(written);
       // The batch's last job: every slice is written. Observed once per batch, for its oldest

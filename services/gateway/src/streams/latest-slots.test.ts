@@ -69,4 +69,31 @@ describe('LatestSlots', () => {
     slots.set('state', viewers(4));
     expect(take(slots, 1260, { '*': 250, state: 0 })).toEqual([viewers(4)]);
   });
+
+  it('offers a batch being written the newer whole values only, copied, and keeps them waiting', () => {
+    const slots = new LatestSlots(['reactions', 'viewers'], ['reactions']);
+    const fold = (w: ViewersEvent | undefined, v: ViewersEvent): ViewersEvent => {
+      if (w === undefined) return { ...v };
+      w.total = v.total;
+      w.text = v.text;
+      return w;
+    };
+    slots.merge('viewers', viewers(1), fold);
+    take(slots, 0);
+    const carried = new Map(slots.lastTaken.map((v) => [v.key, v.gen]));
+    expect(slots.newer({}, carried)).toBeUndefined();
+    slots.merge('viewers', viewers(2), fold);
+    slots.merge('reactions', burst(1), add);
+    slots.set('poll', viewers(7));
+    const newer = slots.newer({ poll: 100 }, carried) ?? [];
+    // Not the burst (an increment), not the spaced key: the count, as it was when offered.
+    expect(newer.map((v) => v.event.event)).toEqual([viewers(2)]);
+    slots.merge('viewers', viewers(3), fold);
+    expect(newer[0]?.event.event).toEqual(viewers(2));
+    carried.set(1, newer[0]?.gen ?? 0);
+    expect(slots.newer({ poll: 100 }, carried)?.map((v) => v.event.event)).toEqual([viewers(3)]);
+    // Still waiting: the next take has the newest, with its generation.
+    expect(take(slots, 10, { poll: 100 })).toEqual([burst(1), viewers(3)]);
+    expect(slots.lastTaken.map((v) => v.gen)).toEqual([1, 3]);
+  });
 });

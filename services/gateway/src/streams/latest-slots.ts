@@ -1,11 +1,17 @@
-import { EncodedEvent, type StreamEvent } from '@roar/protocol';
+import { EncodedEvent, pack, type StreamEvent } from '@roar/protocol';
 
-/** How often each slot key may go out at most, in ms (0 or absent: with every frame). */
 /**
  * The least time between two pushes of a key, in ms, by key; `'*'` applies to every key not
  * named (features' own: poll results, a Q&A board, live-state keys). Absent: no spacing.
  */
 export type SlotSpacing = Readonly<Record<string, number>>;
+
+/** A slot's value as a batch carries it: its key's index, its generation, the event. */
+export interface SlotValue {
+  key: number;
+  gen: number;
+  event: EncodedEvent;
+}
 
 /**
  * A stream's latest-value slots: the viewer count and reaction bursts today, poll results or
@@ -18,12 +24,25 @@ export class LatestSlots {
   readonly #keys: string[];
   readonly #values: (StreamEvent | EncodedEvent | undefined)[];
   readonly #lastPush: number[];
+  /** Per key, bumped by every `set` and `merge`: tells a value from the one before it. */
+  readonly #gen: number[];
+  /** Keys whose values are increments (reaction bursts), not whole values: never sent twice. */
+  readonly #deltas: ReadonlySet<string>;
   #waiting = 0;
+  /** What the last `take` took (see `takenBy`). */
+  #taken: SlotValue[] = [];
 
-  constructor(keys: readonly string[] = []) {
+  constructor(keys: readonly string[] = [], deltas: readonly string[] = []) {
     this.#keys = [...keys];
     this.#values = keys.map(() => undefined);
     this.#lastPush = keys.map(() => 0);
+    this.#gen = keys.map(() => 0);
+    this.#deltas = new Set(deltas);
+  }
+
+  /** The values the last `take` took, with their keys and generations. */
+  get lastTaken(): readonly SlotValue[] {
+    return this.#taken;
   }
 
   /** Some value waits for its push. */
@@ -36,6 +55,7 @@ export class LatestSlots {
     const i = this.#index(key);
     if (this.#values[i] === undefined) this.#waiting++;
     this.#values[i] = value;
+    this.#gen[i] = (this.#gen[i] as number) + 1;
   }
 
   /**
@@ -51,21 +71,47 @@ export class LatestSlots {
     const waiting = this.#values[i] as E | undefined;
     if (waiting === undefined) this.#waiting++;
     this.#values[i] = fold(waiting, event);
+    this.#gen[i] = (this.#gen[i] as number) + 1;
   }
 
   /** Appends to `out` every waiting value whose key's spacing has passed since its last push. */
   take(now: number, spacing: SlotSpacing, out: EncodedEvent[]): void {
+    if (this.#taken.length > 0) this.#taken = [];
     if (this.#waiting === 0) return;
     for (let i = 0; i < this.#keys.length; i++) {
       const value = this.#values[i];
       if (value === undefined) continue;
       const key = this.#keys[i] as string;
       if (now - (this.#lastPush[i] as number) < (spacing[key] ?? spacing['*'] ?? 0)) continue;
-      out.push(value instanceof EncodedEvent ? value : EncodedEvent.of(value));
+      const event = value instanceof EncodedEvent ? value : EncodedEvent.of(value);
+      out.push(event);
+      this.#taken.push({ key: i, gen: this.#gen[i] as number, event });
       this.#values[i] = undefined;
       this.#lastPush[i] = now;
       this.#waiting--;
     }
+  }
+
+  /**
+   * The waiting values a batch still being written may carry to its slices not yet written (see
+   * `SliceFrames`): whole values (no increments) of keys sent with every frame (no spacing),
+   * newer than `carried` says the batch holds (by key index: the generation). They stay waiting
+   * for the slices already written; a merged one is copied (its bytes), as a later `merge` may
+   * change the waiting value in place.
+   */
+  newer(spacing: SlotSpacing, carried: ReadonlyMap<number, number>): SlotValue[] | undefined {
+    if (this.#waiting === 0) return undefined;
+    let out: SlotValue[] | undefined;
+    for (let i = 0; i < this.#keys.length; i++) {
+      const value = this.#values[i];
+      const gen = this.#gen[i] as number;
+      if (value === undefined || gen <= (carried.get(i) ?? -1)) continue;
+      const key = this.#keys[i] as string;
+      if (this.#deltas.has(key) || (spacing[key] ?? spacing['*'] ?? 0) > 0) continue;
+      const event = value instanceof EncodedEvent ? value : EncodedEvent.fromMsgpack(pack(value));
+      (out ??= []).push({ key: i, gen, event });
+    }
+    return out;
   }
 
   #index(key: string): number {

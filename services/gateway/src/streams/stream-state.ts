@@ -35,7 +35,7 @@ export class StreamState {
    * Latest-value events waiting for their push: the newest count (`viewers`), the reaction bursts
    * not sent yet, merged (`reactions`; under pressure both go out less often), and features' own.
    */
-  readonly slots = new LatestSlots(['reactions', 'viewers']);
+  readonly slots = new LatestSlots(['reactions', 'viewers'], ['reactions']);
   /** Fanout's own per-stream state (slices, sampling, queued writes): written by fanout only. */
   readonly delivery = new Delivery();
   /** The newest totals from the aggregator (or the store, until the aggregator speaks). */
