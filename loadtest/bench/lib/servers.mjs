@@ -124,9 +124,12 @@ export function ladderChanges(output) {
  * A quantile of what a Prometheus histogram observed between two scrapes (`m0` may be undefined:
  * since the start), as the upper edge of the bucket it falls in; undefined with no observation.
  */
-export function histogramQuantile(m0, m1, name, q) {
+export function histogramQuantile(m0, m1, name, q, where = {}) {
+  const of = ({ labels }) => Object.entries(where).every(([k, v]) => labels[k] === v);
   const buckets = (m) =>
-    new Map((m?.get(`${name}_bucket`) ?? []).map(({ labels, value }) => [labels.le, value]));
+    new Map(
+      (m?.get(`${name}_bucket`) ?? []).filter(of).map(({ labels, value }) => [labels.le, value]),
+    );
   const b0 = buckets(m0);
   const rows = [...buckets(m1)]
     .map(([le, n]) => ({ le: le === '+Inf' ? Infinity : Number(le), n: n - (b0.get(le) ?? 0) }))

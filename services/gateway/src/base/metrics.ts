@@ -8,6 +8,18 @@ export const ACCEPT = { accepted: 0, held: 1, rejected: 2 } as const;
 export const LATENCY_BUCKETS_S = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
+/** Finer between 0.1 and 1 s, where a big stream's frame takes its time (`roar_fanout_latest_seconds`). */
+const REACH_BUCKETS_S = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10,
+];
+const SLOT_LABELS = ['state', 'poll', 'qa', 'viewers', 'reactions', 'other'] as const;
+
+/** The `slot` label of a latest-value key: features' own keys, else `other`. */
+export function slotLabel(key: string): (typeof SLOT_LABELS)[number] {
+  return (SLOT_LABELS as readonly string[]).includes(key)
+    ? (key as (typeof SLOT_LABELS)[number])
+    : 'other';
+}
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (several gateways can share a test
@@ -272,6 +284,13 @@ export class GatewayMetrics {
     "From a batch taken to its frame written to every socket of its stream here (every slice): what one frame's fanout takes; above the tick, news waits and is merged",
     LATENCY_BUCKETS_S,
     this.registry,
+  );
+  readonly latestReach = new FixedHistogram(
+    'roar_fanout_latest_seconds',
+    "From a latest value's arrival here (live state, poll results, Q&A board, count, reaction burst) to every slice of its stream written with it or a newer one, by slot",
+    REACH_BUCKETS_S,
+    this.registry,
+    { name: 'slot', values: SLOT_LABELS },
   );
   readonly storeConnected = new Gauge({
     name: 'roar_store_connected',

@@ -22,6 +22,11 @@ export class Delivery {
    * batch leaves them out there. Cleared when a viewer subscribes, as it may not have them.
    */
   joined: Joined | undefined;
+  /**
+   * Per slot key (by index), the newest generation each slice was written (see
+   * `SliceFrames.written`): when every slice holds a value, it has reached every viewer.
+   */
+  readonly held: number[][] = [];
   /** Made when the stream first has chat to sample. */
   sampler: ChatSampler | undefined;
 }

@@ -1,5 +1,6 @@
 import type { EncodedEvent } from '@roar/protocol';
 import type { BatchHead } from './fanout-batch.js';
+import type { Delivery } from './delivery.js';
 import { Frames } from './fanout-frames.js';
 import type { LatestSlots, SlotSpacing, SlotValue } from './latest-slots.js';
 
@@ -77,6 +78,27 @@ export class SliceFrames {
         this.joins++;
       }
     return (this.#frames ??= new Frames(this.#head, this.#full, this.#all));
+  }
+
+  /**
+   * `slice` was written: it holds every value the batch carries there. Each value every slice of
+   * the stream now holds is `observe`d, from its set to now.
+   */
+  written(
+    slice: number,
+    delivery: Delivery,
+    slots: LatestSlots,
+    now: number,
+    observe: (ms: number, key: string) => void,
+  ): void {
+    for (const [key, gen] of this.#gens) {
+      const held = (delivery.held[key] ??= []);
+      if ((held[slice] ?? 0) >= gen) continue;
+      held[slice] = gen;
+      let least = gen;
+      for (let j = 0; j < delivery.slices && least > 0; j++) least = Math.min(least, held[j] ?? 0);
+      if (least > 0) slots.reached(key, least, now, observe);
+    }
   }
 
   /** The key's value in the slices written from now on becomes `value` (none if undefined). */

@@ -7,6 +7,7 @@ import {
 } from '@roar/protocol';
 import { describe, expect, it } from 'vitest';
 import { FakeSocket, setup, turn, turns } from '../../test/fanout-fakes.js';
+import type { GatewayMetrics } from '../base/metrics.js';
 
 const counted = async (counter: { get(): Promise<{ values: { value: number }[] }> }) =>
   (await counter.get()).values[0]?.value ?? 0;
@@ -236,6 +237,11 @@ describe('Fanout pacing', () => {
 });
 
 describe('Fanout: latest values joining a batch being written', () => {
+  /** Viewer counts observed by `roar_fanout_latest_seconds` (each once every slice held it). */
+  const reached = async (metrics: GatewayMetrics): Promise<number> => {
+    const text = await metrics.registry.getSingleMetricAsString('roar_fanout_latest_seconds');
+    return Number(/_count\{slot="viewers"[^}]*\} (\d+)/.exec(text)?.[1] ?? -1);
+  };
   const count = (total: number) =>
     EncodedEvent.of<ViewersEvent>({ type: 'viewers', total, text: `${total}` });
   /** Per frame received, the viewer counts it carries. */
@@ -259,10 +265,13 @@ describe('Fanout: latest values joining a batch being written', () => {
     expect(sockets.map(totals)).toEqual([[[1]], [[2]], [[2]]]);
     expect(sockets.map((ws) => ws.texts)).toEqual(Array(3).fill(['a']));
     expect(await counted(metrics.joined)).toBe(1);
+    // Every slice holds 1 or newer: 1 has reached every viewer, 2 not yet.
+    expect(await reached(metrics)).toBe(1);
     tick(clock.t + 50);
     await turns(6);
     // Nothing else is new: the slices that got 2 get no frame at all.
     expect(sockets.map(totals)).toEqual([[[1], [2]], [[2]], [[2]]]);
+    expect(await reached(metrics)).toBe(2);
   });
 
   it('sends the newest value to every slice when it changed again after joining', async () => {

@@ -3,7 +3,7 @@ import { prepareBatch, publishSlice } from './fanout-batch.js';
 import { isPriorityChat } from './fanout-frames.js';
 import { SliceFrames } from './fanout-join.js';
 import { FanoutSlices } from './fanout-slices.js';
-import type { GatewayMetrics } from '../base/metrics.js';
+import { slotLabel, type GatewayMetrics } from '../base/metrics.js';
 import type { OwnMessages } from './own-messages.js';
 import { topicOf, type Publisher, type Socket } from '../transport/socket.js';
 import type { StreamState } from './stream-state.js';
@@ -198,6 +198,11 @@ export class Fanout {
     );
   }
 
+  readonly #observeLatest = (ms: number, key: string): void => {
+    const m = this.#o.metrics.latestReach;
+    m.observe(Math.max(0, ms) / 1000, Math.max(0, m.indexOf(slotLabel(key))));
+  };
+
   readonly #sendLeading = (): void => {
     this.#leadingScheduled = false;
     const now = this.#o.now();
@@ -245,7 +250,9 @@ export class Fanout {
     for (let slice = 0; slice < d.slices; slice++) {
       this.#queue.push(state, () => {
         const sliceFrames = frames.forSlice(slice, state.slots, this.#spacing);
-        return publishSlice(publisher, metrics, state.id, slice, sliceFrames, full);
+        const written = publishSlice(publisher, metrics, state.id, slice, sliceFrames, full);
+        frames.written(slice, d, state.slots, this.#o.now(), this.#observeLatest);
+        return written;
       });
     }
     this.#queue.push(state, () => {

@@ -6,6 +6,9 @@ import { EncodedEvent, pack, type StreamEvent } from '@roar/protocol';
  */
 export type SlotSpacing = Readonly<Record<string, number>>;
 
+/** Arrivals kept per key for `reached` (pairs): a stream nobody is written to forgets the oldest. */
+const MAX_ARRIVALS = 2048;
+
 /** A slot's value as a batch carries it: its key's index, its generation, the event. */
 export interface SlotValue {
   key: number;
@@ -29,15 +32,52 @@ export class LatestSlots {
   /** Keys whose values are increments (reaction bursts), not whole values: never sent twice. */
   readonly #deltas: ReadonlySet<string>;
   #waiting = 0;
-  /** What the last `take` took (see `takenBy`). */
+  /** What the last `take` took (see `lastTaken`). */
   #taken: SlotValue[] = [];
+  /**
+   * Per key, the generations not yet held by every slice of the stream and when each was set,
+   * as pairs (generation, ms) in order (see `reached`); at most `MAX_ARRIVALS` of them.
+   */
+  readonly #arrivals: number[][];
+  readonly #clock: () => number;
 
-  constructor(keys: readonly string[] = [], deltas: readonly string[] = []) {
+  constructor(
+    keys: readonly string[] = [],
+    deltas: readonly string[] = [],
+    clock: () => number = Date.now,
+  ) {
     this.#keys = [...keys];
     this.#values = keys.map(() => undefined);
     this.#lastPush = keys.map(() => 0);
     this.#gen = keys.map(() => 0);
+    this.#arrivals = keys.map(() => []);
     this.#deltas = new Set(deltas);
+    this.#clock = clock;
+  }
+
+  /** The key at `index` (of `SlotValue.key`). */
+  keyAt(index: number): string {
+    return this.#keys[index] as string;
+  }
+
+  /**
+   * Every slice of the stream now holds generation `gen` of the key at `index`, or a newer one:
+   * `observe` gets, for each value set since and up to it, the ms from its set until now.
+   */
+  reached(
+    index: number,
+    gen: number,
+    now: number,
+    observe: (ms: number, key: string) => void,
+  ): void {
+    const arrivals = this.#arrivals[index];
+    if (arrivals === undefined) return;
+    let n = 0;
+    while (n < arrivals.length && (arrivals[n] as number) <= gen) {
+      observe(now - (arrivals[n + 1] as number), this.#keys[index] as string);
+      n += 2;
+    }
+    if (n > 0) arrivals.splice(0, n);
   }
 
   /** The values the last `take` took, with their keys and generations. */
@@ -55,7 +95,7 @@ export class LatestSlots {
     const i = this.#index(key);
     if (this.#values[i] === undefined) this.#waiting++;
     this.#values[i] = value;
-    this.#gen[i] = (this.#gen[i] as number) + 1;
+    this.#bump(i);
   }
 
   /**
@@ -71,7 +111,16 @@ export class LatestSlots {
     const waiting = this.#values[i] as E | undefined;
     if (waiting === undefined) this.#waiting++;
     this.#values[i] = fold(waiting, event);
-    this.#gen[i] = (this.#gen[i] as number) + 1;
+    this.#bump(i);
+  }
+
+  /** A new value of the key at `i`: its generation, and when it came (for `reached`). */
+  #bump(i: number): void {
+    const gen = (this.#gen[i] as number) + 1;
+    this.#gen[i] = gen;
+    const arrivals = this.#arrivals[i] as number[];
+    if (arrivals.length >= MAX_ARRIVALS) arrivals.splice(0, 2);
+    arrivals.push(gen, this.#clock());
   }
 
   /** Appends to `out` every waiting value whose key's spacing has passed since its last push. */
@@ -119,6 +168,8 @@ export class LatestSlots {
     if (i >= 0) return i;
     this.#values.push(undefined);
     this.#lastPush.push(0);
+    this.#gen.push(0);
+    this.#arrivals.push([]);
     return this.#keys.push(key) - 1;
   }
 }
