@@ -122,9 +122,10 @@ export function ladderChanges(output) {
 
 /**
  * A quantile of what a Prometheus histogram observed between two scrapes (`m0` may be undefined:
- * since the start), as the upper edge of the bucket it falls in; undefined with no observation.
+ * since the start), as the upper edge of the bucket it falls in, or with `interpolate` linearly
+ * within that bucket; undefined with no observation. `where`: label values the series must have.
  */
-export function histogramQuantile(m0, m1, name, q, where = {}) {
+export function histogramQuantile(m0, m1, name, q, where = {}, interpolate = false) {
   const of = ({ labels }) => Object.entries(where).every(([k, v]) => labels[k] === v);
   const buckets = (m) =>
     new Map(
@@ -136,5 +137,11 @@ export function histogramQuantile(m0, m1, name, q, where = {}) {
     .sort((a, b) => a.le - b.le);
   const total = rows.at(-1)?.n ?? 0;
   if (total <= 0) return undefined;
-  return rows.find((r) => r.n >= q * total)?.le;
+  const i = rows.findIndex((r) => r.n >= q * total);
+  const row = rows[i];
+  if (!interpolate || !row || row.le === Infinity) return row?.le;
+  // Linear within the bucket, as Prometheus's histogram_quantile does.
+  const below = rows[i - 1] ?? { le: 0, n: 0 };
+  const inBucket = row.n - below.n;
+  return below.le + (row.le - below.le) * (inBucket > 0 ? (q * total - below.n) / inBucket : 1);
 }

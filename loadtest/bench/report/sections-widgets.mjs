@@ -36,7 +36,7 @@ export function widgetsSection(r) {
           `| the gateway: frames written per viewer, ticks merged | ${fmt(g.framesOut / Math.max(1, w.viewers), 1)}, ${fmt(g.coalesced)} | |`,
           ...(g.updateToEverySocketMs
             ? [
-                `| the gateway: an update from its arrival to every socket written with it or a newer one (p50 / p99 bucket edges, mean) | ${g.updateToEverySocketMs.p50} / ${g.updateToEverySocketMs.p99} ms, ${g.updateToEverySocketMs.mean} ms | ≤ one tick + a chat frame's writing alone (${w.tickMs} + ${g.chatAloneWriteMs} ms, its mean) |`,
+                `| the gateway: an update from its arrival to every socket written with it or a newer one (p50 / p99 within 25 ms buckets, mean) | ${g.updateToEverySocketMs.p50} / ${g.updateToEverySocketMs.p99} ms, ${g.updateToEverySocketMs.mean} ms | ≤ one tick + a chat frame's writing alone (${w.tickMs} + ${g.chatAloneWriteMs} ms, its mean) |`,
               ]
             : []),
         ]
@@ -57,7 +57,7 @@ export function widgetsSection(r) {
           'written yet and the slices already written get it first in the next frame, so the gateway writes ' +
           `an update to every socket within about one such write (${g.boundMs} ms)` +
           (g.updateToEverySocketMs
-            ? `; measured by the gateway, p99 ${g.updateToEverySocketMs.p99} ms (bucket edge) against ` +
+            ? `; measured by the gateway, p99 ${g.updateToEverySocketMs.p99} ms against ` +
               `${w.tickMs} + ${g.chatAloneWriteMs} ms: **${w.targetMetGateway ? 'yes' : 'no'}**`
             : '') +
           ". The rest of an update's time to the viewers is their reading, done by load generators " +

@@ -8,9 +8,13 @@ export const ACCEPT = { accepted: 0, held: 1, rejected: 2 } as const;
 export const LATENCY_BUCKETS_S = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
-/** Finer between 0.1 and 1 s, where a big stream's frame takes its time (`roar_fanout_latest_seconds`). */
+/**
+ * Every 25 ms up to 300 ms, where a tick's wait and a big stream's frame put a latest value's time
+ * (`roar_fanout_latest_seconds`), then coarser.
+ */
 const REACH_BUCKETS_S = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10,
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.35, 0.4,
+  0.5, 0.75, 1, 2.5, 5, 10,
 ];
 const SLOT_LABELS = ['state', 'poll', 'qa', 'viewers', 'reactions', 'other'] as const;
 
