@@ -96,4 +96,34 @@ describe('LatestSlots', () => {
     expect(take(slots, 10, { poll: 100 })).toEqual([burst(1), viewers(3)]);
     expect(slots.lastTaken.map((v) => v.gen)).toEqual([1, 3]);
   });
+
+  it('tells how long each value took to reach every slice, erring long when it keeps too many', () => {
+    const clock = { t: 0 };
+    const slots = new LatestSlots(['viewers'], [], () => clock.t);
+    const seen: [number, string][] = [];
+    const observe = (ms: number, key: string) => void seen.push([ms, key]);
+    for (let t = 0; t < 3; t++) {
+      clock.t = t * 10;
+      slots.set('viewers', viewers(t));
+    }
+    slots.reached(0, 2, 100, observe);
+    expect(seen).toEqual([
+      [100, 'viewers'],
+      [90, 'viewers'],
+    ]);
+    // 500 more values while no slice is written: the oldest times are kept.
+    for (let t = 0; t < 500; t++) {
+      clock.t = 1000 + t;
+      slots.set('viewers', viewers(t));
+    }
+    seen.length = 0;
+    slots.reached(0, 503, 2000, observe);
+    expect(seen.length).toBeLessThanOrEqual(128);
+    // The third value (set at 20) waited all along, the first of the 500 since 1000.
+    expect(seen.slice(0, 2)).toEqual([
+      [1980, 'viewers'],
+      [1000, 'viewers'],
+    ]);
+    expect(seen.map(([ms]) => ms)).toEqual([...seen.map(([ms]) => ms)].sort((a, b) => b - a));
+  });
 });

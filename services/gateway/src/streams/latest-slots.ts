@@ -6,8 +6,8 @@ import { EncodedEvent, pack, type StreamEvent } from '@roar/protocol';
  */
 export type SlotSpacing = Readonly<Record<string, number>>;
 
-/** Arrivals kept per key for `reached` (pairs): a stream nobody is written to forgets the oldest. */
-const MAX_ARRIVALS = 2048;
+/** Numbers kept per key for `reached` (pairs of generation and time): 2 KB at most. */
+const MAX_ARRIVALS = 256;
 
 /** A slot's value as a batch carries it: its key's index, its generation, the event. */
 export interface SlotValue {
@@ -119,8 +119,10 @@ export class LatestSlots {
     const gen = (this.#gen[i] as number) + 1;
     this.#gen[i] = gen;
     const arrivals = this.#arrivals[i] as number[];
-    if (arrivals.length >= MAX_ARRIVALS) arrivals.splice(0, 2);
-    arrivals.push(gen, this.#clock());
+    // Full (a stream nobody is written to): the newest arrival takes the place of the one before,
+    // keeping its time, so what is observed errs long, never short.
+    if (arrivals.length >= MAX_ARRIVALS) arrivals[arrivals.length - 2] = gen;
+    else arrivals.push(gen, this.#clock());
   }
 
   /** Appends to `out` every waiting value whose key's spacing has passed since its last push. */
