@@ -7,7 +7,7 @@ import { mintToken } from '../drivers/roar.mjs';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
 import { LoadPool } from '../lib/pool.mjs';
-import { sleep, waitUntil } from '../lib/proc.mjs';
+import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
 import {
   fetchMetrics,
   histogramQuantile,
@@ -88,6 +88,9 @@ export async function runWidgets(cfg, ctx) {
     const ackAt = [0];
     const writes = [];
     const updates = Math.round(cfg.rate * cfg.seconds);
+    // Who used the two cores while the updates flowed: the gateway, the viewers' load
+    // generators, this writer (what decides whether the viewers keep up with their reading).
+    const cpu0 = cpuSplit(srv.pid, viewers);
     const started = nowMs();
     for (let seq = 1; seq <= updates; seq++) {
       const due = started + ((seq - 1) * 1000) / cfg.rate;
@@ -103,6 +106,7 @@ export async function runWidgets(cfg, ctx) {
     }
     const replies = await Promise.all(writes);
     const lastAckAt = nowMs();
+    const cpu1 = cpuSplit(srv.pid, viewers);
     await chatting;
     const failed = replies.filter((status) => status !== 200).length;
     let status;
@@ -116,6 +120,7 @@ export async function runWidgets(cfg, ctx) {
     }, 15_000);
     await sleep(cfg.chat.graceMs);
     const m1 = await fetchMetrics(srv.port);
+    const cpuEnd = cpuSplit(srv.pid, viewers);
     const chat = await viewers.stats();
     const per = await viewers.all('stateStats', { sentAt, tickMs: TICK_MS });
     const elapsedMs = lastAckAt - started;
@@ -161,6 +166,10 @@ export async function runWidgets(cfg, ctx) {
       },
     };
     out.chatAloneToEveryViewerMs = alone;
+    // Cores used during the writes, and the viewers' CPU per frame they read.
+    const window = (cpu1.at - cpu0.at) / 1000;
+    const cores = (k) => round((cpu1[k] - cpu0[k]) / window, 2);
+    out.cores = { gateway: cores('gateway'), viewers: cores('viewers'), writer: cores('writer') };
     // The gateway's side: how long one frame took from its batch taken to every socket written,
     // and how many frames it wrote (an update waits at most one such write and a tick for its
     // batch, then takes one write: the gateway's bound, before the viewers read it).
@@ -168,6 +177,11 @@ export async function runWidgets(cfg, ctx) {
     const writeMs = (q) =>
       round((histogramQuantile(m0, m1, 'roar_fanout_write_seconds', q) ?? 0) * 1000, 1);
     const frameWrites = d('roar_fanout_write_seconds_count');
+    // Every frame of the run was read by the end (the wait above), so over the same span.
+    out.viewerCpuUsPerFrame = round(
+      ((cpuEnd.viewers - cpu0.viewers) * 1e6) / Math.max(1, d('roar_frames_out_total')),
+      1,
+    );
     out.gateway = {
       frameWriteMs: {
         p50: writeMs(0.5),
@@ -251,6 +265,17 @@ async function chatAlone(viewers, pub, chat) {
   const sorted = [...reach].sort((a, b) => a - b);
   const q = (p) => round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))], 1);
   return { p50: q(0.5), p99: q(0.99), max: round(sorted.at(-1) ?? 0, 1), messages: count };
+}
+
+/** CPU seconds so far of the gateway, the viewers' workers together, and this process. */
+function cpuSplit(gatewayPid, viewers) {
+  const own = process.cpuUsage();
+  return {
+    at: nowMs(),
+    gateway: procUsage(gatewayPid).cpuS,
+    viewers: viewers.workers.reduce((a, w) => a + procUsage(w.proc.pid).cpuS, 0),
+    writer: (own.user + own.system) / 1e6,
+  };
 }
 
 /**

@@ -41,6 +41,12 @@ export function widgetsSection(r) {
             : []),
         ]
       : []),
+    ...(w.cores
+      ? [
+          `| cores used while the updates flowed: the gateway, the viewers' load generators, the writer | ${w.cores.gateway}, ${w.cores.viewers}, ${w.cores.writer} of 2 | |`,
+          `| the viewers' load generators: CPU per frame read | ${w.viewerCpuUsPerFrame} µs | |`,
+        ]
+      : []),
     '',
     `Target met: **${w.targetMet ? 'yes' : 'no'}** (no viewer got more frames than ticks passed, and the p99 of an ` +
       `update's time to every viewer within ${w.tickMs} ms plus the p99 of a chat message's sent meanwhile)` +
