@@ -105,7 +105,8 @@ export class Beat {
     if (this.#stopped || at >= this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(this.#fire, Math.max(0, at - this.#clock()));
+    // Whole milliseconds (Node keeps a timer list per distinct delay), never early.
+    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(at - this.#clock())));
   }
 
   readonly #fire = (): void => {
