@@ -47,14 +47,14 @@ export const ROAR_BENCH_SETTINGS = Object.fromEntries(
 
 /**
  * Starts one server under test; resolves once it listens, with its port. `main` (or the
- * orchestrator's `ROAR_BENCH_GATEWAY_MAIN`): another build of the gateway to run, to compare two
+ * orchestrator's `BENCH_GATEWAY_MAIN`): another build of the gateway to run, to compare two
  * builds on the same bench.
  */
 export async function startServer(kind, { env = {}, nodeArgs = [], name = kind, main } = {}) {
   let proc;
   let pattern;
   if (kind === 'roar') {
-    const args = [...nodeArgs, main ?? process.env.ROAR_BENCH_GATEWAY_MAIN ?? GATEWAY_MAIN];
+    const args = [...nodeArgs, main ?? process.env.BENCH_GATEWAY_MAIN ?? GATEWAY_MAIN];
     proc = spawnChild(name, process.execPath, args, { env: roarEnv(env) });
     pattern = /"msg":"gateway listening"[^\n]*?"port":(\d+)/;
   } else {
