@@ -45,12 +45,17 @@ export const ROAR_BENCH_SETTINGS = Object.fromEntries(
   ),
 );
 
-/** Starts one server under test; resolves once it listens, with its port. */
-export async function startServer(kind, { env = {}, nodeArgs = [], name = kind } = {}) {
+/**
+ * Starts one server under test; resolves once it listens, with its port. `main` (or the
+ * orchestrator's `BENCH_GATEWAY_MAIN`): another build of the gateway to run, to compare two
+ * builds on the same bench.
+ */
+export async function startServer(kind, { env = {}, nodeArgs = [], name = kind, main } = {}) {
   let proc;
   let pattern;
   if (kind === 'roar') {
-    proc = spawnChild(name, process.execPath, [...nodeArgs, GATEWAY_MAIN], { env: roarEnv(env) });
+    const args = [...nodeArgs, main ?? process.env.BENCH_GATEWAY_MAIN ?? GATEWAY_MAIN];
+    proc = spawnChild(name, process.execPath, args, { env: roarEnv(env) });
     pattern = /"msg":"gateway listening"[^\n]*?"port":(\d+)/;
   } else {
     proc = spawnChild(name, process.execPath, [...nodeArgs, `${SERVERS}${kind}.mjs`], { env });

@@ -193,17 +193,29 @@ export class Aggregator {
     this.stats.gateways = gateways;
   }
 
+  /** How often `tick()` should run (`start()` runs it this often). */
+  get tickMs(): number {
+    return this.#cfg.tickMs;
+  }
+
+  /**
+   * `tick()` with a failure counted (`stats.handlerErrors`) and reported (`onError`), never
+   * thrown: what `start()` runs, and what a host runs every `tickMs` on a timer of its own instead
+   * (the embedded gateway, on its beat, so one wake-up serves both).
+   */
+  runTick(): void {
+    try {
+      this.tick();
+    } catch (error) {
+      this.stats.handlerErrors++;
+      this.#cfg.onError(error, 'tick');
+    }
+  }
+
   /** Runs `tick()` every `tickMs` until `stop()`. Idempotent. */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      try {
-        this.tick();
-      } catch (error) {
-        this.stats.handlerErrors++;
-        this.#cfg.onError(error, 'tick');
-      }
-    }, this.#cfg.tickMs);
+    this.#timer = setInterval(() => this.runTick(), this.#cfg.tickMs);
   }
 
   /** Stops the timer and disowns every partition. Store calls already started may still settle. */

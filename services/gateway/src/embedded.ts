@@ -6,6 +6,7 @@ import { createMemoryStore } from '@roar/store';
 import { LogFeed, MemoryDeadLetterJournal, WebhookService } from '@roar/webhooks';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig } from './base/config.js';
+import { Beat } from './base/beat.js';
 import { Gateway } from './gateway.js';
 
 export interface Embedded {
@@ -50,7 +51,9 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
     onError: (error, where) => log.warn('aggregator error', { where, error }),
   });
   for (let p = 0; p < config.partitions; p++) aggregator.own(p);
-  aggregator.start();
+  // On the gateway's beat rather than a timer of its own: an idle process then wakes once for both.
+  const beat = new Beat(log);
+  beat.every(aggregator.tickMs, () => aggregator.runTick());
   const devSecret =
     config.devLogin && !config.jwtSecret ? randomBytes(32).toString('base64url') : undefined;
   const gatewayBus = broker.connect();
@@ -60,6 +63,7 @@ export async function startEmbedded(config: GatewayConfig, log: Logger): Promise
     store,
     log,
     eventLog,
+    beat,
     ...(devSecret ? { devSecret } : {}),
   });
   // Webhooks read the memory log in-process (the webhook process reads JetStream in a cluster).

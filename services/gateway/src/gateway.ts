@@ -28,7 +28,8 @@ import { bothTransports } from './transport/publisher.js';
 import type { HttpHandler } from './base/http.js';
 import { UwsTransport } from './transport/uws.js';
 import { startTracing, type Tracing } from './base/tracing.js';
-import { STALLS, Timers, scheduleWork, watchConnections } from './schedule.js';
+import { STALLS, scheduleWork, watchConnections } from './schedule.js';
+import { Beat } from './base/beat.js';
 import { warnInsecure } from './warnings.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import type { GatewayConfig } from './base/config.js';
@@ -54,7 +55,7 @@ export class Gateway {
   readonly #reporter: Reporter;
   readonly #identities: IdentityWriter;
   readonly #deps: GatewayDeps;
-  readonly #timers: Timers;
+  readonly #beat: Beat;
   readonly #tracing: Tracing | undefined;
   #port = 0;
   #draining = false;
@@ -65,9 +66,9 @@ export class Gateway {
     const now = deps.now ?? Date.now;
     this.#stalls = new StallWatch(STALLS, now());
     this.#deps = deps;
-    this.#timers = new Timers(log);
+    const beat = (this.#beat = deps.beat ?? new Beat(log));
     this.config = config;
-    this.metrics = new GatewayMetrics({ gateway: config.gatewayId });
+    this.metrics = new GatewayMetrics({ gateway: config.gatewayId }, beat.delays());
     const subjects = new Subjects(config.prefix);
     const addresses = new ClientAddresses(config.trustedProxies);
     this.#transport = new UwsTransport({
@@ -93,9 +94,10 @@ export class Gateway {
       stormTickMs: config.stormTickMs,
       sliceSockets: config.fanoutSliceSockets,
       tracing,
+      onNews: beat.wake,
     });
-    const historyOptions = { store, metrics: this.metrics, log, retryLimit: config.historyRetry };
-    this.#history = new HistoryWriter(historyOptions);
+    const retry = { retryLimit: config.historyRetry, onAdd: beat.wake };
+    this.#history = new HistoryWriter({ store, metrics: this.metrics, log, ...retry });
     const ids = new MessageIds();
     const defaults = defaultSettings(config.reactions);
     const devSecret = devLoginSecret(config, deps.devSecret);
@@ -196,6 +198,7 @@ export class Gateway {
       connections: this.connections,
       admission,
       slow,
+      loopDelay: beat.delays(),
       now,
     });
     const routes = httpRoutes({
@@ -228,12 +231,8 @@ export class Gateway {
     });
 
     watchConnections(bus, store, this.metrics, log);
-    scheduleWork(this.#timers, {
-      config,
-      now,
-      log,
-      metrics: this.metrics,
-      store,
+    scheduleWork(beat, {
+      ...base,
       fanout: this.#fanout,
       history: this.#history,
       identities: this.#identities,
@@ -279,8 +278,7 @@ export class Gateway {
     this.load.startDraining();
     this.#transport.stopListening();
     await this.connections.drain(this.config.drainWindowMs);
-    this.#timers.clear();
-    this.load.stop();
+    this.#beat.stop();
     this.moderation.stop();
     this.scheduled.stop();
     this.#sse.close();

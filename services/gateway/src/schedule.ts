@@ -2,6 +2,7 @@ import { TOTALS_STALE_INTERVALS } from '@roar/protocol';
 import type { Bus } from '@roar/bus';
 import type { Logger } from '@roar/runtime';
 import type { Store } from '@roar/store';
+import type { Beat } from './base/beat.js';
 import type { GatewayConfig } from './base/config.js';
 import type { GatewayMetrics } from './base/metrics.js';
 import type { StallWatch } from './base/stall-watch.js';
@@ -21,32 +22,6 @@ export const STALL_BEAT_MS = 100;
  * `graceMs` after it ends.
  */
 export const STALLS = { thresholdMs: 1000, graceMs: 2000 };
-
-/** Intervals whose failing task is logged, never left to stop the others. */
-export class Timers {
-  readonly #log: Logger;
-  readonly #timers: NodeJS.Timeout[] = [];
-
-  constructor(log: Logger) {
-    this.#log = log;
-  }
-
-  every(ms: number, fn: () => void): void {
-    this.#timers.push(
-      setInterval(() => {
-        try {
-          fn();
-        } catch (error) {
-          this.#log.error('timer task failed', { error });
-        }
-      }, ms),
-    );
-  }
-
-  clear(): void {
-    for (const t of this.#timers) clearInterval(t);
-  }
-}
 
 /** The parts of a gateway that have periodic work. */
 export interface Work {
@@ -70,16 +45,16 @@ export interface Work {
 }
 
 /**
- * A gateway's periodic work, all in one place: the fanout tick, reports, recovery and staleness,
- * the stall watch, load sampling, and sweeps of per-user state.
+ * A gateway's periodic work, all in one place and on one beat (see `Beat`): the fanout tick,
+ * reports, recovery and staleness, the stall watch, load sampling, and sweeps of per-user state.
+ * The fanout tick runs only while there is news: a stream with events or a latest value waiting
+ * (the fanout wakes the beat from `markDirty`), or history to write (the writer wakes it from
+ * `add`); a gateway whose viewers only watch does not wake for it.
  */
-export function scheduleWork(timers: Timers, w: Work): void {
+export function scheduleWork(beat: Beat, w: Work): void {
   const { config, now, log, store, own } = w;
-  timers.every(config.tickMs, () => {
-    w.fanout.flush(now());
-    w.history.flush();
-  });
-  timers.every(config.reportIntervalMs, () => {
+  tickWhileNews(beat, w);
+  beat.every(config.reportIntervalMs, () => {
     const t = now();
     w.identities.flush(w.registry.values());
     w.reporter.reportCounts(w.registry.values(), t);
@@ -92,27 +67,45 @@ export function scheduleWork(timers: Timers, w: Work): void {
   // Counts that moved (viewers leaving a draining gateway, arriving after a crash) are
   // reported within a tenth of an interval, on both sides of the move.
   const earlyGapMs = Math.max(50, Math.floor(config.reportIntervalMs / 10));
-  timers.every(earlyGapMs, () => {
+  beat.every(earlyGapMs, () => {
     const sent = w.reporter.reportChanged(w.registry.values(), now(), earlyGapMs);
     if (sent > 0) w.metrics.earlyReports.inc(sent);
   });
   for (const f of w.connections.features.features)
     if (f.report && f.reportEveryMs)
-      timers.every(f.reportEveryMs, () => f.report?.(w.registry.values(), now()));
-  timers.every(STALL_BEAT_MS, () => {
+      beat.every(f.reportEveryMs, () => f.report?.(w.registry.values(), now()));
+  beat.every(STALL_BEAT_MS, () => {
     const stall = w.stalls.beat(now());
     if (stall) {
       w.metrics.loopStalls.inc();
       log.warn('event loop stalled', { ms: stall.to - stall.from });
     }
   });
-  timers.every(250, () => w.load.sweepSlowClients());
-  timers.every(500, () => w.load.samplePressure());
-  timers.every(10_000, () => {
+  beat.every(250, () => w.load.sweepSlowClients());
+  beat.every(500, () => w.load.samplePressure());
+  beat.every(10_000, () => {
     const t = now();
     w.connections.features.sweep(t);
     for (const state of w.registry.values()) state.mod.sweep(t);
     own.sweep(t, 10_000);
+  });
+}
+
+/**
+ * The fanout tick, with the history flush: every `tickMs` while a stream has news or history has
+ * entries to write (or a write in flight, whose failure puts them back); the fanout's `onNews`
+ * and the writer's `onAdd` wake it (`Beat.wake`). News goes out within one tick of its arrival.
+ */
+export function tickWhileNews(
+  beat: Beat,
+  w: Pick<Work, 'now' | 'fanout'> & { config: Pick<Work['config'], 'tickMs'> } & {
+    history: Pick<HistoryWriter, 'flush' | 'busy'>;
+  },
+): void {
+  beat.whileNews(w.config.tickMs, () => {
+    w.fanout.flush(w.now());
+    w.history.flush();
+    return w.fanout.hasNews || w.history.busy;
   });
 }
 

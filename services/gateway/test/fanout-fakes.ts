@@ -1,7 +1,7 @@
 // Fakes for fanout's unit tests (src/streams/fanout.test.ts): topics as uWS keeps them, sockets
 // that record what they are sent, and one stream with a fanout over them and a clock to move.
 import { EncodedEvent, msgpackCodec, type ServerMessage, type StreamEvent } from '@roar/protocol';
-import { Fanout } from '../src/streams/fanout.js';
+import { Fanout, type FanoutOptions } from '../src/streams/fanout.js';
 import { GatewayMetrics } from '../src/base/metrics.js';
 import { defaultSettings } from '../src/moderation/rules/settings.js';
 import { OwnMessages } from '../src/streams/own-messages.js';
@@ -82,7 +82,12 @@ export class FakeSocket implements Socket {
   }
 }
 
-export function setup(sliceSockets: number, chatBudgetPerS = 1000) {
+/** `options`: fanout options over the defaults here (a clock, `onNews`). */
+export function setup(
+  sliceSockets: number,
+  chatBudgetPerS = 1000,
+  options: Partial<FanoutOptions> = {},
+) {
   const hub = new FakeHub();
   const state = new StreamState('s', 0, 50, defaultSettings(['👏']));
   const clock = { t: 1000 };
@@ -99,6 +104,7 @@ export function setup(sliceSockets: number, chatBudgetPerS = 1000) {
     chatBudgetPerS,
     stormTickMs: 50,
     sliceSockets,
+    ...options,
   });
   let n = 0;
   const join = (): FakeSocket => {

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createHistogram } from 'node:perf_hooks';
+import type { LoopDelay } from './beat.js';
 import { FixedHistogram } from './fixed-histogram.js';
+import { NEVER_MS, replaceLoopLag } from './loop-lag.js';
 
 /** The series of `roar_chat_accept_seconds`, by index (`chatAccept.observe(s, ACCEPT.held)`). */
 export const ACCEPT = { accepted: 0, held: 1, rejected: 2 } as const;
@@ -302,9 +305,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(labels: Record<string, string> = {}) {
+  /**
+   * `loopDelay`: how late the gateway's beat came (`Beat.delays`), served as
+   * `nodejs_eventloop_lag_*` (none recorded without it: the lag series read 0).
+   */
+  constructor(labels: Record<string, string> = {}, loopDelay: LoopDelay = createHistogram()) {
     this.registry.setDefaultLabels(labels);
-    // Includes nodejs_eventloop_lag_{p50,p90,p99,max}_seconds, measured by monitorEventLoopDelay.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: NEVER_MS });
+    replaceLoopLag(this.registry, loopDelay);
   }
 }

@@ -1,8 +1,8 @@
 import type { StatusMessage } from '@roar/protocol';
 import type { Logger } from '@roar/runtime';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ticketSecret } from './admission-ticket.js';
 import { Admission } from './admission.js';
+import type { LoopDelay } from '../base/beat.js';
 import type { GatewayConfig } from '../base/config.js';
 import { DegradationLadder, LEVEL_TEXT } from './degradation.js';
 import type { Fanout } from '../streams/fanout.js';
@@ -39,6 +39,8 @@ export interface LoadControlOptions {
   connections: LoadTarget;
   admission: Admission;
   slow: SlowClients;
+  /** How late the gateway's beat came, its own reader (see `Beat.delays`): the loop delay. */
+  loopDelay: LoopDelay;
   now: () => number;
 }
 
@@ -117,7 +119,6 @@ export class LoadControl {
   readonly slow: SlowClients;
   readonly ladder: DegradationLadder;
   readonly #o: LoadControlOptions;
-  readonly #loopDelay: IntervalHistogram;
   #cpu = process.cpuUsage();
   #cpuAt = performance.now();
   #buffered = 0;
@@ -141,8 +142,6 @@ export class LoadControl {
       },
       (level, previous, why) => this.#apply(level, previous, why),
     );
-    this.#loopDelay = monitorEventLoopDelay({ resolution: 20 });
-    this.#loopDelay.enable();
     if (config.pinnedLevel !== undefined) this.ladder.pin(config.pinnedLevel);
   }
 
@@ -159,8 +158,9 @@ export class LoadControl {
     const cpu = (usage.user + usage.system) / 1000 / Math.max(1, at - this.#cpuAt);
     this.#cpu = process.cpuUsage();
     this.#cpuAt = at;
-    const loopDelayMs = this.#loopDelay.count > 0 ? this.#loopDelay.percentile(99) / 1e6 : 0;
-    this.#loopDelay.reset();
+    const { loopDelay } = this.#o;
+    const loopDelayMs = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
+    loopDelay.reset();
     this.ladder.sample({ loopDelayMs, bufferedBytes: this.#buffered, cpu }, this.#o.now());
   }
 
@@ -168,10 +168,6 @@ export class LoadControl {
   startDraining(): void {
     this.#draining = true;
     this.admission.setClosed(true);
-  }
-
-  stop(): void {
-    this.#loopDelay.disable();
   }
 
   #apply(level: number, previous: number, why: string): void {

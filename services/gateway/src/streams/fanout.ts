@@ -30,6 +30,8 @@ export interface FanoutOptions {
   now?: () => number;
   /** Closes chat delivery spans when their batch is written; undefined when tracing is off. */
   tracing?: Tracing | undefined;
+  /** A stream has news (`markDirty`): the tick is needed (it runs only while `hasNews`). */
+  onNews?: () => void;
 }
 
 /** The spacing and budget of what fanout sends, set by load control (see `applyPolicy`). */
@@ -95,6 +97,7 @@ export class Fanout {
   /** The stream has news: at the next tick, or at once when it has sent nothing for a tick. */
   markDirty(state: StreamState): void {
     this.#dirty.add(state);
+    this.#o.onNews?.();
     const d = state.delivery;
     // A stream whose chat is sampled keeps to the ticks (and the storm tick; see `#stormWait`).
     if (d.queued > 0 || this.#leading.has(state) || (d.sampler?.ratio ?? 1) < 1) return;
@@ -105,6 +108,11 @@ export class Fanout {
       this.#leadingScheduled = true;
       setImmediate(this.#sendLeading);
     }
+  }
+
+  /** Some stream has news for a tick: events, or a latest value waiting for its spacing. */
+  get hasNews(): boolean {
+    return this.#dirty.size > 0;
   }
 
   forget(state: StreamState): void {

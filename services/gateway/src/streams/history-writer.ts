@@ -11,6 +11,8 @@ export interface HistoryWriterOptions {
    * beyond it are given up. 0 gives up a failed write at once.
    */
   retryLimit: number;
+  /** Entries were added: a flush is needed (the tick runs only while something is `busy`). */
+  onAdd?: () => void;
 }
 
 /**
@@ -48,6 +50,12 @@ export class HistoryWriter {
     let list = this.#pending.get(stream);
     if (!list) this.#pending.set(stream, (list = []));
     list.push(entry);
+    this.#o.onAdd?.();
+  }
+
+  /** Entries wait to be written, or a write is in flight (its failure puts them back). */
+  get busy(): boolean {
+    return this.#pending.size > 0 || this.#inFlight.size > 0;
   }
 
   flush(): void {
