@@ -174,8 +174,8 @@ export async function runWidgets(cfg, ctx) {
     // and how many frames it wrote (an update waits at most one such write and a tick for its
     // batch, then takes one write: the gateway's bound, before the viewers read it).
     const d = (name, where) => metric(m1, name, where) - metric(m0, name, where);
-    const writeMs = (q) =>
-      round((histogramQuantile(m0, m1, 'roar_fanout_write_seconds', q) ?? 0) * 1000, 1);
+    const writeMs = (q, from = m0, to = m1) =>
+      round((histogramQuantile(from, to, 'roar_fanout_write_seconds', q, {}, true) ?? 0) * 1000, 1);
     const frameWrites = d('roar_fanout_write_seconds_count');
     // Every frame of the run was read by the end (the wait above), so over the same span.
     out.viewerCpuUsPerFrame = round(
@@ -193,10 +193,13 @@ export async function runWidgets(cfg, ctx) {
       coalesced: d('roar_fanout_coalesced_total'),
       framesOut: d('roar_frames_out_total'),
     };
-    // The bucket edges are coarse (250, 500 ms); the mean is exact.
+    // Within 25 ms buckets to 300 ms, coarser above; the mean is exact.
     const aloneWrites =
       metric(m0, 'roar_fanout_write_seconds_count') -
       metric(mAlone, 'roar_fanout_write_seconds_count');
+    // A chat frame's writing alone, before the updates: its p99 (of 5, interpolated within the
+    // 25 ms buckets) is the reference, as the viewers' side takes the p99 of the same frames.
+    out.gateway.chatAloneWriteP99Ms = writeMs(0.99, mAlone, m0);
     out.gateway.chatAloneWriteMs = round(
       ((metric(m0, 'roar_fanout_write_seconds_sum') -
         metric(mAlone, 'roar_fanout_write_seconds_sum')) /
@@ -235,7 +238,7 @@ export async function runWidgets(cfg, ctx) {
     // gateway's two cores) is left out: an update to every socket written, against a tick plus a
     // chat frame's writing to every socket, alone.
     out.targetMetGateway =
-      perTick && out.gateway.updateToEverySocketMs.p99 <= TICK_MS + out.gateway.chatAloneWriteMs;
+      perTick && out.gateway.updateToEverySocketMs.p99 <= TICK_MS + out.gateway.chatAloneWriteP99Ms;
     ctx.log(`widgets: ${JSON.stringify(out)}`);
     return out;
   } finally {

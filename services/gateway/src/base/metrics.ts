@@ -13,7 +13,7 @@ export const LATENCY_BUCKETS_S = [
 ];
 /**
  * Every 25 ms up to 300 ms, where a tick's wait and a big stream's frame put a latest value's time
- * (`roar_fanout_latest_seconds`), then coarser.
+ * and a frame's fanout (`roar_fanout_latest_seconds`, `roar_fanout_write_seconds`), then coarser.
  */
 const REACH_BUCKETS_S = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275, 0.3, 0.35, 0.4,
@@ -289,7 +289,7 @@ export class GatewayMetrics {
   readonly fanoutWrite = new FixedHistogram(
     'roar_fanout_write_seconds',
     "From a batch taken to its frame written to every socket of its stream here (every slice): what one frame's fanout takes; above the tick, news waits and is merged",
-    LATENCY_BUCKETS_S,
+    REACH_BUCKETS_S,
     this.registry,
   );
   readonly latestReach = new FixedHistogram(
