@@ -128,7 +128,7 @@ export function connectionStormSection(r) {
   out.push(
     `${fmt(s.attempts)} WebSocket connects as fast as the generator could (${fmt(s.attemptsPerS)}/s over ${fmt(s.seconds, 1)} s) against one embedded ` +
       'gateway with its default admission control (1,000/s, burst 2,000, 19,000 connections). Accepted viewers join one stream ' +
-      "and stay. The gateway's /metrics is read every 500 ms (prom-client resets its event-loop histogram at each read, so " +
+      "and stay. The gateway's /metrics is read every 500 ms (the gateway resets its event-loop histogram, the lateness of its beat's wake-ups, at each read, so " +
       'each reading is the p99 since the previous one).',
     '',
     table(
