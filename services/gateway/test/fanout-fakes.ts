@@ -89,8 +89,8 @@ export function setup(
   options: Partial<FanoutOptions> = {},
 ) {
   const hub = new FakeHub();
-  const state = new StreamState('s', 0, 50, defaultSettings(['👏']));
   const clock = { t: 1000 };
+  const state = new StreamState('s', 0, 50, defaultSettings(['👏']), 0, () => clock.t);
   const metrics = new GatewayMetrics();
   const own = new OwnMessages();
   const fanout = new Fanout({

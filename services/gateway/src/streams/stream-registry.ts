@@ -130,6 +130,7 @@ export class StreamRegistry {
         this.#o.historyCapacity,
         this.#o.defaults,
         this.#o.now(),
+        this.#o.now,
       );
       this.#streams.set(stream, state);
       this.#open(state);

@@ -35,7 +35,7 @@ export class StreamState {
    * Latest-value events waiting for their push: the newest count (`viewers`), the reaction bursts
    * not sent yet, merged (`reactions`; under pressure both go out less often), and features' own.
    */
-  readonly slots = new LatestSlots(['reactions', 'viewers'], ['reactions']);
+  readonly slots: LatestSlots;
   /** Fanout's own per-stream state (slices, sampling, queued writes): written by fanout only. */
   readonly delivery = new Delivery();
   /** The newest totals from the aggregator (or the store, until the aggregator speaks). */
@@ -52,7 +52,10 @@ export class StreamState {
     historyCapacity: number,
     defaults: StreamSettings,
     openedAt = 0,
+    /** The gateway's clock, for when latest values arrive (`roar_fanout_latest_seconds`). */
+    clock: () => number = Date.now,
   ) {
+    this.slots = new LatestSlots(['reactions', 'viewers'], ['reactions'], clock);
     this.id = id;
     this.partition = partition;
     this.recent = new RecentChat(historyCapacity);
