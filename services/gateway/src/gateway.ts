@@ -95,6 +95,7 @@ export class Gateway {
       sliceSockets: config.fanoutSliceSockets,
       tracing,
       onNews: beat.wake,
+      onDeliver: () => this.#history.flush(),
     });
     const retry = { retryLimit: config.historyRetry, onAdd: beat.wake };
     this.#history = new HistoryWriter({ store, metrics: this.metrics, log, ...retry });

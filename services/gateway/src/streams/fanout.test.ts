@@ -194,6 +194,23 @@ describe('Fanout behind its writes', () => {
 });
 
 describe('Fanout pacing', () => {
+  it('has what must be stored written before each batch, the leading edge included', async () => {
+    const seen: number[] = [];
+    const viewer: { ws?: FakeSocket } = {};
+    const { join, arrive, tick, chat, clock } = setup(10, 1000, {
+      // How many frames the viewer had when the store was asked to write.
+      onDeliver: () => void seen.push(viewer.ws?.received.length ?? -1),
+    });
+    const ws = (viewer.ws = join());
+    arrive(chat('first'));
+    await turn();
+    clock.t = 1010;
+    arrive(chat('second'));
+    tick(1060);
+    expect(ws.frames).toEqual([['first'], ['second']]);
+    expect(seen).toEqual([0, 1]);
+  });
+
   it('sends news for a stream quiet for a tick at once, and at most one frame per tick', async () => {
     const { join, arrive, tick, chat, clock, metrics } = setup(10);
     const ws = join();

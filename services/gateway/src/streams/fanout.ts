@@ -32,6 +32,11 @@ export interface FanoutOptions {
   tracing?: Tracing | undefined;
   /** A stream has news (`markDirty`): the tick is needed (it runs only while `hasNews`). */
   onNews?: () => void;
+  /**
+   * A batch is about to be written: what must be stored no later than viewers see it (accepted
+   * chat's history, which a moderator's pin or a joiner reads) is written now, not at the tick.
+   */
+  onDeliver?: () => void;
 }
 
 /** The spacing and budget of what fanout sends, set by load control (see `applyPolicy`). */
@@ -247,6 +252,7 @@ export class Fanout {
 
   #deliver(state: StreamState, events: EncodedEvent[], now: number): void {
     const { metrics, publisher, own } = this.#o;
+    this.#o.onDeliver?.();
     const d = state.delivery;
     d.lastFlushAt = now;
     const batch = prepareBatch(state, events, now, this.#chatBudgetPerS, this.#o.random);

@@ -16,7 +16,8 @@ export interface HistoryWriterOptions {
 }
 
 /**
- * Writes accepted chat to the store, one append per stream per tick (not one per message). Only
+ * Writes accepted chat to the store, one append per stream per tick (not one per message), and
+ * whenever fanout writes a batch (`FanoutOptions.onDeliver`: what a viewer sees is stored). Only
  * the gateway that accepted a message writes it.
  *
  * A failed write is not the end of the message: it is kept and written again, before anything
