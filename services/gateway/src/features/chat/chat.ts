@@ -227,7 +227,7 @@ export class Chat implements StreamFeature<'chat'> {
     this.#o.metrics.chatAccepted();
     this.#o.metrics.chatAccept.observe(since(started), ACCEPT.accepted);
     if (req.ref === undefined) return undefined;
-    return { type: 'ack', ref: req.ref, id: event.id, ts: now };
+    return { type: 'ack', ref: req.ref, id: event.id, ts: event.ts };
   }
 
   /** A message that waits (a moderator's hold, the automod's, or the stream's delay). */
@@ -253,7 +253,7 @@ export class Chat implements StreamFeature<'chat'> {
       this.#o.metrics.chat.inc({ result: 'held', reason: message.reason });
       this.#o.metrics.chatAccept.observe(since(started), ACCEPT.held);
       if (req.ref === undefined || !s.open) return undefined;
-      return { type: 'ack', ref: req.ref, id: event.id, ts: now, held: true };
+      return { type: 'ack', ref: req.ref, id: event.id, ts: event.ts, held: true };
     } catch (error) {
       throw this.#refused(error, req, started);
     }
