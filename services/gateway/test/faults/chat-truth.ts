@@ -12,6 +12,8 @@ export interface Acked {
   id: string;
   text: string;
   by: string;
+  /** The ack's `ts`, when the test keeps it. */
+  ts?: number;
 }
 
 /** Every chat message `client` got for `stream`: joined history and batches, in arrival order. */

@@ -79,7 +79,8 @@ async function outcome(
   for (const c of chatters) {
     for (const [ref, text] of c.sent) {
       const m = reply(c, ref);
-      if (m?.type === 'ack' && m.id !== undefined) acked.push({ id: m.id, text, by: c.name });
+      if (m?.type === 'ack' && m.id !== undefined)
+        acked.push({ id: m.id, text, by: c.name, ...(m.ts !== undefined ? { ts: m.ts } : {}) });
       else if (m?.type === 'error') refused.push(`${text}: ${m.code}`);
     }
   }
@@ -153,6 +154,15 @@ describe('a gateway stalled with SIGSTOP (issue 11, finding 7)', () => {
 
     const { acked, refused } = await outcome(chatters);
     await expectNoSilentHole(receivers, acked);
+    // Messages read in the stall's backlog are timed as likely sent, and their acks say the same.
+    const delivered = new Map<string, number>();
+    for (const c of receivers.values())
+      for (const m of c.messages)
+        if (m.type === 'batch' && m.stream === STREAM)
+          for (const e of m.events) if (e.type === 'chat') delivered.set(e.id, e.ts);
+    const differ = acked.filter((a) => delivered.has(a.id) && delivered.get(a.id) !== a.ts);
+    expect(differ).toEqual([]);
+    expect(acked.filter((a) => delivered.has(a.id)).length).toBeGreaterThan(100);
     // The stalled gateway's chatters sent at the allowed rate: their queued messages are not a burst.
     expect(refused).toEqual([]);
     expect(acked.length).toBeGreaterThan(100);
