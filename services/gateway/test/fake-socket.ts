@@ -26,14 +26,37 @@ export function fakeSession(id: string, init: Partial<Session> = {}): Session {
   };
 }
 
-/** A socket that keeps what it is sent, decoded; subscriptions do nothing. */
-export class RecordingSocket implements Socket {
-  readonly sent: ServerMessage[] = [];
+/**
+ * What every fake socket shares: the session, and the parts of a socket tests do not watch (no
+ * backpressure, closing does nothing, cork runs at once). Sending and subscribing are each fake's.
+ */
+export abstract class SessionSocket implements Socket {
   readonly #session: Session;
 
   constructor(session: Session) {
     this.#session = session;
   }
+
+  abstract send(message: Uint8Array | string): number;
+  abstract subscribe(topic: string): boolean;
+  abstract unsubscribe(topic: string): boolean;
+  abstract isSubscribed(topic: string): boolean;
+  end(): void {}
+  close(): void {}
+  getBufferedAmount(): number {
+    return 0;
+  }
+  getUserData(): Session {
+    return this.#session;
+  }
+  cork(cb: () => void): void {
+    cb();
+  }
+}
+
+/** A socket that keeps what it is sent, decoded; subscriptions do nothing. */
+export class RecordingSocket extends SessionSocket {
+  readonly sent: ServerMessage[] = [];
 
   send(message: Uint8Array | string): number {
     this.sent.push(msgpackCodec.decodeServer(message));
@@ -47,16 +70,5 @@ export class RecordingSocket implements Socket {
   }
   isSubscribed(): boolean {
     return false;
-  }
-  end(): void {}
-  close(): void {}
-  getBufferedAmount(): number {
-    return 0;
-  }
-  getUserData(): Session {
-    return this.#session;
-  }
-  cork(cb: () => void): void {
-    cb();
   }
 }

@@ -5,9 +5,9 @@ import { Fanout, type FanoutOptions } from '../src/streams/fanout.js';
 import { GatewayMetrics } from '../src/base/metrics.js';
 import { defaultSettings } from '../src/moderation/rules/settings.js';
 import { OwnMessages } from '../src/streams/own-messages.js';
-import type { Publisher, Session, Socket } from '../src/transport/socket.js';
+import type { Publisher } from '../src/transport/socket.js';
 import { StreamState } from '../src/streams/stream-state.js';
-import { fakeSession } from './fake-socket.js';
+import { SessionSocket, fakeSession } from './fake-socket.js';
 
 /** Topics as uWS keeps them, for sockets that record what they are sent. */
 export class FakeHub implements Publisher {
@@ -22,14 +22,13 @@ export class FakeHub implements Publisher {
   }
 }
 
-export class FakeSocket implements Socket {
+export class FakeSocket extends SessionSocket {
   readonly received: Uint8Array[] = [];
   readonly #hub: FakeHub;
-  readonly #session: Session;
 
   constructor(hub: FakeHub, id: string, stream: string) {
+    super(fakeSession(id, { streams: [stream] }));
     this.#hub = hub;
-    this.#session = fakeSession(id, { streams: [stream] });
   }
 
   /** The chat texts this socket was sent, in order. */
@@ -68,17 +67,6 @@ export class FakeSocket implements Socket {
   }
   isSubscribed(topic: string): boolean {
     return this.#hub.topics.get(topic)?.has(this) ?? false;
-  }
-  end(): void {}
-  close(): void {}
-  getBufferedAmount(): number {
-    return 0;
-  }
-  getUserData(): Session {
-    return this.#session;
-  }
-  cork(cb: () => void): void {
-    cb();
   }
 }
 
