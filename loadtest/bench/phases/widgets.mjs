@@ -2,6 +2,7 @@
 // the admin API while `viewers` watch. Measures what each viewer receives (frames carrying the
 // key: at most one per tick) and how long each update takes to reach every viewer, beside the
 // time chat sent meanwhile takes to reach them on the same gateway (the target: one tick plus that).
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { mintToken } from '../drivers/roar.mjs';
 import { nowMs } from '../drivers/common.mjs';
@@ -170,6 +171,12 @@ export async function runWidgets(cfg, ctx) {
     const window = (cpu1.at - cpu0.at) / 1000;
     const cores = (k) => round((cpu1[k] - cpu0[k]) / window, 2);
     out.cores = { gateway: cores('gateway'), viewers: cores('viewers'), writer: cores('writer') };
+    // The gateway's main thread over the same window: its share running, and waiting in the run
+    // queue for a core the others held (what stretches its writes on this shared machine).
+    out.gatewayMainThread = {
+      running: round((cpu1.runNs - cpu0.runNs) / 1e6 / (cpu1.at - cpu0.at), 2),
+      waitingForCore: round((cpu1.waitNs - cpu0.waitNs) / 1e6 / (cpu1.at - cpu0.at), 2),
+    };
     // The gateway's side: how long one frame took from its batch taken to every socket written,
     // and how many frames it wrote (an update waits at most one such write and a tick for its
     // batch, then takes one write: the gateway's bound, before the viewers read it).
@@ -190,6 +197,9 @@ export async function runWidgets(cfg, ctx) {
           frameWrites > 0 ? round((d('roar_fanout_write_seconds_sum') / frameWrites) * 1000, 1) : 0,
       },
       batches: d('roar_batches_total'),
+      // Fanout's writes' own CPU, which the ladder's CPU signal leaves out, and the level after.
+      fanoutCores: round(d('roar_fanout_cpu_seconds_total') / window, 2),
+      levelAfter: metric(m1, 'roar_degradation_level'),
       coalesced: d('roar_fanout_coalesced_total'),
       framesOut: d('roar_frames_out_total'),
     };
@@ -220,6 +230,18 @@ export async function runWidgets(cfg, ctx) {
         (histogramQuantile(m0, m1, 'roar_fanout_latest_seconds', q, slot, true) ?? 0) * 1000,
         1,
       );
+    // Chat sent meanwhile, as the gateway timed it: accepted → written to every socket (the
+    // oldest message of each batch, `roar_delivery_lag_seconds`; its buckets are coarser).
+    out.gateway.chatToEverySocketMs = {
+      p50: round(
+        (histogramQuantile(m0, m1, 'roar_delivery_lag_seconds', 0.5, {}, true) ?? 0) * 1000,
+        1,
+      ),
+      p99: round(
+        (histogramQuantile(m0, m1, 'roar_delivery_lag_seconds', 0.99, {}, true) ?? 0) * 1000,
+        1,
+      ),
+    };
     out.gateway.updateToEverySocketMs = {
       p50: reachMs(0.5),
       p99: reachMs(0.99),
@@ -270,11 +292,19 @@ async function chatAlone(viewers, pub, chat) {
   return { p50: q(0.5), p99: q(0.99), max: round(sorted.at(-1) ?? 0, 1), messages: count };
 }
 
-/** CPU seconds so far of the gateway, the viewers' workers together, and this process. */
+/**
+ * CPU seconds so far of the gateway, the viewers' workers together, and this process; and the
+ * gateway's main thread's time running and waiting for a core (ns, `/proc/…/schedstat`).
+ */
 function cpuSplit(gatewayPid, viewers) {
   const own = process.cpuUsage();
+  const [runNs, waitNs] = readFileSync(`/proc/${gatewayPid}/task/${gatewayPid}/schedstat`, 'utf8')
+    .split(' ')
+    .map(Number);
   return {
     at: nowMs(),
+    runNs,
+    waitNs,
     gateway: procUsage(gatewayPid).cpuS,
     viewers: viewers.workers.reduce((a, w) => a + procUsage(w.proc.pid).cpuS, 0),
     writer: (own.user + own.system) / 1e6,

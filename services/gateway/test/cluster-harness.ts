@@ -46,6 +46,7 @@ export function clusterEnv(
     ROAR_DRAIN_WINDOW_MS: '0',
     ROAR_LADDER_CPU: '64',
     ROAR_LADDER_LOOP_DELAY_MS: '5000',
+    ROAR_LADDER_FANOUT_MS: '5000',
     // Each test starts an empty Redis: no peer could restore it, so waiting would only slow chat.
     ROAR_MODERATION_FRESH_STORE_GRACE_MS: '0',
   };

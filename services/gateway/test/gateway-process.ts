@@ -23,6 +23,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
     // Tests share a busy machine: keep the ladder from reacting to the test run itself.
     ROAR_LADDER_CPU: '64',
     ROAR_LADDER_LOOP_DELAY_MS: '5000',
+    ROAR_LADDER_FANOUT_MS: '5000',
     ...env,
   });
   const [, port] = await proc.waitForOutput(/"msg":"gateway listening".*"port":(\d+)/, 15_000);

@@ -19,6 +19,7 @@ const FAST: Record<string, string> = {
   // Tests share a busy machine: keep the ladder from reacting to the test run itself.
   ROAR_LADDER_CPU: '64',
   ROAR_LADDER_LOOP_DELAY_MS: '5000',
+  ROAR_LADDER_FANOUT_MS: '5000',
 };
 
 export interface TestServer extends AsyncDisposable {

@@ -98,6 +98,7 @@ export class Cluster {
       // The suite shares a busy machine: keep the degradation ladder out of the measurements.
       ROAR_LADDER_CPU: '64',
       ROAR_LADDER_LOOP_DELAY_MS: '5000',
+      ROAR_LADDER_FANOUT_MS: '5000',
       ...this.env.gateway,
     });
     const [, bound] = await proc.waitForOutput(/"msg":"gateway listening".*"port":(\d+)/, 20_000);

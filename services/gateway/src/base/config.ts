@@ -111,6 +111,7 @@ export function loadGatewayConfig(source: Env = process.env): GatewayConfig {
     ladderLoopDelayMs: env.int('ROAR_LADDER_LOOP_DELAY_MS', 500, 1, 60_000),
     ladderBufferedBytes: env.int('ROAR_LADDER_BUFFERED_BYTES', 512 << 20, 1 << 20, 64 << 30),
     ladderCpu: env.number('ROAR_LADDER_CPU', 0.9, 0.05, 64),
+    ladderFanoutMs: env.int('ROAR_LADDER_FANOUT_MS', 1000, 1, 600_000),
     ladderUpMs: env.int('ROAR_LADDER_UP_MS', 2000, 0, 600_000),
     ladderDownMs: env.int('ROAR_LADDER_DOWN_MS', 15_000, 0, 3_600_000),
 

@@ -121,7 +121,10 @@ export interface GatewayConfig extends SharedSettings {
   drainWindowMs: number;
   ladderLoopDelayMs: number;
   ladderBufferedBytes: number;
+  /** Share of one core used by everything but fanout's writes (they take what is left). */
   ladderCpu: number;
+  /** A frame taking this long to reach every socket (or waiting so far) is pressure. */
+  ladderFanoutMs: number;
   ladderUpMs: number;
   ladderDownMs: number;
   /**

@@ -21,13 +21,6 @@ const REACH_BUCKETS_S = [
 ];
 const SLOT_LABELS = ['state', 'poll', 'qa', 'viewers', 'reactions', 'other'] as const;
 
-/** The `slot` label of a latest-value key: features' own keys, else `other`. */
-export function slotLabel(key: string): (typeof SLOT_LABELS)[number] {
-  return (SLOT_LABELS as readonly string[]).includes(key)
-    ? (key as (typeof SLOT_LABELS)[number])
-    : 'other';
-}
-
 /**
  * The gateway's Prometheus metrics, in a registry of its own (several gateways can share a test
  * process). Names are documented in docs/operations.md.
@@ -78,6 +71,11 @@ export class GatewayMetrics {
   readonly coalesced = new Counter({
     name: 'roar_fanout_coalesced_total',
     help: 'Ticks at which a stream with news still had its last batch being written: the news waited and went out merged into the next batch (a gateway behind its writes)',
+    registers: [this.registry],
+  });
+  readonly fanoutCpu = new Counter({
+    name: 'roar_fanout_cpu_seconds_total',
+    help: "CPU seconds fanout's writes took (frames to viewers and senders' own copies); the degradation ladder's CPU signal is the rest",
     registers: [this.registry],
   });
   readonly leadingBatches = new Counter({
@@ -283,7 +281,7 @@ export class GatewayMetrics {
   readonly deliveryLag = new FixedHistogram(
     'roar_delivery_lag_seconds',
     'From a chat message accepted (on any gateway) to its batch written to every socket here; the oldest message of each batch',
-    LATENCY_BUCKETS_S,
+    REACH_BUCKETS_S,
     this.registry,
   );
   readonly fanoutWrite = new FixedHistogram(
@@ -299,6 +297,11 @@ export class GatewayMetrics {
     this.registry,
     { name: 'slot', values: SLOT_LABELS },
   );
+  /** A latest value of `key` reached every slice `ms` after its arrival (by slot; else other). */
+  readonly latestReached = (ms: number, key: string): void => {
+    const slot = (SLOT_LABELS as readonly string[]).indexOf(key);
+    this.latestReach.observe(Math.max(0, ms) / 1000, slot >= 0 ? slot : SLOT_LABELS.length - 1);
+  };
   readonly storeConnected = new Gauge({
     name: 'roar_store_connected',
     help: '1 while the store (Redis) is reachable; always 1 for the in-memory store',

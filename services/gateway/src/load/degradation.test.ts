@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DegradationLadder, MAX_LEVEL, type Pressure } from './degradation.js';
 
-const limits: Pressure = { loopDelayMs: 100, bufferedBytes: 1e9, cpu: 0.9 };
-const calm: Pressure = { loopDelayMs: 5, bufferedBytes: 0, cpu: 0.1 };
-const hot: Pressure = { loopDelayMs: 300, bufferedBytes: 0, cpu: 0.5 };
+const limits: Pressure = { loopDelayMs: 100, bufferedBytes: 1e9, cpu: 0.9, fanoutMs: 1000 };
+const calm: Pressure = { loopDelayMs: 5, bufferedBytes: 0, cpu: 0.1, fanoutMs: 60 };
+const hot: Pressure = { loopDelayMs: 300, bufferedBytes: 0, cpu: 0.5, fanoutMs: 60 };
 
 function ladder() {
   const changes: [number, number][] = [];
@@ -24,6 +24,15 @@ describe('DegradationLadder', () => {
       [1, 2],
       [2, 3],
     ]);
+  });
+
+  it('takes a frame too slow to reach every socket for pressure, as it takes the other signals', () => {
+    const { l } = ladder();
+    for (let t = 0; t <= 1000; t += 500) l.sample({ ...calm, fanoutMs: 999 }, t);
+    expect(l.level).toBe(0);
+    for (let t = 1500; t <= 2500; t += 500) l.sample({ ...calm, fanoutMs: 1000 }, t);
+    expect(l.level).toBe(1);
+    expect(DegradationLadder.load({ ...calm, fanoutMs: 2500 }, limits)).toBe(2.5);
   });
 
   it('steps down slowly once the pressure is gone', () => {

@@ -14,8 +14,13 @@ export interface Pressure {
   loopDelayMs: number;
   /** Bytes waiting in all connections' send buffers. */
   bufferedBytes: number;
-  /** Share of one core used by this process over the last sample period. */
+  /**
+   * Share of one core this process used over the last sample period, less fanout's writes: they
+   * merge a stream's news when behind, so they take whatever the rest leaves (see `fanoutMs`).
+   */
   cpu: number;
+  /** How far behind fanout's writes are: the longest a frame took to reach every socket, ms. */
+  fanoutMs: number;
 }
 
 export interface LadderOptions {
@@ -63,6 +68,7 @@ export class DegradationLadder {
       p.loopDelayMs / limits.loopDelayMs,
       p.bufferedBytes / limits.bufferedBytes,
       p.cpu / limits.cpu,
+      p.fanoutMs / limits.fanoutMs,
     );
   }
 

@@ -23,6 +23,7 @@ export type LoadConfig = Pick<
   | 'ladderLoopDelayMs'
   | 'ladderBufferedBytes'
   | 'ladderCpu'
+  | 'ladderFanoutMs'
   | 'ladderUpMs'
   | 'ladderDownMs'
   | 'pinnedLevel'
@@ -135,6 +136,7 @@ export class LoadControl {
           loopDelayMs: config.ladderLoopDelayMs,
           bufferedBytes: config.ladderBufferedBytes,
           cpu: config.ladderCpu,
+          fanoutMs: config.ladderFanoutMs,
         },
         upAfterMs: config.ladderUpMs,
         downAfterMs: config.ladderDownMs,
@@ -151,17 +153,26 @@ export class LoadControl {
     this.#o.metrics.bufferedBytes.set(this.#buffered);
   }
 
-  /** Measures pressure and feeds the ladder (every 500 ms). */
+  /**
+   * Measures pressure and feeds the ladder (every 500 ms). Fanout's writes are left out of the
+   * CPU: a gateway writing a big stream's frames back to back uses its whole core and is not
+   * overloaded while each frame still reaches every socket within `ladderFanoutMs`.
+   */
   samplePressure(): void {
+    const { loopDelay, fanout, metrics } = this.#o;
+    const now = this.#o.now();
     const usage = process.cpuUsage(this.#cpu);
+    const writes = fanout.takeLoad(now);
     const at = performance.now();
-    const cpu = (usage.user + usage.system) / 1000 / Math.max(1, at - this.#cpuAt);
+    const used = Math.max(0, usage.user + usage.system - writes.cpuUs);
+    const cpu = used / 1000 / Math.max(1, at - this.#cpuAt);
     this.#cpu = process.cpuUsage();
     this.#cpuAt = at;
-    const { loopDelay } = this.#o;
+    metrics.fanoutCpu.inc(writes.cpuUs / 1e6);
     const loopDelayMs = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
     loopDelay.reset();
-    this.ladder.sample({ loopDelayMs, bufferedBytes: this.#buffered, cpu }, this.#o.now());
+    const fanoutMs = writes.behindMs;
+    this.ladder.sample({ loopDelayMs, bufferedBytes: this.#buffered, cpu, fanoutMs }, now);
   }
 
   /** Stops admitting for good (shutdown). */

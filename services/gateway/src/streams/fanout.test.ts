@@ -134,6 +134,20 @@ describe('Fanout behind its writes', () => {
     expect(await counted(metrics.batches)).toBe(2);
   });
 
+  it('tells load control how far behind its writes are: the oldest in progress, else the longest', async () => {
+    const { fanout, join, send, chat, clock } = setup(1);
+    Array.from({ length: 3 }, join);
+    expect(fanout.takeLoad(clock.t).behindMs).toBe(0);
+    send(chat('a'));
+    const taken = clock.t;
+    // Two slices of three are still to be written.
+    expect(fanout.takeLoad(taken + 300).behindMs).toBe(300);
+    clock.t = taken + 250;
+    await turns(3);
+    expect(fanout.takeLoad(taken + 400)).toMatchObject({ behindMs: 250 });
+    expect(fanout.takeLoad(taken + 500)).toEqual({ behindMs: 0, cpuUs: 0 });
+  });
+
   it('keeps only the newest latest value, and every priority event, of the ticks it merges', async () => {
     const { state, fanout, join, send, chat } = setup(1);
     const sockets = Array.from({ length: 3 }, join);

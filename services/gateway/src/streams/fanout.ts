@@ -3,7 +3,7 @@ import { prepareBatch, publishSlice } from './fanout-batch.js';
 import { isPriorityChat } from './fanout-frames.js';
 import { SliceFrames } from './fanout-join.js';
 import { FanoutSlices } from './fanout-slices.js';
-import { slotLabel, type GatewayMetrics } from '../base/metrics.js';
+import type { GatewayMetrics } from '../base/metrics.js';
 import type { OwnMessages } from './own-messages.js';
 import { topicOf, type Publisher, type Socket } from '../transport/socket.js';
 import type { StreamState } from './stream-state.js';
@@ -80,6 +80,8 @@ export class Fanout {
   #spacing: { viewers: number; reactions: number; '*': number };
   /** Chat messages per second a viewer of one stream receives at most (priority chat aside). */
   #chatBudgetPerS: number;
+  /** The longest a batch took to reach every socket since the last `takeLoad`, ms. */
+  #longestMs = 0;
 
   constructor(options: FanoutOptions) {
     this.#o = { ...options, clock: options.clock ?? Date.now, now: options.now ?? Date.now };
@@ -97,6 +99,17 @@ export class Fanout {
       '*': policy.featureIntervalMs,
     };
     this.#chatBudgetPerS = policy.chatBudgetPerS;
+  }
+
+  /**
+   * Fanout's share of the load since the last call: the CPU its writes took (µs), and how far
+   * behind they are (ms: the longest a batch took to reach every socket, or has waited so far).
+   */
+  takeLoad(now: number): { cpuUs: number; behindMs: number } {
+    const oldest = this.#queue.oldestAt;
+    const behindMs = Math.max(this.#longestMs, oldest === undefined ? 0 : now - oldest);
+    this.#longestMs = 0;
+    return { cpuUs: this.#queue.takeCpuUs(), behindMs };
   }
 
   /** The stream has news: at the next tick, or at once when it has sent nothing for a tick. */
@@ -211,11 +224,6 @@ export class Fanout {
     );
   }
 
-  readonly #observeLatest = (ms: number, key: string): void => {
-    const m = this.#o.metrics.latestReach;
-    m.observe(Math.max(0, ms) / 1000, Math.max(0, m.indexOf(slotLabel(key))));
-  };
-
   readonly #sendLeading = (): void => {
     this.#leadingScheduled = false;
     const now = this.#o.now();
@@ -265,7 +273,7 @@ export class Fanout {
       this.#queue.push(state, () => {
         const sliceFrames = frames.forSlice(slice, state.slots, this.#spacing);
         const written = publishSlice(publisher, metrics, state.id, slice, sliceFrames, full);
-        frames.written(slice, d, state.slots, this.#o.now(), this.#observeLatest);
+        frames.written(slice, d, state.slots, this.#o.now(), metrics.latestReached);
         return written;
       });
     }
@@ -280,7 +288,9 @@ export class Fanout {
       // message (accepted at `ts` by whichever gateway took it).
       if (oldest !== Number.POSITIVE_INFINITY)
         metrics.deliveryLag.observe(Math.max(0, this.#o.clock() - oldest) / 1000);
-      metrics.fanoutWrite.observe(Math.max(0, this.#o.now() - now) / 1000);
+      const ms = Math.max(0, this.#o.now() - now);
+      this.#longestMs = Math.max(this.#longestMs, ms);
+      metrics.fanoutWrite.observe(ms / 1000);
       this.#o.tracing?.delivered(events);
       this.#writesDone(state);
       return written;

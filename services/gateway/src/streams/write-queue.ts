@@ -17,6 +17,8 @@ export class WriteQueue {
   readonly #perTurn: number;
   #next = 0;
   #scheduled = false;
+  /** CPU the writes took (this process, user + system, µs) since the last `takeCpuUs`. */
+  #cpuUs = 0;
 
   constructor(perTurn: number) {
     this.#perTurn = perTurn;
@@ -30,6 +32,21 @@ export class WriteQueue {
   /** Starts writing, unless a turn is already scheduled. */
   start(): void {
     if (!this.#scheduled) this.#drain();
+  }
+
+  /** CPU µs the writes took since the last call (load control's share of it for fanout). */
+  takeCpuUs(): number {
+    const us = this.#cpuUs;
+    this.#cpuUs = 0;
+    return us;
+  }
+
+  /**
+   * When the oldest batch still being written was taken (its stream's `lastFlushAt`: the queue
+   * is in order, so the first job is of the oldest); undefined when nothing is queued.
+   */
+  get oldestAt(): number | undefined {
+    return this.#queue[this.#next]?.state.delivery.lastFlushAt;
   }
 
   /** Writes everything queued now (shutdown). */
@@ -50,8 +67,11 @@ export class WriteQueue {
   /** Runs queued writes until a slice's worth of sockets is written, then yields to the loop. */
   readonly #drain = (): void => {
     this.#scheduled = false;
+    const cpu = process.cpuUsage();
     let written = 0;
     while (this.#next < this.#queue.length && written < this.#perTurn) written += this.#runNext();
+    const used = process.cpuUsage(cpu);
+    this.#cpuUs += used.user + used.system;
     if (this.#next < this.#queue.length) {
       this.#scheduled = true;
       setImmediate(this.#drain);
