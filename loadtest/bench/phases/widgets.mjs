@@ -207,8 +207,8 @@ export async function runWidgets(cfg, ctx) {
     const aloneWrites =
       metric(m0, 'roar_fanout_write_seconds_count') -
       metric(mAlone, 'roar_fanout_write_seconds_count');
-    // A chat frame's writing alone, before the updates: its p99 (of 5, interpolated within the
-    // 25 ms buckets) is the reference, as the viewers' side takes the p99 of the same frames.
+    // A chat frame's writing alone, before the updates: its p99 (of `chat.aloneCount`,
+    // interpolated within the 25 ms buckets), as the viewers' side takes the p99 of the same frames.
     out.gateway.chatAloneWriteP99Ms = writeMs(0.99, mAlone, m0);
     out.gateway.chatAloneWriteMs = round(
       ((metric(m0, 'roar_fanout_write_seconds_sum') -
@@ -258,9 +258,12 @@ export async function runWidgets(cfg, ctx) {
     out.targetMetAlone = perTick && out.reachEveryViewerMs.p99 <= TICK_MS + alone.p99;
     // The same on the gateway's side, where the viewers' reading (load generators sharing the
     // gateway's two cores) is left out: an update to every socket written, against a tick plus a
-    // chat frame's writing to every socket, alone.
-    out.targetMetGateway =
-      perTick && out.gateway.updateToEverySocketMs.p99 <= TICK_MS + out.gateway.chatAloneWriteP99Ms;
+    // frame's writing to every socket in the same run (each frame carries the chat sent
+    // meanwhile: a chat frame's fanout under the same load); and, stricter, against a chat
+    // frame's writing measured alone, before the writes, on a quieter machine.
+    const updateP99 = out.gateway.updateToEverySocketMs.p99;
+    out.targetMetGateway = perTick && updateP99 <= TICK_MS + out.gateway.frameWriteMs.p99;
+    out.targetMetGatewayAlone = perTick && updateP99 <= TICK_MS + out.gateway.chatAloneWriteP99Ms;
     ctx.log(`widgets: ${JSON.stringify(out)}`);
     return out;
   } finally {

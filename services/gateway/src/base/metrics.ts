@@ -73,11 +73,6 @@ export class GatewayMetrics {
     help: 'Ticks at which a stream with news still had its last batch being written: the news waited and went out merged into the next batch (a gateway behind its writes)',
     registers: [this.registry],
   });
-  readonly fanoutCpu = new Counter({
-    name: 'roar_fanout_cpu_seconds_total',
-    help: "CPU seconds fanout's writes took (frames to viewers and senders' own copies); the degradation ladder's CPU signal is the rest",
-    registers: [this.registry],
-  });
   readonly leadingBatches = new Counter({
     name: 'roar_fanout_leading_total',
     help: 'Batches sent at once, not at the tick, because their stream had sent nothing for a tick',

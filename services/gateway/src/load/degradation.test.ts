@@ -33,6 +33,10 @@ describe('DegradationLadder', () => {
     for (let t = 1500; t <= 2500; t += 500) l.sample({ ...calm, fanoutMs: 1000 }, t);
     expect(l.level).toBe(1);
     expect(DegradationLadder.load({ ...calm, fanoutMs: 2500 }, limits)).toBe(2.5);
+    expect(DegradationLadder.mostPressed({ ...calm, fanoutMs: 2500 }, limits)).toEqual([
+      'fanoutMs',
+      2.5,
+    ]);
   });
 
   it('steps down slowly once the pressure is gone', () => {

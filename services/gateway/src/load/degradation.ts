@@ -64,21 +64,26 @@ export class DegradationLadder {
 
   /** Ratio of the most pressed signal to its limit (≥ 1 is pressure). */
   static load(p: Pressure, limits: Pressure): number {
-    return Math.max(
-      p.loopDelayMs / limits.loopDelayMs,
-      p.bufferedBytes / limits.bufferedBytes,
-      p.cpu / limits.cpu,
-      p.fanoutMs / limits.fanoutMs,
-    );
+    return DegradationLadder.mostPressed(p, limits)[1];
+  }
+
+  /** The most pressed signal and its ratio to its limit. */
+  static mostPressed(p: Pressure, limits: Pressure): [keyof Pressure, number] {
+    let most: [keyof Pressure, number] = ['cpu', 0];
+    for (const key of Object.keys(limits) as (keyof Pressure)[]) {
+      const ratio = p[key] / limits[key];
+      if (ratio > most[1]) most = [key, ratio];
+    }
+    return most;
   }
 
   sample(p: Pressure, now: number): void {
-    const load = DegradationLadder.load(p, this.#o.limits);
+    const [signal, load] = DegradationLadder.mostPressed(p, this.#o.limits);
     if (load >= 1) {
       this.#calmSince = undefined;
       this.#pressureSince ??= now;
       if (now - this.#pressureSince >= this.#o.upAfterMs && this.#measured < MAX_LEVEL) {
-        this.#set(this.#measured + 1, `pressure ${load.toFixed(2)}× the limit`);
+        this.#set(this.#measured + 1, `${signal} ${load.toFixed(2)}× its limit`);
         this.#pressureSince = now;
       }
     } else {

@@ -1,7 +1,6 @@
 import { createHistogram } from 'node:perf_hooks';
 import { Logger } from '@roar/runtime';
 import { describe, expect, it } from 'vitest';
-import { burnCpu } from '../../test/burn-cpu.js';
 import type { Admission } from './admission.js';
 import { LoadControl, type LoadConfig } from './load-control.js';
 import type { SlowClients } from './slow-clients.js';
@@ -11,7 +10,7 @@ import type { Fanout } from '../streams/fanout.js';
 const config: LoadConfig = {
   ladderLoopDelayMs: 60_000,
   ladderBufferedBytes: 1e12,
-  ladderCpu: 0.3,
+  ladderCpu: 0.9,
   ladderFanoutMs: 1000,
   // The first sample under pressure steps up.
   ladderUpMs: 0,
@@ -22,17 +21,18 @@ const config: LoadConfig = {
   chatBudgetPerS: 20,
 };
 
-/** Load control over a fanout that reports the given share of the load (`takeLoad`). */
-function control(load: (spentUs: number) => { cpuUs: number; behindMs: number }) {
-  const metrics = new GatewayMetrics();
-  let spentUs = 0;
+type Load = ReturnType<Fanout['takeLoad']>;
+
+/** Load control over a fanout reporting `loads` in turn (`takeLoad`), sampled once each. */
+function levelsAfter(...loads: Load[]): number[] {
+  let next = 0;
   const fanout = {
     applyPolicy: () => undefined,
-    takeLoad: () => load(spentUs),
+    takeLoad: () => loads[next++],
   } as unknown as Fanout;
   const lc = new LoadControl({
     config,
-    metrics,
+    metrics: new GatewayMetrics(),
     log: new Logger('error'),
     fanout,
     connections: { openSockets: [], setLevel: () => undefined },
@@ -41,36 +41,24 @@ function control(load: (spentUs: number) => { cpuUs: number; behindMs: number })
     loopDelay: createHistogram(),
     now: () => 0,
   });
-  /** `ms` of CPU as if fanout's writes (reported by `takeLoad`) or other work took it. */
-  const work = (ms: number): void => {
-    const from = process.cpuUsage();
-    burnCpu(ms);
-    const used = process.cpuUsage(from);
-    spentUs += used.user + used.system;
-  };
-  return { lc, metrics, work };
+  return loads.map(() => (lc.samplePressure(), lc.ladder.level));
 }
 
 describe('LoadControl', () => {
-  it("leaves fanout's writes out of the CPU it takes for pressure, and counts them", async () => {
-    const { lc, metrics, work } = control((spentUs) => ({ cpuUs: spentUs, behindMs: 100 }));
-    work(150);
-    lc.samplePressure();
-    expect(lc.ladder.level).toBe(0);
-    const fanoutCpu = (await metrics.fanoutCpu.get()).values[0]?.value ?? 0;
-    expect(fanoutCpu).toBeGreaterThanOrEqual(0.15);
+  it('takes the CPU used while fanout had no backlog for pressure', () => {
+    expect(levelsAfter({ idleMs: 400, idleCpuUs: 380_000, behindMs: 20 })).toEqual([1]);
+    expect(levelsAfter({ idleMs: 400, idleCpuUs: 200_000, behindMs: 20 })).toEqual([0]);
   });
 
-  it('takes the same CPU spent on other work for pressure', () => {
-    const { lc, work } = control(() => ({ cpuUs: 0, behindMs: 100 }));
-    work(150);
-    lc.samplePressure();
-    expect(lc.ladder.level).toBe(1);
+  it('keeps the last CPU reading through a period fanout spent all writing', () => {
+    const writing = { idleMs: 10, idleCpuUs: 10_000, behindMs: 300 };
+    expect(levelsAfter({ idleMs: 400, idleCpuUs: 40_000, behindMs: 20 }, writing)).toEqual([0, 0]);
+    expect(levelsAfter({ idleMs: 400, idleCpuUs: 390_000, behindMs: 20 }, writing)).toEqual([1, 2]);
   });
 
   it('takes a frame slower than the limit to reach every socket for pressure', () => {
-    const { lc } = control(() => ({ cpuUs: 0, behindMs: 1500 }));
-    lc.samplePressure();
-    expect(lc.ladder.level).toBe(1);
+    const idle = { idleMs: 400, idleCpuUs: 4_000 };
+    expect(levelsAfter({ ...idle, behindMs: 999 })).toEqual([0]);
+    expect(levelsAfter({ ...idle, behindMs: 1500 })).toEqual([1]);
   });
 });

@@ -108,20 +108,22 @@ const CHAT_BUDGET_CUT = 2.5;
  * 250 ms, 500 ms, 1 s. A viewer of a busy stream then costs at most 4, 2, 1 such frames a second.
  */
 const FEATURE_SPACING_MS = [0, 250, 500, 1000];
+/** Less time without a fanout backlog in a sample period gives no CPU reading of it. */
+const MIN_IDLE_MS = 50;
 
 /**
  * Everything that keeps a gateway standing under load, in the order the seeds set: admission
  * control for connection storms, priority shedding for slow clients, and the degradation ladder
- * driven by measured pressure (event-loop delay, buffered bytes, CPU) — counter freshness goes
- * first, then reaction detail, then chat volume, then new chat, then new viewers.
+ * driven by measured pressure (event-loop delay, buffered bytes, CPU, fanout's lag) — counter
+ * freshness goes first, then reaction detail, then chat volume, then new chat, then new viewers.
  */
 export class LoadControl {
   readonly admission: Admission;
   readonly slow: SlowClients;
   readonly ladder: DegradationLadder;
   readonly #o: LoadControlOptions;
-  #cpu = process.cpuUsage();
-  #cpuAt = performance.now();
+  /** Share of a core used while fanout had no backlog (see `samplePressure`). */
+  #cpu = 0;
   #buffered = 0;
   #draining = false;
 
@@ -154,25 +156,23 @@ export class LoadControl {
   }
 
   /**
-   * Measures pressure and feeds the ladder (every 500 ms). Fanout's writes are left out of the
-   * CPU: a gateway writing a big stream's frames back to back uses its whole core and is not
-   * overloaded while each frame still reaches every socket within `ladderFanoutMs`.
+   * Measures pressure and feeds the ladder (every 500 ms). The CPU is read while fanout has no
+   * backlog: with one, its writes merge a stream's news and take whatever the core has free (a
+   * gateway writing a big stream's frames back to back uses all of it without being overloaded),
+   * and how far behind they are is a signal of its own. A period spent all writing keeps the
+   * last reading.
    */
   samplePressure(): void {
-    const { loopDelay, fanout, metrics } = this.#o;
+    const { loopDelay, fanout } = this.#o;
     const now = this.#o.now();
-    const usage = process.cpuUsage(this.#cpu);
-    const writes = fanout.takeLoad(now);
-    const at = performance.now();
-    const used = Math.max(0, usage.user + usage.system - writes.cpuUs);
-    const cpu = used / 1000 / Math.max(1, at - this.#cpuAt);
-    this.#cpu = process.cpuUsage();
-    this.#cpuAt = at;
-    metrics.fanoutCpu.inc(writes.cpuUs / 1e6);
+    const load = fanout.takeLoad(now);
+    if (load.idleMs >= MIN_IDLE_MS) this.#cpu = load.idleCpuUs / 1000 / load.idleMs;
     const loopDelayMs = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
     loopDelay.reset();
-    const fanoutMs = writes.behindMs;
-    this.ladder.sample({ loopDelayMs, bufferedBytes: this.#buffered, cpu, fanoutMs }, now);
+    this.ladder.sample(
+      { loopDelayMs, bufferedBytes: this.#buffered, cpu: this.#cpu, fanoutMs: load.behindMs },
+      now,
+    );
   }
 
   /** Stops admitting for good (shutdown). */

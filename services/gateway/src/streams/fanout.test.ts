@@ -145,7 +145,7 @@ describe('Fanout behind its writes', () => {
     clock.t = taken + 250;
     await turns(3);
     expect(fanout.takeLoad(taken + 400)).toMatchObject({ behindMs: 250 });
-    expect(fanout.takeLoad(taken + 500)).toEqual({ behindMs: 0, cpuUs: 0 });
+    expect(fanout.takeLoad(taken + 500).behindMs).toBe(0);
   });
 
   it('keeps only the newest latest value, and every priority event, of the ticks it merges', async () => {

@@ -102,14 +102,15 @@ export class Fanout {
   }
 
   /**
-   * Fanout's share of the load since the last call: the CPU its writes took (µs), and how far
-   * behind they are (ms: the longest a batch took to reach every socket, or has waited so far).
+   * For load control, since the last call: how long no writes were queued and the CPU used then,
+   * and how far behind writes are (the longest a batch took to reach every socket, or has waited).
    */
-  takeLoad(now: number): { cpuUs: number; behindMs: number } {
+  takeLoad(now: number): { idleMs: number; idleCpuUs: number; behindMs: number } {
     const oldest = this.#queue.oldestAt;
     const behindMs = Math.max(this.#longestMs, oldest === undefined ? 0 : now - oldest);
     this.#longestMs = 0;
-    return { cpuUs: this.#queue.takeCpuUs(), behindMs };
+    const idle = this.#queue.takeIdle();
+    return { idleMs: idle.ms, idleCpuUs: idle.cpuUs, behindMs };
   }
 
   /** The stream has news: at the next tick, or at once when it has sent nothing for a tick. */

@@ -11,18 +11,21 @@ const stream = (id: string, takenAt: number) => {
 };
 
 describe('WriteQueue', () => {
-  it('counts the CPU its writes take, once, for load control', () => {
+  it('times the CPU used while nothing is queued, and only then', () => {
     const queue = new WriteQueue(10);
+    queue.takeIdle();
+    burnCpu(30);
+    const idle = queue.takeIdle();
+    expect(idle.cpuUs).toBeGreaterThanOrEqual(30_000);
+    expect(idle.ms).toBeGreaterThanOrEqual(29);
+    // Queued writes: what runs meanwhile is not counted, until the last write has run.
     const s = stream('s', 0);
-    queue.push(s, () => (burnCpu(20), 10));
-    queue.push(s, () => (burnCpu(20), 10));
-    expect(queue.takeCpuUs()).toBe(0);
-    queue.start();
-    // One turn: the first job filled it.
-    expect(queue.takeCpuUs()).toBeGreaterThanOrEqual(20_000);
-    expect(queue.takeCpuUs()).toBe(0);
+    queue.push(s, () => 10);
+    burnCpu(30);
     queue.drainAll();
-    expect(s.delivery.queued).toBe(0);
+    expect(queue.takeIdle().cpuUs).toBeLessThan(15_000);
+    burnCpu(20);
+    expect(queue.takeIdle().cpuUs).toBeGreaterThanOrEqual(20_000);
   });
 
   it('tells when the oldest batch still being written was taken', () => {

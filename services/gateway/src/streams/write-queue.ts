@@ -17,14 +17,14 @@ export class WriteQueue {
   readonly #perTurn: number;
   #next = 0;
   #scheduled = false;
-  /** CPU the writes took (this process, user + system, µs) since the last `takeCpuUs`. */
-  #cpuUs = 0;
+  readonly #idle = new IdleClock();
 
   constructor(perTurn: number) {
     this.#perTurn = perTurn;
   }
 
   push(state: StreamState, run: () => number): void {
+    if (this.#next === this.#queue.length) this.#idle.busy();
     state.delivery.queued++;
     this.#queue.push({ state, run });
   }
@@ -34,11 +34,9 @@ export class WriteQueue {
     if (!this.#scheduled) this.#drain();
   }
 
-  /** CPU µs the writes took since the last call (load control's share of it for fanout). */
-  takeCpuUs(): number {
-    const us = this.#cpuUs;
-    this.#cpuUs = 0;
-    return us;
+  /** How long nothing was queued since the last call, and the CPU this process used meanwhile. */
+  takeIdle(): { ms: number; cpuUs: number } {
+    return this.#idle.take();
   }
 
   /**
@@ -59,6 +57,7 @@ export class WriteQueue {
     if (this.#next === this.#queue.length) {
       this.#queue.length = 0;
       this.#next = 0;
+      this.#idle.idle();
     }
     job.state.delivery.queued--;
     return job.run();
@@ -67,14 +66,46 @@ export class WriteQueue {
   /** Runs queued writes until a slice's worth of sockets is written, then yields to the loop. */
   readonly #drain = (): void => {
     this.#scheduled = false;
-    const cpu = process.cpuUsage();
     let written = 0;
     while (this.#next < this.#queue.length && written < this.#perTurn) written += this.#runNext();
-    const used = process.cpuUsage(cpu);
-    this.#cpuUs += used.user + used.system;
     if (this.#next < this.#queue.length) {
       this.#scheduled = true;
       setImmediate(this.#drain);
     }
   };
+}
+
+/**
+ * The time nothing was queued, and the CPU the process used meanwhile: what the gateway's other
+ * work costs. (uWS writes a publish's frames after the call, on the loop's next turn, so fanout's
+ * own CPU cannot be timed around its calls; a backlog's writes take whatever is free anyway.)
+ */
+class IdleClock {
+  #since: number | undefined = performance.now();
+  #cpu = process.cpuUsage();
+  #ms = 0;
+  #cpuUs = 0;
+
+  busy(): void {
+    if (this.#since === undefined) return;
+    const used = process.cpuUsage(this.#cpu);
+    this.#cpuUs += used.user + used.system;
+    this.#ms += performance.now() - this.#since;
+    this.#since = undefined;
+  }
+
+  idle(): void {
+    if (this.#since !== undefined) return;
+    this.#since = performance.now();
+    this.#cpu = process.cpuUsage();
+  }
+
+  take(): { ms: number; cpuUs: number } {
+    const idle = this.#since !== undefined;
+    if (idle) this.busy();
+    const out = { ms: this.#ms, cpuUs: this.#cpuUs };
+    this.#ms = this.#cpuUs = 0;
+    if (idle) this.idle();
+    return out;
+  }
 }
