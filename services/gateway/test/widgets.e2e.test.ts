@@ -226,7 +226,14 @@ describe('live widgets (embedded)', () => {
     expect(delta.changes.over?.deleted).toBe(true);
     expect(delta.changes.prob?.value).toBe(0.62);
 
-    // Current already: nothing; from the future (a state lost and begun again): a snapshot.
+    // Current already: nothing; from the future (a state lost and begun again): a snapshot. The
+    // changes up to `current` are first out to the stream's viewers: a joiner while they still
+    // wait for their frame gets them once more (protocol.md: the same change can arrive twice).
+    await first.waitForMessage(
+      () => states(first).some((e) => e.version >= current),
+      5000,
+      'every change out',
+    );
     const same = await server.connect({ user: 'v2' });
     await same.waitForMessage((m) => m.type === 'welcome', 5000, 'welcome');
     await same.request({ type: 'join', stream: 's', stateVersion: current });
