@@ -20,8 +20,8 @@ export async function runConnectionStorm(cfg, ctx) {
   const pool = new LoadPool('storm', cfg.workers);
   const samples = [];
   let sampling = true;
+  const t0 = nowMs();
   const sampler = (async () => {
-    const t0 = nowMs();
     while (sampling) {
       const at = nowMs();
       try {
@@ -43,6 +43,8 @@ export async function runConnectionStorm(cfg, ctx) {
   try {
     await sleep(1000);
     const t = nowMs();
+    // Readings from the gateway's start until now (its startup's own loop delay) are not the storm's.
+    const stormStartMs = t - t0;
     const result = await pool.open(
       cfg.attempts,
       {
@@ -82,8 +84,13 @@ export async function runConnectionStorm(cfg, ctx) {
       () => 0,
     );
     const m = await fetchMetrics(srv.port);
-    const during = samples.filter((x) => x.s * 1000 <= stormMs + 1000 && x.loopP99Ms !== undefined);
-    const after = samples.filter((x) => x.s * 1000 > stormMs + 1000 && x.loopP99Ms !== undefined);
+    // Each reading covers the time since the one before (the scrape resets the gateway's record).
+    const read = samples.filter((x) => x.loopP99Ms !== undefined);
+    const before = read.filter((x) => x.s * 1000 <= stormStartMs);
+    const during = read.filter(
+      (x) => x.s * 1000 > stormStartMs && x.s * 1000 <= stormStartMs + stormMs + 1000,
+    );
+    const after = read.filter((x) => x.s * 1000 > stormStartMs + stormMs + 1000);
     return {
       attempts: cfg.attempts,
       seconds: round(stormMs / 1000, 1),
@@ -105,6 +112,8 @@ export async function runConnectionStorm(cfg, ctx) {
       refusedByReason: Object.fromEntries(
         (m.get('roar_admission_refused_total') ?? []).map((x) => [x.labels.reason, x.value]),
       ),
+      stormStartS: round(stormStartMs / 1000, 1),
+      loopP99MaxMsBefore: Math.max(0, ...before.map((x) => x.loopP99Ms)),
       loopP99MaxMsDuring: Math.max(0, ...during.map((x) => x.loopP99Ms)),
       loopMaxMsDuring: Math.max(0, ...during.map((x) => x.loopMaxMs)),
       loopP99MaxMsAfter: Math.max(0, ...after.map((x) => x.loopP99Ms)),

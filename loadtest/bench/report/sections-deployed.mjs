@@ -172,10 +172,14 @@ export function connectionStormSection(r) {
       ],
     ),
     '',
-    `Readings (s: loop p99 ms / level / connections): ${s.samples
+    `Readings (s: loop p99 ms / level / connections; each covers the time since the one before): ${s.samples
       .filter((x) => x.loopP99Ms !== undefined)
       .map((x) => `${x.s}: ${x.loopP99Ms}/${x.level}/${x.connections}`)
-      .join(' · ')}`,
+      .join(' · ')}` +
+      (s.stormStartS !== undefined
+        ? `. The storm starts at ${s.stormStartS} s; readings up to then (the gateway's start, ` +
+          `worst p99 ${fmt(s.loopP99MaxMsBefore)} ms) are not counted in "during".`
+        : ''),
     '',
   );
   return out;
