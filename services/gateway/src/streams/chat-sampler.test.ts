@@ -40,6 +40,17 @@ describe('ChatSampler', () => {
     for (const h of hits) expect(Math.abs(h - mean) / mean).toBeLessThan(0.2);
   });
 
+  it('ends a storm once a second passes with no chat, though nothing was judged since', () => {
+    const s = new ChatSampler(25, 0);
+    for (let t = 0; t <= 2000; t += 50) s.select(new Array(10).fill(0), t);
+    expect(s.ratioAt(2000)).toBeLessThan(0.5);
+    expect(s.ratio).toBeLessThan(0.5);
+    // The storm's last window closes with its own ratio; a second later, none is left.
+    expect(s.ratioAt(3100)).toBeLessThan(0.5);
+    expect(s.ratioAt(4100)).toBe(1);
+    expect(s.ratio).toBeLessThan(0.5);
+  });
+
   it('follows a budget change', () => {
     const s = new ChatSampler(25, 0);
     s.select(new Array(100).fill(0), 0);

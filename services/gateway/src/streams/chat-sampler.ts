@@ -69,6 +69,17 @@ export class ChatSampler {
   }
 
   /**
+   * The same at `now`: a second or more with no chat judged ends the storm it was counting (the
+   * ratio only moves when chat is judged, and a storm's last second would otherwise hold it).
+   */
+  ratioAt(now: number): number {
+    const age = now - this.#windowStart;
+    if (age < 1000) return this.#ratio;
+    if (age >= 2000 || this.#offered === 0) return 1;
+    return this.#delivered / this.#offered;
+  }
+
+  /**
    * Chooses which of `items` go out now. `now` is when the newest of them was sent and `from`
    * when the oldest was (the same for messages sent together); `random` is injectable for tests.
    */

@@ -72,7 +72,7 @@ export function prepareBatch(
     }
   }
   const full = left === undefined ? events : events.filter((e) => !left.has(e));
-  const ratio = d.sampler?.ratio ?? 1;
+  const ratio = d.sampler?.ratioAt(now) ?? 1;
   const head: BatchHead =
     ratio < 1
       ? { type: 'batch', stream: state.id, sampled: Math.round(ratio * 1000) / 1000 }

@@ -249,6 +249,30 @@ describe('Fanout pacing', () => {
     expect(await counted(metrics.leadingBatches)).toBe(1);
   });
 
+  it('after a storm, a lone message a second and more later goes out at once again', async () => {
+    const { join, arrive, tick, clock, state } = setup(10, 5);
+    const ws = join();
+    const at = (text: string): StreamEvent => ({
+      type: 'chat',
+      id: `id-${text}`,
+      ts: clock.t,
+      user: { id: 'u', name: 'u' },
+      text,
+    });
+    // 40 messages a second for two seconds, against a budget of 5 a second: sampled.
+    for (let t = 1000; t < 3000; t += 50) {
+      clock.t = t;
+      arrive(at(`a${t}`), at(`b${t}`));
+      tick(t);
+    }
+    await turns(4);
+    expect(state.delivery.sampler?.ratioAt(clock.t)).toBeLessThan(1);
+    clock.t = 5000;
+    arrive(at('later'));
+    await turn();
+    expect(ws.texts.at(-1)).toBe('later');
+  });
+
   it('once its writes are done, sends what waited no sooner than a tick after its last frame', async () => {
     const { join, arrive, tick, chat, clock } = setup(1);
     const sockets = Array.from({ length: 3 }, join);

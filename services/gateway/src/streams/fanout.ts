@@ -118,9 +118,10 @@ export class Fanout {
     this.#dirty.add(state);
     this.#o.onNews?.();
     const d = state.delivery;
-    // A stream whose chat is sampled keeps to the ticks (and the storm tick; see `#stormWait`).
-    if (d.queued > 0 || this.#leading.has(state) || (d.sampler?.ratio ?? 1) < 1) return;
-    if (this.#o.now() - d.lastFlushAt < this.#o.tickMs) return;
+    if (d.queued > 0 || this.#leading.has(state)) return;
+    // A stream whose chat is sampled keeps to the ticks (and the storm tick: `#stormWait`).
+    const now = this.#o.now();
+    if (now - d.lastFlushAt < this.#o.tickMs || (d.sampler?.ratioAt(now) ?? 1) < 1) return;
     // On this turn's check phase, so what else arrived in the same read goes in the same frame.
     this.#leading.add(state);
     if (!this.#leadingScheduled) {
@@ -145,8 +146,7 @@ export class Fanout {
     for (const state of this.#dirty) {
       const d = state.delivery;
       if (d.queued > 0) {
-        // Behind: no second batch queued behind the first. The news waits and is merged into
-        // the batch sent when the stream's writes are done (see `#writesDone`).
+        // Behind: the news waits, merged into the batch sent when the writes are done.
         if (state.pending.length > 0 || state.waiting) metrics.coalesced.inc();
         continue;
       }
@@ -219,7 +219,7 @@ export class Fanout {
     const d = state.delivery;
     return (
       d.sampler !== undefined &&
-      d.sampler.ratio < 1 &&
+      d.sampler.ratioAt(now) < 1 &&
       now - d.lastFlushAt < this.#o.stormTickMs &&
       !state.pending.some((e) => e.event.type !== 'chat' || isPriorityChat(e.event))
     );
