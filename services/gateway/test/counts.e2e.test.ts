@@ -46,6 +46,27 @@ describe('viewer counts end to end', () => {
     expect(new Set(totals).size).toBe(totals.length);
   });
 
+  it("does not write the aggregator's refresh of an unchanged count to viewers", async () => {
+    // The aggregator republishes a watched stream every 5 count intervals (here 100 ms each).
+    await using server = await startServer({ ROAR_COUNT_INTERVAL_MS: '100' });
+    const watcher = await server.viewer('r');
+    await server.viewer('r');
+    await totalBecomes(watcher, 'r', 2);
+    const { stats } = server.embedded.aggregator;
+    const from = stats.refreshes;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(stats.refreshes - from).toBeGreaterThanOrEqual(2);
+    // Every push differs from the one before (the peak settles after a hold window: a change).
+    const figures = watcher
+      .eventsOf('r', 'viewers')
+      .map((e: ViewersEvent) => JSON.stringify([e.total, e.uniques, e.peak, e.stale]));
+    expect(figures.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < figures.length; i++) expect(figures[i]).not.toBe(figures[i - 1]);
+    // A change still goes out.
+    await server.viewer('r');
+    await totalBecomes(watcher, 'r', 3);
+  });
+
   it('tells a joining viewer the current total and keeps streams apart', async () => {
     await using server = await startServer();
     const a = await server.viewer('one');

@@ -93,10 +93,10 @@ export function receiveBusEvent(
       o.metrics.badBusMessages.inc();
       return;
     }
-    if (!state.acceptTotals(event, o.now())) {
-      o.metrics.fencedTotals.inc();
-      return;
-    }
+    const taken = state.acceptTotals(event, o.now());
+    if (taken === 'fenced') o.metrics.fencedTotals.inc();
+    // An unchanged refresh says the count's owner is alive; viewers have these figures already.
+    if (taken !== 'new') return;
     state.queueViewers(encoded as EncodedEvent<ViewersEvent>);
   } else if (headers?.get(RELAY_KEPT_HEADER) !== undefined && o.onKept) {
     // Sampling at the source (the relay bus): not for this gateway's other viewers.

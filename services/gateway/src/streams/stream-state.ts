@@ -153,17 +153,28 @@ export class StreamState {
    * a deposed owner's late figures (an aggregator resumed after a pause) are never shown. Once
    * the figures are stale (their owner went silent) any epoch is taken again, so an epoch from a
    * clock that was ahead (a lease claimed blind while Redis was down) cannot mute a stream.
+   * `same`: taken, but the figures are the ones viewers have (the owner's refresh of an unchanged
+   * stream, which only says it is alive).
    */
-  acceptTotals(event: ViewersEvent, now: number): boolean {
+  acceptTotals(event: ViewersEvent, now: number): 'fenced' | 'same' | 'new' {
     const epoch = typeof event.epoch === 'number' ? event.epoch : 0;
-    if (epoch < this.#totalsEpoch && this.#totals?.stale !== true) return false;
+    const was = this.#totals;
+    if (epoch < this.#totalsEpoch && was?.stale !== true) return 'fenced';
     this.#totalsEpoch = epoch;
+    this.#totalsAt = now;
+    const same =
+      was !== undefined &&
+      was.stale !== true &&
+      was.total === event.total &&
+      was.text === event.text &&
+      was.uniques === event.uniques &&
+      was.peak === event.peak;
+    if (same) return 'same';
     const totals: ViewerCount = { total: event.total, text: event.text };
     if (event.uniques !== undefined) totals.uniques = event.uniques;
     if (event.peak !== undefined) totals.peak = event.peak;
     this.#totals = totals;
-    this.#totalsAt = now;
-    return true;
+    return 'new';
   }
 
   /**
