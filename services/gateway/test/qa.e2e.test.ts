@@ -92,8 +92,16 @@ describe('Q&A in embedded mode', () => {
     expect((await call('POST', path, { apiKey: API_KEY, body: { type: 'pick' } })).status).toBe(
       400,
     );
+    const storeCalls = async (op: string): Promise<number> => {
+      const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      const line = new RegExp(`^roar_qa_store_calls_total\\{[^}]*op="${op}"[^}]*\\} (\\d+)`, 'm');
+      return Number(line.exec(text)?.[1] ?? 0);
+    };
+    const boardReads = await storeCalls('board');
     const board = await call('GET', '/admin/v1/streams/s/qa', { token: modToken });
     expect(board).toMatchObject({ status: 200, body: { board: { open: true, picked: { id } } } });
+    // The admin API's store calls are counted like the WebSocket's.
+    expect(await storeCalls('board')).toBe(boardReads + 1);
     const audit = await call('GET', '/admin/v1/streams/s/audit', { apiKey: API_KEY });
     expect(JSON.stringify(audit.body)).toContain('qa_pick');
   });

@@ -166,7 +166,10 @@ export class Qa implements StreamFeature<QaRequestType> {
 
   /** The admin API's Q&A routes: the same action as `qa_mod` (see qa-routes.ts). */
   routes(route: AdminRoute): Route[] {
-    return qaRoutes(route, this.#o);
+    return qaRoutes(route, {
+      ...this.#o,
+      store: { qa: this.#qa, moderation: this.#o.store.moderation },
+    });
   }
 
   #counted(kind: string, work: Promise<FeatureReply>): Promise<FeatureReply> {
