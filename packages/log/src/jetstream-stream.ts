@@ -124,21 +124,23 @@ const UPDATABLE = [
  * JetStream (2.9) adds or removes the copies in place, the new ones catching up from the leader,
  * while the stream keeps taking messages. Rejects when the server refuses (e.g. more replicas than
  * JetStream servers up, or replicas above 1 on a server without a cluster) and the caller tries
- * again later; the stream, if it exists, is left as it was.
+ * again later; the stream, if it exists, is left as it was. Resolves with the stream's creation
+ * time: another one than before means JetStream came back without it, and it was made again.
  */
 export async function ensureStream(
   jsm: JetStreamManager,
   config: Partial<StreamConfig> & { name: string },
-): Promise<void> {
+): Promise<{ created: string }> {
   try {
     const info = await jsm.streams.info(config.name);
     const c = info.config;
     if (UPDATABLE.some((key) => config[key] !== undefined && c[key] !== config[key])) {
       await jsm.streams.update(config.name, { ...c, ...config });
     }
+    return { created: info.created };
   } catch (error) {
     if (!isStreamNotFound(error)) throw error;
-    await jsm.streams.add(config);
+    return { created: (await jsm.streams.add(config)).created };
   }
 }
 

@@ -27,6 +27,11 @@ export interface DeadLetterJournal {
   /** Stores `letter`, replacing one with its id. */
   put(letter: DeadLetter): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * Calls `restore` whenever the store is found to have come back empty (JetStream restarted
+   * without it), until a call resolves: the owner of the letters puts them all back.
+   */
+  onLost?(restore: () => Promise<void>): void;
 }
 
 /** The journal of embedded mode: what it holds lives as long as the process. */
@@ -75,6 +80,10 @@ export class DeadLetters {
     for (const letter of all.slice(0, over)) await journal.delete(letter.id);
     d.dropped = over;
     for (const letter of all.slice(over)) d.#letters.set(letter.id, letter);
+    // The store lost them (came back empty): this process still lists them, and puts them back.
+    journal.onLost?.(async () => {
+      for (const letter of [...d.#letters.values()]) await journal.put(letter);
+    });
     return d;
   }
 

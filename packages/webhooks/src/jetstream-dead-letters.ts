@@ -66,6 +66,12 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   /** Counts disconnects and reconnects: a check belongs to the connection it was made on. */
   #epoch = 0;
   #rechecking = false;
+  /** When the stream was created, as first found or made: another time later, it came back empty. */
+  #created: string | undefined;
+  #restore: (() => Promise<void>) | undefined;
+  /** The stream came back empty and what it held is not yet put back (see `onLost`). */
+  #lost = false;
+  #restoring = false;
 
   private constructor(o: JetStreamDeadLetterOptions, jsm: JetStreamManager) {
     this.#o = o;
@@ -95,6 +101,10 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   /** The stream was made sure of since the connection last (re)connected. */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  onLost(restore: () => Promise<void>): void {
+    this.#restore = restore;
   }
 
   async load(): Promise<DeadLetter[]> {
@@ -195,7 +205,7 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   async #check(): Promise<void> {
     const epoch = this.#epoch;
     try {
-      await ensureStream(this.#jsm, {
+      const found = await ensureStream(this.#jsm, {
         name: this.#stream,
         subjects: [`${this.#subject}.>`],
         retention: RetentionPolicy.Limits,
@@ -204,10 +214,34 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
         max_msgs_per_subject: 1,
         num_replicas: this.#o.replicas ?? 1,
       });
+      if (this.#created !== undefined && found.created !== this.#created) this.#lost = true;
+      this.#created = found.created;
       // Checked on a connection that dropped meanwhile: it says nothing of the server now.
       if (epoch === this.#epoch) this.#ready = true;
     } finally {
       this.#ensuring = undefined;
+    }
+    if (this.#lost && this.#ready) void this.#putBack();
+  }
+
+  /**
+   * JetStream came back without the stream: the owner puts its letters back (`onLost`), tried
+   * again every `retryMs` until that works or the connection ends.
+   */
+  async #putBack(): Promise<void> {
+    if (this.#restoring || !this.#restore) return;
+    this.#restoring = true;
+    try {
+      while (this.#lost && !this.#o.nc.isClosed()) {
+        try {
+          await this.#restore();
+          this.#lost = false;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, this.#o.retryMs ?? 1000).unref());
+        }
+      }
+    } finally {
+      this.#restoring = false;
     }
   }
 

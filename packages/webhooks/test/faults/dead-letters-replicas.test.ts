@@ -2,8 +2,8 @@ import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatsSuperCluster, waitFor, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
-import type { DeadLetter } from '../../src/dead-letters.js';
 import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
+import { letter } from '../letter.js';
 
 // ROAR_WEBHOOK_DEAD_REPLICAS on real processes: the dead-letter stream of a 3-node JetStream
 // cluster on loopback brought from one copy to three, then the SIGKILL of the node that leads it
@@ -88,22 +88,3 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
     }
   }, 120_000);
 });
-
-function letter(endpoint: string, first: number, last = first): DeadLetter {
-  return {
-    id: `${endpoint}-${first}-${last}`,
-    endpoint,
-    events: Array.from({ length: last - first + 1 }, (_, i) => ({
-      v: 1 as const,
-      seq: first + i,
-      type: 'chat.published' as const,
-      id: `m${first + i}`,
-      stream: 's',
-      ts: 1_700_000_000_000 + first + i,
-      data: { id: `m${first + i}`, user: { id: 'u', name: 'U' }, text: `t${first + i}` },
-    })),
-    attempts: 3,
-    lastError: 'HTTP 500',
-    failedAt: 1_700_000_000_000,
-  };
-}
