@@ -6,6 +6,8 @@ export type StreamSubjectKind = 'chat' | 'reactions' | 'viewers' | 'mod';
 
 /** What a per-stream subject kind may be: a stream feature's kind never needs more. */
 const STREAM_KIND = /^[a-z_]+$/;
+/** Per-stream subjects kept split (`parseStream`). */
+const PARSED_KEPT = 10_000;
 
 /**
  * Every NATS subject Roar uses, built from one prefix so tests and tenants never collide:
@@ -26,6 +28,7 @@ const STREAM_KIND = /^[a-z_]+$/;
  */
 export class Subjects {
   readonly prefix: string;
+  readonly #parsed = new Map<string, Readonly<{ stream: string; kind: string }>>();
 
   constructor(prefix = 'roar') {
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) {
@@ -84,7 +87,19 @@ export class Subjects {
    * Splits a per-stream subject into stream and kind (any `[a-z_]+` kind: which are in use is the
    * gateway's to know); undefined for other subjects.
    */
-  parseStream(subject: string): { stream: string; kind: string } | undefined {
+  parseStream(subject: string): Readonly<{ stream: string; kind: string }> | undefined {
+    // A stream's subjects come back message after message: each is split once.
+    const known = this.#parsed.get(subject);
+    if (known !== undefined) return known;
+    const parsed = this.#parse(subject);
+    if (parsed === undefined) return undefined;
+    // Bounded: a gateway holds a few thousand streams at most, of a few kinds each.
+    if (this.#parsed.size >= PARSED_KEPT) this.#parsed.clear();
+    this.#parsed.set(subject, parsed);
+    return parsed;
+  }
+
+  #parse(subject: string): Readonly<{ stream: string; kind: string }> | undefined {
     const head = `${this.prefix}.s.`;
     if (!subject.startsWith(head)) return undefined;
     const rest = subject.slice(head.length);

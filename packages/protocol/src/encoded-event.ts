@@ -56,13 +56,8 @@ export class EncodedEvent<E extends StreamEvent = StreamEvent> {
     // fixstr (ids are about 20 ASCII characters), or str8 should they ever grow past 31.
     const length = (head & 0xe0) === 0xa0 ? head & 0x1f : head === 0xd9 ? bytes[at++]! : -1;
     if (length <= 0 || at + length > bytes.length) return undefined;
-    let id = '';
-    for (let i = at; i < at + length; i++) {
-      const c = bytes[i]!;
-      if (c >= 0x80) return undefined;
-      id += String.fromCharCode(c);
-    }
-    return id;
+    for (let i = at; i < at + length; i++) if (bytes[i]! >= 0x80) return undefined;
+    return String.fromCharCode.apply(null, bytes.subarray(at, at + length) as unknown as number[]);
   }
 
   get event(): E {

@@ -1,8 +1,9 @@
 import type { EncodedEvent } from './encoded-event.js';
 import type { BatchMessage, ClientMessage, JoinedMessage, ServerMessage } from './messages.js';
 import { arrayHeader, concatBytes, pack } from './msgpack.js';
-import type { Codec, Frame, Incoming } from './codec.js';
+import { bytesOf, type Codec, type Frame, type Incoming } from './codec.js';
 import { msgpackClientCodec, unpackFrame } from './msgpack-client-codec.js';
+import { unpackFlatMap } from './msgpack-flat.js';
 import { parseClientMessage } from './validate.js';
 
 class MsgpackCodec implements Codec {
@@ -13,7 +14,9 @@ class MsgpackCodec implements Codec {
   readonly decodeServer = msgpackClientCodec.decodeServer;
 
   decodeClient(data: Incoming): ClientMessage {
-    return parseClientMessage(unpackFrame(data));
+    // Most requests (chat above all) are flat maps, read without msgpackr; the rest go to it.
+    const bytes = bytesOf(data);
+    return parseClientMessage(unpackFlatMap(bytes) ?? unpackFrame(bytes));
   }
 
   encodeServer(message: ServerMessage): Frame {

@@ -1,21 +1,24 @@
 import { Packr } from 'msgpackr';
+import { packFlat } from './msgpack-flat.js';
 
 /**
  * The one msgpack configuration used on every wire: plain maps (no msgpackr records, so any
- * msgpack library can read Roar frames) and minimal map headers. Not exported: the published
- * declarations then never name msgpackr's types (which need Node's).
+ * msgpack library can read Roar frames) and minimal map headers. The Packr is not exported: the
+ * published declarations then never name msgpackr's types (which need Node's); its options are,
+ * for the test that holds `msgpack-flat.ts` to msgpackr's bytes.
  */
-const packr = new Packr({
+export const MSGPACKR_OPTIONS = {
   useRecords: false,
   variableMapSize: true,
   mapsAsObjects: true,
   // msgpackr's default for undefined is an extension other readers do not know.
   encodeUndefinedAsNil: true,
-});
+} as const;
+const packr = new Packr(MSGPACKR_OPTIONS);
 
-/** Encodes a value to msgpack bytes. */
+/** Encodes a value to msgpack bytes (events and replies mostly without msgpackr: `packFlat`). */
 export function pack(value: unknown): Uint8Array {
-  return packr.pack(value);
+  return packFlat(value) ?? packr.pack(value);
 }
 
 /** Decodes one msgpack value; throws when the bytes are not exactly one value. */

@@ -34,4 +34,19 @@ describe('validateChatText', () => {
     expect(codeOf(() => validateChatText('bad \uDC00'))).toBe(ErrorCode.InvalidUtf8);
     expect(codeOf(() => validateChatText('bad \uFFFD'))).toBe(ErrorCode.InvalidUtf8);
   });
+
+  it('forbids exactly the controls and bidi overrides of the rule', () => {
+    const rule = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+    for (let c = 0; c < 0x10000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const text = `a${String.fromCharCode(c)}b`;
+      const code = rule.test(text) ? ErrorCode.ChatControlChars : undefined;
+      if (c === 0xfffd) continue;
+      expect(
+        codeOf(() => validateChatText(text)),
+        c.toString(16),
+      ).toBe(code);
+    }
+    expect(codeOf(() => validateChatText('ok 🔥\u{1F3CF} \u{E0001}'))).toBeUndefined();
+  });
 });

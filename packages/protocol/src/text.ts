@@ -1,10 +1,6 @@
 import { ErrorCode, RejectedError } from './errors.js';
 import { Limits } from './limits.js';
 
-// C0/C1 controls (newlines included: chat is one line) and the bidi overrides that can make a
-// message render as something other than what was typed.
-const FORBIDDEN = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
 /** Code points, not UTF-16 units: "at most 500 characters" must not penalise emoji. */
 export function codePointLength(text: string): number {
   let n = 0;
@@ -25,8 +21,10 @@ export function isCleanUnicode(text: string): boolean {
 }
 
 /**
- * Checks a chat message's text and returns it trimmed. Throws `RejectedError` with
- * `chat_empty`, `chat_too_long`, `chat_control_chars` or `invalid_utf8`.
+ * Checks a chat message's text and returns it trimmed. Throws `RejectedError` with `chat_empty`,
+ * `chat_too_long`, `chat_control_chars` or `invalid_utf8`. Forbidden are the C0/C1 controls
+ * (newlines included: chat is one line) and the bidi overrides that can make a message render as
+ * something other than what was typed: `[\p{Cc}\u202A-\u202E\u2066-\u2069]`.
  */
 export function validateChatText(text: string, maxChars: number = Limits.chatMaxChars): string {
   if (!isCleanUnicode(text)) {
@@ -34,13 +32,23 @@ export function validateChatText(text: string, maxChars: number = Limits.chatMax
   }
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new RejectedError(ErrorCode.ChatEmpty, 'chat text is empty');
-  if (codePointLength(trimmed) > maxChars) {
+  // Length and forbidden characters in one pass, no regex (no unit of a pair is forbidden).
+  let length = 0;
+  let forbidden = false;
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < trimmed.length) i++;
+    else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)) forbidden = true;
+    else if (c >= 0x2066 && c <= 0x2069) forbidden = true;
+    length++;
+  }
+  if (length > maxChars) {
     throw new RejectedError(
       ErrorCode.ChatTooLong,
       `chat text is longer than ${maxChars} characters`,
     );
   }
-  if (FORBIDDEN.test(trimmed)) {
+  if (forbidden) {
     throw new RejectedError(ErrorCode.ChatControlChars, 'chat text contains control characters');
   }
   return trimmed;

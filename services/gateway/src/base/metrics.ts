@@ -57,12 +57,17 @@ export class GatewayMetrics {
     name: 'roar_frames_in_total',
     help: 'Frames received from clients',
     registers: [this.registry],
+    collect: () => this.#foldFrames(),
   });
   readonly framesOut = new Counter({
     name: 'roar_frames_out_total',
     help: 'Frames written to clients (a batch published to n viewers counts n)',
     registers: [this.registry],
+    collect: () => this.#foldFrames(),
   });
+  // Counted per frame in plain numbers (`frameIn`, `replyOut`), folded in at each read.
+  #framesIn = 0;
+  #repliesOut = 0;
   readonly batches = new Counter({
     name: 'roar_batches_total',
     help: 'Batch frames encoded (once per stream per tick per codec set)',
@@ -258,6 +263,15 @@ export class GatewayMetrics {
   /** One more accepted chat message: `roar_chat_total{result="accepted"}` at the next read. */
   chatAccepted(): void {
     this.#accepted++;
+  }
+
+  /** One more frame read, one more reply written: counted at the next read. */
+  frameIn = (): number => this.#framesIn++;
+  replyOut = (): number => this.#repliesOut++;
+  #foldFrames(): void {
+    if (this.#framesIn > 0) this.framesIn.inc(this.#framesIn);
+    if (this.#repliesOut > 0) this.framesOut.inc(this.#repliesOut);
+    this.#framesIn = this.#repliesOut = 0;
   }
 
   #foldAccepted(): void {

@@ -45,7 +45,7 @@ export class FrameCheck {
     now: number,
   ): ClientMessage | undefined {
     const { replies } = this.#o;
-    this.#o.metrics.framesIn.inc();
+    this.#o.metrics.frameIn();
     s.frames ??= new TokenBucket(this.#o.frameRatePerS, this.#o.frameBurst, now);
     if (!s.frames.take(now)) {
       s.floodDrops++;

@@ -17,7 +17,7 @@ export class Replies {
   send(ws: Socket, message: ServerMessage): void {
     const codec = ws.getUserData().codec;
     ws.send(codec.encodeServer(message), codec.binary);
-    this.#metrics.framesOut.inc();
+    this.#metrics.replyOut();
   }
 
   /** An `error` reply: to the request `ref`, about `stream`, with the error's retry hint. */

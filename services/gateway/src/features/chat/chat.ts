@@ -37,6 +37,8 @@ export class Chat implements StreamFeature<'chat'> {
   readonly #o: ChatOptions;
   /** Degradation level 4: only privileged users may chat. */
   #readOnly = false;
+  /** Each held stream's chat subject, built once (a string built per message is hashed again). */
+  readonly #subjects = new Map<string, string>();
 
   constructor(options: ChatOptions) {
     this.#o = options;
@@ -50,6 +52,10 @@ export class Chat implements StreamFeature<'chat'> {
 
   sweep(now: number): void {
     this.limiter.sweep(now);
+  }
+
+  forget(stream: string): void {
+    this.#subjects.delete(stream);
   }
 
   receive(state: StreamState, encoded: EncodedEvent, headers: BusHeaders | undefined): boolean {
@@ -219,7 +225,10 @@ export class Chat implements StreamFeature<'chat'> {
       event.id,
       performance.timeOrigin + started,
     );
-    this.#o.bus.publish(this.#o.subjects.stream(req.stream, 'chat'), bytes, headers);
+    let subject = this.#subjects.get(req.stream);
+    if (subject === undefined)
+      this.#subjects.set(req.stream, (subject = this.#o.subjects.stream(req.stream, 'chat')));
+    this.#o.bus.publish(subject, bytes, headers);
     this.#o.history.add(req.stream, { id: event.id, bytes });
     this.#o.chatLog?.published(req.stream, event);
     // Kept with its decoded form: when these bytes come back from the bus they are not decoded.

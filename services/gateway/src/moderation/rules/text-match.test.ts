@@ -37,6 +37,23 @@ describe('text helpers', () => {
     expect(sameMessageKey('what a shot')).not.toBe(sameMessageKey('what a catch'));
   });
 
+  it('keys ASCII text as the Unicode rule does', () => {
+    const rule = (t: string): string =>
+      t
+        .toLowerCase()
+        .replace(/[\p{P}\p{Z}\s]+/gu, ' ')
+        .trim();
+    const ascii = Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)).join('');
+    const texts = ['', '  ', '!!', ' What a SHOT!! ', 'a\t\nb', '$5 + <3 ~ ^_^', ascii];
+    for (let i = 0; i < 300; i++) {
+      let t = '';
+      for (let j = (i * 7) % 40; j > 0; j--) t += ascii[(i * 31 + j * 17) % 0x80];
+      texts.push(t);
+    }
+    texts.push('x'.repeat(3000) + '!! X', 'héllo, WORLD!', '  ¡ok!  ');
+    for (const t of texts) expect(sameMessageKey(t), JSON.stringify(t)).toBe(rule(t));
+  });
+
   it('finds links', () => {
     for (const t of ['see https://x.y/z', 'www.example.org', 'go to spam.com now', 'bit.ly thing'])
       expect(hasLink(t), t).toBe(true);

@@ -202,10 +202,37 @@ export function words(text: string): string[] {
  * Cheaper than `words` (no normalisation): it runs on every message, terms only when there are any.
  */
 export function sameMessageKey(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[\p{P}\p{Z}\s]+/gu, ' ')
-    .trim();
+  return asciiKey(text) ?? text.toLowerCase().replace(SEPARATORS, ' ').trim();
+}
+
+const SEPARATORS = /[\p{P}\p{Z}\s]+/gu;
+/** 1 for the ASCII characters `SEPARATORS` takes (punctuation and spaces), 0 for the others. */
+const ASCII_SEPARATOR = Uint8Array.from({ length: 0x80 }, (_, c) =>
+  /^[\p{P}\p{Z}\s]$/u.test(String.fromCharCode(c)) ? 1 : 0,
+);
+const keyUnits = new Uint16Array(2048);
+
+/**
+ * `sameMessageKey` of an ASCII text in one pass over it, without the Unicode regex (every message
+ * is keyed, most are ASCII); undefined for any other text.
+ */
+function asciiKey(text: string): string | undefined {
+  if (text.length > keyUnits.length) return undefined;
+  let n = 0;
+  let gap = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    if (ASCII_SEPARATOR[c] === 1) {
+      // A run of separators is one space, none at either end (the regex, then `trim`).
+      gap = n > 0;
+      continue;
+    }
+    if (gap) keyUnits[n++] = 0x20;
+    gap = false;
+    keyUnits[n++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+  }
+  return String.fromCharCode.apply(null, keyUnits.subarray(0, n) as unknown as number[]);
 }
 
 // The look-behind starts a domain only where a run of its characters starts, so each run is
