@@ -15,8 +15,8 @@ export interface Pressure {
   /** Bytes waiting in all connections' send buffers. */
   bufferedBytes: number;
   /**
-   * Share of one core this process used over the last sample period, less fanout's writes: they
-   * merge a stream's news when behind, so they take whatever the rest leaves (see `fanoutMs`).
+   * Share of one core this process used while fanout had no writes queued: with a backlog its
+   * writes merge a stream's news and take whatever the rest leaves (see `fanoutMs`).
    */
   cpu: number;
   /** How far behind fanout's writes are: the longest a frame took to reach every socket, ms. */
