@@ -8,7 +8,8 @@ export interface JournalFixture {
   dispose(): Promise<void>;
 }
 
-const letter = (endpoint: string, first: number, last = first, text = 't'): DeadLetter => ({
+/** A dead letter of `endpoint` with the events `first`..`last` (by `seq`): `<endpoint>-<first>-<last>`. */
+export const letter = (endpoint: string, first: number, last = first, text = 't'): DeadLetter => ({
   id: `${endpoint}-${first}-${last}`,
   endpoint,
   events: Array.from({ length: last - first + 1 }, (_, i) => ({

@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatsSuperCluster, waitFor, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
-import { letter } from '../letter.js';
+import { letter } from '../../src/dead-letters-contract.js';
 
 // ROAR_WEBHOOK_DEAD_REPLICAS on real processes: the dead-letter stream of a 3-node JetStream
 // cluster on loopback brought from one copy to three, then the SIGKILL of the node that leads it

@@ -3,7 +3,7 @@ import { NatsServer, waitFor } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { DeadLetters } from '../../src/dead-letters.js';
 import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
-import { letter } from '../letter.js';
+import { letter } from '../../src/dead-letters-contract.js';
 
 // JetStream restarted empty (no store, or a wiped one) under a running webhook process: the
 // dead letters it lists were gone from the store, so the next process would have lost them.
