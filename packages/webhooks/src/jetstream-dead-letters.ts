@@ -34,6 +34,13 @@ interface Part {
 /** Tries at reading the letters, each bounded by this API timeout: see `load`. */
 const LOAD_ATTEMPTS = 6;
 const LOAD_TIMEOUT_MS = 1500;
+/**
+ * The API timeout of the stream's check (`#check`). While a cluster elects the stream's leader
+ * after losing it, a request is not answered at all and waits this long; the check is tried
+ * again `retryMs` after, so the journal is ready at most this plus `retryMs` after the election
+ * (with the client's default of 5 s, measured: 5.4, 10.7 or 15.9 s after the leader's kill).
+ */
+const CHECK_TIMEOUT_MS = 1500;
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -57,6 +64,8 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   /** The same with a shorter timeout, for `load`'s consumer. */
   readonly #readJs: JetStreamClient;
   readonly #jsm: JetStreamManager;
+  /** The same with a shorter timeout, for the stream's check. */
+  readonly #checkJsm: JetStreamManager;
   readonly #stream: string;
   readonly #subject: string;
   /** The stream was made sure of since the connection last (re)connected. */
@@ -73,11 +82,16 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   #lost = false;
   #restoring = false;
 
-  private constructor(o: JetStreamDeadLetterOptions, jsm: JetStreamManager) {
+  private constructor(
+    o: JetStreamDeadLetterOptions,
+    jsm: JetStreamManager,
+    checkJsm: JetStreamManager,
+  ) {
     this.#o = o;
     this.#js = jetstream(o.nc);
     this.#readJs = jetstream(o.nc, { timeout: LOAD_TIMEOUT_MS });
     this.#jsm = jsm;
+    this.#checkJsm = checkJsm;
     this.#stream = `${o.prefix.replaceAll('.', '_').toUpperCase()}_WEBHOOK_DEAD`;
     this.#subject = `${o.prefix}.webhook.dead`;
   }
@@ -88,8 +102,10 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
    */
   static async open(o: JetStreamDeadLetterOptions): Promise<JetStreamDeadLetterJournal> {
     const jsm = await jetstreamManager(o.nc, { checkAPI: false });
-    const j = new JetStreamDeadLetterJournal(o, jsm);
-    await j.#ensure();
+    const checkJsm = await jetstreamManager(o.nc, { checkAPI: false, timeout: CHECK_TIMEOUT_MS });
+    const j = new JetStreamDeadLetterJournal(o, jsm, checkJsm);
+    // The first check may create the stream, which a loaded cluster answers slowly: the default.
+    await j.#ensure(jsm);
     void j.#watch();
     return j;
   }
@@ -196,16 +212,16 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   }
 
   /** Makes sure of the stream unless that was done since the last (re)connect. */
-  async #ensure(): Promise<void> {
+  async #ensure(jsm = this.#checkJsm): Promise<void> {
     if (this.#ready) return;
-    this.#ensuring ??= this.#check();
+    this.#ensuring ??= this.#check(jsm);
     await this.#ensuring;
   }
 
-  async #check(): Promise<void> {
+  async #check(jsm: JetStreamManager): Promise<void> {
     const epoch = this.#epoch;
     try {
-      const found = await ensureStream(this.#jsm, {
+      const found = await ensureStream(jsm, {
         name: this.#stream,
         subjects: [`${this.#subject}.>`],
         retention: RetentionPolicy.Limits,
