@@ -177,6 +177,13 @@ export const MODES = {
       chat: { count: 40, rate: 4, graceMs: 1500, aloneCount: 20 },
     },
   },
+  // `--storm`: the chat storm of section 2 alone (every server, both Roar rows), without the
+  // fanout steps: about 3 minutes, for work on what a chat costs.
+  storm: {
+    deadlineMs: 8 * 60_000,
+    budgets: {},
+    servers: undefined,
+  },
   quick: {
     deadlineMs: 3 * 60_000,
     budgets: {
@@ -319,4 +326,12 @@ export const MODES = {
       chat: { count: 8, rate: 4, graceMs: 1000 },
     },
   },
+};
+MODES.storm.servers = {
+  ...MODES.full.servers,
+  viewers: MODES.full.servers.storm.largeViewers,
+  fanout: [],
+  // Roar's storms under perf where it works (lib/perf-split.mjs), JavaScript named for it.
+  storm: { ...MODES.full.servers.storm, perf: true },
+  nodeArgs: ['--perf-basic-prof'],
 };

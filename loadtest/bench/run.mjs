@@ -29,11 +29,12 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
+    storm: { type: 'boolean', default: false },
     out: { type: 'string' },
     only: { type: 'string' },
   },
 });
-const modeName = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
+const modeName = values.smoke ? 'smoke' : values.quick ? 'quick' : values.storm ? 'storm' : 'full';
 const mode = MODES[modeName];
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const outDir = values.out ?? `${ROOT}loadtest`;

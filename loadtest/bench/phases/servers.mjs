@@ -1,10 +1,13 @@
 // Sections 1–3, per server, with one set of connections: idle memory at the full count, a
 // warm-up, the chat storm with a small audience (while the server is calm), then the fanout
 // ladder at each audience size from the smallest up, opening viewers again in between.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { mintToken } from '../drivers/roar.mjs';
 import { nowMs } from '../drivers/common.mjs';
 import { addressesFor } from '../lib/addresses.mjs';
 import { INSPECT_ARGS } from '../lib/inspector.mjs';
+import { perfSplit, perfUsable, startPerf } from '../lib/perf-split.mjs';
 import { LoadPool, mergeOpen } from '../lib/pool.mjs';
 import { procUsage, sleep, waitUntil } from '../lib/proc.mjs';
 import { beyondRest, sampleDiff, threadSample, wakeUpCost } from '../lib/wakeups.mjs';
@@ -132,6 +135,8 @@ async function closeRun({ kind, srv, viewers, pub }, out) {
   // The server goes first, so the closing side (and TIME_WAIT) is the server's.
   await srv.proc.stop('SIGTERM', 5000);
   await Promise.all([viewers.stop(), pub.stop()]);
+  // What `--perf-basic-prof` (the storm mode) left: JavaScript's symbols for perf.
+  rmSync(`/tmp/perf-${srv.pid}.map`, { force: true });
 }
 
 /** The publishers: signed-in users for Roar (an HS256 token each), speaking through `ws`. */
@@ -436,6 +441,11 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
   const restCpuPerS = (procUsage(srv.pid).cpuS - r0) / ((nowMs() - rt0) / 1000);
   const m0 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
   await viewers.all('reset', { from: nowMs() });
+  // `--storm` (cfg.perf): Roar's storm under perf too, to split its CPU by what spent it.
+  const perfFile = `${tmpdir()}/roar-storm-${srv.pid}-${n}.perf`;
+  const perf =
+    kind === 'roar' && cfg.perf && perfUsable() ? startPerf(srv.pid, perfFile) : undefined;
+  if (perf) await sleep(500);
   const cpu0 = procUsage(srv.pid).cpuS;
   const s0 = threadSample(srv.pid);
   const t0 = nowMs();
@@ -453,6 +463,7 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
   const cpu1 = procUsage(srv.pid).cpuS;
   const s1 = threadSample(srv.pid);
   const t1 = nowMs();
+  await perf?.stop();
   const s = await viewers.stats();
   const m1 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
   const wallS = (t1 - t0) / 1000;
@@ -479,6 +490,13 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
     // Monotonic µs (what process.hrtime and V8's profiles read): the profile phase cuts these.
     windows: { rest: [rs0.at, rs0.at + rest.s * 1e6], storm: [s0.at, s1.at] },
   };
+  if (perf) {
+    try {
+      result.perf = perfSplit(perfFile, [s0.at, s1.at]);
+    } finally {
+      rmSync(perfFile, { force: true });
+    }
+  }
   if (m1) {
     result.roar = roarDelta(m0, m1);
     // Frames beyond the fanout: each viewer and chatter gets the stream's frames; what else was

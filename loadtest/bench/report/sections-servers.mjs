@@ -303,7 +303,32 @@ export function stormSection(r) {
     out.push(whereStormCpuWent(roar, uwsFrame, sio, roarRun.wakeUp, js), '');
   }
   if (large?.roar && uwsFrame) out.push(largeAudience(large, uwsFrame, sio), '');
+  for (const storm of [large, roar])
+    if (storm?.perf && storm.roar) out.push(perfSplitText(storm), '');
   return out;
+}
+
+/** Roar's storm CPU as perf sampled it (`--storm`, lib/perf-split.mjs): measured, not inferred. */
+function perfSplitText(storm) {
+  const c = storm.perf.cpuS;
+  const frames = Math.max(1, storm.roar.framesOut);
+  const chats = Math.max(1, storm.roar.chatAccepted);
+  const sampled = Object.values(c).reduce((a, b) => a + b, 0);
+  const us = (s, n) => fmt((s / n) * 1e6, 1);
+  return (
+    `Perf's split of the ${fmt(storm.viewers)}-viewer storm (${fmt(storm.perf.samples)} samples at ` +
+    `${fmt(storm.perf.hz)} Hz of every thread, ${fmt(sampled, 2)} CPU-s sampled against ${fmt(storm.serverCpuS, 2)} ` +
+    `counted; perf's sampling is itself charged to the gateway): in the kernel, socket writes ` +
+    `${fmt(c.socketWrites, 3)} s (${us(c.socketWrites, frames)} µs per frame written, the receiving side's ` +
+    `loopback work included), event-loop waits ${fmt(c.loopWaits, 3)} s (${us(c.loopWaits, chats)} µs per chat), ` +
+    `socket reads ${fmt(c.socketReads, 3)} s (${us(c.socketReads, chats)} µs per chat), the rest of the kernel ` +
+    `${fmt(c.otherKernel, 3)} s; on the main thread, JavaScript (with the V8 builtins and natives it calls) ` +
+    `started by socket callbacks — chat frames in, and the bus's hand-off after each — ` +
+    `${fmt(c.socketCallbacks, 3)} s (${us(c.socketCallbacks, chats)} µs per accepted chat), started by timers ` +
+    `(fanout ticks writing the batches, the slow-client sweep, monitors) ${fmt(c.timers, 3)} s, native code ` +
+    `without JavaScript above it (uWS's loop and its side of the writes, V8) ${fmt(c.mainNative, 3)} s; other ` +
+    `threads (V8's garbage collector and compiler) ${fmt(c.otherThreads, 3)} s.`
+  );
 }
 
 /**
