@@ -85,7 +85,12 @@ export const MODES = {
         restMs: 3000,
         largeViewers: 5000,
         wakeUps: { seconds: 4, restMs: 2000 },
+        // Roar's storms under perf where it works: its CPU split by what spent it
+        // (lib/perf-split.mjs); else the report estimates it from bare uWS's cost per frame.
+        perf: true,
       },
+      // Names JavaScript's frames for perf (a map file per process, written as code compiles).
+      nodeArgs: ['--perf-basic-prof'],
     },
     cluster: {
       gateways: 6,
@@ -331,7 +336,4 @@ MODES.storm.servers = {
   ...MODES.full.servers,
   viewers: MODES.full.servers.storm.largeViewers,
   fanout: [],
-  // Roar's storms under perf where it works (lib/perf-split.mjs), JavaScript named for it.
-  storm: { ...MODES.full.servers.storm, perf: true },
-  nodeArgs: ['--perf-basic-prof'],
 };

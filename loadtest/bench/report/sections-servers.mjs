@@ -298,36 +298,42 @@ export function stormSection(r) {
   }
   const uwsFrame = bareFrameCost(r);
   const sio = rows.find((s) => s.kind === 'socketio')?.storm;
-  if (roar?.roar && uwsFrame) {
+  // Measured by perf where it worked (lib/perf-split.mjs); else estimated from bare uWS's cost
+  // per frame in section 1.
+  if (roar?.roar && roar.perf) out.push(perfSplitText(roar, sio), '');
+  else if (roar?.roar && uwsFrame) {
     const js = r.phases?.profile?.stormJs;
     out.push(whereStormCpuWent(roar, uwsFrame, sio, roarRun.wakeUp, js), '');
   }
-  if (large?.roar && uwsFrame) out.push(largeAudience(large, uwsFrame, sio), '');
-  for (const storm of [large, roar])
-    if (storm?.perf && storm.roar) out.push(perfSplitText(storm), '');
+  if (large?.roar && large.perf) out.push(perfSplitText(large, sio), '');
+  else if (large?.roar && uwsFrame) out.push(largeAudience(large, uwsFrame, sio), '');
   return out;
 }
 
-/** Roar's storm CPU as perf sampled it (`--storm`, lib/perf-split.mjs): measured, not inferred. */
-function perfSplitText(storm) {
+/** Roar's storm CPU as perf sampled it: measured, not inferred. */
+function perfSplitText(storm, sio) {
   const c = storm.perf.cpuS;
   const frames = Math.max(1, storm.roar.framesOut);
   const chats = Math.max(1, storm.roar.chatAccepted);
   const sampled = Object.values(c).reduce((a, b) => a + b, 0);
   const us = (s, n) => fmt((s / n) * 1e6, 1);
+  const bound = storm.delivered / Math.max(1e-9, c.socketWrites);
   return (
-    `Perf's split of the ${fmt(storm.viewers)}-viewer storm (${fmt(storm.perf.samples)} samples at ` +
-    `${fmt(storm.perf.hz)} Hz of every thread, ${fmt(sampled, 2)} CPU-s sampled against ${fmt(storm.serverCpuS, 2)} ` +
-    `counted; perf's sampling is itself charged to the gateway): in the kernel, socket writes ` +
-    `${fmt(c.socketWrites, 3)} s (${us(c.socketWrites, frames)} µs per frame written, the receiving side's ` +
-    `loopback work included), event-loop waits ${fmt(c.loopWaits, 3)} s (${us(c.loopWaits, chats)} µs per chat), ` +
-    `socket reads ${fmt(c.socketReads, 3)} s (${us(c.socketReads, chats)} µs per chat), the rest of the kernel ` +
-    `${fmt(c.otherKernel, 3)} s; on the main thread, JavaScript (with the V8 builtins and natives it calls) ` +
-    `started by socket callbacks — chat frames in, and the bus's hand-off after each — ` +
-    `${fmt(c.socketCallbacks, 3)} s (${us(c.socketCallbacks, chats)} µs per accepted chat), started by timers ` +
-    `(fanout ticks writing the batches, the slow-client sweep, monitors) ${fmt(c.timers, 3)} s, native code ` +
-    `without JavaScript above it (uWS's loop and its side of the writes, V8) ${fmt(c.mainNative, 3)} s; other ` +
-    `threads (V8's garbage collector and compiler) ${fmt(c.otherThreads, 3)} s.`
+    `Where Roar's CPU went in the ${fmt(storm.viewers)}-viewer storm, by perf (${fmt(storm.perf.samples)} ` +
+    `samples at ${fmt(storm.perf.hz)} Hz of every thread, ${fmt(sampled, 2)} CPU-s sampled against ` +
+    `${fmt(storm.serverCpuS, 2)} counted; perf's sampling is itself charged to the gateway): in the kernel, ` +
+    `socket writes ${fmt(c.socketWrites, 3)} s (${us(c.socketWrites, frames)} µs for each of ${fmt(frames)} ` +
+    `frames, the receiving side's loopback work included), event-loop waits ${fmt(c.loopWaits, 3)} s ` +
+    `(${us(c.loopWaits, chats)} µs per chat), socket reads ${fmt(c.socketReads, 3)} s ` +
+    `(${us(c.socketReads, chats)} µs per chat), the rest of the kernel ${fmt(c.otherKernel, 3)} s; on the ` +
+    `main thread, JavaScript (with the V8 builtins and natives it calls) started by socket callbacks — chat ` +
+    `frames in, and the bus's hand-off after each — ${fmt(c.socketCallbacks, 3)} s ` +
+    `(${us(c.socketCallbacks, chats)} µs per accepted chat), by timers (the fanout ticks that write the ` +
+    `batches, the slow-client sweep, monitors) ${fmt(c.timers, 3)} s, by immediates ${fmt(c.immediates, 3)} s, ` +
+    `native code without JavaScript above it (uWS's loop and its side of the writes, V8) ` +
+    `${fmt(c.mainNative, 3)} s; other threads (V8's garbage collector and compiler) ` +
+    `${fmt(c.otherThreads, 3)} s. The socket writes alone bound Roar at ${fmt(bound)} messages per CPU-s` +
+    (sio ? ` (${fmt(bound / sio.messagesPerCpuS, 1)}× Socket.IO's measured figure).` : '.')
   );
 }
 
