@@ -67,6 +67,8 @@ function makeSink(state) {
     /** A frame carrying value `seq` of the widget key, read at `now`. */
     stateSeq(seq, now = nowMs()) {
       state.lastSeq = Math.max(state.lastSeq ?? 0, seq);
+      // The value it holds now: concurrent writes may reach the store out of their order.
+      state.heldSeq = seq;
       if (!stateOn) return;
       (state.stateFrames ??= []).push(seq, now);
     },
@@ -216,7 +218,7 @@ const commands = {
   },
   stateStatus({ seq }) {
     const open = conns.filter((c) => c.open && c.counted);
-    return { reached: open.filter((c) => (c.lastSeq ?? 0) >= seq).length, of: open.length };
+    return { reached: open.filter((c) => c.heldSeq === seq).length, of: open.length };
   },
   /**
    * Per connection: frames carrying the widget key, and the most in any one tick; per update

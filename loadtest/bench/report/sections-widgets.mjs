@@ -29,7 +29,7 @@ export function widgetsSection(r) {
       : []),
     `| a chat message sent meanwhile, to every viewer (p50 / p99 / max) | ${w.chatToEveryViewerMs.p50} / ${w.chatToEveryViewerMs.p99} / ${w.chatToEveryViewerMs.max} ms | (${w.chatToEveryViewerMs.messages} messages, in the same frames as the updates) |`,
     `| the same, per delivery (p50 / p99 / max) | ${chat.p50} / ${chat.p99} / ${chat.max} ms | |`,
-    `| viewers holding the last value | ${w.reachedFinal?.reached ?? '?'} of ${w.reachedFinal?.of ?? '?'} | all |`,
+    `| viewers holding the last value (the store's after the last answer${w.finalSeq === undefined ? '' : `: write ${w.finalSeq} of ${w.updates}`}) | ${w.reachedFinal?.reached ?? '?'} of ${w.reachedFinal?.of ?? '?'} | all |`,
     ...(g
       ? [
           `| the gateway: one frame from its batch taken to every socket written (p50 / p99 within 25 ms buckets) | ${g.frameWriteMs.p50} / ${g.frameWriteMs.p99} ms | |`,
@@ -60,7 +60,7 @@ export function widgetsSection(r) {
         ]
       : []),
     '',
-    `Target met: **${w.targetMet ? 'yes' : 'no'}** (no viewer got more frames than ticks passed, and the p99 of an ` +
+    `Target met: **${w.targetMet ? 'yes' : 'no'}** (every viewer ended on the value the store holds, no viewer got more frames than ticks passed, and the p99 of an ` +
       `update's time to every viewer within ${w.tickMs} ms plus the p99 of a chat message's sent meanwhile)` +
       (alone
         ? `; against a chat frame's fanout measured alone, the stricter reading: **${w.targetMetAlone ? 'yes' : 'no'}** ` +
