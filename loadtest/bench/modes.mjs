@@ -183,7 +183,7 @@ export const MODES = {
     },
   },
   // `--storm`: the chat storm of section 2 alone (every server, both Roar rows), without the
-  // fanout steps: about 3 minutes, for work on what a chat costs.
+  // fanout steps: about 2 minutes, for work on what a chat costs.
   storm: {
     deadlineMs: 8 * 60_000,
     budgets: {},

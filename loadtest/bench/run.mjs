@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Roar's benchmark, one command: `npm run bench` (full, < 10 min), `-- --quick` (~2 min smoke),
-// `-- --smoke` (the test's ~20 s slice). Loopback only; every child process is tracked and
-// killed on any exit. Writes loadtest/RESULTS.md and loadtest/results.svg (or --out <dir>).
+// Roar's benchmark, one command: `npm run bench` (full, about 14 min), `-- --quick` (~2 min
+// smoke), `-- --smoke` (the test's ~20 s slice), `-- --storm` (the chat storm alone, ~2 min).
+// Loopback only; every child process is tracked and killed on any exit. Writes
+// loadtest/RESULTS.md and loadtest/results.svg (or --out <dir>).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -3,7 +3,8 @@
 // thread's JavaScript by what started it (socket callbacks, timers or immediates), native code without
 // JavaScript above it, and the other threads (V8's GC and compiler). Needs perf with software
 // events allowed (`perf_event_paranoid` ≤ 2 for one's own processes); with `--perf-basic-prof`
-// on the server's Node the JavaScript frames have names. `--storm` uses it when it works.
+// on the server's Node the JavaScript frames have names. Roar's chat storms (section 2, in the
+// full run and `--storm`) run under it when it works.
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -135,7 +135,7 @@ async function closeRun({ kind, srv, viewers, pub }, out) {
   // The server goes first, so the closing side (and TIME_WAIT) is the server's.
   await srv.proc.stop('SIGTERM', 5000);
   await Promise.all([viewers.stop(), pub.stop()]);
-  // What `--perf-basic-prof` (the storm mode) left: JavaScript's symbols for perf.
+  // What `--perf-basic-prof` (cfg.nodeArgs) left: JavaScript's symbols for perf.
   rmSync(`/tmp/perf-${srv.pid}.map`, { force: true });
 }
 
@@ -441,7 +441,7 @@ export async function chatStorm({ kind, srv, viewers, pub, n, cfg }) {
   const restCpuPerS = (procUsage(srv.pid).cpuS - r0) / ((nowMs() - rt0) / 1000);
   const m0 = kind === 'roar' ? await fetchMetrics(srv.port) : undefined;
   await viewers.all('reset', { from: nowMs() });
-  // `--storm` (cfg.perf): Roar's storm under perf too, to split its CPU by what spent it.
+  // cfg.perf: Roar's storm under perf too, to split its CPU by what spent it.
   const perfFile = `${tmpdir()}/roar-storm-${srv.pid}-${n}.perf`;
   const perf =
     kind === 'roar' && cfg.perf && perfUsable() ? startPerf(srv.pid, perfFile) : undefined;

@@ -259,18 +259,18 @@ export async function runWidgets(cfg, ctx) {
     // and, stricter, plus a chat frame's fanout measured alone, before the writes.
     // Every viewer ends on the value the store holds, and none got more frames carrying the key
     // than ticks passed.
-    const perTick =
+    const settled =
       out.maxFramesPerViewer <= out.ticks + 1 && status.of > 0 && status.reached === status.of;
-    out.targetMet = perTick && out.reachEveryViewerMs.p99 <= TICK_MS + out.chatToEveryViewerMs.p99;
-    out.targetMetAlone = perTick && out.reachEveryViewerMs.p99 <= TICK_MS + alone.p99;
+    out.targetMet = settled && out.reachEveryViewerMs.p99 <= TICK_MS + out.chatToEveryViewerMs.p99;
+    out.targetMetAlone = settled && out.reachEveryViewerMs.p99 <= TICK_MS + alone.p99;
     // The same on the gateway's side, where the viewers' reading (load generators sharing the
     // gateway's two cores) is left out: an update to every socket written, against a tick plus a
     // frame's writing to every socket in the same run (each frame carries the chat sent
     // meanwhile: a chat frame's fanout under the same load); and, stricter, against a chat
     // frame's writing measured alone, before the writes, on a quieter machine.
     const updateP99 = out.gateway.updateToEverySocketMs.p99;
-    out.targetMetGateway = perTick && updateP99 <= TICK_MS + out.gateway.frameWriteMs.p99;
-    out.targetMetGatewayAlone = perTick && updateP99 <= TICK_MS + out.gateway.chatAloneWriteP99Ms;
+    out.targetMetGateway = settled && updateP99 <= TICK_MS + out.gateway.frameWriteMs.p99;
+    out.targetMetGatewayAlone = settled && updateP99 <= TICK_MS + out.gateway.chatAloneWriteP99Ms;
     ctx.log(`widgets: ${JSON.stringify(out)}`);
     return out;
   } finally {
