@@ -192,6 +192,16 @@ export class NatsSuperCluster {
   }
 
   /**
+   * Starts a killed server again with its own configuration and store, as a supervisor would
+   * restart it; resolves once it is ready for clients (not once it has caught up).
+   */
+  async restart(name: string): Promise<void> {
+    const server = this.#named(name);
+    if (server.running) throw new Error(`${name} is running`);
+    await this.#launch(server);
+  }
+
+  /**
    * Resolves once every running server reports the same JetStream meta leader (`/jsz`): the
    * cluster can create streams. Needs the `jetstream` option.
    */

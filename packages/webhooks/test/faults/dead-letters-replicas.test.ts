@@ -28,13 +28,26 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
       conns.push(nc);
       return nc;
     };
-    const open = async (servers: string, replicas?: number, nc?: NatsConnection) =>
-      JetStreamDeadLetterJournal.open({
-        nc: nc ?? (await connection(servers)),
-        prefix,
-        retryMs: 200,
-        ...(replicas === undefined ? {} : { replicas }),
-      });
+    // Right after the cluster's start, the meta leader may not yet know every peer well enough to
+    // place copies on them ('no suitable peers for placement', seen once in 18 runs): the open is
+    // tried again meanwhile, as a webhook process restarted by its supervisor would be.
+    const open = async (servers: string, replicas?: number, nc?: NatsConnection) => {
+      const on = nc ?? (await connection(servers));
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          return await JetStreamDeadLetterJournal.open({
+            nc: on,
+            prefix,
+            retryMs: 200,
+            ...(replicas === undefined ? {} : { replicas }),
+          });
+        } catch (error) {
+          if (!/no suitable peers/i.test(String(error)) || Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    };
     try {
       // A deployment from before the setting: one copy, one letter in it. Its process ends
       // before the next starts: left running, it would take the stream back to one copy when
@@ -62,9 +75,34 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
       const killed = Date.now();
       await waitFor(() => !journal.ready, { timeoutMs: 10_000, message: 'the journal unready' });
       // Ready again once it has reconnected and the other two have a leader, without a letter.
-      // Measured: 5.3-8.8 s after the kill with three busy loops on the two cores; the wait
-      // allows for a full CI run.
-      await waitFor(() => journal.ready, { timeoutMs: 60_000, message: 'the journal ready' });
+      // Measured: 5.3-8.8 s after the kill with three busy loops on the two cores. nats-server
+      // 2.9.10's two survivors sometimes elect no leader at all (seen in 1 of 30 kills right
+      // after a scale-up, still none 60 s on; and once in CI): the journal stays unready, as it
+      // must, until the killed node is back. The test then restarts that node, as a supervisor
+      // would, and says so.
+      const cluster = (): Promise<string> =>
+        info().then(
+          (i) => JSON.stringify(i.cluster),
+          (e: unknown) => `no stream info: ${String(e)}`,
+        );
+      const elected = await waitFor(() => journal.ready, { timeoutMs: 30_000 }).then(
+        () => true,
+        () => false,
+      );
+      const seen = elected ? '' : await cluster();
+      // (A leader seen now, the journal not ready: its check is due, or it is Roar's fault; the
+      // wait below tells which.)
+      if (!elected && !seen.includes('"leader"')) {
+        console.log(
+          `dead letters, leader killed: no leader among the other two after ${Date.now() - killed} ms (${seen}); ${leader} restarted`,
+        );
+        await nats.restart(leader);
+      }
+      await waitFor(() => journal.ready, { timeoutMs: 60_000, message: 'the journal ready' }).catch(
+        async (error: unknown) => {
+          throw new Error(`${String(error)}; the stream's cluster: ${await cluster()}`);
+        },
+      );
       const ready = Date.now();
       // The dispatcher retries a letter the journal refuses; so does this. A store sent before the
       // stream has a leader again is not answered and waits the client's 5 s timeout. (Runs that
@@ -98,5 +136,5 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
     } finally {
       await Promise.all(conns.map((c) => c.close()));
     }
-  }, 180_000);
+  }, 240_000);
 });
