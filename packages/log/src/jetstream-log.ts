@@ -18,7 +18,7 @@ import {
 } from '@nats-io/transport-node';
 import { AppendQueue } from './append-queue.js';
 import type { LogAppend, LogEvent } from './events.js';
-import { encode, ensureStream, READ_API_TIMEOUT_MS, readEvents } from './jetstream-stream.js';
+import { encode, ensureStream, readApis, readEvents, type ReadApis } from './jetstream-stream.js';
 import {
   DEFAULT_APPEND_QUEUE,
   DEFAULT_RETENTION,
@@ -75,8 +75,8 @@ export class JetStreamLog implements EventLog {
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
-  /** The same API with a shorter timeout, for reads' consumers (`addReadConsumer`). */
-  readonly #readJsm: JetStreamManager;
+  /** The same API with the timeouts of reads' tries (`readEvents`). */
+  readonly #readApis: ReadApis;
   readonly #subjects: LogSubjects;
   readonly #config: Partial<StreamConfig> & { name: string };
   readonly #queue: AppendQueue;
@@ -102,12 +102,12 @@ export class JetStreamLog implements EventLog {
   /** @internal Use `connectJetStreamLog`. */
   constructor(
     nc: NatsConnection,
-    jsm: { main: JetStreamManager; reads: JetStreamManager },
+    jsm: { main: JetStreamManager; reads: ReadApis },
     options: JetStreamLogOptions,
   ) {
     this.#nc = nc;
     this.#jsm = jsm.main;
-    this.#readJsm = jsm.reads;
+    this.#readApis = jsm.reads;
     this.#js = jetstream(nc);
     this.#subjects = new LogSubjects(options.prefix);
     const retention = { ...DEFAULT_RETENTION, ...options.retention };
@@ -156,7 +156,7 @@ export class JetStreamLog implements EventLog {
     const filter = filterSubject(this.#subjects, query.stream, query.type);
     try {
       const { name } = this.#config;
-      return await readEvents(this.#js, this.#readJsm, name, filter, query, this.#slackMs);
+      return await readEvents(this.#js, this.#readApis, name, filter, query, this.#slackMs);
     } catch (error) {
       throw new LogUnavailableError('reading the log failed', { cause: error });
     }
@@ -308,7 +308,7 @@ export async function connectJetStreamLog(options: JetStreamLogOptions): Promise
   // No API check: JetStream being down at start degrades the log, it does not stop the caller.
   const jsm = {
     main: await jetstreamManager(nc, { checkAPI: false }),
-    reads: await jetstreamManager(nc, { checkAPI: false, timeout: READ_API_TIMEOUT_MS }),
+    reads: await readApis(nc),
   };
   const log = new JetStreamLog(nc, jsm, options);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);

@@ -8,7 +8,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ensureStream } from '@roar/log';
+import { ensureStream, tryUntilAnswered, UNANSWERED_TRY_TIMEOUTS_MS } from '@roar/log';
 import type { DeadLetter, DeadLetterJournal } from './dead-letters.js';
 
 export interface JetStreamDeadLetterOptions {
@@ -32,8 +32,6 @@ interface Part {
 }
 
 /** Tries at reading the letters, each bounded by this API timeout: see `load`. */
-const LOAD_ATTEMPTS = 6;
-const LOAD_TIMEOUT_MS = 1500;
 /**
  * The API timeout of the stream's check (`#check`). While a cluster elects the stream's leader
  * after losing it, a request is not answered at all and waits this long; the check is tried
@@ -61,8 +59,8 @@ const DECODER = new TextDecoder();
 export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   readonly #o: JetStreamDeadLetterOptions;
   readonly #js: JetStreamClient;
-  /** The same with a shorter timeout, for `load`'s consumer. */
-  readonly #readJs: JetStreamClient;
+  /** The same with each timeout of `load`'s tries (`tryUntilAnswered`). */
+  readonly #readJs = new Map<number, JetStreamClient>();
   readonly #jsm: JetStreamManager;
   /** The same with a shorter timeout, for the stream's check. */
   readonly #checkJsm: JetStreamManager;
@@ -89,7 +87,8 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   ) {
     this.#o = o;
     this.#js = jetstream(o.nc);
-    this.#readJs = jetstream(o.nc, { timeout: LOAD_TIMEOUT_MS });
+    for (const timeout of UNANSWERED_TRY_TIMEOUTS_MS)
+      this.#readJs.set(timeout, jetstream(o.nc, { timeout }));
     this.#jsm = jsm;
     this.#checkJsm = checkJsm;
     this.#stream = `${o.prefix.replaceAll('.', '_').toUpperCase()}_WEBHOOK_DEAD`;
@@ -125,23 +124,16 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
 
   async load(): Promise<DeadLetter[]> {
     await this.#ensure();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#readAll();
-      } catch (error) {
-        // In a cluster, nats-server 2.9 places the read's one-copy consumer on any node of the
-        // stream, one that is down too, and that creation is never answered (see @roar/log's
-        // reads): another try is placed anew. Six of 1.5 s: one load in 700 fails, after 9 s.
-        const unanswered = error instanceof Error && error.name === 'TimeoutError';
-        if (!unanswered || attempt >= LOAD_ATTEMPTS) throw error;
-      }
-    }
+    // In a cluster, nats-server 2.9 places the read's one-copy consumer on any node of the
+    // stream, one that is down too, and that creation is never answered (see @roar/log's reads):
+    // another try is placed anew, with a short timeout first.
+    return tryUntilAnswered((timeoutMs) => this.#readAll(this.#readJs.get(timeoutMs)!));
   }
 
-  async #readAll(): Promise<DeadLetter[]> {
+  async #readAll(js: JetStreamClient): Promise<DeadLetter[]> {
     const info = await this.#jsm.streams.info(this.#stream);
     if (info.state.messages === 0) return [];
-    const consumer = await this.#readJs.consumers.get(this.#stream);
+    const consumer = await js.consumers.get(this.#stream);
     // Letters in the order of their first part; one missing a part (a crash between parts) was
     // never acknowledged, so its batch is delivered again: it is skipped.
     const parts = new Map<string, Part[]>();
