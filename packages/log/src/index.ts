@@ -5,4 +5,12 @@ export { MemoryLog, type MemoryLogOptions } from './memory-log.js';
 export { connectJetStreamLog, JetStreamLog, type JetStreamLogOptions } from './jetstream-log.js';
 export { registerLogMetrics } from './metrics.js';
 export { openEventLog, type OpenLogSettings } from './open.js';
-export { ensureStream, tryUntilAnswered, UNANSWERED_TRY_TIMEOUTS_MS } from './jetstream-stream.js';
+export {
+  addReadConsumer,
+  dropReadConsumer,
+  ensureStream,
+  readApis,
+  tryUntilAnswered,
+  UNANSWERED_TRY_TIMEOUTS_MS,
+  type ReadApis,
+} from './jetstream-stream.js';

@@ -10,6 +10,7 @@ export {
   type GatewayTraffic,
   type NatsRegionSpec,
   type NatsSuperClusterOptions,
+  type StreamCopy,
   waitForStreamReplicas,
   type StreamReplicaInfo,
 } from './nats-super-cluster.js';

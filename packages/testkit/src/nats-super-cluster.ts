@@ -26,6 +26,13 @@ export interface NatsSuperClusterOptions {
   jetstream?: boolean;
 }
 
+/** One server's copy of a JetStream stream, as its `/jsz` reports it. */
+export interface StreamCopy {
+  messages: number;
+  first_seq: number;
+  last_seq: number;
+}
+
 /** One gateway connection's traffic, as `/gatewayz` reports it. */
 export interface GatewayTraffic {
   msgs: number;
@@ -199,6 +206,35 @@ export class NatsSuperCluster {
     const server = this.#named(name);
     if (server.running) throw new Error(`${name} is running`);
     await this.#launch(server);
+  }
+
+  /**
+   * Each running server's own copy of `stream` (`/jsz`): its message count and sequence range, as
+   * that node stores them, whatever its stream leader says. A server without a copy is left out.
+   */
+  async streamCopies(stream: string): Promise<Record<string, StreamCopy>> {
+    const copies: Record<string, StreamCopy> = {};
+    for (const server of this.#servers.filter((s) => s.running)) {
+      const response = await fetch(
+        `http://127.0.0.1:${server.monitorPort}/jsz?accounts=true&streams=true`,
+      ).catch(() => undefined);
+      if (!response?.ok) continue;
+      const body = (await response.json()) as {
+        account_details?: {
+          stream_detail?: {
+            name: string;
+            state: StreamCopy;
+          }[];
+        }[];
+      };
+      for (const account of body.account_details ?? [])
+        for (const detail of account.stream_detail ?? [])
+          if (detail.name === stream) {
+            const { messages, first_seq, last_seq } = detail.state;
+            copies[server.name] = { messages, first_seq, last_seq };
+          }
+    }
+    return copies;
   }
 
   /**

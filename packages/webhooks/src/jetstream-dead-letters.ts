@@ -1,4 +1,6 @@
 import {
+  AckPolicy,
+  DeliverPolicy,
   DiscardPolicy,
   jetstream,
   jetstreamManager,
@@ -7,8 +9,14 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { ensureStream, tryUntilAnswered, UNANSWERED_TRY_TIMEOUTS_MS } from '@roar/log';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  addReadConsumer,
+  dropReadConsumer,
+  ensureStream,
+  readApis,
+  type ReadApis,
+} from '@roar/log';
 import type { DeadLetter, DeadLetterJournal } from './dead-letters.js';
 
 export interface JetStreamDeadLetterOptions {
@@ -59,8 +67,8 @@ const DECODER = new TextDecoder();
 export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   readonly #o: JetStreamDeadLetterOptions;
   readonly #js: JetStreamClient;
-  /** The same with each timeout of `load`'s tries (`tryUntilAnswered`). */
-  readonly #readJs = new Map<number, JetStreamClient>();
+  /** The API with the timeouts of `load`'s tries (`addReadConsumer`). */
+  readonly #readApis: ReadApis;
   readonly #jsm: JetStreamManager;
   /** The same with a shorter timeout, for the stream's check. */
   readonly #checkJsm: JetStreamManager;
@@ -84,11 +92,11 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
     o: JetStreamDeadLetterOptions,
     jsm: JetStreamManager,
     checkJsm: JetStreamManager,
+    reads: ReadApis,
   ) {
     this.#o = o;
     this.#js = jetstream(o.nc);
-    for (const timeout of UNANSWERED_TRY_TIMEOUTS_MS)
-      this.#readJs.set(timeout, jetstream(o.nc, { timeout }));
+    this.#readApis = reads;
     this.#jsm = jsm;
     this.#checkJsm = checkJsm;
     this.#stream = `${o.prefix.replaceAll('.', '_').toUpperCase()}_WEBHOOK_DEAD`;
@@ -102,7 +110,7 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   static async open(o: JetStreamDeadLetterOptions): Promise<JetStreamDeadLetterJournal> {
     const jsm = await jetstreamManager(o.nc, { checkAPI: false });
     const checkJsm = await jetstreamManager(o.nc, { checkAPI: false, timeout: CHECK_TIMEOUT_MS });
-    const j = new JetStreamDeadLetterJournal(o, jsm, checkJsm);
+    const j = new JetStreamDeadLetterJournal(o, jsm, checkJsm, await readApis(o.nc));
     // The first check may create the stream, which a loaded cluster answers slowly: the default.
     await j.#ensure(jsm);
     void j.#watch();
@@ -124,38 +132,45 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
 
   async load(): Promise<DeadLetter[]> {
     await this.#ensure();
-    // In a cluster, nats-server 2.9 places the read's one-copy consumer on any node of the
-    // stream, one that is down too, and that creation is never answered (see @roar/log's reads):
-    // another try is placed anew, with a short timeout first.
-    return tryUntilAnswered((timeoutMs) => this.#readAll(this.#readJs.get(timeoutMs)!));
+    return this.#readAll();
   }
 
-  async #readAll(js: JetStreamClient): Promise<DeadLetter[]> {
+  async #readAll(): Promise<DeadLetter[]> {
     const info = await this.#jsm.streams.info(this.#stream);
     if (info.state.messages === 0) return [];
-    const consumer = await js.consumers.get(this.#stream);
+    // A one-copy consumer on an up-to-date copy (see @roar/log's reads: nats-server 2.9 may place
+    // it on a dead node, never answered, or on a copy that is behind, which reads too little).
+    const created = await addReadConsumer(this.#readApis, this.#stream, {
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+      inactive_threshold: nanos(10_000),
+      mem_storage: true,
+      num_replicas: 1,
+    });
+    const consumer = this.#js.consumers.getConsumerFromInfo(created);
     // Letters in the order of their first part; one missing a part (a crash between parts) was
     // never acknowledged, so its batch is delivered again: it is skipped.
     const parts = new Map<string, Part[]>();
     let pending = info.state.messages;
-    while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: 256, expires: 5000 });
-      let got = 0;
-      for await (const m of batch) {
-        got++;
-        pending = m.info.pending;
-        const part = JSON.parse(DECODER.decode(m.data)) as Part;
-        const list = parts.get(part.letter.id) ?? [];
-        list[part.part] = part;
-        parts.set(part.letter.id, list);
-        if (pending === 0) break;
+    try {
+      while (pending > 0) {
+        const batch = await consumer.fetch({ max_messages: 256, expires: 5000 });
+        let got = 0;
+        for await (const m of batch) {
+          got++;
+          pending = m.info.pending;
+          const part = JSON.parse(DECODER.decode(m.data)) as Part;
+          const list = parts.get(part.letter.id) ?? [];
+          list[part.part] = part;
+          parts.set(part.letter.id, list);
+          if (pending === 0) break;
+        }
+        if (got === 0) break;
       }
-      if (got === 0) break;
+    } finally {
+      // It would expire once idle (`inactive_threshold`); deleting it now only saves the wait.
+      dropReadConsumer(this.#readApis, this.#stream, created.name);
     }
-    // An ordered consumer goes away by itself once idle; deleting it now only saves the wait.
-    await Promise.resolve()
-      .then(() => consumer.delete())
-      .catch(() => false);
     // Nothing came while letters were left: a part of the list is no list.
     if (pending > 0)
       throw new Error(`dead letters: ${pending} parts not read from ${this.#stream}`);

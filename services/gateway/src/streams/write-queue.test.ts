@@ -14,10 +14,13 @@ describe('WriteQueue', () => {
   it('times the CPU used while nothing is queued, and only then', () => {
     const queue = new WriteQueue(10);
     queue.takeIdle();
+    const started = performance.now();
     burnCpu(30);
+    const wall = performance.now() - started;
     const idle = queue.takeIdle();
     expect(idle.cpuUs).toBeGreaterThanOrEqual(30_000);
-    expect(idle.ms).toBeGreaterThanOrEqual(29);
+    // The process's CPU counts every thread (GC helpers too): 30 ms of it can take less wall time.
+    expect(idle.ms).toBeGreaterThanOrEqual(wall);
     // Queued writes: what runs meanwhile is not counted, until the last write has run.
     const s = stream('s', 0);
     queue.push(s, () => 10);
