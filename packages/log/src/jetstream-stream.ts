@@ -116,11 +116,12 @@ export async function readEvents(
 }
 
 /**
- * Tries at placing a read's consumer on its stream's leader (`addReadConsumer`). The server places
- * it on any copy, so with 3 copies a read fails once in 190,000 (30 placements missing the
- * leader), with 5 once in 800; a placement costs a creation and a deletion, about 5 ms each.
+ * Tries at placing a read's consumer on its stream's leader (`addReadConsumer`), per copy of the
+ * stream. The server places it on any copy, so a read fails once in 190,000 with 3 copies (30
+ * placements missing the leader) and once in 70,000 with 5 (50); a placement costs a creation and
+ * a deletion, about 5 ms each.
  */
-const READ_PLACEMENTS = 30;
+const READ_PLACEMENTS_PER_COPY = 10;
 
 /**
  * Creates a read's one-copy consumer on the node that leads `stream`, for `readEvents` and the
@@ -153,7 +154,7 @@ export async function addReadConsumer(
     const leader = copies.cluster?.leader;
     if (node === leader) return info;
     dropReadConsumer(apis, stream, info.name);
-    if (placement >= READ_PLACEMENTS)
+    if (placement >= READ_PLACEMENTS_PER_COPY * Math.max(1, copies.config.num_replicas))
       throw new Error(`${stream}: ${placement} read consumers in a row placed off its leader`);
     // No leader named: the answer came from a copy that knows none (one catching up after a
     // restart answers so, while the others have a leader); a moment later, one is known.

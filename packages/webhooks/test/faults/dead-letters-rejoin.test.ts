@@ -7,8 +7,8 @@ import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js'
 
 // The node leading the dead letters' three-copy stream is SIGKILLed and restarted 3 s later, in
 // the middle of the other two's election, as a supervisor would restart it. nats-server 2.9.10's
-// copy on that node then lacks the messages stored before (in each of the 6 runs checked: it
-// held messages 3-4 of 4), although the leader reports it current, and a load whose one-copy
+// copy on that node then lacks messages stored before (in each of the 12 runs checked: it held
+// messages 3-4 of 4 in 11), although the leader reports it current, and a load whose one-copy
 // consumer the server placed there listed 2 of 4 letters. Every load must list every letter,
 // whole, wherever the server places its consumer (@roar/log's addReadConsumer keeps it on the
 // leader).
