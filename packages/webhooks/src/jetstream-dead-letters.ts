@@ -39,7 +39,6 @@ interface Part {
   letter: DeadLetter;
 }
 
-/** Tries at reading the letters, each bounded by this API timeout: see `load`. */
 /**
  * The API timeout of the stream's check (`#check`). While a cluster elects the stream's leader
  * after losing it, a request is not answered at all and waits this long; the check is tried
@@ -138,8 +137,8 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
   async #readAll(): Promise<DeadLetter[]> {
     const info = await this.#jsm.streams.info(this.#stream);
     if (info.state.messages === 0) return [];
-    // A one-copy consumer on an up-to-date copy (see @roar/log's reads: nats-server 2.9 may place
-    // it on a dead node, never answered, or on a copy that is behind, which reads too little).
+    // A one-copy consumer on the stream's leader (see @roar/log's reads: nats-server 2.9 may place
+    // it on a dead node, never answered, or on a short copy, which reads too little).
     const created = await addReadConsumer(this.#readApis, this.#stream, {
       ack_policy: AckPolicy.None,
       deliver_policy: DeliverPolicy.All,
@@ -207,7 +206,7 @@ export class JetStreamDeadLetterJournal implements DeadLetterJournal {
     await this.#ensure();
     for (const [i, events] of chunks.entries()) {
       const part: Part = { part: i, parts: chunks.length, letter: { ...letter, events } };
-      await this.#js.publish(`${this.#part(letter.id, i)}`, ENCODER.encode(JSON.stringify(part)));
+      await this.#js.publish(this.#part(letter.id, i), ENCODER.encode(JSON.stringify(part)));
     }
     await this.#deleteParts(letter.id, chunks.length);
   }
