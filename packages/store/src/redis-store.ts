@@ -193,7 +193,12 @@ export class RedisStore implements Store, StoreConnection {
 
   /** True while commands can reach Redis; for health checks. */
   get connected(): boolean {
-    return !this.#closed && this.#redis.status === 'ready';
+    if (this.#closed || this.#redis.status !== 'ready') return false;
+    // Once the server has hung up, ioredis refuses commands (the socket is no longer writable)
+    // but says `ready` until its socket's close event, a later turn of the loop, later still on
+    // a busy machine (seen in CI: every call refused, `ready` still).
+    if (this.#redis instanceof Cluster) return true;
+    return this.#redis.stream.writable;
   }
 
   /**
