@@ -156,8 +156,9 @@ export async function addReadConsumer(
     dropReadConsumer(apis, stream, info.name);
     if (placement >= READ_PLACEMENTS_PER_COPY * Math.max(1, copies.config.num_replicas))
       throw new Error(`${stream}: ${placement} read consumers in a row placed off its leader`);
-    // No leader named: the answer came from a copy that knows none (one catching up after a
-    // restart answers so, while the others have a leader); a moment later, one is known.
+    // No leader named: the answer came from a copy that knows none (a member of a leaderless
+    // group may answer stream info; one catching up after a restart might, while the others have
+    // a leader: not seen directly); a moment later, one is known.
     if (leader === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
