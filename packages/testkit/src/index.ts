@@ -11,6 +11,7 @@ export {
   type NatsRegionSpec,
   type NatsSuperClusterOptions,
   type StreamCopy,
+  untilPlaced,
   waitForStreamReplicas,
   type StreamReplicaInfo,
 } from './nats-super-cluster.js';

@@ -363,6 +363,23 @@ export class NatsSuperCluster {
 }
 
 /** What `waitForStreamReplicas` reads of a JetStream stream's info (`jsm.streams.info`). */
+/**
+ * `create` (a stream's creation, or an open that creates one), again while JetStream refuses
+ * with 'no suitable peers for placement': right after a cluster's start its meta leader may not
+ * yet place several copies (seen in 1 of 18 runs), as a restarted process would try again.
+ */
+export async function untilPlaced<T>(create: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await create();
+    } catch (error) {
+      if (!/no suitable peers/i.test(String(error)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 export interface StreamReplicaInfo {
   config: { num_replicas: number };
   cluster?: { leader?: string; replicas?: { current: boolean }[] };

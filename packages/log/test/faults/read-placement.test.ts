@@ -6,7 +6,7 @@ import {
   type ConsumerConfig,
 } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
-import { NatsSuperCluster, waitForStreamReplicas } from '@roar/testkit';
+import { NatsSuperCluster, untilPlaced, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { addReadConsumer, readApis } from '../../src/jetstream-stream.js';
 
@@ -41,17 +41,9 @@ describe('read consumers on a stream with a short copy', () => {
       const jsm = await jetstreamManager(nc);
       const js = jetstream(nc);
       const stream = `RP${Date.now().toString(36).toUpperCase()}`;
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        try {
-          await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], num_replicas: 3 });
-          break;
-        } catch (error) {
-          // Right after the cluster's start the meta leader may not place three copies yet.
-          if (!/no suitable peers/i.test(String(error)) || Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
+      await untilPlaced(() =>
+        jsm.streams.add({ name: stream, subjects: [`${stream}.>`], num_replicas: 3 }),
+      );
       const put = async (key: string): Promise<void> => {
         await jsm.streams.purge(stream, { filter: `${stream}.${key}` });
         await js.publish(`${stream}.${key}`, key, { timeout: 2000 });

@@ -1,6 +1,6 @@
 import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NatsSuperCluster, waitFor, waitForStreamReplicas } from '@roar/testkit';
+import { NatsSuperCluster, untilPlaced, waitFor, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { letter } from '../../src/dead-letters-contract.js';
 import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
@@ -30,17 +30,9 @@ describe('dead letters after their stream’s leader is killed and restarted mid
         maxReconnectAttempts: -1,
       });
       conns.push(nc);
-      // Right after the cluster's start the meta leader may not place three copies yet ('no
-      // suitable peers for placement'): tried again, as a restarted process would be.
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        try {
-          return await JetStreamDeadLetterJournal.open({ nc, prefix, retryMs: 200, replicas: 3 });
-        } catch (error) {
-          if (!/no suitable peers/i.test(String(error)) || Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
+      return untilPlaced(() =>
+        JetStreamDeadLetterJournal.open({ nc, prefix, retryMs: 200, replicas: 3 }),
+      );
     };
     try {
       const first = await open(nats.url('a'));

@@ -1,6 +1,6 @@
 import { jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NatsSuperCluster, waitFor, waitForStreamReplicas } from '@roar/testkit';
+import { NatsSuperCluster, untilPlaced, waitFor, waitForStreamReplicas } from '@roar/testkit';
 import { describe, expect, it } from 'vitest';
 import { JetStreamDeadLetterJournal } from '../../src/jetstream-dead-letters.js';
 import { letter } from '../../src/dead-letters-contract.js';
@@ -33,20 +33,14 @@ describe('dead letters with 3 replicas on a 3-node JetStream cluster', () => {
     // tried again meanwhile, as a webhook process restarted by its supervisor would be.
     const open = async (servers: string, replicas?: number, nc?: NatsConnection) => {
       const on = nc ?? (await connection(servers));
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        try {
-          return await JetStreamDeadLetterJournal.open({
-            nc: on,
-            prefix,
-            retryMs: 200,
-            ...(replicas === undefined ? {} : { replicas }),
-          });
-        } catch (error) {
-          if (!/no suitable peers/i.test(String(error)) || Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
+      return untilPlaced(() =>
+        JetStreamDeadLetterJournal.open({
+          nc: on,
+          prefix,
+          retryMs: 200,
+          ...(replicas === undefined ? {} : { replicas }),
+        }),
+      );
     };
     try {
       // A deployment from before the setting: one copy, one letter in it. Its process ends
