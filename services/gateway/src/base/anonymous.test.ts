@@ -35,6 +35,25 @@ describe('AnonymousIds', () => {
     expect(ids.identify('10.0.0.1', 'device-cccccccc', HOUR + 20).key).not.toBe(third);
   });
 
+  it('keeps an identity counted for a window from when it was last seen, not first', () => {
+    const ids = new AnonymousIds({ secret: SECRET, perAddress: 2 });
+    const MIN = 60_000;
+    const a = ids.identify('10.0.0.1', 'device-aaaaaaaa', 0).key;
+    const b = ids.identify('10.0.0.1', 'device-bbbbbbbb', 30 * MIN).key;
+    expect(ids.identify('10.0.0.1', 'device-aaaaaaaa', 50 * MIN).key).toBe(a);
+    // 61 minutes: a (seen at 50) and b (at 30) still hold both slots, though a came first.
+    const over = ids.identify('10.0.0.1', 'device-cccccccc', 61 * MIN).key;
+    expect([a, b]).not.toContain(over);
+    expect(ids.identify('10.0.0.1', undefined, 61 * MIN).key).toBe(over);
+    expect(ids.size.entries).toBe(2);
+    // 91 minutes: b has gone, a has not; c takes b's slot.
+    const c = ids.identify('10.0.0.1', 'device-cccccccc', 91 * MIN).key;
+    expect(c).not.toBe(over);
+    expect(ids.identify('10.0.0.1', 'device-aaaaaaaa', 91 * MIN).key).toBe(a);
+    expect(ids.identify('10.0.0.1', 'device-dddddddd', 91 * MIN).key).toBe(over);
+    expect(ids.size.entries).toBe(2);
+  });
+
   it('remembers a bounded number of identities, forgetting the least recently seen addresses', () => {
     const ids = new AnonymousIds({ secret: SECRET, perAddress: 4, maxEntries: 100 });
     for (let i = 0; i < 1000; i++) ids.identify(`10.1.${i >> 8}.${i & 255}`, `device-${i}-abcd`, i);

@@ -32,8 +32,8 @@ export class AnonymousIds {
   readonly #secret: KeyObject;
   readonly #perAddress: number;
   readonly #maxEntries: number;
-  /** Per address: the keys it was given, with when each was last seen (Map order: by address use). */
-  readonly #addresses = new Map<string, Map<string, number>>();
+  /** Per address, in order of use (the Map's first entry is the least recently seen address). */
+  readonly #addresses = new Map<string, Address>();
   #entries = 0;
 
   constructor(options: AnonymousIdsOptions) {
@@ -61,30 +61,37 @@ export class AnonymousIds {
     return { addresses: this.#addresses.size, entries: this.#entries };
   }
 
+  /**
+   * Counts `key` for the address: O(1) apart from the identities it lets go, whatever the cap.
+   * A connection storm from one address pays for neither a scan of its identities nor an HMAC
+   * per connection past the cap.
+   */
   #admit(ip: string, key: string, now: number): string {
-    let keys = this.#addresses.get(ip);
-    if (keys) this.#addresses.delete(ip);
-    else keys = new Map();
-    // Re-inserted: the Map's first entry is the least recently seen address.
-    this.#addresses.set(ip, keys);
+    let address = this.#addresses.get(ip);
+    if (address) this.#addresses.delete(ip);
+    else address = { keys: new Map(), shared: undefined };
+    this.#addresses.set(ip, address);
+    const { keys } = address;
+    // Keys are kept in the order they were last seen: the expired ones are at the front.
     for (const [k, at] of keys) {
-      if (now - at <= WINDOW_MS) continue;
+      if (now - at <= WINDOW_MS) break;
       keys.delete(k);
       this.#entries--;
     }
     let admitted = true;
-    if (keys.has(key)) keys.set(key, now);
+    if (keys.delete(key)) keys.set(key, now);
     else if (keys.size < this.#perAddress) {
       keys.set(key, now);
       this.#entries++;
     } else admitted = false;
     this.#evict(ip);
-    return admitted ? key : `a:${this.#digest('addr', ip)}`;
+    if (admitted) return key;
+    return (address.shared ??= `a:${this.#digest('addr', ip)}`);
   }
 
   /** Forgets the least recently seen addresses (never `current`) while over the bound. */
   #evict(current: string): void {
-    for (const [ip, keys] of this.#addresses) {
+    for (const [ip, { keys }] of this.#addresses) {
       const over = this.#entries > this.#maxEntries || this.#addresses.size > this.#maxEntries;
       if (!over || ip === current) return;
       this.#addresses.delete(ip);
@@ -98,6 +105,14 @@ export class AnonymousIds {
       .digest('base64url')
       .slice(0, 16);
   }
+}
+
+/** One address's identities within the window, and the one its identities past the cap share. */
+interface Address {
+  /** Each key with when it was last seen, in that order (a key seen again moves to the end). */
+  keys: Map<string, number>;
+  /** `a:` + HMAC of the address, computed once. */
+  shared: string | undefined;
 }
 
 /**
