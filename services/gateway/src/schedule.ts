@@ -10,6 +10,7 @@ import type { ConnectionHandler } from './connection/connection-handler.js';
 import type { IdentityWriter } from './counts/identity-writer.js';
 import type { Reporter } from './counts/reporter.js';
 import type { LoadControl } from './load/load-control.js';
+import { SWEEP_EVERY_MS } from './load/slow-clients.js';
 import type { Fanout } from './streams/fanout.js';
 import type { HistoryWriter } from './streams/history-writer.js';
 import type { OwnMessages } from './streams/own-messages.js';
@@ -81,7 +82,7 @@ export function scheduleWork(beat: Beat, w: Work): void {
       log.warn('event loop stalled', { ms: stall.to - stall.from });
     }
   });
-  beat.every(250, () => w.load.sweepSlowClients());
+  beat.every(SWEEP_EVERY_MS, () => w.load.sweepSlowClients());
   beat.every(500, () => w.load.samplePressure());
   beat.every(10_000, () => {
     const t = now();
