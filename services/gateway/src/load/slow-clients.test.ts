@@ -6,7 +6,10 @@ import { SessionSocket, fakeSession } from '../../test/fake-socket.js';
 
 const SWEEPS_PER_ROUND = SWEEP_ROUND_MS / SWEEP_EVERY_MS;
 
-/** A socket whose send buffer a test sets, counting how often it is read; closing marks it shut. */
+/**
+ * A socket whose send buffer a test sets, counting how often it is read. Closing it marks its
+ * session closed (as the close handler does), and reading a closed socket throws, as in uWS.
+ */
 class BufferedSocket extends SessionSocket {
   buffered = 0;
   reads = 0;
@@ -25,6 +28,7 @@ class BufferedSocket extends SessionSocket {
     return false;
   }
   override getBufferedAmount(): number {
+    if (this.closed) throw new Error('Invalid access of closed uWS.WebSocket/SSLWebSocket.');
     this.reads++;
     return this.buffered;
   }
@@ -111,5 +115,15 @@ describe('SlowClients', () => {
     expect(buffered).toBe(5);
     // With nothing open, a round is empty and nothing is buffered.
     expect(slow.sweep(new Set(), 0)).toBe(0);
+  });
+
+  it('goes on past a socket whose read throws, instead of reading it again at every sweep', () => {
+    const { slow, sockets } = setup(8);
+    const broken = [...sockets][0] as BufferedSocket;
+    broken.closed = true; // closed without its close handler having run: the read throws
+    expect(() => slow.sweep(sockets, 0)).toThrow(/closed/);
+    // The round goes on from the next socket (the throw cost the rest of that sweep's share).
+    for (let k = 0; k < SWEEPS_PER_ROUND; k++) slow.sweep(sockets, 0);
+    expect([...sockets].slice(1).map((ws) => ws.reads)).toEqual(Array(7).fill(1));
   });
 });

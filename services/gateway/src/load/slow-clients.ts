@@ -72,9 +72,8 @@ export class SlowClients {
     }
     const round = this.#round;
     const end = Math.min(round.length, this.#next + Math.ceil(round.length / SWEEPS_PER_ROUND));
-    for (; this.#next < end; this.#next++) {
-      this.#roundBytes += this.#check(round[this.#next] as Socket, now);
-    }
+    // The index moves first: a socket whose check throws is not read again and again.
+    while (this.#next < end) this.#roundBytes += this.#check(round[this.#next++] as Socket, now);
     if (this.#next >= round.length) {
       this.#buffered = this.#roundBytes;
       this.#roundBytes = 0;
@@ -88,6 +87,7 @@ export class SlowClients {
   /** One socket: demoted, promoted or closed as its send buffer says; returns what it holds. */
   #check(ws: Socket, now: number): number {
     const s = ws.getUserData();
+    // Closed since the round began: uWS throws on any read of a closed socket but this one.
     if (!s.open) return 0;
     const buffered = ws.getBufferedAmount();
     if (buffered > this.#o.hardBytes) {
