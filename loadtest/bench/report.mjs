@@ -16,6 +16,7 @@ import { relaySection } from './report/sections-relay.mjs';
 import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
 import { widgetsSection } from './report/sections-widgets.mjs';
 import { qaSection } from './report/section-qa.mjs';
+import { logSection, scheduledSection } from './report/section-scheduled-log.mjs';
 import { renderSvg } from './svg.mjs';
 // Polls
 import { pollsSection, pollTargets } from './report/section-polls.mjs';
@@ -105,6 +106,9 @@ export function renderMarkdown(r) {
   if (r.phases?.widgets) out.push(...widgetsSection(r));
   if (r.phases?.qa) out.push(...qaSection(r));
   if (r.phases?.polls) out.push(...pollsSection(r));
+  if (r.phases?.toss || r.phases?.fairAdmission || r.phases?.warmCost)
+    out.push(...scheduledSection(r));
+  if (r.phases?.log) out.push(...logSection(r));
   out.push('## Settings', '');
   out.push(
     'Roar runs with every feature on (anonymous viewers, sampling, slow-client handling, the degradation ladder). ' +

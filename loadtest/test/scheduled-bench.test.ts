@@ -54,6 +54,14 @@ describe('loadtest bench: scheduled events (--quick --only toss,fair-admission,w
         expect(fairAdmission.modes[mode]?.admitted).toBe(fairAdmission.clients);
       expect(warmCost.busSubscriptionsPerStream).toBe(1);
       expect(warmCost.redisReadsPerStream).toBeGreaterThan(0);
+      // The report renders the three phases (a full run used to drop them).
+      const markdown = await readFile(join(dir, 'RESULTS.md'), 'utf8');
+      const section = markdown.slice(markdown.indexOf('## Scheduled events'));
+      expect(section).toContain('**The toss**');
+      for (const name of Object.keys(toss.toss.streams)) expect(section).toContain(`| ${name} |`);
+      expect(section).toMatch(/\| ticket \| [\d,]+ \|/);
+      expect(section).toMatch(/\| naive \(old\) \| [\d,]+ \|/);
+      expect(section).toContain('**Warm-up cost per idle stream**');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

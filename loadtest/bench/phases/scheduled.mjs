@@ -265,7 +265,13 @@ function orderDistance(clients) {
 }
 
 export async function runFairAdmission(cfg, ctx) {
-  const out = { ratePerS: cfg.ratePerS, clients: cfg.clients, spreadMs: cfg.spreadMs, modes: {} };
+  const out = {
+    ratePerS: cfg.ratePerS,
+    burst: cfg.burst,
+    clients: cfg.clients,
+    spreadMs: cfg.spreadMs,
+    modes: {},
+  };
   for (const mode of ['ticket', 'naive']) {
     const gw = await startServer('roar', {
       name: `fair-${mode}`,
