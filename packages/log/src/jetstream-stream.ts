@@ -135,9 +135,10 @@ const READ_PLACEMENTS_PER_COPY = 10;
  * - A copy can be short although its leader reports it `current`: nats-server 2.9.10's copy on a
  *   node restarted in the middle of its stream's leader election lost the messages stored before
  *   when the stream had been purged by subject (`/jsz` on that node: first_seq 3 of 4, in 3 runs
- *   of 3), and a read placed there found 2 of 4 dead letters. Nothing in a consumer's answer tells, so the consumer is kept only on the node
- *   the stream's info (fetched meanwhile) names its leader, the copy raft holds true; elsewhere it
- *   is deleted and placed again: 3 placements a read on average with 3 copies.
+ *   of 3), and a read placed there found 2 of 4 dead letters. Nothing in a consumer's answer
+ *   tells, so the consumer is kept only on the node the stream's info (fetched meanwhile) names
+ *   its leader, the copy raft holds true; elsewhere it is deleted and placed again: 3 placements
+ *   a read on average with 3 copies.
  */
 export async function addReadConsumer(
   apis: ReadApis,

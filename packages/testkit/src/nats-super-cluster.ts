@@ -362,7 +362,6 @@ export class NatsSuperCluster {
   }
 }
 
-/** What `waitForStreamReplicas` reads of a JetStream stream's info (`jsm.streams.info`). */
 /**
  * `create` (a stream's creation, or an open that creates one), again while JetStream refuses
  * with 'no suitable peers for placement': right after a cluster's start its meta leader may not
@@ -380,6 +379,7 @@ export async function untilPlaced<T>(create: () => Promise<T>, timeoutMs = 20_00
   }
 }
 
+/** What `waitForStreamReplicas` reads of a JetStream stream's info (`jsm.streams.info`). */
 export interface StreamReplicaInfo {
   config: { num_replicas: number };
   cluster?: { leader?: string; replicas?: { current: boolean }[] };

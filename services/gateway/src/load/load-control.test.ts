@@ -35,7 +35,7 @@ function levelsAfter(...loads: Load[]): number[] {
     metrics: new GatewayMetrics(),
     log: new Logger('error'),
     fanout,
-    connections: { openSockets: new Set(), setLevel: () => undefined },
+    connections: { openSockets: [], setLevel: () => undefined },
     admission: { setClosed: () => undefined } as unknown as Admission,
     slow: {} as SlowClients,
     loopDelay: createHistogram(),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Admission } from './admission.js';
 import { SWEEP_EVERY_MS, SWEEP_ROUND_MS, SlowClients } from './slow-clients.js';
 import { GatewayMetrics } from '../base/metrics.js';
-import { SessionSocket, fakeSession } from '../../test/fake-socket.js';
+import { RecordingSocket, fakeSession } from '../../test/fake-socket.js';
 
 const SWEEPS_PER_ROUND = SWEEP_ROUND_MS / SWEEP_EVERY_MS;
 
@@ -10,23 +10,11 @@ const SWEEPS_PER_ROUND = SWEEP_ROUND_MS / SWEEP_EVERY_MS;
  * A socket whose send buffer a test sets, counting how often it is read. Closing it marks its
  * session closed (as the close handler does), and reading a closed socket throws, as in uWS.
  */
-class BufferedSocket extends SessionSocket {
+class BufferedSocket extends RecordingSocket {
   buffered = 0;
   reads = 0;
   closed = false;
 
-  send(): number {
-    return 1;
-  }
-  subscribe(): boolean {
-    return true;
-  }
-  unsubscribe(): boolean {
-    return true;
-  }
-  isSubscribed(): boolean {
-    return false;
-  }
   override getBufferedAmount(): number {
     if (this.closed) throw new Error('Invalid access of closed uWS.WebSocket/SSLWebSocket.');
     this.reads++;
