@@ -32,7 +32,7 @@ async function setup() {
   const store = createMemoryStore({ historyCapacity: 100 });
   const subjects = new Subjects('t');
   let clock = 10_000;
-  const chatOnly = { config: { chatRatePerS: 1, chatBurst: 1, anonymousChat: false } };
+  const chatOnly = { config: { chatRatePerS: 1, chatBurst: 1, anonymousChat: false }, subjects };
   const features = new FeatureRegistry([new Chat(chatOnly as ChatOptions)]);
   const registry = new StreamRegistry({
     bus,
