@@ -74,7 +74,11 @@ export const MODES = {
       graceMs: 1500,
       stepReserveMs: 12_000,
       ladderWaitMs: 25_000,
-      warmup: { count: 1500, rate: 300 },
+      // 4,500 messages in 3 rounds a second apart: V8 (Node 22) moves a function to TurboFan
+      // after 3,000 calls (`--invocation-count-for-turbofan`), 500 more after its last inline-cache
+      // change; after 1,500 in one burst, perf showed Roar's chat path (`^handle`, `^#publish`) in
+      // the baseline tier through most of the storm.
+      warmup: { count: 4500, rate: 300, rounds: 3, pauseMs: 1000 },
       // largeViewers: Roar's second row (the same chat before 5,000 viewers); wakeUps: what an
       // event-loop wake-up costs, measured beside the storm (lib/wakeups.mjs).
       storm: {
@@ -156,7 +160,7 @@ export const MODES = {
       viewers: 10_000,
       rate: 4,
       seconds: 6,
-      warmup: { count: 1500, rate: 300 },
+      warmup: { count: 4500, rate: 300, rounds: 3, pauseMs: 1000 },
       storm: { viewers: 1000, rate: 200, seconds: 6 },
     },
     // Issue 17: NATS copies and gateway CPU of a chat storm, relay on/off, 1 or 4 workers. Three

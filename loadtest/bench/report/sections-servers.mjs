@@ -237,8 +237,11 @@ export function stormSection(r) {
   out.push(
     `${fmt(st.offered)} chat messages at ${fmt(r.config.servers.storm.rate)} msg/s from 20 chatters into one stream of ${fmt(st.viewers)} viewers, ` +
       `measured right after the warm-up (every server first carries ${fmt(r.config.servers.warmup?.count)} messages at ` +
-      `${fmt(r.config.servers.warmup?.rate)}/s in a stream nobody watches, so ` +
-      'JIT compilation is not charged to the storm) and before the fanout. ' +
+      `${fmt(r.config.servers.warmup?.rate)}/s in a stream nobody watches` +
+      ((r.config.servers.warmup?.rounds ?? 1) > 1
+        ? `, in ${r.config.servers.warmup.rounds} rounds ${fmt(r.config.servers.warmup.pauseMs ?? 1000)} ms apart`
+        : '') +
+      ', so JIT compilation is not charged to the storm: V8 optimizes a function after 3,000 calls) and before the fanout. ' +
       'Roar batches and samples (a per-viewer budget, `ROAR_CHAT_BUDGET`, and fuller frames at most every `ROAR_STORM_TICK_MS` while it samples, both at the gateway defaults); Socket.IO and bare uWS send every ' +
       'message to every viewer, as far as they can. Server CPU and deliveries are counted from the first message until every ' +
       'delivery arrived or 1 s after the last message; "viewer-seconds per CPU-s" is how many viewers one core carries ' +
