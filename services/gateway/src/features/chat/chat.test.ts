@@ -5,9 +5,9 @@ import { FeatureRegistry } from '../registry.js';
 import { Chat, type ChatOptions } from './chat.js';
 
 describe('Chat', () => {
-  // A stream's first message must not be the first to run a branch of `#publish`: V8 would
-  // throw the optimized code back to its baseline tier for thousands of calls (seen in the
-  // chat-storm bench as `^#publish` under perf), once per new stream.
+  // A stream's first message must not be the first to run a branch of `#publish`: V8 throws
+  // optimized code back to its baseline tier at a branch it has no feedback for, for thousands
+  // of calls (seen in the chat-storm bench as `^#publish` under perf, from the storm's first chat).
   it('builds a stream’s chat subject when the gateway starts holding it, again after forgetting it', () => {
     const subjects = new Subjects('t');
     const built = vi.spyOn(subjects, 'stream');
