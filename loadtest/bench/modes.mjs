@@ -1,6 +1,8 @@
 // Sizes and time budgets of each mode. `full` is what RESULTS.md reports; `quick` is a smoke
 // run of every section at small counts; `smoke` is the vitest test's slice.
 const servers = ['roar', 'socketio', 'uws'];
+/** With the storm's floor: bare uWS with Roar's delivery policy, in the chat storm alone. */
+const withFloor = [...servers, 'uws-sampled'];
 /** The webhook process's defaults (ROAR_WEBHOOK_*), as deployed. */
 const WEBHOOK_DISPATCH = {
   maxBatch: 500,
@@ -47,7 +49,7 @@ export const MODES = {
       polls: 150_000,
     },
     servers: {
-      kinds: servers,
+      kinds: withFloor,
       viewers: 19_000,
       viewerWorkers: 4,
       chatters: 20,
@@ -206,7 +208,7 @@ export const MODES = {
       polls: 60_000,
     },
     servers: {
-      kinds: servers,
+      kinds: withFloor,
       viewers: 2000,
       viewerWorkers: 2,
       chatters: 20,

@@ -1,6 +1,7 @@
 // The bare uWebSockets.js server's protocol (servers/uws.mjs) over the minimal WebSocket client on
-// `net` (lite-socket.mjs), for viewers: one JSON text frame per chat event, whose send time it
-// reads from the frame's bytes (the text starts with it) rather than parsing the JSON.
+// `net` (lite-socket.mjs), for viewers: one JSON text frame per chat event (servers/uws-sampled.mjs:
+// a JSON array of them), whose send time it reads from the frame's bytes (the text starts with it)
+// rather than parsing the JSON.
 import { numberAt, openLite } from './lite-socket.mjs';
 
 const TEXT_KEY = Buffer.from('"text":"');
@@ -30,6 +31,6 @@ export function open({ host, port, localAddress, stream, sink, timeoutMs = 20_00
 
 function live(payload, now, sink) {
   sink.frame(payload.length);
-  const i = payload.indexOf(TEXT_KEY);
-  if (i >= 0) sink.chat(numberAt(payload, i + TEXT_KEY.length), now);
+  for (let i = payload.indexOf(TEXT_KEY); i >= 0; i = payload.indexOf(TEXT_KEY, i + 1))
+    sink.chat(numberAt(payload, i + TEXT_KEY.length), now);
 }

@@ -1,5 +1,6 @@
 // The bare uWebSockets.js server's protocol (servers/uws.mjs): JSON text frames, a join that
-// subscribes to the stream's topic, chat events published to it as they come.
+// subscribes to the stream's topic, chat events published to it as they come (servers/uws-sampled.mjs:
+// a JSON array of them per frame).
 import { chatText, openSocket, sentAtOf } from './common.mjs';
 
 export async function open({ host, port, localAddress, stream, id, sink, timeoutMs }) {
@@ -38,5 +39,5 @@ export async function open({ host, port, localAddress, stream, id, sink, timeout
 function deliver(data, sink) {
   sink.frame(data.length);
   const m = JSON.parse(data.toString());
-  if (m.type === 'chat') sink.chat(sentAtOf(m.text));
+  for (const e of Array.isArray(m) ? m : [m]) if (e.type === 'chat') sink.chat(sentAtOf(e.text));
 }

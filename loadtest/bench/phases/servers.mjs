@@ -27,10 +27,22 @@ const STREAM = 'bench';
  * uWS), so the load generators, which share the machine, cost as little as possible per delivery
  * and the ramp measures the servers; Socket.IO's Engine.IO framing stays on `ws`.
  */
-export const VIEWER_DRIVER = { roar: 'roar-lite', uws: 'uws-lite', socketio: 'socketio' };
+export const VIEWER_DRIVER = {
+  roar: 'roar-lite',
+  uws: 'uws-lite',
+  'uws-sampled': 'uws-lite',
+  socketio: 'socketio',
+};
+/**
+ * Run in the chat storm alone, before its audience only: bare uWS with Roar's delivery policy
+ * (servers/uws-sampled.mjs), the floor of the storm for a server that shows what Roar shows.
+ */
+const STORM_ONLY = new Set(['uws-sampled']);
 
 export async function runServer(kind, cfg, ctx) {
   const out = { kind, memory: undefined, fanout: [], storm: undefined, notes: [] };
+  const stormOnly = STORM_ONLY.has(kind);
+  if (stormOnly && !cfg.storm) return out;
   // Sets of the fanout with Roar settings of their own (the ramp) run on a Roar of their own.
   const apart = (set) => kind === 'roar' && set.roarEnv !== undefined;
   const sets = [...cfg.fanout].sort((x, y) => x.n - y.n);
@@ -43,14 +55,19 @@ export async function runServer(kind, cfg, ctx) {
     const rawBefore = procUsage(srv.pid).rssBytes;
     const before = await srv.settledRss();
     const heap0 = kind === 'roar' ? heapOf(await fetchMetrics(srv.port)) : undefined;
-    const opened = await growTo(viewers, held, cfg.viewers, { kind, srv, cfg, ctx });
+    const opened = await growTo(viewers, held, stormOnly ? cfg.storm.viewers : cfg.viewers, {
+      kind,
+      srv,
+      cfg,
+      ctx,
+    });
     const pubOpen = await openChatters(run, cfg, ctx);
     await sleep(2000);
     const rawAfter = procUsage(srv.pid).rssBytes;
     const after = await srv.settledRss();
     const heap1 = kind === 'roar' ? heapOf(await fetchMetrics(srv.port)) : undefined;
     const conns = opened.opened + pubOpen.opened;
-    out.memory = {
+    const memory = {
       connections: conns,
       opened,
       rssBeforeMB: round(before / 2 ** 20, 1),
@@ -61,12 +78,13 @@ export async function runServer(kind, cfg, ctx) {
     };
     if (heap0 && heap1) {
       // Where Roar's bytes are: the V8 heap (sessions, sets, strings) vs outside it (uWS, buffers).
-      out.memory.heapBytesPerConnection = Math.round((heap1.used - heap0.used) / conns);
-      out.memory.externalBytesPerConnection = Math.round((heap1.external - heap0.external) / conns);
+      memory.heapBytesPerConnection = Math.round((heap1.used - heap0.used) / conns);
+      memory.externalBytesPerConnection = Math.round((heap1.external - heap0.external) / conns);
     }
+    if (!stormOnly) out.memory = memory;
     ctx.log(
       `${kind}: ${opened.opened} viewers + ${pubOpen.opened} chatters open in ${Math.round(opened.ms)} ms, ` +
-        `${out.memory.bytesPerConnection} B RSS per connection`,
+        `${memory.bytesPerConnection} B RSS per connection`,
     );
 
     if (cfg.warmup) await warmUp(kind, srv, cfg.warmup, ctx);
@@ -98,11 +116,11 @@ export async function runServer(kind, cfg, ctx) {
     } else if (cfg.storm) {
       out.notes.push('chat storm skipped: global deadline');
     }
-    for (const set of sets) if (!apart(set)) await fanoutSet(run, set, cfg, ctx, out);
+    for (const set of sets) if (!apart(set) && !stormOnly) await fanoutSet(run, set, cfg, ctx, out);
   } finally {
     await closeRun(run, out);
   }
-  for (const set of sets.filter(apart)) {
+  for (const set of stormOnly ? [] : sets.filter(apart)) {
     if (ctx.left() < cfg.stepReserveMs * 3) {
       out.notes.push(`fanout at ${set.n} viewers skipped: global deadline`);
       continue;

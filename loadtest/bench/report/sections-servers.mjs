@@ -243,7 +243,13 @@ export function stormSection(r) {
         : '') +
       ', so JIT compilation is not charged to the storm: V8 optimizes a function after 3,000 calls) and before the fanout. ' +
       'Roar batches and samples (a per-viewer budget, `ROAR_CHAT_BUDGET`, and fuller frames at most every `ROAR_STORM_TICK_MS` while it samples, both at the gateway defaults); Socket.IO and bare uWS send every ' +
-      'message to every viewer, as far as they can. Server CPU and deliveries are counted from the first message until every ' +
+      'message to every viewer, as far as they can.' +
+      (rows.some((s) => s.kind === 'uws-sampled')
+        ? ' "Bare uWS, Roar\'s budget and ticks" (`servers/uws-sampled.mjs`) is the floor for a server that shows what Roar ' +
+          "shows: bare uWS holding a stream's chat and publishing it as one frame per tick, sampled to the same budget by a token " +
+          'bucket, at most every storm tick while it samples, with nothing else (no ids, rules, rate limits, history, acks or counts).'
+        : '') +
+      ' Server CPU and deliveries are counted from the first message until every ' +
       'delivery arrived or 1 s after the last message; "viewer-seconds per CPU-s" is how many viewers one core carries ' +
       'through one second of the storm.' +
       (large
@@ -291,6 +297,19 @@ export function stormSection(r) {
     '',
   );
   const roar = roarRun?.storm;
+  const floor = rows.find((s) => s.kind === 'uws-sampled')?.storm;
+  const sioStorm = rows.find((s) => s.kind === 'socketio')?.storm;
+  if (roar && floor && sioStorm) {
+    out.push(
+      `The floor reached ${fmt(floor.messagesPerCpuS / sioStorm.messagesPerCpuS, 1)}× Socket.IO's messages per CPU-s ` +
+        `in this run (${fmt(floor.serverCpuS, 2)} CPU-s for ${fmt(floor.delivered)} deliveries in ` +
+        `${fmt(floor.framesPerViewerPerS, 1)} frames a viewer a second); Roar reached ` +
+        `${fmt((roar.messagesPerCpuS / floor.messagesPerCpuS) * 100)}% of the floor's figure, and spent ` +
+        `${fmt(roar.serverCpuS - floor.serverCpuS, 2)} CPU-s more on the same chat: accepting it (ids, rules, rate limits, ` +
+        'history, the bus), its counts and timers at rest, its slow-client checks.',
+      '',
+    );
+  }
   if (roar?.roar) {
     out.push(
       `Roar during the storm: ${fmt(roar.roar.chatAccepted)} chats accepted, ${fmt(roar.roar.chatRejected)} rejected, ` +

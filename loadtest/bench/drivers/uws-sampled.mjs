@@ -1,0 +1,2 @@
+// servers/uws-sampled.mjs speaks the bare uWS server's protocol (drivers/uws.mjs).
+export * from './uws.mjs';

@@ -1,0 +1,106 @@
+// Bare uWebSockets.js with Roar's chat delivery policy and nothing else: the floor of the chat
+// storm for any uWS server that shows a viewer what Roar shows. Same protocol as servers/uws.mjs
+// (a join subscribes to the stream's topic); a stream's chat is held and published as one frame
+// (a JSON array of the events) at most every ROAR_TICK_MS, and at most every ROAR_STORM_TICK_MS
+// while it samples; a token bucket of ROAR_CHAT_BUDGET messages a second (a second's worth of
+// burst) keeps a uniform random choice of each frame's messages, in order. No ids, rules, rate
+// limits, history, acks or counts: what is left is reading chat frames and writing the frames.
+// Env: PORT (0 = any free port), HOST (127.0.0.1), and the three ROAR_* above at Roar's defaults.
+// Prints {"msg":"listening","port":n}.
+import { App, us_socket_local_port } from 'uWebSockets.js';
+
+const BUDGET = Number(process.env.ROAR_CHAT_BUDGET ?? 25);
+const TICK_MS = Number(process.env.ROAR_TICK_MS ?? 50);
+const STORM_TICK_MS = Number(process.env.ROAR_STORM_TICK_MS ?? 500);
+/**
+ * A stream that dropped chat this recently, or took more than a second's budget in this long, is
+ * sampling: its frames keep to the storm tick.
+ */
+const SAMPLING_MS = 1000;
+
+const app = App();
+const decoder = new TextDecoder();
+const now = () => performance.now();
+/** @type {Map<string, {pending: string[], tokens: number, at: number, lastFlush: number, droppedAt: number, arrivals: number[], first: number, timer?: unknown}>} */
+const streams = new Map();
+
+function flush(stream, s) {
+  s.timer = undefined;
+  const t = now();
+  s.tokens = Math.min(BUDGET, s.tokens + ((t - s.at) * BUDGET) / 1000);
+  s.at = t;
+  let out = s.pending;
+  s.pending = [];
+  const k = Math.floor(s.tokens);
+  if (out.length > k) {
+    // k of n uniformly at random, in order (selection sampling).
+    const kept = [];
+    for (let i = 0; i < out.length && kept.length < k; i++)
+      if (Math.random() * (out.length - i) < k - kept.length) kept.push(out[i]);
+    out = kept;
+    s.droppedAt = t;
+  }
+  s.tokens -= out.length;
+  s.lastFlush = t;
+  if (out.length > 0) app.publish(stream, `[${out.join(',')}]`, false);
+}
+
+function accept(stream, eventJson) {
+  let s = streams.get(stream);
+  if (s === undefined) {
+    s = {
+      pending: [],
+      tokens: BUDGET,
+      at: now(),
+      lastFlush: -Infinity,
+      droppedAt: -Infinity,
+      arrivals: [],
+      first: 0,
+    };
+    streams.set(stream, s);
+  }
+  const t = now();
+  s.pending.push(eventJson);
+  // When the last messages came (a queue read from `first`, compacted now and then).
+  s.arrivals.push(t);
+  while (s.arrivals[s.first] < t - SAMPLING_MS) s.first++;
+  if (s.first > 1024) {
+    s.arrivals = s.arrivals.slice(s.first);
+    s.first = 0;
+  }
+  if (s.timer !== undefined) return;
+  const sampling = t - s.droppedAt < SAMPLING_MS || s.arrivals.length - s.first > BUDGET;
+  const every = sampling ? STORM_TICK_MS : TICK_MS;
+  const wait = s.lastFlush + every - t;
+  if (wait <= 0) flush(stream, s);
+  else s.timer = setTimeout(flush, wait, stream, s);
+}
+
+app.ws('/*', {
+  maxPayloadLength: 16 * 1024,
+  idleTimeout: 120,
+  maxBackpressure: 1 << 20,
+  closeOnBackpressureLimit: false,
+  message: (ws, data) => {
+    let m;
+    try {
+      m = JSON.parse(decoder.decode(data));
+    } catch {
+      return ws.end(1003, 'bad frame');
+    }
+    if (m.type === 'chat' && typeof m.stream === 'string') {
+      accept(m.stream, JSON.stringify(m.event));
+    } else if (m.type === 'join' && typeof m.stream === 'string') {
+      ws.subscribe(m.stream);
+      ws.send(JSON.stringify({ type: 'joined', stream: m.stream }), false);
+    }
+  },
+});
+app.listen(process.env.HOST ?? '127.0.0.1', Number(process.env.PORT ?? 0), (socket) => {
+  if (!socket) {
+    console.error('uws-sampled: cannot listen');
+    process.exit(1);
+  }
+  console.log(JSON.stringify({ msg: 'listening', port: us_socket_local_port(socket) }));
+});
+process.on('SIGTERM', () => process.exit(0));
