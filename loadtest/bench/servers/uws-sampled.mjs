@@ -2,7 +2,7 @@
 // storm for any uWS server that shows a viewer what Roar shows. Same protocol as servers/uws.mjs
 // (a join subscribes to the stream's topic); a stream's chat is held and published as one frame
 // (a JSON array of the events) at most every ROAR_TICK_MS, and at most every ROAR_STORM_TICK_MS
-// while it samples; a token bucket of ROAR_CHAT_BUDGET messages a second (a second's worth of
+// while it samples, on one grid of ticks as Roar's beat; a token bucket of ROAR_CHAT_BUDGET messages a second (a second's worth of
 // burst) keeps a uniform random choice of each frame's messages, in order. No ids, rules, rate
 // limits, history, acks or counts: what is left is reading chat frames and writing the frames.
 // Env: PORT (0 = any free port), HOST (127.0.0.1), and the three ROAR_* above at Roar's defaults.
@@ -21,6 +21,7 @@ const SAMPLING_MS = 1000;
 const app = App();
 const decoder = new TextDecoder();
 const now = () => performance.now();
+const ORIGIN = now();
 /** @type {Map<string, {pending: string[], tokens: number, at: number, lastFlush: number, droppedAt: number, arrivals: number[], first: number, timer?: unknown}>} */
 const streams = new Map();
 
@@ -71,9 +72,11 @@ function accept(stream, eventJson) {
   if (s.timer !== undefined) return;
   const sampling = t - s.droppedAt < SAMPLING_MS || s.arrivals.length - s.first > BUDGET;
   const every = sampling ? STORM_TICK_MS : TICK_MS;
-  const wait = s.lastFlush + every - t;
-  if (wait <= 0) flush(stream, s);
-  else s.timer = setTimeout(flush, wait, stream, s);
+  // As Roar's beat: news after a quiet moment at once, else on the next tick of one grid.
+  let at = s.lastFlush + every;
+  if (at <= t) return flush(stream, s);
+  at = ORIGIN + Math.ceil((at - ORIGIN) / TICK_MS) * TICK_MS;
+  s.timer = setTimeout(flush, at - t, stream, s);
 }
 
 app.ws('/*', {
