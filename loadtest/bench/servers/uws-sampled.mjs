@@ -2,9 +2,10 @@
 // storm for any uWS server that shows a viewer what Roar shows. Same protocol as servers/uws.mjs
 // (a join subscribes to the stream's topic); a stream's chat is held and published as one frame
 // (a JSON array of the events) at most every ROAR_TICK_MS, and at most every ROAR_STORM_TICK_MS
-// while it samples, on one grid of ticks as Roar's beat; a token bucket of ROAR_CHAT_BUDGET messages a second (a second's worth of
-// burst) keeps a uniform random choice of each frame's messages, in order. No ids, rules, rate
-// limits, history, acks or counts: what is left is reading chat frames and writing the frames.
+// while it samples, judged on one grid of ticks as Roar's beat; a token bucket of
+// ROAR_CHAT_BUDGET messages a second (a second's worth of burst) keeps a uniform random choice of
+// each frame's messages, in order. No ids, rules, rate limits, history, acks or counts: what is
+// left is reading chat frames and writing the frames.
 // Env: PORT (0 = any free port), HOST (127.0.0.1), and the three ROAR_* above at Roar's defaults.
 // Prints {"msg":"listening","port":n}.
 import { App, us_socket_local_port } from 'uWebSockets.js';
@@ -24,6 +25,21 @@ const now = () => performance.now();
 const ORIGIN = now();
 /** @type {Map<string, {pending: string[], tokens: number, at: number, lastFlush: number, droppedAt: number, arrivals: number[], first: number, timer?: unknown}>} */
 const streams = new Map();
+
+/** The next tick of the grid after `at`. */
+const nextTick = (at) => ORIGIN + Math.ceil((at - ORIGIN) / TICK_MS) * TICK_MS;
+/** Whole milliseconds to `at`, never early (as Roar's beat sets its timer). */
+const until = (at, t) => Math.max(1, Math.ceil(at - t));
+
+/** A tick of a stream with chat waiting: its frame when due (as Roar's fanout judges it). */
+function onTick(stream, s, every) {
+  const t = now();
+  if (t - s.lastFlush < every) {
+    s.timer = setTimeout(onTick, until(nextTick(t + 1), t), stream, s, every);
+    return;
+  }
+  flush(stream, s);
+}
 
 function flush(stream, s) {
   s.timer = undefined;
@@ -72,11 +88,11 @@ function accept(stream, eventJson) {
   if (s.timer !== undefined) return;
   const sampling = t - s.droppedAt < SAMPLING_MS || s.arrivals.length - s.first > BUDGET;
   const every = sampling ? STORM_TICK_MS : TICK_MS;
-  // As Roar's beat: news after a quiet moment at once, else on the next tick of one grid.
-  let at = s.lastFlush + every;
+  // As Roar's beat and fanout: news after a quiet moment at once; else judged on the ticks of
+  // one grid, from the first that could be due.
+  const at = s.lastFlush + every;
   if (at <= t) return flush(stream, s);
-  at = ORIGIN + Math.ceil((at - ORIGIN) / TICK_MS) * TICK_MS;
-  s.timer = setTimeout(flush, at - t, stream, s);
+  s.timer = setTimeout(onTick, until(nextTick(at), t), stream, s, every);
 }
 
 app.ws('/*', {
