@@ -47,6 +47,7 @@ export const MODES = {
       log: 90_000,
       qa: 60_000,
       polls: 150_000,
+      paired: 240_000,
     },
     servers: {
       kinds: withFloor,
@@ -71,6 +72,14 @@ export const MODES = {
           cpuRates: [2, 4, 8],
         },
       ],
+      // The CPU-per-frame targets' figures: Roar and bare uWS up at once, their steps alternated
+      // (phases/paired.mjs), the same audiences and rates as section 1's comparison.
+      paired: {
+        sets: [
+          { n: 19_000, rates: [1, 2, 4] },
+          { n: 10_000, rates: [2, 4, 8], roarEnv: RAMP_ROAR },
+        ],
+      },
       stepSeconds: 3,
       minMessages: 6,
       graceMs: 1500,
@@ -206,6 +215,7 @@ export const MODES = {
       log: 40_000,
       qa: 30_000,
       polls: 60_000,
+      paired: 30_000,
     },
     servers: {
       kinds: withFloor,
@@ -224,6 +234,7 @@ export const MODES = {
           cpuRates: [2, 10],
         },
       ],
+      paired: { sets: [{ n: 1000, rates: [10] }] },
       stepSeconds: 1.5,
       minMessages: 6,
       graceMs: 1000,
@@ -342,4 +353,5 @@ MODES.storm.servers = {
   ...MODES.full.servers,
   viewers: MODES.full.servers.storm.largeViewers,
   fanout: [],
+  paired: undefined,
 };

@@ -13,7 +13,12 @@ import {
 } from './report/sections-deployed.mjs';
 import { integrationsSection } from './report/sections-integrations.mjs';
 import { relaySection } from './report/sections-relay.mjs';
-import { fanoutSection, memorySection, stormSection } from './report/sections-servers.mjs';
+import {
+  fanoutSection,
+  memorySection,
+  pairedSection,
+  stormSection,
+} from './report/sections-servers.mjs';
 import { widgetsSection } from './report/sections-widgets.mjs';
 import { qaSection } from './report/section-qa.mjs';
 import { logSection, scheduledSection } from './report/section-scheduled-log.mjs';
@@ -95,7 +100,7 @@ export function renderMarkdown(r) {
   out.push(splitText(r), '');
 
   if (r.servers?.length) {
-    out.push(...fanoutSection(r), ...stormSection(r), ...memorySection(r));
+    out.push(...fanoutSection(r), ...pairedSection(r), ...stormSection(r), ...memorySection(r));
   }
   if (r.phases?.cluster) out.push(...clusterSection(r));
   if (r.phases?.connectionStorm) out.push(...connectionStormSection(r));

@@ -12,6 +12,7 @@ import { installCleanup, killAll } from './lib/proc.mjs';
 import { ROAR_BENCH_SETTINGS, ROOT } from './lib/servers.mjs';
 import { MODES } from './modes.mjs';
 import { runServer } from './phases/servers.mjs';
+import { runPaired } from './phases/paired.mjs';
 import { runCluster } from './phases/cluster.mjs';
 import { runConnectionStorm } from './phases/connection-storm.mjs';
 import { runAggregator } from './phases/aggregator.mjs';
@@ -96,6 +97,8 @@ for (const kind of mode.servers.kinds) {
     results.servers.push(await runServer(kind, mode.servers, ctx));
   });
 }
+if (mode.servers?.paired)
+  await phase('paired', async () => (results.phases.paired = await runPaired(mode.servers, ctx)));
 if (mode.cluster)
   await phase(
     'cluster',

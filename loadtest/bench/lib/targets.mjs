@@ -60,17 +60,25 @@ export function evaluateTargets(results) {
   const sizes = [...new Set(servers.flatMap((s) => s.fanout.map((f) => f.viewers)))].sort(
     (a, b) => b - a,
   );
+  const paired = results.phases?.paired?.sets ?? [];
   for (const n of sizes) {
     const p = pooled(servers, n, ['roar', 'uws']);
     if (!p) continue;
     const roar = p.kinds.roar.cpuSPerMillionFrames;
     const uws = p.kinds.uws.cpuSPerMillionFrames;
     const ratio = roar / uws;
+    const section1 = `${roar.toFixed(1)} vs ${uws.toFixed(1)} CPU-s per M frames = ${ratio.toFixed(2)}×`;
+    // Judged on the alternated steps where they ran (phases/paired.mjs): both servers measured
+    // seconds apart, not sections apart.
+    const a = paired.find((set) => set.n === n && set.pooled);
+    const ar = a && a.pooled.roar.cpuSPerMillionFrames / a.pooled.uws.cpuSPerMillionFrames;
     rows.push({
       id: `fanout-${n}`,
-      target: `Roar CPU per delivered frame ≤ 1.2× bare uWS (${n.toLocaleString('en-US')} viewers, pooled over ${p.rates.join(', ')} msg/s)`,
-      value: `${roar.toFixed(1)} vs ${uws.toFixed(1)} CPU-s per M frames = ${ratio.toFixed(2)}×`,
-      pass: ratio <= 1.2,
+      target: `Roar CPU per delivered frame ≤ 1.2× bare uWS (${n.toLocaleString('en-US')} viewers, pooled over ${(a?.rates ?? p.rates).join(', ')} msg/s${a ? ', steps alternated' : ''})`,
+      value: a
+        ? `${a.pooled.roar.cpuSPerMillionFrames.toFixed(1)} vs ${a.pooled.uws.cpuSPerMillionFrames.toFixed(1)} CPU-s per M frames = ${ar.toFixed(2)}× (section 1, each server in its own section: ${ratio.toFixed(2)}×)`
+        : section1,
+      pass: (a ? ar : ratio) <= 1.2,
       cpu: true,
     });
   }

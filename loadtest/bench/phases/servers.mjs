@@ -139,7 +139,7 @@ export async function runServer(kind, cfg, ctx) {
 }
 
 /** A server under test with its viewer and chatter load generators. */
-async function openRun(kind, cfg, ctx, options) {
+export async function openRun(kind, cfg, ctx, options) {
   const srv = await startServer(kind, options);
   const run = { kind, srv, viewers: undefined, pub: undefined, held: [] };
   run.viewers = new LoadPool(`${kind}-viewers`, cfg.viewerWorkers);
@@ -148,7 +148,7 @@ async function openRun(kind, cfg, ctx, options) {
   return run;
 }
 
-async function closeRun({ kind, srv, viewers, pub }, out) {
+export async function closeRun({ kind, srv, viewers, pub }, out) {
   if (kind === 'roar') (out.ladderChanges ??= []).push(...ladderChanges(srv.proc.output));
   // The server goes first, so the closing side (and TIME_WAIT) is the server's.
   await srv.proc.stop('SIGTERM', 5000);
@@ -158,7 +158,7 @@ async function closeRun({ kind, srv, viewers, pub }, out) {
 }
 
 /** The publishers: signed-in users for Roar (an HS256 token each), speaking through `ws`. */
-async function openChatters({ kind, srv, pub }, cfg, ctx) {
+export async function openChatters({ kind, srv, pub }, cfg, ctx) {
   const chatters = Array.from({ length: cfg.chatters }, (_, i) => `chatter-${i}`);
   const opened = await pub.workers[0].request(
     'open',
@@ -307,7 +307,7 @@ const sum = (list) => list.reduce((a, b) => a + b, 0);
  * that stops answering handshakes for a while (bare uWS reopening to 19,000 here once timed out
  * 512 of them) gets one more try for what is missing before the section fails.
  */
-async function growTo(pool, held, n, o) {
+export async function growTo(pool, held, n, o) {
   let result = await growOnce(pool, held, n, o);
   if (sum(held) < n * 0.99) {
     o.ctx.log(`${o.kind}: ${sum(held)} of ${n} viewers open, opening the rest again`);

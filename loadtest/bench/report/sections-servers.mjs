@@ -486,3 +486,75 @@ export function memorySection(r) {
   );
   return out;
 }
+
+/** The CPU-per-frame comparison with the two servers' steps alternated (phases/paired.mjs). */
+export function pairedSection(r) {
+  const sets = r.phases?.paired?.sets ?? [];
+  if (!sets.length) return [];
+  const out = [
+    '### CPU per frame, Roar and bare uWS alternated',
+    '',
+    'Both servers up at once, each with its own viewers of the same count and its own 20 chatters, after the same warm-up; at ' +
+      'each rate one step of Roar, two of bare uWS, one of Roar again, so a drift in the machine’s speed (section 1 runs the ' +
+      'servers in sections minutes apart) weighs on both alike. The CPU-per-frame targets are judged on these steps, pooled ' +
+      '(Σ CPU / Σ frames).',
+    '',
+  ];
+  const rows = [];
+  const ratio = (steps) => {
+    const per = (kind) => {
+      const mine = steps.filter((s) => s.kind === kind);
+      return mine.reduce((a, s) => a + s.serverCpuS, 0) / mine.reduce((a, s) => a + s.frames, 0);
+    };
+    return `${fmt(per('roar') / per('uws'), 2)}×`;
+  };
+  for (const set of sets) {
+    for (const rate of set.rates) {
+      const steps = set.steps.filter((s) => s.rate === rate);
+      const at = (kind) => steps.filter((s) => s.kind === kind);
+      const cell = (kind) =>
+        at(kind)
+          .map((s) => fmt(s.cpuSPerMillionFrames, 1))
+          .join(', ');
+      const p99 = (kind) =>
+        at(kind)
+          .map((s) => fmt(s.p99Ms))
+          .join(', ');
+      rows.push([
+        fmt(set.n),
+        fmt(rate),
+        cell('roar'),
+        cell('uws'),
+        ratio(steps),
+        p99('roar'),
+        p99('uws'),
+      ]);
+    }
+    const p = set.pooled;
+    rows.push([
+      fmt(set.n),
+      'pooled',
+      p ? `**${fmt(p.roar.cpuSPerMillionFrames, 1)}**` : '–',
+      p ? `**${fmt(p.uws.cpuSPerMillionFrames, 1)}**` : '–',
+      p ? `**${ratio(set.steps)}**` : 'a step under 95% delivered',
+      '',
+      '',
+    ]);
+  }
+  out.push(
+    table(
+      [
+        'Viewers',
+        'Msg/s',
+        'Roar CPU-s per M frames',
+        'bare uWS CPU-s per M frames',
+        'Roar / bare uWS',
+        'Roar p99 ms',
+        'bare uWS p99 ms',
+      ],
+      rows,
+    ),
+    '',
+  );
+  return out;
+}
