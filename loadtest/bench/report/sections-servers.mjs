@@ -495,7 +495,7 @@ export function pairedSection(r) {
     '### CPU per frame, Roar and bare uWS alternated',
     '',
     'Both servers up at once, each with its own viewers of the same count and its own 20 chatters, after the same warm-up ' +
-      'and an unmeasured burst to each audience (from the run after `7d2328d`: in that run the first Roar step of each set ran cold); at ' +
+      'and an unmeasured burst to each audience; at ' +
       'each rate one step of Roar, two of bare uWS, one of Roar again, so a drift in the machine’s speed (section 1 runs the ' +
       'servers in sections minutes apart) weighs on both alike. The CPU-per-frame targets are judged on these steps, pooled ' +
       '(Σ CPU / Σ frames).',
