@@ -6,9 +6,8 @@
 // ROAR_CHAT_BUDGET messages a second (a second's worth of burst) keeps a uniform random choice of
 // each frame's messages, in order. No ids, rules, rate limits, history, acks or counts: what is
 // left is reading chat frames and writing the frames.
-// Env: PORT (0 = any free port), HOST (127.0.0.1), and the three ROAR_* above at Roar's defaults.
-// Prints {"msg":"listening","port":n}.
-import { App, us_socket_local_port } from 'uWebSockets.js';
+// Env: the three ROAR_* above at Roar's defaults, and bare-uws.mjs's.
+import { serveBareUws } from './bare-uws.mjs';
 
 const BUDGET = Number(process.env.ROAR_CHAT_BUDGET ?? 25);
 const TICK_MS = Number(process.env.ROAR_TICK_MS ?? 50);
@@ -19,8 +18,6 @@ const STORM_TICK_MS = Number(process.env.ROAR_STORM_TICK_MS ?? 500);
  */
 const SAMPLING_MS = 1000;
 
-const app = App();
-const decoder = new TextDecoder();
 const now = () => performance.now();
 const ORIGIN = now();
 /** @type {Map<string, {pending: string[], tokens: number, at: number, lastFlush: number, droppedAt: number, arrivals: number[], first: number, timer?: unknown}>} */
@@ -95,31 +92,4 @@ function accept(stream, eventJson) {
   s.timer = setTimeout(onTick, until(nextTick(at), t), stream, s, every);
 }
 
-app.ws('/*', {
-  maxPayloadLength: 16 * 1024,
-  idleTimeout: 120,
-  maxBackpressure: 1 << 20,
-  closeOnBackpressureLimit: false,
-  message: (ws, data) => {
-    let m;
-    try {
-      m = JSON.parse(decoder.decode(data));
-    } catch {
-      return ws.end(1003, 'bad frame');
-    }
-    if (m.type === 'chat' && typeof m.stream === 'string') {
-      accept(m.stream, JSON.stringify(m.event));
-    } else if (m.type === 'join' && typeof m.stream === 'string') {
-      ws.subscribe(m.stream);
-      ws.send(JSON.stringify({ type: 'joined', stream: m.stream }), false);
-    }
-  },
-});
-app.listen(process.env.HOST ?? '127.0.0.1', Number(process.env.PORT ?? 0), (socket) => {
-  if (!socket) {
-    console.error('uws-sampled: cannot listen');
-    process.exit(1);
-  }
-  console.log(JSON.stringify({ msg: 'listening', port: us_socket_local_port(socket) }));
-});
-process.on('SIGTERM', () => process.exit(0));
+const app = serveBareUws('uws-sampled', accept);
