@@ -254,14 +254,16 @@ describe('two regions on a NATS super-cluster', () => {
         );
         // Its leases in b's Redis are free: it owns the partition at once, no TTL to wait out.
         expect(takeoverMs).toBeLessThan(10_000);
-        // Uniques restart in b's Redis: a viewer who joins now is counted, the earlier five are
-        // not (they were in region a's Redis).
+        // Uniques restart in b's Redis: a viewer who joins now is counted, region a's viewers are
+        // not (they were in region a's Redis). b's Redis holds b's own identities only: bob, dave,
+        // erin, frank, and the late viewer when its gateway wrote it before it left (a timing the
+        // test does not fix; seen once in CI as 5): alice and carol would make it 6 or more.
         const frank = await gateways.b0!.viewer(STREAM, { user: 'frank' });
         await waitFor(async () => (await aggB.store.uniques.count(STREAM)) >= 1, {
           timeoutMs: 10_000,
           message: 'uniques counted again in region b',
         });
-        expect(await aggB.store.uniques.count(STREAM)).toBeLessThan(5);
+        expect(await aggB.store.uniques.count(STREAM)).toBeLessThanOrEqual(5);
         await frank.waitForMessage(() => lastTotal(frank) === 4, 10_000, 'total 4 with frank');
         expect((await erin.request({ type: 'react', stream: STREAM, emoji: '🔥' })).type).toBe(
           'ack',
